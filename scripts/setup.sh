@@ -55,4 +55,4 @@ if ! command -v wasm-opt >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
         || say "binaryen not installed (optional; publish works without wasm-opt)"
 fi
 
-say "ready: $(spacetime --version 2>/dev/null | head -n 1 || echo 'spacetime CLI')"
+say "ready: $(spacetime --version 2>/dev/null | grep -m1 'tool version' || echo 'spacetime CLI')"

@@ -1,1 +1,26 @@
-fn main() {}
+//! The live-server suite: the real module on a real local SpacetimeDB server, driven through the
+//! real client SDK. `scripts/test.sh` starts the server, publishes, and runs this binary with
+//! WK_URL, WK_DB, WK_RULESET and WK_ADMIN_TOKEN set. An optional first argument filters scenarios
+//! by name. Prints `PASS name` / `FAIL name: why` lines and a summary; exits non-zero on failure.
+
+#[rustfmt::skip]
+#[allow(clippy::all, unused)]
+mod module_bindings;
+
+mod harness;
+mod scenarios;
+
+fn main() {
+    let env = harness::Env::from_env();
+    println!(
+        "client-sdk-tests: {} db={} ruleset={}",
+        env.url, env.db, env.ruleset
+    );
+    let mut runner = harness::Runner::new();
+    scenarios::foundation::run(&env, &mut runner);
+    println!(
+        "client suite ({}): {} passed, {} failed",
+        env.ruleset, runner.passed, runner.failed
+    );
+    std::process::exit(if runner.failed == 0 { 0 } else { 1 });
+}

@@ -1,3 +1,84 @@
+//! World Kernel: a persistent, rules-driven game world as a SpacetimeDB module.
+//!
+//! Layout (see README): `tables/` schema, `reducers/` thin shells, `timers/` scheduled reducers,
+//! `rules/` the `RulesEngine` seam and its rulesets, `systems/` the pure core, `data/` the CSV
+//! pipeline, `error` the stable codes. Lifecycle reducers live here.
+
+pub mod auth;
 pub mod data;
 pub mod error;
+pub mod events;
+pub mod gate;
+pub mod load;
+pub mod reducers;
 pub mod rules;
+pub mod systems;
+pub mod tables;
+pub mod timers;
+pub mod world_hooks;
+
+use crate::rules::{ActiveRules, RulesEngine};
+use crate::systems::config::Tunables;
+use crate::tables::events::EventKind;
+use crate::tables::world::{admin, config, player, world_state, Admin, Player, WorldState};
+use spacetimedb::{reducer, ReducerContext, Table};
+
+/// Runs once, as the publisher: records the admin, writes config, loads static data and starts
+/// the world clock. Fallible: bad static data aborts the publish with the file/line/column.
+#[reducer(init)]
+pub fn init(ctx: &ReducerContext) -> Result<(), String> {
+    ctx.db.admin().insert(Admin {
+        identity: ctx.sender,
+        added_at: ctx.timestamp,
+    });
+    let t = Tunables::default();
+    ctx.db
+        .config()
+        .insert(reducers::admin::config_row(ActiveRules::ID, &t));
+    ctx.db.world_state().insert(WorldState {
+        id: 0,
+        tick: 0,
+        started_at: ctx.timestamp,
+        last_tick_at: ctx.timestamp,
+    });
+    let summary = world_hooks::load_static(ctx)?;
+    reducers::admin::seed_gates(ctx);
+    reducers::admin::schedule_clock(ctx, t.world_tick_ms);
+    reducers::admin::schedule_prune(ctx, t.event_prune_ms);
+    events::record(
+        ctx,
+        EventKind::WorldStarted,
+        vec![],
+        format!("the world begins ({} ruleset; {summary})", ActiveRules::ID),
+        "",
+    );
+    Ok(())
+}
+
+#[reducer(client_connected)]
+pub fn client_connected(ctx: &ReducerContext) {
+    match ctx.db.player().identity().find(ctx.sender) {
+        Some(mut p) => {
+            p.online = true;
+            p.last_seen = ctx.timestamp;
+            ctx.db.player().identity().update(p);
+        }
+        None => {
+            ctx.db.player().insert(Player {
+                identity: ctx.sender,
+                online: true,
+                first_seen: ctx.timestamp,
+                last_seen: ctx.timestamp,
+            });
+        }
+    }
+}
+
+#[reducer(client_disconnected)]
+pub fn client_disconnected(ctx: &ReducerContext) {
+    if let Some(mut p) = ctx.db.player().identity().find(ctx.sender) {
+        p.online = false;
+        p.last_seen = ctx.timestamp;
+        ctx.db.player().identity().update(p);
+    }
+}

@@ -20,13 +20,22 @@ pub struct DataError {
 
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
 impl DataError {
     pub fn at(file: &str, line: u64, column: u64, message: impl Into<String>) -> Self {
-        DataError { file: file.to_string(), line, column, message: message.into() }
+        DataError {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 }
 
@@ -39,7 +48,10 @@ pub struct Located<T> {
 
 /// Parse a CSV file with a header row into typed rows. Blank lines are skipped; lines starting
 /// with `#` are comments. Fields are trimmed.
-pub fn parse_csv<T: DeserializeOwned>(file: &str, text: &str) -> Result<Vec<Located<T>>, DataError> {
+pub fn parse_csv<T: DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<Vec<Located<T>>, DataError> {
     // Drop comment and blank lines ourselves and keep a map back to the original line numbers:
     // the csv crate does not count skipped comment lines in its positions.
     let mut kept = String::with_capacity(text.len());
@@ -53,7 +65,12 @@ pub fn parse_csv<T: DeserializeOwned>(file: &str, text: &str) -> Result<Vec<Loca
         kept.push('\n');
         origin.push(i as u64 + 1);
     }
-    let orig = |line: u64| origin.get((line as usize).wrapping_sub(1)).copied().unwrap_or(line);
+    let orig = |line: u64| {
+        origin
+            .get((line as usize).wrapping_sub(1))
+            .copied()
+            .unwrap_or(line)
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
@@ -92,7 +109,9 @@ pub fn parse_csv<T: DeserializeOwned>(file: &str, text: &str) -> Result<Vec<Loca
 fn csv_error(file: &str, e: &csv::Error, orig: &dyn Fn(u64) -> u64) -> DataError {
     let line = orig(e.position().map(|p| p.line()).unwrap_or(0));
     let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("row has {len} fields, the header has {expected_len}")
         }
         other => format!("{other:?}"),
@@ -134,7 +153,13 @@ mod tests {
         let text = "id,n\n# comment\na,1\n\nb,2\n";
         let rows = parse_csv::<Row>("t.csv", text).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].row, Row { id: "a".into(), n: 1 });
+        assert_eq!(
+            rows[0].row,
+            Row {
+                id: "a".into(),
+                n: 1
+            }
+        );
         assert_eq!(rows[0].line, 3);
         assert_eq!(rows[1].line, 5);
     }
@@ -157,7 +182,10 @@ mod tests {
 
     #[test]
     fn list_cells_split_on_semicolons() {
-        assert_eq!(list(" STR; CON ;"), vec!["STR".to_string(), "CON".to_string()]);
+        assert_eq!(
+            list(" STR; CON ;"),
+            vec!["STR".to_string(), "CON".to_string()]
+        );
         assert!(list("").is_empty());
         assert_eq!(column_of("id,n\n", "n"), 2);
     }

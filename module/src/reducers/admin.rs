@@ -1,0 +1,233 @@
+use crate::auth;
+use crate::error::{err, ErrorCode};
+use crate::events;
+use crate::gate::Feature;
+use crate::systems::config as cfg;
+use crate::tables::events::EventKind;
+use crate::tables::gates::{feature_gate, FeatureGate};
+use crate::tables::world::{admin, config, event_prune_timer, world_clock, Admin, Config};
+use spacetimedb::{reducer, Identity, ReducerContext, ScheduleAt, Table, TimeDuration};
+
+/// Health check and benchmark baseline: does nothing, succeeds.
+#[reducer]
+pub fn ping(_ctx: &ReducerContext) -> Result<(), String> {
+    Ok(())
+}
+
+#[reducer]
+pub fn add_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    if ctx.db.admin().identity().find(identity).is_some() {
+        return Ok(()); // idempotent
+    }
+    ctx.db.admin().insert(Admin {
+        identity,
+        added_at: ctx.timestamp,
+    });
+    events::record(
+        ctx,
+        EventKind::AdminAdded,
+        vec![],
+        format!("admin added: {}", identity.to_abbreviated_hex()),
+        "",
+    );
+    Ok(())
+}
+
+#[reducer]
+pub fn remove_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    if ctx.db.admin().identity().find(identity).is_none() {
+        return Err(err(
+            ErrorCode::UnknownPlayer,
+            "that identity is not an admin; nothing to remove",
+        )
+        .into());
+    }
+    if auth::admin_count(ctx) <= 1 {
+        return Err(err(
+            ErrorCode::LastAdmin,
+            "cannot remove the last admin; add another admin first",
+        )
+        .into());
+    }
+    ctx.db.admin().identity().delete(identity);
+    events::record(
+        ctx,
+        EventKind::AdminRemoved,
+        vec![],
+        format!("admin removed: {}", identity.to_abbreviated_hex()),
+        "",
+    );
+    Ok(())
+}
+
+#[reducer]
+pub fn set_feature_enabled(
+    ctx: &ReducerContext,
+    feature: String,
+    enabled: bool,
+) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    let f = Feature::parse(&feature).ok_or_else(|| {
+        let names: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
+        err(
+            ErrorCode::UnknownFeature,
+            format!("unknown feature `{feature}`; known: {}", names.join(", ")),
+        )
+    })?;
+    if !f.compiled_in() {
+        return Err(err(
+            ErrorCode::UnknownFeature,
+            format!("`{feature}` is compiled out of this module; rebuild with its cargo feature"),
+        )
+        .into());
+    }
+    let row = FeatureGate {
+        feature: f.name().to_string(),
+        enabled,
+        updated_by: ctx.sender,
+        updated_at: ctx.timestamp,
+    };
+    if ctx
+        .db
+        .feature_gate()
+        .feature()
+        .find(row.feature.clone())
+        .is_some()
+    {
+        ctx.db.feature_gate().feature().update(row);
+    } else {
+        ctx.db.feature_gate().insert(row);
+    }
+    events::record(
+        ctx,
+        EventKind::FeatureToggled,
+        vec![],
+        format!(
+            "feature `{}` {}",
+            f.name(),
+            if enabled { "enabled" } else { "disabled" }
+        ),
+        format!("feature={};enabled={enabled}", f.name()),
+    );
+    Ok(())
+}
+
+pub fn tunables(c: &Config) -> cfg::Tunables {
+    cfg::Tunables {
+        world_tick_ms: c.world_tick_ms,
+        event_log_limit: c.event_log_limit,
+        event_prune_ms: c.event_prune_ms,
+        max_characters_per_player: c.max_characters_per_player,
+        start_location: c.start_location.clone(),
+        short_rest_secs: c.short_rest_secs,
+        long_rest_secs: c.long_rest_secs,
+    }
+}
+
+pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
+    Config {
+        id: 0,
+        ruleset: ruleset.to_string(),
+        world_tick_ms: t.world_tick_ms,
+        event_log_limit: t.event_log_limit,
+        event_prune_ms: t.event_prune_ms,
+        max_characters_per_player: t.max_characters_per_player,
+        start_location: t.start_location.clone(),
+        short_rest_secs: t.short_rest_secs,
+        long_rest_secs: t.long_rest_secs,
+    }
+}
+
+/// Change one tunable (`key`, `value` as text). Timer periods take effect at once.
+#[reducer]
+pub fn set_config(ctx: &ReducerContext, key: String, value: String) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    let current = ctx.db.config().id().find(0).ok_or_else(|| {
+        err(
+            ErrorCode::InvalidConfig,
+            "config row missing; republish the module",
+        )
+    })?;
+    let next = cfg::apply(&tunables(&current), &key, &value)?;
+    crate::world_hooks::validate_config(ctx, &next)?;
+    let row = config_row(&current.ruleset, &next);
+    ctx.db.config().id().update(row);
+    if next.world_tick_ms != current.world_tick_ms {
+        for t in ctx.db.world_clock().iter().collect::<Vec<_>>() {
+            ctx.db.world_clock().scheduled_id().delete(t.scheduled_id);
+        }
+        schedule_clock(ctx, next.world_tick_ms);
+    }
+    if next.event_prune_ms != current.event_prune_ms {
+        for t in ctx.db.event_prune_timer().iter().collect::<Vec<_>>() {
+            ctx.db
+                .event_prune_timer()
+                .scheduled_id()
+                .delete(t.scheduled_id);
+        }
+        schedule_prune(ctx, next.event_prune_ms);
+    }
+    events::record(
+        ctx,
+        EventKind::ConfigChanged,
+        vec![],
+        format!("config {key} = {value}"),
+        format!("key={key};value={value}"),
+    );
+    Ok(())
+}
+
+pub fn schedule_clock(ctx: &ReducerContext, ms: u64) {
+    ctx.db
+        .world_clock()
+        .insert(crate::tables::world::WorldClock {
+            scheduled_id: 0,
+            scheduled_at: ScheduleAt::Interval(TimeDuration::from_micros(ms as i64 * 1000)),
+        });
+}
+
+pub fn schedule_prune(ctx: &ReducerContext, ms: u64) {
+    ctx.db
+        .event_prune_timer()
+        .insert(crate::tables::world::EventPruneTimer {
+            scheduled_id: 0,
+            scheduled_at: ScheduleAt::Interval(TimeDuration::from_micros(ms as i64 * 1000)),
+        });
+}
+
+/// Re-read the compiled-in static data; everything is validated before anything is replaced.
+#[reducer]
+pub fn reload_static_data(ctx: &ReducerContext) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    let summary = crate::world_hooks::load_static(ctx)?;
+    events::record(
+        ctx,
+        EventKind::StaticDataReloaded,
+        vec![],
+        format!("static data reloaded: {summary}"),
+        "",
+    );
+    Ok(())
+}
+
+/// Make sure every compiled-in system has a gate row (enabled by default); keep existing choices.
+pub fn seed_gates(ctx: &ReducerContext) {
+    for f in Feature::compiled() {
+        if ctx
+            .db
+            .feature_gate()
+            .feature()
+            .find(f.name().to_string())
+            .is_none()
+        {
+            ctx.db.feature_gate().insert(FeatureGate {
+                feature: f.name().to_string(),
+                enabled: true,
+                updated_by: ctx.sender,
+                updated_at: ctx.timestamp,
+            });
+        }
+    }
+}

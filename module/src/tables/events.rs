@@ -1,0 +1,45 @@
+use spacetimedb::{table, Identity, SpacetimeType, Timestamp};
+
+/// What happened. All-unit so it can be indexed and filtered on.
+#[derive(SpacetimeType, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    WorldStarted,
+    PlayerConnected,
+    PlayerDisconnected,
+    AdminAdded,
+    AdminRemoved,
+    FeatureToggled,
+    ConfigChanged,
+    StaticDataReloaded,
+    CharacterCreated,
+    CharacterDeleted,
+    AbilityCheck,
+    Contest,
+    TravelStarted,
+    Arrived,
+    RestStarted,
+    RestCompleted,
+    RestInterrupted,
+}
+
+/// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.
+#[table(name = world_event, public)]
+#[derive(Clone)]
+pub struct WorldEvent {
+    #[primary_key]
+    #[auto_inc]
+    pub id: u64,
+    pub kind: EventKind,
+    /// Character ids involved, actor first.
+    pub actors: Vec<u64>,
+    /// The identity that caused it (the module identity for world-driven events).
+    pub caused_by: Identity,
+    /// Human-readable line.
+    pub text: String,
+    /// Machine-readable detail (e.g. the dice), `key=value` pairs separated by `;`.
+    pub detail: String,
+    pub at: Timestamp,
+    /// `at` as micros since the epoch, indexed for pruning oldest-first.
+    #[index(btree)]
+    pub at_micros: i64,
+}

@@ -1,0 +1,75 @@
+use crate::timers::event_prune::prune_event_log;
+use crate::timers::world_tick::world_tick;
+use spacetimedb::{table, Identity, ScheduleAt, Timestamp};
+
+/// Identities allowed to administer the world. Private: never subscribed to by clients.
+#[table(name = admin)]
+pub struct Admin {
+    #[primary_key]
+    pub identity: Identity,
+    pub added_at: Timestamp,
+}
+
+/// The single configuration row (id 0). Public so clients and agents can read the tunables.
+/// Changed only through `set_config` (admin).
+#[table(name = config, public)]
+#[derive(Clone)]
+pub struct Config {
+    #[primary_key]
+    pub id: u32,
+    /// Active ruleset id (`dnd5e` or `lite`), fixed at compile time.
+    pub ruleset: String,
+    /// World clock period in milliseconds.
+    pub world_tick_ms: u64,
+    /// Maximum number of rows kept in `world_event`; older ones are pruned by a timer.
+    pub event_log_limit: u32,
+    /// Event-log prune timer period in milliseconds.
+    pub event_prune_ms: u64,
+    pub max_characters_per_player: u32,
+    /// Location id where new characters appear.
+    pub start_location: String,
+    /// World time a short rest takes, in seconds.
+    pub short_rest_secs: u32,
+    /// World time a long rest takes, in seconds.
+    pub long_rest_secs: u32,
+}
+
+/// World clock state (id 0): how many ticks have run and when. Public.
+#[table(name = world_state, public)]
+#[derive(Clone)]
+pub struct WorldState {
+    #[primary_key]
+    pub id: u32,
+    pub tick: u64,
+    pub started_at: Timestamp,
+    pub last_tick_at: Timestamp,
+}
+
+/// The world clock: one interval row; each firing runs `world_tick`.
+#[table(name = world_clock, scheduled(world_tick))]
+pub struct WorldClock {
+    #[primary_key]
+    #[auto_inc]
+    pub scheduled_id: u64,
+    pub scheduled_at: ScheduleAt,
+}
+
+/// Interval timer that keeps `world_event` within `config.event_log_limit`.
+#[table(name = event_prune_timer, scheduled(prune_event_log))]
+pub struct EventPruneTimer {
+    #[primary_key]
+    #[auto_inc]
+    pub scheduled_id: u64,
+    pub scheduled_at: ScheduleAt,
+}
+
+/// One row per identity that ever connected or acted.
+#[table(name = player, public)]
+#[derive(Clone)]
+pub struct Player {
+    #[primary_key]
+    pub identity: Identity,
+    pub online: bool,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+}

@@ -1,0 +1,4 @@
+//! One file per scheduled table's reducer. Every one starts with `auth::require_scheduler`.
+
+pub mod event_prune;
+pub mod world_tick;

@@ -1,0 +1,31 @@
+//! Cross-system entry points called by lifecycle and admin reducers: static data loading and
+//! config validation. Each system adds its part here, in a fixed order.
+
+use crate::error::{err, ErrorCode, WkResult};
+use crate::systems::config::Tunables;
+use spacetimedb::ReducerContext;
+
+/// Load (or reload) every static table. Validates everything before replacing anything.
+pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
+    let (classes, skills) = crate::load::load_into_tables(ctx)?;
+    Ok(format!("{classes} classes, {skills} skills"))
+}
+
+/// Cross-table checks of a config change (pure checks live in systems::config).
+pub fn validate_config(_ctx: &ReducerContext, t: &Tunables) -> WkResult<()> {
+    if t.start_location.is_empty() {
+        return Err(err(
+            ErrorCode::InvalidConfig,
+            "start_location must name a location",
+        ));
+    }
+    Ok(())
+}
+
+/// Called before a character row is deleted, so systems can refuse (e.g. in combat) or clean up.
+pub fn before_character_delete(
+    _ctx: &ReducerContext,
+    _c: &crate::tables::characters::Character,
+) -> WkResult<()> {
+    Ok(())
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Everything CI runs. Installs what is missing, then:
+#   1. formatting and lints; native unit tests of both rulesets; a build with every system compiled out
+#   2. wasm build; the committed client bindings must match the module (regenerate with scripts/generate.sh)
+#   3. a fresh SpacetimeDB server on a free port with a temp data dir (stopped on exit, even on failure)
+#   4. the client-SDK suite against the real module, once per ruleset (dnd5e, lite)
+# Last line: "N passed, N failed" over both suites. Non-zero exit on any failure.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/setup.sh"
+
+passed=0
+failed=0
+count_cargo() { # sums "test result: ... N passed; M failed" lines of a cargo test log
+    local p f
+    p=$(grep -Eo '[0-9]+ passed' "$1" | awk '{s+=$1} END {print s+0}')
+    f=$(grep -Eo '[0-9]+ failed' "$1" | awk '{s+=$1} END {print s+0}')
+    passed=$((passed + p)); failed=$((failed + f))
+}
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/wk-test.XXXXXX")"
+SERVER_PID=""
+cleanup() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        say "stopping test server (pid $SERVER_PID)"
+        kill "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 40); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.25; done
+        kill -9 "$SERVER_PID" 2>/dev/null || true
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+# The CLI gets its own config (and so its own login) for this throwaway server.
+stdb() { spacetime --config-path "$TMP/cli.toml" "$@"; }
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy (module, both rulesets; client suite)"
+cargo clippy -q -p world-kernel --lib --tests -- -D warnings
+cargo clippy -q -p world-kernel --lib --tests --no-default-features --features lite,all-systems -- -D warnings
+cargo clippy -q -p client-sdk-tests -- -D warnings
+
+for rs in dnd5e lite; do
+    say "native tests ($rs ruleset)"
+    feats=()
+    [[ "$rs" == dnd5e ]] || feats=(--no-default-features --features "$rs,all-systems")
+    set +e
+    cargo test -p world-kernel --lib "${feats[@]}" 2>&1 | tee "$TMP/native-$rs.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    count_cargo "$TMP/native-$rs.log"
+    if [[ $rc -ne 0 ]] && ! grep -q 'test result' "$TMP/native-$rs.log"; then
+        failed=$((failed + 1)); say "native build failed ($rs)"
+    fi
+done
+
+say "every system compiled out still builds (dnd5e, no systems)"
+cargo check -q -p world-kernel --no-default-features --features dnd5e
+
+build_wasm dnd5e
+say "checking the committed client bindings are current"
+stdb generate --lang rust --out-dir "$TMP/bindings" --bin-path "$WASM" -y >/dev/null
+if ! diff -r "$TMP/bindings" "$ROOT/client-sdk-tests/src/module_bindings" >"$TMP/bindings.diff"; then
+    head -n 40 "$TMP/bindings.diff"
+    die "client-sdk-tests/src/module_bindings is stale: run scripts/generate.sh and commit the result"
+fi
+
+say "building the client-SDK suite"
+cargo build -q -p client-sdk-tests --release
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+URL="http://127.0.0.1:$PORT"
+say "starting a fresh server on $URL (data: $TMP/data)"
+spacetimedb-standalone start --data-dir "$TMP/data" --jwt-key-dir "$TMP/keys" \
+    --listen-addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do curl -sf "$URL/v1/ping" >/dev/null 2>&1 && break; sleep 0.5; done
+curl -sf "$URL/v1/ping" >/dev/null || { tail -n 30 "$TMP/server.log"; die "test server did not start"; }
+
+for rs in dnd5e lite; do
+    db="wk-test-$rs-$$"
+    build_wasm "$rs"
+    say "publishing $db ($rs)"
+    stdb publish -s "$URL" -b "$WASM" -y "$db" >"$TMP/publish-$rs.log" 2>&1 || { cat "$TMP/publish-$rs.log"; die "publish failed ($rs)"; }
+    say "client-SDK suite against $db ($rs)"
+    set +e
+    WK_URL="$URL" WK_DB="$db" WK_RULESET="$rs" WK_SERVER_PID="$SERVER_PID" \
+        WK_ADMIN_TOKEN="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)" \
+        "$CARGO_TARGET_DIR/release/client-sdk-tests" 2>&1 | tee "$TMP/sdk-$rs.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    p=$(grep -Ec '^PASS ' "$TMP/sdk-$rs.log" || true)
+    f=$(grep -Ec '^FAIL ' "$TMP/sdk-$rs.log" || true)
+    if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "client suite exited with $rc"; fi
+    passed=$((passed + p)); failed=$((failed + f))
+done
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
