@@ -24,9 +24,7 @@ impl Env {
             url: std::env::var("WK_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into()),
             db: std::env::var("WK_DB").unwrap_or_else(|_| "world-kernel".into()),
             ruleset: std::env::var("WK_RULESET").unwrap_or_else(|_| "dnd5e".into()),
-            admin_token: std::env::var("WK_ADMIN_TOKEN")
-                .ok()
-                .filter(|t| !t.is_empty()),
+            admin_token: std::env::var("WK_ADMIN_TOKEN").ok().filter(|t| !t.is_empty()),
         }
     }
 }
@@ -46,9 +44,10 @@ impl Client {
 
     /// The publisher's identity (admin), from the CLI token.
     pub fn admin(env: &Env) -> Result<Client, String> {
-        let token = env.admin_token.clone().ok_or(
-            "WK_ADMIN_TOKEN not set (scripts/test.sh sets it from `spacetime login show --token`)",
-        )?;
+        let token = env
+            .admin_token
+            .clone()
+            .ok_or("WK_ADMIN_TOKEN not set (scripts/test.sh sets it from `spacetime login show --token`)")?;
         Client::connect(env, Some(token))
     }
 
@@ -70,9 +69,7 @@ impl Client {
         let (tx, rx) = channel();
         register_result_listeners(&conn, tx);
         conn.run_threaded();
-        let identity = id_rx
-            .recv_timeout(TIMEOUT)
-            .map_err(|_| "timed out connecting".to_string())??;
+        let identity = id_rx.recv_timeout(TIMEOUT).map_err(|_| "timed out connecting".to_string())??;
         let (sub_tx, sub_rx) = channel::<Result<(), String>>();
         let sub_tx2 = sub_tx.clone();
         conn.subscription_builder()
@@ -83,14 +80,8 @@ impl Client {
                 let _ = sub_tx2.send(Err(format!("subscription error: {e}")));
             })
             .subscribe_to_all_tables();
-        sub_rx
-            .recv_timeout(TIMEOUT)
-            .map_err(|_| "timed out subscribing".to_string())??;
-        Ok(Client {
-            conn,
-            identity,
-            results: Mutex::new(rx),
-        })
+        sub_rx.recv_timeout(TIMEOUT).map_err(|_| "timed out subscribing".to_string())??;
+        Ok(Client { conn, identity, results: Mutex::new(rx) })
     }
 
     /// Wait for the result of this client's next call of `reducer` (calls are sequential per client).
@@ -244,11 +235,7 @@ pub struct Runner {
 
 impl Runner {
     pub fn new() -> Runner {
-        Runner {
-            passed: 0,
-            failed: 0,
-            filter: std::env::args().nth(1),
-        }
+        Runner { passed: 0, failed: 0, filter: std::env::args().nth(1) }
     }
 
     pub fn run(&mut self, name: &str, f: impl FnOnce() -> TestResult) {
@@ -271,10 +258,8 @@ impl Runner {
             }
             Err(p) => {
                 self.failed += 1;
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+                let msg =
+                    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
                 println!("FAIL {name}: panicked: {}", msg.unwrap_or_default());
             }
         }

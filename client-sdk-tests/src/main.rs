@@ -12,15 +12,9 @@ mod scenarios;
 
 fn main() {
     let env = harness::Env::from_env();
-    println!(
-        "client-sdk-tests: {} db={} ruleset={}",
-        env.url, env.db, env.ruleset
-    );
+    println!("client-sdk-tests: {} db={} ruleset={}", env.url, env.db, env.ruleset);
     let mut runner = harness::Runner::new();
     scenarios::foundation::run(&env, &mut runner);
-    println!(
-        "client suite ({}): {} passed, {} failed",
-        env.ruleset, runner.passed, runner.failed
-    );
+    println!("client suite ({}): {} passed, {} failed", env.ruleset, runner.passed, runner.failed);
     std::process::exit(if runner.failed == 0 { 0 } else { 1 });
 }

@@ -13,10 +13,7 @@ pub fn require_admin(ctx: &ReducerContext) -> WkResult<()> {
     if is_admin(ctx) {
         Ok(())
     } else {
-        Err(err(
-            ErrorCode::NotAdmin,
-            "this reducer is for admins; ask an admin to call it or to add_admin you",
-        ))
+        Err(err(ErrorCode::NotAdmin, "this reducer is for admins; ask an admin to call it or to add_admin you"))
     }
 }
 
@@ -26,10 +23,7 @@ pub fn require_scheduler(ctx: &ReducerContext) -> WkResult<()> {
     if ctx.sender == ctx.identity() {
         Ok(())
     } else {
-        Err(err(
-            ErrorCode::SchedulerOnly,
-            "this reducer is run by the world's scheduler; clients cannot call it",
-        ))
+        Err(err(ErrorCode::SchedulerOnly, "this reducer is run by the world's scheduler; clients cannot call it"))
     }
 }
 
@@ -44,20 +38,14 @@ pub fn owned_character(ctx: &ReducerContext, character_id: u64) -> WkResult<Char
     if c.owner == ctx.sender || is_admin(ctx) {
         Ok(c)
     } else {
-        Err(err(
-            ErrorCode::NotOwner,
-            format!("character {character_id} is not yours; act with a character you own"),
-        ))
+        Err(err(ErrorCode::NotOwner, format!("character {character_id} is not yours; act with a character you own")))
     }
 }
 
 /// Any existing character (for targets of social actions and the like).
 pub fn existing_character(ctx: &ReducerContext, character_id: u64) -> WkResult<Character> {
     ctx.db.character().id().find(character_id).ok_or_else(|| {
-        err(
-            ErrorCode::UnknownCharacter,
-            format!("no character {character_id}; pick an existing target"),
-        )
+        err(ErrorCode::UnknownCharacter, format!("no character {character_id}; pick an existing target"))
     })
 }
 

@@ -16,12 +16,7 @@ pub enum Feature {
 }
 
 impl Feature {
-    pub const ALL: [Feature; 4] = [
-        Feature::Characters,
-        Feature::Social,
-        Feature::Travel,
-        Feature::Rest,
-    ];
+    pub const ALL: [Feature; 4] = [Feature::Characters, Feature::Social, Feature::Travel, Feature::Rest];
 
     /// Name used in the `feature_gate` table and in `set_feature_enabled`.
     pub fn name(self) -> &'static str {
@@ -48,28 +43,17 @@ impl Feature {
     }
 
     pub fn compiled() -> Vec<Feature> {
-        Feature::ALL
-            .into_iter()
-            .filter(|f| f.compiled_in())
-            .collect()
+        Feature::ALL.into_iter().filter(|f| f.compiled_in()).collect()
     }
 }
 
 /// Fails with `E_FEATURE_DISABLED` when the system is off. A missing row counts as off (fail closed).
 pub fn require(ctx: &ReducerContext, feature: Feature) -> WkResult<()> {
-    match ctx
-        .db
-        .feature_gate()
-        .feature()
-        .find(feature.name().to_string())
-    {
+    match ctx.db.feature_gate().feature().find(feature.name().to_string()) {
         Some(g) if g.enabled => Ok(()),
         _ => Err(err(
             ErrorCode::FeatureDisabled,
-            format!(
-                "the `{}` system is switched off; an admin can enable it with set_feature_enabled",
-                feature.name()
-            ),
+            format!("the `{}` system is switched off; an admin can enable it with set_feature_enabled", feature.name()),
         )),
     }
 }

@@ -27,20 +27,10 @@ use spacetimedb::{reducer, ReducerContext, Table};
 /// the world clock. Fallible: bad static data aborts the publish with the file/line/column.
 #[reducer(init)]
 pub fn init(ctx: &ReducerContext) -> Result<(), String> {
-    ctx.db.admin().insert(Admin {
-        identity: ctx.sender,
-        added_at: ctx.timestamp,
-    });
+    ctx.db.admin().insert(Admin { identity: ctx.sender, added_at: ctx.timestamp });
     let t = Tunables::default();
-    ctx.db
-        .config()
-        .insert(reducers::admin::config_row(ActiveRules::ID, &t));
-    ctx.db.world_state().insert(WorldState {
-        id: 0,
-        tick: 0,
-        started_at: ctx.timestamp,
-        last_tick_at: ctx.timestamp,
-    });
+    ctx.db.config().insert(reducers::admin::config_row(ActiveRules::ID, &t));
+    ctx.db.world_state().insert(WorldState { id: 0, tick: 0, started_at: ctx.timestamp, last_tick_at: ctx.timestamp });
     let summary = world_hooks::load_static(ctx)?;
     reducers::admin::seed_gates(ctx);
     reducers::admin::schedule_clock(ctx, t.world_tick_ms);

@@ -14,10 +14,7 @@ pub struct StaticSet {
 
 /// Parse and validate every static file of the active ruleset (pure; tested natively).
 pub fn parse_all() -> Result<StaticSet, crate::data::DataError> {
-    Ok(StaticSet {
-        classes: ActiveRules::classes()?,
-        skills: active_skills()?,
-    })
+    Ok(StaticSet { classes: ActiveRules::classes()?, skills: active_skills()? })
 }
 
 #[cfg(feature = "dnd5e")]
@@ -31,12 +28,8 @@ fn active_skills() -> Result<Vec<crate::rules::skills::SkillDef>, crate::data::D
 
 /// Replace the static tables with the validated set.
 pub fn load_into_tables(ctx: &ReducerContext) -> WkResult<(usize, usize)> {
-    let set = parse_all().map_err(|e| {
-        err(
-            ErrorCode::StaticData,
-            format!("static data invalid at {e}; fix the file and republish"),
-        )
-    })?;
+    let set = parse_all()
+        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
     // Diff instead of delete-all + insert-all: unchanged rows stay untouched, so subscribers see
     // only real changes.
     let classes: Vec<ClassDefRow> = set.classes.iter().map(class_row).collect();
@@ -56,15 +49,8 @@ pub fn load_into_tables(ctx: &ReducerContext) -> WkResult<(usize, usize)> {
             }
         }
     }
-    let skills: Vec<SkillDefRow> = set
-        .skills
-        .iter()
-        .map(|s| SkillDefRow {
-            id: s.id.clone(),
-            name: s.name.clone(),
-            ability: s.ability,
-        })
-        .collect();
+    let skills: Vec<SkillDefRow> =
+        set.skills.iter().map(|s| SkillDefRow { id: s.id.clone(), name: s.name.clone(), ability: s.ability }).collect();
     for old in ctx.db.skill_def().iter().collect::<Vec<_>>() {
         if !skills.iter().any(|s| s.id == old.id) {
             ctx.db.skill_def().id().delete(&old.id);

@@ -14,18 +14,12 @@ pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
 /// Cross-table checks of a config change (pure checks live in systems::config).
 pub fn validate_config(_ctx: &ReducerContext, t: &Tunables) -> WkResult<()> {
     if t.start_location.is_empty() {
-        return Err(err(
-            ErrorCode::InvalidConfig,
-            "start_location must name a location",
-        ));
+        return Err(err(ErrorCode::InvalidConfig, "start_location must name a location"));
     }
     Ok(())
 }
 
 /// Called before a character row is deleted, so systems can refuse (e.g. in combat) or clean up.
-pub fn before_character_delete(
-    _ctx: &ReducerContext,
-    _c: &crate::tables::characters::Character,
-) -> WkResult<()> {
+pub fn before_character_delete(_ctx: &ReducerContext, _c: &crate::tables::characters::Character) -> WkResult<()> {
     Ok(())
 }

@@ -20,22 +20,13 @@ pub struct DataError {
 
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
     }
 }
 
 impl DataError {
     pub fn at(file: &str, line: u64, column: u64, message: impl Into<String>) -> Self {
-        DataError {
-            file: file.to_string(),
-            line,
-            column,
-            message: message.into(),
-        }
+        DataError { file: file.to_string(), line, column, message: message.into() }
     }
 }
 
@@ -48,10 +39,7 @@ pub struct Located<T> {
 
 /// Parse a CSV file with a header row into typed rows. Blank lines are skipped; lines starting
 /// with `#` are comments. Fields are trimmed.
-pub fn parse_csv<T: DeserializeOwned>(
-    file: &str,
-    text: &str,
-) -> Result<Vec<Located<T>>, DataError> {
+pub fn parse_csv<T: DeserializeOwned>(file: &str, text: &str) -> Result<Vec<Located<T>>, DataError> {
     // Drop comment and blank lines ourselves and keep a map back to the original line numbers:
     // the csv crate does not count skipped comment lines in its positions.
     let mut kept = String::with_capacity(text.len());
@@ -65,21 +53,10 @@ pub fn parse_csv<T: DeserializeOwned>(
         kept.push('\n');
         origin.push(i as u64 + 1);
     }
-    let orig = |line: u64| {
-        origin
-            .get((line as usize).wrapping_sub(1))
-            .copied()
-            .unwrap_or(line)
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(kept.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_error(file, &e, &orig))?
-        .clone();
+    let orig = |line: u64| origin.get((line as usize).wrapping_sub(1)).copied().unwrap_or(line);
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).flexible(false).from_reader(kept.as_bytes());
+    let headers = reader.headers().map_err(|e| csv_error(file, &e, &orig))?.clone();
     let mut out = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(file, &e, &orig))?;
@@ -91,10 +68,7 @@ pub fn parse_csv<T: DeserializeOwned>(
             };
             let detail = match e.kind() {
                 csv::ErrorKind::Deserialize { err, .. } => {
-                    let name = err
-                        .field()
-                        .and_then(|f| headers.get(f as usize))
-                        .unwrap_or("?");
+                    let name = err.field().and_then(|f| headers.get(f as usize)).unwrap_or("?");
                     format!("column `{name}`: {}", err.kind())
                 }
                 other => format!("{other:?}"),
@@ -109,9 +83,7 @@ pub fn parse_csv<T: DeserializeOwned>(
 fn csv_error(file: &str, e: &csv::Error, orig: &dyn Fn(u64) -> u64) -> DataError {
     let line = orig(e.position().map(|p| p.line()).unwrap_or(0));
     let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
             format!("row has {len} fields, the header has {expected_len}")
         }
         other => format!("{other:?}"),
@@ -121,11 +93,7 @@ fn csv_error(file: &str, e: &csv::Error, orig: &dyn Fn(u64) -> u64) -> DataError
 
 /// Split a list cell (`a;b;c`) into trimmed, non-empty items.
 pub fn list(cell: &str) -> Vec<String> {
-    cell.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    cell.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 /// Find the 1-based column of a header name, for errors raised by cross-checks after parsing.
@@ -153,13 +121,7 @@ mod tests {
         let text = "id,n\n# comment\na,1\n\nb,2\n";
         let rows = parse_csv::<Row>("t.csv", text).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(
-            rows[0].row,
-            Row {
-                id: "a".into(),
-                n: 1
-            }
-        );
+        assert_eq!(rows[0].row, Row { id: "a".into(), n: 1 });
         assert_eq!(rows[0].line, 3);
         assert_eq!(rows[1].line, 5);
     }
@@ -182,10 +144,7 @@ mod tests {
 
     #[test]
     fn list_cells_split_on_semicolons() {
-        assert_eq!(
-            list(" STR; CON ;"),
-            vec!["STR".to_string(), "CON".to_string()]
-        );
+        assert_eq!(list(" STR; CON ;"), vec!["STR".to_string(), "CON".to_string()]);
         assert!(list("").is_empty());
         assert_eq!(column_of("id,n\n", "n"), 2);
     }

@@ -20,17 +20,8 @@ pub fn add_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String>
     if ctx.db.admin().identity().find(identity).is_some() {
         return Ok(()); // idempotent
     }
-    ctx.db.admin().insert(Admin {
-        identity,
-        added_at: ctx.timestamp,
-    });
-    events::record(
-        ctx,
-        EventKind::AdminAdded,
-        vec![],
-        format!("admin added: {}", identity.to_abbreviated_hex()),
-        "",
-    );
+    ctx.db.admin().insert(Admin { identity, added_at: ctx.timestamp });
+    events::record(ctx, EventKind::AdminAdded, vec![], format!("admin added: {}", identity.to_abbreviated_hex()), "");
     Ok(())
 }
 
@@ -38,18 +29,10 @@ pub fn add_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String>
 pub fn remove_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String> {
     auth::require_admin(ctx)?;
     if ctx.db.admin().identity().find(identity).is_none() {
-        return Err(err(
-            ErrorCode::UnknownPlayer,
-            "that identity is not an admin; nothing to remove",
-        )
-        .into());
+        return Err(err(ErrorCode::UnknownPlayer, "that identity is not an admin; nothing to remove").into());
     }
     if auth::admin_count(ctx) <= 1 {
-        return Err(err(
-            ErrorCode::LastAdmin,
-            "cannot remove the last admin; add another admin first",
-        )
-        .into());
+        return Err(err(ErrorCode::LastAdmin, "cannot remove the last admin; add another admin first").into());
     }
     ctx.db.admin().identity().delete(identity);
     events::record(
@@ -63,18 +46,11 @@ pub fn remove_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), Stri
 }
 
 #[reducer]
-pub fn set_feature_enabled(
-    ctx: &ReducerContext,
-    feature: String,
-    enabled: bool,
-) -> Result<(), String> {
+pub fn set_feature_enabled(ctx: &ReducerContext, feature: String, enabled: bool) -> Result<(), String> {
     auth::require_admin(ctx)?;
     let f = Feature::parse(&feature).ok_or_else(|| {
         let names: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
-        err(
-            ErrorCode::UnknownFeature,
-            format!("unknown feature `{feature}`; known: {}", names.join(", ")),
-        )
+        err(ErrorCode::UnknownFeature, format!("unknown feature `{feature}`; known: {}", names.join(", ")))
     })?;
     if !f.compiled_in() {
         return Err(err(
@@ -83,19 +59,8 @@ pub fn set_feature_enabled(
         )
         .into());
     }
-    let row = FeatureGate {
-        feature: f.name().to_string(),
-        enabled,
-        updated_by: ctx.sender,
-        updated_at: ctx.timestamp,
-    };
-    if ctx
-        .db
-        .feature_gate()
-        .feature()
-        .find(row.feature.clone())
-        .is_some()
-    {
+    let row = FeatureGate { feature: f.name().to_string(), enabled, updated_by: ctx.sender, updated_at: ctx.timestamp };
+    if ctx.db.feature_gate().feature().find(row.feature.clone()).is_some() {
         ctx.db.feature_gate().feature().update(row);
     } else {
         ctx.db.feature_gate().insert(row);
@@ -104,11 +69,7 @@ pub fn set_feature_enabled(
         ctx,
         EventKind::FeatureToggled,
         vec![],
-        format!(
-            "feature `{}` {}",
-            f.name(),
-            if enabled { "enabled" } else { "disabled" }
-        ),
+        format!("feature `{}` {}", f.name(), if enabled { "enabled" } else { "disabled" }),
         format!("feature={};enabled={enabled}", f.name()),
     );
     Ok(())
@@ -144,12 +105,12 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
 #[reducer]
 pub fn set_config(ctx: &ReducerContext, key: String, value: String) -> Result<(), String> {
     auth::require_admin(ctx)?;
-    let current = ctx.db.config().id().find(0).ok_or_else(|| {
-        err(
-            ErrorCode::InvalidConfig,
-            "config row missing; republish the module",
-        )
-    })?;
+    let current = ctx
+        .db
+        .config()
+        .id()
+        .find(0)
+        .ok_or_else(|| err(ErrorCode::InvalidConfig, "config row missing; republish the module"))?;
     let next = cfg::apply(&tunables(&current), &key, &value)?;
     crate::world_hooks::validate_config(ctx, &next)?;
     let row = config_row(&current.ruleset, &next);
@@ -162,10 +123,7 @@ pub fn set_config(ctx: &ReducerContext, key: String, value: String) -> Result<()
     }
     if next.event_prune_ms != current.event_prune_ms {
         for t in ctx.db.event_prune_timer().iter().collect::<Vec<_>>() {
-            ctx.db
-                .event_prune_timer()
-                .scheduled_id()
-                .delete(t.scheduled_id);
+            ctx.db.event_prune_timer().scheduled_id().delete(t.scheduled_id);
         }
         schedule_prune(ctx, next.event_prune_ms);
     }
@@ -180,21 +138,17 @@ pub fn set_config(ctx: &ReducerContext, key: String, value: String) -> Result<()
 }
 
 pub fn schedule_clock(ctx: &ReducerContext, ms: u64) {
-    ctx.db
-        .world_clock()
-        .insert(crate::tables::world::WorldClock {
-            scheduled_id: 0,
-            scheduled_at: ScheduleAt::Interval(TimeDuration::from_micros(ms as i64 * 1000)),
-        });
+    ctx.db.world_clock().insert(crate::tables::world::WorldClock {
+        scheduled_id: 0,
+        scheduled_at: ScheduleAt::Interval(TimeDuration::from_micros(ms as i64 * 1000)),
+    });
 }
 
 pub fn schedule_prune(ctx: &ReducerContext, ms: u64) {
-    ctx.db
-        .event_prune_timer()
-        .insert(crate::tables::world::EventPruneTimer {
-            scheduled_id: 0,
-            scheduled_at: ScheduleAt::Interval(TimeDuration::from_micros(ms as i64 * 1000)),
-        });
+    ctx.db.event_prune_timer().insert(crate::tables::world::EventPruneTimer {
+        scheduled_id: 0,
+        scheduled_at: ScheduleAt::Interval(TimeDuration::from_micros(ms as i64 * 1000)),
+    });
 }
 
 /// Re-read the compiled-in static data; everything is validated before anything is replaced.
@@ -202,26 +156,14 @@ pub fn schedule_prune(ctx: &ReducerContext, ms: u64) {
 pub fn reload_static_data(ctx: &ReducerContext) -> Result<(), String> {
     auth::require_admin(ctx)?;
     let summary = crate::world_hooks::load_static(ctx)?;
-    events::record(
-        ctx,
-        EventKind::StaticDataReloaded,
-        vec![],
-        format!("static data reloaded: {summary}"),
-        "",
-    );
+    events::record(ctx, EventKind::StaticDataReloaded, vec![], format!("static data reloaded: {summary}"), "");
     Ok(())
 }
 
 /// Make sure every compiled-in system has a gate row (enabled by default); keep existing choices.
 pub fn seed_gates(ctx: &ReducerContext) {
     for f in Feature::compiled() {
-        if ctx
-            .db
-            .feature_gate()
-            .feature()
-            .find(f.name().to_string())
-            .is_none()
-        {
+        if ctx.db.feature_gate().feature().find(f.name().to_string()).is_none() {
             ctx.db.feature_gate().insert(FeatureGate {
                 feature: f.name().to_string(),
                 enabled: true,

@@ -65,13 +65,7 @@ pub fn delete_character(ctx: &ReducerContext, character_id: u64) -> Result<(), S
     let c = auth::owned_character(ctx, character_id)?;
     crate::world_hooks::before_character_delete(ctx, &c)?;
     ctx.db.character().id().delete(c.id);
-    events::record(
-        ctx,
-        EventKind::CharacterDeleted,
-        vec![c.id],
-        format!("{} left the world", c.name),
-        "",
-    );
+    events::record(ctx, EventKind::CharacterDeleted, vec![c.id], format!("{} left the world", c.name), "");
     Ok(())
 }
 
@@ -85,31 +79,23 @@ fn build(
     is_ai: bool,
 ) -> WkResult<Character> {
     let key = rules::validate_name(&name)?;
-    let cfg = ctx.db.config().id().find(0).ok_or_else(|| {
-        err(
-            ErrorCode::InvalidConfig,
-            "config row missing; republish the module",
-        )
-    })?;
+    let cfg = ctx
+        .db
+        .config()
+        .id()
+        .find(0)
+        .ok_or_else(|| err(ErrorCode::InvalidConfig, "config row missing; republish the module"))?;
     let mine: Vec<Character> = ctx.db.character().owner().filter(owner).collect();
     rules::check_unique(&key, mine.iter().map(|c| c.name.as_str()))?;
     if !is_ai {
         rules::check_limit(mine.len(), cfg.max_characters_per_player)?;
     }
-    let class_row = ctx
-        .db
-        .class_def()
-        .id()
-        .find(class_id.clone())
-        .ok_or_else(|| {
-            err(
-                ErrorCode::UnknownClass,
-                format!(
-                    "no class `{class_id}` in the {} ruleset; see SELECT id FROM class_def",
-                    ActiveRules::ID
-                ),
-            )
-        })?;
+    let class_row = ctx.db.class_def().id().find(class_id.clone()).ok_or_else(|| {
+        err(
+            ErrorCode::UnknownClass,
+            format!("no class `{class_id}` in the {} ruleset; see SELECT id FROM class_def", ActiveRules::ID),
+        )
+    })?;
     let class = class_from_row(&class_row);
     ActiveRules::validate_ability_scores(&scores)?;
     let skills = ActiveRules::choose_skills(&class, &skills)?;

@@ -23,7 +23,12 @@ pub fn parse_skills(file: &str, text: &str) -> Result<Vec<SkillDef>, DataError> 
             DataError::at(file, r.line, column_of(text, "ability"), format!("unknown ability `{}`", r.row.ability))
         })?;
         if r.row.id.is_empty() || out.iter().any(|s| s.id == r.row.id) {
-            return Err(DataError::at(file, r.line, column_of(text, "id"), format!("empty or duplicate skill id `{}`", r.row.id)));
+            return Err(DataError::at(
+                file,
+                r.line,
+                column_of(text, "id"),
+                format!("empty or duplicate skill id `{}`", r.row.id),
+            ));
         }
         out.push(SkillDef { id: r.row.id, name: r.row.name, ability });
     }

@@ -45,16 +45,10 @@ fn int<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
     hi: T,
 ) -> WkResult<T> {
     let v: T = value.trim().parse().map_err(|_| {
-        err(
-            ErrorCode::InvalidConfig,
-            format!("`{key}` takes an integer in {lo}..={hi}, got `{value}`"),
-        )
+        err(ErrorCode::InvalidConfig, format!("`{key}` takes an integer in {lo}..={hi}, got `{value}`"))
     })?;
     if v < lo || v > hi {
-        return Err(err(
-            ErrorCode::InvalidConfig,
-            format!("`{key}` must be in {lo}..={hi}, got {v}"),
-        ));
+        return Err(err(ErrorCode::InvalidConfig, format!("`{key}` must be in {lo}..={hi}, got {v}")));
     }
     Ok(v)
 }
@@ -73,28 +67,19 @@ pub fn apply(t: &Tunables, key: &str, value: &str) -> WkResult<Tunables> {
         "start_location" => {
             let v = value.trim();
             if v.is_empty() || v.len() > 64 {
-                return Err(err(
-                    ErrorCode::InvalidConfig,
-                    "`start_location` must be a location id (1..=64 chars)",
-                ));
+                return Err(err(ErrorCode::InvalidConfig, "`start_location` must be a location id (1..=64 chars)"));
             }
             n.start_location = v.to_string();
         }
         _ => {
             return Err(err(
                 ErrorCode::InvalidConfig,
-                format!(
-                    "unknown config key `{key}`; known keys: {}",
-                    KEYS.join(", ")
-                ),
+                format!("unknown config key `{key}`; known keys: {}", KEYS.join(", ")),
             ));
         }
     }
     if n.short_rest_secs > n.long_rest_secs {
-        return Err(err(
-            ErrorCode::InvalidConfig,
-            "short_rest_secs must not exceed long_rest_secs",
-        ));
+        return Err(err(ErrorCode::InvalidConfig, "short_rest_secs must not exceed long_rest_secs"));
     }
     Ok(n)
 }
@@ -106,10 +91,7 @@ mod tests {
     #[test]
     fn valid_changes_apply_and_bad_ones_name_the_range() {
         let t = Tunables::default();
-        assert_eq!(
-            apply(&t, "event_log_limit", "50").unwrap().event_log_limit,
-            50
-        );
+        assert_eq!(apply(&t, "event_log_limit", "50").unwrap().event_log_limit, 50);
         for (k, v) in [
             ("event_log_limit", "5"),
             ("event_log_limit", "x"),
@@ -117,15 +99,8 @@ mod tests {
             ("nope", "1"),
             ("short_rest_secs", "100000"),
         ] {
-            assert_eq!(
-                apply(&t, k, v).unwrap_err().code,
-                ErrorCode::InvalidConfig,
-                "{k}={v}"
-            );
+            assert_eq!(apply(&t, k, v).unwrap_err().code, ErrorCode::InvalidConfig, "{k}={v}");
         }
-        assert_eq!(
-            apply(&t, "short_rest_secs", "900").unwrap_err().code,
-            ErrorCode::InvalidConfig
-        );
+        assert_eq!(apply(&t, "short_rest_secs", "900").unwrap_err().code, ErrorCode::InvalidConfig);
     }
 }

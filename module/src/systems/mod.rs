@@ -1,5 +1,7 @@
 //! Pure domain logic over plain data: no `ReducerContext`, no tables, so `cargo test` covers it
 //! natively. Reducers load rows, call these, and write what they decide.
 
+pub mod buffs;
 pub mod characters;
 pub mod config;
+pub mod stats;

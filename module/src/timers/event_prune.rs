@@ -7,13 +7,7 @@ use spacetimedb::{reducer, ReducerContext, Table};
 #[reducer]
 pub fn prune_event_log(ctx: &ReducerContext, _timer: EventPruneTimer) -> Result<(), String> {
     auth::require_scheduler(ctx)?;
-    let limit = ctx
-        .db
-        .config()
-        .id()
-        .find(0)
-        .map(|c| c.event_log_limit)
-        .unwrap_or(1000) as u64;
+    let limit = ctx.db.config().id().find(0).map(|c| c.event_log_limit).unwrap_or(1000) as u64;
     prune_to(ctx, limit);
     Ok(())
 }
@@ -25,14 +19,8 @@ pub fn prune_to(ctx: &ReducerContext, limit: u64) -> u64 {
         return 0;
     }
     let excess = count - limit;
-    let oldest: Vec<u64> = ctx
-        .db
-        .world_event()
-        .at_micros()
-        .filter(i64::MIN..)
-        .take(excess as usize)
-        .map(|e| e.id)
-        .collect();
+    let oldest: Vec<u64> =
+        ctx.db.world_event().at_micros().filter(i64::MIN..).take(excess as usize).map(|e| e.id).collect();
     for id in &oldest {
         ctx.db.world_event().id().delete(id);
     }
