@@ -45,6 +45,7 @@ pub enum ErrorCode {
     InvalidDice,
     NotDying,
     UnknownMonster,
+    NotResting,
     // --- buffs (issue 5)
     UnknownBuff,
     UnknownModifierKey,
@@ -116,6 +117,7 @@ impl ErrorCode {
             ErrorCode::InvalidDice => "E_INVALID_DICE",
             ErrorCode::NotDying => "E_NOT_DYING",
             ErrorCode::UnknownMonster => "E_UNKNOWN_MONSTER",
+            ErrorCode::NotResting => "E_NOT_RESTING",
             ErrorCode::UnknownBuff => "E_UNKNOWN_BUFF",
             ErrorCode::UnknownModifierKey => "E_UNKNOWN_MODIFIER_KEY",
             ErrorCode::ModifierValueOutOfRange => "E_MODIFIER_VALUE_OUT_OF_RANGE",
@@ -231,6 +233,7 @@ mod tests {
             InvalidDice,
             NotDying,
             UnknownMonster,
+            NotResting,
             // buffs
             UnknownBuff,
             UnknownModifierKey,

@@ -5,6 +5,7 @@
 //! pipeline, `error` the stable codes. Lifecycle reducers live here.
 
 pub mod auth;
+pub mod chars;
 pub mod data;
 pub mod error;
 pub mod events;
@@ -28,9 +29,15 @@ use spacetimedb::{reducer, ReducerContext, Table};
 #[reducer(init)]
 pub fn init(ctx: &ReducerContext) -> Result<(), String> {
     ctx.db.admin().insert(Admin { identity: ctx.sender, added_at: ctx.timestamp });
-    let t = Tunables::default();
+    let t = Tunables::with_rules(ActiveRules::default_config());
     ctx.db.config().insert(reducers::admin::config_row(ActiveRules::ID, &t));
-    ctx.db.world_state().insert(WorldState { id: 0, tick: 0, started_at: ctx.timestamp, last_tick_at: ctx.timestamp });
+    ctx.db.world_state().insert(WorldState {
+        id: 0,
+        tick: 0,
+        started_at: ctx.timestamp,
+        last_tick_at: ctx.timestamp,
+        carry_micros: 0,
+    });
     let summary = world_hooks::load_static(ctx)?;
     reducers::admin::seed_gates(ctx);
     reducers::admin::schedule_clock(ctx, t.world_tick_ms);

@@ -4,30 +4,28 @@
 use crate::error::{err, ErrorCode, WkResult};
 use crate::rules::{ActiveRules, ClassDef, RulesEngine};
 use crate::tables::statics::{class_def, skill_def, ClassDefRow, SkillDefRow};
+use crate::tables::world::{location_def, LocationDefRow};
 use spacetimedb::{ReducerContext, Table};
 
 /// Everything the active ruleset ships, parsed and cross-checked.
 pub struct StaticSet {
+    pub locations: Vec<crate::systems::travel::LocationDef>,
     pub classes: Vec<ClassDef>,
     pub skills: Vec<crate::rules::skills::SkillDef>,
 }
 
 /// Parse and validate every static file of the active ruleset (pure; tested natively).
 pub fn parse_all() -> Result<StaticSet, crate::data::DataError> {
-    Ok(StaticSet { classes: ActiveRules::classes()?, skills: active_skills()? })
-}
-
-#[cfg(feature = "dnd5e")]
-fn active_skills() -> Result<Vec<crate::rules::skills::SkillDef>, crate::data::DataError> {
-    crate::rules::dnd5e::skills()
-}
-#[cfg(feature = "lite")]
-fn active_skills() -> Result<Vec<crate::rules::skills::SkillDef>, crate::data::DataError> {
-    crate::rules::lite::skills()
+    ActiveRules::validate_static_data()?;
+    Ok(StaticSet {
+        locations: crate::systems::travel::shipped()?,
+        classes: ActiveRules::classes()?,
+        skills: ActiveRules::skills()?,
+    })
 }
 
 /// Replace the static tables with the validated set.
-pub fn load_into_tables(ctx: &ReducerContext) -> WkResult<(usize, usize)> {
+pub fn load_into_tables(ctx: &ReducerContext) -> WkResult<(usize, usize, usize)> {
     let set = parse_all()
         .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
     // Diff instead of delete-all + insert-all: unchanged rows stay untouched, so subscribers see
@@ -67,7 +65,34 @@ pub fn load_into_tables(ctx: &ReducerContext) -> WkResult<(usize, usize)> {
             }
         }
     }
-    Ok((set.classes.len(), set.skills.len()))
+    let locations: Vec<LocationDefRow> = set
+        .locations
+        .iter()
+        .map(|l| LocationDefRow {
+            id: l.id.clone(),
+            name: l.name.clone(),
+            safe: l.safe,
+            neighbours: l.neighbours.clone(),
+            description: l.description.clone(),
+        })
+        .collect();
+    for old in ctx.db.location_def().iter().collect::<Vec<_>>() {
+        if !locations.iter().any(|l| l.id == old.id) {
+            ctx.db.location_def().id().delete(&old.id);
+        }
+    }
+    for l in locations {
+        match ctx.db.location_def().id().find(&l.id) {
+            Some(old) if old == l => {}
+            Some(_) => {
+                ctx.db.location_def().id().update(l);
+            }
+            None => {
+                ctx.db.location_def().insert(l);
+            }
+        }
+    }
+    Ok((set.locations.len(), set.classes.len(), set.skills.len()))
 }
 
 pub fn class_row(c: &ClassDef) -> ClassDefRow {

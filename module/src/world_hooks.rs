@@ -7,14 +7,18 @@ use spacetimedb::ReducerContext;
 
 /// Load (or reload) every static table. Validates everything before replacing anything.
 pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
-    let (classes, skills) = crate::load::load_into_tables(ctx)?;
-    Ok(format!("{classes} classes, {skills} skills"))
+    let (locations, classes, skills) = crate::load::load_into_tables(ctx)?;
+    Ok(format!("{locations} locations, {classes} classes, {skills} skills"))
 }
 
 /// Cross-table checks of a config change (pure checks live in systems::config).
-pub fn validate_config(_ctx: &ReducerContext, t: &Tunables) -> WkResult<()> {
-    if t.start_location.is_empty() {
-        return Err(err(ErrorCode::InvalidConfig, "start_location must name a location"));
+pub fn validate_config(ctx: &ReducerContext, t: &Tunables) -> WkResult<()> {
+    use crate::tables::world::location_def;
+    if ctx.db.location_def().id().find(&t.start_location).is_none() {
+        return Err(err(
+            ErrorCode::InvalidConfig,
+            format!("start_location `{}` is not a location; see SELECT id FROM location_def", t.start_location),
+        ));
     }
     Ok(())
 }

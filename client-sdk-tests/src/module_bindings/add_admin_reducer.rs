@@ -14,9 +14,7 @@ pub(super) struct AddAdminArgs {
 
 impl From<AddAdminArgs> for super::Reducer {
     fn from(args: AddAdminArgs) -> Self {
-        Self::AddAdmin {
-            identity: args.identity,
-        }
+        Self::AddAdmin { identity: args.identity }
     }
 }
 
@@ -55,8 +53,7 @@ pub trait add_admin {
 
 impl add_admin for super::RemoteReducers {
     fn add_admin(&self, identity: __sdk::Identity) -> __sdk::Result<()> {
-        self.imp
-            .call_reducer("add_admin", AddAdminArgs { identity })
+        self.imp.call_reducer("add_admin", AddAdminArgs { identity })
     }
     fn on_add_admin(
         &self,
@@ -66,11 +63,7 @@ impl add_admin for super::RemoteReducers {
             "add_admin",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::AddAdmin { identity },
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::AddAdmin { identity }, .. },
                     ..
                 } = ctx
                 else {

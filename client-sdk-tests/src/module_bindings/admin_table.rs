@@ -32,10 +32,7 @@ pub trait AdminTableAccess {
 
 impl AdminTableAccess for super::RemoteTables {
     fn admin(&self) -> AdminTableHandle<'_> {
-        AdminTableHandle {
-            imp: self.imp.get_table::<Admin>("admin"),
-            ctx: std::marker::PhantomData,
-        }
+        AdminTableHandle { imp: self.imp.get_table::<Admin>("admin"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -106,11 +103,8 @@ impl<'ctx> __sdk::TableWithPrimaryKey for AdminTableHandle<'ctx> {
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
 ) -> __sdk::Result<__sdk::TableUpdate<Admin>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<Admin>", "TableUpdate")
-            .with_cause(e)
-            .into()
-    })
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<Admin>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `identity` unique index on the table `admin`,
@@ -129,9 +123,7 @@ impl<'ctx> AdminTableHandle<'ctx> {
     /// Get a handle on the `identity` unique index on the table `admin`.
     pub fn identity(&self) -> AdminIdentityUnique<'ctx> {
         AdminIdentityUnique {
-            imp: self
-                .imp
-                .get_unique_constraint::<__sdk::Identity>("identity"),
+            imp: self.imp.get_unique_constraint::<__sdk::Identity>("identity"),
             phantom: std::marker::PhantomData,
         }
     }

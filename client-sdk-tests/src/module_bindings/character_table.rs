@@ -4,7 +4,7 @@
 // This was generated using spacetimedb cli version 1.2.0 (commit ).
 
 #![allow(unused, clippy::all)]
-use super::ability_scores_type::AbilityScores;
+use super::character_sheet_type::CharacterSheet;
 use super::character_type::Character;
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
@@ -33,10 +33,7 @@ pub trait CharacterTableAccess {
 
 impl CharacterTableAccess for super::RemoteTables {
     fn character(&self) -> CharacterTableHandle<'_> {
-        CharacterTableHandle {
-            imp: self.imp.get_table::<Character>("character"),
-            ctx: std::marker::PhantomData,
-        }
+        CharacterTableHandle { imp: self.imp.get_table::<Character>("character"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -107,11 +104,8 @@ impl<'ctx> __sdk::TableWithPrimaryKey for CharacterTableHandle<'ctx> {
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
 ) -> __sdk::Result<__sdk::TableUpdate<Character>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<Character>", "TableUpdate")
-            .with_cause(e)
-            .into()
-    })
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<Character>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `id` unique index on the table `character`,
@@ -129,10 +123,7 @@ pub struct CharacterIdUnique<'ctx> {
 impl<'ctx> CharacterTableHandle<'ctx> {
     /// Get a handle on the `id` unique index on the table `character`.
     pub fn id(&self) -> CharacterIdUnique<'ctx> {
-        CharacterIdUnique {
-            imp: self.imp.get_unique_constraint::<u64>("id"),
-            phantom: std::marker::PhantomData,
-        }
+        CharacterIdUnique { imp: self.imp.get_unique_constraint::<u64>("id"), phantom: std::marker::PhantomData }
     }
 }
 

@@ -6,7 +6,7 @@
 #![allow(unused, clippy::all)]
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
-use super::ability_scores_type::AbilityScores;
+use super::character_sheet_type::CharacterSheet;
 
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
@@ -14,16 +14,10 @@ pub struct Character {
     pub id: u64,
     pub owner: __sdk::Identity,
     pub name: String,
-    pub class_id: String,
     pub is_ai: bool,
     pub location_id: String,
-    pub level: u32,
-    pub xp: u32,
-    pub hp: i32,
-    pub max_hp: i32,
-    pub temp_hp: i32,
-    pub scores: AbilityScores,
-    pub skills: Vec<String>,
+    pub sheet: CharacterSheet,
+    pub needs_tick: bool,
     pub created_at: __sdk::Timestamp,
 }
 

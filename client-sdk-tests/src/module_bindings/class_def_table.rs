@@ -33,10 +33,7 @@ pub trait ClassDefTableAccess {
 
 impl ClassDefTableAccess for super::RemoteTables {
     fn class_def(&self) -> ClassDefTableHandle<'_> {
-        ClassDefTableHandle {
-            imp: self.imp.get_table::<ClassDefRow>("class_def"),
-            ctx: std::marker::PhantomData,
-        }
+        ClassDefTableHandle { imp: self.imp.get_table::<ClassDefRow>("class_def"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -107,11 +104,8 @@ impl<'ctx> __sdk::TableWithPrimaryKey for ClassDefTableHandle<'ctx> {
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
 ) -> __sdk::Result<__sdk::TableUpdate<ClassDefRow>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<ClassDefRow>", "TableUpdate")
-            .with_cause(e)
-            .into()
-    })
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<ClassDefRow>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `id` unique index on the table `class_def`,
@@ -129,10 +123,7 @@ pub struct ClassDefIdUnique<'ctx> {
 impl<'ctx> ClassDefTableHandle<'ctx> {
     /// Get a handle on the `id` unique index on the table `class_def`.
     pub fn id(&self) -> ClassDefIdUnique<'ctx> {
-        ClassDefIdUnique {
-            imp: self.imp.get_unique_constraint::<String>("id"),
-            phantom: std::marker::PhantomData,
-        }
+        ClassDefIdUnique { imp: self.imp.get_unique_constraint::<String>("id"), phantom: std::marker::PhantomData }
     }
 }
 

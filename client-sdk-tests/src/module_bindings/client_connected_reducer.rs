@@ -51,8 +51,7 @@ pub trait client_connected {
 
 impl client_connected for super::RemoteReducers {
     fn client_connected(&self) -> __sdk::Result<()> {
-        self.imp
-            .call_reducer("client_connected", ClientConnectedArgs {})
+        self.imp.call_reducer("client_connected", ClientConnectedArgs {})
     }
     fn on_client_connected(
         &self,
@@ -62,11 +61,7 @@ impl client_connected for super::RemoteReducers {
             "client_connected",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::ClientConnected {},
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::ClientConnected {}, .. },
                     ..
                 } = ctx
                 else {

@@ -51,8 +51,7 @@ pub trait client_disconnected {
 
 impl client_disconnected for super::RemoteReducers {
     fn client_disconnected(&self) -> __sdk::Result<()> {
-        self.imp
-            .call_reducer("client_disconnected", ClientDisconnectedArgs {})
+        self.imp.call_reducer("client_disconnected", ClientDisconnectedArgs {})
     }
     fn on_client_disconnected(
         &self,
@@ -62,11 +61,7 @@ impl client_disconnected for super::RemoteReducers {
             "client_disconnected",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::ClientDisconnected {},
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::ClientDisconnected {}, .. },
                     ..
                 } = ctx
                 else {
@@ -77,8 +72,7 @@ impl client_disconnected for super::RemoteReducers {
         ))
     }
     fn remove_on_client_disconnected(&self, callback: ClientDisconnectedCallbackId) {
-        self.imp
-            .remove_on_reducer("client_disconnected", callback.0)
+        self.imp.remove_on_reducer("client_disconnected", callback.0)
     }
 }
 
@@ -98,7 +92,6 @@ pub trait set_flags_for_client_disconnected {
 
 impl set_flags_for_client_disconnected for super::SetReducerFlags {
     fn client_disconnected(&self, flags: __ws::CallReducerFlags) {
-        self.imp
-            .set_call_reducer_flags("client_disconnected", flags);
+        self.imp.set_call_reducer_flags("client_disconnected", flags);
     }
 }

@@ -5,6 +5,7 @@
 
 #![allow(unused, clippy::all)]
 use super::config_type::Config;
+use super::rules_config_type::RulesConfig;
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
 /// Table handle for the table `config`.
@@ -32,10 +33,7 @@ pub trait ConfigTableAccess {
 
 impl ConfigTableAccess for super::RemoteTables {
     fn config(&self) -> ConfigTableHandle<'_> {
-        ConfigTableHandle {
-            imp: self.imp.get_table::<Config>("config"),
-            ctx: std::marker::PhantomData,
-        }
+        ConfigTableHandle { imp: self.imp.get_table::<Config>("config"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -106,11 +104,8 @@ impl<'ctx> __sdk::TableWithPrimaryKey for ConfigTableHandle<'ctx> {
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
 ) -> __sdk::Result<__sdk::TableUpdate<Config>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<Config>", "TableUpdate")
-            .with_cause(e)
-            .into()
-    })
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<Config>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `id` unique index on the table `config`,
@@ -128,10 +123,7 @@ pub struct ConfigIdUnique<'ctx> {
 impl<'ctx> ConfigTableHandle<'ctx> {
     /// Get a handle on the `id` unique index on the table `config`.
     pub fn id(&self) -> ConfigIdUnique<'ctx> {
-        ConfigIdUnique {
-            imp: self.imp.get_unique_constraint::<u32>("id"),
-            phantom: std::marker::PhantomData,
-        }
+        ConfigIdUnique { imp: self.imp.get_unique_constraint::<u32>("id"), phantom: std::marker::PhantomData }
     }
 }
 

@@ -6,6 +6,8 @@
 #![allow(unused, clippy::all)]
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
+use super::rules_config_type::RulesConfig;
+
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
 pub struct Config {
@@ -16,8 +18,7 @@ pub struct Config {
     pub event_prune_ms: u64,
     pub max_characters_per_player: u32,
     pub start_location: String,
-    pub short_rest_secs: u32,
-    pub long_rest_secs: u32,
+    pub rules: RulesConfig,
 }
 
 impl __sdk::InModule for Config {

@@ -63,14 +63,8 @@ pub trait create_ai_character {
     /// to cancel the callback.
     fn on_create_ai_character(
         &self,
-        callback: impl FnMut(
-                &super::ReducerEventContext,
-                &String,
-                &String,
-                &AbilityScores,
-                &Vec<String>,
-                &Option<__sdk::Identity>,
-            ) + Send
+        callback: impl FnMut(&super::ReducerEventContext, &String, &String, &AbilityScores, &Vec<String>, &Option<__sdk::Identity>)
+            + Send
             + 'static,
     ) -> CreateAiCharacterCallbackId;
     /// Cancel a callback previously registered by [`Self::on_create_ai_character`],
@@ -87,27 +81,12 @@ impl create_ai_character for super::RemoteReducers {
         skills: Vec<String>,
         owner: Option<__sdk::Identity>,
     ) -> __sdk::Result<()> {
-        self.imp.call_reducer(
-            "create_ai_character",
-            CreateAiCharacterArgs {
-                name,
-                class_id,
-                scores,
-                skills,
-                owner,
-            },
-        )
+        self.imp.call_reducer("create_ai_character", CreateAiCharacterArgs { name, class_id, scores, skills, owner })
     }
     fn on_create_ai_character(
         &self,
-        mut callback: impl FnMut(
-                &super::ReducerEventContext,
-                &String,
-                &String,
-                &AbilityScores,
-                &Vec<String>,
-                &Option<__sdk::Identity>,
-            ) + Send
+        mut callback: impl FnMut(&super::ReducerEventContext, &String, &String, &AbilityScores, &Vec<String>, &Option<__sdk::Identity>)
+            + Send
             + 'static,
     ) -> CreateAiCharacterCallbackId {
         CreateAiCharacterCallbackId(self.imp.on_reducer(
@@ -116,14 +95,7 @@ impl create_ai_character for super::RemoteReducers {
                 let super::ReducerEventContext {
                     event:
                         __sdk::ReducerEvent {
-                            reducer:
-                                super::Reducer::CreateAiCharacter {
-                                    name,
-                                    class_id,
-                                    scores,
-                                    skills,
-                                    owner,
-                                },
+                            reducer: super::Reducer::CreateAiCharacter { name, class_id, scores, skills, owner },
                             ..
                         },
                     ..
@@ -136,8 +108,7 @@ impl create_ai_character for super::RemoteReducers {
         ))
     }
     fn remove_on_create_ai_character(&self, callback: CreateAiCharacterCallbackId) {
-        self.imp
-            .remove_on_reducer("create_ai_character", callback.0)
+        self.imp.remove_on_reducer("create_ai_character", callback.0)
     }
 }
 
@@ -157,7 +128,6 @@ pub trait set_flags_for_create_ai_character {
 
 impl set_flags_for_create_ai_character for super::SetReducerFlags {
     fn create_ai_character(&self, flags: __ws::CallReducerFlags) {
-        self.imp
-            .set_call_reducer_flags("create_ai_character", flags);
+        self.imp.set_call_reducer_flags("create_ai_character", flags);
     }
 }

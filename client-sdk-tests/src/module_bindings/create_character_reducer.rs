@@ -19,12 +19,7 @@ pub(super) struct CreateCharacterArgs {
 
 impl From<CreateCharacterArgs> for super::Reducer {
     fn from(args: CreateCharacterArgs) -> Self {
-        Self::CreateCharacter {
-            name: args.name,
-            class_id: args.class_id,
-            scores: args.scores,
-            skills: args.skills,
-        }
+        Self::CreateCharacter { name: args.name, class_id: args.class_id, scores: args.scores, skills: args.skills }
     }
 }
 
@@ -60,9 +55,7 @@ pub trait create_character {
     /// to cancel the callback.
     fn on_create_character(
         &self,
-        callback: impl FnMut(&super::ReducerEventContext, &String, &String, &AbilityScores, &Vec<String>)
-            + Send
-            + 'static,
+        callback: impl FnMut(&super::ReducerEventContext, &String, &String, &AbilityScores, &Vec<String>) + Send + 'static,
     ) -> CreateCharacterCallbackId;
     /// Cancel a callback previously registered by [`Self::on_create_character`],
     /// causing it not to run in the future.
@@ -77,15 +70,7 @@ impl create_character for super::RemoteReducers {
         scores: AbilityScores,
         skills: Vec<String>,
     ) -> __sdk::Result<()> {
-        self.imp.call_reducer(
-            "create_character",
-            CreateCharacterArgs {
-                name,
-                class_id,
-                scores,
-                skills,
-            },
-        )
+        self.imp.call_reducer("create_character", CreateCharacterArgs { name, class_id, scores, skills })
     }
     fn on_create_character(
         &self,
@@ -99,13 +84,7 @@ impl create_character for super::RemoteReducers {
                 let super::ReducerEventContext {
                     event:
                         __sdk::ReducerEvent {
-                            reducer:
-                                super::Reducer::CreateCharacter {
-                                    name,
-                                    class_id,
-                                    scores,
-                                    skills,
-                                },
+                            reducer: super::Reducer::CreateCharacter { name, class_id, scores, skills },
                             ..
                         },
                     ..

@@ -14,9 +14,7 @@ pub(super) struct DeleteCharacterArgs {
 
 impl From<DeleteCharacterArgs> for super::Reducer {
     fn from(args: DeleteCharacterArgs) -> Self {
-        Self::DeleteCharacter {
-            character_id: args.character_id,
-        }
+        Self::DeleteCharacter { character_id: args.character_id }
     }
 }
 
@@ -55,8 +53,7 @@ pub trait delete_character {
 
 impl delete_character for super::RemoteReducers {
     fn delete_character(&self, character_id: u64) -> __sdk::Result<()> {
-        self.imp
-            .call_reducer("delete_character", DeleteCharacterArgs { character_id })
+        self.imp.call_reducer("delete_character", DeleteCharacterArgs { character_id })
     }
     fn on_delete_character(
         &self,
@@ -66,11 +63,7 @@ impl delete_character for super::RemoteReducers {
             "delete_character",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::DeleteCharacter { character_id },
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::DeleteCharacter { character_id }, .. },
                     ..
                 } = ctx
                 else {

@@ -43,6 +43,14 @@ pub enum EventKind {
     RestCompleted,
 
     RestInterrupted,
+
+    DeathSave,
+
+    Stabilized,
+
+    Died,
+
+    Recovered,
 }
 
 impl __sdk::InModule for EventKind {

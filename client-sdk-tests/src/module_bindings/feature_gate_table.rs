@@ -32,10 +32,7 @@ pub trait FeatureGateTableAccess {
 
 impl FeatureGateTableAccess for super::RemoteTables {
     fn feature_gate(&self) -> FeatureGateTableHandle<'_> {
-        FeatureGateTableHandle {
-            imp: self.imp.get_table::<FeatureGate>("feature_gate"),
-            ctx: std::marker::PhantomData,
-        }
+        FeatureGateTableHandle { imp: self.imp.get_table::<FeatureGate>("feature_gate"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -106,11 +103,8 @@ impl<'ctx> __sdk::TableWithPrimaryKey for FeatureGateTableHandle<'ctx> {
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
 ) -> __sdk::Result<__sdk::TableUpdate<FeatureGate>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<FeatureGate>", "TableUpdate")
-            .with_cause(e)
-            .into()
-    })
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<FeatureGate>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `feature` unique index on the table `feature_gate`,

@@ -6,37 +6,69 @@
 #![allow(unused, clippy::all)]
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
+pub mod ability_bonuses_type;
+pub mod ability_check_reducer;
 pub mod ability_scores_type;
 pub mod ability_type;
 pub mod add_admin_reducer;
 pub mod admin_table;
 pub mod admin_type;
+pub mod armor_worn_type;
+pub mod arrive_reducer;
+pub mod character_sheet_type;
+pub mod character_stats_table;
+pub mod character_stats_type;
 pub mod character_table;
 pub mod character_type;
+pub mod check_kind_type;
 pub mod class_def_row_type;
 pub mod class_def_table;
 pub mod client_connected_reducer;
 pub mod client_disconnected_reducer;
+pub mod condition_type;
 pub mod config_table;
 pub mod config_type;
+pub mod contest_reducer;
 pub mod create_ai_character_reducer;
 pub mod create_character_reducer;
+pub mod damage_type_type;
+pub mod defense_rule_type;
+pub mod defenses_type;
 pub mod delete_character_reducer;
+pub mod derived_stats_type;
+pub mod dice_log_entry_type;
+pub mod edge_type;
 pub mod event_kind_type;
 pub mod event_prune_timer_table;
 pub mod event_prune_timer_type;
 pub mod feature_gate_table;
 pub mod feature_gate_type;
+pub mod location_def_row_type;
+pub mod location_def_table;
+pub mod move_to_reducer;
 pub mod ping_reducer;
 pub mod player_table;
 pub mod player_type;
 pub mod prune_event_log_reducer;
 pub mod reload_static_data_reducer;
 pub mod remove_admin_reducer;
+pub mod rest_kind_type;
+pub mod rest_reducer;
+pub mod rest_state_row_type;
+pub mod rest_state_table;
+pub mod rest_state_type;
+pub mod rules_config_type;
 pub mod set_config_reducer;
 pub mod set_feature_enabled_reducer;
+pub mod skill_bonus_type;
 pub mod skill_def_row_type;
 pub mod skill_def_table;
+pub mod stop_rest_reducer;
+pub mod travel_state_table;
+pub mod travel_state_type;
+pub mod travel_timer_table;
+pub mod travel_timer_type;
+pub mod vitals_type;
 pub mod world_clock_table;
 pub mod world_clock_type;
 pub mod world_event_table;
@@ -45,53 +77,77 @@ pub mod world_state_table;
 pub mod world_state_type;
 pub mod world_tick_reducer;
 
+pub use ability_bonuses_type::AbilityBonuses;
+pub use ability_check_reducer::{ability_check, set_flags_for_ability_check, AbilityCheckCallbackId};
 pub use ability_scores_type::AbilityScores;
 pub use ability_type::Ability;
 pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallbackId};
 pub use admin_table::*;
 pub use admin_type::Admin;
+pub use armor_worn_type::ArmorWorn;
+pub use arrive_reducer::{arrive, set_flags_for_arrive, ArriveCallbackId};
+pub use character_sheet_type::CharacterSheet;
+pub use character_stats_table::*;
+pub use character_stats_type::CharacterStats;
 pub use character_table::*;
 pub use character_type::Character;
+pub use check_kind_type::CheckKind;
 pub use class_def_row_type::ClassDefRow;
 pub use class_def_table::*;
-pub use client_connected_reducer::{
-    client_connected, set_flags_for_client_connected, ClientConnectedCallbackId,
-};
+pub use client_connected_reducer::{client_connected, set_flags_for_client_connected, ClientConnectedCallbackId};
 pub use client_disconnected_reducer::{
     client_disconnected, set_flags_for_client_disconnected, ClientDisconnectedCallbackId,
 };
+pub use condition_type::Condition;
 pub use config_table::*;
 pub use config_type::Config;
+pub use contest_reducer::{contest, set_flags_for_contest, ContestCallbackId};
 pub use create_ai_character_reducer::{
     create_ai_character, set_flags_for_create_ai_character, CreateAiCharacterCallbackId,
 };
-pub use create_character_reducer::{
-    create_character, set_flags_for_create_character, CreateCharacterCallbackId,
-};
-pub use delete_character_reducer::{
-    delete_character, set_flags_for_delete_character, DeleteCharacterCallbackId,
-};
+pub use create_character_reducer::{create_character, set_flags_for_create_character, CreateCharacterCallbackId};
+pub use damage_type_type::DamageType;
+pub use defense_rule_type::DefenseRule;
+pub use defenses_type::Defenses;
+pub use delete_character_reducer::{delete_character, set_flags_for_delete_character, DeleteCharacterCallbackId};
+pub use derived_stats_type::DerivedStats;
+pub use dice_log_entry_type::DiceLogEntry;
+pub use edge_type::Edge;
 pub use event_kind_type::EventKind;
 pub use event_prune_timer_table::*;
 pub use event_prune_timer_type::EventPruneTimer;
 pub use feature_gate_table::*;
 pub use feature_gate_type::FeatureGate;
+pub use location_def_row_type::LocationDefRow;
+pub use location_def_table::*;
+pub use move_to_reducer::{move_to, set_flags_for_move_to, MoveToCallbackId};
 pub use ping_reducer::{ping, set_flags_for_ping, PingCallbackId};
 pub use player_table::*;
 pub use player_type::Player;
-pub use prune_event_log_reducer::{
-    prune_event_log, set_flags_for_prune_event_log, PruneEventLogCallbackId,
-};
+pub use prune_event_log_reducer::{prune_event_log, set_flags_for_prune_event_log, PruneEventLogCallbackId};
 pub use reload_static_data_reducer::{
     reload_static_data, set_flags_for_reload_static_data, ReloadStaticDataCallbackId,
 };
 pub use remove_admin_reducer::{remove_admin, set_flags_for_remove_admin, RemoveAdminCallbackId};
+pub use rest_kind_type::RestKind;
+pub use rest_reducer::{rest, set_flags_for_rest, RestCallbackId};
+pub use rest_state_row_type::RestStateRow;
+pub use rest_state_table::*;
+pub use rest_state_type::RestState;
+pub use rules_config_type::RulesConfig;
 pub use set_config_reducer::{set_config, set_flags_for_set_config, SetConfigCallbackId};
 pub use set_feature_enabled_reducer::{
     set_feature_enabled, set_flags_for_set_feature_enabled, SetFeatureEnabledCallbackId,
 };
+pub use skill_bonus_type::SkillBonus;
 pub use skill_def_row_type::SkillDefRow;
 pub use skill_def_table::*;
+pub use stop_rest_reducer::{set_flags_for_stop_rest, stop_rest, StopRestCallbackId};
+pub use travel_state_table::*;
+pub use travel_state_type::TravelState;
+pub use travel_timer_table::*;
+pub use travel_timer_type::TravelTimer;
+pub use vitals_type::Vitals;
 pub use world_clock_table::*;
 pub use world_clock_type::WorldClock;
 pub use world_event_table::*;
@@ -108,11 +164,25 @@ pub use world_tick_reducer::{set_flags_for_world_tick, world_tick, WorldTickCall
 /// to indicate which reducer caused the event.
 
 pub enum Reducer {
+    AbilityCheck {
+        character_id: u64,
+        check: CheckKind,
+        dc: i32,
+    },
     AddAdmin {
         identity: __sdk::Identity,
     },
+    Arrive {
+        timer: TravelTimer,
+    },
     ClientConnected,
     ClientDisconnected,
+    Contest {
+        actor_id: u64,
+        target_id: u64,
+        actor_check: CheckKind,
+        target_check: CheckKind,
+    },
     CreateAiCharacter {
         name: String,
         class_id: String,
@@ -129,6 +199,10 @@ pub enum Reducer {
     DeleteCharacter {
         character_id: u64,
     },
+    MoveTo {
+        character_id: u64,
+        location_id: String,
+    },
     Ping,
     PruneEventLog {
         timer: EventPruneTimer,
@@ -137,6 +211,11 @@ pub enum Reducer {
     RemoveAdmin {
         identity: __sdk::Identity,
     },
+    Rest {
+        character_id: u64,
+        kind: RestKind,
+        hit_dice_to_spend: u8,
+    },
     SetConfig {
         key: String,
         value: String,
@@ -144,6 +223,9 @@ pub enum Reducer {
     SetFeatureEnabled {
         feature: String,
         enabled: bool,
+    },
+    StopRest {
+        character_id: u64,
     },
     WorldTick {
         clock: WorldClock,
@@ -157,18 +239,24 @@ impl __sdk::InModule for Reducer {
 impl __sdk::Reducer for Reducer {
     fn reducer_name(&self) -> &'static str {
         match self {
+            Reducer::AbilityCheck { .. } => "ability_check",
             Reducer::AddAdmin { .. } => "add_admin",
+            Reducer::Arrive { .. } => "arrive",
             Reducer::ClientConnected => "client_connected",
             Reducer::ClientDisconnected => "client_disconnected",
+            Reducer::Contest { .. } => "contest",
             Reducer::CreateAiCharacter { .. } => "create_ai_character",
             Reducer::CreateCharacter { .. } => "create_character",
             Reducer::DeleteCharacter { .. } => "delete_character",
+            Reducer::MoveTo { .. } => "move_to",
             Reducer::Ping => "ping",
             Reducer::PruneEventLog { .. } => "prune_event_log",
             Reducer::ReloadStaticData => "reload_static_data",
             Reducer::RemoveAdmin { .. } => "remove_admin",
+            Reducer::Rest { .. } => "rest",
             Reducer::SetConfig { .. } => "set_config",
             Reducer::SetFeatureEnabled { .. } => "set_feature_enabled",
+            Reducer::StopRest { .. } => "stop_rest",
             Reducer::WorldTick { .. } => "world_tick",
         }
     }
@@ -177,75 +265,75 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
     type Error = __sdk::Error;
     fn try_from(value: __ws::ReducerCallInfo<__ws::BsatnFormat>) -> __sdk::Result<Self> {
         match &value.reducer_name[..] {
-            "add_admin" => Ok(
-                __sdk::parse_reducer_args::<add_admin_reducer::AddAdminArgs>(
-                    "add_admin",
-                    &value.args,
-                )?
-                .into(),
-            ),
-            "client_connected" => Ok(__sdk::parse_reducer_args::<
-                client_connected_reducer::ClientConnectedArgs,
-            >("client_connected", &value.args)?
+            "ability_check" => {
+                Ok(__sdk::parse_reducer_args::<ability_check_reducer::AbilityCheckArgs>("ability_check", &value.args)?
+                    .into())
+            }
+            "add_admin" => {
+                Ok(__sdk::parse_reducer_args::<add_admin_reducer::AddAdminArgs>("add_admin", &value.args)?.into())
+            }
+            "arrive" => Ok(__sdk::parse_reducer_args::<arrive_reducer::ArriveArgs>("arrive", &value.args)?.into()),
+            "client_connected" => Ok(__sdk::parse_reducer_args::<client_connected_reducer::ClientConnectedArgs>(
+                "client_connected",
+                &value.args,
+            )?
             .into()),
             "client_disconnected" => Ok(__sdk::parse_reducer_args::<
                 client_disconnected_reducer::ClientDisconnectedArgs,
             >("client_disconnected", &value.args)?
             .into()),
-            "create_ai_character" => Ok(__sdk::parse_reducer_args::<
-                create_ai_character_reducer::CreateAiCharacterArgs,
-            >("create_ai_character", &value.args)?
-            .into()),
-            "create_character" => Ok(__sdk::parse_reducer_args::<
-                create_character_reducer::CreateCharacterArgs,
-            >("create_character", &value.args)?
-            .into()),
-            "delete_character" => Ok(__sdk::parse_reducer_args::<
-                delete_character_reducer::DeleteCharacterArgs,
-            >("delete_character", &value.args)?
-            .into()),
-            "ping" => Ok(
-                __sdk::parse_reducer_args::<ping_reducer::PingArgs>("ping", &value.args)?.into(),
-            ),
-            "prune_event_log" => Ok(__sdk::parse_reducer_args::<
-                prune_event_log_reducer::PruneEventLogArgs,
-            >("prune_event_log", &value.args)?
-            .into()),
-            "reload_static_data" => Ok(__sdk::parse_reducer_args::<
-                reload_static_data_reducer::ReloadStaticDataArgs,
-            >("reload_static_data", &value.args)?
-            .into()),
-            "remove_admin" => Ok(
-                __sdk::parse_reducer_args::<remove_admin_reducer::RemoveAdminArgs>(
-                    "remove_admin",
+            "contest" => Ok(__sdk::parse_reducer_args::<contest_reducer::ContestArgs>("contest", &value.args)?.into()),
+            "create_ai_character" => {
+                Ok(__sdk::parse_reducer_args::<create_ai_character_reducer::CreateAiCharacterArgs>(
+                    "create_ai_character",
                     &value.args,
                 )?
-                .into(),
-            ),
-            "set_config" => Ok(
-                __sdk::parse_reducer_args::<set_config_reducer::SetConfigArgs>(
-                    "set_config",
-                    &value.args,
-                )?
-                .into(),
-            ),
-            "set_feature_enabled" => Ok(__sdk::parse_reducer_args::<
-                set_feature_enabled_reducer::SetFeatureEnabledArgs,
-            >("set_feature_enabled", &value.args)?
-            .into()),
-            "world_tick" => Ok(
-                __sdk::parse_reducer_args::<world_tick_reducer::WorldTickArgs>(
-                    "world_tick",
-                    &value.args,
-                )?
-                .into(),
-            ),
-            unknown => {
-                Err(
-                    __sdk::InternalError::unknown_name("reducer", unknown, "ReducerCallInfo")
-                        .into(),
-                )
+                .into())
             }
+            "create_character" => Ok(__sdk::parse_reducer_args::<create_character_reducer::CreateCharacterArgs>(
+                "create_character",
+                &value.args,
+            )?
+            .into()),
+            "delete_character" => Ok(__sdk::parse_reducer_args::<delete_character_reducer::DeleteCharacterArgs>(
+                "delete_character",
+                &value.args,
+            )?
+            .into()),
+            "move_to" => Ok(__sdk::parse_reducer_args::<move_to_reducer::MoveToArgs>("move_to", &value.args)?.into()),
+            "ping" => Ok(__sdk::parse_reducer_args::<ping_reducer::PingArgs>("ping", &value.args)?.into()),
+            "prune_event_log" => Ok(__sdk::parse_reducer_args::<prune_event_log_reducer::PruneEventLogArgs>(
+                "prune_event_log",
+                &value.args,
+            )?
+            .into()),
+            "reload_static_data" => Ok(__sdk::parse_reducer_args::<reload_static_data_reducer::ReloadStaticDataArgs>(
+                "reload_static_data",
+                &value.args,
+            )?
+            .into()),
+            "remove_admin" => {
+                Ok(__sdk::parse_reducer_args::<remove_admin_reducer::RemoveAdminArgs>("remove_admin", &value.args)?
+                    .into())
+            }
+            "rest" => Ok(__sdk::parse_reducer_args::<rest_reducer::RestArgs>("rest", &value.args)?.into()),
+            "set_config" => {
+                Ok(__sdk::parse_reducer_args::<set_config_reducer::SetConfigArgs>("set_config", &value.args)?.into())
+            }
+            "set_feature_enabled" => {
+                Ok(__sdk::parse_reducer_args::<set_feature_enabled_reducer::SetFeatureEnabledArgs>(
+                    "set_feature_enabled",
+                    &value.args,
+                )?
+                .into())
+            }
+            "stop_rest" => {
+                Ok(__sdk::parse_reducer_args::<stop_rest_reducer::StopRestArgs>("stop_rest", &value.args)?.into())
+            }
+            "world_tick" => {
+                Ok(__sdk::parse_reducer_args::<world_tick_reducer::WorldTickArgs>("world_tick", &value.args)?.into())
+            }
+            unknown => Err(__sdk::InternalError::unknown_name("reducer", unknown, "ReducerCallInfo").into()),
         }
     }
 }
@@ -256,12 +344,17 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
 pub struct DbUpdate {
     admin: __sdk::TableUpdate<Admin>,
     character: __sdk::TableUpdate<Character>,
+    character_stats: __sdk::TableUpdate<CharacterStats>,
     class_def: __sdk::TableUpdate<ClassDefRow>,
     config: __sdk::TableUpdate<Config>,
     event_prune_timer: __sdk::TableUpdate<EventPruneTimer>,
     feature_gate: __sdk::TableUpdate<FeatureGate>,
+    location_def: __sdk::TableUpdate<LocationDefRow>,
     player: __sdk::TableUpdate<Player>,
+    rest_state: __sdk::TableUpdate<RestStateRow>,
     skill_def: __sdk::TableUpdate<SkillDefRow>,
+    travel_state: __sdk::TableUpdate<TravelState>,
+    travel_timer: __sdk::TableUpdate<TravelTimer>,
     world_clock: __sdk::TableUpdate<WorldClock>,
     world_event: __sdk::TableUpdate<WorldEvent>,
     world_state: __sdk::TableUpdate<WorldState>,
@@ -273,47 +366,29 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
         let mut db_update = DbUpdate::default();
         for table_update in raw.tables {
             match &table_update.table_name[..] {
-                "admin" => db_update
-                    .admin
-                    .append(admin_table::parse_table_update(table_update)?),
-                "character" => db_update
-                    .character
-                    .append(character_table::parse_table_update(table_update)?),
-                "class_def" => db_update
-                    .class_def
-                    .append(class_def_table::parse_table_update(table_update)?),
-                "config" => db_update
-                    .config
-                    .append(config_table::parse_table_update(table_update)?),
-                "event_prune_timer" => db_update
-                    .event_prune_timer
-                    .append(event_prune_timer_table::parse_table_update(table_update)?),
-                "feature_gate" => db_update
-                    .feature_gate
-                    .append(feature_gate_table::parse_table_update(table_update)?),
-                "player" => db_update
-                    .player
-                    .append(player_table::parse_table_update(table_update)?),
-                "skill_def" => db_update
-                    .skill_def
-                    .append(skill_def_table::parse_table_update(table_update)?),
-                "world_clock" => db_update
-                    .world_clock
-                    .append(world_clock_table::parse_table_update(table_update)?),
-                "world_event" => db_update
-                    .world_event
-                    .append(world_event_table::parse_table_update(table_update)?),
-                "world_state" => db_update
-                    .world_state
-                    .append(world_state_table::parse_table_update(table_update)?),
+                "admin" => db_update.admin.append(admin_table::parse_table_update(table_update)?),
+                "character" => db_update.character.append(character_table::parse_table_update(table_update)?),
+                "character_stats" => {
+                    db_update.character_stats.append(character_stats_table::parse_table_update(table_update)?)
+                }
+                "class_def" => db_update.class_def.append(class_def_table::parse_table_update(table_update)?),
+                "config" => db_update.config.append(config_table::parse_table_update(table_update)?),
+                "event_prune_timer" => {
+                    db_update.event_prune_timer.append(event_prune_timer_table::parse_table_update(table_update)?)
+                }
+                "feature_gate" => db_update.feature_gate.append(feature_gate_table::parse_table_update(table_update)?),
+                "location_def" => db_update.location_def.append(location_def_table::parse_table_update(table_update)?),
+                "player" => db_update.player.append(player_table::parse_table_update(table_update)?),
+                "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
+                "skill_def" => db_update.skill_def.append(skill_def_table::parse_table_update(table_update)?),
+                "travel_state" => db_update.travel_state.append(travel_state_table::parse_table_update(table_update)?),
+                "travel_timer" => db_update.travel_timer.append(travel_timer_table::parse_table_update(table_update)?),
+                "world_clock" => db_update.world_clock.append(world_clock_table::parse_table_update(table_update)?),
+                "world_event" => db_update.world_event.append(world_event_table::parse_table_update(table_update)?),
+                "world_state" => db_update.world_state.append(world_state_table::parse_table_update(table_update)?),
 
                 unknown => {
-                    return Err(__sdk::InternalError::unknown_name(
-                        "table",
-                        unknown,
-                        "DatabaseUpdate",
-                    )
-                    .into());
+                    return Err(__sdk::InternalError::unknown_name("table", unknown, "DatabaseUpdate").into());
                 }
             }
         }
@@ -326,45 +401,47 @@ impl __sdk::InModule for DbUpdate {
 }
 
 impl __sdk::DbUpdate for DbUpdate {
-    fn apply_to_client_cache(
-        &self,
-        cache: &mut __sdk::ClientCache<RemoteModule>,
-    ) -> AppliedDiff<'_> {
+    fn apply_to_client_cache(&self, cache: &mut __sdk::ClientCache<RemoteModule>) -> AppliedDiff<'_> {
         let mut diff = AppliedDiff::default();
 
-        diff.admin = cache
-            .apply_diff_to_table::<Admin>("admin", &self.admin)
-            .with_updates_by_pk(|row| &row.identity);
-        diff.character = cache
-            .apply_diff_to_table::<Character>("character", &self.character)
-            .with_updates_by_pk(|row| &row.id);
-        diff.class_def = cache
-            .apply_diff_to_table::<ClassDefRow>("class_def", &self.class_def)
-            .with_updates_by_pk(|row| &row.id);
-        diff.config = cache
-            .apply_diff_to_table::<Config>("config", &self.config)
-            .with_updates_by_pk(|row| &row.id);
+        diff.admin = cache.apply_diff_to_table::<Admin>("admin", &self.admin).with_updates_by_pk(|row| &row.identity);
+        diff.character =
+            cache.apply_diff_to_table::<Character>("character", &self.character).with_updates_by_pk(|row| &row.id);
+        diff.character_stats = cache
+            .apply_diff_to_table::<CharacterStats>("character_stats", &self.character_stats)
+            .with_updates_by_pk(|row| &row.character_id);
+        diff.class_def =
+            cache.apply_diff_to_table::<ClassDefRow>("class_def", &self.class_def).with_updates_by_pk(|row| &row.id);
+        diff.config = cache.apply_diff_to_table::<Config>("config", &self.config).with_updates_by_pk(|row| &row.id);
         diff.event_prune_timer = cache
             .apply_diff_to_table::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer)
             .with_updates_by_pk(|row| &row.scheduled_id);
         diff.feature_gate = cache
             .apply_diff_to_table::<FeatureGate>("feature_gate", &self.feature_gate)
             .with_updates_by_pk(|row| &row.feature);
-        diff.player = cache
-            .apply_diff_to_table::<Player>("player", &self.player)
-            .with_updates_by_pk(|row| &row.identity);
-        diff.skill_def = cache
-            .apply_diff_to_table::<SkillDefRow>("skill_def", &self.skill_def)
+        diff.location_def = cache
+            .apply_diff_to_table::<LocationDefRow>("location_def", &self.location_def)
             .with_updates_by_pk(|row| &row.id);
+        diff.player =
+            cache.apply_diff_to_table::<Player>("player", &self.player).with_updates_by_pk(|row| &row.identity);
+        diff.rest_state = cache
+            .apply_diff_to_table::<RestStateRow>("rest_state", &self.rest_state)
+            .with_updates_by_pk(|row| &row.character_id);
+        diff.skill_def =
+            cache.apply_diff_to_table::<SkillDefRow>("skill_def", &self.skill_def).with_updates_by_pk(|row| &row.id);
+        diff.travel_state = cache
+            .apply_diff_to_table::<TravelState>("travel_state", &self.travel_state)
+            .with_updates_by_pk(|row| &row.character_id);
+        diff.travel_timer = cache
+            .apply_diff_to_table::<TravelTimer>("travel_timer", &self.travel_timer)
+            .with_updates_by_pk(|row| &row.scheduled_id);
         diff.world_clock = cache
             .apply_diff_to_table::<WorldClock>("world_clock", &self.world_clock)
             .with_updates_by_pk(|row| &row.scheduled_id);
-        diff.world_event = cache
-            .apply_diff_to_table::<WorldEvent>("world_event", &self.world_event)
-            .with_updates_by_pk(|row| &row.id);
-        diff.world_state = cache
-            .apply_diff_to_table::<WorldState>("world_state", &self.world_state)
-            .with_updates_by_pk(|row| &row.id);
+        diff.world_event =
+            cache.apply_diff_to_table::<WorldEvent>("world_event", &self.world_event).with_updates_by_pk(|row| &row.id);
+        diff.world_state =
+            cache.apply_diff_to_table::<WorldState>("world_state", &self.world_state).with_updates_by_pk(|row| &row.id);
 
         diff
     }
@@ -376,12 +453,17 @@ impl __sdk::DbUpdate for DbUpdate {
 pub struct AppliedDiff<'r> {
     admin: __sdk::TableAppliedDiff<'r, Admin>,
     character: __sdk::TableAppliedDiff<'r, Character>,
+    character_stats: __sdk::TableAppliedDiff<'r, CharacterStats>,
     class_def: __sdk::TableAppliedDiff<'r, ClassDefRow>,
     config: __sdk::TableAppliedDiff<'r, Config>,
     event_prune_timer: __sdk::TableAppliedDiff<'r, EventPruneTimer>,
     feature_gate: __sdk::TableAppliedDiff<'r, FeatureGate>,
+    location_def: __sdk::TableAppliedDiff<'r, LocationDefRow>,
     player: __sdk::TableAppliedDiff<'r, Player>,
+    rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
+    travel_state: __sdk::TableAppliedDiff<'r, TravelState>,
+    travel_timer: __sdk::TableAppliedDiff<'r, TravelTimer>,
     world_clock: __sdk::TableAppliedDiff<'r, WorldClock>,
     world_event: __sdk::TableAppliedDiff<'r, WorldEvent>,
     world_state: __sdk::TableAppliedDiff<'r, WorldState>,
@@ -392,27 +474,20 @@ impl __sdk::InModule for AppliedDiff<'_> {
 }
 
 impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
-    fn invoke_row_callbacks(
-        &self,
-        event: &EventContext,
-        callbacks: &mut __sdk::DbCallbacks<RemoteModule>,
-    ) {
+    fn invoke_row_callbacks(&self, event: &EventContext, callbacks: &mut __sdk::DbCallbacks<RemoteModule>) {
         callbacks.invoke_table_row_callbacks::<Admin>("admin", &self.admin, event);
         callbacks.invoke_table_row_callbacks::<Character>("character", &self.character, event);
+        callbacks.invoke_table_row_callbacks::<CharacterStats>("character_stats", &self.character_stats, event);
         callbacks.invoke_table_row_callbacks::<ClassDefRow>("class_def", &self.class_def, event);
         callbacks.invoke_table_row_callbacks::<Config>("config", &self.config, event);
-        callbacks.invoke_table_row_callbacks::<EventPruneTimer>(
-            "event_prune_timer",
-            &self.event_prune_timer,
-            event,
-        );
-        callbacks.invoke_table_row_callbacks::<FeatureGate>(
-            "feature_gate",
-            &self.feature_gate,
-            event,
-        );
+        callbacks.invoke_table_row_callbacks::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer, event);
+        callbacks.invoke_table_row_callbacks::<FeatureGate>("feature_gate", &self.feature_gate, event);
+        callbacks.invoke_table_row_callbacks::<LocationDefRow>("location_def", &self.location_def, event);
         callbacks.invoke_table_row_callbacks::<Player>("player", &self.player, event);
+        callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
         callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
+        callbacks.invoke_table_row_callbacks::<TravelState>("travel_state", &self.travel_state, event);
+        callbacks.invoke_table_row_callbacks::<TravelTimer>("travel_timer", &self.travel_timer, event);
         callbacks.invoke_table_row_callbacks::<WorldClock>("world_clock", &self.world_clock, event);
         callbacks.invoke_table_row_callbacks::<WorldEvent>("world_event", &self.world_event, event);
         callbacks.invoke_table_row_callbacks::<WorldState>("world_state", &self.world_state, event);
@@ -993,12 +1068,17 @@ impl __sdk::SpacetimeModule for RemoteModule {
     fn register_tables(client_cache: &mut __sdk::ClientCache<Self>) {
         admin_table::register_table(client_cache);
         character_table::register_table(client_cache);
+        character_stats_table::register_table(client_cache);
         class_def_table::register_table(client_cache);
         config_table::register_table(client_cache);
         event_prune_timer_table::register_table(client_cache);
         feature_gate_table::register_table(client_cache);
+        location_def_table::register_table(client_cache);
         player_table::register_table(client_cache);
+        rest_state_table::register_table(client_cache);
         skill_def_table::register_table(client_cache);
+        travel_state_table::register_table(client_cache);
+        travel_timer_table::register_table(client_cache);
         world_clock_table::register_table(client_cache);
         world_event_table::register_table(client_cache);
         world_state_table::register_table(client_cache);

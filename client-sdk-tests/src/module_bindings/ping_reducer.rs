@@ -40,10 +40,7 @@ pub trait ping {
     ///
     /// The returned [`PingCallbackId`] can be passed to [`Self::remove_on_ping`]
     /// to cancel the callback.
-    fn on_ping(
-        &self,
-        callback: impl FnMut(&super::ReducerEventContext) + Send + 'static,
-    ) -> PingCallbackId;
+    fn on_ping(&self, callback: impl FnMut(&super::ReducerEventContext) + Send + 'static) -> PingCallbackId;
     /// Cancel a callback previously registered by [`Self::on_ping`],
     /// causing it not to run in the future.
     fn remove_on_ping(&self, callback: PingCallbackId);
@@ -53,19 +50,12 @@ impl ping for super::RemoteReducers {
     fn ping(&self) -> __sdk::Result<()> {
         self.imp.call_reducer("ping", PingArgs {})
     }
-    fn on_ping(
-        &self,
-        mut callback: impl FnMut(&super::ReducerEventContext) + Send + 'static,
-    ) -> PingCallbackId {
+    fn on_ping(&self, mut callback: impl FnMut(&super::ReducerEventContext) + Send + 'static) -> PingCallbackId {
         PingCallbackId(self.imp.on_reducer(
             "ping",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::Ping {},
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::Ping {}, .. },
                     ..
                 } = ctx
                 else {

@@ -32,10 +32,7 @@ pub trait PlayerTableAccess {
 
 impl PlayerTableAccess for super::RemoteTables {
     fn player(&self) -> PlayerTableHandle<'_> {
-        PlayerTableHandle {
-            imp: self.imp.get_table::<Player>("player"),
-            ctx: std::marker::PhantomData,
-        }
+        PlayerTableHandle { imp: self.imp.get_table::<Player>("player"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -106,11 +103,8 @@ impl<'ctx> __sdk::TableWithPrimaryKey for PlayerTableHandle<'ctx> {
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
 ) -> __sdk::Result<__sdk::TableUpdate<Player>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<Player>", "TableUpdate")
-            .with_cause(e)
-            .into()
-    })
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<Player>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `identity` unique index on the table `player`,
@@ -129,9 +123,7 @@ impl<'ctx> PlayerTableHandle<'ctx> {
     /// Get a handle on the `identity` unique index on the table `player`.
     pub fn identity(&self) -> PlayerIdentityUnique<'ctx> {
         PlayerIdentityUnique {
-            imp: self
-                .imp
-                .get_unique_constraint::<__sdk::Identity>("identity"),
+            imp: self.imp.get_unique_constraint::<__sdk::Identity>("identity"),
             phantom: std::marker::PhantomData,
         }
     }

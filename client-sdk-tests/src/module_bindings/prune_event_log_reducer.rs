@@ -55,8 +55,7 @@ pub trait prune_event_log {
 
 impl prune_event_log for super::RemoteReducers {
     fn prune_event_log(&self, timer: EventPruneTimer) -> __sdk::Result<()> {
-        self.imp
-            .call_reducer("prune_event_log", PruneEventLogArgs { timer })
+        self.imp.call_reducer("prune_event_log", PruneEventLogArgs { timer })
     }
     fn on_prune_event_log(
         &self,
@@ -66,11 +65,7 @@ impl prune_event_log for super::RemoteReducers {
             "prune_event_log",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::PruneEventLog { timer },
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::PruneEventLog { timer }, .. },
                     ..
                 } = ctx
                 else {

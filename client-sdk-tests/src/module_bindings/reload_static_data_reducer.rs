@@ -51,8 +51,7 @@ pub trait reload_static_data {
 
 impl reload_static_data for super::RemoteReducers {
     fn reload_static_data(&self) -> __sdk::Result<()> {
-        self.imp
-            .call_reducer("reload_static_data", ReloadStaticDataArgs {})
+        self.imp.call_reducer("reload_static_data", ReloadStaticDataArgs {})
     }
     fn on_reload_static_data(
         &self,
@@ -62,11 +61,7 @@ impl reload_static_data for super::RemoteReducers {
             "reload_static_data",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::ReloadStaticData {},
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::ReloadStaticData {}, .. },
                     ..
                 } = ctx
                 else {

@@ -14,9 +14,7 @@ pub(super) struct RemoveAdminArgs {
 
 impl From<RemoveAdminArgs> for super::Reducer {
     fn from(args: RemoveAdminArgs) -> Self {
-        Self::RemoveAdmin {
-            identity: args.identity,
-        }
+        Self::RemoveAdmin { identity: args.identity }
     }
 }
 
@@ -55,8 +53,7 @@ pub trait remove_admin {
 
 impl remove_admin for super::RemoteReducers {
     fn remove_admin(&self, identity: __sdk::Identity) -> __sdk::Result<()> {
-        self.imp
-            .call_reducer("remove_admin", RemoveAdminArgs { identity })
+        self.imp.call_reducer("remove_admin", RemoveAdminArgs { identity })
     }
     fn on_remove_admin(
         &self,
@@ -66,11 +63,7 @@ impl remove_admin for super::RemoteReducers {
             "remove_admin",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::RemoveAdmin { identity },
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::RemoveAdmin { identity }, .. },
                     ..
                 } = ctx
                 else {

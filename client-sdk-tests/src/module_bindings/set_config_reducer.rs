@@ -15,10 +15,7 @@ pub(super) struct SetConfigArgs {
 
 impl From<SetConfigArgs> for super::Reducer {
     fn from(args: SetConfigArgs) -> Self {
-        Self::SetConfig {
-            key: args.key,
-            value: args.value,
-        }
+        Self::SetConfig { key: args.key, value: args.value }
     }
 }
 
@@ -57,8 +54,7 @@ pub trait set_config {
 
 impl set_config for super::RemoteReducers {
     fn set_config(&self, key: String, value: String) -> __sdk::Result<()> {
-        self.imp
-            .call_reducer("set_config", SetConfigArgs { key, value })
+        self.imp.call_reducer("set_config", SetConfigArgs { key, value })
     }
     fn on_set_config(
         &self,
@@ -68,11 +64,7 @@ impl set_config for super::RemoteReducers {
             "set_config",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::SetConfig { key, value },
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::SetConfig { key, value }, .. },
                     ..
                 } = ctx
                 else {

@@ -15,10 +15,7 @@ pub(super) struct SetFeatureEnabledArgs {
 
 impl From<SetFeatureEnabledArgs> for super::Reducer {
     fn from(args: SetFeatureEnabledArgs) -> Self {
-        Self::SetFeatureEnabled {
-            feature: args.feature,
-            enabled: args.enabled,
-        }
+        Self::SetFeatureEnabled { feature: args.feature, enabled: args.enabled }
     }
 }
 
@@ -57,10 +54,7 @@ pub trait set_feature_enabled {
 
 impl set_feature_enabled for super::RemoteReducers {
     fn set_feature_enabled(&self, feature: String, enabled: bool) -> __sdk::Result<()> {
-        self.imp.call_reducer(
-            "set_feature_enabled",
-            SetFeatureEnabledArgs { feature, enabled },
-        )
+        self.imp.call_reducer("set_feature_enabled", SetFeatureEnabledArgs { feature, enabled })
     }
     fn on_set_feature_enabled(
         &self,
@@ -70,11 +64,7 @@ impl set_feature_enabled for super::RemoteReducers {
             "set_feature_enabled",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::SetFeatureEnabled { feature, enabled },
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::SetFeatureEnabled { feature, enabled }, .. },
                     ..
                 } = ctx
                 else {
@@ -85,8 +75,7 @@ impl set_feature_enabled for super::RemoteReducers {
         ))
     }
     fn remove_on_set_feature_enabled(&self, callback: SetFeatureEnabledCallbackId) {
-        self.imp
-            .remove_on_reducer("set_feature_enabled", callback.0)
+        self.imp.remove_on_reducer("set_feature_enabled", callback.0)
     }
 }
 
@@ -106,7 +95,6 @@ pub trait set_flags_for_set_feature_enabled {
 
 impl set_flags_for_set_feature_enabled for super::SetReducerFlags {
     fn set_feature_enabled(&self, flags: __ws::CallReducerFlags) {
-        self.imp
-            .set_call_reducer_flags("set_feature_enabled", flags);
+        self.imp.set_call_reducer_flags("set_feature_enabled", flags);
     }
 }

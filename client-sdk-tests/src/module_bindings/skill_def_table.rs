@@ -33,10 +33,7 @@ pub trait SkillDefTableAccess {
 
 impl SkillDefTableAccess for super::RemoteTables {
     fn skill_def(&self) -> SkillDefTableHandle<'_> {
-        SkillDefTableHandle {
-            imp: self.imp.get_table::<SkillDefRow>("skill_def"),
-            ctx: std::marker::PhantomData,
-        }
+        SkillDefTableHandle { imp: self.imp.get_table::<SkillDefRow>("skill_def"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -107,11 +104,8 @@ impl<'ctx> __sdk::TableWithPrimaryKey for SkillDefTableHandle<'ctx> {
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
 ) -> __sdk::Result<__sdk::TableUpdate<SkillDefRow>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<SkillDefRow>", "TableUpdate")
-            .with_cause(e)
-            .into()
-    })
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<SkillDefRow>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `id` unique index on the table `skill_def`,
@@ -129,10 +123,7 @@ pub struct SkillDefIdUnique<'ctx> {
 impl<'ctx> SkillDefTableHandle<'ctx> {
     /// Get a handle on the `id` unique index on the table `skill_def`.
     pub fn id(&self) -> SkillDefIdUnique<'ctx> {
-        SkillDefIdUnique {
-            imp: self.imp.get_unique_constraint::<String>("id"),
-            phantom: std::marker::PhantomData,
-        }
+        SkillDefIdUnique { imp: self.imp.get_unique_constraint::<String>("id"), phantom: std::marker::PhantomData }
     }
 }
 

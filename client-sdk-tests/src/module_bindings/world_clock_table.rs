@@ -32,10 +32,7 @@ pub trait WorldClockTableAccess {
 
 impl WorldClockTableAccess for super::RemoteTables {
     fn world_clock(&self) -> WorldClockTableHandle<'_> {
-        WorldClockTableHandle {
-            imp: self.imp.get_table::<WorldClock>("world_clock"),
-            ctx: std::marker::PhantomData,
-        }
+        WorldClockTableHandle { imp: self.imp.get_table::<WorldClock>("world_clock"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -106,11 +103,8 @@ impl<'ctx> __sdk::TableWithPrimaryKey for WorldClockTableHandle<'ctx> {
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
 ) -> __sdk::Result<__sdk::TableUpdate<WorldClock>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<WorldClock>", "TableUpdate")
-            .with_cause(e)
-            .into()
-    })
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<WorldClock>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `scheduled_id` unique index on the table `world_clock`,

@@ -4,6 +4,7 @@
 // This was generated using spacetimedb cli version 1.2.0 (commit ).
 
 #![allow(unused, clippy::all)]
+use super::dice_log_entry_type::DiceLogEntry;
 use super::event_kind_type::EventKind;
 use super::world_event_type::WorldEvent;
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
@@ -33,10 +34,7 @@ pub trait WorldEventTableAccess {
 
 impl WorldEventTableAccess for super::RemoteTables {
     fn world_event(&self) -> WorldEventTableHandle<'_> {
-        WorldEventTableHandle {
-            imp: self.imp.get_table::<WorldEvent>("world_event"),
-            ctx: std::marker::PhantomData,
-        }
+        WorldEventTableHandle { imp: self.imp.get_table::<WorldEvent>("world_event"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -107,11 +105,8 @@ impl<'ctx> __sdk::TableWithPrimaryKey for WorldEventTableHandle<'ctx> {
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
 ) -> __sdk::Result<__sdk::TableUpdate<WorldEvent>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<WorldEvent>", "TableUpdate")
-            .with_cause(e)
-            .into()
-    })
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<WorldEvent>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `id` unique index on the table `world_event`,
@@ -129,10 +124,7 @@ pub struct WorldEventIdUnique<'ctx> {
 impl<'ctx> WorldEventTableHandle<'ctx> {
     /// Get a handle on the `id` unique index on the table `world_event`.
     pub fn id(&self) -> WorldEventIdUnique<'ctx> {
-        WorldEventIdUnique {
-            imp: self.imp.get_unique_constraint::<u64>("id"),
-            phantom: std::marker::PhantomData,
-        }
+        WorldEventIdUnique { imp: self.imp.get_unique_constraint::<u64>("id"), phantom: std::marker::PhantomData }
     }
 }
 

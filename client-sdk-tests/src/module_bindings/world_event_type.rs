@@ -6,6 +6,7 @@
 #![allow(unused, clippy::all)]
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
+use super::dice_log_entry_type::DiceLogEntry;
 use super::event_kind_type::EventKind;
 
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
@@ -17,6 +18,7 @@ pub struct WorldEvent {
     pub caused_by: __sdk::Identity,
     pub text: String,
     pub detail: String,
+    pub dice: Vec<DiceLogEntry>,
     pub at: __sdk::Timestamp,
     pub at_micros: i64,
 }

@@ -32,10 +32,7 @@ pub trait WorldStateTableAccess {
 
 impl WorldStateTableAccess for super::RemoteTables {
     fn world_state(&self) -> WorldStateTableHandle<'_> {
-        WorldStateTableHandle {
-            imp: self.imp.get_table::<WorldState>("world_state"),
-            ctx: std::marker::PhantomData,
-        }
+        WorldStateTableHandle { imp: self.imp.get_table::<WorldState>("world_state"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -106,11 +103,8 @@ impl<'ctx> __sdk::TableWithPrimaryKey for WorldStateTableHandle<'ctx> {
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
 ) -> __sdk::Result<__sdk::TableUpdate<WorldState>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<WorldState>", "TableUpdate")
-            .with_cause(e)
-            .into()
-    })
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<WorldState>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `id` unique index on the table `world_state`,
@@ -128,10 +122,7 @@ pub struct WorldStateIdUnique<'ctx> {
 impl<'ctx> WorldStateTableHandle<'ctx> {
     /// Get a handle on the `id` unique index on the table `world_state`.
     pub fn id(&self) -> WorldStateIdUnique<'ctx> {
-        WorldStateIdUnique {
-            imp: self.imp.get_unique_constraint::<u32>("id"),
-            phantom: std::marker::PhantomData,
-        }
+        WorldStateIdUnique { imp: self.imp.get_unique_constraint::<u32>("id"), phantom: std::marker::PhantomData }
     }
 }
 

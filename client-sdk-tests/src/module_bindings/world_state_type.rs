@@ -13,6 +13,7 @@ pub struct WorldState {
     pub tick: u64,
     pub started_at: __sdk::Timestamp,
     pub last_tick_at: __sdk::Timestamp,
+    pub carry_micros: i64,
 }
 
 impl __sdk::InModule for WorldState {

@@ -65,11 +65,7 @@ impl world_tick for super::RemoteReducers {
             "world_tick",
             Box::new(move |ctx: &super::ReducerEventContext| {
                 let super::ReducerEventContext {
-                    event:
-                        __sdk::ReducerEvent {
-                            reducer: super::Reducer::WorldTick { clock },
-                            ..
-                        },
+                    event: __sdk::ReducerEvent { reducer: super::Reducer::WorldTick { clock }, .. },
                     ..
                 } = ctx
                 else {

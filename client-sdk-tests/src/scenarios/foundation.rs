@@ -84,12 +84,12 @@ pub fn run(env: &Env, r: &mut Runner) {
         a.ok("create_character", move |r| r.create_character("Ayla".into(), class, scores, skills))?;
         wait_for("character row", Duration::from_secs(5), || my_characters(&a).len() == 1)?;
         let ch = &my_characters(&a)[0];
-        check_eq(ch.class_id.as_str(), fx.class, "class")?;
-        check_eq(ch.hp, fx.expected_hp, "hp")?;
-        check_eq(ch.max_hp, fx.expected_hp, "max_hp")?;
-        check_eq(ch.level, 1, "level")?;
+        check_eq(ch.sheet.class_id.as_str(), fx.class, "class")?;
+        check_eq(ch.sheet.vitals.hp, fx.expected_hp, "hp")?;
+        check_eq(ch.sheet.vitals.max_hp, fx.expected_hp, "max_hp")?;
+        check_eq(ch.sheet.level, 1, "level")?;
         check_eq(ch.is_ai, false, "is_ai")?;
-        check_eq(ch.skills.clone(), fx.skills.clone(), "skills")?;
+        check_eq(ch.sheet.skill_proficiencies.clone(), fx.skills.clone(), "skills")?;
         let start = a.conn.db.config().id().find(&0).map(|c| c.start_location).unwrap_or_default();
         check_eq(ch.location_id.clone(), start, "start location")?;
         let id = ch.id;
@@ -108,7 +108,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let ch = create(&a, &fx, "Defaulter")?;
         let class = a.conn.db.class_def().id().find(&fx.class.to_string()).ok_or("class_def row missing")?;
         let want: Vec<String> = class.skill_options.iter().take(class.skill_count as usize).cloned().collect();
-        check_eq(ch.skills, want, "default skills")
+        check_eq(ch.sheet.skill_proficiencies, want, "default skills")
     });
 
     r.run("create_character: every rejection has its code and writes nothing", || {

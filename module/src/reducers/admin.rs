@@ -82,8 +82,7 @@ pub fn tunables(c: &Config) -> cfg::Tunables {
         event_prune_ms: c.event_prune_ms,
         max_characters_per_player: c.max_characters_per_player,
         start_location: c.start_location.clone(),
-        short_rest_secs: c.short_rest_secs,
-        long_rest_secs: c.long_rest_secs,
+        rules: c.rules,
     }
 }
 
@@ -96,8 +95,7 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
         event_prune_ms: t.event_prune_ms,
         max_characters_per_player: t.max_characters_per_player,
         start_location: t.start_location.clone(),
-        short_rest_secs: t.short_rest_secs,
-        long_rest_secs: t.long_rest_secs,
+        rules: t.rules,
     }
 }
 

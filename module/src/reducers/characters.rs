@@ -64,7 +64,7 @@ pub fn delete_character(ctx: &ReducerContext, character_id: u64) -> Result<(), S
     gate::require(ctx, Feature::Characters)?;
     let c = auth::owned_character(ctx, character_id)?;
     crate::world_hooks::before_character_delete(ctx, &c)?;
-    ctx.db.character().id().delete(c.id);
+    crate::chars::delete(ctx, c.id);
     events::record(ctx, EventKind::CharacterDeleted, vec![c.id], format!("{} left the world", c.name), "");
     Ok(())
 }
@@ -99,27 +99,21 @@ fn build(
     let class = class_from_row(&class_row);
     ActiveRules::validate_ability_scores(&scores)?;
     let skills = ActiveRules::choose_skills(&class, &skills)?;
-    let max_hp = ActiveRules::starting_max_hp(&class, &scores);
+    let sheet = ActiveRules::new_character(&name, &class, scores, skills);
     Ok(Character {
         id: 0,
         owner,
         name,
-        class_id,
         is_ai,
         location_id: cfg.start_location.clone(),
-        level: 1,
-        xp: 0,
-        hp: max_hp,
-        max_hp,
-        temp_hp: 0,
-        scores,
-        skills,
+        sheet,
+        needs_tick: false,
         created_at: ctx.timestamp,
     })
 }
 
 fn insert(ctx: &ReducerContext, c: Character) {
-    let c = ctx.db.character().insert(c);
+    let c = crate::chars::insert(ctx, c);
     events::record(
         ctx,
         EventKind::CharacterCreated,
@@ -127,11 +121,11 @@ fn insert(ctx: &ReducerContext, c: Character) {
         format!(
             "{} the {} entered the world at {}{}",
             c.name,
-            c.class_id,
+            c.sheet.class_id,
             c.location_id,
             if c.is_ai { " (AI)" } else { "" }
         ),
-        format!("class={};hp={};ai={}", c.class_id, c.max_hp, c.is_ai),
+        format!("class={};hp={};ai={}", c.sheet.class_id, c.sheet.vitals.max_hp, c.is_ai),
     );
 }
 

@@ -1,5 +1,12 @@
 //! Thin transactional shells: authorize, gate, load, call the pure core, write, record an event.
+//! Each system's reducers compile only with its cargo feature.
 
 pub mod admin;
 #[cfg(feature = "characters")]
 pub mod characters;
+#[cfg(feature = "rest")]
+pub mod rest;
+#[cfg(feature = "social")]
+pub mod social;
+#[cfg(feature = "travel")]
+pub mod travel;

@@ -1,6 +1,7 @@
 //! Config keys: defaults and validation of admin changes (pure).
 
 use crate::error::{err, ErrorCode, WkResult};
+use crate::rules::RulesConfig;
 
 /// Plain copy of the tunables, so validation is testable without tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,25 +11,25 @@ pub struct Tunables {
     pub event_prune_ms: u64,
     pub max_characters_per_player: u32,
     pub start_location: String,
-    pub short_rest_secs: u32,
-    pub long_rest_secs: u32,
+    /// World-time parameters of the active ruleset (rest lengths, rounds, recovery, regeneration).
+    pub rules: RulesConfig,
 }
 
-impl Default for Tunables {
-    fn default() -> Self {
+impl Tunables {
+    /// Defaults: the kernel's, plus the active ruleset's world-time defaults.
+    pub fn with_rules(rules: RulesConfig) -> Self {
         Tunables {
             world_tick_ms: 1000,
             event_log_limit: 1000,
             event_prune_ms: 5000,
             max_characters_per_player: 8,
             start_location: "crossroads".to_string(),
-            short_rest_secs: 60,
-            long_rest_secs: 480,
+            rules,
         }
     }
 }
 
-pub const KEYS: [&str; 7] = [
+pub const KEYS: [&str; 11] = [
     "world_tick_ms",
     "event_log_limit",
     "event_prune_ms",
@@ -36,6 +37,10 @@ pub const KEYS: [&str; 7] = [
     "start_location",
     "short_rest_secs",
     "long_rest_secs",
+    "round_secs",
+    "stable_recovery_secs",
+    "down_to_dead_secs",
+    "regen_interval_secs",
 ];
 
 fn int<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
@@ -57,13 +62,18 @@ fn int<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
 /// checked by the caller (it needs the location table).
 pub fn apply(t: &Tunables, key: &str, value: &str) -> WkResult<Tunables> {
     let mut n = t.clone();
+    const DAY: u32 = 86_400;
     match key {
         "world_tick_ms" => n.world_tick_ms = int(key, value, 100u64, 60_000)?,
         "event_log_limit" => n.event_log_limit = int(key, value, 10u32, 1_000_000)?,
         "event_prune_ms" => n.event_prune_ms = int(key, value, 100u64, 3_600_000)?,
         "max_characters_per_player" => n.max_characters_per_player = int(key, value, 1u32, 100)?,
-        "short_rest_secs" => n.short_rest_secs = int(key, value, 1u32, 86_400)?,
-        "long_rest_secs" => n.long_rest_secs = int(key, value, 1u32, 86_400)?,
+        "short_rest_secs" => n.rules.short_rest_secs = int(key, value, 1u32, DAY)?,
+        "long_rest_secs" => n.rules.long_rest_secs = int(key, value, 1u32, DAY)?,
+        "round_secs" => n.rules.round_secs = int(key, value, 1u32, 600)?,
+        "stable_recovery_secs" => n.rules.stable_recovery_secs = int(key, value, 1u32, DAY)?,
+        "down_to_dead_secs" => n.rules.down_to_dead_secs = int(key, value, 1u32, DAY)?,
+        "regen_interval_secs" => n.rules.regen_interval_secs = int(key, value, 0u32, DAY)?,
         "start_location" => {
             let v = value.trim();
             if v.is_empty() || v.len() > 64 {
@@ -78,29 +88,32 @@ pub fn apply(t: &Tunables, key: &str, value: &str) -> WkResult<Tunables> {
             ));
         }
     }
-    if n.short_rest_secs > n.long_rest_secs {
-        return Err(err(ErrorCode::InvalidConfig, "short_rest_secs must not exceed long_rest_secs"));
-    }
+    n.rules.validate()?;
     Ok(n)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::{ActiveRules, RulesEngine};
 
     #[test]
     fn valid_changes_apply_and_bad_ones_name_the_range() {
-        let t = Tunables::default();
+        let t = Tunables::with_rules(ActiveRules::default_config());
         assert_eq!(apply(&t, "event_log_limit", "50").unwrap().event_log_limit, 50);
+        assert_eq!(apply(&t, "long_rest_secs", "900").unwrap().rules.long_rest_secs, 900);
         for (k, v) in [
             ("event_log_limit", "5"),
             ("event_log_limit", "x"),
             ("world_tick_ms", "-1"),
             ("nope", "1"),
             ("short_rest_secs", "100000"),
+            ("round_secs", "0"),
         ] {
             assert_eq!(apply(&t, k, v).unwrap_err().code, ErrorCode::InvalidConfig, "{k}={v}");
         }
-        assert_eq!(apply(&t, "short_rest_secs", "900").unwrap_err().code, ErrorCode::InvalidConfig);
+        // a short rest may not outlast a long one
+        let long = t.rules.long_rest_secs;
+        assert_eq!(apply(&t, "short_rest_secs", &(long + 1).to_string()).unwrap_err().code, ErrorCode::InvalidConfig);
     }
 }

@@ -5,3 +5,4 @@ pub mod buffs;
 pub mod characters;
 pub mod config;
 pub mod stats;
+pub mod travel;

@@ -1,8 +1,9 @@
-use crate::rules::AbilityScores;
+use crate::rules::{CharacterSheet, DerivedStats, RestState};
 use spacetimedb::{table, Identity, Timestamp};
 
-/// A character: owned by a player identity (or by the world itself for NPCs created by an admin
-/// without an owner). Public: the world is visible to every client.
+/// A character: owned by a player identity (or by the world itself for NPCs an admin creates
+/// without an owner). Public: the world is visible to every client. The rules state (scores,
+/// level, HP, death saves, hit dice...) is the active ruleset's `CharacterSheet`.
 #[table(name = character, public)]
 #[derive(Clone)]
 pub struct Character {
@@ -12,17 +13,37 @@ pub struct Character {
     #[index(btree)]
     pub owner: Identity,
     pub name: String,
-    pub class_id: String,
     pub is_ai: bool,
     #[index(btree)]
     pub location_id: String,
-    pub level: u32,
-    pub xp: u32,
-    pub hp: i32,
-    pub max_hp: i32,
-    pub temp_hp: i32,
-    pub scores: AbilityScores,
-    /// Skill proficiencies (ids from the ruleset's skills.csv).
-    pub skills: Vec<String>,
+    pub sheet: CharacterSheet,
+    /// Whether the world tick has work for this character (hurt, dying, resting). Indexed so the
+    /// tick visits only those, never the whole table.
+    #[index(btree)]
+    pub needs_tick: bool,
     pub created_at: Timestamp,
+}
+
+/// Derived stats of a character as the active ruleset computes them (AC, attack bonuses, save
+/// DCs, skills, passive perception...), refreshed in the same transaction as every change.
+#[table(name = character_stats, public)]
+#[derive(Clone)]
+pub struct CharacterStats {
+    #[primary_key]
+    pub character_id: u64,
+    pub derived: DerivedStats,
+    pub updated_at: Timestamp,
+}
+
+/// A rest under way (one per character). Advanced by the world tick; lost when interrupted.
+#[table(name = rest_state, public)]
+#[derive(Clone)]
+pub struct RestStateRow {
+    #[primary_key]
+    pub character_id: u64,
+    pub rest: RestState,
+    pub location_id: String,
+    /// Hit dice to spend when a short rest completes.
+    pub hit_dice_to_spend: u8,
+    pub started_at: Timestamp,
 }

@@ -20,6 +20,10 @@ pub enum EventKind {
     RestStarted,
     RestCompleted,
     RestInterrupted,
+    DeathSave,
+    Stabilized,
+    Died,
+    Recovered,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.
@@ -36,8 +40,10 @@ pub struct WorldEvent {
     pub caused_by: Identity,
     /// Human-readable line.
     pub text: String,
-    /// Machine-readable detail (e.g. the dice), `key=value` pairs separated by `;`.
+    /// Machine-readable detail, `key=value` pairs separated by `;`.
     pub detail: String,
+    /// Every die rolled for this event, in order, with its purpose ("Deception check", "1d8 hit die").
+    pub dice: Vec<crate::rules::DiceLogEntry>,
     pub at: Timestamp,
     /// `at` as micros since the epoch, indexed for pruning oldest-first.
     #[index(btree)]

@@ -1,4 +1,5 @@
 use crate::timers::event_prune::prune_event_log;
+use crate::timers::travel::arrive;
 use crate::timers::world_tick::world_tick;
 use spacetimedb::{table, Identity, ScheduleAt, Timestamp};
 
@@ -28,10 +29,8 @@ pub struct Config {
     pub max_characters_per_player: u32,
     /// Location id where new characters appear.
     pub start_location: String,
-    /// World time a short rest takes, in seconds.
-    pub short_rest_secs: u32,
-    /// World time a long rest takes, in seconds.
-    pub long_rest_secs: u32,
+    /// World-time parameters of the ruleset: rest lengths, round length, recovery, regeneration.
+    pub rules: crate::rules::RulesConfig,
 }
 
 /// World clock state (id 0): how many ticks have run and when. Public.
@@ -43,6 +42,8 @@ pub struct WorldState {
     pub tick: u64,
     pub started_at: Timestamp,
     pub last_tick_at: Timestamp,
+    /// Sub-second remainder carried to the next tick, so world time adds up exactly.
+    pub carry_micros: i64,
 }
 
 /// The world clock: one interval row; each firing runs `world_tick`.
@@ -72,4 +73,41 @@ pub struct Player {
     pub online: bool,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
+}
+
+/// A location of the world graph (static, from `static_data/world/locations.csv`).
+#[table(name = location_def, public)]
+#[derive(Clone, PartialEq)]
+pub struct LocationDefRow {
+    #[primary_key]
+    pub id: String,
+    pub name: String,
+    /// A long rest is possible here.
+    pub safe: bool,
+    pub neighbours: Vec<crate::systems::travel::Edge>,
+    pub description: String,
+}
+
+/// A journey under way (one per character). The character stays at `from` until it arrives.
+#[table(name = travel_state, public)]
+#[derive(Clone)]
+pub struct TravelState {
+    #[primary_key]
+    pub character_id: u64,
+    pub from: String,
+    pub to: String,
+    pub departed_at: Timestamp,
+    /// Arrival time as micros, indexed so the sweeper finds overdue journeys without a scan.
+    #[index(btree)]
+    pub arrives_at_micros: i64,
+}
+
+/// One-shot timer: fires `arrive` at the arrival time of a journey.
+#[table(name = travel_timer, scheduled(arrive))]
+pub struct TravelTimer {
+    #[primary_key]
+    #[auto_inc]
+    pub scheduled_id: u64,
+    pub scheduled_at: ScheduleAt,
+    pub character_id: u64,
 }

@@ -1,16 +1,128 @@
 use crate::auth;
-use crate::tables::world::{world_state, WorldClock};
+use crate::chars;
+use crate::events;
+use crate::rules::{ActiveRules, RestTick, RulesEngine};
+use crate::tables::characters::{character, rest_state, Character};
+use crate::tables::events::EventKind;
+use crate::tables::world::{config, travel_state, world_state, Config, WorldClock};
 use spacetimedb::{reducer, ReducerContext};
 
-/// The world clock. Later systems hang their per-tick work here (regeneration, rest progress,
-/// sweepers, spawners), always in the order written below.
+/// The world clock. Order of work each tick (fixed; later systems insert their step here):
+/// 1. advance world time (whole seconds since the last tick; the remainder carries over),
+/// 2. sweep journeys whose arrival timer was lost (overdue by the index on arrival time),
+/// 3. per-character rules time: rest progress and completion, recovery at 0 HP, regeneration —
+///    only for characters flagged `needs_tick` (index), never the whole table.
 #[reducer]
 pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String> {
     auth::require_scheduler(ctx)?;
-    if let Some(mut s) = ctx.db.world_state().id().find(0) {
-        s.tick += 1;
-        s.last_tick_at = ctx.timestamp;
-        ctx.db.world_state().id().update(s);
+    let now = ctx.timestamp.to_micros_since_unix_epoch();
+    let Some(mut s) = ctx.db.world_state().id().find(0) else {
+        return Ok(());
+    };
+    let elapsed = (now - s.last_tick_at.to_micros_since_unix_epoch()).max(0) + s.carry_micros;
+    let secs = (elapsed / 1_000_000).min(u32::MAX as i64) as u32;
+    s.carry_micros = elapsed % 1_000_000;
+    s.tick += 1;
+    s.last_tick_at = ctx.timestamp;
+    ctx.db.world_state().id().update(s);
+
+    sweep_travel(ctx, now);
+
+    if secs > 0 {
+        if let Some(cfg) = ctx.db.config().id().find(0) {
+            let due: Vec<Character> = ctx.db.character().needs_tick().filter(true).collect();
+            for c in due {
+                tick_character(ctx, c, secs, &cfg);
+            }
+        }
     }
     Ok(())
+}
+
+/// Journeys past their arrival time whose one-shot timer did not fire (a failed one-shot is never
+/// retried; one due while the server was down fires at restart, and this catches anything else).
+fn sweep_travel(ctx: &ReducerContext, now: i64) {
+    let overdue: Vec<u64> =
+        ctx.db.travel_state().arrives_at_micros().filter(i64::MIN..=now).map(|t| t.character_id).collect();
+    for id in overdue {
+        crate::timers::travel::complete_arrival(ctx, id);
+    }
+}
+
+fn tick_character(ctx: &ReducerContext, mut c: Character, secs: u32, cfg: &Config) {
+    let rest_row = ctx.db.rest_state().character_id().find(c.id);
+    let mut rest = rest_row.as_ref().map(|r| r.rest);
+    let in_combat = chars::in_combat(ctx, c.id);
+    let mut rng = ctx.rng();
+    let before = c.sheet.vitals.clone();
+    let out = ActiveRules::world_tick(&mut c.sheet, rest.as_mut(), secs, in_combat, &cfg.rules, &mut rng);
+    for ds in &out.death_saves {
+        events::record_with_dice(
+            ctx,
+            EventKind::DeathSave,
+            vec![c.id],
+            ds.text.clone(),
+            format!("natural={};successes={};failures={}", ds.natural, ds.successes, ds.failures),
+            ds.dice.clone(),
+        );
+    }
+    if out.died {
+        events::record(ctx, EventKind::Died, vec![c.id], format!("{} dies", c.name), "");
+    } else if out.regained_consciousness {
+        events::record(ctx, EventKind::Recovered, vec![c.id], format!("{} regains consciousness", c.name), "");
+    } else if !before.stable && c.sheet.vitals.stable {
+        events::record(ctx, EventKind::Stabilized, vec![c.id], format!("{} is stable", c.name), "");
+    }
+    if let Some(row) = rest_row {
+        match out.rest {
+            RestTick::InProgress(_) | RestTick::NotResting => {
+                if let Some(r) = rest {
+                    let mut row = row;
+                    row.rest = r;
+                    ctx.db.rest_state().character_id().update(row);
+                }
+            }
+            RestTick::Ready => {
+                ctx.db.rest_state().character_id().delete(c.id);
+                let done = rest.unwrap_or(row.rest);
+                match ActiveRules::complete_rest(&mut c.sheet, &done, row.hit_dice_to_spend, &mut rng) {
+                    Ok(o) => events::record_with_dice(
+                        ctx,
+                        EventKind::RestCompleted,
+                        vec![c.id],
+                        o.text.clone(),
+                        format!(
+                            "kind={};hp_regained={};hit_dice_spent={};hit_dice_regained={}",
+                            o.kind.label(),
+                            o.hp_regained,
+                            o.hit_dice_spent,
+                            o.hit_dice_regained
+                        ),
+                        o.dice,
+                    ),
+                    Err(e) => events::record(
+                        ctx,
+                        EventKind::RestInterrupted,
+                        vec![c.id],
+                        format!("{}'s rest ends without benefit: {}", c.name, e.message),
+                        "reason=rules",
+                    ),
+                }
+            }
+            RestTick::Interrupted => {
+                ctx.db.rest_state().character_id().delete(c.id);
+                events::record(
+                    ctx,
+                    EventKind::RestInterrupted,
+                    vec![c.id],
+                    format!("{}'s {} is interrupted", c.name, row.rest.kind.label()),
+                    "reason=combat",
+                );
+            }
+        }
+    }
+    if !out.text.is_empty() && out.death_saves.is_empty() && out.hp_regained > 0 {
+        log::debug!("{}", out.text);
+    }
+    chars::save(ctx, c);
 }

@@ -1,0 +1,61 @@
+//! Character rows <-> the rules: the one place that writes a character, so derived stats and the
+//! tick index never go stale.
+
+use crate::rules::{ActiveRules, RulesEngine};
+use crate::tables::characters::{character, character_stats, rest_state, Character, CharacterStats};
+use crate::tables::world::travel_state;
+use spacetimedb::{ReducerContext, Table};
+
+/// Whether the world tick has anything to do for this character.
+pub fn needs_tick(c: &Character, resting: bool) -> bool {
+    let v = &c.sheet.vitals;
+    !v.dead && (resting || v.hp < v.max_hp)
+}
+
+/// Insert a new character and its derived stats.
+pub fn insert(ctx: &ReducerContext, mut c: Character) -> Character {
+    c.needs_tick = needs_tick(&c, false);
+    let c = ctx.db.character().insert(c);
+    refresh_stats(ctx, &c);
+    c
+}
+
+/// Write a changed character: keeps `needs_tick` and `character_stats` in step.
+pub fn save(ctx: &ReducerContext, mut c: Character) -> Character {
+    c.sheet.name = c.name.clone();
+    c.needs_tick = needs_tick(&c, is_resting(ctx, c.id));
+    let c = ctx.db.character().id().update(c);
+    refresh_stats(ctx, &c);
+    c
+}
+
+pub fn refresh_stats(ctx: &ReducerContext, c: &Character) {
+    let row = CharacterStats { character_id: c.id, derived: ActiveRules::derive(&c.sheet), updated_at: ctx.timestamp };
+    if ctx.db.character_stats().character_id().find(c.id).is_some() {
+        ctx.db.character_stats().character_id().update(row);
+    } else {
+        ctx.db.character_stats().insert(row);
+    }
+}
+
+/// Remove a character and everything keyed by it.
+pub fn delete(ctx: &ReducerContext, id: u64) {
+    ctx.db.character().id().delete(id);
+    ctx.db.character_stats().character_id().delete(id);
+    ctx.db.rest_state().character_id().delete(id);
+    ctx.db.travel_state().character_id().delete(id);
+}
+
+pub fn is_resting(ctx: &ReducerContext, id: u64) -> bool {
+    ctx.db.rest_state().character_id().find(id).is_some()
+}
+
+pub fn is_traveling(ctx: &ReducerContext, id: u64) -> bool {
+    ctx.db.travel_state().character_id().find(id).is_some()
+}
+
+/// Whether the character is in a fight. There is no combat system yet (issue 6); when it lands
+/// this reads its combatant table, and every caller already honours the answer.
+pub fn in_combat(_ctx: &ReducerContext, _id: u64) -> bool {
+    false
+}

@@ -1,0 +1,100 @@
+//! Checks and contests: social interaction between characters through the rules engine.
+
+use crate::auth;
+use crate::chars;
+use crate::error::{err, ErrorCode, WkResult};
+use crate::events;
+use crate::gate::{self, Feature};
+use crate::rules::{ActiveRules, Advantage, CheckKind, RulesEngine};
+use crate::tables::characters::Character;
+use crate::tables::events::EventKind;
+use spacetimedb::{reducer, ReducerContext};
+
+/// Roll an ability or skill check for one of your characters against a DC. The result, with the
+/// dice, is a world event.
+#[reducer]
+pub fn ability_check(ctx: &ReducerContext, character_id: u64, check: CheckKind, dc: i32) -> Result<(), String> {
+    gate::require(ctx, Feature::Social)?;
+    let c = auth::owned_character(ctx, character_id)?;
+    ready_to_act(ctx, &c)?;
+    ActiveRules::validate_check_kind(&check)?;
+    ActiveRules::validate_dc(dc)?;
+    let r = ActiveRules::ability_check(&c.sheet, &check, dc, Advantage::Normal, &mut ctx.rng())?;
+    events::record_with_dice(
+        ctx,
+        EventKind::AbilityCheck,
+        vec![c.id],
+        r.text.clone(),
+        format!("check={};total={};dc={dc};success={}", r.label, r.total, r.success),
+        r.dice,
+    );
+    Ok(())
+}
+
+/// A contest between your character and another character at the same location, e.g.
+/// deception vs insight, persuasion vs insight, intimidation vs insight. Higher total wins; a tie
+/// keeps the status quo (the initiator does not get their way).
+#[reducer]
+pub fn contest(
+    ctx: &ReducerContext,
+    actor_id: u64,
+    target_id: u64,
+    actor_check: CheckKind,
+    target_check: CheckKind,
+) -> Result<(), String> {
+    gate::require(ctx, Feature::Social)?;
+    let actor = auth::owned_character(ctx, actor_id)?;
+    if actor_id == target_id {
+        return Err(err(ErrorCode::SameCharacter, "a character cannot contest itself; pick another target").into());
+    }
+    let target = auth::existing_character(ctx, target_id)?;
+    ready_to_act(ctx, &actor)?;
+    if target.sheet.vitals.dead {
+        return Err(err(ErrorCode::CharacterDead, format!("{} is dead; pick a living target", target.name)).into());
+    }
+    if chars::is_traveling(ctx, target.id) {
+        return Err(err(ErrorCode::Traveling, format!("{} is on the road; wait until they arrive", target.name)).into());
+    }
+    if actor.location_id != target.location_id {
+        return Err(err(
+            ErrorCode::NotSameLocation,
+            format!(
+                "{} is at {}, you are at {}; travel there first",
+                target.name, target.location_id, actor.location_id
+            ),
+        )
+        .into());
+    }
+    ActiveRules::validate_check_kind(&actor_check)?;
+    ActiveRules::validate_check_kind(&target_check)?;
+    let r = ActiveRules::contest(
+        &actor.sheet,
+        &actor_check,
+        Advantage::Normal,
+        &target.sheet,
+        &target_check,
+        Advantage::Normal,
+        &mut ctx.rng(),
+    )?;
+    events::record_with_dice(
+        ctx,
+        EventKind::Contest,
+        vec![actor.id, target.id],
+        r.text.clone(),
+        format!(
+            "actor_check={};actor_total={};target_check={};target_total={};actor_wins={}",
+            r.actor.label, r.actor.total, r.target.label, r.target.total, r.actor_wins
+        ),
+        r.dice,
+    );
+    Ok(())
+}
+
+/// Common preconditions for acting in the world: alive, conscious, not on the road.
+pub fn ready_to_act(ctx: &ReducerContext, c: &Character) -> WkResult<()> {
+    ActiveRules::can_act(&c.sheet)?;
+    if chars::is_traveling(ctx, c.id) {
+        return Err(err(ErrorCode::Traveling, format!("{} is on the road; wait until you arrive", c.name)));
+    }
+    Ok(())
+}
