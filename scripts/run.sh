@@ -8,7 +8,7 @@ source "$(dirname "$0")/common.sh"
 
 "$ROOT/scripts/setup.sh"
 "$ROOT/scripts/server.sh" start
-"$ROOT/scripts/publish.sh" "$@"
+"$ROOT/scripts/publish.sh" "$@" || die "publish failed; if the module schema changed since the last run, start fresh with: scripts/run.sh --clear"
 
 say "world '$WK_DB' is up at $WK_URL"
 say "streaming the world event log (Ctrl-C to stop; the server keeps running: scripts/server.sh stop)"

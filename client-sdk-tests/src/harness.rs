@@ -147,6 +147,12 @@ fn register_result_listeners(conn: &DbConnection, tx: Sender<(String, Result<(),
         on_delete_character "delete_character" (a);
         on_world_tick "world_tick" (a);
         on_prune_event_log "prune_event_log" (a);
+        on_ability_check "ability_check" (a, b, c);
+        on_contest "contest" (a, b, c, d);
+        on_move_to "move_to" (a, b);
+        on_rest "rest" (a, b, c);
+        on_stop_rest "stop_rest" (a);
+        on_arrive "arrive" (a);
     );
 }
 

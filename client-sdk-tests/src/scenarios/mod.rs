@@ -1,1 +1,2 @@
 pub mod foundation;
+pub mod world;
