@@ -4,5 +4,6 @@
 pub mod buffs;
 pub mod characters;
 pub mod config;
+pub mod items;
 pub mod stats;
 pub mod travel;
