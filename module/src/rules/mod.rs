@@ -318,8 +318,30 @@ pub trait RulesEngine {
 
     // ----- combat ------------------------------------------------------------------------
 
-    /// The combat view of a character with these weapons (none: an unarmed strike).
-    fn creature_from_sheet(sheet: &CharacterSheet, weapons: &[WeaponDef]) -> Creature;
+    /// The combat view of a character with these weapons (none: an unarmed strike). Shared by
+    /// the rulesets: everything ruleset-specific comes through `derive` and `weapon_attack`.
+    fn creature_from_sheet(sheet: &CharacterSheet, weapons: &[WeaponDef]) -> Creature {
+        let d = Self::derive(sheet);
+        let attacks = if weapons.is_empty() {
+            vec![Self::weapon_attack(sheet, &WeaponDef::unarmed())]
+        } else {
+            weapons.iter().map(|w| Self::weapon_attack(sheet, w)).collect()
+        };
+        Creature {
+            id: sheet.name.clone(),
+            name: sheet.name.clone(),
+            ac: d.ac,
+            vitals: Vitals { dies_at_zero: false, ..sheet.vitals.clone() },
+            defenses: sheet.defenses.clone(),
+            ability_mods: d.ability_mods,
+            save_bonuses: d.save_bonuses,
+            initiative_bonus: d.initiative_bonus,
+            dex_score: sheet.scores.dex,
+            attacks,
+            multiattack: vec![],
+            xp: 0,
+        }
+    }
     /// A fresh monster: average HP, or rolled from its hit dice when `roll_hp`.
     fn creature_from_monster(def: &MonsterDef, roll_hp: bool, rng: &mut impl DiceSource, log: &mut DiceLog)
         -> Creature;

@@ -274,29 +274,6 @@ impl RulesEngine for Dnd5e {
         roll_keep(rng, TestDice::D20, adv, modifier, purpose, log)
     }
 
-    fn creature_from_sheet(sheet: &CharacterSheet, weapons: &[WeaponDef]) -> Creature {
-        let d = Self::derive(sheet);
-        let attacks = if weapons.is_empty() {
-            vec![Self::weapon_attack(sheet, &WeaponDef::unarmed())]
-        } else {
-            weapons.iter().map(|w| Self::weapon_attack(sheet, w)).collect()
-        };
-        Creature {
-            id: sheet.name.clone(),
-            name: sheet.name.clone(),
-            ac: d.ac,
-            vitals: Vitals { dies_at_zero: false, ..sheet.vitals.clone() },
-            defenses: sheet.defenses.clone(),
-            ability_mods: d.ability_mods,
-            save_bonuses: d.save_bonuses,
-            initiative_bonus: d.initiative_bonus,
-            dex_score: sheet.scores.dex,
-            attacks,
-            multiattack: vec![],
-            xp: 0,
-        }
-    }
-
     fn creature_from_monster(
         def: &MonsterDef,
         roll_hp: bool,
