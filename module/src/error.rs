@@ -78,6 +78,16 @@ pub enum ErrorCode {
     NoActiveRun,
     CurrencyOverflow,
     RunStashNotEmpty,
+    // --- combat (issue 6)
+    NotInCombat,
+    NotYourTurn,
+    AlreadyInCombat,
+    InvalidTarget,
+    OutOfRange,
+    TooFar,
+    NoActionLeft,
+    CombatOver,
+    Incapacitated,
 }
 
 impl ErrorCode {
@@ -148,6 +158,15 @@ impl ErrorCode {
             ErrorCode::NoActiveRun => "E_NO_ACTIVE_RUN",
             ErrorCode::CurrencyOverflow => "E_CURRENCY_OVERFLOW",
             ErrorCode::RunStashNotEmpty => "E_RUN_STASH_NOT_EMPTY",
+            ErrorCode::NotInCombat => "E_NOT_IN_COMBAT",
+            ErrorCode::NotYourTurn => "E_NOT_YOUR_TURN",
+            ErrorCode::AlreadyInCombat => "E_ALREADY_IN_COMBAT",
+            ErrorCode::InvalidTarget => "E_INVALID_TARGET",
+            ErrorCode::OutOfRange => "E_OUT_OF_RANGE",
+            ErrorCode::TooFar => "E_TOO_FAR",
+            ErrorCode::NoActionLeft => "E_NO_ACTION_LEFT",
+            ErrorCode::CombatOver => "E_COMBAT_OVER",
+            ErrorCode::Incapacitated => "E_INCAPACITATED",
         }
     }
 }
@@ -266,6 +285,16 @@ mod tests {
             NoActiveRun,
             CurrencyOverflow,
             RunStashNotEmpty,
+            // combat
+            NotInCombat,
+            NotYourTurn,
+            AlreadyInCombat,
+            InvalidTarget,
+            OutOfRange,
+            TooFar,
+            NoActionLeft,
+            CombatOver,
+            Incapacitated,
         ];
         let mut seen = std::collections::HashSet::new();
         for c in all {
