@@ -147,6 +147,12 @@ fn register_result_listeners(conn: &DbConnection, tx: Sender<(String, Result<(),
         on_delete_character "delete_character" (a);
         on_world_tick "world_tick" (a);
         on_prune_event_log "prune_event_log" (a);
+        on_apply_buff "apply_buff" (a, b, c, d);
+        on_remove_buff "remove_buff" (a);
+        on_dispel "dispel" (a, b);
+        on_remove_buffs_by_source "remove_buffs_by_source" (a);
+        on_expire_buff "expire_buff" (a);
+        on_tick_buff "tick_buff" (a);
     );
 }
 

@@ -1,1 +1,2 @@
+pub mod buffs;
 pub mod foundation;
