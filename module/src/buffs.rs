@@ -756,3 +756,42 @@ pub fn publish_effective(ctx: &ReducerContext, c: &Character, derived: &DerivedS
         ctx.db.effective_stats().insert(row);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::AbilityScores;
+    use crate::systems::buffs::modifiers::{ModOp, ModValue};
+
+    #[test]
+    fn base_stats_come_from_the_derived_sheet_and_buffs_add_on_top() {
+        let classes = ActiveRules::classes().expect("classes load");
+        let sheet =
+            ActiveRules::new_character("Tess", &classes[0], AbilityScores::from_array([15, 14, 13, 12, 10, 8]), vec![]);
+        let derived = ActiveRules::derive(&sheet);
+        let base = base_stats(&sheet, &derived);
+        assert_eq!(base.armor_class, derived.ac);
+        assert_eq!(base.max_hp, sheet.vitals.max_hp);
+        assert_eq!((base.attack_bonus, base.speed), (0, BASE_SPEED_FT));
+        assert_eq!(base.get(Stat::Str), 15);
+
+        // Any shipped buff that adds to AC raises the effective AC by exactly that, base untouched.
+        let cat = crate::systems::buffs::load().expect("buffs load");
+        let (def, add) = cat
+            .defs()
+            .iter()
+            .find_map(|d| {
+                d.modifiers.iter().find_map(|m| match (m.key, m.op, m.value) {
+                    (ModifierKey::ArmorClass, ModOp::Add, ModValue::Int(v)) if v > 0 => Some((d, v)),
+                    _ => None,
+                })
+            })
+            .expect("a shipped AC buff");
+        let src =
+            [ModifierSource { kind: SourceKind::Buff, id: 7, label: &def.name, stacks: 1, modifiers: &def.modifiers }];
+        let eff = effective_stats(&base, &src);
+        assert_eq!(eff.get(Stat::ArmorClass), derived.ac + add);
+        assert_eq!(eff.base(Stat::ArmorClass), derived.ac);
+        assert!(eff.explain(Stat::ArmorClass, &src).contains(&def.name));
+    }
+}
