@@ -64,8 +64,14 @@ cargo check -q -p world-kernel --no-default-features --features dnd5e
 
 build_wasm dnd5e
 say "checking the committed client bindings are current"
-stdb generate --lang rust --out-dir "$TMP/bindings" --bin-path "$WASM" -y >/dev/null
-if ! diff -r "$TMP/bindings" "$ROOT/client-sdk-tests/src/module_bindings" >"$TMP/bindings.diff"; then
+# Generate inside the repo so the CLI's rustfmt run picks up rustfmt.toml, as scripts/generate.sh does.
+CHECK_DIR="$ROOT/.wk/bindings-check-$$"
+rm -rf "$CHECK_DIR"
+stdb generate --lang rust --out-dir "$CHECK_DIR" --bin-path "$WASM" -y >/dev/null
+stale=0
+diff -r "$CHECK_DIR" "$ROOT/client-sdk-tests/src/module_bindings" >"$TMP/bindings.diff" || stale=1
+rm -rf "$CHECK_DIR"
+if [[ $stale -ne 0 ]]; then
     head -n 40 "$TMP/bindings.diff"
     die "client-sdk-tests/src/module_bindings is stale: run scripts/generate.sh and commit the result"
 fi
