@@ -3,7 +3,8 @@
 #   1. formatting and lints; native unit tests of both rulesets; a build with every system compiled out
 #   2. wasm build; the committed client bindings must match the module (regenerate with scripts/generate.sh)
 #   3. a fresh SpacetimeDB server on a free port with a temp data dir (stopped on exit, even on failure)
-#   4. the client-SDK suite against the real module, once per ruleset (dnd5e, lite)
+#   4. the client-SDK suite against the real module, once per ruleset (dnd5e, lite); it may restart
+#      the server through WK_RESTART_SCRIPT (same data dir and port; the pid file follows it)
 # Last line: "N passed, N failed" over both suites. Non-zero exit on any failure.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -23,6 +24,8 @@ count_cargo() { # sums "test result: ... N passed; M failed" lines of a cargo te
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/wk-test.XXXXXX")"
 SERVER_PID=""
 cleanup() {
+    # The client suite may restart the server (WK_RESTART_SCRIPT): the pid file has the current one.
+    if [[ -f "$TMP/server.pid" ]]; then SERVER_PID="$(cat "$TMP/server.pid")"; fi
     if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
         say "stopping test server (pid $SERVER_PID)"
         kill "$SERVER_PID" 2>/dev/null || true
@@ -82,8 +85,27 @@ say "starting a fresh server on $URL (data: $TMP/data)"
 spacetimedb-standalone start --data-dir "$TMP/data" --jwt-key-dir "$TMP/keys" \
     --listen-addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
+echo "$SERVER_PID" >"$TMP/server.pid"
 for _ in $(seq 1 120); do curl -sf "$URL/v1/ping" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -sf "$URL/v1/ping" >/dev/null || { tail -n 30 "$TMP/server.log"; die "test server did not start"; }
+# For the restart scenario: `restart.sh [down_secs]` stops the server, waits, starts it again on
+# the same data dir and port, and records the new pid for the cleanup trap.
+cat >"$TMP/restart.sh" <<RESTART
+#!/usr/bin/env bash
+set -euo pipefail
+pid="\$(cat '$TMP/server.pid')"
+kill "\$pid" 2>/dev/null || true
+for _ in \$(seq 1 40); do kill -0 "\$pid" 2>/dev/null || break; sleep 0.25; done
+kill -9 "\$pid" 2>/dev/null || true
+sleep "\${1:-0}"
+nohup spacetimedb-standalone start --data-dir '$TMP/data' --jwt-key-dir '$TMP/keys' \\
+    --listen-addr '127.0.0.1:$PORT' >>'$TMP/server.log' 2>&1 </dev/null &
+echo "\$!" >'$TMP/server.pid'
+for _ in \$(seq 1 120); do curl -sf '$URL/v1/ping' >/dev/null 2>&1 && exit 0; sleep 0.5; done
+echo "restarted server did not answer $URL/v1/ping" >&2
+exit 1
+RESTART
+chmod +x "$TMP/restart.sh"
 
 for rs in dnd5e lite; do
     db="wk-test-$rs-$$"
@@ -92,7 +114,7 @@ for rs in dnd5e lite; do
     stdb publish -s "$URL" -b "$WASM" -y "$db" >"$TMP/publish-$rs.log" 2>&1 || { cat "$TMP/publish-$rs.log"; die "publish failed ($rs)"; }
     say "client-SDK suite against $db ($rs)"
     set +e
-    WK_URL="$URL" WK_DB="$db" WK_RULESET="$rs" WK_SERVER_PID="$SERVER_PID" \
+    WK_URL="$URL" WK_DB="$db" WK_RULESET="$rs" WK_RESTART_SCRIPT="$TMP/restart.sh" \
         WK_ADMIN_TOKEN="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)" \
         "$CARGO_TARGET_DIR/release/client-sdk-tests" 2>&1 | tee "$TMP/sdk-$rs.log"
     rc=${PIPESTATUS[0]}

@@ -153,6 +153,12 @@ fn register_result_listeners(conn: &DbConnection, tx: Sender<(String, Result<(),
         on_rest "rest" (a, b, c);
         on_stop_rest "stop_rest" (a);
         on_arrive "arrive" (a);
+        on_apply_buff "apply_buff" (a, b, c, d);
+        on_remove_buff "remove_buff" (a);
+        on_dispel "dispel" (a, b);
+        on_remove_buffs_by_source "remove_buffs_by_source" (a);
+        on_expire_buff "expire_buff" (a);
+        on_tick_buff "tick_buff" (a);
     );
 }
 

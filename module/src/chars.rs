@@ -30,7 +30,10 @@ pub fn save(ctx: &ReducerContext, mut c: Character) -> Character {
 }
 
 pub fn refresh_stats(ctx: &ReducerContext, c: &Character) {
-    let row = CharacterStats { character_id: c.id, derived: ActiveRules::derive(&c.sheet), updated_at: ctx.timestamp };
+    let derived = ActiveRules::derive(&c.sheet);
+    // Effective stats (derived base + active buffs) share this invalidation point.
+    crate::buffs::publish_effective(ctx, c, &derived);
+    let row = CharacterStats { character_id: c.id, derived, updated_at: ctx.timestamp };
     if ctx.db.character_stats().character_id().find(c.id).is_some() {
         ctx.db.character_stats().character_id().update(row);
     } else {
@@ -40,6 +43,7 @@ pub fn refresh_stats(ctx: &ReducerContext, c: &Character) {
 
 /// Remove a character and everything keyed by it.
 pub fn delete(ctx: &ReducerContext, id: u64) {
+    crate::buffs::purge_character(ctx, id);
     ctx.db.character().id().delete(id);
     ctx.db.character_stats().character_id().delete(id);
     ctx.db.rest_state().character_id().delete(id);

@@ -55,6 +55,7 @@ pub enum ErrorCode {
     InvalidBuffDef,
     BuffImmune,
     InvalidDuration,
+    UnknownBuffInstance,
     // --- items (issue 4)
     UnknownItem,
     UnknownItemDef,
@@ -136,6 +137,7 @@ impl ErrorCode {
             ErrorCode::InvalidBuffDef => "E_INVALID_BUFF_DEF",
             ErrorCode::BuffImmune => "E_BUFF_IMMUNE",
             ErrorCode::InvalidDuration => "E_INVALID_DURATION",
+            ErrorCode::UnknownBuffInstance => "E_UNKNOWN_BUFF_INSTANCE",
             ErrorCode::UnknownItem => "E_UNKNOWN_ITEM",
             ErrorCode::UnknownItemDef => "E_UNKNOWN_ITEM_DEF",
             ErrorCode::InvalidItemDef => "E_INVALID_ITEM_DEF",
@@ -262,6 +264,7 @@ mod tests {
             InvalidBuffDef,
             BuffImmune,
             InvalidDuration,
+            UnknownBuffInstance,
             // items
             UnknownItem,
             UnknownItemDef,

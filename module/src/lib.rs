@@ -5,6 +5,7 @@
 //! pipeline, `error` the stable codes. Lifecycle reducers live here.
 
 pub mod auth;
+pub mod buffs;
 pub mod chars;
 pub mod data;
 pub mod error;

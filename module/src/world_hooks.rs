@@ -7,8 +7,11 @@ use spacetimedb::ReducerContext;
 
 /// Load (or reload) every static table. Validates everything before replacing anything.
 pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
+    let buff_defs = crate::systems::buffs::load()
+        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
     let (locations, classes, skills) = crate::load::load_into_tables(ctx)?;
-    Ok(format!("{locations} locations, {classes} classes, {skills} skills"))
+    let buffs = crate::buffs::load_defs(ctx, &buff_defs);
+    Ok(format!("{locations} locations, {classes} classes, {skills} skills, {buffs} buffs"))
 }
 
 /// Cross-table checks of a config change (pure checks live in systems::config).

@@ -51,6 +51,22 @@ pub enum EventKind {
     Died,
 
     Recovered,
+
+    BuffApplied,
+
+    BuffRefreshed,
+
+    BuffStacked,
+
+    BuffReplaced,
+
+    BuffDropped,
+
+    BuffExpired,
+
+    BuffRemoved,
+
+    BuffTick,
 }
 
 impl __sdk::InModule for EventKind {

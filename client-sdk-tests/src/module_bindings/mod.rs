@@ -10,11 +10,25 @@ pub mod ability_bonuses_type;
 pub mod ability_check_reducer;
 pub mod ability_scores_type;
 pub mod ability_type;
+pub mod active_buff_row_type;
+pub mod active_buff_table;
 pub mod add_admin_reducer;
 pub mod admin_table;
 pub mod admin_type;
+pub mod apply_buff_reducer;
 pub mod armor_worn_type;
 pub mod arrive_reducer;
+pub mod attack_range_type;
+pub mod buff_category_type;
+pub mod buff_def_row_type;
+pub mod buff_def_table;
+pub mod buff_def_type;
+pub mod buff_duration_type;
+pub mod buff_expiry_timer_table;
+pub mod buff_expiry_timer_type;
+pub mod buff_flags_type;
+pub mod buff_tick_timer_table;
+pub mod buff_tick_timer_type;
 pub mod character_sheet_type;
 pub mod character_stats_table;
 pub mod character_stats_type;
@@ -31,39 +45,60 @@ pub mod config_type;
 pub mod contest_reducer;
 pub mod create_ai_character_reducer;
 pub mod create_character_reducer;
+pub mod damage_set_type;
 pub mod damage_type_type;
 pub mod defense_rule_type;
 pub mod defenses_type;
 pub mod delete_character_reducer;
 pub mod derived_stats_type;
 pub mod dice_log_entry_type;
+pub mod dispel_reducer;
 pub mod edge_type;
+pub mod effective_stats_row_type;
+pub mod effective_stats_table;
 pub mod event_kind_type;
 pub mod event_prune_timer_table;
 pub mod event_prune_timer_type;
+pub mod expire_buff_reducer;
 pub mod feature_gate_table;
 pub mod feature_gate_type;
 pub mod location_def_row_type;
 pub mod location_def_table;
+pub mod mod_op_type;
+pub mod mod_value_type;
+pub mod modifier_key_type;
+pub mod modifier_type;
 pub mod move_to_reducer;
+pub mod periodic_effect_type;
+pub mod periodic_kind_type;
 pub mod ping_reducer;
 pub mod player_table;
 pub mod player_type;
 pub mod prune_event_log_reducer;
 pub mod reload_static_data_reducer;
 pub mod remove_admin_reducer;
+pub mod remove_buff_reducer;
+pub mod remove_buffs_by_source_reducer;
 pub mod rest_kind_type;
 pub mod rest_reducer;
 pub mod rest_state_row_type;
 pub mod rest_state_table;
 pub mod rest_state_type;
+pub mod roll_type;
 pub mod rules_config_type;
 pub mod set_config_reducer;
 pub mod set_feature_enabled_reducer;
 pub mod skill_bonus_type;
 pub mod skill_def_row_type;
 pub mod skill_def_table;
+pub mod source_kind_type;
+pub mod stacking_policy_type;
+pub mod stat_contribution_type;
+pub mod stat_line_type;
+pub mod stat_type;
 pub mod stop_rest_reducer;
+pub mod tick_buff_reducer;
+pub mod tick_dice_type;
 pub mod travel_state_table;
 pub mod travel_state_type;
 pub mod travel_timer_table;
@@ -81,11 +116,25 @@ pub use ability_bonuses_type::AbilityBonuses;
 pub use ability_check_reducer::{ability_check, set_flags_for_ability_check, AbilityCheckCallbackId};
 pub use ability_scores_type::AbilityScores;
 pub use ability_type::Ability;
+pub use active_buff_row_type::ActiveBuffRow;
+pub use active_buff_table::*;
 pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallbackId};
 pub use admin_table::*;
 pub use admin_type::Admin;
+pub use apply_buff_reducer::{apply_buff, set_flags_for_apply_buff, ApplyBuffCallbackId};
 pub use armor_worn_type::ArmorWorn;
 pub use arrive_reducer::{arrive, set_flags_for_arrive, ArriveCallbackId};
+pub use attack_range_type::AttackRange;
+pub use buff_category_type::BuffCategory;
+pub use buff_def_row_type::BuffDefRow;
+pub use buff_def_table::*;
+pub use buff_def_type::BuffDef;
+pub use buff_duration_type::BuffDuration;
+pub use buff_expiry_timer_table::*;
+pub use buff_expiry_timer_type::BuffExpiryTimer;
+pub use buff_flags_type::BuffFlags;
+pub use buff_tick_timer_table::*;
+pub use buff_tick_timer_type::BuffTickTimer;
 pub use character_sheet_type::CharacterSheet;
 pub use character_stats_table::*;
 pub use character_stats_type::CharacterStats;
@@ -106,21 +155,32 @@ pub use create_ai_character_reducer::{
     create_ai_character, set_flags_for_create_ai_character, CreateAiCharacterCallbackId,
 };
 pub use create_character_reducer::{create_character, set_flags_for_create_character, CreateCharacterCallbackId};
+pub use damage_set_type::DamageSet;
 pub use damage_type_type::DamageType;
 pub use defense_rule_type::DefenseRule;
 pub use defenses_type::Defenses;
 pub use delete_character_reducer::{delete_character, set_flags_for_delete_character, DeleteCharacterCallbackId};
 pub use derived_stats_type::DerivedStats;
 pub use dice_log_entry_type::DiceLogEntry;
+pub use dispel_reducer::{dispel, set_flags_for_dispel, DispelCallbackId};
 pub use edge_type::Edge;
+pub use effective_stats_row_type::EffectiveStatsRow;
+pub use effective_stats_table::*;
 pub use event_kind_type::EventKind;
 pub use event_prune_timer_table::*;
 pub use event_prune_timer_type::EventPruneTimer;
+pub use expire_buff_reducer::{expire_buff, set_flags_for_expire_buff, ExpireBuffCallbackId};
 pub use feature_gate_table::*;
 pub use feature_gate_type::FeatureGate;
 pub use location_def_row_type::LocationDefRow;
 pub use location_def_table::*;
+pub use mod_op_type::ModOp;
+pub use mod_value_type::ModValue;
+pub use modifier_key_type::ModifierKey;
+pub use modifier_type::Modifier;
 pub use move_to_reducer::{move_to, set_flags_for_move_to, MoveToCallbackId};
+pub use periodic_effect_type::PeriodicEffect;
+pub use periodic_kind_type::PeriodicKind;
 pub use ping_reducer::{ping, set_flags_for_ping, PingCallbackId};
 pub use player_table::*;
 pub use player_type::Player;
@@ -129,11 +189,16 @@ pub use reload_static_data_reducer::{
     reload_static_data, set_flags_for_reload_static_data, ReloadStaticDataCallbackId,
 };
 pub use remove_admin_reducer::{remove_admin, set_flags_for_remove_admin, RemoveAdminCallbackId};
+pub use remove_buff_reducer::{remove_buff, set_flags_for_remove_buff, RemoveBuffCallbackId};
+pub use remove_buffs_by_source_reducer::{
+    remove_buffs_by_source, set_flags_for_remove_buffs_by_source, RemoveBuffsBySourceCallbackId,
+};
 pub use rest_kind_type::RestKind;
 pub use rest_reducer::{rest, set_flags_for_rest, RestCallbackId};
 pub use rest_state_row_type::RestStateRow;
 pub use rest_state_table::*;
 pub use rest_state_type::RestState;
+pub use roll_type::Roll;
 pub use rules_config_type::RulesConfig;
 pub use set_config_reducer::{set_config, set_flags_for_set_config, SetConfigCallbackId};
 pub use set_feature_enabled_reducer::{
@@ -142,7 +207,14 @@ pub use set_feature_enabled_reducer::{
 pub use skill_bonus_type::SkillBonus;
 pub use skill_def_row_type::SkillDefRow;
 pub use skill_def_table::*;
+pub use source_kind_type::SourceKind;
+pub use stacking_policy_type::StackingPolicy;
+pub use stat_contribution_type::StatContribution;
+pub use stat_line_type::StatLine;
+pub use stat_type::Stat;
 pub use stop_rest_reducer::{set_flags_for_stop_rest, stop_rest, StopRestCallbackId};
+pub use tick_buff_reducer::{set_flags_for_tick_buff, tick_buff, TickBuffCallbackId};
+pub use tick_dice_type::TickDice;
 pub use travel_state_table::*;
 pub use travel_state_type::TravelState;
 pub use travel_timer_table::*;
@@ -172,6 +244,12 @@ pub enum Reducer {
     AddAdmin {
         identity: __sdk::Identity,
     },
+    ApplyBuff {
+        target_character_id: u64,
+        buff_id: String,
+        source_character_id: u64,
+        duration_secs: Option<u32>,
+    },
     Arrive {
         timer: TravelTimer,
     },
@@ -199,6 +277,13 @@ pub enum Reducer {
     DeleteCharacter {
         character_id: u64,
     },
+    Dispel {
+        target_character_id: u64,
+        category: BuffCategory,
+    },
+    ExpireBuff {
+        timer: BuffExpiryTimer,
+    },
     MoveTo {
         character_id: u64,
         location_id: String,
@@ -210,6 +295,12 @@ pub enum Reducer {
     ReloadStaticData,
     RemoveAdmin {
         identity: __sdk::Identity,
+    },
+    RemoveBuff {
+        buff_instance_id: u64,
+    },
+    RemoveBuffsBySource {
+        source_character_id: u64,
     },
     Rest {
         character_id: u64,
@@ -227,6 +318,9 @@ pub enum Reducer {
     StopRest {
         character_id: u64,
     },
+    TickBuff {
+        timer: BuffTickTimer,
+    },
     WorldTick {
         clock: WorldClock,
     },
@@ -241,6 +335,7 @@ impl __sdk::Reducer for Reducer {
         match self {
             Reducer::AbilityCheck { .. } => "ability_check",
             Reducer::AddAdmin { .. } => "add_admin",
+            Reducer::ApplyBuff { .. } => "apply_buff",
             Reducer::Arrive { .. } => "arrive",
             Reducer::ClientConnected => "client_connected",
             Reducer::ClientDisconnected => "client_disconnected",
@@ -248,15 +343,20 @@ impl __sdk::Reducer for Reducer {
             Reducer::CreateAiCharacter { .. } => "create_ai_character",
             Reducer::CreateCharacter { .. } => "create_character",
             Reducer::DeleteCharacter { .. } => "delete_character",
+            Reducer::Dispel { .. } => "dispel",
+            Reducer::ExpireBuff { .. } => "expire_buff",
             Reducer::MoveTo { .. } => "move_to",
             Reducer::Ping => "ping",
             Reducer::PruneEventLog { .. } => "prune_event_log",
             Reducer::ReloadStaticData => "reload_static_data",
             Reducer::RemoveAdmin { .. } => "remove_admin",
+            Reducer::RemoveBuff { .. } => "remove_buff",
+            Reducer::RemoveBuffsBySource { .. } => "remove_buffs_by_source",
             Reducer::Rest { .. } => "rest",
             Reducer::SetConfig { .. } => "set_config",
             Reducer::SetFeatureEnabled { .. } => "set_feature_enabled",
             Reducer::StopRest { .. } => "stop_rest",
+            Reducer::TickBuff { .. } => "tick_buff",
             Reducer::WorldTick { .. } => "world_tick",
         }
     }
@@ -271,6 +371,9 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             }
             "add_admin" => {
                 Ok(__sdk::parse_reducer_args::<add_admin_reducer::AddAdminArgs>("add_admin", &value.args)?.into())
+            }
+            "apply_buff" => {
+                Ok(__sdk::parse_reducer_args::<apply_buff_reducer::ApplyBuffArgs>("apply_buff", &value.args)?.into())
             }
             "arrive" => Ok(__sdk::parse_reducer_args::<arrive_reducer::ArriveArgs>("arrive", &value.args)?.into()),
             "client_connected" => Ok(__sdk::parse_reducer_args::<client_connected_reducer::ClientConnectedArgs>(
@@ -300,6 +403,10 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 &value.args,
             )?
             .into()),
+            "dispel" => Ok(__sdk::parse_reducer_args::<dispel_reducer::DispelArgs>("dispel", &value.args)?.into()),
+            "expire_buff" => {
+                Ok(__sdk::parse_reducer_args::<expire_buff_reducer::ExpireBuffArgs>("expire_buff", &value.args)?.into())
+            }
             "move_to" => Ok(__sdk::parse_reducer_args::<move_to_reducer::MoveToArgs>("move_to", &value.args)?.into()),
             "ping" => Ok(__sdk::parse_reducer_args::<ping_reducer::PingArgs>("ping", &value.args)?.into()),
             "prune_event_log" => Ok(__sdk::parse_reducer_args::<prune_event_log_reducer::PruneEventLogArgs>(
@@ -316,6 +423,13 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 Ok(__sdk::parse_reducer_args::<remove_admin_reducer::RemoveAdminArgs>("remove_admin", &value.args)?
                     .into())
             }
+            "remove_buff" => {
+                Ok(__sdk::parse_reducer_args::<remove_buff_reducer::RemoveBuffArgs>("remove_buff", &value.args)?.into())
+            }
+            "remove_buffs_by_source" => Ok(__sdk::parse_reducer_args::<
+                remove_buffs_by_source_reducer::RemoveBuffsBySourceArgs,
+            >("remove_buffs_by_source", &value.args)?
+            .into()),
             "rest" => Ok(__sdk::parse_reducer_args::<rest_reducer::RestArgs>("rest", &value.args)?.into()),
             "set_config" => {
                 Ok(__sdk::parse_reducer_args::<set_config_reducer::SetConfigArgs>("set_config", &value.args)?.into())
@@ -330,6 +444,9 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "stop_rest" => {
                 Ok(__sdk::parse_reducer_args::<stop_rest_reducer::StopRestArgs>("stop_rest", &value.args)?.into())
             }
+            "tick_buff" => {
+                Ok(__sdk::parse_reducer_args::<tick_buff_reducer::TickBuffArgs>("tick_buff", &value.args)?.into())
+            }
             "world_tick" => {
                 Ok(__sdk::parse_reducer_args::<world_tick_reducer::WorldTickArgs>("world_tick", &value.args)?.into())
             }
@@ -342,11 +459,16 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
 #[allow(non_snake_case)]
 #[doc(hidden)]
 pub struct DbUpdate {
+    active_buff: __sdk::TableUpdate<ActiveBuffRow>,
     admin: __sdk::TableUpdate<Admin>,
+    buff_def: __sdk::TableUpdate<BuffDefRow>,
+    buff_expiry_timer: __sdk::TableUpdate<BuffExpiryTimer>,
+    buff_tick_timer: __sdk::TableUpdate<BuffTickTimer>,
     character: __sdk::TableUpdate<Character>,
     character_stats: __sdk::TableUpdate<CharacterStats>,
     class_def: __sdk::TableUpdate<ClassDefRow>,
     config: __sdk::TableUpdate<Config>,
+    effective_stats: __sdk::TableUpdate<EffectiveStatsRow>,
     event_prune_timer: __sdk::TableUpdate<EventPruneTimer>,
     feature_gate: __sdk::TableUpdate<FeatureGate>,
     location_def: __sdk::TableUpdate<LocationDefRow>,
@@ -366,13 +488,24 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
         let mut db_update = DbUpdate::default();
         for table_update in raw.tables {
             match &table_update.table_name[..] {
+                "active_buff" => db_update.active_buff.append(active_buff_table::parse_table_update(table_update)?),
                 "admin" => db_update.admin.append(admin_table::parse_table_update(table_update)?),
+                "buff_def" => db_update.buff_def.append(buff_def_table::parse_table_update(table_update)?),
+                "buff_expiry_timer" => {
+                    db_update.buff_expiry_timer.append(buff_expiry_timer_table::parse_table_update(table_update)?)
+                }
+                "buff_tick_timer" => {
+                    db_update.buff_tick_timer.append(buff_tick_timer_table::parse_table_update(table_update)?)
+                }
                 "character" => db_update.character.append(character_table::parse_table_update(table_update)?),
                 "character_stats" => {
                     db_update.character_stats.append(character_stats_table::parse_table_update(table_update)?)
                 }
                 "class_def" => db_update.class_def.append(class_def_table::parse_table_update(table_update)?),
                 "config" => db_update.config.append(config_table::parse_table_update(table_update)?),
+                "effective_stats" => {
+                    db_update.effective_stats.append(effective_stats_table::parse_table_update(table_update)?)
+                }
                 "event_prune_timer" => {
                     db_update.event_prune_timer.append(event_prune_timer_table::parse_table_update(table_update)?)
                 }
@@ -404,7 +537,18 @@ impl __sdk::DbUpdate for DbUpdate {
     fn apply_to_client_cache(&self, cache: &mut __sdk::ClientCache<RemoteModule>) -> AppliedDiff<'_> {
         let mut diff = AppliedDiff::default();
 
+        diff.active_buff = cache
+            .apply_diff_to_table::<ActiveBuffRow>("active_buff", &self.active_buff)
+            .with_updates_by_pk(|row| &row.id);
         diff.admin = cache.apply_diff_to_table::<Admin>("admin", &self.admin).with_updates_by_pk(|row| &row.identity);
+        diff.buff_def =
+            cache.apply_diff_to_table::<BuffDefRow>("buff_def", &self.buff_def).with_updates_by_pk(|row| &row.id);
+        diff.buff_expiry_timer = cache
+            .apply_diff_to_table::<BuffExpiryTimer>("buff_expiry_timer", &self.buff_expiry_timer)
+            .with_updates_by_pk(|row| &row.scheduled_id);
+        diff.buff_tick_timer = cache
+            .apply_diff_to_table::<BuffTickTimer>("buff_tick_timer", &self.buff_tick_timer)
+            .with_updates_by_pk(|row| &row.scheduled_id);
         diff.character =
             cache.apply_diff_to_table::<Character>("character", &self.character).with_updates_by_pk(|row| &row.id);
         diff.character_stats = cache
@@ -413,6 +557,9 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.class_def =
             cache.apply_diff_to_table::<ClassDefRow>("class_def", &self.class_def).with_updates_by_pk(|row| &row.id);
         diff.config = cache.apply_diff_to_table::<Config>("config", &self.config).with_updates_by_pk(|row| &row.id);
+        diff.effective_stats = cache
+            .apply_diff_to_table::<EffectiveStatsRow>("effective_stats", &self.effective_stats)
+            .with_updates_by_pk(|row| &row.character_id);
         diff.event_prune_timer = cache
             .apply_diff_to_table::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer)
             .with_updates_by_pk(|row| &row.scheduled_id);
@@ -451,11 +598,16 @@ impl __sdk::DbUpdate for DbUpdate {
 #[allow(non_snake_case)]
 #[doc(hidden)]
 pub struct AppliedDiff<'r> {
+    active_buff: __sdk::TableAppliedDiff<'r, ActiveBuffRow>,
     admin: __sdk::TableAppliedDiff<'r, Admin>,
+    buff_def: __sdk::TableAppliedDiff<'r, BuffDefRow>,
+    buff_expiry_timer: __sdk::TableAppliedDiff<'r, BuffExpiryTimer>,
+    buff_tick_timer: __sdk::TableAppliedDiff<'r, BuffTickTimer>,
     character: __sdk::TableAppliedDiff<'r, Character>,
     character_stats: __sdk::TableAppliedDiff<'r, CharacterStats>,
     class_def: __sdk::TableAppliedDiff<'r, ClassDefRow>,
     config: __sdk::TableAppliedDiff<'r, Config>,
+    effective_stats: __sdk::TableAppliedDiff<'r, EffectiveStatsRow>,
     event_prune_timer: __sdk::TableAppliedDiff<'r, EventPruneTimer>,
     feature_gate: __sdk::TableAppliedDiff<'r, FeatureGate>,
     location_def: __sdk::TableAppliedDiff<'r, LocationDefRow>,
@@ -475,11 +627,16 @@ impl __sdk::InModule for AppliedDiff<'_> {
 
 impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
     fn invoke_row_callbacks(&self, event: &EventContext, callbacks: &mut __sdk::DbCallbacks<RemoteModule>) {
+        callbacks.invoke_table_row_callbacks::<ActiveBuffRow>("active_buff", &self.active_buff, event);
         callbacks.invoke_table_row_callbacks::<Admin>("admin", &self.admin, event);
+        callbacks.invoke_table_row_callbacks::<BuffDefRow>("buff_def", &self.buff_def, event);
+        callbacks.invoke_table_row_callbacks::<BuffExpiryTimer>("buff_expiry_timer", &self.buff_expiry_timer, event);
+        callbacks.invoke_table_row_callbacks::<BuffTickTimer>("buff_tick_timer", &self.buff_tick_timer, event);
         callbacks.invoke_table_row_callbacks::<Character>("character", &self.character, event);
         callbacks.invoke_table_row_callbacks::<CharacterStats>("character_stats", &self.character_stats, event);
         callbacks.invoke_table_row_callbacks::<ClassDefRow>("class_def", &self.class_def, event);
         callbacks.invoke_table_row_callbacks::<Config>("config", &self.config, event);
+        callbacks.invoke_table_row_callbacks::<EffectiveStatsRow>("effective_stats", &self.effective_stats, event);
         callbacks.invoke_table_row_callbacks::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer, event);
         callbacks.invoke_table_row_callbacks::<FeatureGate>("feature_gate", &self.feature_gate, event);
         callbacks.invoke_table_row_callbacks::<LocationDefRow>("location_def", &self.location_def, event);
@@ -1066,11 +1223,16 @@ impl __sdk::SpacetimeModule for RemoteModule {
     type SubscriptionHandle = SubscriptionHandle;
 
     fn register_tables(client_cache: &mut __sdk::ClientCache<Self>) {
+        active_buff_table::register_table(client_cache);
         admin_table::register_table(client_cache);
+        buff_def_table::register_table(client_cache);
+        buff_expiry_timer_table::register_table(client_cache);
+        buff_tick_timer_table::register_table(client_cache);
         character_table::register_table(client_cache);
         character_stats_table::register_table(client_cache);
         class_def_table::register_table(client_cache);
         config_table::register_table(client_cache);
+        effective_stats_table::register_table(client_cache);
         event_prune_timer_table::register_table(client_cache);
         feature_gate_table::register_table(client_cache);
         location_def_table::register_table(client_cache);

@@ -1,2 +1,3 @@
+pub mod buffs;
 pub mod foundation;
 pub mod world;

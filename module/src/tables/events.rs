@@ -24,6 +24,15 @@ pub enum EventKind {
     Stabilized,
     Died,
     Recovered,
+    // --- buffs (issue 5)
+    BuffApplied,
+    BuffRefreshed,
+    BuffStacked,
+    BuffReplaced,
+    BuffDropped,
+    BuffExpired,
+    BuffRemoved,
+    BuffTick,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

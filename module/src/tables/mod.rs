@@ -1,6 +1,7 @@
 //! Schema only, one file per aggregate. Names by role: `*_def` static data loaded from CSV,
 //! state tables for runtime rows, `*_timer` / clock tables for schedules.
 
+pub mod buffs;
 pub mod characters;
 pub mod events;
 pub mod gates;

@@ -10,7 +10,10 @@ use spacetimedb::{reducer, ReducerContext};
 /// The world clock. Order of work each tick (fixed; later systems insert their step here):
 /// 1. advance world time (whole seconds since the last tick; the remainder carries over),
 /// 2. sweep journeys whose arrival timer was lost (overdue by the index on arrival time),
-/// 3. per-character rules time: rest progress and completion, recovery at 0 HP, regeneration —
+/// 3. sweep buffs (`buffs::sweep`): periodic ticks and expiries whose one-shot timer is overdue,
+///    by the indexes on `next_tick_at_micros` / `expires_at_micros` (a lost timer; after a
+///    restart the one-shots fire at once and this is the backstop),
+/// 4. per-character rules time: rest progress and completion, recovery at 0 HP, regeneration —
 ///    only for characters flagged `needs_tick` (index), never the whole table.
 #[reducer]
 pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String> {
@@ -27,6 +30,7 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
     ctx.db.world_state().id().update(s);
 
     sweep_travel(ctx, now);
+    crate::buffs::sweep(ctx, now);
 
     if secs > 0 {
         if let Some(cfg) = ctx.db.config().id().find(0) {
@@ -68,6 +72,7 @@ fn tick_character(ctx: &ReducerContext, mut c: Character, secs: u32, cfg: &Confi
     }
     if out.died {
         events::record(ctx, EventKind::Died, vec![c.id], format!("{} dies", c.name), "");
+        crate::buffs::on_death(ctx, c.id);
     } else if out.regained_consciousness {
         events::record(ctx, EventKind::Recovered, vec![c.id], format!("{} regains consciousness", c.name), "");
     } else if !before.stable && c.sheet.vitals.stable {

@@ -1,0 +1,355 @@
+//! Issue 5 scenarios: buffs on the live server. Apply, see, expire on time, refresh, stack,
+//! strongest-in-group, dispel, immunity, every rejection code, authorization, the gate, periodic
+//! damage, effective stats, and expiry across a server restart (WK_RESTART_SCRIPT).
+
+use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
+use crate::module_bindings::*;
+use crate::scenarios::foundation::{create, fixture};
+use spacetimedb_sdk::Table;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Buff ids per ruleset (the two data files name different buffs).
+struct Bx {
+    /// Timed, refresh policy, adds `timed_attack` to the attack bonus.
+    timed: &'static str,
+    timed_attack: i32,
+    /// Additive with `max_stacks`; periodic poison damage.
+    additive: &'static str,
+    max_stacks: u8,
+    magical: &'static str,
+    divine: &'static str,
+    /// Grants immunity to `poisoned`.
+    ward: &'static str,
+    /// Same exclusive group, low and high rank.
+    group_low: &'static str,
+    group_high: &'static str,
+}
+
+fn bx(env: &Env) -> Bx {
+    if env.ruleset == "lite" {
+        Bx {
+            timed: "blessed",
+            timed_attack: 1,
+            additive: "venom",
+            max_stacks: 3,
+            magical: "warded",
+            divine: "blessed",
+            ward: "warded",
+            group_low: "weary_1",
+            group_high: "weary_3",
+        }
+    } else {
+        Bx {
+            timed: "bless",
+            timed_attack: 2,
+            additive: "poison_dot",
+            max_stacks: 5,
+            magical: "haste",
+            divine: "bless",
+            ward: "protection_from_poison",
+            group_low: "exhaustion_1",
+            group_high: "exhaustion_3",
+        }
+    }
+}
+
+fn now_micros() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+}
+
+fn buffs_of(c: &Client, target: u64) -> Vec<ActiveBuffRow> {
+    let mut v: Vec<ActiveBuffRow> = c.conn.db.active_buff().iter().filter(|b| b.target_id == target).collect();
+    v.sort_by_key(|b| b.id);
+    v
+}
+
+fn find_buff(c: &Client, target: u64, buff: &str) -> Option<ActiveBuffRow> {
+    buffs_of(c, target).into_iter().find(|b| b.buff_id == buff)
+}
+
+/// `key=value` from an event detail.
+fn field(detail: &str, key: &str) -> Option<String> {
+    detail.split(';').find_map(|kv| kv.strip_prefix(&format!("{key}=")).map(str::to_string))
+}
+
+fn events_of(c: &Client, kind: EventKind, instance: u64) -> Vec<WorldEvent> {
+    let want = instance.to_string();
+    let mut v: Vec<WorldEvent> = c
+        .conn
+        .db
+        .world_event()
+        .iter()
+        .filter(|e| e.kind == kind && field(&e.detail, "instance").as_deref() == Some(want.as_str()))
+        .collect();
+    v.sort_by_key(|e| e.id);
+    v
+}
+
+fn stat(c: &Client, character: u64, s: Stat) -> Option<i32> {
+    c.conn
+        .db
+        .effective_stats()
+        .character_id()
+        .find(&character)?
+        .stats
+        .into_iter()
+        .find(|l| l.stat == s)
+        .map(|l| l.value)
+}
+
+fn apply(admin: &Client, target: u64, buff: &str, secs: Option<u32>) -> TestResult {
+    let b = buff.to_string();
+    admin.ok("apply_buff", move |r| r.apply_buff(target, b, 0, secs))
+}
+
+fn wait_buff(c: &Client, target: u64, buff: &str) -> Result<ActiveBuffRow, String> {
+    wait_for(&format!("{buff} on {target}"), Duration::from_secs(5), || find_buff(c, target, buff).is_some())?;
+    find_buff(c, target, buff).ok_or_else(|| "buff row vanished".into())
+}
+
+/// A player with a fresh character, and the admin.
+fn setup(env: &Env, name: &str) -> Result<(Client, Client, u64), String> {
+    let fx = fixture(env);
+    let player = Client::fresh(env)?;
+    let ch = create(&player, &fx, name)?;
+    let admin = Client::admin(env)?;
+    wait_for("admin sees the character", Duration::from_secs(5), || {
+        admin.conn.db.character().id().find(&ch.id).is_some()
+    })?;
+    Ok((player, admin, ch.id))
+}
+
+pub fn run(env: &Env, r: &mut Runner) {
+    let bx = bx(env);
+
+    r.run("buffs: apply -> subscriber sees it and the stats -> expires on time -> event", || {
+        let (player, admin, id) = setup(env, "Blessed")?;
+        let base = stat(&player, id, Stat::AttackBonus).ok_or("effective_stats row missing")?;
+        apply(&admin, id, bx.timed, Some(2))?;
+        let row = wait_buff(&player, id, bx.timed)?;
+        check(!row.permanent, "timed buff is not permanent")?;
+        check_eq(row.expires_at_micros - row.started_at_micros, 2_000_000, "duration")?;
+        wait_for("effective attack bonus raised", Duration::from_secs(5), || {
+            stat(&player, id, Stat::AttackBonus) == Some(base + bx.timed_attack)
+        })?;
+        let es = player.conn.db.effective_stats().character_id().find(&id).ok_or("no effective stats")?;
+        let line = es.stats.iter().find(|l| l.stat == Stat::AttackBonus).ok_or("no attack line")?;
+        check(line.contributions.iter().any(|c| c.source_id == row.id && c.effective), "breakdown names the buff")?;
+        check(line.explain.contains('+'), format!("explain shows the addition: {}", line.explain))?;
+        check(!events_of(&player, EventKind::BuffApplied, row.id).is_empty(), "BuffApplied event")?;
+        wait_for("buff row gone", Duration::from_secs(5), || find_buff(&player, id, bx.timed).is_none())?;
+        let seen_late = now_micros() - row.expires_at_micros;
+        wait_for("BuffExpired event", Duration::from_secs(3), || {
+            !events_of(&player, EventKind::BuffExpired, row.id).is_empty()
+        })?;
+        let ev = events_of(&player, EventKind::BuffExpired, row.id).remove(0);
+        let late: i64 = field(&ev.detail, "lateness_us").and_then(|v| v.parse().ok()).ok_or("no lateness_us")?;
+        println!(
+            "  expiry lateness: server {:.2} ms after expires_at; row gone at the subscriber {:.1} ms after",
+            late as f64 / 1000.0,
+            seen_late as f64 / 1000.0
+        );
+        check(late >= 0, format!("expired {late} us before its end"))?;
+        check(late < 1_000_000, format!("expired {late} us after its end (want < 1 s)"))?;
+        wait_for("effective attack bonus back to base", Duration::from_secs(3), || {
+            stat(&player, id, Stat::AttackBonus) == Some(base)
+        })
+    });
+
+    r.run("buffs: re-applying a refresh buff extends the same instance", || {
+        let (_p, admin, id) = setup(env, "Refreshed")?;
+        apply(&admin, id, bx.timed, Some(60))?;
+        let first = wait_buff(&admin, id, bx.timed)?;
+        apply(&admin, id, bx.timed, Some(120))?;
+        wait_for("later end", Duration::from_secs(5), || {
+            find_buff(&admin, id, bx.timed).map(|b| b.expires_at_micros > first.expires_at_micros).unwrap_or(false)
+        })?;
+        let now = buffs_of(&admin, id);
+        check_eq(now.len(), 1, "one instance")?;
+        check_eq(now[0].id, first.id, "same instance id")?;
+        check(!events_of(&admin, EventKind::BuffRefreshed, first.id).is_empty(), "BuffRefreshed event")
+    });
+
+    r.run("buffs: additive stacks grow to the cap on one instance", || {
+        let (_p, admin, id) = setup(env, "Stacked")?;
+        for _ in 0..bx.max_stacks + 1 {
+            apply(&admin, id, bx.additive, Some(60))?;
+        }
+        wait_for("stacks at the cap", Duration::from_secs(5), || {
+            find_buff(&admin, id, bx.additive).map(|b| b.stacks == bx.max_stacks).unwrap_or(false)
+        })?;
+        let rows = buffs_of(&admin, id);
+        check_eq(rows.len(), 1, "one instance")?;
+        let iid = rows[0].id;
+        check_eq(
+            events_of(&admin, EventKind::BuffStacked, iid).len(),
+            bx.max_stacks as usize - 1,
+            "BuffStacked events",
+        )?;
+        admin.ok("remove_buff", move |r| r.remove_buff(iid))?;
+        wait_for("removed", Duration::from_secs(5), || buffs_of(&admin, id).is_empty())?;
+        check(!events_of(&admin, EventKind::BuffRemoved, iid).is_empty(), "BuffRemoved event")
+    });
+
+    r.run("buffs: the stronger of an exclusive group wins; a weaker one is dropped", || {
+        let (_p, admin, id) = setup(env, "Weary")?;
+        apply(&admin, id, bx.group_high, None)?;
+        let high = wait_buff(&admin, id, bx.group_high)?;
+        apply(&admin, id, bx.group_low, None)?;
+        wait_for("BuffDropped event", Duration::from_secs(5), || {
+            admin
+                .conn
+                .db
+                .world_event()
+                .iter()
+                .any(|e| e.kind == EventKind::BuffDropped && field(&e.detail, "kept") == Some(high.id.to_string()))
+        })?;
+        check_eq(
+            buffs_of(&admin, id).iter().map(|b| b.buff_id.clone()).collect(),
+            vec![bx.group_high.to_string()],
+            "kept",
+        )?;
+        // the other way round: the stronger replaces the weaker
+        let (_p2, admin2, id2) = setup(env, "Wearier")?;
+        apply(&admin2, id2, bx.group_low, None)?;
+        let low = wait_buff(&admin2, id2, bx.group_low)?;
+        apply(&admin2, id2, bx.group_high, None)?;
+        let now = wait_buff(&admin2, id2, bx.group_high)?;
+        wait_for("low rank gone", Duration::from_secs(5), || find_buff(&admin2, id2, bx.group_low).is_none())?;
+        let ev = events_of(&admin2, EventKind::BuffReplaced, now.id);
+        check(ev.iter().any(|e| field(&e.detail, "replaced") == Some(low.id.to_string())), "BuffReplaced names the old")
+    });
+
+    r.run("buffs: dispel by category removes magical buffs only", || {
+        let (_p, admin, id) = setup(env, "Dispelled")?;
+        apply(&admin, id, bx.magical, Some(600))?;
+        apply(&admin, id, bx.divine, Some(600))?;
+        let magic = wait_buff(&admin, id, bx.magical)?;
+        wait_buff(&admin, id, bx.divine)?;
+        admin.ok("dispel", move |r| r.dispel(id, BuffCategory::Magical))?;
+        wait_for("magical gone", Duration::from_secs(5), || find_buff(&admin, id, bx.magical).is_none())?;
+        check(find_buff(&admin, id, bx.divine).is_some(), "divine buff stays")?;
+        check(!events_of(&admin, EventKind::BuffRemoved, magic.id).is_empty(), "BuffRemoved event")
+    });
+
+    r.run("buffs: immunity rejects with E_BUFF_IMMUNE and writes nothing", || {
+        let (_p, admin, id) = setup(env, "Warded")?;
+        apply(&admin, id, bx.ward, Some(600))?;
+        wait_buff(&admin, id, bx.ward)?;
+        let events = admin.conn.db.world_event().count();
+        admin.fails_with("apply_buff", "E_BUFF_IMMUNE", move |r| r.apply_buff(id, "poisoned".into(), 0, None))?;
+        std::thread::sleep(Duration::from_millis(200));
+        check_eq(buffs_of(&admin, id).len(), 1, "rows after rejection")?;
+        check(find_buff(&admin, id, "poisoned").is_none(), "not poisoned")?;
+        check(admin.conn.db.world_event().count() <= events, "no event written")
+    });
+
+    r.run("buffs: unknown buff, bad duration, unknown target / source / instance codes", || {
+        let (_p, admin, id) = setup(env, "Rejected")?;
+        let t = bx.timed.to_string();
+        admin.fails_with("apply_buff", "E_UNKNOWN_BUFF", move |r| r.apply_buff(id, "no_such_buff".into(), 0, None))?;
+        let b = t.clone();
+        admin.fails_with("apply_buff", "E_INVALID_DURATION", move |r| r.apply_buff(id, b, 0, Some(0)))?;
+        let b = t.clone();
+        admin.fails_with("apply_buff", "E_INVALID_DURATION", move |r| r.apply_buff(id, b, 0, Some(u32::MAX)))?;
+        let b = t.clone();
+        admin.fails_with("apply_buff", "E_UNKNOWN_CHARACTER", move |r| r.apply_buff(u64::MAX, b, 0, None))?;
+        let b = t.clone();
+        admin.fails_with("apply_buff", "E_UNKNOWN_CHARACTER", move |r| r.apply_buff(id, b, u64::MAX, None))?;
+        admin.fails_with("remove_buff", "E_UNKNOWN_BUFF_INSTANCE", |r| r.remove_buff(u64::MAX))?;
+        admin.fails_with("dispel", "E_UNKNOWN_CHARACTER", |r| r.dispel(u64::MAX, BuffCategory::Magical))?;
+        std::thread::sleep(Duration::from_millis(200));
+        check(buffs_of(&admin, id).is_empty(), "nothing written")
+    });
+
+    r.run("buffs: players cannot apply or remove buffs (E_NOT_ADMIN)", || {
+        let (player, admin, id) = setup(env, "Nobody")?;
+        apply(&admin, id, bx.timed, Some(600))?;
+        let row = wait_buff(&player, id, bx.timed)?;
+        let b = bx.timed.to_string();
+        player.fails_with("apply_buff", "E_NOT_ADMIN", move |r| r.apply_buff(id, b, 0, None))?;
+        let iid = row.id;
+        player.fails_with("remove_buff", "E_NOT_ADMIN", move |r| r.remove_buff(iid))?;
+        player.fails_with("dispel", "E_NOT_ADMIN", move |r| r.dispel(id, BuffCategory::Divine))?;
+        player.fails_with("remove_buffs_by_source", "E_NOT_ADMIN", |r| r.remove_buffs_by_source(0))?;
+        check(find_buff(&player, id, bx.timed).is_some(), "buff still there")
+    });
+
+    r.run("buffs: clients (even admins) cannot call the buff timers (E_SCHEDULER_ONLY)", || {
+        let a = Client::fresh(env)?;
+        let admin = Client::admin(env)?;
+        let at = || spacetimedb_sdk::ScheduleAt::Interval(Duration::from_secs(1).into());
+        for c in [&a, &admin] {
+            c.fails_with("expire_buff", "E_SCHEDULER_ONLY", |r| {
+                r.expire_buff(BuffExpiryTimer { scheduled_id: 1, scheduled_at: at(), buff_instance_id: 1 })
+            })?;
+            c.fails_with("tick_buff", "E_SCHEDULER_ONLY", |r| {
+                r.tick_buff(BuffTickTimer { scheduled_id: 1, scheduled_at: at(), buff_instance_id: 1 })
+            })?;
+        }
+        Ok(())
+    });
+
+    r.run("buffs: gate off -> E_FEATURE_DISABLED, nothing written; on again works", || {
+        let (_p, admin, id) = setup(env, "Gated")?;
+        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("buffs".into(), false))?;
+        let b = bx.timed.to_string();
+        let res = admin.fails_with("apply_buff", "E_FEATURE_DISABLED", move |r| r.apply_buff(id, b, 0, None));
+        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("buffs".into(), true))?;
+        res?;
+        check(buffs_of(&admin, id).is_empty(), "nothing written while gated")?;
+        apply(&admin, id, bx.timed, Some(60))?;
+        wait_buff(&admin, id, bx.timed).map(|_| ())
+    });
+
+    r.run("buffs: periodic poison ticks on schedule, hurts, and stops with the buff", || {
+        let (player, admin, id) = setup(env, "Poisoned")?;
+        let hp0 = player.conn.db.character().id().find(&id).ok_or("no character")?.sheet.vitals.hp;
+        // 13 s with a tick every 6 s: ticks at +6 s and +12 s, none at the end.
+        apply(&admin, id, bx.additive, Some(13))?;
+        let row = wait_buff(&player, id, bx.additive)?;
+        check_eq(row.next_tick_at_micros, row.started_at_micros + 6_000_000, "first tick time")?;
+        wait_for("HP drops after the first tick", Duration::from_secs(9), || {
+            player.conn.db.character().id().find(&id).map(|c| c.sheet.vitals.hp < hp0).unwrap_or(false)
+        })?;
+        wait_for("buff expired", Duration::from_secs(12), || find_buff(&player, id, bx.additive).is_none())?;
+        std::thread::sleep(Duration::from_millis(1500));
+        let ticks = events_of(&player, EventKind::BuffTick, row.id);
+        let n: u64 = ticks.iter().filter_map(|e| field(&e.detail, "ticks")?.parse::<u64>().ok()).sum();
+        check_eq(n, 2, "ticks")?;
+        let dmg: i32 = ticks.iter().filter_map(|e| field(&e.detail, "amount")?.parse::<i32>().ok()).sum();
+        check(dmg >= 2, format!("damage {dmg} from two ticks"))?;
+        // the owner (admin) sees private tables: no tick or expiry timer is left behind
+        let ticking = admin.conn.db.buff_tick_timer().iter().any(|t| t.buff_instance_id == row.id);
+        let expiring = admin.conn.db.buff_expiry_timer().iter().any(|t| t.buff_instance_id == row.id);
+        check(!ticking && !expiring, "a timer of the expired buff is left behind")
+    });
+
+    r.run("buffs: a buff due while the server is down expires right after restart", || {
+        let Ok(script) = std::env::var("WK_RESTART_SCRIPT") else {
+            println!("  (skipped: WK_RESTART_SCRIPT not set; scripts/test.sh sets it)");
+            return Ok(());
+        };
+        let (player, admin, id) = setup(env, "Sleeper")?;
+        apply(&admin, id, bx.timed, Some(2))?;
+        let row = wait_buff(&player, id, bx.timed)?;
+        drop(player);
+        drop(admin);
+        // let the commit reach disk (durability is flushed every 500 ms) before stopping the server
+        std::thread::sleep(Duration::from_millis(1000));
+        let out =
+            std::process::Command::new(&script).arg("4").output().map_err(|e| format!("running {script}: {e}"))?;
+        check(out.status.success(), format!("restart failed: {}", String::from_utf8_lossy(&out.stderr)))?;
+        let back = now_micros();
+        check(back > row.expires_at_micros, "server was down past the buff's end")?;
+        let watcher = Client::admin(env)?;
+        wait_for("buff expired after restart", Duration::from_secs(5), || find_buff(&watcher, id, bx.timed).is_none())?;
+        wait_for("BuffExpired event", Duration::from_secs(3), || {
+            !events_of(&watcher, EventKind::BuffExpired, row.id).is_empty()
+        })?;
+        let ev = events_of(&watcher, EventKind::BuffExpired, row.id).remove(0);
+        let after_restart = ev.at_micros - back;
+        println!("  restart: expired {:.1} ms after the server answered again", after_restart as f64 / 1000.0);
+        check(after_restart < 2_000_000, format!("expired {after_restart} us after restart (want < 2 s)"))
+    });
+}

@@ -1,0 +1,797 @@
+//! Buff rows <-> the pure core (`systems::buffs`, `systems::stats`): the one place that writes
+//! `active_buff`, its timers and `effective_stats`. Reducers (`reducers/buffs.rs`), timers
+//! (`timers/buffs.rs`), the world tick and other systems (rules engine, consumables, combat)
+//! call these functions; they never write the tables themselves.
+//!
+//! - [`apply`]: expire the target's due instances, decide with `stacking::decide`, write the
+//!   decision, arm the expiry and tick timers, record the event, refresh effective stats.
+//! - Expiry: a one-shot `buff_expiry_timer` row at `expires_at` ([`expire_if_due`]); the world
+//!   tick's [`sweep`] expires whatever is overdue (a lost timer; after a restart the one-shot
+//!   fires at once and the sweep is the backstop). Both check the row (`now >= expires_at`),
+//!   never the timer, so a refreshed buff is never expired early.
+//! - Periodic effects ([`run_ticks`]): ticks at `started_at + k * interval` (k >= 1, before the
+//!   end), one-shot timer per tick, late runs catch up with `ticks_between`; damage and healing go
+//!   through the rules engine to `sheet.vitals` and are written with `chars::save`.
+//! - Removal: by instance, category ([`dispel`]), source, and behaviour trigger ([`on_death`],
+//!   [`on_loadout_change`], [`on_attack`]).
+//! - [`publish_effective`]: the `effective_stats` row (called by `chars::refresh_stats`).
+//!
+//! These functions do not check the `buffs` gate or the caller: callers decide (the reducers are
+//! admin-only and gated; timers always run so a switched-off system never leaves buffs stuck).
+
+use crate::chars;
+use crate::error::{err, ErrorCode, WkResult};
+use crate::events;
+use crate::rules::{ActiveRules, CharacterSheet, Damage, DefenseRule, Defenses, DerivedStats, RulesEngine};
+use crate::systems::buffs::modifiers::{KeyKind, ModifierKey, Stat};
+use crate::systems::buffs::vocab::DamageSet;
+use crate::systems::buffs::{
+    collect_immunities, decide, ended_by_new_immunities, next_tick, select_by_category, select_by_trigger, tick_amount,
+    ticks_between, ActiveBuff, Application, BuffCatalog, BuffCategory, BuffDef, Decision, DropReason, NewBuff,
+    PeriodicKind, RemovalTrigger,
+};
+use crate::systems::stats::{effective_stats, BaseStats, ModifierSource, SourceKind};
+use crate::tables::buffs::{
+    active_buff, buff_def, buff_expiry_timer, buff_tick_timer, effective_stats as effective_stats_table, ActiveBuffRow,
+    BuffDefRow, BuffExpiryTimer, BuffTickTimer, EffectiveStatsRow, StatContribution, StatLine, NEVER,
+};
+use crate::tables::characters::{character, Character};
+use crate::tables::events::EventKind;
+use spacetimedb::{ReducerContext, ScheduleAt, Table, Timestamp};
+
+/// Walking speed the effective stats start from: the sheet has no speed yet (SRD default for
+/// Medium creatures). Replace with the sheet's value when races/monsters carry one.
+pub const BASE_SPEED_FT: i32 = 30;
+/// At most this many periodic ticks are applied in one catch-up run (after long downtime).
+pub const MAX_CATCHUP_TICKS: u64 = 1000;
+
+fn now(ctx: &ReducerContext) -> i64 {
+    ctx.timestamp.to_micros_since_unix_epoch()
+}
+
+/// What [`apply`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The instance that carries the buff now (the kept one when dropped).
+    pub instance_id: u64,
+    /// `BuffApplied`, `BuffRefreshed`, `BuffStacked`, `BuffReplaced` or `BuffDropped`.
+    pub kind: EventKind,
+}
+
+// ------------------------------------------------------------------ definitions
+
+pub fn def_row(d: &BuffDef) -> BuffDefRow {
+    BuffDefRow { id: d.id.clone(), name: d.name.clone(), category: d.category, def: d.clone() }
+}
+
+/// Replace `buff_def` with a validated catalog; unchanged rows stay untouched. Returns the count.
+pub fn load_defs(ctx: &ReducerContext, cat: &BuffCatalog) -> usize {
+    let rows: Vec<BuffDefRow> = cat.defs().iter().map(def_row).collect();
+    for old in ctx.db.buff_def().iter().collect::<Vec<_>>() {
+        if !rows.iter().any(|r| r.id == old.id) {
+            ctx.db.buff_def().id().delete(&old.id);
+        }
+    }
+    let n = rows.len();
+    for r in rows {
+        match ctx.db.buff_def().id().find(&r.id) {
+            Some(old) if old == r => {}
+            Some(_) => {
+                ctx.db.buff_def().id().update(r);
+            }
+            None => {
+                ctx.db.buff_def().insert(r);
+            }
+        }
+    }
+    n
+}
+
+fn def_of(ctx: &ReducerContext, buff_id: &str) -> Option<BuffDef> {
+    ctx.db.buff_def().id().find(buff_id.to_string()).map(|r| r.def)
+}
+
+// ------------------------------------------------------------------ rows <-> plain data
+
+fn end_of(r: &ActiveBuffRow) -> Option<i64> {
+    (!r.permanent).then_some(r.expires_at_micros)
+}
+
+fn to_active(r: &ActiveBuffRow) -> ActiveBuff {
+    ActiveBuff {
+        id: r.id,
+        buff_id: r.buff_id.clone(),
+        source_id: r.source_id,
+        stacks: r.stacks,
+        strength: r.strength,
+        started_at: r.started_at_micros,
+        expires_at: end_of(r),
+        category: r.category,
+        flags: r.flags,
+        exclusive_group: r.exclusive_group.clone(),
+        group_rank: r.group_rank,
+    }
+}
+
+/// The target's instances, by instance id (the fixed source order of effective stats).
+pub fn rows_of(ctx: &ReducerContext, target_id: u64) -> Vec<ActiveBuffRow> {
+    let mut v: Vec<ActiveBuffRow> = ctx.db.active_buff().target_id().filter(target_id).collect();
+    v.sort_by_key(|r| r.id);
+    v
+}
+
+fn end_text(end: Option<i64>) -> String {
+    end.map_or_else(|| "permanent".to_string(), |e| e.to_string())
+}
+
+fn name_of(ctx: &ReducerContext, id: u64) -> String {
+    ctx.db.character().id().find(id).map(|c| c.name).unwrap_or_else(|| format!("character {id}"))
+}
+
+fn detail(r: &ActiveBuffRow) -> String {
+    format!(
+        "instance={};buff={};target={};source={};stacks={};expires_at={}",
+        r.id,
+        r.buff_id,
+        r.target_id,
+        r.source_id,
+        r.stacks,
+        end_text(end_of(r))
+    )
+}
+
+fn actors(r: &ActiveBuffRow) -> Vec<u64> {
+    if r.source_id != 0 && r.source_id != r.target_id {
+        vec![r.target_id, r.source_id]
+    } else {
+        vec![r.target_id]
+    }
+}
+
+// ------------------------------------------------------------------ timers
+
+fn at(micros: i64) -> ScheduleAt {
+    ScheduleAt::Time(Timestamp::from_micros_since_unix_epoch(micros))
+}
+
+fn arm_expiry(ctx: &ReducerContext, id: u64, end: i64) {
+    ctx.db.buff_expiry_timer().insert(BuffExpiryTimer { scheduled_id: 0, scheduled_at: at(end), buff_instance_id: id });
+}
+
+fn arm_tick(ctx: &ReducerContext, id: u64, when: i64) {
+    ctx.db.buff_tick_timer().insert(BuffTickTimer { scheduled_id: 0, scheduled_at: at(when), buff_instance_id: id });
+}
+
+/// Delete the instance's pending timers, except `keep` (the one running right now: the host
+/// deletes it after its reducer).
+fn disarm(ctx: &ReducerContext, id: u64, keep: Option<u64>) {
+    for t in ctx.db.buff_expiry_timer().buff_instance_id().filter(id).collect::<Vec<_>>() {
+        if Some(t.scheduled_id) != keep {
+            ctx.db.buff_expiry_timer().scheduled_id().delete(t.scheduled_id);
+        }
+    }
+    for t in ctx.db.buff_tick_timer().buff_instance_id().filter(id).collect::<Vec<_>>() {
+        if Some(t.scheduled_id) != keep {
+            ctx.db.buff_tick_timer().scheduled_id().delete(t.scheduled_id);
+        }
+    }
+}
+
+fn disarm_expiry(ctx: &ReducerContext, id: u64) {
+    for t in ctx.db.buff_expiry_timer().buff_instance_id().filter(id).collect::<Vec<_>>() {
+        ctx.db.buff_expiry_timer().scheduled_id().delete(t.scheduled_id);
+    }
+}
+
+fn disarm_ticks(ctx: &ReducerContext, id: u64, keep: Option<u64>) {
+    for t in ctx.db.buff_tick_timer().buff_instance_id().filter(id).collect::<Vec<_>>() {
+        if Some(t.scheduled_id) != keep {
+            ctx.db.buff_tick_timer().scheduled_id().delete(t.scheduled_id);
+        }
+    }
+}
+
+// ------------------------------------------------------------------ apply
+
+/// Apply a buff to a character: the entry point for the admin reducer and for other systems
+/// (rules engine, consumables, combat). `source_id` 0 = the world. Errors (nothing written by the
+/// reducer that returns them): `E_UNKNOWN_CHARACTER` (target or source), `E_UNKNOWN_BUFF`, the
+/// definition's validation codes, `E_INVALID_DURATION`, `E_BUFF_IMMUNE`.
+pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult<Applied> {
+    let target = ctx.db.character().id().find(target_id).ok_or_else(|| {
+        err(ErrorCode::UnknownCharacter, format!("no character {target_id}; pick an existing target"))
+    })?;
+    if app.source_id != 0 && ctx.db.character().id().find(app.source_id).is_none() {
+        return Err(err(
+            ErrorCode::UnknownCharacter,
+            format!("no source character {}; pass 0 when the world applies the buff", app.source_id),
+        ));
+    }
+    let def = def_of(ctx, &app.buff_id).ok_or_else(|| {
+        err(ErrorCode::UnknownBuff, format!("no buff `{}`; see SELECT id FROM buff_def", app.buff_id))
+    })?;
+    def.validate()?;
+    let now = now(ctx);
+    expire_due_of(ctx, target_id, now);
+
+    let rows = rows_of(ctx, target_id);
+    let active: Vec<ActiveBuff> = rows.iter().map(to_active).collect();
+    let active_defs: Vec<BuffDef> = rows.iter().filter_map(|r| def_of(ctx, &r.buff_id)).collect();
+    let own: Vec<&str> = target.sheet.defenses.condition_immunities.iter().map(|c| c.id()).collect();
+    let immunities = collect_immunities(own, active_defs.iter());
+    let decision = decide(&active, &immunities, &app, &def, now)?;
+    let name = target.name.clone();
+
+    let applied = match decision {
+        Decision::Insert(new) => {
+            end_by_immunity(ctx, &def, &active, now);
+            let row = insert_new(ctx, target_id, new, &def);
+            events::record(
+                ctx,
+                EventKind::BuffApplied,
+                actors(&row),
+                format!("{name} gains {}", def.name),
+                detail(&row),
+            );
+            Applied { instance_id: row.id, kind: EventKind::BuffApplied }
+        }
+        Decision::Replace { old, new } => {
+            end_by_immunity(ctx, &def, &active, now);
+            let mut replaced = Vec::new();
+            for id in &old {
+                if let Some(r) = ctx.db.active_buff().id().find(id) {
+                    replaced.push(r.buff_id.clone());
+                    delete_row(ctx, r.id, None);
+                }
+            }
+            let row = insert_new(ctx, target_id, new, &def);
+            let old_ids: Vec<String> = old.iter().map(u64::to_string).collect();
+            events::record(
+                ctx,
+                EventKind::BuffReplaced,
+                actors(&row),
+                format!("{name}: {} replaces {}", def.name, replaced.join(", ")),
+                format!("{};replaced={}", detail(&row), old_ids.join(",")),
+            );
+            Applied { instance_id: row.id, kind: EventKind::BuffReplaced }
+        }
+        Decision::AddStack { id, new_stacks, new_expires } => {
+            let row = update_end(ctx, id, Some(new_stacks), new_expires, &def)?;
+            events::record(
+                ctx,
+                EventKind::BuffStacked,
+                actors(&row),
+                format!("{name}'s {} grows to {} stacks", def.name, row.stacks),
+                detail(&row),
+            );
+            Applied { instance_id: id, kind: EventKind::BuffStacked }
+        }
+        Decision::Refresh { id, new_expires } => {
+            let row = update_end(ctx, id, None, new_expires, &def)?;
+            events::record(
+                ctx,
+                EventKind::BuffRefreshed,
+                actors(&row),
+                format!("{name}'s {} is refreshed", def.name),
+                detail(&row),
+            );
+            Applied { instance_id: id, kind: EventKind::BuffRefreshed }
+        }
+        Decision::Dropped { kept, reason } => {
+            let why = match reason {
+                DropReason::WeakerThanActive => "weaker_than_active",
+                DropReason::LowerRankInGroup => "lower_rank_in_group",
+            };
+            events::record(
+                ctx,
+                EventKind::BuffDropped,
+                vec![target_id],
+                format!("{} on {name} has no effect: a stronger effect is active", def.name),
+                format!("buff={};target={target_id};source={};kept={kept};reason={why}", def.id, app.source_id),
+            );
+            Applied { instance_id: kept, kind: EventKind::BuffDropped }
+        }
+    };
+    if applied.kind != EventKind::BuffDropped && def.modifiers.iter().any(|m| m.key == ModifierKey::Dies) {
+        kill(ctx, target_id, &def.name);
+    }
+    refresh(ctx, target_id);
+    Ok(applied)
+}
+
+/// A newly applied buff ends the target's instances it grants immunity against.
+fn end_by_immunity(ctx: &ReducerContext, def: &BuffDef, active: &[ActiveBuff], now: i64) {
+    for id in ended_by_new_immunities(def, active, now) {
+        remove_instance(ctx, id, EventKind::BuffRemoved, &format!("immunity_from_{}", def.id), None);
+    }
+}
+
+fn insert_new(ctx: &ReducerContext, target_id: u64, n: NewBuff, def: &BuffDef) -> ActiveBuffRow {
+    let next = def
+        .periodic
+        .and_then(|p| next_tick(n.started_at, p.interval_micros, n.expires_at, n.started_at))
+        .unwrap_or(NEVER);
+    let row = ctx.db.active_buff().insert(ActiveBuffRow {
+        id: 0,
+        target_id,
+        buff_id: n.buff_id,
+        source_id: n.source_id,
+        stacks: n.stacks,
+        strength: n.strength,
+        started_at_micros: n.started_at,
+        expires_at_micros: n.expires_at.unwrap_or(NEVER),
+        permanent: n.expires_at.is_none(),
+        category: n.category,
+        flags: n.flags,
+        exclusive_group: n.exclusive_group,
+        group_rank: n.group_rank,
+        next_tick_at_micros: next,
+        last_tick_at_micros: n.started_at,
+    });
+    if let Some(end) = n.expires_at {
+        arm_expiry(ctx, row.id, end);
+    }
+    if next != NEVER {
+        arm_tick(ctx, row.id, next);
+    }
+    row
+}
+
+/// New stacks and/or end of an instance; re-arms the expiry and (if the end moved) the tick.
+fn update_end(
+    ctx: &ReducerContext,
+    id: u64,
+    stacks: Option<u8>,
+    new_end: Option<i64>,
+    def: &BuffDef,
+) -> WkResult<ActiveBuffRow> {
+    // `decide` only names instances it was given, so the row exists; fail cleanly if not.
+    let mut row = ctx
+        .db
+        .active_buff()
+        .id()
+        .find(id)
+        .ok_or_else(|| err(ErrorCode::UnknownBuffInstance, format!("buff instance {id} vanished; apply again")))?;
+    if let Some(s) = stacks {
+        row.stacks = s;
+    }
+    let old_end = end_of(&row);
+    if old_end != new_end {
+        row.permanent = new_end.is_none();
+        row.expires_at_micros = new_end.unwrap_or(NEVER);
+        disarm_expiry(ctx, id);
+        if let Some(end) = new_end {
+            arm_expiry(ctx, id, end);
+        }
+        let next = def
+            .periodic
+            .and_then(|p| next_tick(row.started_at_micros, p.interval_micros, new_end, row.last_tick_at_micros))
+            .unwrap_or(NEVER);
+        if next != row.next_tick_at_micros {
+            row.next_tick_at_micros = next;
+            disarm_ticks(ctx, id, None);
+            if next != NEVER {
+                arm_tick(ctx, id, next);
+            }
+        }
+    }
+    Ok(ctx.db.active_buff().id().update(row))
+}
+
+/// A buff whose definition kills (exhaustion 6): the bearer dies; death removes what does not
+/// persist on death.
+fn kill(ctx: &ReducerContext, target_id: u64, cause: &str) {
+    let Some(mut c) = ctx.db.character().id().find(target_id) else {
+        return;
+    };
+    if c.sheet.vitals.dead {
+        return;
+    }
+    c.sheet.vitals.hp = 0;
+    c.sheet.vitals.dead = true;
+    let c = chars::save(ctx, c);
+    events::record(ctx, EventKind::Died, vec![c.id], format!("{} dies ({cause})", c.name), "cause=buff");
+    on_death(ctx, c.id);
+}
+
+// ------------------------------------------------------------------ removal and expiry
+
+/// Delete an instance and its timers; no event.
+fn delete_row(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
+    ctx.db.active_buff().id().delete(id);
+    disarm(ctx, id, keep_timer);
+}
+
+/// Remove an instance with its event; refreshes the target's effective stats.
+fn remove_instance(
+    ctx: &ReducerContext,
+    id: u64,
+    kind: EventKind,
+    reason: &str,
+    keep_timer: Option<u64>,
+) -> Option<ActiveBuffRow> {
+    let row = ctx.db.active_buff().id().find(id)?;
+    delete_row(ctx, id, keep_timer);
+    let label = def_of(ctx, &row.buff_id).map(|d| d.name).unwrap_or_else(|| row.buff_id.clone());
+    let who = name_of(ctx, row.target_id);
+    let (text, extra) = if kind == EventKind::BuffExpired {
+        let late = now(ctx) - row.expires_at_micros;
+        (format!("{label} on {who} wears off"), format!(";lateness_us={late}"))
+    } else {
+        (format!("{label} is removed from {who} ({reason})"), String::new())
+    };
+    events::record(ctx, kind, actors(&row), text, format!("{};reason={reason}{extra}", detail(&row)));
+    refresh(ctx, row.target_id);
+    Some(row)
+}
+
+/// Refresh a character's derived and effective stats (no-op for a deleted character).
+fn refresh(ctx: &ReducerContext, target_id: u64) {
+    if let Some(c) = ctx.db.character().id().find(target_id) {
+        chars::refresh_stats(ctx, &c);
+    }
+}
+
+/// The expiry timer's work: expire the instance if the row says it is due. A timer that fires
+/// before the row's end (it was refreshed, or the host fired a hair early) does nothing, except
+/// that a timer for exactly the current end re-arms itself so the end is still met on time.
+pub fn expire_if_due(ctx: &ReducerContext, id: u64, timer_id: u64, timer_at: i64) {
+    let Some(row) = ctx.db.active_buff().id().find(id) else {
+        return;
+    };
+    if row.permanent {
+        return;
+    }
+    let now = now(ctx);
+    if now < row.expires_at_micros {
+        if timer_at == row.expires_at_micros {
+            arm_expiry(ctx, id, row.expires_at_micros);
+        }
+        return;
+    }
+    expire(ctx, id, now, Some(timer_id));
+}
+
+/// Expire one instance: run the ticks that fell before its end, then remove it.
+fn expire(ctx: &ReducerContext, id: u64, now: i64, keep_timer: Option<u64>) {
+    let Some(row) = ctx.db.active_buff().id().find(id) else {
+        return;
+    };
+    if row.next_tick_at_micros <= now {
+        run_ticks(ctx, id, None);
+    }
+    remove_instance(ctx, id, EventKind::BuffExpired, "expired", keep_timer);
+}
+
+/// Expire the target's due instances (before applying, so they count as expiries, not rivals).
+fn expire_due_of(ctx: &ReducerContext, target_id: u64, now: i64) {
+    let mut due: Vec<(i64, u64)> = ctx
+        .db
+        .active_buff()
+        .target_id()
+        .filter(target_id)
+        .filter(|r| !r.permanent && now >= r.expires_at_micros)
+        .map(|r| (r.expires_at_micros, r.id))
+        .collect();
+    due.sort_unstable();
+    for (_, id) in due {
+        expire(ctx, id, now, None);
+    }
+}
+
+/// World-tick step: periodic ticks whose timer is overdue, then instances past their end, both
+/// found by an index range (`..= now`), never a scan. Oldest first, ties by id.
+pub fn sweep(ctx: &ReducerContext, now: i64) {
+    let mut ticks: Vec<(i64, u64)> = ctx
+        .db
+        .active_buff()
+        .next_tick_at_micros()
+        .filter(i64::MIN..=now)
+        .map(|r| (r.next_tick_at_micros, r.id))
+        .collect();
+    ticks.sort_unstable();
+    for (_, id) in ticks {
+        run_ticks(ctx, id, None);
+    }
+    let mut due: Vec<(i64, u64)> =
+        ctx.db.active_buff().expires_at_micros().filter(i64::MIN..=now).map(|r| (r.expires_at_micros, r.id)).collect();
+    due.sort_unstable();
+    for (_, id) in due {
+        expire(ctx, id, now, None);
+    }
+}
+
+/// Remove one instance by id (admin reducer). `E_UNKNOWN_BUFF_INSTANCE` when there is none.
+pub fn remove(ctx: &ReducerContext, id: u64, reason: &str) -> WkResult<ActiveBuffRow> {
+    remove_instance(ctx, id, EventKind::BuffRemoved, reason, None).ok_or_else(|| {
+        err(ErrorCode::UnknownBuffInstance, format!("no active buff instance {id}; see SELECT * FROM active_buff"))
+    })
+}
+
+/// Dispel: remove every instance of a category from a character. Returns how many.
+pub fn dispel(ctx: &ReducerContext, target_id: u64, category: BuffCategory) -> usize {
+    let active: Vec<ActiveBuff> = rows_of(ctx, target_id).iter().map(to_active).collect();
+    let ids = select_by_category(&active, category);
+    let reason = format!("dispel_{}", category.code());
+    ids.iter().filter(|id| remove_instance(ctx, **id, EventKind::BuffRemoved, &reason, None).is_some()).count()
+}
+
+/// Remove everything one source applied (its concentration broke, it died). Returns how many.
+pub fn remove_by_source(ctx: &ReducerContext, source_id: u64) -> usize {
+    let mut ids: Vec<u64> = ctx.db.active_buff().source_id().filter(source_id).map(|r| r.id).collect();
+    ids.sort_unstable();
+    ids.iter().filter(|id| remove_instance(ctx, **id, EventKind::BuffRemoved, "source", None).is_some()).count()
+}
+
+fn on_trigger(ctx: &ReducerContext, character_id: u64, trigger: RemovalTrigger, reason: &str) -> usize {
+    let active: Vec<ActiveBuff> = rows_of(ctx, character_id).iter().map(to_active).collect();
+    let ids = select_by_trigger(&active, trigger);
+    ids.iter().filter(|id| remove_instance(ctx, **id, EventKind::BuffRemoved, reason, None).is_some()).count()
+}
+
+/// The bearer died: remove everything that does not persist on death (called by the world tick
+/// when the rules report `died`, and by periodic damage that kills).
+pub fn on_death(ctx: &ReducerContext, character_id: u64) -> usize {
+    on_trigger(ctx, character_id, RemovalTrigger::Death, "death")
+}
+
+/// The bearer changed its equipment (issue 4 calls this).
+pub fn on_loadout_change(ctx: &ReducerContext, character_id: u64) -> usize {
+    on_trigger(ctx, character_id, RemovalTrigger::LoadoutChange, "loadout_change")
+}
+
+/// The bearer attacked (issue 6 calls this).
+pub fn on_attack(ctx: &ReducerContext, character_id: u64) -> usize {
+    on_trigger(ctx, character_id, RemovalTrigger::Attack, "attack")
+}
+
+/// A character is being deleted: its buffs go (with events) and so does its effective-stats row.
+pub fn purge_character(ctx: &ReducerContext, character_id: u64) {
+    for r in rows_of(ctx, character_id) {
+        delete_row(ctx, r.id, None);
+        events::record(
+            ctx,
+            EventKind::BuffRemoved,
+            actors(&r),
+            format!("{} ends: its bearer left the world", r.buff_id),
+            format!("{};reason=character_deleted", detail(&r)),
+        );
+    }
+    ctx.db.effective_stats().character_id().delete(character_id);
+}
+
+// ------------------------------------------------------------------ periodic effects
+
+/// Run the periodic ticks of an instance that are due (timer or sweeper). Idempotent: the row
+/// remembers the last tick time, so a second run in the same moment does nothing.
+pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
+    let Some(mut row) = ctx.db.active_buff().id().find(id) else {
+        return;
+    };
+    let now = now(ctx);
+    if row.next_tick_at_micros > now {
+        return;
+    }
+    let Some(p) = def_of(ctx, &row.buff_id).and_then(|d| d.periodic) else {
+        row.next_tick_at_micros = NEVER;
+        ctx.db.active_buff().id().update(row);
+        disarm_ticks(ctx, id, keep_timer);
+        return;
+    };
+    let end = end_of(&row);
+    let n = ticks_between(row.started_at_micros, p.interval_micros, end, row.last_tick_at_micros, now)
+        .min(MAX_CATCHUP_TICKS);
+    let next = next_tick(row.started_at_micros, p.interval_micros, end, now).unwrap_or(NEVER);
+    row.last_tick_at_micros = now;
+    row.next_tick_at_micros = next;
+    let row = ctx.db.active_buff().id().update(row);
+    disarm_ticks(ctx, id, keep_timer);
+    if next != NEVER {
+        arm_tick(ctx, id, next);
+    }
+    if n == 0 {
+        return;
+    }
+    let Some(mut c) = ctx.db.character().id().find(row.target_id) else {
+        return;
+    };
+    if c.sheet.vitals.dead {
+        return;
+    }
+    let label = def_of(ctx, &row.buff_id).map(|d| d.name).unwrap_or_else(|| row.buff_id.clone());
+    let defenses = defenses_with_buffs(ctx, &c);
+    let mut rng = ctx.rng();
+    let (mut total, mut died, mut done) = (0i32, false, 0u64);
+    for _ in 0..n {
+        let amount = tick_amount(&p, row.stacks, &mut rng);
+        done += 1;
+        match p.kind {
+            PeriodicKind::Damage(ty) => {
+                let o = ActiveRules::apply_damage(
+                    &c.name,
+                    &mut c.sheet.vitals,
+                    &defenses,
+                    &[Damage::new(amount, ty)],
+                    false,
+                );
+                total += o.hp_lost;
+                if o.died {
+                    died = true;
+                    break;
+                }
+            }
+            PeriodicKind::Heal => {
+                if let Ok(o) = ActiveRules::heal(&c.name, &mut c.sheet.vitals, amount) {
+                    total += o.healed;
+                }
+            }
+        }
+    }
+    let what = match p.kind {
+        PeriodicKind::Damage(ty) => format!("takes {total} {} damage", ty.id()),
+        PeriodicKind::Heal => format!("regains {total} HP"),
+    };
+    let c = chars::save(ctx, c);
+    events::record(
+        ctx,
+        EventKind::BuffTick,
+        actors(&row),
+        format!("{} {what} from {label}", c.name),
+        format!("{};ticks={done};amount={total};hp_after={}", detail(&row), c.sheet.vitals.hp),
+    );
+    if died {
+        events::record(ctx, EventKind::Died, vec![c.id], format!("{} dies of {label}", c.name), "cause=buff");
+        on_death(ctx, c.id);
+    }
+}
+
+// ------------------------------------------------------------------ effective stats
+
+fn damage_set(rules: &[DefenseRule]) -> DamageSet {
+    let mut s = DamageSet::EMPTY;
+    for r in rules {
+        s.insert(r.damage_type);
+    }
+    s
+}
+
+/// The numbers before buffs: ability scores, the ruleset's derived AC, max HP, the sheet's damage
+/// defenses. Attack, damage and save bonuses start at 0: they are what buffs add on top of the
+/// ruleset's own bonuses.
+pub fn base_stats(sheet: &CharacterSheet, derived: &DerivedStats) -> BaseStats {
+    BaseStats {
+        abilities: sheet.scores,
+        armor_class: derived.ac,
+        attack_bonus: 0,
+        damage_bonus: 0,
+        save_bonus: 0,
+        speed: BASE_SPEED_FT,
+        max_hp: sheet.vitals.max_hp,
+        resistances: damage_set(&sheet.defenses.resistances),
+        vulnerabilities: damage_set(&sheet.defenses.vulnerabilities),
+        immunities: damage_set(&sheet.defenses.immunities),
+    }
+}
+
+/// Active instances with their definitions, by instance id.
+fn sources_of(ctx: &ReducerContext, character_id: u64) -> Vec<(ActiveBuffRow, BuffDef)> {
+    let now = now(ctx);
+    rows_of(ctx, character_id)
+        .into_iter()
+        .filter(|r| r.permanent || now < r.expires_at_micros)
+        .filter_map(|r| def_of(ctx, &r.buff_id).map(|d| (r, d)))
+        .collect()
+}
+
+/// The sheet's defenses plus what active buffs grant (periodic damage goes through these).
+fn defenses_with_buffs(ctx: &ReducerContext, c: &Character) -> Defenses {
+    let mut d = c.sheet.defenses.clone();
+    for (_, def) in sources_of(ctx, c.id) {
+        for m in &def.modifiers {
+            match m.key.kind() {
+                KeyKind::Resistance(t) => d.resistances.push(DefenseRule::of(t)),
+                KeyKind::Vulnerability(t) => d.vulnerabilities.push(DefenseRule::of(t)),
+                KeyKind::Immunity(t) => d.immunities.push(DefenseRule::of(t)),
+                KeyKind::Stat(_) | KeyKind::Flag(_) => {}
+            }
+        }
+    }
+    d
+}
+
+/// Write the character's `effective_stats` row (called by `chars::refresh_stats`).
+pub fn publish_effective(ctx: &ReducerContext, c: &Character, derived: &DerivedStats) {
+    let held = sources_of(ctx, c.id);
+    let sources: Vec<ModifierSource> = held
+        .iter()
+        .map(|(r, d)| ModifierSource {
+            kind: SourceKind::Buff,
+            id: r.id,
+            label: &d.name,
+            stacks: r.stacks,
+            modifiers: &d.modifiers,
+        })
+        .collect();
+    let eff = effective_stats(&base_stats(&c.sheet, derived), &sources);
+    let contribution = |x: &crate::systems::stats::Contribution| {
+        let s = &sources[x.source as usize];
+        StatContribution {
+            source_kind: s.kind,
+            source_id: s.id,
+            label: s.label.to_string(),
+            key: x.key,
+            op: x.op,
+            value: x.value,
+            effective: x.effective,
+        }
+    };
+    let stats = Stat::ALL
+        .into_iter()
+        .map(|stat| StatLine {
+            stat,
+            base: eff.base(stat),
+            value: eff.get(stat),
+            clamped: eff.was_clamped(stat),
+            contributions: eff.contributions_to(stat.key()).map(contribution).collect(),
+            explain: eff.explain(stat, &sources),
+        })
+        .collect();
+    let other =
+        eff.contributions.iter().filter(|x| !matches!(x.key.kind(), KeyKind::Stat(_))).map(contribution).collect();
+    let flags =
+        ModifierKey::all().into_iter().filter(|k| matches!(k.kind(), KeyKind::Flag(_)) && eff.has(*k)).collect();
+    let row = EffectiveStatsRow {
+        character_id: c.id,
+        stats,
+        resistances: eff.resistances,
+        vulnerabilities: eff.vulnerabilities,
+        immunities: eff.immunities,
+        flags,
+        other,
+        updated_at: ctx.timestamp,
+    };
+    if ctx.db.effective_stats().character_id().find(c.id).is_some() {
+        ctx.db.effective_stats().character_id().update(row);
+    } else {
+        ctx.db.effective_stats().insert(row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::AbilityScores;
+    use crate::systems::buffs::modifiers::{ModOp, ModValue};
+
+    #[test]
+    fn base_stats_come_from_the_derived_sheet_and_buffs_add_on_top() {
+        let classes = ActiveRules::classes().expect("classes load");
+        let sheet =
+            ActiveRules::new_character("Tess", &classes[0], AbilityScores::from_array([15, 14, 13, 12, 10, 8]), vec![]);
+        let derived = ActiveRules::derive(&sheet);
+        let base = base_stats(&sheet, &derived);
+        assert_eq!(base.armor_class, derived.ac);
+        assert_eq!(base.max_hp, sheet.vitals.max_hp);
+        assert_eq!((base.attack_bonus, base.speed), (0, BASE_SPEED_FT));
+        assert_eq!(base.get(Stat::Str), 15);
+
+        // Any shipped buff that adds to AC raises the effective AC by exactly that, base untouched.
+        let cat = crate::systems::buffs::load().expect("buffs load");
+        let (def, add) = cat
+            .defs()
+            .iter()
+            .find_map(|d| {
+                d.modifiers.iter().find_map(|m| match (m.key, m.op, m.value) {
+                    (ModifierKey::ArmorClass, ModOp::Add, ModValue::Int(v)) if v > 0 => Some((d, v)),
+                    _ => None,
+                })
+            })
+            .expect("a shipped AC buff");
+        let src =
+            [ModifierSource { kind: SourceKind::Buff, id: 7, label: &def.name, stacks: 1, modifiers: &def.modifiers }];
+        let eff = effective_stats(&base, &src);
+        assert_eq!(eff.get(Stat::ArmorClass), derived.ac + add);
+        assert_eq!(eff.base(Stat::ArmorClass), derived.ac);
+        assert!(eff.explain(Stat::ArmorClass, &src).contains(&def.name));
+    }
+}

@@ -1,0 +1,65 @@
+//! Buff reducers (issue 5): thin shells over `crate::buffs`. All are admin-only: players never
+//! apply or remove buffs directly; they get them through systems (spells, consumables, combat)
+//! that call `crate::buffs::apply` and friends internally with their own rules. Every reducer is
+//! behind the `buffs` gate; the expiry and tick timers are not (see `timers/buffs.rs`).
+
+use crate::auth;
+use crate::error::{err, ErrorCode};
+use crate::gate::{self, Feature};
+use crate::systems::buffs::{Application, BuffCategory, SECOND_MICROS};
+use crate::tables::characters::character;
+use spacetimedb::{reducer, ReducerContext};
+
+/// Apply a buff to a character. `source_character_id` 0 = the world; `duration_secs` overrides
+/// the definition's default (1 s ..= 366 days). Stacking, immunity and expiry: README "Buffs".
+#[reducer]
+pub fn apply_buff(
+    ctx: &ReducerContext,
+    target_character_id: u64,
+    buff_id: String,
+    source_character_id: u64,
+    duration_secs: Option<u32>,
+) -> Result<(), String> {
+    gate::require(ctx, Feature::Buffs)?;
+    auth::require_admin(ctx)?;
+    let mut app = Application::new(&buff_id, source_character_id);
+    app.duration_micros = duration_secs.map(|s| s as i64 * SECOND_MICROS);
+    crate::buffs::apply(ctx, target_character_id, app)?;
+    Ok(())
+}
+
+/// Remove one buff instance (`SELECT * FROM active_buff` for ids).
+#[reducer]
+pub fn remove_buff(ctx: &ReducerContext, buff_instance_id: u64) -> Result<(), String> {
+    gate::require(ctx, Feature::Buffs)?;
+    auth::require_admin(ctx)?;
+    crate::buffs::remove(ctx, buff_instance_id, "removed")?;
+    Ok(())
+}
+
+/// Remove every buff of a category from a character (dispel magic: `Magical`).
+#[reducer]
+pub fn dispel(ctx: &ReducerContext, target_character_id: u64, category: BuffCategory) -> Result<(), String> {
+    gate::require(ctx, Feature::Buffs)?;
+    auth::require_admin(ctx)?;
+    auth::existing_character(ctx, target_character_id)?;
+    crate::buffs::dispel(ctx, target_character_id, category);
+    Ok(())
+}
+
+/// Remove every buff a source applied, on every character (`0`: everything the world applied).
+/// A source that no longer exists is accepted while buffs from it remain.
+#[reducer]
+pub fn remove_buffs_by_source(ctx: &ReducerContext, source_character_id: u64) -> Result<(), String> {
+    gate::require(ctx, Feature::Buffs)?;
+    auth::require_admin(ctx)?;
+    let removed = crate::buffs::remove_by_source(ctx, source_character_id);
+    if removed == 0 && source_character_id != 0 && ctx.db.character().id().find(source_character_id).is_none() {
+        return Err(err(
+            ErrorCode::UnknownCharacter,
+            format!("no character {source_character_id} and no buffs from it; check the id"),
+        )
+        .into());
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! Buffs (issue 5): definitions, active instances, their one-shot timers, and the published
+//! effective stats. The logic that writes them lives in `crate::buffs`; the pure rules in
+//! `systems::buffs` and `systems::stats`.
+
+use crate::systems::buffs::modifiers::{ModOp, ModValue, ModifierKey, Stat};
+use crate::systems::buffs::vocab::DamageSet;
+use crate::systems::buffs::{BuffCategory, BuffDef, BuffFlags};
+use crate::systems::stats::SourceKind;
+use crate::timers::buffs::{expire_buff, tick_buff};
+use spacetimedb::{table, ScheduleAt, Timestamp};
+
+/// `expires_at_micros` of a permanent buff, and `next_tick_at_micros` of one with no tick due.
+/// Never reached by a clock, so index ranges `..=now` never include them.
+pub const NEVER: i64 = i64::MAX;
+
+/// A buff definition from the active ruleset's `buffs.csv` (loaded at `init` and by
+/// `reload_static_data`). Public: clients read names, modifiers and durations from here.
+#[table(name = buff_def, public)]
+#[derive(Clone, PartialEq)]
+pub struct BuffDefRow {
+    #[primary_key]
+    pub id: String,
+    pub name: String,
+    pub category: BuffCategory,
+    pub def: BuffDef,
+}
+
+/// An active buff instance on a character. Behaviour fields (category, flags, group) are copied
+/// from the definition at apply time, so a data reload does not change how a running buff is
+/// removed or stacked. Active iff `now < expires_at_micros` (permanent: `NEVER`).
+#[table(name = active_buff, public)]
+#[derive(Clone)]
+pub struct ActiveBuffRow {
+    #[primary_key]
+    #[auto_inc]
+    pub id: u64,
+    /// The character that bears it.
+    #[index(btree)]
+    pub target_id: u64,
+    pub buff_id: String,
+    /// The character that applied it; 0 = the world / a system.
+    #[index(btree)]
+    pub source_id: u64,
+    pub stacks: u8,
+    pub strength: i32,
+    pub started_at_micros: i64,
+    /// End time; `NEVER` for a permanent buff. Indexed for the sweeper.
+    #[index(btree)]
+    pub expires_at_micros: i64,
+    pub permanent: bool,
+    pub category: BuffCategory,
+    pub flags: BuffFlags,
+    pub exclusive_group: Option<String>,
+    pub group_rank: u8,
+    /// When the periodic effect next ticks (`NEVER`: no periodic effect / no tick left).
+    #[index(btree)]
+    pub next_tick_at_micros: i64,
+    /// Ticks in `(started_at, last_tick_at]` are done; the next run counts from here.
+    pub last_tick_at_micros: i64,
+}
+
+/// One-shot: fires `expire_buff` exactly at a timed buff's end. Re-armed when the end moves.
+#[table(name = buff_expiry_timer, scheduled(expire_buff))]
+pub struct BuffExpiryTimer {
+    #[primary_key]
+    #[auto_inc]
+    pub scheduled_id: u64,
+    pub scheduled_at: ScheduleAt,
+    #[index(btree)]
+    pub buff_instance_id: u64,
+}
+
+/// One-shot per tick: fires `tick_buff` at the next tick of a periodic buff; each run schedules
+/// the following one.
+#[table(name = buff_tick_timer, scheduled(tick_buff))]
+pub struct BuffTickTimer {
+    #[primary_key]
+    #[auto_inc]
+    pub scheduled_id: u64,
+    pub scheduled_at: ScheduleAt,
+    #[index(btree)]
+    pub buff_instance_id: u64,
+}
+
+/// One modifier as it took part in a character's effective stats.
+#[derive(spacetimedb::SpacetimeType, Clone, Debug, PartialEq)]
+pub struct StatContribution {
+    pub source_kind: SourceKind,
+    /// Buff instance id (item instance / profile id for those sources later).
+    pub source_id: u64,
+    /// What a player reads ("Shield of Faith").
+    pub label: String,
+    pub key: ModifierKey,
+    pub op: ModOp,
+    /// After stacks (`add` x stacks, `multiply` ^ stacks).
+    pub value: ModValue,
+    /// It changed the result (not overridden, not a losing floor or ceiling).
+    pub effective: bool,
+}
+
+/// One numeric stat: base, final value and who contributed.
+#[derive(spacetimedb::SpacetimeType, Clone, Debug, PartialEq)]
+pub struct StatLine {
+    pub stat: Stat,
+    pub base: i32,
+    pub value: i32,
+    pub clamped: bool,
+    pub contributions: Vec<StatContribution>,
+    /// `AC 18 = 16 base + 2 Shield of Faith`.
+    pub explain: String,
+}
+
+/// A character's effective stats: ruleset-derived base + active buffs (sources ordered by buff
+/// instance id). Refreshed with every character write and every buff change; base stats are
+/// never mutated by buffs.
+#[table(name = effective_stats, public)]
+#[derive(Clone)]
+pub struct EffectiveStatsRow {
+    #[primary_key]
+    pub character_id: u64,
+    /// One line per `Stat`, in `Stat::ALL` order.
+    pub stats: Vec<StatLine>,
+    pub resistances: DamageSet,
+    pub vulnerabilities: DamageSet,
+    pub immunities: DamageSet,
+    /// Flag keys in force (advantage, cannot_act, ...).
+    pub flags: Vec<ModifierKey>,
+    /// Contributions to flag and damage keys (why a flag is set).
+    pub other: Vec<StatContribution>,
+    pub updated_at: Timestamp,
+}
