@@ -159,6 +159,17 @@ fn register_result_listeners(conn: &DbConnection, tx: Sender<(String, Result<(),
         on_remove_buffs_by_source "remove_buffs_by_source" (a);
         on_expire_buff "expire_buff" (a);
         on_tick_buff "tick_buff" (a);
+        on_spawn_monster "spawn_monster" (a, b);
+        on_start_combat "start_combat" (a, b, c);
+        on_join_combat "join_combat" (a, b, c);
+        on_attack "attack" (a, b, c);
+        on_move_in_combat "move_in_combat" (a, b, c);
+        on_dodge "dodge" (a);
+        on_dash "dash" (a);
+        on_flee "flee" (a);
+        on_end_turn "end_turn" (a);
+        on_set_combat_config "set_combat_config" (a);
+        on_turn_timeout "turn_timeout" (a);
     );
 }
 

@@ -757,6 +757,24 @@ pub fn publish_effective(ctx: &ReducerContext, c: &Character, derived: &DerivedS
     }
 }
 
+/// A character's effective stats right now (derived stats + active buffs), e.g. for combat's
+/// speed and condition flags.
+pub fn effective_for(ctx: &ReducerContext, c: &Character) -> crate::systems::stats::EffectiveStats {
+    let derived = ActiveRules::derive(&c.sheet);
+    let held = sources_of(ctx, c.id);
+    let sources: Vec<ModifierSource> = held
+        .iter()
+        .map(|(r, d)| ModifierSource {
+            kind: SourceKind::Buff,
+            id: r.id,
+            label: &d.name,
+            stacks: r.stacks,
+            modifiers: &d.modifiers,
+        })
+        .collect();
+    effective_stats(&base_stats(&c.sheet, &derived), &sources)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,6 @@ pub fn is_traveling(ctx: &ReducerContext, id: u64) -> bool {
 
 /// Whether the character is in a fight. There is no combat system yet (issue 6); when it lands
 /// this reads its combatant table, and every caller already honours the answer.
-pub fn in_combat(_ctx: &ReducerContext, _id: u64) -> bool {
-    false
+pub fn in_combat(ctx: &ReducerContext, id: u64) -> bool {
+    crate::combat::in_combat(ctx, id)
 }

@@ -14,11 +14,12 @@ pub enum Feature {
     Travel,
     Rest,
     Buffs,
+    Combat,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 5] =
-        [Feature::Characters, Feature::Social, Feature::Travel, Feature::Rest, Feature::Buffs];
+    pub const ALL: [Feature; 6] =
+        [Feature::Characters, Feature::Social, Feature::Travel, Feature::Rest, Feature::Buffs, Feature::Combat];
 
     /// Name used in the `feature_gate` table and in `set_feature_enabled`.
     pub fn name(self) -> &'static str {
@@ -28,6 +29,7 @@ impl Feature {
             Feature::Travel => "travel",
             Feature::Rest => "rest",
             Feature::Buffs => "buffs",
+            Feature::Combat => "combat",
         }
     }
 
@@ -39,6 +41,7 @@ impl Feature {
             Feature::Travel => cfg!(feature = "travel"),
             Feature::Rest => cfg!(feature = "rest"),
             Feature::Buffs => cfg!(feature = "buffs"),
+            Feature::Combat => cfg!(feature = "combat"),
         }
     }
 

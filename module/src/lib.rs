@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod buffs;
 pub mod chars;
+pub mod combat;
 pub mod data;
 pub mod error;
 pub mod events;
@@ -41,6 +42,7 @@ pub fn init(ctx: &ReducerContext) -> Result<(), String> {
     });
     let summary = world_hooks::load_static(ctx)?;
     reducers::admin::seed_gates(ctx);
+    combat::seed_config(ctx);
     reducers::admin::schedule_clock(ctx, t.world_tick_ms);
     reducers::admin::schedule_prune(ctx, t.event_prune_ms);
     events::record(
@@ -53,11 +55,14 @@ pub fn init(ctx: &ReducerContext) -> Result<(), String> {
     Ok(())
 }
 
+/// A connection opened. A player may hold several (a websocket and HTTP calls): `online` stays
+/// true while any is open. Characters fighting under the AI get their player back.
 #[reducer(client_connected)]
 pub fn client_connected(ctx: &ReducerContext) {
     match ctx.db.player().identity().find(ctx.sender) {
         Some(mut p) => {
             p.online = true;
+            p.connections = p.connections.saturating_add(1);
             p.last_seen = ctx.timestamp;
             ctx.db.player().identity().update(p);
         }
@@ -65,18 +70,30 @@ pub fn client_connected(ctx: &ReducerContext) {
             ctx.db.player().insert(Player {
                 identity: ctx.sender,
                 online: true,
+                connections: 1,
                 first_seen: ctx.timestamp,
                 last_seen: ctx.timestamp,
             });
         }
     }
+    #[cfg(feature = "combat")]
+    combat::on_connection(ctx, true);
 }
 
+/// A connection closed; when it was the player's last, their fighting characters go to the AI.
 #[reducer(client_disconnected)]
 pub fn client_disconnected(ctx: &ReducerContext) {
     if let Some(mut p) = ctx.db.player().identity().find(ctx.sender) {
-        p.online = false;
+        p.connections = p.connections.saturating_sub(1);
+        p.online = p.connections > 0;
         p.last_seen = ctx.timestamp;
+        let offline = !p.online;
         ctx.db.player().identity().update(p);
+        #[cfg(feature = "combat")]
+        if offline {
+            combat::on_connection(ctx, false);
+        }
+        #[cfg(not(feature = "combat"))]
+        let _ = offline;
     }
 }

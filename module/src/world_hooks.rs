@@ -27,6 +27,9 @@ pub fn validate_config(ctx: &ReducerContext, t: &Tunables) -> WkResult<()> {
 }
 
 /// Called before a character row is deleted, so systems can refuse (e.g. in combat) or clean up.
-pub fn before_character_delete(_ctx: &ReducerContext, _c: &crate::tables::characters::Character) -> WkResult<()> {
+pub fn before_character_delete(ctx: &ReducerContext, c: &crate::tables::characters::Character) -> WkResult<()> {
+    if crate::combat::in_combat(ctx, c.id) {
+        return Err(err(ErrorCode::InCombat, format!("{} is in a fight; flee or finish it first", c.name)));
+    }
     Ok(())
 }

@@ -67,6 +67,22 @@ pub enum EventKind {
     BuffRemoved,
 
     BuffTick,
+
+    CombatStarted,
+
+    CombatAction,
+
+    CombatEnded,
+
+    CombatJoined,
+
+    CombatControl,
+
+    MonsterSpawned,
+
+    MonsterKilled,
+
+    XpAwarded,
 }
 
 impl __sdk::InModule for EventKind {

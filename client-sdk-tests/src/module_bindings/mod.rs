@@ -10,15 +10,22 @@ pub mod ability_bonuses_type;
 pub mod ability_check_reducer;
 pub mod ability_scores_type;
 pub mod ability_type;
+pub mod action_cooldown_table;
+pub mod action_cooldown_type;
+pub mod action_kind_type;
+pub mod action_result_type;
 pub mod active_buff_row_type;
 pub mod active_buff_table;
 pub mod add_admin_reducer;
 pub mod admin_table;
 pub mod admin_type;
+pub mod ai_policy_type;
 pub mod apply_buff_reducer;
 pub mod armor_worn_type;
 pub mod arrive_reducer;
+pub mod attack_def_type;
 pub mod attack_range_type;
+pub mod attack_reducer;
 pub mod buff_category_type;
 pub mod buff_def_row_type;
 pub mod buff_def_table;
@@ -29,6 +36,7 @@ pub mod buff_expiry_timer_type;
 pub mod buff_flags_type;
 pub mod buff_tick_timer_table;
 pub mod buff_tick_timer_type;
+pub mod by_range_type;
 pub mod character_sheet_type;
 pub mod character_stats_table;
 pub mod character_stats_type;
@@ -39,42 +47,71 @@ pub mod class_def_row_type;
 pub mod class_def_table;
 pub mod client_connected_reducer;
 pub mod client_disconnected_reducer;
+pub mod combat_config_table;
+pub mod combat_config_type;
+pub mod combat_flags_type;
+pub mod combat_instance_table;
+pub mod combat_instance_type;
+pub mod combat_mode_type;
+pub mod combat_state_table;
+pub mod combat_state_type;
+pub mod combatant_kind_type;
+pub mod combatant_row_type;
+pub mod combatant_table;
+pub mod combatant_type;
 pub mod condition_type;
 pub mod config_table;
 pub mod config_type;
 pub mod contest_reducer;
+pub mod cooldown_type;
 pub mod create_ai_character_reducer;
 pub mod create_character_reducer;
+pub mod creature_type;
+pub mod damage_dice_type;
 pub mod damage_set_type;
 pub mod damage_type_type;
+pub mod dash_reducer;
 pub mod defense_rule_type;
 pub mod defenses_type;
 pub mod delete_character_reducer;
 pub mod derived_stats_type;
+pub mod dice_expr_type;
 pub mod dice_log_entry_type;
 pub mod dispel_reducer;
+pub mod dodge_reducer;
 pub mod edge_type;
 pub mod effective_stats_row_type;
 pub mod effective_stats_table;
+pub mod end_turn_reducer;
 pub mod event_kind_type;
 pub mod event_prune_timer_table;
 pub mod event_prune_timer_type;
 pub mod expire_buff_reducer;
 pub mod feature_gate_table;
 pub mod feature_gate_type;
+pub mod fight_status_type;
+pub mod fight_type;
+pub mod flee_reducer;
+pub mod join_combat_reducer;
 pub mod location_def_row_type;
 pub mod location_def_table;
 pub mod mod_op_type;
 pub mod mod_value_type;
+pub mod mode_config_type;
 pub mod modifier_key_type;
 pub mod modifier_type;
+pub mod monster_instance_table;
+pub mod monster_instance_type;
+pub mod move_in_combat_reducer;
 pub mod move_to_reducer;
 pub mod periodic_effect_type;
 pub mod periodic_kind_type;
 pub mod ping_reducer;
 pub mod player_table;
 pub mod player_type;
+pub mod pos_type;
 pub mod prune_event_log_reducer;
+pub mod reach_type;
 pub mod reload_static_data_reducer;
 pub mod remove_admin_reducer;
 pub mod remove_buff_reducer;
@@ -86,13 +123,16 @@ pub mod rest_state_table;
 pub mod rest_state_type;
 pub mod roll_type;
 pub mod rules_config_type;
+pub mod set_combat_config_reducer;
 pub mod set_config_reducer;
 pub mod set_feature_enabled_reducer;
 pub mod skill_bonus_type;
 pub mod skill_def_row_type;
 pub mod skill_def_table;
 pub mod source_kind_type;
+pub mod spawn_monster_reducer;
 pub mod stacking_policy_type;
+pub mod start_combat_reducer;
 pub mod stat_contribution_type;
 pub mod stat_line_type;
 pub mod stat_type;
@@ -103,6 +143,10 @@ pub mod travel_state_table;
 pub mod travel_state_type;
 pub mod travel_timer_table;
 pub mod travel_timer_type;
+pub mod turn_economy_type;
+pub mod turn_timeout_reducer;
+pub mod turn_timer_table;
+pub mod turn_timer_type;
 pub mod vitals_type;
 pub mod world_clock_table;
 pub mod world_clock_type;
@@ -116,15 +160,22 @@ pub use ability_bonuses_type::AbilityBonuses;
 pub use ability_check_reducer::{ability_check, set_flags_for_ability_check, AbilityCheckCallbackId};
 pub use ability_scores_type::AbilityScores;
 pub use ability_type::Ability;
+pub use action_cooldown_table::*;
+pub use action_cooldown_type::ActionCooldown;
+pub use action_kind_type::ActionKind;
+pub use action_result_type::ActionResult;
 pub use active_buff_row_type::ActiveBuffRow;
 pub use active_buff_table::*;
 pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallbackId};
 pub use admin_table::*;
 pub use admin_type::Admin;
+pub use ai_policy_type::AiPolicy;
 pub use apply_buff_reducer::{apply_buff, set_flags_for_apply_buff, ApplyBuffCallbackId};
 pub use armor_worn_type::ArmorWorn;
 pub use arrive_reducer::{arrive, set_flags_for_arrive, ArriveCallbackId};
+pub use attack_def_type::AttackDef;
 pub use attack_range_type::AttackRange;
+pub use attack_reducer::{attack, set_flags_for_attack, AttackCallbackId};
 pub use buff_category_type::BuffCategory;
 pub use buff_def_row_type::BuffDefRow;
 pub use buff_def_table::*;
@@ -135,6 +186,7 @@ pub use buff_expiry_timer_type::BuffExpiryTimer;
 pub use buff_flags_type::BuffFlags;
 pub use buff_tick_timer_table::*;
 pub use buff_tick_timer_type::BuffTickTimer;
+pub use by_range_type::ByRange;
 pub use character_sheet_type::CharacterSheet;
 pub use character_stats_table::*;
 pub use character_stats_type::CharacterStats;
@@ -147,44 +199,73 @@ pub use client_connected_reducer::{client_connected, set_flags_for_client_connec
 pub use client_disconnected_reducer::{
     client_disconnected, set_flags_for_client_disconnected, ClientDisconnectedCallbackId,
 };
+pub use combat_config_table::*;
+pub use combat_config_type::CombatConfig;
+pub use combat_flags_type::CombatFlags;
+pub use combat_instance_table::*;
+pub use combat_instance_type::CombatInstance;
+pub use combat_mode_type::CombatMode;
+pub use combat_state_table::*;
+pub use combat_state_type::CombatState;
+pub use combatant_kind_type::CombatantKind;
+pub use combatant_row_type::CombatantRow;
+pub use combatant_table::*;
+pub use combatant_type::Combatant;
 pub use condition_type::Condition;
 pub use config_table::*;
 pub use config_type::Config;
 pub use contest_reducer::{contest, set_flags_for_contest, ContestCallbackId};
+pub use cooldown_type::Cooldown;
 pub use create_ai_character_reducer::{
     create_ai_character, set_flags_for_create_ai_character, CreateAiCharacterCallbackId,
 };
 pub use create_character_reducer::{create_character, set_flags_for_create_character, CreateCharacterCallbackId};
+pub use creature_type::Creature;
+pub use damage_dice_type::DamageDice;
 pub use damage_set_type::DamageSet;
 pub use damage_type_type::DamageType;
+pub use dash_reducer::{dash, set_flags_for_dash, DashCallbackId};
 pub use defense_rule_type::DefenseRule;
 pub use defenses_type::Defenses;
 pub use delete_character_reducer::{delete_character, set_flags_for_delete_character, DeleteCharacterCallbackId};
 pub use derived_stats_type::DerivedStats;
+pub use dice_expr_type::DiceExpr;
 pub use dice_log_entry_type::DiceLogEntry;
 pub use dispel_reducer::{dispel, set_flags_for_dispel, DispelCallbackId};
+pub use dodge_reducer::{dodge, set_flags_for_dodge, DodgeCallbackId};
 pub use edge_type::Edge;
 pub use effective_stats_row_type::EffectiveStatsRow;
 pub use effective_stats_table::*;
+pub use end_turn_reducer::{end_turn, set_flags_for_end_turn, EndTurnCallbackId};
 pub use event_kind_type::EventKind;
 pub use event_prune_timer_table::*;
 pub use event_prune_timer_type::EventPruneTimer;
 pub use expire_buff_reducer::{expire_buff, set_flags_for_expire_buff, ExpireBuffCallbackId};
 pub use feature_gate_table::*;
 pub use feature_gate_type::FeatureGate;
+pub use fight_status_type::FightStatus;
+pub use fight_type::Fight;
+pub use flee_reducer::{flee, set_flags_for_flee, FleeCallbackId};
+pub use join_combat_reducer::{join_combat, set_flags_for_join_combat, JoinCombatCallbackId};
 pub use location_def_row_type::LocationDefRow;
 pub use location_def_table::*;
 pub use mod_op_type::ModOp;
 pub use mod_value_type::ModValue;
+pub use mode_config_type::ModeConfig;
 pub use modifier_key_type::ModifierKey;
 pub use modifier_type::Modifier;
+pub use monster_instance_table::*;
+pub use monster_instance_type::MonsterInstance;
+pub use move_in_combat_reducer::{move_in_combat, set_flags_for_move_in_combat, MoveInCombatCallbackId};
 pub use move_to_reducer::{move_to, set_flags_for_move_to, MoveToCallbackId};
 pub use periodic_effect_type::PeriodicEffect;
 pub use periodic_kind_type::PeriodicKind;
 pub use ping_reducer::{ping, set_flags_for_ping, PingCallbackId};
 pub use player_table::*;
 pub use player_type::Player;
+pub use pos_type::Pos;
 pub use prune_event_log_reducer::{prune_event_log, set_flags_for_prune_event_log, PruneEventLogCallbackId};
+pub use reach_type::Reach;
 pub use reload_static_data_reducer::{
     reload_static_data, set_flags_for_reload_static_data, ReloadStaticDataCallbackId,
 };
@@ -200,6 +281,7 @@ pub use rest_state_table::*;
 pub use rest_state_type::RestState;
 pub use roll_type::Roll;
 pub use rules_config_type::RulesConfig;
+pub use set_combat_config_reducer::{set_combat_config, set_flags_for_set_combat_config, SetCombatConfigCallbackId};
 pub use set_config_reducer::{set_config, set_flags_for_set_config, SetConfigCallbackId};
 pub use set_feature_enabled_reducer::{
     set_feature_enabled, set_flags_for_set_feature_enabled, SetFeatureEnabledCallbackId,
@@ -208,7 +290,9 @@ pub use skill_bonus_type::SkillBonus;
 pub use skill_def_row_type::SkillDefRow;
 pub use skill_def_table::*;
 pub use source_kind_type::SourceKind;
+pub use spawn_monster_reducer::{set_flags_for_spawn_monster, spawn_monster, SpawnMonsterCallbackId};
 pub use stacking_policy_type::StackingPolicy;
+pub use start_combat_reducer::{set_flags_for_start_combat, start_combat, StartCombatCallbackId};
 pub use stat_contribution_type::StatContribution;
 pub use stat_line_type::StatLine;
 pub use stat_type::Stat;
@@ -219,6 +303,10 @@ pub use travel_state_table::*;
 pub use travel_state_type::TravelState;
 pub use travel_timer_table::*;
 pub use travel_timer_type::TravelTimer;
+pub use turn_economy_type::TurnEconomy;
+pub use turn_timeout_reducer::{set_flags_for_turn_timeout, turn_timeout, TurnTimeoutCallbackId};
+pub use turn_timer_table::*;
+pub use turn_timer_type::TurnTimer;
 pub use vitals_type::Vitals;
 pub use world_clock_table::*;
 pub use world_clock_type::WorldClock;
@@ -253,6 +341,11 @@ pub enum Reducer {
     Arrive {
         timer: TravelTimer,
     },
+    Attack {
+        character_id: u64,
+        target_combatant_id: u64,
+        attack_index: u32,
+    },
     ClientConnected,
     ClientDisconnected,
     Contest {
@@ -274,6 +367,9 @@ pub enum Reducer {
         scores: AbilityScores,
         skills: Vec<String>,
     },
+    Dash {
+        character_id: u64,
+    },
     DeleteCharacter {
         character_id: u64,
     },
@@ -281,8 +377,27 @@ pub enum Reducer {
         target_character_id: u64,
         category: BuffCategory,
     },
+    Dodge {
+        character_id: u64,
+    },
+    EndTurn {
+        character_id: u64,
+    },
     ExpireBuff {
         timer: BuffExpiryTimer,
+    },
+    Flee {
+        character_id: u64,
+    },
+    JoinCombat {
+        character_id: u64,
+        combat_id: u64,
+        side: u32,
+    },
+    MoveInCombat {
+        character_id: u64,
+        x: f32,
+        y: f32,
     },
     MoveTo {
         character_id: u64,
@@ -307,6 +422,9 @@ pub enum Reducer {
         kind: RestKind,
         hit_dice_to_spend: u8,
     },
+    SetCombatConfig {
+        modes: ModeConfig,
+    },
     SetConfig {
         key: String,
         value: String,
@@ -315,11 +433,23 @@ pub enum Reducer {
         feature: String,
         enabled: bool,
     },
+    SpawnMonster {
+        def_id: String,
+        location_id: String,
+    },
+    StartCombat {
+        character_id: u64,
+        target_character_ids: Vec<u64>,
+        target_monster_ids: Vec<u64>,
+    },
     StopRest {
         character_id: u64,
     },
     TickBuff {
         timer: BuffTickTimer,
+    },
+    TurnTimeout {
+        timer: TurnTimer,
     },
     WorldTick {
         clock: WorldClock,
@@ -337,14 +467,21 @@ impl __sdk::Reducer for Reducer {
             Reducer::AddAdmin { .. } => "add_admin",
             Reducer::ApplyBuff { .. } => "apply_buff",
             Reducer::Arrive { .. } => "arrive",
+            Reducer::Attack { .. } => "attack",
             Reducer::ClientConnected => "client_connected",
             Reducer::ClientDisconnected => "client_disconnected",
             Reducer::Contest { .. } => "contest",
             Reducer::CreateAiCharacter { .. } => "create_ai_character",
             Reducer::CreateCharacter { .. } => "create_character",
+            Reducer::Dash { .. } => "dash",
             Reducer::DeleteCharacter { .. } => "delete_character",
             Reducer::Dispel { .. } => "dispel",
+            Reducer::Dodge { .. } => "dodge",
+            Reducer::EndTurn { .. } => "end_turn",
             Reducer::ExpireBuff { .. } => "expire_buff",
+            Reducer::Flee { .. } => "flee",
+            Reducer::JoinCombat { .. } => "join_combat",
+            Reducer::MoveInCombat { .. } => "move_in_combat",
             Reducer::MoveTo { .. } => "move_to",
             Reducer::Ping => "ping",
             Reducer::PruneEventLog { .. } => "prune_event_log",
@@ -353,10 +490,14 @@ impl __sdk::Reducer for Reducer {
             Reducer::RemoveBuff { .. } => "remove_buff",
             Reducer::RemoveBuffsBySource { .. } => "remove_buffs_by_source",
             Reducer::Rest { .. } => "rest",
+            Reducer::SetCombatConfig { .. } => "set_combat_config",
             Reducer::SetConfig { .. } => "set_config",
             Reducer::SetFeatureEnabled { .. } => "set_feature_enabled",
+            Reducer::SpawnMonster { .. } => "spawn_monster",
+            Reducer::StartCombat { .. } => "start_combat",
             Reducer::StopRest { .. } => "stop_rest",
             Reducer::TickBuff { .. } => "tick_buff",
+            Reducer::TurnTimeout { .. } => "turn_timeout",
             Reducer::WorldTick { .. } => "world_tick",
         }
     }
@@ -376,6 +517,7 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 Ok(__sdk::parse_reducer_args::<apply_buff_reducer::ApplyBuffArgs>("apply_buff", &value.args)?.into())
             }
             "arrive" => Ok(__sdk::parse_reducer_args::<arrive_reducer::ArriveArgs>("arrive", &value.args)?.into()),
+            "attack" => Ok(__sdk::parse_reducer_args::<attack_reducer::AttackArgs>("attack", &value.args)?.into()),
             "client_connected" => Ok(__sdk::parse_reducer_args::<client_connected_reducer::ClientConnectedArgs>(
                 "client_connected",
                 &value.args,
@@ -398,15 +540,29 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 &value.args,
             )?
             .into()),
+            "dash" => Ok(__sdk::parse_reducer_args::<dash_reducer::DashArgs>("dash", &value.args)?.into()),
             "delete_character" => Ok(__sdk::parse_reducer_args::<delete_character_reducer::DeleteCharacterArgs>(
                 "delete_character",
                 &value.args,
             )?
             .into()),
             "dispel" => Ok(__sdk::parse_reducer_args::<dispel_reducer::DispelArgs>("dispel", &value.args)?.into()),
+            "dodge" => Ok(__sdk::parse_reducer_args::<dodge_reducer::DodgeArgs>("dodge", &value.args)?.into()),
+            "end_turn" => {
+                Ok(__sdk::parse_reducer_args::<end_turn_reducer::EndTurnArgs>("end_turn", &value.args)?.into())
+            }
             "expire_buff" => {
                 Ok(__sdk::parse_reducer_args::<expire_buff_reducer::ExpireBuffArgs>("expire_buff", &value.args)?.into())
             }
+            "flee" => Ok(__sdk::parse_reducer_args::<flee_reducer::FleeArgs>("flee", &value.args)?.into()),
+            "join_combat" => {
+                Ok(__sdk::parse_reducer_args::<join_combat_reducer::JoinCombatArgs>("join_combat", &value.args)?.into())
+            }
+            "move_in_combat" => Ok(__sdk::parse_reducer_args::<move_in_combat_reducer::MoveInCombatArgs>(
+                "move_in_combat",
+                &value.args,
+            )?
+            .into()),
             "move_to" => Ok(__sdk::parse_reducer_args::<move_to_reducer::MoveToArgs>("move_to", &value.args)?.into()),
             "ping" => Ok(__sdk::parse_reducer_args::<ping_reducer::PingArgs>("ping", &value.args)?.into()),
             "prune_event_log" => Ok(__sdk::parse_reducer_args::<prune_event_log_reducer::PruneEventLogArgs>(
@@ -431,6 +587,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             >("remove_buffs_by_source", &value.args)?
             .into()),
             "rest" => Ok(__sdk::parse_reducer_args::<rest_reducer::RestArgs>("rest", &value.args)?.into()),
+            "set_combat_config" => Ok(__sdk::parse_reducer_args::<set_combat_config_reducer::SetCombatConfigArgs>(
+                "set_combat_config",
+                &value.args,
+            )?
+            .into()),
             "set_config" => {
                 Ok(__sdk::parse_reducer_args::<set_config_reducer::SetConfigArgs>("set_config", &value.args)?.into())
             }
@@ -441,11 +602,23 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 )?
                 .into())
             }
+            "spawn_monster" => {
+                Ok(__sdk::parse_reducer_args::<spawn_monster_reducer::SpawnMonsterArgs>("spawn_monster", &value.args)?
+                    .into())
+            }
+            "start_combat" => {
+                Ok(__sdk::parse_reducer_args::<start_combat_reducer::StartCombatArgs>("start_combat", &value.args)?
+                    .into())
+            }
             "stop_rest" => {
                 Ok(__sdk::parse_reducer_args::<stop_rest_reducer::StopRestArgs>("stop_rest", &value.args)?.into())
             }
             "tick_buff" => {
                 Ok(__sdk::parse_reducer_args::<tick_buff_reducer::TickBuffArgs>("tick_buff", &value.args)?.into())
+            }
+            "turn_timeout" => {
+                Ok(__sdk::parse_reducer_args::<turn_timeout_reducer::TurnTimeoutArgs>("turn_timeout", &value.args)?
+                    .into())
             }
             "world_tick" => {
                 Ok(__sdk::parse_reducer_args::<world_tick_reducer::WorldTickArgs>("world_tick", &value.args)?.into())
@@ -459,6 +632,7 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
 #[allow(non_snake_case)]
 #[doc(hidden)]
 pub struct DbUpdate {
+    action_cooldown: __sdk::TableUpdate<ActionCooldown>,
     active_buff: __sdk::TableUpdate<ActiveBuffRow>,
     admin: __sdk::TableUpdate<Admin>,
     buff_def: __sdk::TableUpdate<BuffDefRow>,
@@ -467,16 +641,22 @@ pub struct DbUpdate {
     character: __sdk::TableUpdate<Character>,
     character_stats: __sdk::TableUpdate<CharacterStats>,
     class_def: __sdk::TableUpdate<ClassDefRow>,
+    combat_config: __sdk::TableUpdate<CombatConfig>,
+    combat_instance: __sdk::TableUpdate<CombatInstance>,
+    combat_state: __sdk::TableUpdate<CombatState>,
+    combatant: __sdk::TableUpdate<CombatantRow>,
     config: __sdk::TableUpdate<Config>,
     effective_stats: __sdk::TableUpdate<EffectiveStatsRow>,
     event_prune_timer: __sdk::TableUpdate<EventPruneTimer>,
     feature_gate: __sdk::TableUpdate<FeatureGate>,
     location_def: __sdk::TableUpdate<LocationDefRow>,
+    monster_instance: __sdk::TableUpdate<MonsterInstance>,
     player: __sdk::TableUpdate<Player>,
     rest_state: __sdk::TableUpdate<RestStateRow>,
     skill_def: __sdk::TableUpdate<SkillDefRow>,
     travel_state: __sdk::TableUpdate<TravelState>,
     travel_timer: __sdk::TableUpdate<TravelTimer>,
+    turn_timer: __sdk::TableUpdate<TurnTimer>,
     world_clock: __sdk::TableUpdate<WorldClock>,
     world_event: __sdk::TableUpdate<WorldEvent>,
     world_state: __sdk::TableUpdate<WorldState>,
@@ -488,6 +668,9 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
         let mut db_update = DbUpdate::default();
         for table_update in raw.tables {
             match &table_update.table_name[..] {
+                "action_cooldown" => {
+                    db_update.action_cooldown.append(action_cooldown_table::parse_table_update(table_update)?)
+                }
                 "active_buff" => db_update.active_buff.append(active_buff_table::parse_table_update(table_update)?),
                 "admin" => db_update.admin.append(admin_table::parse_table_update(table_update)?),
                 "buff_def" => db_update.buff_def.append(buff_def_table::parse_table_update(table_update)?),
@@ -502,6 +685,14 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                     db_update.character_stats.append(character_stats_table::parse_table_update(table_update)?)
                 }
                 "class_def" => db_update.class_def.append(class_def_table::parse_table_update(table_update)?),
+                "combat_config" => {
+                    db_update.combat_config.append(combat_config_table::parse_table_update(table_update)?)
+                }
+                "combat_instance" => {
+                    db_update.combat_instance.append(combat_instance_table::parse_table_update(table_update)?)
+                }
+                "combat_state" => db_update.combat_state.append(combat_state_table::parse_table_update(table_update)?),
+                "combatant" => db_update.combatant.append(combatant_table::parse_table_update(table_update)?),
                 "config" => db_update.config.append(config_table::parse_table_update(table_update)?),
                 "effective_stats" => {
                     db_update.effective_stats.append(effective_stats_table::parse_table_update(table_update)?)
@@ -511,11 +702,15 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 }
                 "feature_gate" => db_update.feature_gate.append(feature_gate_table::parse_table_update(table_update)?),
                 "location_def" => db_update.location_def.append(location_def_table::parse_table_update(table_update)?),
+                "monster_instance" => {
+                    db_update.monster_instance.append(monster_instance_table::parse_table_update(table_update)?)
+                }
                 "player" => db_update.player.append(player_table::parse_table_update(table_update)?),
                 "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
                 "skill_def" => db_update.skill_def.append(skill_def_table::parse_table_update(table_update)?),
                 "travel_state" => db_update.travel_state.append(travel_state_table::parse_table_update(table_update)?),
                 "travel_timer" => db_update.travel_timer.append(travel_timer_table::parse_table_update(table_update)?),
+                "turn_timer" => db_update.turn_timer.append(turn_timer_table::parse_table_update(table_update)?),
                 "world_clock" => db_update.world_clock.append(world_clock_table::parse_table_update(table_update)?),
                 "world_event" => db_update.world_event.append(world_event_table::parse_table_update(table_update)?),
                 "world_state" => db_update.world_state.append(world_state_table::parse_table_update(table_update)?),
@@ -537,6 +732,9 @@ impl __sdk::DbUpdate for DbUpdate {
     fn apply_to_client_cache(&self, cache: &mut __sdk::ClientCache<RemoteModule>) -> AppliedDiff<'_> {
         let mut diff = AppliedDiff::default();
 
+        diff.action_cooldown = cache
+            .apply_diff_to_table::<ActionCooldown>("action_cooldown", &self.action_cooldown)
+            .with_updates_by_pk(|row| &row.combatant_key);
         diff.active_buff = cache
             .apply_diff_to_table::<ActiveBuffRow>("active_buff", &self.active_buff)
             .with_updates_by_pk(|row| &row.id);
@@ -556,6 +754,17 @@ impl __sdk::DbUpdate for DbUpdate {
             .with_updates_by_pk(|row| &row.character_id);
         diff.class_def =
             cache.apply_diff_to_table::<ClassDefRow>("class_def", &self.class_def).with_updates_by_pk(|row| &row.id);
+        diff.combat_config = cache
+            .apply_diff_to_table::<CombatConfig>("combat_config", &self.combat_config)
+            .with_updates_by_pk(|row| &row.id);
+        diff.combat_instance = cache
+            .apply_diff_to_table::<CombatInstance>("combat_instance", &self.combat_instance)
+            .with_updates_by_pk(|row| &row.id);
+        diff.combat_state = cache
+            .apply_diff_to_table::<CombatState>("combat_state", &self.combat_state)
+            .with_updates_by_pk(|row| &row.combat_id);
+        diff.combatant =
+            cache.apply_diff_to_table::<CombatantRow>("combatant", &self.combatant).with_updates_by_pk(|row| &row.key);
         diff.config = cache.apply_diff_to_table::<Config>("config", &self.config).with_updates_by_pk(|row| &row.id);
         diff.effective_stats = cache
             .apply_diff_to_table::<EffectiveStatsRow>("effective_stats", &self.effective_stats)
@@ -569,6 +778,9 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.location_def = cache
             .apply_diff_to_table::<LocationDefRow>("location_def", &self.location_def)
             .with_updates_by_pk(|row| &row.id);
+        diff.monster_instance = cache
+            .apply_diff_to_table::<MonsterInstance>("monster_instance", &self.monster_instance)
+            .with_updates_by_pk(|row| &row.id);
         diff.player =
             cache.apply_diff_to_table::<Player>("player", &self.player).with_updates_by_pk(|row| &row.identity);
         diff.rest_state = cache
@@ -581,6 +793,9 @@ impl __sdk::DbUpdate for DbUpdate {
             .with_updates_by_pk(|row| &row.character_id);
         diff.travel_timer = cache
             .apply_diff_to_table::<TravelTimer>("travel_timer", &self.travel_timer)
+            .with_updates_by_pk(|row| &row.scheduled_id);
+        diff.turn_timer = cache
+            .apply_diff_to_table::<TurnTimer>("turn_timer", &self.turn_timer)
             .with_updates_by_pk(|row| &row.scheduled_id);
         diff.world_clock = cache
             .apply_diff_to_table::<WorldClock>("world_clock", &self.world_clock)
@@ -598,6 +813,7 @@ impl __sdk::DbUpdate for DbUpdate {
 #[allow(non_snake_case)]
 #[doc(hidden)]
 pub struct AppliedDiff<'r> {
+    action_cooldown: __sdk::TableAppliedDiff<'r, ActionCooldown>,
     active_buff: __sdk::TableAppliedDiff<'r, ActiveBuffRow>,
     admin: __sdk::TableAppliedDiff<'r, Admin>,
     buff_def: __sdk::TableAppliedDiff<'r, BuffDefRow>,
@@ -606,16 +822,22 @@ pub struct AppliedDiff<'r> {
     character: __sdk::TableAppliedDiff<'r, Character>,
     character_stats: __sdk::TableAppliedDiff<'r, CharacterStats>,
     class_def: __sdk::TableAppliedDiff<'r, ClassDefRow>,
+    combat_config: __sdk::TableAppliedDiff<'r, CombatConfig>,
+    combat_instance: __sdk::TableAppliedDiff<'r, CombatInstance>,
+    combat_state: __sdk::TableAppliedDiff<'r, CombatState>,
+    combatant: __sdk::TableAppliedDiff<'r, CombatantRow>,
     config: __sdk::TableAppliedDiff<'r, Config>,
     effective_stats: __sdk::TableAppliedDiff<'r, EffectiveStatsRow>,
     event_prune_timer: __sdk::TableAppliedDiff<'r, EventPruneTimer>,
     feature_gate: __sdk::TableAppliedDiff<'r, FeatureGate>,
     location_def: __sdk::TableAppliedDiff<'r, LocationDefRow>,
+    monster_instance: __sdk::TableAppliedDiff<'r, MonsterInstance>,
     player: __sdk::TableAppliedDiff<'r, Player>,
     rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
     travel_state: __sdk::TableAppliedDiff<'r, TravelState>,
     travel_timer: __sdk::TableAppliedDiff<'r, TravelTimer>,
+    turn_timer: __sdk::TableAppliedDiff<'r, TurnTimer>,
     world_clock: __sdk::TableAppliedDiff<'r, WorldClock>,
     world_event: __sdk::TableAppliedDiff<'r, WorldEvent>,
     world_state: __sdk::TableAppliedDiff<'r, WorldState>,
@@ -627,6 +849,7 @@ impl __sdk::InModule for AppliedDiff<'_> {
 
 impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
     fn invoke_row_callbacks(&self, event: &EventContext, callbacks: &mut __sdk::DbCallbacks<RemoteModule>) {
+        callbacks.invoke_table_row_callbacks::<ActionCooldown>("action_cooldown", &self.action_cooldown, event);
         callbacks.invoke_table_row_callbacks::<ActiveBuffRow>("active_buff", &self.active_buff, event);
         callbacks.invoke_table_row_callbacks::<Admin>("admin", &self.admin, event);
         callbacks.invoke_table_row_callbacks::<BuffDefRow>("buff_def", &self.buff_def, event);
@@ -635,16 +858,22 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<Character>("character", &self.character, event);
         callbacks.invoke_table_row_callbacks::<CharacterStats>("character_stats", &self.character_stats, event);
         callbacks.invoke_table_row_callbacks::<ClassDefRow>("class_def", &self.class_def, event);
+        callbacks.invoke_table_row_callbacks::<CombatConfig>("combat_config", &self.combat_config, event);
+        callbacks.invoke_table_row_callbacks::<CombatInstance>("combat_instance", &self.combat_instance, event);
+        callbacks.invoke_table_row_callbacks::<CombatState>("combat_state", &self.combat_state, event);
+        callbacks.invoke_table_row_callbacks::<CombatantRow>("combatant", &self.combatant, event);
         callbacks.invoke_table_row_callbacks::<Config>("config", &self.config, event);
         callbacks.invoke_table_row_callbacks::<EffectiveStatsRow>("effective_stats", &self.effective_stats, event);
         callbacks.invoke_table_row_callbacks::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer, event);
         callbacks.invoke_table_row_callbacks::<FeatureGate>("feature_gate", &self.feature_gate, event);
         callbacks.invoke_table_row_callbacks::<LocationDefRow>("location_def", &self.location_def, event);
+        callbacks.invoke_table_row_callbacks::<MonsterInstance>("monster_instance", &self.monster_instance, event);
         callbacks.invoke_table_row_callbacks::<Player>("player", &self.player, event);
         callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
         callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
         callbacks.invoke_table_row_callbacks::<TravelState>("travel_state", &self.travel_state, event);
         callbacks.invoke_table_row_callbacks::<TravelTimer>("travel_timer", &self.travel_timer, event);
+        callbacks.invoke_table_row_callbacks::<TurnTimer>("turn_timer", &self.turn_timer, event);
         callbacks.invoke_table_row_callbacks::<WorldClock>("world_clock", &self.world_clock, event);
         callbacks.invoke_table_row_callbacks::<WorldEvent>("world_event", &self.world_event, event);
         callbacks.invoke_table_row_callbacks::<WorldState>("world_state", &self.world_state, event);
@@ -1223,6 +1452,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
     type SubscriptionHandle = SubscriptionHandle;
 
     fn register_tables(client_cache: &mut __sdk::ClientCache<Self>) {
+        action_cooldown_table::register_table(client_cache);
         active_buff_table::register_table(client_cache);
         admin_table::register_table(client_cache);
         buff_def_table::register_table(client_cache);
@@ -1231,16 +1461,22 @@ impl __sdk::SpacetimeModule for RemoteModule {
         character_table::register_table(client_cache);
         character_stats_table::register_table(client_cache);
         class_def_table::register_table(client_cache);
+        combat_config_table::register_table(client_cache);
+        combat_instance_table::register_table(client_cache);
+        combat_state_table::register_table(client_cache);
+        combatant_table::register_table(client_cache);
         config_table::register_table(client_cache);
         effective_stats_table::register_table(client_cache);
         event_prune_timer_table::register_table(client_cache);
         feature_gate_table::register_table(client_cache);
         location_def_table::register_table(client_cache);
+        monster_instance_table::register_table(client_cache);
         player_table::register_table(client_cache);
         rest_state_table::register_table(client_cache);
         skill_def_table::register_table(client_cache);
         travel_state_table::register_table(client_cache);
         travel_timer_table::register_table(client_cache);
+        turn_timer_table::register_table(client_cache);
         world_clock_table::register_table(client_cache);
         world_event_table::register_table(client_cache);
         world_state_table::register_table(client_cache);

@@ -11,6 +11,7 @@ use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 pub struct Player {
     pub identity: __sdk::Identity,
     pub online: bool,
+    pub connections: u32,
     pub first_seen: __sdk::Timestamp,
     pub last_seen: __sdk::Timestamp,
 }

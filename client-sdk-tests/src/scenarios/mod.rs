@@ -1,3 +1,4 @@
 pub mod buffs;
+pub mod combat;
 pub mod foundation;
 pub mod world;

@@ -136,6 +136,7 @@ pub fn ensure_player(ctx: &ReducerContext) {
         ctx.db.player().insert(crate::tables::world::Player {
             identity: ctx.sender,
             online: false,
+            connections: 0,
             first_seen: ctx.timestamp,
             last_seen: ctx.timestamp,
         });

@@ -6,6 +6,8 @@ pub mod admin;
 pub mod buffs;
 #[cfg(feature = "characters")]
 pub mod characters;
+#[cfg(feature = "combat")]
+pub mod combat;
 #[cfg(feature = "rest")]
 pub mod rest;
 #[cfg(feature = "social")]

@@ -59,7 +59,7 @@ impl DiceSource for Scripted {
 }
 
 /// A parsed dice expression: `count`d`sides` + `modifier`. `count == 0` is a flat number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(SpacetimeType, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DiceExpr {
     pub count: u32,
     pub sides: u32,

@@ -378,14 +378,14 @@ impl DerivedStats {
 }
 
 /// One damage component of an attack (`1d8+3 piercing`, plus `2d6 poison`, ...).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq)]
 pub struct DamageDice {
     pub dice: DiceExpr,
     pub damage_type: DamageType,
 }
 
 /// An attack ready to resolve: to-hit bonus and damage already include the attacker's numbers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq)]
 pub struct AttackDef {
     pub id: String,
     pub name: String,
@@ -396,7 +396,7 @@ pub struct AttackDef {
 
 /// A character's weapon before the character's numbers are added (items will provide these).
 /// `finesse`: uses the better of STR and DEX.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq)]
 pub struct WeaponDef {
     pub id: String,
     pub name: String,
@@ -425,7 +425,7 @@ impl WeaponDef {
 /// The combat view of any creature, character or monster: what attacks, saves, damage and
 /// initiative need. Built by `RulesEngine::creature_from_sheet` / `creature_from_monster`;
 /// after a fight, write `vitals` back to the sheet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq)]
 pub struct Creature {
     /// Monster id, or the character's name for characters.
     pub id: String,
@@ -440,7 +440,7 @@ pub struct Creature {
     pub dex_score: u8,
     pub attacks: Vec<AttackDef>,
     /// Indices into `attacks` made by one Attack action (empty: the first attack once).
-    pub multiattack: Vec<usize>,
+    pub multiattack: Vec<u32>,
     /// XP awarded for defeating it (0 for characters).
     pub xp: u32,
 }
@@ -451,7 +451,7 @@ impl Creature {
         if self.multiattack.is_empty() {
             self.attacks.first().into_iter().collect()
         } else {
-            self.multiattack.iter().filter_map(|i| self.attacks.get(*i)).collect()
+            self.multiattack.iter().filter_map(|i| self.attacks.get(*i as usize)).collect()
         }
     }
 }

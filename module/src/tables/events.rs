@@ -33,6 +33,14 @@ pub enum EventKind {
     BuffExpired,
     BuffRemoved,
     BuffTick,
+    CombatStarted,
+    CombatAction,
+    CombatEnded,
+    CombatJoined,
+    CombatControl,
+    MonsterSpawned,
+    MonsterKilled,
+    XpAwarded,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

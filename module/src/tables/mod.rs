@@ -3,6 +3,7 @@
 
 pub mod buffs;
 pub mod characters;
+pub mod combat;
 pub mod events;
 pub mod gates;
 pub mod statics;

@@ -71,6 +71,8 @@ pub struct Player {
     #[primary_key]
     pub identity: Identity,
     pub online: bool,
+    /// Open connections (websocket sessions and in-flight HTTP calls).
+    pub connections: u32,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
 }

@@ -1,6 +1,7 @@
 //! One file per scheduled table's reducer. Every one starts with `auth::require_scheduler`.
 
 pub mod buffs;
+pub mod combat;
 pub mod event_prune;
 pub mod travel;
 pub mod world_tick;

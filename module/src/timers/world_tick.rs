@@ -13,7 +13,9 @@ use spacetimedb::{reducer, ReducerContext};
 /// 3. sweep buffs (`buffs::sweep`): periodic ticks and expiries whose one-shot timer is overdue,
 ///    by the indexes on `next_tick_at_micros` / `expires_at_micros` (a lost timer; after a
 ///    restart the one-shots fire at once and this is the backstop),
-/// 4. per-character rules time: rest progress and completion, recovery at 0 HP, regeneration —
+/// 4. combat (`combat::tick`): turns overdue by more than 1 s whose timer was lost (index on
+///    the turn deadline) are played by the AI; action-queue fights let their AI act,
+/// 5. per-character rules time: rest progress and completion, recovery at 0 HP, regeneration —
 ///    only for characters flagged `needs_tick` (index), never the whole table.
 #[reducer]
 pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String> {
@@ -31,6 +33,7 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
 
     sweep_travel(ctx, now);
     crate::buffs::sweep(ctx, now);
+    crate::combat::tick(ctx);
 
     if secs > 0 {
         if let Some(cfg) = ctx.db.config().id().find(0) {

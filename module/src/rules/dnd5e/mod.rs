@@ -296,7 +296,11 @@ impl RulesEngine for Dnd5e {
             initiative_bonus: mods.dex,
             dex_score: def.scores.dex,
             attacks: def.attacks.clone(),
-            multiattack: def.multiattack.iter().filter_map(|m| def.attacks.iter().position(|a| &a.id == m)).collect(),
+            multiattack: def
+                .multiattack
+                .iter()
+                .filter_map(|m| def.attacks.iter().position(|a| &a.id == m).map(|p| p as u32))
+                .collect(),
             xp: def.xp,
         }
     }

@@ -253,7 +253,11 @@ impl RulesEngine for Lite {
             initiative_bonus: b.dex,
             dex_score: def.scores.dex,
             attacks: def.attacks.clone(),
-            multiattack: def.multiattack.iter().filter_map(|m| def.attacks.iter().position(|a| &a.id == m)).collect(),
+            multiattack: def
+                .multiattack
+                .iter()
+                .filter_map(|m| def.attacks.iter().position(|a| &a.id == m).map(|p| p as u32))
+                .collect(),
             xp: def.xp,
         }
     }

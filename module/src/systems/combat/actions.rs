@@ -185,8 +185,8 @@ impl Fight {
             ));
         }
         self.spend(a, Budget::Action)?;
-        let routine: Vec<usize> = if self.combatants[a].creature.multiattack.contains(&attack_index) {
-            self.combatants[a].creature.multiattack.clone()
+        let routine: Vec<usize> = if self.combatants[a].creature.multiattack.contains(&(attack_index as u32)) {
+            self.combatants[a].creature.multiattack.iter().map(|&i| i as usize).collect()
         } else {
             vec![attack_index]
         };

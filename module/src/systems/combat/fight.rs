@@ -173,7 +173,7 @@ impl Fight {
             .position(|id| self.get(*id).is_some_and(|o| key(&c) < key(o)))
             .unwrap_or(self.order.len());
         self.order.insert(pos, c.id);
-        if pos <= self.turn_index && self.order.len() > 1 {
+        if pos as u32 <= self.turn_index && self.order.len() > 1 {
             // The current combatant moved one place down; keep it current.
             self.turn_index += 1;
         }
@@ -203,7 +203,7 @@ impl Fight {
         if self.status != FightStatus::Active || !self.mode.is_turn_based() {
             return None;
         }
-        self.order.get(self.turn_index).copied()
+        self.order.get(self.turn_index as usize).copied()
     }
 
     /// A human reconnects or drops; while disconnected the AI plays their combatant.
@@ -236,7 +236,7 @@ impl Fight {
     /// Start the turn of `order[turn_index]`: reset its economy, roll its death save if it is
     /// dying. True if it can take the turn (alive, present, conscious).
     fn begin_current_turn<R: RulesEngine>(&mut self, rng: &mut impl DiceSource, out: &mut Vec<ActionResult>) -> bool {
-        let Some(i) = self.order.get(self.turn_index).and_then(|id| self.index_of(*id)) else { return false };
+        let Some(i) = self.order.get(self.turn_index as usize).and_then(|id| self.index_of(*id)) else { return false };
         if !self.combatants[i].is_present() {
             return false;
         }
@@ -266,12 +266,12 @@ impl Fight {
                 return;
             }
             self.turn_index += 1;
-            if self.turn_index >= self.order.len() {
+            if self.turn_index as usize >= self.order.len() {
                 self.turn_index = 0;
                 self.round += 1;
             }
             if self.begin_current_turn::<R>(rng, out) {
-                let id = self.order[self.turn_index];
+                let id = self.order[self.turn_index as usize];
                 let name = self.get(id).map(|c| c.name().to_string()).unwrap_or_default();
                 out.push(self.push(
                     ActionKind::TurnStart,

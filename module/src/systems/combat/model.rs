@@ -43,7 +43,7 @@ impl Pos {
 
 /// Where an attack reaches. `melee_ft` 0: no melee use; `long_ft` 0: no ranged use. A thrown
 /// weapon has both (melee within reach, thrown beyond).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(SpacetimeType, Debug, Clone, Copy, PartialEq)]
 pub struct Reach {
     pub melee_ft: f32,
     pub normal_ft: f32,
@@ -51,7 +51,7 @@ pub struct Reach {
 }
 
 /// How far away the target is for this attack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(SpacetimeType, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RangeBand {
     Melee,
     /// Ranged, within normal range.
@@ -140,16 +140,46 @@ impl Reach {
     }
 }
 
+/// A flag per attack range band: from anywhere / within 5 ft / beyond 5 ft (index 0, 1, 2).
+#[derive(SpacetimeType, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ByRange {
+    pub any: bool,
+    pub within_5ft: bool,
+    pub beyond_5ft: bool,
+}
+
+impl ByRange {
+    pub fn get(&self, i: usize) -> bool {
+        match i {
+            0 => self.any,
+            1 => self.within_5ft,
+            _ => self.beyond_5ft,
+        }
+    }
+
+    pub fn set(&mut self, i: usize, v: bool) {
+        match i {
+            0 => self.any = v,
+            1 => self.within_5ft = v,
+            _ => self.beyond_5ft = v,
+        }
+    }
+
+    pub fn from_fn(f: impl Fn(usize) -> bool) -> ByRange {
+        ByRange { any: f(0), within_5ft: f(1), beyond_5ft: f(2) }
+    }
+}
+
 /// Condition and buff effects combat needs, as plain flags (the reducer derives them from the
 /// combatant's effective stats with [`CombatFlags::from_effective`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(SpacetimeType, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CombatFlags {
     pub attack_advantage: bool,
     pub attack_disadvantage: bool,
     /// Attacks against this combatant have advantage: from anywhere / within 5 ft / beyond.
-    pub attackers_advantage: [bool; 3],
+    pub attackers_advantage: ByRange,
     /// Attacks against this combatant have disadvantage: from anywhere / within 5 ft / beyond.
-    pub attackers_disadvantage: [bool; 3],
+    pub attackers_disadvantage: ByRange,
     /// Incapacitated (stunned, paralyzed, ...): no actions, bonus actions or reactions.
     pub cannot_act: bool,
 }
@@ -160,8 +190,8 @@ impl CombatFlags {
         CombatFlags {
             attack_advantage: e.has(ModifierKey::Advantage(Roll::Attack)),
             attack_disadvantage: e.has(ModifierKey::Disadvantage(Roll::Attack)),
-            attackers_advantage: ranges.map(|r| e.has(ModifierKey::AttackersAdvantage(r))),
-            attackers_disadvantage: ranges.map(|r| e.has(ModifierKey::AttackersDisadvantage(r))),
+            attackers_advantage: ByRange::from_fn(|i| e.has(ModifierKey::AttackersAdvantage(ranges[i]))),
+            attackers_disadvantage: ByRange::from_fn(|i| e.has(ModifierKey::AttackersDisadvantage(ranges[i]))),
             cannot_act: e.has(ModifierKey::CannotAct),
         }
     }
@@ -171,14 +201,14 @@ impl CombatFlags {
         let near = dist <= MELEE_REACH_FT + FEET_EPSILON;
         let i = if near { 1 } else { 2 };
         (
-            self.attackers_advantage[0] || self.attackers_advantage[i],
-            self.attackers_disadvantage[0] || self.attackers_disadvantage[i],
+            self.attackers_advantage.get(0) || self.attackers_advantage.get(i),
+            self.attackers_disadvantage.get(0) || self.attackers_disadvantage.get(i),
         )
     }
 }
 
 /// Who a combatant is outside the fight.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq)]
 pub enum CombatantKind {
     Character {
         character_id: u64,
@@ -190,7 +220,7 @@ pub enum CombatantKind {
 }
 
 /// What a combatant has used of its turn (reset at the start of each of its turns).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(SpacetimeType, Debug, Clone, Copy, PartialEq, Default)]
 pub struct TurnEconomy {
     pub action_used: bool,
     pub bonus_used: bool,
@@ -204,7 +234,7 @@ pub struct TurnEconomy {
 }
 
 /// One participant, character or monster. Plain data; the reducer maps it to a `combatant` row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(SpacetimeType, Debug, Clone, PartialEq)]
 pub struct Combatant {
     /// Unique in the fight; also the last initiative tie-break (lower first).
     pub id: u64,
@@ -339,7 +369,7 @@ pub enum ActionKind {
 }
 
 /// One thing that happened: what a reducer writes as a world event.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(SpacetimeType, Debug, Clone, PartialEq)]
 pub struct ActionResult {
     pub round: u32,
     pub kind: ActionKind,
@@ -351,7 +381,7 @@ pub struct ActionResult {
 }
 
 /// One fight, all in memory. See the module docs for what the tables keep of it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(SpacetimeType, Debug, Clone, PartialEq)]
 pub struct Fight {
     /// Every random draw of the fight derives from this (see [`Fight::next_rng`]).
     pub seed: u64,
@@ -363,7 +393,7 @@ pub struct Fight {
     /// Starts at 1.
     pub round: u32,
     /// Index into `order` of the current combatant (turn modes).
-    pub turn_index: usize,
+    pub turn_index: u32,
     /// Incremented at every turn start; a turn timer carries the value it was armed with, so a
     /// stale timer is recognised.
     pub turn_seq: u64,

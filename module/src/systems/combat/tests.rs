@@ -382,7 +382,7 @@ fn range_rules() {
     assert_eq!(f.attack_advantage(0, 2, RangeBand::Melee), crate::rules::Advantage::Normal);
     assert_eq!(f.attack_advantage(0, 1, RangeBand::Normal), crate::rules::Advantage::Disadvantage, "enemy adjacent");
     // Conditions as plain flags: a prone-like target (advantage within 5 ft) cancels nothing here.
-    f.combatants[2].flags.attackers_advantage[1] = true;
+    f.combatants[2].flags.attackers_advantage.set(1, true);
     assert_eq!(f.attack_advantage(0, 2, RangeBand::Melee), crate::rules::Advantage::Advantage);
     f.combatants[0].flags.attack_disadvantage = true;
     assert_eq!(f.attack_advantage(0, 2, RangeBand::Melee), crate::rules::Advantage::Normal, "both cancel");

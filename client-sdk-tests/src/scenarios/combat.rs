@@ -1,0 +1,265 @@
+//! Issue 6 scenarios: an AI-only fight resolves in one call; relaxed and classic turns with
+//! ownership and turn order enforced; a short turn timeout makes the AI act; a disconnect hands
+//! the combatant to the AI; rejections with their codes.
+
+use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
+use crate::module_bindings::*;
+use crate::scenarios::foundation::{create, fixture, Fixture};
+use spacetimedb_sdk::Table;
+use std::time::Duration;
+
+const SPAWN_AT: &str = "crossroads";
+
+/// Spawn `n` monsters of `def` at the crossroads (admin) and return their instance ids.
+fn spawn(admin: &Client, def: &str, n: usize) -> Result<Vec<u64>, String> {
+    let before: Vec<u64> = admin.conn.db.monster_instance().iter().map(|m| m.id).collect();
+    for _ in 0..n {
+        let d = def.to_string();
+        admin.ok("spawn_monster", move |r| r.spawn_monster(d, SPAWN_AT.into()))?;
+    }
+    let mut ids: Vec<u64> = Vec::new();
+    wait_for("spawned monsters", Duration::from_secs(5), || {
+        ids = admin
+            .conn
+            .db
+            .monster_instance()
+            .iter()
+            .filter(|m| !before.contains(&m.id) && m.def_id == def && m.combat_id == 0)
+            .map(|m| m.id)
+            .collect();
+        ids.len() >= n
+    })?;
+    ids.sort();
+    ids.truncate(n);
+    Ok(ids)
+}
+
+/// The fight a character is (or was last) in.
+fn combat_of(c: &Client, character_id: u64) -> Option<CombatInstance> {
+    let ids: Vec<u64> =
+        c.conn.db.combatant().iter().filter(|r| r.character_id == character_id).map(|r| r.combat_id).collect();
+    ids.iter().max().and_then(|id| c.conn.db.combat_instance().id().find(id))
+}
+
+fn set_turn_secs(admin: &Client, secs: u32) -> TestResult {
+    let mut modes = admin.conn.db.combat_config().id().find(&0).ok_or("combat_config row missing")?.modes;
+    modes.relaxed_turn_secs = secs;
+    modes.classic_turn_secs = secs;
+    admin.ok("set_combat_config", move |r| r.set_combat_config(modes))
+}
+
+fn events_for_combat(c: &Client, combat_id: u64, kind: EventKind) -> Vec<WorldEvent> {
+    let tag = format!("combat={combat_id};");
+    c.conn.db.world_event().iter().filter(|e| e.kind == kind && e.detail.starts_with(&tag)).collect()
+}
+
+pub fn run(env: &Env, r: &mut Runner) {
+    let fx: Fixture = fixture(env);
+
+    r.run("AI-only fight resolves in one call with its events", || {
+        let admin = Client::admin(env)?;
+        let goblins = spawn(&admin, "goblin", 2)?;
+        let (class, scores) = (fx.other_class.to_string(), fx.scores.clone());
+        admin.ok("create_ai_character", move |r| {
+            r.create_ai_character("Sergeant".into(), class, scores, vec![], None)
+        })?;
+        let mut sid = 0;
+        wait_for("AI character", Duration::from_secs(5), || {
+            sid = admin.conn.db.character().iter().find(|c| c.name == "Sergeant" && c.is_ai).map(|c| c.id).unwrap_or(0);
+            sid != 0
+        })?;
+        let g = goblins.clone();
+        admin.ok("start_combat", move |r| r.start_combat(sid, vec![], g))?;
+        wait_for("fight over", Duration::from_secs(5), || {
+            combat_of(&admin, sid).map(|c| c.status != FightStatus::Active).unwrap_or(false)
+        })?;
+        let fight = combat_of(&admin, sid).ok_or("no combat row")?;
+        check_eq(fight.mode, CombatMode::InstantResolution, "mode")?;
+        check(!fight.summary.is_empty() && fight.summary.contains("round"), format!("summary: {}", fight.summary))?;
+        wait_for("CombatEnded event", Duration::from_secs(3), || {
+            !events_for_combat(&admin, fight.id, EventKind::CombatEnded).is_empty()
+        })?;
+        let actions = events_for_combat(&admin, fight.id, EventKind::CombatAction);
+        check(actions.len() >= 3, format!("per-action events: {}", actions.len()))?;
+        check(actions.iter().any(|e| !e.dice.is_empty()), "actions carry their dice")?;
+        check(
+            admin.conn.db.combatant().iter().filter(|r| r.combat_id == fight.id).all(|r| !r.active),
+            "combatants released",
+        )?;
+        // dead goblins are gone, survivors are free again
+        for id in goblins {
+            if let Some(m) = admin.conn.db.monster_instance().id().find(&id) {
+                check(m.combat_id == 0 && m.hp > 0, format!("surviving goblin {id} released"))?;
+            }
+        }
+        Ok(())
+    });
+
+    r.run("relaxed turns: the human acts, others are refused, the AI answers at once", || {
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        let b = Client::fresh(env)?;
+        let rat = spawn(&admin, "rat", 1)?[0];
+        let me = create(&a, &fx, "Ratcatcher")?;
+        let bystander = create(&b, &fx, "Bystander")?;
+        let (id, bid) = (me.id, bystander.id);
+        a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
+        let fight = combat_of(&a, id).ok_or("no combat")?;
+        check_eq(fight.mode, CombatMode::RelaxedTurns, "mode")?;
+        if fight.status == FightStatus::Active {
+            check_eq(fight.current_combatant, Some(id), "after the AI's turns it is the human's turn")?;
+            check(fight.turn_deadline_micros < i64::MAX, "the human's turn is timed")?;
+            let target = 1u64 << 48 | rat;
+            b.fails_with("attack", "E_NOT_OWNER", move |r| r.attack(id, target, 0))?;
+            b.fails_with("attack", "E_NOT_IN_COMBAT", move |r| r.attack(bid, target, 0))?;
+            a.fails_with("attack", "E_INVALID_TARGET", move |r| r.attack(id, id, 0))?;
+            a.fails_with("move_to", "E_IN_COMBAT", move |r| r.move_to(id, "village".into()))?;
+            a.fails_with("delete_character", "E_IN_COMBAT", move |r| r.delete_character(id))?;
+            let seq = fight.turn_seq;
+            // step next to the rat (wherever its turn took it), then strike
+            let row =
+                |cid: u64| a.conn.db.combatant().iter().find(|r| r.combat_id == fight.id && r.combatant_id == cid);
+            let (mine, its) = (row(id).ok_or("my combatant row")?, row(target).ok_or("rat combatant row")?);
+            let (dx, dy) = (its.x - mine.x, its.y - mine.y);
+            let dist = (dx * dx + dy * dy).sqrt();
+            if dist > 5.0 {
+                let k = (dist - 4.0) / dist;
+                let (nx, ny) = (mine.x + dx * k, mine.y + dy * k);
+                a.ok("move_in_combat", move |r| r.move_in_combat(id, nx, ny))?;
+            }
+            a.ok("attack", move |r| r.attack(id, target, 0))?;
+            a.ok("end_turn", move |r| r.end_turn(id))?;
+            let now = combat_of(&a, id).ok_or("no combat")?;
+            check(
+                now.status != FightStatus::Active || now.turn_seq >= seq + 2,
+                format!("turn passed and the rat answered: seq {} -> {}", seq, now.turn_seq),
+            )?;
+            check(!events_for_combat(&a, fight.id, EventKind::CombatAction).is_empty(), "action events")?;
+            if now.status == FightStatus::Active {
+                a.ok("flee", move |r| r.flee(id))?;
+            }
+        }
+        wait_for("fight over", Duration::from_secs(5), || {
+            combat_of(&a, id).map(|c| c.status != FightStatus::Active).unwrap_or(false)
+        })?;
+        let released = a.conn.db.combatant().iter().filter(|r| r.character_id == id).all(|r| !r.active);
+        check(released, "released after the fight")
+    });
+
+    r.run("classic turns between two humans: only the current combatant acts", || {
+        let a = Client::fresh(env)?;
+        let b = Client::fresh(env)?;
+        let x = create(&a, &fx, "Duelist A")?;
+        let y = create(&b, &fx, "Duelist B")?;
+        let (xid, yid) = (x.id, y.id);
+        a.ok("start_combat", move |r| r.start_combat(xid, vec![yid], vec![]))?;
+        let fight = combat_of(&a, xid).ok_or("no combat")?;
+        check_eq(fight.mode, CombatMode::ClassicTurns, "mode")?;
+        let cur = fight.current_combatant.ok_or("no current combatant")?;
+        let (cur_client, cur_id, other_client, other_id) =
+            if cur == xid { (&a, xid, &b, yid) } else { (&b, yid, &a, xid) };
+        other_client.fails_with("end_turn", "E_NOT_YOUR_TURN", move |r| r.end_turn(other_id))?;
+        other_client.fails_with("attack", "E_NOT_YOUR_TURN", move |r| r.attack(other_id, cur_id, 0))?;
+        cur_client.ok("dodge", move |r| r.dodge(cur_id))?;
+        cur_client.ok("end_turn", move |r| r.end_turn(cur_id))?;
+        let after = combat_of(&a, xid).ok_or("no combat")?;
+        check_eq(after.current_combatant, Some(other_id), "the turn passed to the other human")?;
+        other_client.ok("flee", move |r| r.flee(other_id))?;
+        wait_for("fight over after a flight", Duration::from_secs(5), || {
+            combat_of(&a, xid).map(|c| c.status != FightStatus::Active).unwrap_or(false)
+        })
+    });
+
+    r.run("a short turn timeout makes the AI play the human's turn", || {
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        set_turn_secs(&admin, 1)?;
+        let res = (|| -> TestResult {
+            let rat = spawn(&admin, "rat", 1)?[0];
+            let me = create(&a, &fx, "Dozer")?;
+            let id = me.id;
+            a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
+            let fight = combat_of(&a, id).ok_or("no combat")?;
+            if fight.status != FightStatus::Active {
+                return Ok(()); // the rat fled or died at once: nothing to time out
+            }
+            let seq = fight.turn_seq;
+            wait_for("the AI plays the timed-out turn", Duration::from_secs(6), || {
+                combat_of(&a, id).map(|c| c.status != FightStatus::Active || c.turn_seq > seq).unwrap_or(false)
+            })?;
+            let mine = events_for_combat(&a, fight.id, EventKind::CombatAction)
+                .into_iter()
+                .filter(|e| e.actors.first() == Some(&id))
+                .count();
+            check(mine >= 1, "an action by the idle human's character, played by the AI")
+        })();
+        set_turn_secs(&admin, 60)?;
+        res
+    });
+
+    r.run("a disconnect hands the combatant to the AI", || {
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        let rat = spawn(&admin, "rat", 1)?[0];
+        let me = create(&a, &fx, "Leaver")?;
+        let id = me.id;
+        a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
+        let fight = combat_of(&a, id).ok_or("no combat")?;
+        if fight.status != FightStatus::Active {
+            return Ok(());
+        }
+        let seq = fight.turn_seq;
+        drop(a);
+        wait_for("AI takes over after the disconnect", Duration::from_secs(5), || {
+            let row = admin.conn.db.combatant().iter().find(|r| r.character_id == id && r.combat_id == fight.id);
+            let inst = admin.conn.db.combat_instance().id().find(&fight.id);
+            let handed = row.map(|r| !r.connected || !r.active).unwrap_or(false);
+            let moved = inst.map(|c| c.status != FightStatus::Active || c.turn_seq > seq).unwrap_or(false);
+            handed && moved
+        })?;
+        wait_for("CombatControl event", Duration::from_secs(3), || {
+            !events_for_combat(&admin, fight.id, EventKind::CombatControl).is_empty()
+        })
+    });
+
+    r.run("combat rejections have their codes", || {
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        let me = create(&a, &fx, "Brawler")?;
+        let id = me.id;
+        a.fails_with("start_combat", "E_INVALID_TARGET", move |r| r.start_combat(id, vec![], vec![]))?;
+        a.fails_with("start_combat", "E_UNKNOWN_MONSTER", move |r| r.start_combat(id, vec![], vec![u64::MAX]))?;
+        a.fails_with("start_combat", "E_UNKNOWN_CHARACTER", move |r| r.start_combat(id, vec![u64::MAX], vec![]))?;
+        a.fails_with("attack", "E_NOT_IN_COMBAT", move |r| r.attack(id, 1, 0))?;
+        a.fails_with("end_turn", "E_NOT_IN_COMBAT", move |r| r.end_turn(id))?;
+        a.fails_with("spawn_monster", "E_NOT_ADMIN", |r| r.spawn_monster("goblin".into(), SPAWN_AT.into()))?;
+        admin.fails_with("spawn_monster", "E_UNKNOWN_MONSTER", |r| {
+            r.spawn_monster("tarrasque".into(), SPAWN_AT.into())
+        })?;
+        admin.fails_with("spawn_monster", "E_UNKNOWN_LOCATION", |r| {
+            r.spawn_monster("goblin".into(), "atlantis".into())
+        })?;
+        a.fails_with("turn_timeout", "E_SCHEDULER_ONLY", |r| {
+            r.turn_timeout(TurnTimer {
+                scheduled_id: 1,
+                scheduled_at: spacetimedb_sdk::ScheduleAt::Time(spacetimedb_sdk::Timestamp::now()),
+                combat_id: 1,
+                turn_seq: 1,
+            })
+        })?;
+        // a monster elsewhere cannot be attacked from here
+        let far = Client::fresh(env)?;
+        let walker = create(&far, &fx, "Faraway")?;
+        let wid = walker.id;
+        far.ok("move_to", move |r| r.move_to(wid, "village".into()))?;
+        wait_for("arrival", Duration::from_secs(10), || {
+            far.conn.db.character().id().find(&wid).map(|c| c.location_id == "village").unwrap_or(false)
+        })?;
+        a.fails_with("start_combat", "E_NOT_SAME_LOCATION", move |r| r.start_combat(id, vec![wid], vec![]))?;
+        // gate off
+        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("combat".into(), false))?;
+        let gated = a.fails_with("start_combat", "E_FEATURE_DISABLED", move |r| r.start_combat(id, vec![], vec![1]));
+        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("combat".into(), true))?;
+        gated
+    });
+}

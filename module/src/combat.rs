@@ -1,0 +1,605 @@
+//! Combat rows <-> the pure fight (issue 6). Reducers, the turn timer, the world tick and the
+//! connection hooks all go through here. Each call: load the `Fight` from `combat_state`, take
+//! the fight's next RNG stream, run the pure action, let AI combatants act, write every new log
+//! line as a world event (with its dice), then store the fight and rewrite the projections.
+
+use crate::chars;
+use crate::error::{err, ErrorCode, WkResult};
+use crate::events;
+use crate::rules::{ActiveRules, RulesEngine};
+use crate::systems::combat::{
+    monster_combatant, queue_tick, run_ai_turns, select_mode, simulate_instant, ActionResult, CombatFlags, CombatMode,
+    Combatant, CombatantKind, Fight, FightStatus, ModeConfig, Pos,
+};
+use crate::tables::characters::{character, rest_state, Character};
+use crate::tables::combat::{
+    action_cooldown, combat_config, combat_instance, combat_state, combatant, monster_instance, turn_timer,
+    ActionCooldown, CombatConfig, CombatInstance, CombatState, CombatantRow, MonsterInstance, TurnTimer,
+};
+use crate::tables::events::EventKind;
+use crate::tables::world::{location_def, player};
+use rand::Rng;
+use spacetimedb::{ReducerContext, ScheduleAt, Table, Timestamp};
+
+/// Monster combatant ids are offset so they never collide with character ids.
+pub const MONSTER_ID_BASE: u64 = 1 << 48;
+/// Side of the combatant who starts a fight; everyone they attack is on side 2.
+pub const STARTER_SIDE: u32 = 1;
+pub const DEFENDER_SIDE: u32 = 2;
+/// AI turns run after one call at most (a whole round of 16 is far below it).
+const MAX_AI_TURNS: u32 = 200;
+
+fn now(ctx: &ReducerContext) -> i64 {
+    ctx.timestamp.to_micros_since_unix_epoch()
+}
+
+pub fn mode_config(ctx: &ReducerContext) -> ModeConfig {
+    ctx.db.combat_config().id().find(0).map(|c| c.modes).unwrap_or_default()
+}
+
+pub fn seed_config(ctx: &ReducerContext) {
+    if ctx.db.combat_config().id().find(0).is_none() {
+        ctx.db.combat_config().insert(CombatConfig { id: 0, modes: ModeConfig::default() });
+    }
+}
+
+/// The active fight a character is in, if any (one index lookup).
+pub fn active_combat_of(ctx: &ReducerContext, character_id: u64) -> Option<u64> {
+    ctx.db.combatant().character_id().filter(character_id).find(|r| r.active).map(|r| r.combat_id)
+}
+
+pub fn in_combat(ctx: &ReducerContext, character_id: u64) -> bool {
+    active_combat_of(ctx, character_id).is_some()
+}
+
+fn character_name_of(ctx: &ReducerContext, combatant_id: u64) -> Option<u64> {
+    (combatant_id != 0 && combatant_id < MONSTER_ID_BASE && ctx.db.character().id().find(combatant_id).is_some())
+        .then_some(combatant_id)
+}
+
+/// The combat view of a character: the ruleset's creature from its sheet, speed and condition
+/// flags from its effective stats (buffs), controlled by the AI when the character is an AI one.
+pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Combatant {
+    let eff = crate::buffs::effective_for(ctx, c);
+    let speed = eff.get(crate::systems::buffs::modifiers::Stat::Speed).max(0) as f32;
+    let mut creature = ActiveRules::creature_from_sheet(&c.sheet, &[]);
+    creature.name = c.name.clone();
+    let mut cb = Combatant::new(c.id, side, CombatantKind::Character { character_id: c.id }, creature, speed, None);
+    cb.base_name = c.name.clone();
+    cb.is_ai = c.is_ai;
+    cb.connected = c.is_ai || ctx.db.player().identity().find(c.owner).map(|p| p.online).unwrap_or(false);
+    cb.flags = CombatFlags::from_effective(&eff);
+    cb
+}
+
+pub fn monster_for(m: &MonsterInstance, side: u32) -> WkResult<Combatant> {
+    let def = ActiveRules::monster(&m.def_id)?;
+    let mut cb = monster_combatant::<ActiveRules>(MONSTER_ID_BASE + m.id, side, &def, None);
+    cb.creature.vitals.hp = m.hp.clamp(0, cb.creature.vitals.max_hp);
+    Ok(cb)
+}
+
+/// Who may be pulled into a fight: present at the location, alive, not already fighting, not on
+/// the road.
+fn check_fighter(ctx: &ReducerContext, c: &Character, location: &str) -> WkResult<()> {
+    if c.sheet.vitals.dead {
+        return Err(err(ErrorCode::InvalidTarget, format!("{} is dead; pick a living target", c.name)));
+    }
+    if c.location_id != location {
+        return Err(err(
+            ErrorCode::NotSameLocation,
+            format!("{} is not at {location}; fight where you both are", c.name),
+        ));
+    }
+    if chars::is_traveling(ctx, c.id) {
+        return Err(err(ErrorCode::Traveling, format!("{} is on the road", c.name)));
+    }
+    if in_combat(ctx, c.id) {
+        return Err(err(ErrorCode::AlreadyInCombat, format!("{} is already in a fight", c.name)));
+    }
+    Ok(())
+}
+
+fn check_monster(m: &MonsterInstance, location: &str) -> WkResult<()> {
+    if m.location_id != location {
+        return Err(err(ErrorCode::NotSameLocation, format!("{} #{} is not at {location}", m.name, m.id)));
+    }
+    if m.combat_id != 0 {
+        return Err(err(ErrorCode::AlreadyInCombat, format!("{} #{} is already in a fight", m.name, m.id)));
+    }
+    if m.hp <= 0 {
+        return Err(err(ErrorCode::InvalidTarget, format!("{} #{} is dead", m.name, m.id)));
+    }
+    Ok(())
+}
+
+/// Start a fight: `starter` (and its side) against the target characters and monsters, all at
+/// the starter's location. The mode follows who is fighting; an AI-only fight resolves at once.
+pub fn start(
+    ctx: &ReducerContext,
+    starter: &Character,
+    target_chars: &[u64],
+    target_monsters: &[u64],
+) -> WkResult<u64> {
+    if target_chars.is_empty() && target_monsters.is_empty() {
+        return Err(err(ErrorCode::InvalidTarget, "name at least one character or monster to fight"));
+    }
+    if target_chars.len() + target_monsters.len() > 64 {
+        return Err(err(ErrorCode::InvalidArgument, "at most 64 targets in one fight"));
+    }
+    ActiveRules::can_act(&starter.sheet)?;
+    let loc = starter.location_id.clone();
+    check_fighter(ctx, starter, &loc)?;
+    let mut fighters: Vec<Combatant> = vec![character_combatant(ctx, starter, STARTER_SIDE)];
+    let mut chars_in: Vec<Character> = vec![starter.clone()];
+    for (i, id) in target_chars.iter().enumerate() {
+        if *id == starter.id || target_chars[..i].contains(id) {
+            return Err(err(
+                ErrorCode::InvalidTarget,
+                format!("character {id} named twice (or yourself); name each target once"),
+            ));
+        }
+        let c = ctx
+            .db
+            .character()
+            .id()
+            .find(*id)
+            .ok_or_else(|| err(ErrorCode::UnknownCharacter, format!("no character {id}")))?;
+        check_fighter(ctx, &c, &loc)?;
+        fighters.push(character_combatant(ctx, &c, DEFENDER_SIDE));
+        chars_in.push(c);
+    }
+    let mut monsters_in: Vec<MonsterInstance> = Vec::new();
+    for (i, id) in target_monsters.iter().enumerate() {
+        if target_monsters[..i].contains(id) {
+            return Err(err(ErrorCode::InvalidTarget, format!("monster {id} named twice")));
+        }
+        let m = ctx.db.monster_instance().id().find(*id).ok_or_else(|| {
+            err(ErrorCode::UnknownMonster, format!("no monster instance {id}; see SELECT * FROM monster_instance"))
+        })?;
+        check_monster(&m, &loc)?;
+        fighters.push(monster_for(&m, DEFENDER_SIDE)?);
+        monsters_in.push(m);
+    }
+    // Lines 30 ft apart: side 1 at x = 0, side 2 at x = 30, 5 ft between neighbours.
+    let (mut n1, mut n2) = (0.0f32, 0.0f32);
+    for f in fighters.iter_mut() {
+        let (x, n) = if f.side == STARTER_SIDE { (0.0, &mut n1) } else { (30.0, &mut n2) };
+        f.pos = Pos { x, y: *n * 5.0 };
+        *n += 1.0;
+    }
+    let cfg = mode_config(ctx);
+    let humans = fighters.iter().filter(|f| !f.is_ai).count() as u32;
+    let mode = select_mode(humans, fighters.len() as u32, &cfg);
+    let seed: u64 = ctx.rng().gen();
+    let fight = Fight::start::<ActiveRules>(seed, mode, fighters, &cfg, now(ctx))?;
+    let inst = ctx.db.combat_instance().insert(CombatInstance {
+        id: 0,
+        location_id: loc.clone(),
+        mode,
+        status: FightStatus::Active,
+        winner: None,
+        round: fight.round,
+        current_combatant: None,
+        turn_seq: fight.turn_seq,
+        turn_deadline_micros: i64::MAX,
+        seed,
+        started_at: ctx.timestamp,
+        summary: String::new(),
+    });
+    let id = inst.id;
+    ctx.db.combat_state().insert(CombatState { combat_id: id, fight: fight.clone() });
+    for c in &chars_in {
+        interrupt_rest(ctx, c);
+    }
+    for mut m in monsters_in {
+        m.combat_id = id;
+        ctx.db.monster_instance().id().update(m);
+    }
+    let names: Vec<String> = fight.combatants.iter().map(|c| c.creature.name.clone()).collect();
+    events::record(
+        ctx,
+        EventKind::CombatStarted,
+        chars_in.iter().map(|c| c.id).collect(),
+        format!("a fight breaks out at {loc}: {} ({:?})", names.join(", "), mode),
+        format!("combat={id};mode={mode:?};seed={seed}"),
+    );
+    let mut fight = fight;
+    if mode == CombatMode::InstantResolution {
+        let mut rng = fight.next_rng();
+        simulate_instant::<ActiveRules>(&mut fight, &mut rng, &cfg);
+    } else {
+        let mut rng = fight.next_rng();
+        run_ai_turns::<ActiveRules>(&mut fight, &mut rng, &cfg.ai, MAX_AI_TURNS);
+    }
+    commit(ctx, id, fight, &cfg);
+    Ok(id)
+}
+
+fn interrupt_rest(ctx: &ReducerContext, c: &Character) {
+    if let Some(r) = ctx.db.rest_state().character_id().find(c.id) {
+        ctx.db.rest_state().character_id().delete(c.id);
+        events::record(
+            ctx,
+            EventKind::RestInterrupted,
+            vec![c.id],
+            format!("{}'s {} is interrupted by a fight", c.name, r.rest.kind.label()),
+            "reason=combat",
+        );
+        if let Some(fresh) = ctx.db.character().id().find(c.id) {
+            chars::save(ctx, fresh);
+        }
+    }
+}
+
+fn load(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
+    ctx.db
+        .combat_state()
+        .combat_id()
+        .find(combat_id)
+        .map(|s| s.fight)
+        .ok_or_else(|| err(ErrorCode::NotInCombat, format!("no fight {combat_id}")))
+}
+
+/// Run one action of `character_id`'s combatant in its active fight, then let the AI play the
+/// turns that follow, and store everything.
+pub fn act(
+    ctx: &ReducerContext,
+    character_id: u64,
+    action: impl FnOnce(&mut Fight, u64, &mut rand::rngs::StdRng) -> WkResult<Vec<ActionResult>>,
+) -> WkResult<()> {
+    let combat_id = active_combat_of(ctx, character_id).ok_or_else(|| {
+        err(ErrorCode::NotInCombat, "this character is not in a fight; start_combat or join_combat first")
+    })?;
+    let mut fight = load(ctx, combat_id)?;
+    fight.now_micros = now(ctx);
+    let cfg = mode_config(ctx);
+    let mut rng = fight.next_rng();
+    action(&mut fight, character_id, &mut rng)?;
+    if fight.mode.is_turn_based() {
+        run_ai_turns::<ActiveRules>(&mut fight, &mut rng, &cfg.ai, MAX_AI_TURNS);
+    }
+    commit(ctx, combat_id, fight, &cfg);
+    Ok(())
+}
+
+/// Join an active fight on a side.
+pub fn join(ctx: &ReducerContext, c: &Character, combat_id: u64, side: u32) -> WkResult<()> {
+    let inst = ctx.db.combat_instance().id().find(combat_id).ok_or_else(|| {
+        err(ErrorCode::NotInCombat, format!("no fight {combat_id}; see SELECT * FROM combat_instance"))
+    })?;
+    if inst.status != FightStatus::Active {
+        return Err(err(ErrorCode::CombatOver, "this fight is over; start a new one"));
+    }
+    if side != STARTER_SIDE && side != DEFENDER_SIDE {
+        return Err(err(ErrorCode::InvalidArgument, "side must be 1 (the attackers) or 2 (the defenders)"));
+    }
+    ActiveRules::can_act(&c.sheet)?;
+    check_fighter(ctx, c, &inst.location_id)?;
+    let mut fight = load(ctx, combat_id)?;
+    fight.now_micros = now(ctx);
+    let cfg = mode_config(ctx);
+    let mut cb = character_combatant(ctx, c, side);
+    let x = if side == STARTER_SIDE { 0.0 } else { 30.0 };
+    let y = fight.combatants.iter().filter(|o| o.side == side).count() as f32 * 5.0;
+    cb.pos = Pos { x, y };
+    let mut rng = fight.next_rng();
+    fight.join::<ActiveRules>(cb, &mut rng)?;
+    interrupt_rest(ctx, c);
+    events::record(
+        ctx,
+        EventKind::CombatJoined,
+        vec![c.id],
+        format!("{} joins fight {combat_id} on side {side}", c.name),
+        format!("combat={combat_id};side={side}"),
+    );
+    commit(ctx, combat_id, fight, &cfg);
+    Ok(())
+}
+
+/// A turn timer fired (or the sweeper found an overdue turn): the AI plays the timed-out turn if it
+/// is still current, then the turns that follow.
+pub fn timeout(ctx: &ReducerContext, combat_id: u64, turn_seq: u64) {
+    let Ok(mut fight) = load(ctx, combat_id) else { return };
+    if fight.status != FightStatus::Active || fight.turn_seq != turn_seq {
+        return; // stale: that turn already ended
+    }
+    fight.now_micros = now(ctx);
+    let cfg = mode_config(ctx);
+    let mut rng = fight.next_rng();
+    fight.timeout_turn::<ActiveRules>(turn_seq, &mut rng, &cfg.ai);
+    run_ai_turns::<ActiveRules>(&mut fight, &mut rng, &cfg.ai, MAX_AI_TURNS);
+    commit(ctx, combat_id, fight, &cfg);
+}
+
+/// World-tick step: overdue turns (lost timers) and the AI of action-queue fights.
+pub fn tick(ctx: &ReducerContext) {
+    let t = now(ctx);
+    let overdue: Vec<(u64, u64)> = ctx
+        .db
+        .combat_instance()
+        .turn_deadline_micros()
+        .filter(i64::MIN..=t - 1_000_000)
+        .filter(|c| c.status == FightStatus::Active)
+        .map(|c| (c.id, c.turn_seq))
+        .collect();
+    for (id, seq) in overdue {
+        timeout(ctx, id, seq);
+    }
+    let queues: Vec<u64> = ctx
+        .db
+        .combat_instance()
+        .status()
+        .filter(FightStatus::Active)
+        .filter(|c| c.mode == CombatMode::ActionQueues)
+        .map(|c| c.id)
+        .collect();
+    for id in queues {
+        let Ok(mut fight) = load(ctx, id) else { continue };
+        fight.now_micros = t;
+        let cfg = mode_config(ctx);
+        let mut rng = fight.next_rng();
+        queue_tick::<ActiveRules>(&mut fight, &mut rng, &cfg.ai);
+        commit(ctx, id, fight, &cfg);
+    }
+}
+
+/// A player (dis)connected: their characters in fights are handed to (or taken back from) the AI.
+pub fn on_connection(ctx: &ReducerContext, connected: bool) {
+    let mine: Vec<Character> = ctx.db.character().owner().filter(ctx.sender).filter(|c| !c.is_ai).collect();
+    for c in mine {
+        let Some(combat_id) = active_combat_of(ctx, c.id) else { continue };
+        let Ok(mut fight) = load(ctx, combat_id) else { continue };
+        if fight.set_connected(c.id, connected).is_err() {
+            continue;
+        }
+        fight.now_micros = now(ctx);
+        let cfg = mode_config(ctx);
+        if !connected && fight.mode.is_turn_based() {
+            let mut rng = fight.next_rng();
+            run_ai_turns::<ActiveRules>(&mut fight, &mut rng, &cfg.ai, MAX_AI_TURNS);
+        }
+        events::record(
+            ctx,
+            EventKind::CombatControl,
+            vec![c.id],
+            if connected {
+                format!("{} is back in control of {}", c.name, c.name)
+            } else {
+                format!("{}'s player left; the AI fights on for them", c.name)
+            },
+            format!("combat={combat_id};connected={connected}"),
+        );
+        commit(ctx, combat_id, fight, &cfg);
+    }
+}
+
+/// Write new log lines as events, finish the fight if it is over, arm the turn timer, store the
+/// fight and rewrite the projections.
+fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg: &ModeConfig) {
+    let lines: Vec<ActionResult> = std::mem::take(&mut fight.log);
+    for l in &lines {
+        let mut actors: Vec<u64> = Vec::new();
+        if let Some(a) = character_name_of(ctx, l.actor) {
+            actors.push(a);
+        }
+        if let Some(t) = l.target.and_then(|t| character_name_of(ctx, t)) {
+            actors.push(t);
+        }
+        events::record_with_dice(
+            ctx,
+            EventKind::CombatAction,
+            actors,
+            l.text.clone(),
+            format!(
+                "combat={combat_id};round={};kind={:?};actor={};target={}",
+                l.round,
+                l.kind,
+                l.actor,
+                l.target.unwrap_or(0)
+            ),
+            l.dice.clone(),
+        );
+    }
+    let over = fight.status != FightStatus::Active;
+    let mut inst = match ctx.db.combat_instance().id().find(combat_id) {
+        Some(i) => i,
+        None => return,
+    };
+    for t in ctx.db.turn_timer().combat_id().filter(combat_id).collect::<Vec<_>>() {
+        ctx.db.turn_timer().scheduled_id().delete(t.scheduled_id);
+    }
+    inst.round = fight.round;
+    inst.turn_seq = fight.turn_seq;
+    inst.current_combatant = fight.current_id();
+    inst.status = fight.status;
+    inst.winner = fight.winner;
+    inst.turn_deadline_micros = i64::MAX;
+    if !over {
+        if let (Some(cur), Some(secs)) = (fight.current_id(), fight.mode.turn_timeout_secs(cfg)) {
+            let human = fight.get(cur).map(|c| !c.ai_controlled()).unwrap_or(false);
+            if human {
+                let at = now(ctx) + secs as i64 * 1_000_000;
+                inst.turn_deadline_micros = at;
+                ctx.db.turn_timer().insert(TurnTimer {
+                    scheduled_id: 0,
+                    scheduled_at: ScheduleAt::Time(Timestamp::from_micros_since_unix_epoch(at)),
+                    combat_id,
+                    turn_seq: fight.turn_seq,
+                });
+            }
+        }
+    }
+    if over {
+        inst.summary = finish(ctx, combat_id, &fight);
+    }
+    ctx.db.combat_instance().id().update(inst);
+    project(ctx, combat_id, &fight, !over);
+    if let Some(mut s) = ctx.db.combat_state().combat_id().find(combat_id) {
+        s.fight = fight;
+        ctx.db.combat_state().combat_id().update(s);
+    }
+}
+
+/// Rewrite the public combatant rows (and queue budgets) of a fight.
+fn project(ctx: &ReducerContext, combat_id: u64, fight: &Fight, active: bool) {
+    let existing: Vec<CombatantRow> = ctx.db.combatant().combat_id().filter(combat_id).collect();
+    for c in &fight.combatants {
+        let (character_id, monster_instance_id) = match &c.kind {
+            CombatantKind::Character { character_id } => (*character_id, 0),
+            CombatantKind::Monster { .. } => (0, c.id.saturating_sub(MONSTER_ID_BASE)),
+        };
+        let v = &c.creature.vitals;
+        let row = CombatantRow {
+            key: 0,
+            combat_id,
+            combatant_id: c.id,
+            character_id,
+            monster_instance_id,
+            name: c.creature.name.clone(),
+            side: c.side,
+            is_ai: c.is_ai,
+            connected: c.connected,
+            initiative: c.initiative,
+            turn_order: c.turn_order,
+            x: c.pos.x,
+            y: c.pos.y,
+            hp: v.hp,
+            max_hp: v.max_hp,
+            ac: c.creature.ac,
+            fled: c.fled,
+            down: v.hp <= 0 && !v.dead,
+            dead: v.dead,
+            active,
+        };
+        let key = match existing.iter().find(|r| r.combatant_id == c.id) {
+            Some(old) => {
+                let row = CombatantRow { key: old.key, ..row };
+                if *old != row {
+                    ctx.db.combatant().key().update(row);
+                }
+                old.key
+            }
+            None => ctx.db.combatant().insert(row).key,
+        };
+        if fight.mode == CombatMode::ActionQueues {
+            let cd = ActionCooldown { combatant_key: key, combat_id, cooldown: c.cooldown };
+            if ctx.db.action_cooldown().combatant_key().find(key).is_some() {
+                ctx.db.action_cooldown().combatant_key().update(cd);
+            } else {
+                ctx.db.action_cooldown().insert(cd);
+            }
+        }
+    }
+    if !active {
+        for cd in ctx.db.action_cooldown().combat_id().filter(combat_id).collect::<Vec<_>>() {
+            ctx.db.action_cooldown().combatant_key().delete(cd.combatant_key);
+        }
+    }
+}
+
+/// The fight is over: vitals back to the sheets, XP to the winners, dead monsters removed,
+/// deaths through the buff system. Returns the narrative summary.
+fn finish(ctx: &ReducerContext, combat_id: u64, fight: &Fight) -> String {
+    let outcome = fight.outcome();
+    let summary = crate::systems::combat::summary(fight);
+    let mut actors = Vec::new();
+    for c in &fight.combatants {
+        match &c.kind {
+            CombatantKind::Character { character_id } => {
+                let Some(mut ch) = ctx.db.character().id().find(*character_id) else { continue };
+                actors.push(ch.id);
+                let mut v = c.creature.vitals.clone();
+                v.dies_at_zero = ch.sheet.vitals.dies_at_zero;
+                v.concentrating = false;
+                ch.sheet.vitals = v;
+                if let Some((_, xp)) = outcome.xp_awards.iter().find(|(id, _)| *id == c.id) {
+                    if *xp > 0 {
+                        let o = ActiveRules::award_xp(&mut ch.sheet, *xp);
+                        events::record(
+                            ctx,
+                            EventKind::XpAwarded,
+                            vec![ch.id],
+                            format!("{} gains {xp} XP", ch.name),
+                            format!("xp={xp};level={}", o.level_after),
+                        );
+                    }
+                }
+                let died = ch.sheet.vitals.dead;
+                let ch = chars::save(ctx, ch);
+                if died {
+                    events::record(
+                        ctx,
+                        EventKind::Died,
+                        vec![ch.id],
+                        format!("{} dies in battle", ch.name),
+                        format!("combat={combat_id}"),
+                    );
+                    crate::buffs::on_death(ctx, ch.id);
+                }
+            }
+            CombatantKind::Monster { .. } => {
+                let mid = c.id.saturating_sub(MONSTER_ID_BASE);
+                let Some(mut m) = ctx.db.monster_instance().id().find(mid) else { continue };
+                if c.creature.vitals.dead || c.creature.vitals.hp <= 0 {
+                    ctx.db.monster_instance().id().delete(mid);
+                    events::record(
+                        ctx,
+                        EventKind::MonsterKilled,
+                        vec![],
+                        format!("{} is slain", m.name),
+                        format!("combat={combat_id};monster={mid};def={}", m.def_id),
+                    );
+                } else {
+                    m.hp = c.creature.vitals.hp;
+                    m.combat_id = 0;
+                    ctx.db.monster_instance().id().update(m);
+                }
+            }
+        }
+    }
+    events::record(
+        ctx,
+        EventKind::CombatEnded,
+        actors,
+        summary.clone(),
+        format!(
+            "combat={combat_id};status={:?};winner={};rounds={};xp={}",
+            outcome.status,
+            outcome.winner.unwrap_or(0),
+            outcome.rounds,
+            outcome.xp_total
+        ),
+    );
+    summary
+}
+
+/// Spawn a monster instance at a location (average HP).
+pub fn spawn_monster(ctx: &ReducerContext, def_id: &str, location_id: &str) -> WkResult<MonsterInstance> {
+    let def = ActiveRules::monster(def_id)?;
+    if ctx.db.location_def().id().find(location_id.to_string()).is_none() {
+        return Err(err(
+            ErrorCode::UnknownLocation,
+            format!("no location `{location_id}`; see SELECT id FROM location_def"),
+        ));
+    }
+    let cb = monster_combatant::<ActiveRules>(0, 0, &def, None);
+    let m = ctx.db.monster_instance().insert(MonsterInstance {
+        id: 0,
+        def_id: def.id.clone(),
+        name: def.name.clone(),
+        location_id: location_id.to_string(),
+        hp: cb.creature.vitals.max_hp,
+        max_hp: cb.creature.vitals.max_hp,
+        combat_id: 0,
+        spawned_at: ctx.timestamp,
+    });
+    events::record(
+        ctx,
+        EventKind::MonsterSpawned,
+        vec![],
+        format!("a {} appears at {location_id}", m.name),
+        format!("monster={};def={}", m.id, m.def_id),
+    );
+    Ok(m)
+}

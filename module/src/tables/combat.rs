@@ -1,0 +1,128 @@
+//! Combat schema (issue 6). The authoritative fight state is the pure `Fight` in the private
+//! `combat_state` table; `combat_instance` and `combatant` are the public projections clients
+//! subscribe to, rewritten in the same transaction as every change.
+
+use crate::systems::combat::{CombatMode, Cooldown, Fight, FightStatus, ModeConfig};
+use crate::timers::combat::turn_timeout;
+use spacetimedb::{table, ScheduleAt, Timestamp};
+
+#[table(name = combat_instance, public)]
+#[derive(Clone)]
+pub struct CombatInstance {
+    #[primary_key]
+    #[auto_inc]
+    pub id: u64,
+    #[index(btree)]
+    pub location_id: String,
+    pub mode: CombatMode,
+    #[index(btree)]
+    pub status: FightStatus,
+    /// Winning side (1 = the side that started the fight, 2 = the other), when over.
+    pub winner: Option<u32>,
+    pub round: u32,
+    /// Combatant id whose turn it is (turn modes).
+    pub current_combatant: Option<u64>,
+    pub turn_seq: u64,
+    /// When the current turn times out (micros; i64::MAX when no turn is timed). Indexed so the
+    /// world tick's sweeper finds overdue turns.
+    #[index(btree)]
+    pub turn_deadline_micros: i64,
+    /// The fight's RNG seed: with the action log it reproduces the fight (issue 10).
+    pub seed: u64,
+    pub started_at: Timestamp,
+    /// Narrative summary once the fight is over.
+    pub summary: String,
+}
+
+/// The whole fight as the pure core sees it. Private: clients read the projections.
+#[table(name = combat_state)]
+#[derive(Clone)]
+pub struct CombatState {
+    #[primary_key]
+    pub combat_id: u64,
+    pub fight: Fight,
+}
+
+#[table(name = combatant, public)]
+#[derive(Clone, PartialEq)]
+pub struct CombatantRow {
+    #[primary_key]
+    #[auto_inc]
+    pub key: u64,
+    #[index(btree)]
+    pub combat_id: u64,
+    /// Id inside the fight (character id for characters, MONSTER_ID_BASE + instance id for monsters).
+    pub combatant_id: u64,
+    /// Character id, or 0 for a monster. Indexed: "is this character fighting?" is one lookup.
+    #[index(btree)]
+    pub character_id: u64,
+    /// Monster instance id, or 0 for a character.
+    #[index(btree)]
+    pub monster_instance_id: u64,
+    pub name: String,
+    pub side: u32,
+    pub is_ai: bool,
+    pub connected: bool,
+    pub initiative: i32,
+    pub turn_order: u32,
+    pub x: f32,
+    pub y: f32,
+    pub hp: i32,
+    pub max_hp: i32,
+    pub ac: i32,
+    pub fled: bool,
+    pub down: bool,
+    pub dead: bool,
+    /// Whether the combatant is still part of an active fight (false once the fight ended).
+    pub active: bool,
+}
+
+/// One-shot timer per timed turn; stale ones (the turn already ended) do nothing.
+#[table(name = turn_timer, scheduled(turn_timeout))]
+pub struct TurnTimer {
+    #[primary_key]
+    #[auto_inc]
+    pub scheduled_id: u64,
+    pub scheduled_at: ScheduleAt,
+    #[index(btree)]
+    pub combat_id: u64,
+    pub turn_seq: u64,
+}
+
+/// ActionQueues budgets per combatant (action / bonus / reaction / movement per 6 s window).
+#[table(name = action_cooldown, public)]
+#[derive(Clone)]
+pub struct ActionCooldown {
+    #[primary_key]
+    pub combatant_key: u64,
+    #[index(btree)]
+    pub combat_id: u64,
+    pub cooldown: Cooldown,
+}
+
+/// A monster in the world, spawned from the ruleset's monster definitions.
+#[table(name = monster_instance, public)]
+#[derive(Clone)]
+pub struct MonsterInstance {
+    #[primary_key]
+    #[auto_inc]
+    pub id: u64,
+    pub def_id: String,
+    pub name: String,
+    #[index(btree)]
+    pub location_id: String,
+    pub hp: i32,
+    pub max_hp: i32,
+    /// The fight it is in, 0 when none.
+    pub combat_id: u64,
+    pub spawned_at: Timestamp,
+}
+
+/// Combat tunables (id 0), admin-tunable with `set_combat_config`.
+#[table(name = combat_config, public)]
+#[derive(Clone)]
+pub struct CombatConfig {
+    #[primary_key]
+    pub id: u32,
+    pub modes: ModeConfig,
+}
