@@ -78,6 +78,7 @@ pub enum ErrorCode {
     NoActiveRun,
     CurrencyOverflow,
     RunStashNotEmpty,
+    NotSupported,
 }
 
 impl ErrorCode {
@@ -148,6 +149,7 @@ impl ErrorCode {
             ErrorCode::NoActiveRun => "E_NO_ACTIVE_RUN",
             ErrorCode::CurrencyOverflow => "E_CURRENCY_OVERFLOW",
             ErrorCode::RunStashNotEmpty => "E_RUN_STASH_NOT_EMPTY",
+            ErrorCode::NotSupported => "E_NOT_SUPPORTED",
         }
     }
 }
@@ -266,6 +268,7 @@ mod tests {
             NoActiveRun,
             CurrencyOverflow,
             RunStashNotEmpty,
+            NotSupported,
         ];
         let mut seen = std::collections::HashSet::new();
         for c in all {

@@ -13,10 +13,12 @@ pub enum Feature {
     Social,
     Travel,
     Rest,
+    Items,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 4] = [Feature::Characters, Feature::Social, Feature::Travel, Feature::Rest];
+    pub const ALL: [Feature; 5] =
+        [Feature::Characters, Feature::Social, Feature::Travel, Feature::Rest, Feature::Items];
 
     /// Name used in the `feature_gate` table and in `set_feature_enabled`.
     pub fn name(self) -> &'static str {
@@ -25,6 +27,7 @@ impl Feature {
             Feature::Social => "social",
             Feature::Travel => "travel",
             Feature::Rest => "rest",
+            Feature::Items => "items",
         }
     }
 
@@ -35,6 +38,7 @@ impl Feature {
             Feature::Social => cfg!(feature = "social"),
             Feature::Travel => cfg!(feature = "travel"),
             Feature::Rest => cfg!(feature = "rest"),
+            Feature::Items => cfg!(feature = "items"),
         }
     }
 

@@ -7,8 +7,12 @@ use spacetimedb::ReducerContext;
 
 /// Load (or reload) every static table. Validates everything before replacing anything.
 pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
+    // Parse every file before any table changes (a reducer error would roll back anyway, but a
+    // bad file should never get as far as a half-applied diff).
+    let catalog = crate::load::parse_items()?;
     let (locations, classes, skills) = crate::load::load_into_tables(ctx)?;
-    Ok(format!("{locations} locations, {classes} classes, {skills} skills"))
+    let items = crate::load::load_items(ctx, catalog);
+    Ok(format!("{locations} locations, {classes} classes, {skills} skills, {items} items"))
 }
 
 /// Cross-table checks of a config change (pure checks live in systems::config).
@@ -24,6 +28,7 @@ pub fn validate_config(ctx: &ReducerContext, t: &Tunables) -> WkResult<()> {
 }
 
 /// Called before a character row is deleted, so systems can refuse (e.g. in combat) or clean up.
-pub fn before_character_delete(_ctx: &ReducerContext, _c: &crate::tables::characters::Character) -> WkResult<()> {
+pub fn before_character_delete(ctx: &ReducerContext, c: &crate::tables::characters::Character) -> WkResult<()> {
+    crate::items_db::before_character_delete(ctx, c)?;
     Ok(())
 }

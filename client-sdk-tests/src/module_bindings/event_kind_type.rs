@@ -51,6 +51,32 @@ pub enum EventKind {
     Died,
 
     Recovered,
+
+    ItemSpawned,
+
+    ItemPickedUp,
+
+    ItemDespawned,
+
+    LoadoutChanged,
+
+    ConsumableUsed,
+
+    StackSplit,
+
+    StacksMerged,
+
+    ItemTransferred,
+
+    RunBegun,
+
+    RunExtracted,
+
+    RunWiped,
+
+    CurrencyGranted,
+
+    HpSet,
 }
 
 impl __sdk::InModule for EventKind {

@@ -4,6 +4,8 @@
 pub mod admin;
 #[cfg(feature = "characters")]
 pub mod characters;
+#[cfg(feature = "items")]
+pub mod items;
 #[cfg(feature = "rest")]
 pub mod rest;
 #[cfg(feature = "social")]

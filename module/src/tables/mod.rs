@@ -4,5 +4,6 @@
 pub mod characters;
 pub mod events;
 pub mod gates;
+pub mod items;
 pub mod statics;
 pub mod world;

@@ -1,5 +1,6 @@
 //! One file per scheduled table's reducer. Every one starts with `auth::require_scheduler`.
 
 pub mod event_prune;
+pub mod items;
 pub mod travel;
 pub mod world_tick;

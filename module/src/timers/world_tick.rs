@@ -11,7 +11,9 @@ use spacetimedb::{reducer, ReducerContext};
 /// 1. advance world time (whole seconds since the last tick; the remainder carries over),
 /// 2. sweep journeys whose arrival timer was lost (overdue by the index on arrival time),
 /// 3. per-character rules time: rest progress and completion, recovery at 0 HP, regeneration —
-///    only for characters flagged `needs_tick` (index), never the whole table.
+///    only for characters flagged `needs_tick` (index), never the whole table,
+/// 4. despawn world items past their time to live whose one-shot timer was lost (index range on
+///    `item_instance.expires_at_micros`; only ground rows have a finite expiry).
 #[reducer]
 pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String> {
     auth::require_scheduler(ctx)?;
@@ -36,6 +38,8 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
             }
         }
     }
+
+    crate::items_db::sweep_expired(ctx);
     Ok(())
 }
 
