@@ -16,6 +16,7 @@ fn main() {
     let mut runner = harness::Runner::new();
     scenarios::foundation::run(&env, &mut runner);
     scenarios::world::run(&env, &mut runner);
+    scenarios::items::run(&env, &mut runner);
     println!("client suite ({}): {} passed, {} failed", env.ruleset, runner.passed, runner.failed);
     std::process::exit(if runner.failed == 0 { 0 } else { 1 });
 }

@@ -393,3 +393,19 @@ pub fn before_character_delete(ctx: &ReducerContext, c: &Character) -> WkResult<
     ctx.db.run_state().character_id().delete(c.id);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ttl_micros;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn ttl_seconds_become_micros_and_bad_ones_have_a_code() {
+        assert_eq!(ttl_micros(2.0), Ok(2_000_000));
+        assert_eq!(ttl_micros(0.5), Ok(500_000));
+        assert_eq!(ttl_micros(604_800.0), Ok(604_800_000_000));
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -1.0, 604_801.0] {
+            assert_eq!(ttl_micros(bad).unwrap_err().code, ErrorCode::InvalidTtl, "{bad}");
+        }
+    }
+}

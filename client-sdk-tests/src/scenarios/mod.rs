@@ -1,2 +1,3 @@
 pub mod foundation;
+pub mod items;
 pub mod world;
