@@ -115,7 +115,8 @@ fn hp(c: &Client, cid: u64) -> i32 {
     c.conn.db.character().id().find(&cid).map(|ch| ch.sheet.vitals.hp).unwrap_or(i32::MIN)
 }
 
-/// Admin spawn at (x, y) in the start location; waits for the row and returns its uid.
+/// Admin spawn at (x, y) in `loc`; waits for the row and returns its uid.
+#[allow(clippy::too_many_arguments)]
 fn spawn_at(
     admin: &Client,
     def: &str,
@@ -314,7 +315,8 @@ pub fn run(env: &Env, r: &mut Runner) {
             let w = w.clone();
             move |r| r.spawn_world_item(w, 1, LOC.into(), bx, by, 2.0, 60.0)
         })?;
-        let cases: Vec<(&str, String, u32, String, f64, f64, f64, f64)> = vec![
+        type Case = (&'static str, String, u32, String, f64, f64, f64, f64);
+        let cases: Vec<Case> = vec![
             ("E_UNKNOWN_ITEM_DEF", "no_such_item".into(), 1, LOC.into(), bx, by, 2.0, 60.0),
             ("E_INVALID_QUANTITY", w.clone(), 0, LOC.into(), bx, by, 2.0, 60.0),
             ("E_INVALID_QUANTITY", w.clone(), 2, LOC.into(), bx, by, 2.0, 60.0),
