@@ -692,6 +692,32 @@ pub fn run(env: &Env, r: &mut Runner) {
         )
     });
 
+    scenario(r, env, "items: deleting a character sends its gear and bag to the master stash", || {
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        let me = a.identity;
+        let ch = create(&a, &fx, "Retiree")?;
+        let id = ch.id;
+        let (bx, by) = region();
+        step(&a, id, bx, by)?;
+        a.ok("begin_run", move |r| r.begin_run(id))?;
+        let w = spawn(&admin, ids.weapon, 1, bx, by)?;
+        let s = spawn(&admin, ids.stackable, 9, bx, by)?;
+        pick(&a, id)?;
+        wait_for("loot", WAIT, || run_stash(&a, id).len() == 2)?;
+        a.ok("equip", move |r| r.equip(id, w, LoadoutSlot::MainHand))?;
+        admin.ok("admin_grant_currency", move |r| r.admin_grant_currency(id, 12))?;
+        a.ok("delete_character", move |r| r.delete_character(id))?;
+        wait_for("both in the master stash", WAIT, || {
+            let m: Vec<u64> = master_stash(&a, me).iter().map(|r| r.uid).collect();
+            m == vec![w, s]
+        })?;
+        wait_for("currency moved, run state gone", WAIT, || {
+            a.conn.db.master_stash().owner().find(&me).is_some_and(|m| m.currency_cp == 12)
+                && a.conn.db.run_state().character_id().find(&id).is_none()
+        })
+    });
+
     scenario(r, env, "items: gate off answers E_FEATURE_DISABLED", || {
         let admin = Client::admin(env)?;
         let a = Client::fresh(env)?;
