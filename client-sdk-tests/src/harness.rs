@@ -170,6 +170,23 @@ fn register_result_listeners(conn: &DbConnection, tx: Sender<(String, Result<(),
         on_end_turn "end_turn" (a);
         on_set_combat_config "set_combat_config" (a);
         on_turn_timeout "turn_timeout" (a);
+        on_step_to "step_to" (a, b, c);
+        on_spawn_world_item "spawn_world_item" (a, b, c, d, e, f, g);
+        on_pick_up "pick_up" (a);
+        on_equip "equip" (a, b, c);
+        on_unequip "unequip" (a, b);
+        on_move_item "move_item" (a, b, c);
+        on_use_consumable "use_consumable" (a, b);
+        on_split_stack "split_stack" (a, b, c);
+        on_merge_stacks "merge_stacks" (a, b, c, d);
+        on_move_to_master "move_to_master" (a, b);
+        on_move_to_run "move_to_run" (a, b);
+        on_begin_run "begin_run" (a);
+        on_extract "extract" (a);
+        on_wipe "wipe" (a);
+        on_admin_set_hp "admin_set_hp" (a, b);
+        on_admin_grant_currency "admin_grant_currency" (a, b);
+        on_despawn_world_item "despawn_world_item" (a);
     );
 }
 

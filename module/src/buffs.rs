@@ -699,19 +699,37 @@ fn defenses_with_buffs(ctx: &ReducerContext, c: &Character) -> Defenses {
     d
 }
 
+/// Every modifier source of a character in a fixed order: equipment by slot, then active buffs
+/// by instance id.
+fn all_sources<'a>(
+    equipped: &'a [crate::systems::items::EquippedSource],
+    held: &'a [(ActiveBuffRow, BuffDef)],
+) -> Vec<ModifierSource<'a>> {
+    let mut v: Vec<ModifierSource> = equipped
+        .iter()
+        .map(|e| ModifierSource {
+            kind: SourceKind::Equipment,
+            id: e.uid,
+            label: &e.label,
+            stacks: 1,
+            modifiers: &e.modifiers,
+        })
+        .collect();
+    v.extend(held.iter().map(|(r, d)| ModifierSource {
+        kind: SourceKind::Buff,
+        id: r.id,
+        label: &d.name,
+        stacks: r.stacks,
+        modifiers: &d.modifiers,
+    }));
+    v
+}
+
 /// Write the character's `effective_stats` row (called by `chars::refresh_stats`).
 pub fn publish_effective(ctx: &ReducerContext, c: &Character, derived: &DerivedStats) {
     let held = sources_of(ctx, c.id);
-    let sources: Vec<ModifierSource> = held
-        .iter()
-        .map(|(r, d)| ModifierSource {
-            kind: SourceKind::Buff,
-            id: r.id,
-            label: &d.name,
-            stacks: r.stacks,
-            modifiers: &d.modifiers,
-        })
-        .collect();
+    let equipped = crate::items_db::equipment_sources(ctx, c).unwrap_or_default();
+    let sources = all_sources(&equipped, &held);
     let eff = effective_stats(&base_stats(&c.sheet, derived), &sources);
     let contribution = |x: &crate::systems::stats::Contribution| {
         let s = &sources[x.source as usize];
@@ -762,16 +780,8 @@ pub fn publish_effective(ctx: &ReducerContext, c: &Character, derived: &DerivedS
 pub fn effective_for(ctx: &ReducerContext, c: &Character) -> crate::systems::stats::EffectiveStats {
     let derived = ActiveRules::derive(&c.sheet);
     let held = sources_of(ctx, c.id);
-    let sources: Vec<ModifierSource> = held
-        .iter()
-        .map(|(r, d)| ModifierSource {
-            kind: SourceKind::Buff,
-            id: r.id,
-            label: &d.name,
-            stacks: r.stacks,
-            modifiers: &d.modifiers,
-        })
-        .collect();
+    let equipped = crate::items_db::equipment_sources(ctx, c).unwrap_or_default();
+    let sources = all_sources(&equipped, &held);
     effective_stats(&base_stats(&c.sheet, &derived), &sources)
 }
 

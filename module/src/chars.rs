@@ -63,3 +63,16 @@ pub fn is_traveling(ctx: &ReducerContext, id: u64) -> bool {
 pub fn in_combat(ctx: &ReducerContext, id: u64) -> bool {
     crate::combat::in_combat(ctx, id)
 }
+
+/// The equipped items' modifier data (item uid, slot, label, modifiers) in the fixed slot order
+/// main hand, off hand, body, accessory: what `effective_stats` adds as equipment sources. Empty
+/// for an unknown character; a definition missing from `item_def` is logged and contributes nothing.
+pub fn equipment_sources_for(ctx: &ReducerContext, character_id: u64) -> Vec<crate::systems::items::EquippedSource> {
+    let Some(c) = ctx.db.character().id().find(character_id) else {
+        return Vec::new();
+    };
+    crate::items_db::equipment_sources(ctx, &c).unwrap_or_else(|e| {
+        log::warn!("equipment sources of character {character_id}: {e}");
+        Vec::new()
+    })
+}

@@ -62,9 +62,11 @@ fn character_name_of(ctx: &ReducerContext, combatant_id: u64) -> Option<u64> {
 pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Combatant {
     let eff = crate::buffs::effective_for(ctx, c);
     let speed = eff.get(crate::systems::buffs::modifiers::Stat::Speed).max(0) as f32;
-    let mut creature = ActiveRules::creature_from_sheet(&c.sheet, &[]);
+    let (weapons, catalog) = crate::items_db::combat_gear(ctx, c);
+    let mut creature = ActiveRules::creature_from_sheet(&c.sheet, &weapons);
     creature.name = c.name.clone();
-    let mut cb = Combatant::new(c.id, side, CombatantKind::Character { character_id: c.id }, creature, speed, None);
+    let mut cb =
+        Combatant::new(c.id, side, CombatantKind::Character { character_id: c.id }, creature, speed, catalog.as_ref());
     cb.base_name = c.name.clone();
     cb.is_ai = c.is_ai;
     cb.connected = c.is_ai || ctx.db.player().identity().find(c.owner).map(|p| p.online).unwrap_or(false);

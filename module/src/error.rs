@@ -89,6 +89,7 @@ pub enum ErrorCode {
     NoActionLeft,
     CombatOver,
     Incapacitated,
+    NotSupported,
 }
 
 impl ErrorCode {
@@ -169,6 +170,7 @@ impl ErrorCode {
             ErrorCode::NoActionLeft => "E_NO_ACTION_LEFT",
             ErrorCode::CombatOver => "E_COMBAT_OVER",
             ErrorCode::Incapacitated => "E_INCAPACITATED",
+            ErrorCode::NotSupported => "E_NOT_SUPPORTED",
         }
     }
 }
@@ -298,6 +300,7 @@ mod tests {
             NoActionLeft,
             CombatOver,
             Incapacitated,
+            NotSupported,
         ];
         let mut seen = std::collections::HashSet::new();
         for c in all {

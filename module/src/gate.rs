@@ -15,11 +15,19 @@ pub enum Feature {
     Rest,
     Buffs,
     Combat,
+    Items,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 6] =
-        [Feature::Characters, Feature::Social, Feature::Travel, Feature::Rest, Feature::Buffs, Feature::Combat];
+    pub const ALL: [Feature; 7] = [
+        Feature::Characters,
+        Feature::Social,
+        Feature::Travel,
+        Feature::Rest,
+        Feature::Buffs,
+        Feature::Combat,
+        Feature::Items,
+    ];
 
     /// Name used in the `feature_gate` table and in `set_feature_enabled`.
     pub fn name(self) -> &'static str {
@@ -30,6 +38,7 @@ impl Feature {
             Feature::Rest => "rest",
             Feature::Buffs => "buffs",
             Feature::Combat => "combat",
+            Feature::Items => "items",
         }
     }
 
@@ -42,6 +51,7 @@ impl Feature {
             Feature::Rest => cfg!(feature = "rest"),
             Feature::Buffs => cfg!(feature = "buffs"),
             Feature::Combat => cfg!(feature = "combat"),
+            Feature::Items => cfg!(feature = "items"),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod data;
 pub mod error;
 pub mod events;
 pub mod gate;
+pub mod items_db;
 pub mod load;
 pub mod reducers;
 pub mod rules;

@@ -95,6 +95,37 @@ pub fn load_into_tables(ctx: &ReducerContext) -> WkResult<(usize, usize, usize)>
     Ok((set.locations.len(), set.classes.len(), set.skills.len()))
 }
 
+/// Parse and validate the active ruleset's `items.csv` (cross-checked with its classes and buffs).
+pub fn parse_items() -> WkResult<crate::systems::items::ItemCatalog> {
+    crate::systems::items::load()
+        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))
+}
+
+/// Replace `item_def` with a validated catalog (diffed like the other static tables). Instances
+/// whose definition disappears stay as they are; the invariant check reports them.
+pub fn load_items(ctx: &ReducerContext, catalog: crate::systems::items::ItemCatalog) -> usize {
+    use crate::tables::items::{item_def, ItemDefRow};
+    let rows: Vec<ItemDefRow> =
+        catalog.defs().iter().map(|d| ItemDefRow { id: d.id.clone(), def: d.clone() }).collect();
+    for old in ctx.db.item_def().iter().collect::<Vec<_>>() {
+        if !rows.iter().any(|r| r.id == old.id) {
+            ctx.db.item_def().id().delete(&old.id);
+        }
+    }
+    for r in rows {
+        match ctx.db.item_def().id().find(&r.id) {
+            Some(old) if old == r => {}
+            Some(_) => {
+                ctx.db.item_def().id().update(r);
+            }
+            None => {
+                ctx.db.item_def().insert(r);
+            }
+        }
+    }
+    catalog.len()
+}
+
 pub fn class_row(c: &ClassDef) -> ClassDefRow {
     ClassDefRow {
         id: c.id.clone(),

@@ -7,11 +7,15 @@ use spacetimedb::ReducerContext;
 
 /// Load (or reload) every static table. Validates everything before replacing anything.
 pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
+    // Parse every file before any table changes (a reducer error would roll back anyway, but a
+    // bad file should never get as far as a half-applied diff).
     let buff_defs = crate::systems::buffs::load()
         .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
+    let catalog = crate::load::parse_items()?;
     let (locations, classes, skills) = crate::load::load_into_tables(ctx)?;
     let buffs = crate::buffs::load_defs(ctx, &buff_defs);
-    Ok(format!("{locations} locations, {classes} classes, {skills} skills, {buffs} buffs"))
+    let items = crate::load::load_items(ctx, catalog);
+    Ok(format!("{locations} locations, {classes} classes, {skills} skills, {buffs} buffs, {items} items"))
 }
 
 /// Cross-table checks of a config change (pure checks live in systems::config).
@@ -31,5 +35,6 @@ pub fn before_character_delete(ctx: &ReducerContext, c: &crate::tables::characte
     if crate::combat::in_combat(ctx, c.id) {
         return Err(err(ErrorCode::InCombat, format!("{} is in a fight; flee or finish it first", c.name)));
     }
+    crate::items_db::before_character_delete(ctx, c)?;
     Ok(())
 }

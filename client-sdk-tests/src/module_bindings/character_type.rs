@@ -19,6 +19,8 @@ pub struct Character {
     pub sheet: CharacterSheet,
     pub needs_tick: bool,
     pub created_at: __sdk::Timestamp,
+    pub x: f64,
+    pub y: f64,
 }
 
 impl __sdk::InModule for Character {

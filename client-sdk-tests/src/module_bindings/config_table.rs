@@ -6,6 +6,7 @@
 #![allow(unused, clippy::all)]
 use super::config_type::Config;
 use super::rules_config_type::RulesConfig;
+use super::wipe_difficulty_type::WipeDifficulty;
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
 /// Table handle for the table `config`.

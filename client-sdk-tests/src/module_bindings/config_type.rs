@@ -7,6 +7,7 @@
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
 use super::rules_config_type::RulesConfig;
+use super::wipe_difficulty_type::WipeDifficulty;
 
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
@@ -19,6 +20,7 @@ pub struct Config {
     pub max_characters_per_player: u32,
     pub start_location: String,
     pub rules: RulesConfig,
+    pub wipe_difficulty: WipeDifficulty,
 }
 
 impl __sdk::InModule for Config {

@@ -83,6 +83,32 @@ pub enum EventKind {
     MonsterKilled,
 
     XpAwarded,
+
+    ItemSpawned,
+
+    ItemPickedUp,
+
+    ItemDespawned,
+
+    LoadoutChanged,
+
+    ConsumableUsed,
+
+    StackSplit,
+
+    StacksMerged,
+
+    ItemTransferred,
+
+    RunBegun,
+
+    RunExtracted,
+
+    RunWiped,
+
+    CurrencyGranted,
+
+    HpSet,
 }
 
 impl __sdk::InModule for EventKind {

@@ -8,6 +8,7 @@ use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
 pub mod ability_bonuses_type;
 pub mod ability_check_reducer;
+pub mod ability_min_type;
 pub mod ability_scores_type;
 pub mod ability_type;
 pub mod action_cooldown_table;
@@ -17,15 +18,20 @@ pub mod action_result_type;
 pub mod active_buff_row_type;
 pub mod active_buff_table;
 pub mod add_admin_reducer;
+pub mod admin_grant_currency_reducer;
+pub mod admin_set_hp_reducer;
 pub mod admin_table;
 pub mod admin_type;
 pub mod ai_policy_type;
 pub mod apply_buff_reducer;
+pub mod armor_category_type;
+pub mod armor_stats_type;
 pub mod armor_worn_type;
 pub mod arrive_reducer;
 pub mod attack_def_type;
 pub mod attack_range_type;
 pub mod attack_reducer;
+pub mod begin_run_reducer;
 pub mod buff_category_type;
 pub mod buff_def_row_type;
 pub mod buff_def_table;
@@ -62,6 +68,7 @@ pub mod combatant_type;
 pub mod condition_type;
 pub mod config_table;
 pub mod config_type;
+pub mod consumable_effect_type;
 pub mod contest_reducer;
 pub mod cooldown_type;
 pub mod create_ai_character_reducer;
@@ -75,6 +82,7 @@ pub mod defense_rule_type;
 pub mod defenses_type;
 pub mod delete_character_reducer;
 pub mod derived_stats_type;
+pub mod despawn_world_item_reducer;
 pub mod dice_expr_type;
 pub mod dice_log_entry_type;
 pub mod dispel_reducer;
@@ -83,18 +91,35 @@ pub mod edge_type;
 pub mod effective_stats_row_type;
 pub mod effective_stats_table;
 pub mod end_turn_reducer;
+pub mod equip_reducer;
+pub mod equip_slot_type;
 pub mod event_kind_type;
 pub mod event_prune_timer_table;
 pub mod event_prune_timer_type;
 pub mod expire_buff_reducer;
+pub mod extract_reducer;
 pub mod feature_gate_table;
 pub mod feature_gate_type;
 pub mod fight_status_type;
 pub mod fight_type;
 pub mod flee_reducer;
+pub mod item_def_row_type;
+pub mod item_def_table;
+pub mod item_def_type;
+pub mod item_despawn_timer_table;
+pub mod item_despawn_timer_type;
+pub mod item_dice_type;
+pub mod item_instance_row_type;
+pub mod item_instance_table;
+pub mod item_target_type;
+pub mod item_type_type;
 pub mod join_combat_reducer;
+pub mod loadout_slot_type;
 pub mod location_def_row_type;
 pub mod location_def_table;
+pub mod master_stash_row_type;
+pub mod master_stash_table;
+pub mod merge_stacks_reducer;
 pub mod mod_op_type;
 pub mod mod_value_type;
 pub mod mode_config_type;
@@ -103,14 +128,20 @@ pub mod modifier_type;
 pub mod monster_instance_table;
 pub mod monster_instance_type;
 pub mod move_in_combat_reducer;
+pub mod move_item_reducer;
+pub mod move_to_master_reducer;
 pub mod move_to_reducer;
+pub mod move_to_run_reducer;
 pub mod periodic_effect_type;
 pub mod periodic_kind_type;
+pub mod pick_up_reducer;
 pub mod ping_reducer;
+pub mod place_kind_type;
 pub mod player_table;
 pub mod player_type;
 pub mod pos_type;
 pub mod prune_event_log_reducer;
+pub mod rarity_type;
 pub mod reach_type;
 pub mod reload_static_data_reducer;
 pub mod remove_admin_reducer;
@@ -123,6 +154,8 @@ pub mod rest_state_table;
 pub mod rest_state_type;
 pub mod roll_type;
 pub mod rules_config_type;
+pub mod run_state_row_type;
+pub mod run_state_table;
 pub mod set_combat_config_reducer;
 pub mod set_config_reducer;
 pub mod set_feature_enabled_reducer;
@@ -131,11 +164,14 @@ pub mod skill_def_row_type;
 pub mod skill_def_table;
 pub mod source_kind_type;
 pub mod spawn_monster_reducer;
+pub mod spawn_world_item_reducer;
+pub mod split_stack_reducer;
 pub mod stacking_policy_type;
 pub mod start_combat_reducer;
 pub mod stat_contribution_type;
 pub mod stat_line_type;
 pub mod stat_type;
+pub mod step_to_reducer;
 pub mod stop_rest_reducer;
 pub mod tick_buff_reducer;
 pub mod tick_dice_type;
@@ -147,7 +183,13 @@ pub mod turn_economy_type;
 pub mod turn_timeout_reducer;
 pub mod turn_timer_table;
 pub mod turn_timer_type;
+pub mod unequip_reducer;
+pub mod use_consumable_reducer;
 pub mod vitals_type;
+pub mod weapon_properties_type;
+pub mod weapon_stats_type;
+pub mod wipe_difficulty_type;
+pub mod wipe_reducer;
 pub mod world_clock_table;
 pub mod world_clock_type;
 pub mod world_event_table;
@@ -158,6 +200,7 @@ pub mod world_tick_reducer;
 
 pub use ability_bonuses_type::AbilityBonuses;
 pub use ability_check_reducer::{ability_check, set_flags_for_ability_check, AbilityCheckCallbackId};
+pub use ability_min_type::AbilityMin;
 pub use ability_scores_type::AbilityScores;
 pub use ability_type::Ability;
 pub use action_cooldown_table::*;
@@ -167,15 +210,22 @@ pub use action_result_type::ActionResult;
 pub use active_buff_row_type::ActiveBuffRow;
 pub use active_buff_table::*;
 pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallbackId};
+pub use admin_grant_currency_reducer::{
+    admin_grant_currency, set_flags_for_admin_grant_currency, AdminGrantCurrencyCallbackId,
+};
+pub use admin_set_hp_reducer::{admin_set_hp, set_flags_for_admin_set_hp, AdminSetHpCallbackId};
 pub use admin_table::*;
 pub use admin_type::Admin;
 pub use ai_policy_type::AiPolicy;
 pub use apply_buff_reducer::{apply_buff, set_flags_for_apply_buff, ApplyBuffCallbackId};
+pub use armor_category_type::ArmorCategory;
+pub use armor_stats_type::ArmorStats;
 pub use armor_worn_type::ArmorWorn;
 pub use arrive_reducer::{arrive, set_flags_for_arrive, ArriveCallbackId};
 pub use attack_def_type::AttackDef;
 pub use attack_range_type::AttackRange;
 pub use attack_reducer::{attack, set_flags_for_attack, AttackCallbackId};
+pub use begin_run_reducer::{begin_run, set_flags_for_begin_run, BeginRunCallbackId};
 pub use buff_category_type::BuffCategory;
 pub use buff_def_row_type::BuffDefRow;
 pub use buff_def_table::*;
@@ -214,6 +264,7 @@ pub use combatant_type::Combatant;
 pub use condition_type::Condition;
 pub use config_table::*;
 pub use config_type::Config;
+pub use consumable_effect_type::ConsumableEffect;
 pub use contest_reducer::{contest, set_flags_for_contest, ContestCallbackId};
 pub use cooldown_type::Cooldown;
 pub use create_ai_character_reducer::{
@@ -229,6 +280,9 @@ pub use defense_rule_type::DefenseRule;
 pub use defenses_type::Defenses;
 pub use delete_character_reducer::{delete_character, set_flags_for_delete_character, DeleteCharacterCallbackId};
 pub use derived_stats_type::DerivedStats;
+pub use despawn_world_item_reducer::{
+    despawn_world_item, set_flags_for_despawn_world_item, DespawnWorldItemCallbackId,
+};
 pub use dice_expr_type::DiceExpr;
 pub use dice_log_entry_type::DiceLogEntry;
 pub use dispel_reducer::{dispel, set_flags_for_dispel, DispelCallbackId};
@@ -237,18 +291,35 @@ pub use edge_type::Edge;
 pub use effective_stats_row_type::EffectiveStatsRow;
 pub use effective_stats_table::*;
 pub use end_turn_reducer::{end_turn, set_flags_for_end_turn, EndTurnCallbackId};
+pub use equip_reducer::{equip, set_flags_for_equip, EquipCallbackId};
+pub use equip_slot_type::EquipSlot;
 pub use event_kind_type::EventKind;
 pub use event_prune_timer_table::*;
 pub use event_prune_timer_type::EventPruneTimer;
 pub use expire_buff_reducer::{expire_buff, set_flags_for_expire_buff, ExpireBuffCallbackId};
+pub use extract_reducer::{extract, set_flags_for_extract, ExtractCallbackId};
 pub use feature_gate_table::*;
 pub use feature_gate_type::FeatureGate;
 pub use fight_status_type::FightStatus;
 pub use fight_type::Fight;
 pub use flee_reducer::{flee, set_flags_for_flee, FleeCallbackId};
+pub use item_def_row_type::ItemDefRow;
+pub use item_def_table::*;
+pub use item_def_type::ItemDef;
+pub use item_despawn_timer_table::*;
+pub use item_despawn_timer_type::ItemDespawnTimer;
+pub use item_dice_type::ItemDice;
+pub use item_instance_row_type::ItemInstanceRow;
+pub use item_instance_table::*;
+pub use item_target_type::ItemTarget;
+pub use item_type_type::ItemType;
 pub use join_combat_reducer::{join_combat, set_flags_for_join_combat, JoinCombatCallbackId};
+pub use loadout_slot_type::LoadoutSlot;
 pub use location_def_row_type::LocationDefRow;
 pub use location_def_table::*;
+pub use master_stash_row_type::MasterStashRow;
+pub use master_stash_table::*;
+pub use merge_stacks_reducer::{merge_stacks, set_flags_for_merge_stacks, MergeStacksCallbackId};
 pub use mod_op_type::ModOp;
 pub use mod_value_type::ModValue;
 pub use mode_config_type::ModeConfig;
@@ -257,14 +328,20 @@ pub use modifier_type::Modifier;
 pub use monster_instance_table::*;
 pub use monster_instance_type::MonsterInstance;
 pub use move_in_combat_reducer::{move_in_combat, set_flags_for_move_in_combat, MoveInCombatCallbackId};
+pub use move_item_reducer::{move_item, set_flags_for_move_item, MoveItemCallbackId};
+pub use move_to_master_reducer::{move_to_master, set_flags_for_move_to_master, MoveToMasterCallbackId};
 pub use move_to_reducer::{move_to, set_flags_for_move_to, MoveToCallbackId};
+pub use move_to_run_reducer::{move_to_run, set_flags_for_move_to_run, MoveToRunCallbackId};
 pub use periodic_effect_type::PeriodicEffect;
 pub use periodic_kind_type::PeriodicKind;
+pub use pick_up_reducer::{pick_up, set_flags_for_pick_up, PickUpCallbackId};
 pub use ping_reducer::{ping, set_flags_for_ping, PingCallbackId};
+pub use place_kind_type::PlaceKind;
 pub use player_table::*;
 pub use player_type::Player;
 pub use pos_type::Pos;
 pub use prune_event_log_reducer::{prune_event_log, set_flags_for_prune_event_log, PruneEventLogCallbackId};
+pub use rarity_type::Rarity;
 pub use reach_type::Reach;
 pub use reload_static_data_reducer::{
     reload_static_data, set_flags_for_reload_static_data, ReloadStaticDataCallbackId,
@@ -281,6 +358,8 @@ pub use rest_state_table::*;
 pub use rest_state_type::RestState;
 pub use roll_type::Roll;
 pub use rules_config_type::RulesConfig;
+pub use run_state_row_type::RunStateRow;
+pub use run_state_table::*;
 pub use set_combat_config_reducer::{set_combat_config, set_flags_for_set_combat_config, SetCombatConfigCallbackId};
 pub use set_config_reducer::{set_config, set_flags_for_set_config, SetConfigCallbackId};
 pub use set_feature_enabled_reducer::{
@@ -291,11 +370,14 @@ pub use skill_def_row_type::SkillDefRow;
 pub use skill_def_table::*;
 pub use source_kind_type::SourceKind;
 pub use spawn_monster_reducer::{set_flags_for_spawn_monster, spawn_monster, SpawnMonsterCallbackId};
+pub use spawn_world_item_reducer::{set_flags_for_spawn_world_item, spawn_world_item, SpawnWorldItemCallbackId};
+pub use split_stack_reducer::{set_flags_for_split_stack, split_stack, SplitStackCallbackId};
 pub use stacking_policy_type::StackingPolicy;
 pub use start_combat_reducer::{set_flags_for_start_combat, start_combat, StartCombatCallbackId};
 pub use stat_contribution_type::StatContribution;
 pub use stat_line_type::StatLine;
 pub use stat_type::Stat;
+pub use step_to_reducer::{set_flags_for_step_to, step_to, StepToCallbackId};
 pub use stop_rest_reducer::{set_flags_for_stop_rest, stop_rest, StopRestCallbackId};
 pub use tick_buff_reducer::{set_flags_for_tick_buff, tick_buff, TickBuffCallbackId};
 pub use tick_dice_type::TickDice;
@@ -307,7 +389,13 @@ pub use turn_economy_type::TurnEconomy;
 pub use turn_timeout_reducer::{set_flags_for_turn_timeout, turn_timeout, TurnTimeoutCallbackId};
 pub use turn_timer_table::*;
 pub use turn_timer_type::TurnTimer;
+pub use unequip_reducer::{set_flags_for_unequip, unequip, UnequipCallbackId};
+pub use use_consumable_reducer::{set_flags_for_use_consumable, use_consumable, UseConsumableCallbackId};
 pub use vitals_type::Vitals;
+pub use weapon_properties_type::WeaponProperties;
+pub use weapon_stats_type::WeaponStats;
+pub use wipe_difficulty_type::WipeDifficulty;
+pub use wipe_reducer::{set_flags_for_wipe, wipe, WipeCallbackId};
 pub use world_clock_table::*;
 pub use world_clock_type::WorldClock;
 pub use world_event_table::*;
@@ -332,6 +420,14 @@ pub enum Reducer {
     AddAdmin {
         identity: __sdk::Identity,
     },
+    AdminGrantCurrency {
+        character_id: u64,
+        amount_cp: u64,
+    },
+    AdminSetHp {
+        character_id: u64,
+        hp: i32,
+    },
     ApplyBuff {
         target_character_id: u64,
         buff_id: String,
@@ -345,6 +441,9 @@ pub enum Reducer {
         character_id: u64,
         target_combatant_id: u64,
         attack_index: u32,
+    },
+    BeginRun {
+        character_id: u64,
     },
     ClientConnected,
     ClientDisconnected,
@@ -373,6 +472,9 @@ pub enum Reducer {
     DeleteCharacter {
         character_id: u64,
     },
+    DespawnWorldItem {
+        timer: ItemDespawnTimer,
+    },
     Dispel {
         target_character_id: u64,
         category: BuffCategory,
@@ -383,8 +485,16 @@ pub enum Reducer {
     EndTurn {
         character_id: u64,
     },
+    Equip {
+        character_id: u64,
+        item_uid: u64,
+        slot: LoadoutSlot,
+    },
     ExpireBuff {
         timer: BuffExpiryTimer,
+    },
+    Extract {
+        character_id: u64,
     },
     Flee {
         character_id: u64,
@@ -394,14 +504,36 @@ pub enum Reducer {
         combat_id: u64,
         side: u32,
     },
+    MergeStacks {
+        character_id: u64,
+        from_uid: u64,
+        into_uid: u64,
+        quantity: u32,
+    },
     MoveInCombat {
         character_id: u64,
         x: f32,
         y: f32,
     },
+    MoveItem {
+        character_id: u64,
+        item_uid: u64,
+        target: ItemTarget,
+    },
     MoveTo {
         character_id: u64,
         location_id: String,
+    },
+    MoveToMaster {
+        character_id: u64,
+        item_uid: u64,
+    },
+    MoveToRun {
+        character_id: u64,
+        item_uid: u64,
+    },
+    PickUp {
+        character_id: u64,
     },
     Ping,
     PruneEventLog {
@@ -437,10 +569,29 @@ pub enum Reducer {
         def_id: String,
         location_id: String,
     },
+    SpawnWorldItem {
+        def_id: String,
+        quantity: u32,
+        location_id: String,
+        x: f64,
+        y: f64,
+        contact_radius: f64,
+        ttl_secs: f64,
+    },
+    SplitStack {
+        character_id: u64,
+        item_uid: u64,
+        amount: u32,
+    },
     StartCombat {
         character_id: u64,
         target_character_ids: Vec<u64>,
         target_monster_ids: Vec<u64>,
+    },
+    StepTo {
+        character_id: u64,
+        x: f64,
+        y: f64,
     },
     StopRest {
         character_id: u64,
@@ -450,6 +601,17 @@ pub enum Reducer {
     },
     TurnTimeout {
         timer: TurnTimer,
+    },
+    Unequip {
+        character_id: u64,
+        slot: LoadoutSlot,
+    },
+    UseConsumable {
+        character_id: u64,
+        slot: LoadoutSlot,
+    },
+    Wipe {
+        character_id: u64,
     },
     WorldTick {
         clock: WorldClock,
@@ -465,9 +627,12 @@ impl __sdk::Reducer for Reducer {
         match self {
             Reducer::AbilityCheck { .. } => "ability_check",
             Reducer::AddAdmin { .. } => "add_admin",
+            Reducer::AdminGrantCurrency { .. } => "admin_grant_currency",
+            Reducer::AdminSetHp { .. } => "admin_set_hp",
             Reducer::ApplyBuff { .. } => "apply_buff",
             Reducer::Arrive { .. } => "arrive",
             Reducer::Attack { .. } => "attack",
+            Reducer::BeginRun { .. } => "begin_run",
             Reducer::ClientConnected => "client_connected",
             Reducer::ClientDisconnected => "client_disconnected",
             Reducer::Contest { .. } => "contest",
@@ -475,14 +640,22 @@ impl __sdk::Reducer for Reducer {
             Reducer::CreateCharacter { .. } => "create_character",
             Reducer::Dash { .. } => "dash",
             Reducer::DeleteCharacter { .. } => "delete_character",
+            Reducer::DespawnWorldItem { .. } => "despawn_world_item",
             Reducer::Dispel { .. } => "dispel",
             Reducer::Dodge { .. } => "dodge",
             Reducer::EndTurn { .. } => "end_turn",
+            Reducer::Equip { .. } => "equip",
             Reducer::ExpireBuff { .. } => "expire_buff",
+            Reducer::Extract { .. } => "extract",
             Reducer::Flee { .. } => "flee",
             Reducer::JoinCombat { .. } => "join_combat",
+            Reducer::MergeStacks { .. } => "merge_stacks",
             Reducer::MoveInCombat { .. } => "move_in_combat",
+            Reducer::MoveItem { .. } => "move_item",
             Reducer::MoveTo { .. } => "move_to",
+            Reducer::MoveToMaster { .. } => "move_to_master",
+            Reducer::MoveToRun { .. } => "move_to_run",
+            Reducer::PickUp { .. } => "pick_up",
             Reducer::Ping => "ping",
             Reducer::PruneEventLog { .. } => "prune_event_log",
             Reducer::ReloadStaticData => "reload_static_data",
@@ -494,10 +667,16 @@ impl __sdk::Reducer for Reducer {
             Reducer::SetConfig { .. } => "set_config",
             Reducer::SetFeatureEnabled { .. } => "set_feature_enabled",
             Reducer::SpawnMonster { .. } => "spawn_monster",
+            Reducer::SpawnWorldItem { .. } => "spawn_world_item",
+            Reducer::SplitStack { .. } => "split_stack",
             Reducer::StartCombat { .. } => "start_combat",
+            Reducer::StepTo { .. } => "step_to",
             Reducer::StopRest { .. } => "stop_rest",
             Reducer::TickBuff { .. } => "tick_buff",
             Reducer::TurnTimeout { .. } => "turn_timeout",
+            Reducer::Unequip { .. } => "unequip",
+            Reducer::UseConsumable { .. } => "use_consumable",
+            Reducer::Wipe { .. } => "wipe",
             Reducer::WorldTick { .. } => "world_tick",
         }
     }
@@ -513,11 +692,22 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "add_admin" => {
                 Ok(__sdk::parse_reducer_args::<add_admin_reducer::AddAdminArgs>("add_admin", &value.args)?.into())
             }
+            "admin_grant_currency" => Ok(__sdk::parse_reducer_args::<
+                admin_grant_currency_reducer::AdminGrantCurrencyArgs,
+            >("admin_grant_currency", &value.args)?
+            .into()),
+            "admin_set_hp" => {
+                Ok(__sdk::parse_reducer_args::<admin_set_hp_reducer::AdminSetHpArgs>("admin_set_hp", &value.args)?
+                    .into())
+            }
             "apply_buff" => {
                 Ok(__sdk::parse_reducer_args::<apply_buff_reducer::ApplyBuffArgs>("apply_buff", &value.args)?.into())
             }
             "arrive" => Ok(__sdk::parse_reducer_args::<arrive_reducer::ArriveArgs>("arrive", &value.args)?.into()),
             "attack" => Ok(__sdk::parse_reducer_args::<attack_reducer::AttackArgs>("attack", &value.args)?.into()),
+            "begin_run" => {
+                Ok(__sdk::parse_reducer_args::<begin_run_reducer::BeginRunArgs>("begin_run", &value.args)?.into())
+            }
             "client_connected" => Ok(__sdk::parse_reducer_args::<client_connected_reducer::ClientConnectedArgs>(
                 "client_connected",
                 &value.args,
@@ -546,24 +736,47 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 &value.args,
             )?
             .into()),
+            "despawn_world_item" => Ok(__sdk::parse_reducer_args::<despawn_world_item_reducer::DespawnWorldItemArgs>(
+                "despawn_world_item",
+                &value.args,
+            )?
+            .into()),
             "dispel" => Ok(__sdk::parse_reducer_args::<dispel_reducer::DispelArgs>("dispel", &value.args)?.into()),
             "dodge" => Ok(__sdk::parse_reducer_args::<dodge_reducer::DodgeArgs>("dodge", &value.args)?.into()),
             "end_turn" => {
                 Ok(__sdk::parse_reducer_args::<end_turn_reducer::EndTurnArgs>("end_turn", &value.args)?.into())
             }
+            "equip" => Ok(__sdk::parse_reducer_args::<equip_reducer::EquipArgs>("equip", &value.args)?.into()),
             "expire_buff" => {
                 Ok(__sdk::parse_reducer_args::<expire_buff_reducer::ExpireBuffArgs>("expire_buff", &value.args)?.into())
             }
+            "extract" => Ok(__sdk::parse_reducer_args::<extract_reducer::ExtractArgs>("extract", &value.args)?.into()),
             "flee" => Ok(__sdk::parse_reducer_args::<flee_reducer::FleeArgs>("flee", &value.args)?.into()),
             "join_combat" => {
                 Ok(__sdk::parse_reducer_args::<join_combat_reducer::JoinCombatArgs>("join_combat", &value.args)?.into())
+            }
+            "merge_stacks" => {
+                Ok(__sdk::parse_reducer_args::<merge_stacks_reducer::MergeStacksArgs>("merge_stacks", &value.args)?
+                    .into())
             }
             "move_in_combat" => Ok(__sdk::parse_reducer_args::<move_in_combat_reducer::MoveInCombatArgs>(
                 "move_in_combat",
                 &value.args,
             )?
             .into()),
+            "move_item" => {
+                Ok(__sdk::parse_reducer_args::<move_item_reducer::MoveItemArgs>("move_item", &value.args)?.into())
+            }
             "move_to" => Ok(__sdk::parse_reducer_args::<move_to_reducer::MoveToArgs>("move_to", &value.args)?.into()),
+            "move_to_master" => Ok(__sdk::parse_reducer_args::<move_to_master_reducer::MoveToMasterArgs>(
+                "move_to_master",
+                &value.args,
+            )?
+            .into()),
+            "move_to_run" => {
+                Ok(__sdk::parse_reducer_args::<move_to_run_reducer::MoveToRunArgs>("move_to_run", &value.args)?.into())
+            }
+            "pick_up" => Ok(__sdk::parse_reducer_args::<pick_up_reducer::PickUpArgs>("pick_up", &value.args)?.into()),
             "ping" => Ok(__sdk::parse_reducer_args::<ping_reducer::PingArgs>("ping", &value.args)?.into()),
             "prune_event_log" => Ok(__sdk::parse_reducer_args::<prune_event_log_reducer::PruneEventLogArgs>(
                 "prune_event_log",
@@ -606,10 +819,19 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 Ok(__sdk::parse_reducer_args::<spawn_monster_reducer::SpawnMonsterArgs>("spawn_monster", &value.args)?
                     .into())
             }
+            "spawn_world_item" => Ok(__sdk::parse_reducer_args::<spawn_world_item_reducer::SpawnWorldItemArgs>(
+                "spawn_world_item",
+                &value.args,
+            )?
+            .into()),
+            "split_stack" => {
+                Ok(__sdk::parse_reducer_args::<split_stack_reducer::SplitStackArgs>("split_stack", &value.args)?.into())
+            }
             "start_combat" => {
                 Ok(__sdk::parse_reducer_args::<start_combat_reducer::StartCombatArgs>("start_combat", &value.args)?
                     .into())
             }
+            "step_to" => Ok(__sdk::parse_reducer_args::<step_to_reducer::StepToArgs>("step_to", &value.args)?.into()),
             "stop_rest" => {
                 Ok(__sdk::parse_reducer_args::<stop_rest_reducer::StopRestArgs>("stop_rest", &value.args)?.into())
             }
@@ -620,6 +842,13 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 Ok(__sdk::parse_reducer_args::<turn_timeout_reducer::TurnTimeoutArgs>("turn_timeout", &value.args)?
                     .into())
             }
+            "unequip" => Ok(__sdk::parse_reducer_args::<unequip_reducer::UnequipArgs>("unequip", &value.args)?.into()),
+            "use_consumable" => Ok(__sdk::parse_reducer_args::<use_consumable_reducer::UseConsumableArgs>(
+                "use_consumable",
+                &value.args,
+            )?
+            .into()),
+            "wipe" => Ok(__sdk::parse_reducer_args::<wipe_reducer::WipeArgs>("wipe", &value.args)?.into()),
             "world_tick" => {
                 Ok(__sdk::parse_reducer_args::<world_tick_reducer::WorldTickArgs>("world_tick", &value.args)?.into())
             }
@@ -649,10 +878,15 @@ pub struct DbUpdate {
     effective_stats: __sdk::TableUpdate<EffectiveStatsRow>,
     event_prune_timer: __sdk::TableUpdate<EventPruneTimer>,
     feature_gate: __sdk::TableUpdate<FeatureGate>,
+    item_def: __sdk::TableUpdate<ItemDefRow>,
+    item_despawn_timer: __sdk::TableUpdate<ItemDespawnTimer>,
+    item_instance: __sdk::TableUpdate<ItemInstanceRow>,
     location_def: __sdk::TableUpdate<LocationDefRow>,
+    master_stash: __sdk::TableUpdate<MasterStashRow>,
     monster_instance: __sdk::TableUpdate<MonsterInstance>,
     player: __sdk::TableUpdate<Player>,
     rest_state: __sdk::TableUpdate<RestStateRow>,
+    run_state: __sdk::TableUpdate<RunStateRow>,
     skill_def: __sdk::TableUpdate<SkillDefRow>,
     travel_state: __sdk::TableUpdate<TravelState>,
     travel_timer: __sdk::TableUpdate<TravelTimer>,
@@ -701,12 +935,21 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                     db_update.event_prune_timer.append(event_prune_timer_table::parse_table_update(table_update)?)
                 }
                 "feature_gate" => db_update.feature_gate.append(feature_gate_table::parse_table_update(table_update)?),
+                "item_def" => db_update.item_def.append(item_def_table::parse_table_update(table_update)?),
+                "item_despawn_timer" => {
+                    db_update.item_despawn_timer.append(item_despawn_timer_table::parse_table_update(table_update)?)
+                }
+                "item_instance" => {
+                    db_update.item_instance.append(item_instance_table::parse_table_update(table_update)?)
+                }
                 "location_def" => db_update.location_def.append(location_def_table::parse_table_update(table_update)?),
+                "master_stash" => db_update.master_stash.append(master_stash_table::parse_table_update(table_update)?),
                 "monster_instance" => {
                     db_update.monster_instance.append(monster_instance_table::parse_table_update(table_update)?)
                 }
                 "player" => db_update.player.append(player_table::parse_table_update(table_update)?),
                 "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
+                "run_state" => db_update.run_state.append(run_state_table::parse_table_update(table_update)?),
                 "skill_def" => db_update.skill_def.append(skill_def_table::parse_table_update(table_update)?),
                 "travel_state" => db_update.travel_state.append(travel_state_table::parse_table_update(table_update)?),
                 "travel_timer" => db_update.travel_timer.append(travel_timer_table::parse_table_update(table_update)?),
@@ -775,9 +1018,20 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.feature_gate = cache
             .apply_diff_to_table::<FeatureGate>("feature_gate", &self.feature_gate)
             .with_updates_by_pk(|row| &row.feature);
+        diff.item_def =
+            cache.apply_diff_to_table::<ItemDefRow>("item_def", &self.item_def).with_updates_by_pk(|row| &row.id);
+        diff.item_despawn_timer = cache
+            .apply_diff_to_table::<ItemDespawnTimer>("item_despawn_timer", &self.item_despawn_timer)
+            .with_updates_by_pk(|row| &row.scheduled_id);
+        diff.item_instance = cache
+            .apply_diff_to_table::<ItemInstanceRow>("item_instance", &self.item_instance)
+            .with_updates_by_pk(|row| &row.uid);
         diff.location_def = cache
             .apply_diff_to_table::<LocationDefRow>("location_def", &self.location_def)
             .with_updates_by_pk(|row| &row.id);
+        diff.master_stash = cache
+            .apply_diff_to_table::<MasterStashRow>("master_stash", &self.master_stash)
+            .with_updates_by_pk(|row| &row.owner);
         diff.monster_instance = cache
             .apply_diff_to_table::<MonsterInstance>("monster_instance", &self.monster_instance)
             .with_updates_by_pk(|row| &row.id);
@@ -785,6 +1039,9 @@ impl __sdk::DbUpdate for DbUpdate {
             cache.apply_diff_to_table::<Player>("player", &self.player).with_updates_by_pk(|row| &row.identity);
         diff.rest_state = cache
             .apply_diff_to_table::<RestStateRow>("rest_state", &self.rest_state)
+            .with_updates_by_pk(|row| &row.character_id);
+        diff.run_state = cache
+            .apply_diff_to_table::<RunStateRow>("run_state", &self.run_state)
             .with_updates_by_pk(|row| &row.character_id);
         diff.skill_def =
             cache.apply_diff_to_table::<SkillDefRow>("skill_def", &self.skill_def).with_updates_by_pk(|row| &row.id);
@@ -830,10 +1087,15 @@ pub struct AppliedDiff<'r> {
     effective_stats: __sdk::TableAppliedDiff<'r, EffectiveStatsRow>,
     event_prune_timer: __sdk::TableAppliedDiff<'r, EventPruneTimer>,
     feature_gate: __sdk::TableAppliedDiff<'r, FeatureGate>,
+    item_def: __sdk::TableAppliedDiff<'r, ItemDefRow>,
+    item_despawn_timer: __sdk::TableAppliedDiff<'r, ItemDespawnTimer>,
+    item_instance: __sdk::TableAppliedDiff<'r, ItemInstanceRow>,
     location_def: __sdk::TableAppliedDiff<'r, LocationDefRow>,
+    master_stash: __sdk::TableAppliedDiff<'r, MasterStashRow>,
     monster_instance: __sdk::TableAppliedDiff<'r, MonsterInstance>,
     player: __sdk::TableAppliedDiff<'r, Player>,
     rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
+    run_state: __sdk::TableAppliedDiff<'r, RunStateRow>,
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
     travel_state: __sdk::TableAppliedDiff<'r, TravelState>,
     travel_timer: __sdk::TableAppliedDiff<'r, TravelTimer>,
@@ -866,10 +1128,15 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<EffectiveStatsRow>("effective_stats", &self.effective_stats, event);
         callbacks.invoke_table_row_callbacks::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer, event);
         callbacks.invoke_table_row_callbacks::<FeatureGate>("feature_gate", &self.feature_gate, event);
+        callbacks.invoke_table_row_callbacks::<ItemDefRow>("item_def", &self.item_def, event);
+        callbacks.invoke_table_row_callbacks::<ItemDespawnTimer>("item_despawn_timer", &self.item_despawn_timer, event);
+        callbacks.invoke_table_row_callbacks::<ItemInstanceRow>("item_instance", &self.item_instance, event);
         callbacks.invoke_table_row_callbacks::<LocationDefRow>("location_def", &self.location_def, event);
+        callbacks.invoke_table_row_callbacks::<MasterStashRow>("master_stash", &self.master_stash, event);
         callbacks.invoke_table_row_callbacks::<MonsterInstance>("monster_instance", &self.monster_instance, event);
         callbacks.invoke_table_row_callbacks::<Player>("player", &self.player, event);
         callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
+        callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
         callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
         callbacks.invoke_table_row_callbacks::<TravelState>("travel_state", &self.travel_state, event);
         callbacks.invoke_table_row_callbacks::<TravelTimer>("travel_timer", &self.travel_timer, event);
@@ -1469,10 +1736,15 @@ impl __sdk::SpacetimeModule for RemoteModule {
         effective_stats_table::register_table(client_cache);
         event_prune_timer_table::register_table(client_cache);
         feature_gate_table::register_table(client_cache);
+        item_def_table::register_table(client_cache);
+        item_despawn_timer_table::register_table(client_cache);
+        item_instance_table::register_table(client_cache);
         location_def_table::register_table(client_cache);
+        master_stash_table::register_table(client_cache);
         monster_instance_table::register_table(client_cache);
         player_table::register_table(client_cache);
         rest_state_table::register_table(client_cache);
+        run_state_table::register_table(client_cache);
         skill_def_table::register_table(client_cache);
         travel_state_table::register_table(client_cache);
         travel_timer_table::register_table(client_cache);

@@ -1,4 +1,5 @@
 pub mod buffs;
 pub mod combat;
 pub mod foundation;
+pub mod items;
 pub mod world;

@@ -83,6 +83,7 @@ pub fn tunables(c: &Config) -> cfg::Tunables {
         max_characters_per_player: c.max_characters_per_player,
         start_location: c.start_location.clone(),
         rules: c.rules,
+        wipe_difficulty: c.wipe_difficulty,
     }
 }
 
@@ -96,6 +97,7 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
         max_characters_per_player: t.max_characters_per_player,
         start_location: t.start_location.clone(),
         rules: t.rules,
+        wipe_difficulty: t.wipe_difficulty,
     }
 }
 
@@ -170,4 +172,26 @@ pub fn seed_gates(ctx: &ReducerContext) {
             });
         }
     }
+}
+
+/// Admin test and GM hook: set a character's current HP to 1..=max HP (e.g. to observe healing).
+/// Not a damage system: no death saves, no concentration.
+#[reducer]
+pub fn admin_set_hp(ctx: &ReducerContext, character_id: u64, hp: i32) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    let mut c = auth::existing_character(ctx, character_id)?;
+    let max = c.sheet.vitals.max_hp;
+    if c.sheet.vitals.dead || hp < 1 || hp > max {
+        return Err(err(ErrorCode::InvalidArgument, format!("set HP to 1..={max} of a living character")).into());
+    }
+    c.sheet.vitals.hp = hp;
+    let c = crate::chars::save(ctx, c);
+    events::record(
+        ctx,
+        EventKind::HpSet,
+        vec![c.id],
+        format!("an admin sets {}'s HP to {hp}/{max}", c.name),
+        format!("hp={hp}"),
+    );
+    Ok(())
 }

@@ -109,6 +109,8 @@ fn build(
         sheet,
         needs_tick: false,
         created_at: ctx.timestamp,
+        x: 0.0,
+        y: 0.0,
     })
 }
 

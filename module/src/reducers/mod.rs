@@ -8,6 +8,8 @@ pub mod buffs;
 pub mod characters;
 #[cfg(feature = "combat")]
 pub mod combat;
+#[cfg(feature = "items")]
+pub mod items;
 #[cfg(feature = "rest")]
 pub mod rest;
 #[cfg(feature = "social")]

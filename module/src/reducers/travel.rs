@@ -70,3 +70,22 @@ pub fn move_to(ctx: &ReducerContext, character_id: u64, location_id: String) -> 
     );
     Ok(())
 }
+
+/// Step to a position (feet) inside the current location, e.g. onto an item to pick it up. Not
+/// while travelling (`E_TRAVELING`); positions are checked like item positions
+/// (`E_INVALID_POSITION`: finite, 0..=10 000). Instant and without an event: positions change
+/// often and the character row itself shows them.
+#[reducer]
+pub fn step_to(ctx: &ReducerContext, character_id: u64, x: f64, y: f64) -> Result<(), String> {
+    gate::require(ctx, Feature::Travel)?;
+    let mut c = auth::owned_character(ctx, character_id)?;
+    ActiveRules::can_act(&c.sheet)?;
+    if chars::is_traveling(ctx, c.id) {
+        return Err(err(ErrorCode::Traveling, "you are on the road; step around after you arrive").into());
+    }
+    crate::systems::items::validate_position(x, y)?;
+    c.x = x;
+    c.y = y;
+    chars::save(ctx, c);
+    Ok(())
+}

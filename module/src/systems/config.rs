@@ -2,6 +2,7 @@
 
 use crate::error::{err, ErrorCode, WkResult};
 use crate::rules::RulesConfig;
+use crate::systems::items::WipeDifficulty;
 
 /// Plain copy of the tunables, so validation is testable without tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +14,8 @@ pub struct Tunables {
     pub start_location: String,
     /// World-time parameters of the active ruleset (rest lengths, rounds, recovery, regeneration).
     pub rules: RulesConfig,
+    /// What a wiped run costs beyond the run stash (items system).
+    pub wipe_difficulty: WipeDifficulty,
 }
 
 impl Tunables {
@@ -25,11 +28,12 @@ impl Tunables {
             max_characters_per_player: 8,
             start_location: "crossroads".to_string(),
             rules,
+            wipe_difficulty: WipeDifficulty::Standard,
         }
     }
 }
 
-pub const KEYS: [&str; 11] = [
+pub const KEYS: [&str; 12] = [
     "world_tick_ms",
     "event_log_limit",
     "event_prune_ms",
@@ -41,6 +45,7 @@ pub const KEYS: [&str; 11] = [
     "stable_recovery_secs",
     "down_to_dead_secs",
     "regen_interval_secs",
+    "wipe_difficulty",
 ];
 
 fn int<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
@@ -74,6 +79,14 @@ pub fn apply(t: &Tunables, key: &str, value: &str) -> WkResult<Tunables> {
         "stable_recovery_secs" => n.rules.stable_recovery_secs = int(key, value, 1u32, DAY)?,
         "down_to_dead_secs" => n.rules.down_to_dead_secs = int(key, value, 1u32, DAY)?,
         "regen_interval_secs" => n.rules.regen_interval_secs = int(key, value, 0u32, DAY)?,
+        "wipe_difficulty" => {
+            n.wipe_difficulty = WipeDifficulty::parse(value.trim()).ok_or_else(|| {
+                err(
+                    ErrorCode::InvalidConfig,
+                    format!("`wipe_difficulty` is casual, standard or hardcore, got `{value}`"),
+                )
+            })?
+        }
         "start_location" => {
             let v = value.trim();
             if v.is_empty() || v.len() > 64 {
@@ -102,6 +115,7 @@ mod tests {
         let t = Tunables::with_rules(ActiveRules::default_config());
         assert_eq!(apply(&t, "event_log_limit", "50").unwrap().event_log_limit, 50);
         assert_eq!(apply(&t, "long_rest_secs", "900").unwrap().rules.long_rest_secs, 900);
+        assert_eq!(apply(&t, "wipe_difficulty", "hardcore").unwrap().wipe_difficulty, WipeDifficulty::Hardcore);
         for (k, v) in [
             ("event_log_limit", "5"),
             ("event_log_limit", "x"),
@@ -109,6 +123,7 @@ mod tests {
             ("nope", "1"),
             ("short_rest_secs", "100000"),
             ("round_secs", "0"),
+            ("wipe_difficulty", "brutal"),
         ] {
             assert_eq!(apply(&t, k, v).unwrap_err().code, ErrorCode::InvalidConfig, "{k}={v}");
         }

@@ -22,6 +22,10 @@ pub struct Character {
     #[index(btree)]
     pub needs_tick: bool,
     pub created_at: Timestamp,
+    /// Position in feet in the location's plane (0..=10 000 on both axes; see
+    /// `systems::items::world`). 0,0 on creation and on arrival; changed by `step_to`.
+    pub x: f64,
+    pub y: f64,
 }
 
 /// Derived stats of a character as the active ruleset computes them (AC, attack bonuses, save

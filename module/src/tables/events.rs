@@ -41,6 +41,20 @@ pub enum EventKind {
     MonsterSpawned,
     MonsterKilled,
     XpAwarded,
+    // --- items (issue 4)
+    ItemSpawned,
+    ItemPickedUp,
+    ItemDespawned,
+    LoadoutChanged,
+    ConsumableUsed,
+    StackSplit,
+    StacksMerged,
+    ItemTransferred,
+    RunBegun,
+    RunExtracted,
+    RunWiped,
+    CurrencyGranted,
+    HpSet,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

@@ -6,5 +6,6 @@ pub mod characters;
 pub mod combat;
 pub mod events;
 pub mod gates;
+pub mod items;
 pub mod statics;
 pub mod world;

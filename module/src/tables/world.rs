@@ -31,6 +31,8 @@ pub struct Config {
     pub start_location: String,
     /// World-time parameters of the ruleset: rest lengths, round length, recovery, regeneration.
     pub rules: crate::rules::RulesConfig,
+    /// What a wiped run costs beyond the run stash (`wipe_difficulty`: casual, standard, hardcore).
+    pub wipe_difficulty: crate::systems::items::WipeDifficulty,
 }
 
 /// World clock state (id 0): how many ticks have run and when. Public.

@@ -3,5 +3,6 @@
 pub mod buffs;
 pub mod combat;
 pub mod event_prune;
+pub mod items;
 pub mod travel;
 pub mod world_tick;

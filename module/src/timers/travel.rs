@@ -24,6 +24,9 @@ pub fn complete_arrival(ctx: &ReducerContext, character_id: u64) {
     ctx.db.travel_state().character_id().delete(character_id);
     if let Some(mut c) = ctx.db.character().id().find(character_id) {
         c.location_id = t.to.clone();
+        // A new location, a new plane: arrivals stand at its origin.
+        c.x = 0.0;
+        c.y = 0.0;
         let c = chars::save(ctx, c);
         events::record(
             ctx,

@@ -16,7 +16,9 @@ use spacetimedb::{reducer, ReducerContext};
 /// 4. combat (`combat::tick`): turns overdue by more than 1 s whose timer was lost (index on
 ///    the turn deadline) are played by the AI; action-queue fights let their AI act,
 /// 5. per-character rules time: rest progress and completion, recovery at 0 HP, regeneration —
-///    only for characters flagged `needs_tick` (index), never the whole table.
+///    only for characters flagged `needs_tick` (index), never the whole table,
+/// 6. despawn world items past their time to live whose one-shot timer was lost (index range on
+///    `item_instance.expires_at_micros`; only ground rows have a finite expiry).
 #[reducer]
 pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String> {
     auth::require_scheduler(ctx)?;
@@ -43,6 +45,8 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
             }
         }
     }
+
+    crate::items_db::sweep_expired(ctx);
     Ok(())
 }
 

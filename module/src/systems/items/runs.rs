@@ -47,6 +47,21 @@ pub enum WipeDifficulty {
 }
 
 impl WipeDifficulty {
+    pub const ALL: [WipeDifficulty; 3] = [WipeDifficulty::Casual, WipeDifficulty::Standard, WipeDifficulty::Hardcore];
+
+    /// The config value (`wipe_difficulty`).
+    pub fn code(self) -> &'static str {
+        match self {
+            WipeDifficulty::Casual => "casual",
+            WipeDifficulty::Standard => "standard",
+            WipeDifficulty::Hardcore => "hardcore",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<WipeDifficulty> {
+        WipeDifficulty::ALL.into_iter().find(|d| d.code() == s)
+    }
+
     /// Is an item in this slot kept on a wipe? Exhaustive over both enums.
     pub fn keeps(self, slot: LoadoutSlot) -> bool {
         match self {

@@ -1,0 +1,422 @@
+//! Item rows <-> the items pure core (`systems::items`): loads places, stashes, loadouts and the
+//! definitions a call needs through indexes (never a scan of runtime rows), applies a planner's
+//! `ItemOp`s as one batch, keeps the character sheet's armor in step with the loadout, spawns
+//! and despawns world items. Compiled whatever the cargo features: the despawn timer, the world
+//! tick's sweeper and character deletion need it even when the item reducers are compiled out.
+
+use crate::chars;
+use crate::error::{err, ErrorCode, WkResult};
+use crate::events;
+use crate::systems::items::{
+    self as items, equipment_effects, EquippedSource, GroundSpot, ItemCatalog, ItemInstance, ItemOp, Loadout,
+    LoadoutRef, Place, RunState, SpawnRequest, Stash, WorldItem, MASTER_STASH_MAX_STACKS, RUN_STASH_MAX_STACKS,
+};
+use crate::tables::characters::{character, Character};
+use crate::tables::events::EventKind;
+use crate::tables::items::{
+    item_def, item_despawn_timer, item_instance, master_stash, run_state, ItemDespawnTimer, ItemInstanceRow,
+    MasterStashRow, PlaceKind, RunStateRow,
+};
+use crate::tables::world::location_def;
+use spacetimedb::{Identity, ReducerContext, ScheduleAt, Table, Timestamp};
+use std::collections::BTreeSet;
+
+pub fn now_micros(ctx: &ReducerContext) -> i64 {
+    ctx.timestamp.to_micros_since_unix_epoch()
+}
+
+// ----- rows -> plain data ---------------------------------------------------------------------
+
+pub fn instance(r: &ItemInstanceRow) -> ItemInstance {
+    ItemInstance { uid: r.uid, def_id: r.def_id.clone(), quantity: r.quantity }
+}
+
+/// The row's place in the pure core's terms (`None`: a loadout row without a slot, a corrupt row).
+pub fn place_of(r: &ItemInstanceRow) -> Option<Place> {
+    Some(match r.place {
+        PlaceKind::Ground => Place::Ground(GroundSpot { location_id: r.location_id.clone(), x: r.x, y: r.y }),
+        PlaceKind::RunStash => Place::RunStash(r.character_id),
+        PlaceKind::MasterStash => Place::MasterStash(r.owner),
+        PlaceKind::Loadout => Place::Loadout(LoadoutRef { character_id: r.character_id, slot: r.slot? }),
+    })
+}
+
+pub fn world_item(r: &ItemInstanceRow) -> Option<WorldItem> {
+    (r.place == PlaceKind::Ground).then(|| WorldItem {
+        instance: instance(r),
+        spot: GroundSpot { location_id: r.location_id.clone(), x: r.x, y: r.y },
+        contact_radius_ft: r.contact_radius_ft,
+        spawned_at_micros: r.spawned_at_micros,
+        expires_at_micros: r.expires_at_micros,
+    })
+}
+
+/// An item catalog holding just these definitions (looked up by primary key). Unknown ids are
+/// left out, so the planners answer `E_UNKNOWN_ITEM_DEF` for them.
+pub fn catalog_for<'a>(ctx: &ReducerContext, ids: impl IntoIterator<Item = &'a str>) -> WkResult<ItemCatalog> {
+    let ids: BTreeSet<&str> = ids.into_iter().collect();
+    let defs = ids.into_iter().filter_map(|id| ctx.db.item_def().id().find(id.to_string())).map(|r| r.def).collect();
+    ItemCatalog::new(defs)
+}
+
+pub fn run_row(ctx: &ReducerContext, character_id: u64) -> RunStateRow {
+    ctx.db.run_state().character_id().find(character_id).unwrap_or(RunStateRow {
+        character_id,
+        active: false,
+        started_at_micros: 0,
+        currency_cp: 0,
+    })
+}
+
+pub fn run_of(r: &RunStateRow) -> RunState {
+    RunState { character_id: r.character_id, active: r.active, started_at_micros: r.started_at_micros }
+}
+
+pub fn save_run(ctx: &ReducerContext, r: RunStateRow) {
+    if ctx.db.run_state().character_id().find(r.character_id).is_some() {
+        ctx.db.run_state().character_id().update(r);
+    } else {
+        ctx.db.run_state().insert(r);
+    }
+}
+
+pub fn master_currency(ctx: &ReducerContext, owner: Identity) -> u64 {
+    ctx.db.master_stash().owner().find(owner).map(|m| m.currency_cp).unwrap_or(0)
+}
+
+pub fn save_master_currency(ctx: &ReducerContext, owner: Identity, currency_cp: u64) {
+    let row = MasterStashRow { owner, currency_cp };
+    if ctx.db.master_stash().owner().find(owner).is_some() {
+        ctx.db.master_stash().owner().update(row);
+    } else {
+        ctx.db.master_stash().insert(row);
+    }
+}
+
+pub fn character_rows(ctx: &ReducerContext, character_id: u64, kind: PlaceKind) -> Vec<ItemInstanceRow> {
+    ctx.db.item_instance().by_character_place().filter((character_id, kind)).collect()
+}
+
+pub fn run_stash(ctx: &ReducerContext, character_id: u64) -> Stash {
+    let items = character_rows(ctx, character_id, PlaceKind::RunStash).iter().map(instance).collect();
+    Stash {
+        place: Place::RunStash(character_id),
+        items,
+        currency_cp: run_row(ctx, character_id).currency_cp,
+        max_stacks: RUN_STASH_MAX_STACKS,
+    }
+}
+
+pub fn master_stash_of(ctx: &ReducerContext, owner: Identity) -> Stash {
+    let items =
+        ctx.db.item_instance().by_owner_place().filter((owner, PlaceKind::MasterStash)).map(|r| instance(&r)).collect();
+    Stash {
+        place: Place::MasterStash(owner),
+        items,
+        currency_cp: master_currency(ctx, owner),
+        max_stacks: MASTER_STASH_MAX_STACKS,
+    }
+}
+
+/// The stash loadout changes use: the run stash during a run, else the owner's master stash.
+pub fn active_stash(ctx: &ReducerContext, c: &Character) -> Stash {
+    if run_row(ctx, c.id).active {
+        run_stash(ctx, c.id)
+    } else {
+        master_stash_of(ctx, c.owner)
+    }
+}
+
+pub fn loadout(ctx: &ReducerContext, character_id: u64) -> Loadout {
+    let rows: Vec<(ItemInstance, Place)> = character_rows(ctx, character_id, PlaceKind::Loadout)
+        .iter()
+        .filter_map(|r| place_of(r).map(|p| (instance(r), p)))
+        .collect();
+    Loadout::from_rows(character_id, &rows)
+}
+
+pub fn ground_at(ctx: &ReducerContext, location_id: &str) -> Vec<WorldItem> {
+    ctx.db
+        .item_instance()
+        .by_location_place()
+        .filter((location_id, PlaceKind::Ground))
+        .filter_map(|r| world_item(&r))
+        .collect()
+}
+
+/// Definition ids of every item in these stashes and loadout (for [`catalog_for`]).
+pub fn def_ids<'a>(stashes: &[&'a Stash], loadout: Option<&'a Loadout>) -> Vec<&'a str> {
+    let mut v: Vec<&str> = stashes.iter().flat_map(|s| s.items.iter().map(|i| i.def_id.as_str())).collect();
+    if let Some(l) = loadout {
+        v.extend(l.items().map(|(_, i)| i.def_id.as_str()));
+    }
+    v
+}
+
+// ----- plain data -> rows ---------------------------------------------------------------------
+
+/// Write a place into a row's columns, resetting the columns of every other place.
+fn set_place(ctx: &ReducerContext, r: &mut ItemInstanceRow, place: &Place) -> WkResult<()> {
+    let owner_of = |cid: u64| {
+        ctx.db
+            .character()
+            .id()
+            .find(cid)
+            .map(|c| c.owner)
+            .ok_or_else(|| err(ErrorCode::UnknownCharacter, format!("no character {cid} to hold the item")))
+    };
+    r.character_id = 0;
+    r.owner = Identity::ZERO;
+    r.location_id = String::new();
+    r.slot = None;
+    r.x = 0.0;
+    r.y = 0.0;
+    r.contact_radius_ft = 0.0;
+    r.expires_at_micros = i64::MAX;
+    match place {
+        Place::Ground(_) => {
+            // Planners never put an item back on the ground (a spawn inserts its row directly).
+            return Err(err(ErrorCode::InvalidArgument, "items cannot be dropped on the ground here"));
+        }
+        Place::RunStash(cid) => {
+            r.place = PlaceKind::RunStash;
+            r.character_id = *cid;
+            r.owner = owner_of(*cid)?;
+        }
+        Place::MasterStash(owner) => {
+            r.place = PlaceKind::MasterStash;
+            r.owner = *owner;
+        }
+        Place::Loadout(l) => {
+            r.place = PlaceKind::Loadout;
+            r.character_id = l.character_id;
+            r.slot = Some(l.slot);
+            r.owner = owner_of(l.character_id)?;
+        }
+    }
+    Ok(())
+}
+
+fn row_mut(ctx: &ReducerContext, uid: u64) -> WkResult<ItemInstanceRow> {
+    ctx.db.item_instance().uid().find(uid).ok_or_else(|| {
+        err(ErrorCode::UnknownItem, format!("no item instance {uid}; list your items and use one of their uids"))
+    })
+}
+
+/// Apply a plan's ops in order (one transaction: the reducer's). Returns the uids created.
+pub fn apply(ctx: &ReducerContext, ops: &[ItemOp]) -> WkResult<Vec<u64>> {
+    let mut created = Vec::new();
+    for op in ops {
+        match op {
+            ItemOp::Move { uid, to } => {
+                let mut r = row_mut(ctx, *uid)?;
+                set_place(ctx, &mut r, to)?;
+                ctx.db.item_instance().uid().update(r);
+            }
+            ItemOp::SetQuantity { uid, quantity } => {
+                let mut r = row_mut(ctx, *uid)?;
+                r.quantity = *quantity;
+                ctx.db.item_instance().uid().update(r);
+            }
+            ItemOp::Delete { uid } => {
+                row_mut(ctx, *uid)?;
+                ctx.db.item_instance().uid().delete(uid);
+            }
+            ItemOp::Create { def_id, quantity, place } => {
+                let mut r = blank_row(ctx, def_id, *quantity);
+                set_place(ctx, &mut r, place)?;
+                created.push(ctx.db.item_instance().insert(r).uid);
+            }
+        }
+    }
+    Ok(created)
+}
+
+fn blank_row(ctx: &ReducerContext, def_id: &str, quantity: u32) -> ItemInstanceRow {
+    ItemInstanceRow {
+        uid: 0,
+        def_id: def_id.to_string(),
+        quantity,
+        place: PlaceKind::MasterStash,
+        character_id: 0,
+        owner: Identity::ZERO,
+        location_id: String::new(),
+        slot: None,
+        x: 0.0,
+        y: 0.0,
+        contact_radius_ft: 0.0,
+        spawned_at_micros: now_micros(ctx),
+        expires_at_micros: i64::MAX,
+    }
+}
+
+// ----- gear -> stats --------------------------------------------------------------------------
+
+/// Write the loadout's armor into the sheet and save, so `character_stats` (AC...) follows the
+/// gear in the same transaction. Returns the saved character.
+pub fn refresh_gear(ctx: &ReducerContext, mut c: Character) -> WkResult<Character> {
+    let l = loadout(ctx, c.id);
+    let catalog = catalog_for(ctx, def_ids(&[], Some(&l)))?;
+    let eff = equipment_effects(&catalog, &l, c.sheet.scores.str_)?;
+    c.sheet.armor = eff.armor;
+    Ok(chars::save(ctx, c))
+}
+
+/// What combat needs of the gear: the equipped weapons (main hand first) and the catalog that
+/// gives their reach. Empty when nothing is wielded (an unarmed strike).
+pub fn combat_gear(ctx: &ReducerContext, c: &Character) -> (Vec<crate::rules::WeaponDef>, Option<items::ItemCatalog>) {
+    let l = loadout(ctx, c.id);
+    let Ok(catalog) = catalog_for(ctx, def_ids(&[], Some(&l))) else { return (Vec::new(), None) };
+    match equipment_effects(&catalog, &l, c.sheet.scores.str_) {
+        Ok(eff) => (eff.weapons, Some(catalog)),
+        Err(_) => (Vec::new(), Some(catalog)),
+    }
+}
+
+/// The equipped items' modifier sources, in the fixed slot order (owned data).
+pub fn equipment_sources(ctx: &ReducerContext, c: &Character) -> WkResult<Vec<EquippedSource>> {
+    let l = loadout(ctx, c.id);
+    let catalog = catalog_for(ctx, def_ids(&[], Some(&l)))?;
+    Ok(equipment_effects(&catalog, &l, c.sheet.scores.str_)?.sources)
+}
+
+// ----- world items ----------------------------------------------------------------------------
+
+/// Time to live in seconds (a float from callers) -> micros. NaN, infinite, 0 or negative is
+/// `E_INVALID_TTL`; the range is checked by the pure core.
+pub fn ttl_micros(ttl_secs: f64) -> WkResult<i64> {
+    if !ttl_secs.is_finite() || ttl_secs <= 0.0 || ttl_secs > (items::MAX_TTL_MICROS / 1_000_000) as f64 {
+        return Err(err(
+            ErrorCode::InvalidTtl,
+            format!("time to live {ttl_secs} s is invalid; use a finite number of seconds in (0, 604800]"),
+        ));
+    }
+    Ok((ttl_secs * 1_000_000.0).round() as i64)
+}
+
+/// Spawn a world item (the admin reducer and, later, system spawners: loot drops, chests).
+/// Validates everything first (`E_UNKNOWN_ITEM_DEF`, `E_INVALID_QUANTITY`, `E_UNKNOWN_LOCATION`,
+/// `E_INVALID_POSITION`, `E_INVALID_RADIUS`, `E_INVALID_TTL`); schedules its despawn. Returns the uid.
+pub fn spawn(ctx: &ReducerContext, req: &SpawnRequest) -> WkResult<u64> {
+    let now = now_micros(ctx);
+    let catalog = catalog_for(ctx, [req.def_id.as_str()])?;
+    let plan = items::plan_spawn(&catalog, req, now)?;
+    if ctx.db.location_def().id().find(&req.location_id).is_none() {
+        return Err(err(
+            ErrorCode::UnknownLocation,
+            format!("no location `{}`; see SELECT id FROM location_def", req.location_id),
+        ));
+    }
+    let mut r = blank_row(ctx, &req.def_id, req.quantity);
+    r.place = PlaceKind::Ground;
+    r.location_id = req.location_id.clone();
+    r.x = req.x;
+    r.y = req.y;
+    r.contact_radius_ft = plan.contact_radius_ft;
+    r.expires_at_micros = plan.expires_at_micros;
+    let r = ctx.db.item_instance().insert(r);
+    schedule_despawn(ctx, r.uid, plan.expires_at_micros);
+    events::record(
+        ctx,
+        EventKind::ItemSpawned,
+        vec![],
+        format!("{} x{} appears at {} ({:.1}, {:.1})", r.def_id, r.quantity, r.location_id, r.x, r.y),
+        format!(
+            "uid={};def={};quantity={};location={};x={};y={};radius={};expires_at={}",
+            r.uid, r.def_id, r.quantity, r.location_id, r.x, r.y, r.contact_radius_ft, r.expires_at_micros
+        ),
+    );
+    Ok(r.uid)
+}
+
+fn schedule_despawn(ctx: &ReducerContext, uid: u64, at_micros: i64) {
+    ctx.db.item_despawn_timer().insert(ItemDespawnTimer {
+        scheduled_id: 0,
+        scheduled_at: ScheduleAt::Time(Timestamp::from_micros_since_unix_epoch(at_micros)),
+        uid,
+    });
+}
+
+/// Despawn one world item if it is due (the timer and the sweeper). Idempotent: an item picked
+/// up or already gone is a no-op; one not yet due (an early timer) gets a new timer.
+pub fn despawn(ctx: &ReducerContext, uid: u64) {
+    let now = now_micros(ctx);
+    let row = ctx.db.item_instance().uid().find(uid);
+    let item = row.as_ref().and_then(world_item);
+    match items::plan_despawn(item.as_ref(), now) {
+        items::Despawn::Gone => {}
+        items::Despawn::NotYet { expires_at_micros } => schedule_despawn(ctx, uid, expires_at_micros),
+        items::Despawn::Delete(op) => {
+            if apply(ctx, &[op]).is_ok() {
+                if let Some(w) = item {
+                    events::record(
+                        ctx,
+                        EventKind::ItemDespawned,
+                        vec![],
+                        format!(
+                            "{} x{} at {} crumbles to dust",
+                            w.instance.def_id, w.instance.quantity, w.spot.location_id
+                        ),
+                        format!("uid={uid};def={};location={}", w.instance.def_id, w.spot.location_id),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The world tick's sweeper: every ground item past its expiry (index range on
+/// `expires_at_micros`; non-ground rows hold `i64::MAX` and are never in range).
+pub fn sweep_expired(ctx: &ReducerContext) {
+    let now = now_micros(ctx);
+    let due: Vec<u64> = ctx.db.item_instance().expires_at_micros().filter(i64::MIN..=now).map(|r| r.uid).collect();
+    for uid in due {
+        despawn(ctx, uid);
+    }
+}
+
+// ----- character lifecycle --------------------------------------------------------------------
+
+/// Before a character is deleted: its loadout and run stash go to the owner's master stash
+/// (stacks merged; `E_CONTAINER_FULL` refuses the deletion), run currency too; the run ends.
+pub fn before_character_delete(ctx: &ReducerContext, c: &Character) -> WkResult<()> {
+    let mut master = master_stash_of(ctx, c.owner);
+    let run = run_stash(ctx, c.id);
+    let l = loadout(ctx, c.id);
+    let mut leaving: Vec<ItemInstance> = l.items().map(|(_, i)| i.clone()).collect();
+    leaving.extend(run.items.iter().cloned());
+    if leaving.is_empty() && run.currency_cp == 0 {
+        ctx.db.run_state().character_id().delete(c.id);
+        return Ok(());
+    }
+    let catalog = catalog_for(ctx, def_ids(&[&master, &run], Some(&l)))?;
+    let mut ops = Vec::new();
+    for i in &leaving {
+        let add = items::plan_add(&catalog, &master, i, items::AddMode::AllOrNothing)?;
+        master.apply(&add.ops, std::slice::from_ref(i));
+        ops.extend(add.ops);
+    }
+    let currency = master.currency_cp.checked_add(run.currency_cp).ok_or_else(|| {
+        err(ErrorCode::CurrencyOverflow, "the master stash cannot take this character's currency; spend some first")
+    })?;
+    apply(ctx, &ops)?;
+    save_master_currency(ctx, c.owner, currency);
+    ctx.db.run_state().character_id().delete(c.id);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ttl_micros;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn ttl_seconds_become_micros_and_bad_ones_have_a_code() {
+        assert_eq!(ttl_micros(2.0), Ok(2_000_000));
+        assert_eq!(ttl_micros(0.5), Ok(500_000));
+        assert_eq!(ttl_micros(604_800.0), Ok(604_800_000_000));
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -1.0, 604_801.0] {
+            assert_eq!(ttl_micros(bad).unwrap_err().code, ErrorCode::InvalidTtl, "{bad}");
+        }
+    }
+}

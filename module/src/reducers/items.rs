@@ -1,0 +1,475 @@
+//! Items (issue 4): world items and contact pickup, the paper doll, consumables, stacks, the two
+//! stashes and runs. Each reducer: gate, owner or admin, load rows through indexes
+//! (`items_db`), call the pure planner (`systems::items`), apply its ops as one batch, record
+//! events. Any error returns before the first write (or rolls the transaction back): nothing
+//! changes.
+
+use crate::auth;
+use crate::chars;
+use crate::error::{err, ErrorCode, WkResult};
+use crate::events;
+use crate::gate::{self, Feature};
+use crate::items_db::{self as db, now_micros};
+use crate::rules::{ActiveRules, DiceLog, RulesEngine};
+use crate::systems::items::{
+    self as items, AddMode, ConsumableEffect, LoadoutChange, LoadoutSlot, MoveTarget, Place, SpawnRequest, Stash,
+    Wearer, Whereabouts,
+};
+use crate::tables::characters::Character;
+use crate::tables::events::EventKind;
+use crate::tables::items::{item_instance, ItemInstanceRow, ItemTarget, PlaceKind};
+use crate::tables::world::config;
+use spacetimedb::{reducer, ReducerContext};
+
+/// Gate, then the character if the sender owns it (or is an admin).
+fn actor(ctx: &ReducerContext, character_id: u64) -> WkResult<Character> {
+    gate::require(ctx, Feature::Items)?;
+    auth::owned_character(ctx, character_id)
+}
+
+fn item_row(ctx: &ReducerContext, uid: u64) -> WkResult<ItemInstanceRow> {
+    ctx.db
+        .item_instance()
+        .uid()
+        .find(uid)
+        .ok_or_else(|| err(ErrorCode::UnknownItem, format!("no item instance {uid}; see SELECT * FROM item_instance")))
+}
+
+fn not_in_combat(ctx: &ReducerContext, c: &Character) -> WkResult<()> {
+    if chars::in_combat(ctx, c.id) {
+        return Err(err(ErrorCode::InCombat, format!("{}'s loadout is locked in combat", c.name)));
+    }
+    Ok(())
+}
+
+fn uids(v: &[u64]) -> String {
+    v.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(",")
+}
+
+// ----- world items ----------------------------------------------------------------------------
+
+/// Admin: put an item on the ground of a location. `contact_radius` in feet (0, 100];
+/// `ttl_secs` (0, 604800]: it despawns then unless picked up.
+#[reducer]
+#[allow(clippy::too_many_arguments)]
+pub fn spawn_world_item(
+    ctx: &ReducerContext,
+    def_id: String,
+    quantity: u32,
+    location_id: String,
+    x: f64,
+    y: f64,
+    contact_radius: f64,
+    ttl_secs: f64,
+) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    gate::require(ctx, Feature::Items)?;
+    let req = SpawnRequest {
+        def_id,
+        quantity,
+        location_id,
+        x,
+        y,
+        contact_radius_ft: contact_radius,
+        ttl_micros: db::ttl_micros(ttl_secs)?,
+    };
+    db::spawn(ctx, &req)?;
+    Ok(())
+}
+
+/// Take every item whose contact zone holds the character (same location), nearest first (ties
+/// by uid), into the run stash with stack merging; one `ItemPickedUp` event each, in that order.
+/// `E_NOTHING_IN_REACH` when nothing was taken.
+#[reducer]
+pub fn pick_up(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    ActiveRules::can_act(&c.sheet)?;
+    if chars::is_traveling(ctx, c.id) {
+        return Err(err(ErrorCode::Traveling, "nothing to pick up on the road; arrive first").into());
+    }
+    let ground = db::ground_at(ctx, &c.location_id);
+    let stash = db::run_stash(ctx, c.id);
+    let mut ids = db::def_ids(&[&stash], None);
+    ids.extend(ground.iter().map(|g| g.instance.def_id.as_str()));
+    let catalog = db::catalog_for(ctx, ids)?;
+    let who = Whereabouts { character_id: c.id, location_id: c.location_id.clone(), x: c.x, y: c.y };
+    let plan = items::plan_pickup(&catalog, &who, &ground, &stash, now_micros(ctx))?.require_any()?;
+    db::apply(ctx, &plan.ops)?;
+    for p in plan.pickups.iter().filter(|p| p.taken > 0) {
+        let merged: Vec<String> = p.merged.iter().map(|(u, q)| format!("{u}:{q}")).collect();
+        events::record(
+            ctx,
+            EventKind::ItemPickedUp,
+            vec![c.id],
+            format!("{} picks up {} x{}", c.name, p.def_id, p.taken),
+            format!(
+                "uid={};def={};taken={};left={};distance_sq={};merged={}",
+                p.uid,
+                p.def_id,
+                p.taken,
+                p.left,
+                p.distance_sq_fixed,
+                merged.join(",")
+            ),
+        );
+    }
+    Ok(())
+}
+
+// ----- the paper doll -------------------------------------------------------------------------
+
+/// Apply a loadout change, refresh the sheet's armor (so `character_stats` follows at once) and
+/// record it. An empty change (re-equipping in place) changes nothing.
+fn finish_loadout(ctx: &ReducerContext, c: Character, change: LoadoutChange, what: &str) -> WkResult<()> {
+    if change.is_empty() {
+        return Ok(());
+    }
+    db::apply(ctx, &change.ops)?;
+    crate::buffs::on_loadout_change(ctx, c.id);
+    let c = db::refresh_gear(ctx, c)?;
+    let equipped: Vec<String> = change.equipped.iter().map(|(u, s)| format!("{u}@{}", s.code())).collect();
+    events::record(
+        ctx,
+        EventKind::LoadoutChanged,
+        vec![c.id],
+        format!("{} changes gear ({what})", c.name),
+        format!("action={what};equipped={};to_stash={}", equipped.join(","), uids(&change.to_stash)),
+    );
+    Ok(())
+}
+
+fn wearer(c: &Character) -> Wearer<'_> {
+    Wearer { class_id: &c.sheet.class_id, scores: c.sheet.scores }
+}
+
+/// Load what a loadout change reads: loadout, active stash, and the definitions of both.
+fn doll(ctx: &ReducerContext, c: &Character) -> WkResult<(items::Loadout, Stash, items::ItemCatalog)> {
+    let l = db::loadout(ctx, c.id);
+    let stash = db::active_stash(ctx, c);
+    let catalog = db::catalog_for(ctx, db::def_ids(&[&stash], Some(&l)))?;
+    Ok((l, stash, catalog))
+}
+
+/// Equip an item from the active stash (run stash during a run, else the master stash) or from
+/// another slot. Slot rules, class and minimum scores, two-handed and displacement rules:
+/// `systems::items::loadout`.
+#[reducer]
+pub fn equip(ctx: &ReducerContext, character_id: u64, item_uid: u64, slot: LoadoutSlot) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    not_in_combat(ctx, &c)?;
+    item_row(ctx, item_uid)?;
+    let (l, stash, catalog) = doll(ctx, &c)?;
+    let change = items::equip(&catalog, &l, &stash, item_uid, slot, &wearer(&c))?;
+    finish_loadout(ctx, c, change, "equip")?;
+    Ok(())
+}
+
+/// Take the item in `slot` back to the active stash.
+#[reducer]
+pub fn unequip(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    not_in_combat(ctx, &c)?;
+    let (l, stash, catalog) = doll(ctx, &c)?;
+    let change = items::unequip(&catalog, &l, &stash, slot)?;
+    finish_loadout(ctx, c, change, "unequip")?;
+    Ok(())
+}
+
+/// Drag and drop: an item to a slot (as `equip`) or to the active stash (as `unequip`).
+#[reducer]
+pub fn move_item(ctx: &ReducerContext, character_id: u64, item_uid: u64, target: ItemTarget) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    not_in_combat(ctx, &c)?;
+    item_row(ctx, item_uid)?;
+    let (l, stash, catalog) = doll(ctx, &c)?;
+    let to = match target {
+        ItemTarget::Stash => MoveTarget::Stash,
+        ItemTarget::Slot(s) => MoveTarget::Slot(s),
+    };
+    let change = items::move_item(&catalog, &l, &stash, item_uid, to, &wearer(&c))?;
+    finish_loadout(ctx, c, change, "move")?;
+    Ok(())
+}
+
+/// Use the consumable in a belt slot: healing is rolled with the rules engine's dice (in the
+/// event) and applied by `ActiveRules::heal`; one is used up; the slot empties at 0.
+/// Buff consumables apply their buff through the buff system (stacking, immunity).
+#[reducer]
+pub fn use_consumable(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Result<(), String> {
+    let mut c = actor(ctx, character_id)?;
+    ActiveRules::can_act(&c.sheet)?;
+    let l = db::loadout(ctx, c.id);
+    let catalog = db::catalog_for(ctx, db::def_ids(&[], Some(&l)))?;
+    let used = items::use_consumable(&catalog, &l, slot)?;
+    if let ConsumableEffect::Buff(id) = &used.effect {
+        // Through the buff system's stacking and immunity rules; an immune target is refused
+        // (the transaction rolls back, nothing is used up).
+        let applied = crate::buffs::apply(ctx, c.id, crate::systems::buffs::Application::new(id, c.id))?;
+        db::apply(ctx, &used.ops)?;
+        events::record(
+            ctx,
+            EventKind::ConsumableUsed,
+            vec![c.id],
+            format!("{} uses {} ({})", c.name, used.name, id),
+            format!(
+                "uid={};def={};slot={};buff={id};buff_instance={};remaining={}",
+                used.uid,
+                used.def_id,
+                slot.code(),
+                applied.instance_id,
+                used.remaining
+            ),
+        );
+        return Ok(());
+    }
+    let mut log = DiceLog::new();
+    let mut rng = ctx.rng();
+    let amount = items::roll_heal(&used.effect, &mut rng, &format!("{} healing", used.name), &mut log).unwrap_or(0);
+    let healed = ActiveRules::heal(&c.name, &mut c.sheet.vitals, amount)?;
+    db::apply(ctx, &used.ops)?;
+    let c = chars::save(ctx, c);
+    events::record_with_dice(
+        ctx,
+        EventKind::ConsumableUsed,
+        vec![c.id],
+        format!("{} drinks {}: {}", c.name, used.name, healed.text),
+        format!(
+            "uid={};def={};slot={};rolled={amount};healed={};hp_after={};remaining={}",
+            used.uid,
+            used.def_id,
+            slot.code(),
+            healed.healed,
+            healed.hp_after,
+            used.remaining
+        ),
+        log.entries,
+    );
+    Ok(())
+}
+
+// ----- stacks and stashes ---------------------------------------------------------------------
+
+/// The stash (of this character or its owner) that holds `row`, or `E_ITEM_NOT_HERE`.
+fn stash_holding(ctx: &ReducerContext, c: &Character, row: &ItemInstanceRow) -> WkResult<Stash> {
+    match row.place {
+        PlaceKind::RunStash if row.character_id == c.id => Ok(db::run_stash(ctx, c.id)),
+        PlaceKind::MasterStash if row.owner == c.owner => Ok(db::master_stash_of(ctx, c.owner)),
+        _ => Err(err(
+            ErrorCode::ItemNotHere,
+            format!("item {} is in neither {}'s run stash nor its owner's master stash", row.uid, c.name),
+        )),
+    }
+}
+
+/// Split `amount` off a stack into a new stack in the same stash.
+#[reducer]
+pub fn split_stack(ctx: &ReducerContext, character_id: u64, item_uid: u64, amount: u32) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    let row = item_row(ctx, item_uid)?;
+    let stash = stash_holding(ctx, &c, &row)?;
+    let catalog = db::catalog_for(ctx, db::def_ids(&[&stash], None))?;
+    let ops = items::split_stack(&catalog, &stash, item_uid, amount)?;
+    let created = db::apply(ctx, &ops)?;
+    events::record(
+        ctx,
+        EventKind::StackSplit,
+        vec![c.id],
+        format!("{} splits {} off a stack of {}", c.name, amount, row.def_id),
+        format!("uid={item_uid};amount={amount};new_uid={}", uids(&created)),
+    );
+    Ok(())
+}
+
+/// Move `quantity` from stack `from_uid` into stack `into_uid` (same stash, same definition).
+#[reducer]
+pub fn merge_stacks(
+    ctx: &ReducerContext,
+    character_id: u64,
+    from_uid: u64,
+    into_uid: u64,
+    quantity: u32,
+) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    let row = item_row(ctx, from_uid)?;
+    item_row(ctx, into_uid)?;
+    let stash = stash_holding(ctx, &c, &row)?;
+    let catalog = db::catalog_for(ctx, db::def_ids(&[&stash], None))?;
+    let ops = items::merge_stacks(&catalog, &stash, from_uid, into_uid, quantity)?;
+    db::apply(ctx, &ops)?;
+    events::record(
+        ctx,
+        EventKind::StacksMerged,
+        vec![c.id],
+        format!("{} merges {} {} into one stack", c.name, quantity, row.def_id),
+        format!("from={from_uid};into={into_uid};quantity={quantity}"),
+    );
+    Ok(())
+}
+
+fn transfer(ctx: &ReducerContext, c: &Character, item: &ItemInstanceRow, from: &Stash, to: &Stash) -> WkResult<()> {
+    let inst = from.find(item.uid).cloned().ok_or_else(|| {
+        err(ErrorCode::ItemNotHere, format!("item {} is not in the {}", item.uid, from.place.describe()))
+    })?;
+    let catalog = db::catalog_for(ctx, db::def_ids(&[from, to], None))?;
+    let add = items::plan_add(&catalog, to, &inst, AddMode::AllOrNothing)?;
+    db::apply(ctx, &add.ops)?;
+    events::record(
+        ctx,
+        EventKind::ItemTransferred,
+        vec![c.id],
+        format!("{} moves {} x{} to the {}", c.name, inst.def_id, inst.quantity, to.place.describe()),
+        format!(
+            "uid={};def={};quantity={};to={}",
+            inst.uid,
+            inst.def_id,
+            inst.quantity,
+            if matches!(to.place, Place::RunStash(_)) { "run" } else { "master" }
+        ),
+    );
+    Ok(())
+}
+
+/// Run stash -> master stash (stacks merged). Only outside a run (`E_RUN_ACTIVE`: extract
+/// instead): e.g. what was picked up in the hub.
+#[reducer]
+pub fn move_to_master(ctx: &ReducerContext, character_id: u64, item_uid: u64) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    let item = item_row(ctx, item_uid)?;
+    if db::run_row(ctx, c.id).active {
+        return Err(err(ErrorCode::RunActive, "the run stash is sealed during a run; extract to bring it home").into());
+    }
+    let from = db::run_stash(ctx, c.id);
+    let to = db::master_stash_of(ctx, c.owner);
+    transfer(ctx, &c, &item, &from, &to)?;
+    Ok(())
+}
+
+/// Master stash -> run stash (supplies for the expedition; lost if the run wipes). Only during
+/// a run (`E_NO_ACTIVE_RUN`).
+#[reducer]
+pub fn move_to_run(ctx: &ReducerContext, character_id: u64, item_uid: u64) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    let item = item_row(ctx, item_uid)?;
+    if !db::run_row(ctx, c.id).active {
+        return Err(err(ErrorCode::NoActiveRun, "begin a run first; outside a run the master stash is your bag").into());
+    }
+    let from = db::master_stash_of(ctx, c.owner);
+    let to = db::run_stash(ctx, c.id);
+    transfer(ctx, &c, &item, &from, &to)?;
+    Ok(())
+}
+
+// ----- runs -----------------------------------------------------------------------------------
+
+/// Start an expedition: the run stash becomes the active stash (`E_RUN_ACTIVE`,
+/// `E_RUN_STASH_NOT_EMPTY`).
+#[reducer]
+pub fn begin_run(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    let mut row = db::run_row(ctx, c.id);
+    let next = items::begin_run(&db::run_of(&row), &db::run_stash(ctx, c.id), now_micros(ctx))?;
+    row.active = next.active;
+    row.started_at_micros = next.started_at_micros;
+    db::save_run(ctx, row);
+    events::record(ctx, EventKind::RunBegun, vec![c.id], format!("{} sets out on a run", c.name), "");
+    Ok(())
+}
+
+/// End a run successfully: the run stash (items, stacks merged, and currency) goes into the
+/// master stash. All or nothing.
+#[reducer]
+pub fn extract(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    let mut row = db::run_row(ctx, c.id);
+    let run_stash = db::run_stash(ctx, c.id);
+    let master = db::master_stash_of(ctx, c.owner);
+    let catalog = db::catalog_for(ctx, db::def_ids(&[&run_stash, &master], None))?;
+    let plan = items::extract(&catalog, &db::run_of(&row), &run_stash, &master)?;
+    db::apply(ctx, &plan.ops)?;
+    db::save_master_currency(ctx, c.owner, plan.master_currency_cp);
+    row.active = plan.run.active;
+    row.currency_cp = plan.run_currency_cp;
+    db::save_run(ctx, row);
+    let n: u32 = plan.extracted.iter().map(|(_, q)| q).sum();
+    events::record(
+        ctx,
+        EventKind::RunExtracted,
+        vec![c.id],
+        format!("{} extracts with {} items and {} cp", c.name, n, run_stash.currency_cp),
+        format!(
+            "items={};stacks={};currency_cp={};master_currency_cp={}",
+            n,
+            plan.extracted.len(),
+            run_stash.currency_cp,
+            plan.master_currency_cp
+        ),
+    );
+    Ok(())
+}
+
+/// End a run in failure: the run stash is lost; equipped items by config `wipe_difficulty`.
+#[reducer]
+pub fn wipe(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    let difficulty = ctx
+        .db
+        .config()
+        .id()
+        .find(0)
+        .map(|cfg| cfg.wipe_difficulty)
+        .ok_or_else(|| err(ErrorCode::InvalidConfig, "config row missing; republish the module"))?;
+    let mut row = db::run_row(ctx, c.id);
+    let run_stash = db::run_stash(ctx, c.id);
+    let l = db::loadout(ctx, c.id);
+    let plan = items::wipe(&db::run_of(&row), &run_stash, &l, difficulty)?;
+    db::apply(ctx, &plan.ops)?;
+    row.active = plan.run.active;
+    row.currency_cp = plan.run_currency_cp;
+    db::save_run(ctx, row);
+    if !plan.lost_equipped.is_empty() {
+        db::refresh_gear(ctx, c.clone())?;
+    }
+    let lost: Vec<u64> = plan.lost_equipped.iter().map(|(u, _)| *u).collect();
+    events::record(
+        ctx,
+        EventKind::RunWiped,
+        vec![c.id],
+        format!("{}'s run ends in a wipe ({}): the bag is lost", c.name, difficulty.code()),
+        format!(
+            "difficulty={};stash_items_lost={};currency_lost_cp={};equipped_lost={}",
+            difficulty.code(),
+            run_stash.items.len(),
+            plan.currency_lost_cp,
+            uids(&lost)
+        ),
+    );
+    Ok(())
+}
+
+/// Admin: add currency (copper pieces) to a character's run stash during a run (loot that is
+/// not an item; also how tests put currency through `extract`).
+#[reducer]
+pub fn admin_grant_currency(ctx: &ReducerContext, character_id: u64, amount_cp: u64) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    let c = actor(ctx, character_id)?;
+    if amount_cp == 0 {
+        return Err(err(ErrorCode::InvalidQuantity, "grant at least 1 cp").into());
+    }
+    let mut row = db::run_row(ctx, c.id);
+    if !row.active {
+        return Err(err(ErrorCode::NoActiveRun, "currency goes into the run stash; begin a run first").into());
+    }
+    row.currency_cp = row
+        .currency_cp
+        .checked_add(amount_cp)
+        .ok_or_else(|| err(ErrorCode::CurrencyOverflow, "the run stash cannot hold that much currency"))?;
+    db::save_run(ctx, row);
+    events::record(
+        ctx,
+        EventKind::CurrencyGranted,
+        vec![c.id],
+        format!("{} finds {amount_cp} cp", c.name),
+        format!("amount_cp={amount_cp}"),
+    );
+    Ok(())
+}
