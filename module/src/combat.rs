@@ -28,6 +28,9 @@ pub const STARTER_SIDE: u32 = 1;
 pub const DEFENDER_SIDE: u32 = 2;
 /// AI turns run after one call at most (a whole round of 16 is far below it).
 const MAX_AI_TURNS: u32 = 200;
+/// Dropped loot: contact radius and time on the ground.
+const LOOT_RADIUS_FT: f64 = 5.0;
+const LOOT_TTL_MICROS: i64 = 600 * 1_000_000;
 
 fn now(ctx: &ReducerContext) -> i64 {
     ctx.timestamp.to_micros_since_unix_epoch()
@@ -265,6 +268,41 @@ pub fn act(
     Ok(())
 }
 
+/// Use the consumable in a belt slot during a fight: a bonus action on your turn (healing is
+/// rolled by the fight's RNG and applied to your combatant; a buff goes through the buff system).
+pub fn use_consumable(ctx: &ReducerContext, c: &Character, slot: crate::systems::items::LoadoutSlot) -> WkResult<()> {
+    use crate::systems::items::{self as items, ConsumableEffect};
+    let l = crate::items_db::loadout(ctx, c.id);
+    let catalog = crate::items_db::catalog_for(ctx, crate::items_db::def_ids(&[], Some(&l)))?;
+    let used = items::use_consumable(&catalog, &l, slot)?;
+    let heal = match &used.effect {
+        ConsumableEffect::Heal(d) => {
+            Some(crate::rules::DiceExpr { count: d.count, sides: d.sides, modifier: d.modifier })
+        }
+        ConsumableEffect::Buff(_) => None,
+    };
+    let name = used.name.clone();
+    act(ctx, c.id, |f, me, rng| Ok(vec![f.use_item::<ActiveRules>(me, me, &name, heal, rng)?]))?;
+    if let ConsumableEffect::Buff(id) = &used.effect {
+        crate::buffs::apply(ctx, c.id, crate::systems::buffs::Application::new(id, c.id))?;
+    }
+    crate::items_db::apply(ctx, &used.ops)?;
+    events::record(
+        ctx,
+        EventKind::ConsumableUsed,
+        vec![c.id],
+        format!("{} uses {} in the fight (bonus action)", c.name, used.name),
+        format!(
+            "uid={};def={};slot={};remaining={};in_combat=true",
+            used.uid,
+            used.def_id,
+            slot.code(),
+            used.remaining
+        ),
+    );
+    Ok(())
+}
+
 /// Join an active fight on a side.
 pub fn join(ctx: &ReducerContext, c: &Character, combat_id: u64, side: u32) -> WkResult<()> {
     let inst = ctx.db.combat_instance().id().find(combat_id).ok_or_else(|| {
@@ -433,7 +471,8 @@ fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg: &ModeConf
         }
     }
     if over {
-        inst.summary = finish(ctx, combat_id, &fight);
+        let mut loot_rng = fight.next_rng();
+        inst.summary = finish(ctx, combat_id, &inst.location_id, &fight, &mut loot_rng);
     }
     ctx.db.combat_instance().id().update(inst);
     project(ctx, combat_id, &fight, !over);
@@ -502,7 +541,14 @@ fn project(ctx: &ReducerContext, combat_id: u64, fight: &Fight, active: bool) {
 
 /// The fight is over: vitals back to the sheets, XP to the winners, dead monsters removed,
 /// deaths through the buff system. Returns the narrative summary.
-fn finish(ctx: &ReducerContext, combat_id: u64, fight: &Fight) -> String {
+fn finish(
+    ctx: &ReducerContext,
+    combat_id: u64,
+    location_id: &str,
+    fight: &Fight,
+    loot_rng: &mut rand::rngs::StdRng,
+) -> String {
+    let loot_table = crate::systems::combat::loot::table();
     let outcome = fight.outcome();
     let summary = crate::systems::combat::summary(fight);
     let mut actors = Vec::new();
@@ -545,6 +591,7 @@ fn finish(ctx: &ReducerContext, combat_id: u64, fight: &Fight) -> String {
                 let Some(mut m) = ctx.db.monster_instance().id().find(mid) else { continue };
                 if c.creature.vitals.dead || c.creature.vitals.hp <= 0 {
                     ctx.db.monster_instance().id().delete(mid);
+                    drop_loot(ctx, &loot_table, &m, location_id, c.pos, loot_rng);
                     events::record(
                         ctx,
                         EventKind::MonsterKilled,
@@ -574,6 +621,39 @@ fn finish(ctx: &ReducerContext, combat_id: u64, fight: &Fight) -> String {
         ),
     );
     summary
+}
+
+/// A slain monster's drops land where it fell, as world items anyone there can pick up.
+fn drop_loot(
+    ctx: &ReducerContext,
+    table: &[crate::systems::combat::loot::LootRow],
+    m: &MonsterInstance,
+    location_id: &str,
+    at: Pos,
+    rng: &mut rand::rngs::StdRng,
+) {
+    let (x, y) = (f64::from(at.x).clamp(0.0, 10_000.0), f64::from(at.y).clamp(0.0, 10_000.0));
+    for (item_id, quantity) in crate::systems::combat::loot::roll(table, &m.def_id, rng) {
+        let req = crate::systems::items::SpawnRequest {
+            def_id: item_id.clone(),
+            quantity,
+            location_id: location_id.to_string(),
+            x,
+            y,
+            contact_radius_ft: LOOT_RADIUS_FT,
+            ttl_micros: LOOT_TTL_MICROS,
+        };
+        match crate::items_db::spawn(ctx, &req) {
+            Ok(uid) => events::record(
+                ctx,
+                EventKind::LootDropped,
+                vec![],
+                format!("{} drops {quantity} × {item_id}", m.name),
+                format!("monster={};def={};item={item_id};uid={uid};quantity={quantity}", m.id, m.def_id),
+            ),
+            Err(e) => log::warn!("loot {item_id} of {} not dropped: {e}", m.name),
+        }
+    }
 }
 
 /// Spawn a monster instance at a location (average HP).

@@ -109,6 +109,8 @@ pub enum EventKind {
     CurrencyGranted,
 
     HpSet,
+
+    LootDropped,
 }
 
 impl __sdk::InModule for EventKind {

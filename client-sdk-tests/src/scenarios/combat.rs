@@ -86,6 +86,17 @@ pub fn run(env: &Env, r: &mut Runner) {
             admin.conn.db.combatant().iter().filter(|r| r.combat_id == fight.id).all(|r| !r.active),
             "combatants released",
         )?;
+        // loot of the slain lies on the ground where the fight was
+        for e in admin.conn.db.world_event().iter().filter(|e| e.kind == EventKind::LootDropped) {
+            let uid: u64 =
+                e.detail.split(';').find_map(|kv| kv.strip_prefix("uid=")).and_then(|v| v.parse().ok()).unwrap_or(0);
+            if let Some(item) = admin.conn.db.item_instance().uid().find(&uid) {
+                check(
+                    item.place == PlaceKind::Ground && item.location_id == SPAWN_AT,
+                    format!("loot {uid} on the ground"),
+                )?;
+            }
+        }
         // dead goblins are gone, survivors are free again
         for id in goblins {
             if let Some(m) = admin.conn.db.monster_instance().id().find(&id) {
@@ -144,6 +155,48 @@ pub fn run(env: &Env, r: &mut Runner) {
         })?;
         let released = a.conn.db.combatant().iter().filter(|r| r.character_id == id).all(|r| !r.active);
         check(released, "released after the fight")
+    });
+
+    r.run("a potion in a fight is a bonus action on your turn", || {
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        let potion = if env.ruleset == "lite" { "healing_draught" } else { "potion_of_healing" };
+        let me = create(&a, &fx, "Drinker")?;
+        let id = me.id;
+        let (x, y) = (9_500.0, 9_500.0);
+        a.ok("step_to", move |r| r.step_to(id, x, y))?;
+        a.ok("begin_run", move |r| r.begin_run(id))?;
+        let p = potion.to_string();
+        admin.ok("spawn_world_item", move |r| r.spawn_world_item(p, 1, SPAWN_AT.into(), x, y, 5.0, 600.0))?;
+        a.ok("pick_up", move |r| r.pick_up(id))?;
+        let mut uid = 0;
+        wait_for("potion in the bag", Duration::from_secs(5), || {
+            uid = a
+                .conn
+                .db
+                .item_instance()
+                .iter()
+                .find(|i| i.character_id == id && i.def_id == potion)
+                .map(|i| i.uid)
+                .unwrap_or(0);
+            uid != 0
+        })?;
+        a.ok("equip", move |r| r.equip(id, uid, LoadoutSlot::Belt1))?;
+        let rat = spawn(&admin, "rat", 1)?[0];
+        a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
+        let fight = combat_of(&a, id).ok_or("no combat")?;
+        if fight.status != FightStatus::Active {
+            return Ok(());
+        }
+        a.ok("use_consumable", move |r| r.use_consumable(id, LoadoutSlot::Belt1))?;
+        a.fails_with("use_consumable", "E_SLOT_EMPTY", move |r| r.use_consumable(id, LoadoutSlot::Belt1))?;
+        wait_for("the use is a fight action and the potion is gone", Duration::from_secs(5), || {
+            let acted = events_for_combat(&a, fight.id, EventKind::CombatAction)
+                .iter()
+                .any(|e| e.detail.contains("kind=UseItem"));
+            acted && a.conn.db.item_instance().uid().find(&uid).is_none()
+        })?;
+        a.ok("flee", move |r| r.flee(id))
     });
 
     r.run("classic turns between two humans: only the current combatant acts", || {

@@ -198,6 +198,10 @@ pub fn move_item(ctx: &ReducerContext, character_id: u64, item_uid: u64, target:
 pub fn use_consumable(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Result<(), String> {
     let mut c = actor(ctx, character_id)?;
     ActiveRules::can_act(&c.sheet)?;
+    if crate::combat::in_combat(ctx, c.id) {
+        // In a fight it is a bonus action on your turn, resolved by the fight.
+        return Ok(crate::combat::use_consumable(ctx, &c, slot)?);
+    }
     let l = db::loadout(ctx, c.id);
     let catalog = db::catalog_for(ctx, db::def_ids(&[], Some(&l)))?;
     let used = items::use_consumable(&catalog, &l, slot)?;

@@ -55,6 +55,7 @@ pub enum EventKind {
     RunWiped,
     CurrencyGranted,
     HpSet,
+    LootDropped,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

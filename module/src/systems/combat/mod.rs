@@ -60,6 +60,7 @@ pub mod ai;
 pub mod cooldown;
 pub mod fight;
 pub mod instant;
+pub mod loot;
 pub mod mode;
 pub mod model;
 
