@@ -83,6 +83,40 @@ pub fn heal(vitals: &mut Vitals, amount: i32, who: &str) -> Result<HealOutcome, 
     Ok(HealOutcome { healed, hp_after: vitals.hp, regained_consciousness, text })
 }
 
+/// The start every ruleset's damage application shares: defenses applied per damage instance and
+/// the outcome filled in before any HP changes. `Err` carries the finished outcome when the target
+/// is already dead (nothing more happens).
+pub fn begin_damage(
+    name: &str,
+    vitals: &Vitals,
+    defenses: &Defenses,
+    damage: &[Damage],
+) -> Result<super::outcomes::DamageOutcome, super::outcomes::DamageOutcome> {
+    let parts = mitigate(defenses, damage);
+    let raw: i32 = damage.iter().map(|d| d.amount.max(0)).sum();
+    let taken: i32 = parts.iter().map(|p| p.applied).sum();
+    let mut out = super::outcomes::DamageOutcome {
+        parts,
+        raw,
+        taken,
+        absorbed_by_temp_hp: 0,
+        hp_lost: 0,
+        hp_after: vitals.hp,
+        dropped_to_zero: false,
+        death_save_failures_added: 0,
+        instant_death: false,
+        died: false,
+        concentration_dc: None,
+        concentration_lost: false,
+        text: String::new(),
+    };
+    if vitals.dead {
+        out.text = format!("{name} is already dead");
+        return Err(out);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

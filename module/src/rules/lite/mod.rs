@@ -22,7 +22,7 @@
 #[cfg(test)]
 mod lite_tests;
 
-use super::damage::{absorb, mitigate};
+use super::damage::{absorb, begin_damage};
 use super::dice::{roll_keep, signed, DiceExpr, DiceLog, DiceSource, KeptRoll, TestDice};
 use super::levels::{parse_levels, LevelDef};
 use super::monsters::{parse_monsters, MonsterDef, MonsterRules};
@@ -321,28 +321,11 @@ impl RulesEngine for Lite {
         damage: &[Damage],
         _crit: bool,
     ) -> DamageOutcome {
-        let parts = mitigate(defenses, damage);
-        let raw: i32 = damage.iter().map(|d| d.amount.max(0)).sum();
-        let taken: i32 = parts.iter().map(|p| p.applied).sum();
-        let mut out = DamageOutcome {
-            parts,
-            raw,
-            taken,
-            absorbed_by_temp_hp: 0,
-            hp_lost: 0,
-            hp_after: vitals.hp,
-            dropped_to_zero: false,
-            death_save_failures_added: 0,
-            instant_death: false,
-            died: false,
-            concentration_dc: None,
-            concentration_lost: false,
-            text: String::new(),
+        let mut out = match begin_damage(name, vitals, defenses, damage) {
+            Ok(out) => out,
+            Err(already_dead) => return already_dead,
         };
-        if vitals.dead {
-            out.text = format!("{name} is already dead");
-            return out;
-        }
+        let taken = out.taken;
         let was_down = vitals.hp <= 0;
         let (absorbed, hp_lost, _leftover) = absorb(vitals, taken);
         out.absorbed_by_temp_hp = absorbed;
