@@ -40,10 +40,11 @@ stdb() { spacetime --config-path "$TMP/cli.toml" "$@"; }
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
-say "cargo clippy (module, both rulesets; client suite)"
+say "cargo clippy (module, both rulesets; client suite; bench client)"
 cargo clippy -q -p world-kernel --lib --tests -- -D warnings
 cargo clippy -q -p world-kernel --lib --tests --no-default-features --features lite,all-systems -- -D warnings
 cargo clippy -q -p client-sdk-tests -- -D warnings
+cargo clippy -q -p wk-bench -- -D warnings
 
 for rs in dnd5e lite; do
     say "native tests ($rs ruleset)"

@@ -166,6 +166,23 @@ pub fn start(
         fighters.push(monster_for(&m, DEFENDER_SIDE)?);
         monsters_in.push(m);
     }
+    begin(ctx, &loc, fighters, &chars_in, monsters_in)
+}
+
+/// Start a fight from prepared combatants at `loc` (the caller has validated them: present,
+/// alive, not in another fight; sides 1 and 2 set on each combatant). Places the two lines,
+/// picks the mode, stores the fight, marks the monsters as fighting, and plays it: an AI-only
+/// fight (InstantResolution) is resolved here, in the same transaction. `start` uses it after its
+/// checks; the admin bench reducer `admin_skirmish` (and a later spawner) use it for
+/// monster-vs-monster fights. Returns the combat id.
+pub fn begin(
+    ctx: &ReducerContext,
+    loc: &str,
+    mut fighters: Vec<Combatant>,
+    chars_in: &[Character],
+    monsters_in: Vec<MonsterInstance>,
+) -> WkResult<u64> {
+    let loc = loc.to_string();
     // Lines 30 ft apart: side 1 at x = 0, side 2 at x = 30, 5 ft between neighbours.
     let (mut n1, mut n2) = (0.0f32, 0.0f32);
     for f in fighters.iter_mut() {
@@ -194,7 +211,7 @@ pub fn start(
     });
     let id = inst.id;
     ctx.db.combat_state().insert(CombatState { combat_id: id, fight: fight.clone() });
-    for c in &chars_in {
+    for c in chars_in {
         interrupt_rest(ctx, c);
     }
     for mut m in monsters_in {

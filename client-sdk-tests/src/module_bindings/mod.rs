@@ -20,6 +20,7 @@ pub mod active_buff_table;
 pub mod add_admin_reducer;
 pub mod admin_grant_currency_reducer;
 pub mod admin_set_hp_reducer;
+pub mod admin_skirmish_reducer;
 pub mod admin_table;
 pub mod admin_type;
 pub mod ai_policy_type;
@@ -214,6 +215,7 @@ pub use admin_grant_currency_reducer::{
     admin_grant_currency, set_flags_for_admin_grant_currency, AdminGrantCurrencyCallbackId,
 };
 pub use admin_set_hp_reducer::{admin_set_hp, set_flags_for_admin_set_hp, AdminSetHpCallbackId};
+pub use admin_skirmish_reducer::{admin_skirmish, set_flags_for_admin_skirmish, AdminSkirmishCallbackId};
 pub use admin_table::*;
 pub use admin_type::Admin;
 pub use ai_policy_type::AiPolicy;
@@ -428,6 +430,11 @@ pub enum Reducer {
         character_id: u64,
         hp: i32,
     },
+    AdminSkirmish {
+        location_id: String,
+        side_a: Vec<String>,
+        side_b: Vec<String>,
+    },
     ApplyBuff {
         target_character_id: u64,
         buff_id: String,
@@ -629,6 +636,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::AddAdmin { .. } => "add_admin",
             Reducer::AdminGrantCurrency { .. } => "admin_grant_currency",
             Reducer::AdminSetHp { .. } => "admin_set_hp",
+            Reducer::AdminSkirmish { .. } => "admin_skirmish",
             Reducer::ApplyBuff { .. } => "apply_buff",
             Reducer::Arrive { .. } => "arrive",
             Reducer::Attack { .. } => "attack",
@@ -700,6 +708,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 Ok(__sdk::parse_reducer_args::<admin_set_hp_reducer::AdminSetHpArgs>("admin_set_hp", &value.args)?
                     .into())
             }
+            "admin_skirmish" => Ok(__sdk::parse_reducer_args::<admin_skirmish_reducer::AdminSkirmishArgs>(
+                "admin_skirmish",
+                &value.args,
+            )?
+            .into()),
             "apply_buff" => {
                 Ok(__sdk::parse_reducer_args::<apply_buff_reducer::ApplyBuffArgs>("apply_buff", &value.args)?.into())
             }

@@ -106,6 +106,32 @@ pub fn run(env: &Env, r: &mut Runner) {
         Ok(())
     });
 
+    r.run("admin_skirmish: admin-only; an 8-vs-8 monster fight resolves in one call", || {
+        let guard = if env.ruleset == "lite" { "bandit" } else { "guard" };
+        let (side_a, side_b) = (vec![guard.to_string(); 8], vec!["goblin".to_string(); 8]);
+        let player = Client::fresh(env)?;
+        let (a, b) = (side_a.clone(), side_b.clone());
+        player.fails_with("admin_skirmish", "E_NOT_ADMIN", move |r| r.admin_skirmish(SPAWN_AT.into(), a, b))?;
+        let admin = Client::admin(env)?;
+        admin.fails_with("admin_skirmish", "E_INVALID_ARGUMENT", move |r| {
+            r.admin_skirmish(SPAWN_AT.into(), vec![], vec!["goblin".into()])
+        })?;
+        let before = admin.conn.db.combat_instance().iter().map(|c| c.id).max().unwrap_or(0);
+        admin.ok("admin_skirmish", move |r| r.admin_skirmish(SPAWN_AT.into(), side_a, side_b))?;
+        let mut fight = None;
+        wait_for("the skirmish's combat row, resolved", Duration::from_secs(5), || {
+            fight = admin.conn.db.combat_instance().iter().find(|c| c.id > before);
+            fight.as_ref().is_some_and(|f| f.status != FightStatus::Active)
+        })?;
+        let fight = fight.ok_or("no combat row")?;
+        check_eq(fight.mode, CombatMode::InstantResolution, "mode")?;
+        check(fight.winner.is_some() || fight.status == FightStatus::Fled, format!("outcome: {:?}", fight.status))?;
+        wait_for("16 combatants, all released", Duration::from_secs(3), || {
+            let rows: Vec<_> = admin.conn.db.combatant().iter().filter(|r| r.combat_id == fight.id).collect();
+            rows.len() == 16 && rows.iter().all(|r| !r.active)
+        })
+    });
+
     r.run("relaxed turns: the human acts, others are refused, the AI answers at once", || {
         let admin = Client::admin(env)?;
         let a = Client::fresh(env)?;

@@ -2,6 +2,8 @@
 //! Each system's reducers compile only with its cargo feature.
 
 pub mod admin;
+#[cfg(feature = "combat")]
+pub mod bench;
 #[cfg(feature = "buffs")]
 pub mod buffs;
 #[cfg(feature = "characters")]

@@ -1,0 +1,580 @@
+//! `wk-bench`: the live half of scripts/bench.sh (issue 11). One admin connection (the publisher's
+//! token) pipelines reducer calls — at most `WINDOW` in flight, bounded in count and in time — and
+//! counts completions from the reducer callbacks. Every throughput is reported next to the `ping`
+//! baseline measured in the same run on the same server, as a ratio.
+//!
+//! Env: WK_URL, WK_DB, WK_ADMIN_TOKEN (required), WK_BENCH_OUT (JSON file, default
+//! target/bench/live.json), WK_BENCH_QUICK=1 (smaller counts, for a smoke run).
+//! The module must run the dnd5e ruleset (class, buff, item and monster ids below are dnd5e's).
+
+#[path = "../../client-sdk-tests/src/module_bindings/mod.rs"]
+#[rustfmt::skip]
+#[allow(clippy::all, unused)]
+mod module_bindings;
+
+use module_bindings::*;
+use spacetimedb_sdk::{DbContext, Identity, Status, Table};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const LOC: &str = "crossroads";
+const WINDOW: u64 = 64;
+const PHASE_LIMIT: Duration = Duration::from_secs(15);
+const SETUP_LIMIT: Duration = Duration::from_secs(120);
+/// Buffs with no periodic effect and no immunity against each other: 20 distinct instances per
+/// character (the scheduler phases need 10,000 instances).
+const BUFFS: [&str; 20] = [
+    "blinded",
+    "charmed",
+    "deafened",
+    "invisible",
+    "poisoned",
+    "bless",
+    "bane",
+    "shield_of_faith",
+    "haste",
+    "longstrider",
+    "barkskin",
+    "stoneskin",
+    "aid",
+    "heroism",
+    "well_fed",
+    "hill_giant_strength",
+    "bestow_curse",
+    "relic_blessing",
+    "freedom_of_movement",
+    "rage",
+];
+
+type Res<T> = Result<T, String>;
+
+/// Completions of this connection's own calls, from the reducer callbacks.
+#[derive(Default)]
+struct Counts {
+    done: AtomicU64,
+    failed: AtomicU64,
+    last_error: Mutex<String>,
+}
+
+impl Counts {
+    fn done(&self) -> u64 {
+        self.done.load(Ordering::SeqCst)
+    }
+    fn failed(&self) -> u64 {
+        self.failed.load(Ordering::SeqCst)
+    }
+}
+
+macro_rules! count {
+    ($conn:expr, $counts:expr; $($on:ident ($($arg:ident),*);)*) => {
+        $({
+            let counts = $counts.clone();
+            $conn.reducers.$on(move |ctx: &ReducerEventContext, $($arg: &_),*| {
+                $(let _ = $arg;)*
+                if ctx.event.caller_connection_id != Some(ctx.connection_id()) {
+                    return;
+                }
+                if let Status::Failed(m) = &ctx.event.status {
+                    counts.failed.fetch_add(1, Ordering::SeqCst);
+                    if let Ok(mut e) = counts.last_error.lock() {
+                        *e = m.to_string();
+                    }
+                } else if !matches!(ctx.event.status, Status::Committed) {
+                    counts.failed.fetch_add(1, Ordering::SeqCst);
+                }
+                counts.done.fetch_add(1, Ordering::SeqCst);
+            });
+        })*
+    };
+}
+
+/// One measured phase.
+#[derive(Debug, Clone, Default)]
+struct Phase {
+    calls: u64,
+    ok: u64,
+    failed: u64,
+    secs: f64,
+    last_error: String,
+}
+
+impl Phase {
+    fn rate(&self) -> f64 {
+        if self.secs > 0.0 {
+            self.calls as f64 / self.secs
+        } else {
+            0.0
+        }
+    }
+    fn add(&mut self, o: &Phase) {
+        self.calls += o.calls;
+        self.ok += o.ok;
+        self.failed += o.failed;
+        self.secs += o.secs;
+        if !o.last_error.is_empty() {
+            self.last_error = o.last_error.clone();
+        }
+    }
+}
+
+struct Bench {
+    conn: DbConnection,
+    me: Identity,
+    counts: Arc<Counts>,
+    quick: bool,
+}
+
+impl Bench {
+    fn connect() -> Res<Bench> {
+        let url = std::env::var("WK_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into());
+        let db = std::env::var("WK_DB").unwrap_or_else(|_| "world-kernel".into());
+        let token = std::env::var("WK_ADMIN_TOKEN").map_err(|_| "WK_ADMIN_TOKEN not set".to_string())?;
+        let (tx, rx) = std::sync::mpsc::channel::<Res<Identity>>();
+        let tx2 = tx.clone();
+        let conn = DbConnection::builder()
+            .with_uri(url.as_str())
+            .with_module_name(db)
+            .with_token(Some(token))
+            .on_connect(move |_c, id, _t| {
+                let _ = tx.send(Ok(id));
+            })
+            .on_connect_error(move |_c, e| {
+                let _ = tx2.send(Err(format!("connect error: {e}")));
+            })
+            .build()
+            .map_err(|e| format!("build connection: {e}"))?;
+        let counts = Arc::new(Counts::default());
+        count!(conn, counts;
+            on_ping();
+            on_set_config(a, b);
+            on_create_character(a, b, c, d);
+            on_create_ai_character(a, b, c, d, e);
+            on_apply_buff(a, b, c, d);
+            on_begin_run(a);
+            on_step_to(a, b, c);
+            on_spawn_world_item(a, b, c, d, e, f, g);
+            on_pick_up(a);
+            on_equip(a, b, c);
+            on_unequip(a, b);
+            on_start_combat(a, b, c);
+            on_move_in_combat(a, b, c);
+            on_attack(a, b, c);
+            on_end_turn(a);
+            on_admin_skirmish(a, b, c);
+        );
+        conn.run_threaded();
+        let me = rx.recv_timeout(Duration::from_secs(10)).map_err(|_| "timed out connecting".to_string())??;
+        let quick = std::env::var("WK_BENCH_QUICK").is_ok_and(|v| v == "1");
+        Ok(Bench { conn, me, counts, quick })
+    }
+
+    /// Subscribe and wait for the initial rows.
+    fn subscribe(&self, queries: &[&str]) -> Res<()> {
+        let (tx, rx) = std::sync::mpsc::channel::<Res<()>>();
+        let tx2 = tx.clone();
+        self.conn
+            .subscription_builder()
+            .on_applied(move |_| {
+                let _ = tx.send(Ok(()));
+            })
+            .on_error(move |_c, e| {
+                let _ = tx2.send(Err(format!("subscription error: {e}")));
+            })
+            .subscribe(queries.iter().map(|q| q.to_string()).collect::<Vec<_>>());
+        rx.recv_timeout(Duration::from_secs(60)).map_err(|_| "timed out subscribing".to_string())?
+    }
+
+    /// Send `total` calls (call `i` made by `send(i)`), at most WINDOW in flight, stopping early at
+    /// `limit`; waits for every sent call's completion.
+    fn pipeline(
+        &self,
+        total: u64,
+        limit: Duration,
+        mut send: impl FnMut(&RemoteReducers, u64) -> Result<(), spacetimedb_sdk::Error>,
+    ) -> Res<Phase> {
+        let (d0, f0) = (self.counts.done(), self.counts.failed());
+        let start = Instant::now();
+        let mut sent = 0u64;
+        while sent < total && start.elapsed() < limit {
+            while sent - (self.counts.done() - d0) >= WINDOW {
+                std::thread::sleep(Duration::from_micros(50));
+            }
+            send(&self.conn.reducers, sent).map_err(|e| format!("send: {e}"))?;
+            sent += 1;
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.counts.done() - d0 < sent {
+            if Instant::now() > deadline {
+                return Err(format!("only {} of {sent} calls completed", self.counts.done() - d0));
+            }
+            std::thread::sleep(Duration::from_micros(50));
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let failed = self.counts.failed() - f0;
+        let last_error = self.counts.last_error.lock().map(|e| e.clone()).unwrap_or_default();
+        Ok(Phase {
+            calls: sent,
+            ok: sent - failed,
+            failed,
+            secs,
+            last_error: if failed > 0 { last_error } else { "".into() },
+        })
+    }
+
+    /// Calls made one at a time: round-trip latency of each (microseconds).
+    fn latencies(
+        &self,
+        n: u64,
+        mut send: impl FnMut(&RemoteReducers, u64) -> Result<(), spacetimedb_sdk::Error>,
+    ) -> Res<(Vec<f64>, Phase)> {
+        let mut lat = Vec::with_capacity(n as usize);
+        let mut total = Phase::default();
+        for i in 0..n {
+            let t = Instant::now();
+            let p = self.pipeline(1, PHASE_LIMIT, |r, _| send(r, i))?;
+            lat.push(t.elapsed().as_secs_f64() * 1e6);
+            total.add(&p);
+        }
+        Ok((lat, total))
+    }
+
+    fn must(&self, what: &str, p: Phase) -> Res<Phase> {
+        if p.failed > 0 {
+            return Err(format!("{what}: {} of {} calls failed (last: {})", p.failed, p.calls, p.last_error));
+        }
+        Ok(p)
+    }
+
+    fn my_characters(&self) -> BTreeMap<String, u64> {
+        self.conn.db.character().iter().filter(|c| c.owner == self.me).map(|c| (c.name.clone(), c.id)).collect()
+    }
+
+    /// Create characters named `{prefix}{i}` owned by the admin; returns their ids in order. `ai`:
+    /// AI characters (exempt from the per-player limit of 100; AI-only fights resolve at once),
+    /// else player characters (human combatants: turn-based fights).
+    fn characters(&self, prefix: &str, n: u64, ai: bool) -> Res<Vec<u64>> {
+        let scores = AbilityScores { str: 15, dex: 14, con: 13, int: 12, wis: 10, cha: 8 };
+        let me = self.me;
+        let p = self.pipeline(n, SETUP_LIMIT, |r, i| {
+            if ai {
+                r.create_ai_character(format!("{prefix}{i}"), "fighter".into(), scores.clone(), vec![], Some(me))
+            } else {
+                r.create_character(format!("{prefix}{i}"), "fighter".into(), scores.clone(), vec![])
+            }
+        })?;
+        self.must("create_character", p)?;
+        wait_until("character rows", || {
+            let m = self.my_characters();
+            (0..n).all(|i| m.contains_key(&format!("{prefix}{i}")))
+        })?;
+        let m = self.my_characters();
+        Ok((0..n).map(|i| m[&format!("{prefix}{i}")]).collect())
+    }
+}
+
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) -> Res<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if cond() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err(format!("timed out waiting for {what}"))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let k = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[k.min(sorted.len() - 1)]
+}
+
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v
+}
+
+/// `key=value` from an event detail.
+fn detail(e: &WorldEvent, key: &str) -> Option<String> {
+    e.detail.split(';').find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v.to_string()))
+}
+
+/// The results, as flat JSON written by hand (no serde_json in the workspace).
+#[derive(Default)]
+struct Out {
+    fields: Vec<(String, String)>,
+}
+
+impl Out {
+    fn num(&mut self, k: &str, v: f64) {
+        let s = if v.is_finite() { format!("{v:.3}") } else { "null".into() };
+        self.fields.push((k.into(), s));
+    }
+    fn text(&mut self, k: &str, v: &str) {
+        self.fields.push((k.into(), format!("{:?}", v)));
+    }
+    fn phase(&mut self, k: &str, p: &Phase, base_rate: f64) {
+        println!(
+            "{k:<28} {:>7} calls {:>6} failed {:>8.2} s {:>9.0} calls/s  ratio {:.3}{}",
+            p.calls,
+            p.failed,
+            p.secs,
+            p.rate(),
+            p.rate() / base_rate,
+            if p.last_error.is_empty() { String::new() } else { format!("  (last error: {})", p.last_error) }
+        );
+        self.num(&format!("{k}.calls"), p.calls as f64);
+        self.num(&format!("{k}.failed"), p.failed as f64);
+        self.num(&format!("{k}.secs"), p.secs);
+        self.num(&format!("{k}.rate"), p.rate());
+        self.num(&format!("{k}.ratio"), p.rate() / base_rate);
+        if !p.last_error.is_empty() {
+            self.text(&format!("{k}.last_error"), &p.last_error);
+        }
+    }
+    fn json(&self) -> String {
+        let mut s = String::from("{\n");
+        for (i, (k, v)) in self.fields.iter().enumerate() {
+            let _ = write!(s, "  {k:?}: {v}{}", if i + 1 < self.fields.len() { ",\n" } else { "\n" });
+        }
+        s.push('}');
+        s
+    }
+}
+
+fn main() {
+    let path = std::env::var("WK_BENCH_OUT").unwrap_or_else(|_| "target/bench/live.json".into());
+    let mut out = Out::default();
+    let res = run(&mut out);
+    if let Err(e) = &res {
+        eprintln!("wk-bench: {e}");
+        out.text("error", e);
+    }
+    if let Err(e) = std::fs::write(&path, out.json()) {
+        eprintln!("wk-bench: writing {path}: {e}");
+    }
+    std::process::exit(if res.is_ok() { 0 } else { 1 });
+}
+
+fn run(out: &mut Out) -> Res<()> {
+    let b = Bench::connect()?;
+    let q = b.quick;
+    let scale = |full: u64, quick: u64| if q { quick } else { full };
+    b.subscribe(&["SELECT * FROM character", "SELECT * FROM item_instance"])?;
+    b.must(
+        "set_config",
+        b.pipeline(1, PHASE_LIMIT, |r, _| r.set_config("max_characters_per_player".into(), "100".into()))?,
+    )?;
+
+    // ---- baseline
+    let warm = b.pipeline(2_000, PHASE_LIMIT, |r, _| r.ping())?;
+    let _ = warm;
+    let ping = b.must("ping", b.pipeline(scale(30_000, 3_000), PHASE_LIMIT, |r, _| r.ping())?)?;
+    let base = ping.rate();
+    out.phase("ping", &ping, base);
+
+    // ---- setup: characters for every phase
+    let n_load = 64u64;
+    let n_sched = scale(500, 50);
+    let n_pairs = scale(40, 8);
+    let t = Instant::now();
+    // Player characters first: AI characters owned by the admin count towards its limit of 100 too.
+    let fighters = b.characters("F", 2 * n_pairs, false)?;
+    let load = b.characters("L", n_load, true)?;
+    let sched = b.characters("S", n_sched, true)?;
+    println!("setup: {} characters in {:.1} s", n_load + n_sched + 2 * n_pairs, t.elapsed().as_secs_f64());
+
+    // ---- apply_buff (1 h durations, on the load characters: first applications, then refreshes)
+    let p = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| {
+        let c = load[(i % n_load) as usize];
+        let buff = BUFFS[((i / n_load) % BUFFS.len() as u64) as usize];
+        r.apply_buff(c, buff.into(), 0, Some(3600))
+    })?;
+    out.phase("apply_buff", &p, base);
+
+    // ---- gear: a run, a spot of its own and a dagger in the run stash for each load character
+    b.must("begin_run", b.pipeline(n_load, SETUP_LIMIT, |r, i| r.begin_run(load[i as usize]))?)?;
+    let spot = |i: u64| (1000.0 + 40.0 * (i % 32) as f64, 1000.0 + 40.0 * (i / 32) as f64);
+    b.must(
+        "step_to",
+        b.pipeline(n_load, SETUP_LIMIT, |r, i| {
+            let (x, y) = spot(i);
+            r.step_to(load[i as usize], x, y)
+        })?,
+    )?;
+    let spawn_round = |b: &Bench| -> Res<()> {
+        let p = b.pipeline(n_load, SETUP_LIMIT, |r, i| {
+            let (x, y) = spot(i);
+            r.spawn_world_item("dagger".into(), 1, LOC.into(), x, y, 5.0, 3600.0)
+        })?;
+        b.must("spawn_world_item", p).map(|_| ())
+    };
+    // ---- pick_up: rounds of (spawn one dagger at every spot, untimed) + (every character picks up, timed)
+    let rounds = scale(16, 2);
+    let mut pick = Phase::default();
+    for _ in 0..rounds {
+        spawn_round(&b)?;
+        let p = b.pipeline(n_load, PHASE_LIMIT, |r, i| r.pick_up(load[i as usize]))?;
+        pick.add(&p);
+    }
+    out.phase("pick_up", &pick, base);
+    // ---- equip / unequip: alternate per character (a connection's calls run in order)
+    let daggers: Vec<u64> = load
+        .iter()
+        .map(|cid| {
+            b.conn
+                .db
+                .item_instance()
+                .iter()
+                .filter(|it| it.character_id == *cid && it.place == PlaceKind::RunStash && it.def_id == "dagger")
+                .map(|it| it.uid)
+                .min()
+                .ok_or_else(|| format!("no dagger in the run stash of character {cid}"))
+        })
+        .collect::<Res<_>>()?;
+    let p = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| {
+        let k = (i % n_load) as usize;
+        if (i / n_load).is_multiple_of(2) {
+            r.equip(load[k], daggers[k], LoadoutSlot::MainHand)
+        } else {
+            r.unequip(load[k], LoadoutSlot::MainHand)
+        }
+    })?;
+    out.phase("equip_unequip", &p, base);
+
+    // ---- a combat turn: pairs of human characters (ClassicTurns); per cycle A steps next to B,
+    // attacks, ends its turn; B attacks back and ends its turn. Calls out of turn fail
+    // (E_NOT_YOUR_TURN) and are counted; the mix is every combat reducer a turn takes.
+    let pairs: Vec<(u64, u64)> = (0..n_pairs as usize).map(|k| (fighters[2 * k], fighters[2 * k + 1])).collect();
+    b.must(
+        "start_combat",
+        b.pipeline(n_pairs, SETUP_LIMIT, |r, i| {
+            r.start_combat(pairs[i as usize].0, vec![pairs[i as usize].1], vec![])
+        })?,
+    )?;
+    let cycles = scale(12, 4);
+    let p = b.pipeline(cycles * n_pairs * 5, PHASE_LIMIT, |r, i| {
+        let (a, d) = pairs[((i / 5) % n_pairs) as usize];
+        match i % 5 {
+            0 => r.move_in_combat(a, 25.0, 0.0),
+            1 => r.attack(a, d, 0),
+            2 => r.end_turn(a),
+            3 => r.attack(d, a, 0),
+            _ => r.end_turn(d),
+        }
+    })?;
+    out.phase("combat_turn_mix", &p, base);
+
+    // ---- InstantResolution 8v8 through admin_skirmish: round trip vs ping round trip, pipelined rate
+    let side_a: Vec<String> = vec!["guard".into(); 8];
+    let side_b: Vec<String> = vec!["goblin".into(); 8];
+    let (ping_lat, pp) = b.latencies(scale(200, 20), |r, _| r.ping())?;
+    b.must("ping (sequential)", pp)?;
+    let (sk_lat, sp) =
+        b.latencies(scale(50, 5), |r, _| r.admin_skirmish(LOC.into(), side_a.clone(), side_b.clone()))?;
+    b.must("admin_skirmish (sequential)", sp)?;
+    let (pl, sl) = (sorted(ping_lat), sorted(sk_lat));
+    println!(
+        "round trip p50: ping {:.0} us, admin_skirmish 8v8 {:.0} us (p99 {:.0} us)",
+        percentile(&pl, 50.0),
+        percentile(&sl, 50.0),
+        percentile(&sl, 99.0)
+    );
+    out.num("rtt.ping.p50_us", percentile(&pl, 50.0));
+    out.num("rtt.skirmish.p50_us", percentile(&sl, 50.0));
+    out.num("rtt.skirmish.p99_us", percentile(&sl, 99.0));
+    let p =
+        b.pipeline(scale(300, 20), PHASE_LIMIT, |r, _| r.admin_skirmish(LOC.into(), side_a.clone(), side_b.clone()))?;
+    out.phase("skirmish_8v8", &p, base);
+
+    // ---- scheduler: BuffExpired events of the scheduler characters
+    let expired: Arc<Mutex<Vec<(i64, i64)>>> = Arc::new(Mutex::new(Vec::new()));
+    {
+        let expired = expired.clone();
+        let lo = *sched.first().unwrap_or(&0);
+        let hi = *sched.last().unwrap_or(&0);
+        b.conn.db.world_event().on_insert(move |_ctx, e| {
+            if e.kind == EventKind::BuffExpired && e.actors.first().is_some_and(|a| (lo..=hi).contains(a)) {
+                if let Some(late) = detail(e, "lateness_us").and_then(|v| v.parse::<i64>().ok()) {
+                    if let Ok(mut v) = expired.lock() {
+                        v.push((e.at_micros, late));
+                    }
+                }
+            }
+        });
+    }
+    b.subscribe(&["SELECT * FROM world_event"])?;
+    let n_buffs = n_sched * BUFFS.len() as u64;
+    // 1) spread: durations 1..=60 s
+    let spread_secs = scale(60, 10);
+    let t = Instant::now();
+    let p = b.pipeline(n_buffs, SETUP_LIMIT, |r, i| {
+        let c = sched[(i % n_sched) as usize];
+        let buff = BUFFS[(i / n_sched) as usize];
+        r.apply_buff(c, buff.into(), 0, Some(1 + (i % spread_secs) as u32))
+    })?;
+    let p = b.must("apply_buff (scheduler spread)", p)?;
+    println!("scheduler: {} buffs applied in {:.1} s, ending over the next {spread_secs} s", p.calls, p.secs);
+    let got = |n: u64| expired.lock().map(|v| v.len() as u64 >= n).unwrap_or(false);
+    let deadline = t + Duration::from_secs(spread_secs + 30);
+    while !got(n_buffs) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let spread: Vec<(i64, i64)> = std::mem::take(&mut *expired.lock().map_err(|_| "poisoned")?);
+    let lat = sorted(spread.iter().map(|(_, l)| *l as f64 / 1000.0).collect());
+    println!(
+        "expiry lateness ({} of {n_buffs} expired): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        lat.len(),
+        percentile(&lat, 50.0),
+        percentile(&lat, 99.0),
+        lat.last().copied().unwrap_or(f64::NAN)
+    );
+    out.num("sched.spread.n", lat.len() as f64);
+    out.num("sched.spread.expected", n_buffs as f64);
+    out.num("sched.spread.p50_ms", percentile(&lat, 50.0));
+    out.num("sched.spread.p99_ms", percentile(&lat, 99.0));
+    out.num("sched.spread.max_ms", lat.last().copied().unwrap_or(f64::NAN));
+
+    // 2) burst: every buff due in the same second (the duration shrinks as the setup goes on)
+    let lead = 3 + (n_buffs as f64 / (0.8 * p.rate().max(500.0))).ceil() as u64; // seconds of setup
+    let t0 = Instant::now();
+    let p = b.pipeline(n_buffs, SETUP_LIMIT, |r, i| {
+        let c = sched[(i % n_sched) as usize];
+        let buff = BUFFS[(i / n_sched) as usize];
+        let left = lead.saturating_sub(t0.elapsed().as_secs()).max(1);
+        r.apply_buff(c, buff.into(), 0, Some(left as u32))
+    })?;
+    let p = b.must("apply_buff (scheduler burst)", p)?;
+    println!("scheduler burst: {} buffs applied in {:.1} s, due ~{lead} s after the start", p.calls, p.secs);
+    let deadline = t0 + Duration::from_secs(lead + 30);
+    while !got(n_buffs) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let burst: Vec<(i64, i64)> = std::mem::take(&mut *expired.lock().map_err(|_| "poisoned")?);
+    let first_due = burst.iter().map(|(at, late)| at - late).min().unwrap_or(0);
+    let last_due = burst.iter().map(|(at, late)| at - late).max().unwrap_or(0);
+    let last_done = burst.iter().map(|(at, _)| *at).max().unwrap_or(0);
+    let lat = sorted(burst.iter().map(|(_, l)| *l as f64 / 1000.0).collect());
+    let drain_ms = (last_done - first_due) as f64 / 1000.0;
+    println!(
+        "burst ({} of {n_buffs} expired; due within {:.0} ms of each other): all gone {:.0} ms after the first was due; lateness p99 {:.1} ms, max {:.1} ms",
+        burst.len(),
+        (last_due - first_due) as f64 / 1000.0,
+        drain_ms,
+        percentile(&lat, 99.0),
+        lat.last().copied().unwrap_or(f64::NAN)
+    );
+    out.num("sched.burst.n", burst.len() as f64);
+    out.num("sched.burst.expected", n_buffs as f64);
+    out.num("sched.burst.due_spread_ms", (last_due - first_due) as f64 / 1000.0);
+    out.num("sched.burst.drain_ms", drain_ms);
+    out.num("sched.burst.p99_ms", percentile(&lat, 99.0));
+    out.num("sched.burst.max_ms", lat.last().copied().unwrap_or(f64::NAN));
+    let _ = b.conn.disconnect();
+    Ok(())
+}

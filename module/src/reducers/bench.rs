@@ -1,0 +1,48 @@
+//! Benchmark / GM reducers (issue 11). `admin_skirmish` builds a monster-vs-monster fight of any
+//! size (the player-facing `start_combat` puts only its starter on side 1) and resolves it through
+//! `crate::combat::begin`, so scripts/bench.sh can time an InstantResolution 8-vs-8 fight inside a
+//! reducer. The reducer's own work is timed with a host stopwatch: `spacetime logs` shows
+//! `Timing span "admin_skirmish": …` for every call.
+
+use crate::auth;
+use crate::error::{err, ErrorCode};
+use crate::gate::{self, Feature};
+use spacetimedb::{log_stopwatch::LogStopwatch, reducer, ReducerContext};
+
+/// Most monsters per side of one skirmish.
+pub const MAX_SKIRMISH_SIDE: usize = 32;
+
+/// Admin: spawn `side_a` (side 1) and `side_b` (side 2) — monster ids of the ruleset's
+/// `monsters.csv` — at `location_id` and resolve the fight at once (no human: InstantResolution).
+/// The fight, its events, loot and XP are recorded as for any other fight.
+#[reducer]
+pub fn admin_skirmish(
+    ctx: &ReducerContext,
+    location_id: String,
+    side_a: Vec<String>,
+    side_b: Vec<String>,
+) -> Result<(), String> {
+    let _timer = LogStopwatch::new("admin_skirmish");
+    auth::require_admin(ctx)?;
+    gate::require(ctx, Feature::Combat)?;
+    for side in [&side_a, &side_b] {
+        if side.is_empty() || side.len() > MAX_SKIRMISH_SIDE {
+            return Err(err(
+                ErrorCode::InvalidArgument,
+                format!("each side needs 1..={MAX_SKIRMISH_SIDE} monster ids (from monsters.csv)"),
+            )
+            .into());
+        }
+    }
+    let mut fighters = Vec::with_capacity(side_a.len() + side_b.len());
+    let mut monsters = Vec::with_capacity(fighters.capacity());
+    for (side, defs) in [(crate::combat::STARTER_SIDE, &side_a), (crate::combat::DEFENDER_SIDE, &side_b)] {
+        for def in defs {
+            let m = crate::combat::spawn_monster(ctx, def, &location_id)?;
+            fighters.push(crate::combat::monster_for(&m, side)?);
+            monsters.push(m);
+        }
+    }
+    crate::combat::begin(ctx, &location_id, fighters, &[], monsters)?;
+    Ok(())
+}

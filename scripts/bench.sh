@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Benchmarks (issue 11). Not part of scripts/test.sh. Bounded: about 5 minutes after the builds.
+#   1. native criterion benches of the pure core (module/benches/core.rs), short measurement
+#   2. release wasm + the wk-bench load client; a fresh server on a free port with a temp data dir
+#      (stopped on exit), the module published (dnd5e)
+#   3. wk-bench: ping baseline, game reducers as ratios to it, the 8v8 instant fight, the scheduler
+#   4. reducer time of admin_skirmish from the server's `Timing span` log lines
+# Writes target/bench/results.md and results.json and prints the table with targets and pass/miss.
+# WK_BENCH_QUICK=1: small counts (smoke run; numbers not meaningful).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+OUT="$CARGO_TARGET_DIR/bench"
+mkdir -p "$OUT"
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/wk-bench.XXXXXX")"
+SERVER_PID=""
+cleanup() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        say "stopping bench server (pid $SERVER_PID)"
+        kill "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 40); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.25; done
+        kill -9 "$SERVER_PID" 2>/dev/null || true
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+stdb() { spacetime --config-path "$TMP/cli.toml" "$@"; }
+
+say "native benches (criterion; warm-up 1 s, measurement 3 s each)"
+cargo bench -q -p world-kernel --bench core -- --warm-up-time 1 --measurement-time 3 2>&1 | tee "$OUT/native.txt"
+
+build_wasm dnd5e
+say "building wk-bench (release)"
+cargo build -q --release -p wk-bench
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+URL="http://127.0.0.1:$PORT"
+say "starting a fresh server on $URL (data: $TMP/data)"
+spacetimedb-standalone start --data-dir "$TMP/data" --jwt-key-dir "$TMP/keys" \
+    --listen-addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do curl -sf "$URL/v1/ping" >/dev/null 2>&1 && break; sleep 0.5; done
+curl -sf "$URL/v1/ping" >/dev/null || { tail -n 30 "$TMP/server.log"; die "bench server did not start"; }
+db="wk-bench-$$"
+say "publishing $db"
+stdb publish -s "$URL" -b "$WASM" -y "$db" >"$TMP/publish.log" 2>&1 || { cat "$TMP/publish.log"; die "publish failed"; }
+
+say "wk-bench against $db"
+set +e
+WK_URL="$URL" WK_DB="$db" WK_BENCH_OUT="$OUT/live.json" \
+    WK_ADMIN_TOKEN="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)" \
+    timeout 900 "$CARGO_TARGET_DIR/release/wk-bench" 2>&1 | tee "$OUT/live.txt"
+live_rc=${PIPESTATUS[0]}
+set -e
+[[ $live_rc -eq 0 ]] || say "wk-bench exited with $live_rc (partial results kept)"
+
+stdb logs -s "$URL" "$db" -n 100000 >"$OUT/server-logs.txt" 2>&1 || stdb logs -s "$URL" "$db" >"$OUT/server-logs.txt" 2>&1 || true
+
+python3 - "$OUT" <<'PY'
+import json, re, sys, datetime, platform, os
+out = sys.argv[1]
+def unit(v, u):
+    return float(v) * {"ns": 1e-3, "µs": 1.0, "us": 1.0, "ms": 1e3, "s": 1e6}[u]
+native = {}
+name = None
+for line in open(os.path.join(out, "native.txt"), encoding="utf-8", errors="replace"):
+    m = re.match(r"^(\S+)\s+time:\s+\[(\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\]", line)
+    if m:
+        native[m.group(1)] = unit(m.group(4), m.group(5)); continue
+    m = re.match(r"^(\S+)\s*$", line)
+    if m and not line.startswith(("Benchmarking", "Found", "Gnuplot")):
+        name = m.group(1)
+    m = re.match(r"^\s+time:\s+\[(\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\]", line)
+    if m and name:
+        native[name] = unit(m.group(3), m.group(4))
+try:
+    live = json.load(open(os.path.join(out, "live.json")))
+except Exception as e:
+    live = {"error": f"no live results: {e}"}
+spans = []
+for line in open(os.path.join(out, "server-logs.txt"), encoding="utf-8", errors="replace"):
+    m = re.search(r'Timing span "admin_skirmish": ([0-9.]+)(ns|µs|us|ms|s)\b', line)
+    if m:
+        spans.append(unit(m.group(1), m.group(2)))
+spans.sort()
+def pct(v, p):
+    return v[min(len(v) - 1, round(p / 100 * (len(v) - 1)))] if v else None
+rows = []  # (metric, value text, target text, pass?)
+def row(metric, value, fmt, target, ok):
+    rows.append((metric, fmt.format(value) if value is not None else "n/a", target,
+                 "n/a" if value is None else ("" if ok is None else ("pass" if ok(value) else "MISS"))))
+g = live.get
+row("ping (baseline) calls/s", g("ping.rate"), "{:.0f}", "—", None)
+for k, label in [("apply_buff", "apply_buff"), ("equip_unequip", "equip/unequip"), ("pick_up", "pick_up"),
+                 ("combat_turn_mix", "combat turn (move/attack/end_turn mix)"), ("skirmish_8v8", "InstantResolution 8v8 (admin_skirmish)")]:
+    r = g(f"{k}.rate")
+    row(f"{label} calls/s (÷ ping)", g(f"{k}.ratio"), "{:.2f}" + (f" ({r:.0f}/s)" if r else ""), "≥ 0.7", lambda v: v >= 0.7)
+row("8v8 instant fight: reducer time p50 (server span)", pct(spans, 50), "{:.0f} µs", "≤ 2000 µs", lambda v: v <= 2000)
+row("8v8 instant fight: reducer time p99 (server span)", pct(spans, 99), "{:.0f} µs", "≤ 2000 µs", lambda v: v <= 2000)
+row("8v8 round trip p50 (ping p50 {})".format(f"{g('rtt.ping.p50_us'):.0f} µs" if g("rtt.ping.p50_us") else "n/a"),
+    g("rtt.skirmish.p50_us"), "{:.0f} µs", "—", None)
+row("8v8 instant fight, native (criterion)", native.get("instant_fight_8v8"), "{:.0f} µs", "—", None)
+if spans and native.get("instant_fight_8v8"):
+    row("8v8 wasm reducer ÷ native fight (reducer also spawns 16 monsters, writes rows/events)",
+        pct(spans, 50) / native["instant_fight_8v8"], "{:.1f}", "—", None)
+row("effective stats, 50 modifiers, native", native.get("effective_stats_50_modifiers"), "{:.2f} µs", "≤ 2 µs", lambda v: v <= 2)
+row("apply_damage, native", native.get("apply_damage"), "{:.2f} µs", "—", None)
+row("resolve_attack, native (random dice)", native.get("resolve_attack"), "{:.2f} µs", "—", None)
+row("resolve_attack, native (scripted hit)", native.get("resolve_attack_scripted_hit"), "{:.2f} µs", "—", None)
+n, e = g("sched.spread.n"), g("sched.spread.expected")
+row(f"expiry lateness p50 ({n:.0f}/{e:.0f} buffs ending over 60 s)" if n else "expiry lateness p50", g("sched.spread.p50_ms"), "{:.1f} ms", "—", None)
+row("expiry lateness p99", g("sched.spread.p99_ms"), "{:.1f} ms", "≤ 20 ms", lambda v: v <= 20)
+row("expiry lateness max", g("sched.spread.max_ms"), "{:.1f} ms", "—", None)
+n, e = g("sched.burst.n"), g("sched.burst.expected")
+row(f"burst: {n:.0f}/{e:.0f} due together (spread of due times {g('sched.burst.due_spread_ms'):.0f} ms), all gone after" if n else "burst drain",
+    g("sched.burst.drain_ms"), "{:.0f} ms", "≤ 1000 ms", lambda v: v <= 1000)
+row("burst lateness p99", g("sched.burst.p99_ms"), "{:.0f} ms", "—", None)
+when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+md = [f"Benchmarks, {when}, {platform.machine()} ({os.cpu_count()} cores, shared with other builds), SpacetimeDB 1.2.0 standalone, dnd5e, server and client on the same machine.", "",
+      "| metric | measured | target | |", "|---|---|---|---|"]
+md += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+if live.get("error"):
+    md += ["", f"wk-bench error: {live['error']}"]
+md += ["", f"admin_skirmish server spans: {len(spans)}"]
+open(os.path.join(out, "results.md"), "w").write("\n".join(md) + "\n")
+json.dump({"date": when, "native_us": native, "live": live, "skirmish_span_us": {"n": len(spans), "p50": pct(spans, 50), "p99": pct(spans, 99)},
+           "rows": [dict(metric=a, measured=b, target=c, result=d) for a, b, c, d in rows]},
+          open(os.path.join(out, "results.json"), "w"), indent=2)
+print("\n".join(md))
+PY
+say "results: $OUT/results.md, $OUT/results.json"
