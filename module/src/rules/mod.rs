@@ -66,6 +66,9 @@ pub trait RulesEngine {
     /// The skill list, parsed once (empty if the file is broken, which
     /// `validate_static_data` reports at init and in tests).
     fn cached_skills() -> &'static [SkillDef];
+    /// The monster list, parsed once per module instance (a reducer spawning or fighting
+    /// monsters must not re-parse the CSV per monster; empty if broken, reported at init).
+    fn cached_monsters() -> &'static [MonsterDef];
     /// Parse and validate the level / XP table.
     fn levels() -> Result<Vec<LevelDef>, DataError>;
     /// Parse and validate the monster list.
@@ -80,8 +83,7 @@ pub trait RulesEngine {
     }
     /// One monster by id (`E_UNKNOWN_MONSTER` names the file to look in).
     fn monster(id: &str) -> Result<MonsterDef, WkError> {
-        let all = Self::monsters().map_err(static_data_error)?;
-        all.into_iter().find(|m| m.id == id).ok_or_else(|| {
+        Self::cached_monsters().iter().find(|m| m.id == id).cloned().ok_or_else(|| {
             err(
                 ErrorCode::UnknownMonster,
                 format!(

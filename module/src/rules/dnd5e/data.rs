@@ -35,6 +35,11 @@ pub fn cached_skills() -> &'static [SkillDef] {
     CELL.get_or_init(|| super::skills().unwrap_or_default())
 }
 
+pub fn cached_monsters() -> &'static [MonsterDef] {
+    static CELL: OnceLock<Vec<MonsterDef>> = OnceLock::new();
+    CELL.get_or_init(|| monsters().unwrap_or_default())
+}
+
 pub fn cached_levels() -> &'static [LevelDef] {
     static CELL: OnceLock<Vec<LevelDef>> = OnceLock::new();
     CELL.get_or_init(|| levels().unwrap_or_default())

@@ -154,6 +154,10 @@ impl RulesEngine for Dnd5e {
         data::cached_skills()
     }
 
+    fn cached_monsters() -> &'static [MonsterDef] {
+        data::cached_monsters()
+    }
+
     fn levels() -> Result<Vec<LevelDef>, DataError> {
         data::levels()
     }

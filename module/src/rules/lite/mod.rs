@@ -118,6 +118,11 @@ impl RulesEngine for Lite {
         cached_skills()
     }
 
+    fn cached_monsters() -> &'static [MonsterDef] {
+        static CELL: OnceLock<Vec<MonsterDef>> = OnceLock::new();
+        CELL.get_or_init(|| Self::monsters().unwrap_or_default())
+    }
+
     fn levels() -> Result<Vec<LevelDef>, DataError> {
         levels()
     }
