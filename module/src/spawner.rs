@@ -65,8 +65,11 @@ fn top_up(ctx: &ReducerContext, monster_cap: u32, item_cap: u32, per_call: u32) 
                     contact_radius_ft: ITEM_RADIUS_FT,
                     ttl_micros: ITEM_TTL_MICROS,
                 };
-                if let Err(e) = crate::items_db::spawn(ctx, &req) {
-                    log::warn!("spawner: {item} at {loc}: {e}");
+                // a loot row may name several of an item that does not stack: spawn one then
+                if crate::items_db::spawn(ctx, &req).is_err() {
+                    if let Err(e) = crate::items_db::spawn(ctx, &SpawnRequest { quantity: 1, ..req }) {
+                        log::warn!("spawner: {item} at {loc}: {e}");
+                    }
                 }
             }
         }
