@@ -1,6 +1,6 @@
 //! One agent: a character and a small goal-driven policy over the public tables, acting only
 //! through reducers. Each step picks the first goal that applies:
-//! 1. no living character -> create one;  on the road or resting -> wait;
+//! 1. no living character -> create one;  unconscious (0 HP), on the road or resting -> wait;
 //! 2. in a fight -> on its turn (or any time in action queues): heal from the belt when hurt, close
 //!    in, attack, end the turn;
 //! 3. hurt -> drink from the belt; else long rest at a safe place; else travel towards one;
@@ -137,7 +137,8 @@ impl Agent {
             self.create();
             return;
         };
-        if me.dead {
+        if me.dead || me.hp <= 0 {
+            // unconscious: nothing to do but wait for death saves / recovery (or a friend's potion)
             return;
         }
         let conn = self.c.clone();
@@ -304,6 +305,7 @@ impl Agent {
                     && c.owner != Identity::ZERO
                     && !c.is_ai
                     && !c.sheet.vitals.dead
+                    && c.sheet.vitals.hp > 0
                     && !travelling.contains(&c.id)
             })
             .map(|c| (c.id, c.name))
@@ -459,7 +461,9 @@ impl Agent {
             self.cool(&key, 60);
             self.act(&key, format!("attacks {}", target.name), "attack", move |r| r.attack(id, tid, 0));
         }
-        if turns {
+        // the attack may have ended the fight: then there is no turn to end
+        let still = self.c.conn.db.combat_instance().iter().any(|i| i.id == inst.id && i.status == FightStatus::Active);
+        if turns && still {
             self.cool(&turn_key, 60);
             self.act(&turn_key, "ends the turn".into(), "end_turn", move |r| r.end_turn(id));
         }
