@@ -339,7 +339,7 @@ impl Agent {
                 .filter(|i| i.character_id == me.id && i.place == PlaceKind::RunStash)
                 .min_by_key(|i| i.uid);
             if let Some(it) = spare {
-                if self.rand(2) == 0 {
+                {
                     self.cool(&gift_key, 15);
                     let (id, uid) = (me.id, it.uid);
                     let what = format!("gives {} x{} to {oname}", it.def_id, it.quantity);
