@@ -1,19 +1,68 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, start the local server, publish the world (static data
-# is loaded by the module's init), then stream the world event log until Ctrl-C.
-#   scripts/run.sh [--clear]      --clear starts the world from scratch
+# is loaded and a first set of monsters and items seeded by the module's init), start the AI
+# agents (wk-agents) in the background, then stream the world event log.
+#   scripts/run.sh [--agents N] [--duration SECS] [--clear] [--verbose]
+#     --agents N        how many agents (default 4; 0 = none, just the world and the stream)
+#     --duration SECS   stop the agents and the stream after SECS (default: until Ctrl-C)
+#     --clear           start the world from scratch
+#     --verbose         the agents print one line per action decision (interleaved with the stream)
+# Ctrl-C (or the end of --duration) stops the agents; the server keeps running (scripts/server.sh stop).
 # Env: WK_PORT (default 3000), WK_DB (default world-kernel).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
+agents=4
+duration=0
+verbose=()
+publish_args=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --agents) agents="${2:?--agents needs a number}"; shift 2 ;;
+    --duration) duration="${2:?--duration needs seconds}"; shift 2 ;;
+    --verbose|-v) verbose=(--verbose); shift ;;
+    --clear|-c) publish_args+=(--clear); shift ;;
+    *) die "unknown option $1 (use --agents N, --duration SECS, --clear, --verbose)" ;;
+    esac
+done
+[[ "$agents" =~ ^[0-9]+$ ]] || die "--agents takes a number, got '$agents'"
+[[ "$duration" =~ ^[0-9]+$ ]] || die "--duration takes seconds, got '$duration'"
+
 "$ROOT/scripts/setup.sh"
 "$ROOT/scripts/server.sh" start
-"$ROOT/scripts/publish.sh" "$@" || die "publish failed; if the module schema changed since the last run, start fresh with: scripts/run.sh --clear"
+"$ROOT/scripts/publish.sh" "${publish_args[@]}" || die "publish failed; if the module schema changed since the last run, start fresh with: scripts/run.sh --clear"
+
+AGENTS_PID=""
+if (( agents > 0 )); then
+    say "building the agents (wk-agents)"
+    cargo build -q --release -p wk-agents
+    mkdir -p "$WK_HOME"
+    say "starting $agents agents (log: $WK_HOME/agents.log)"
+    "$CARGO_TARGET_DIR/release/wk-agents" --agents "$agents" --duration "$duration" --url "$WK_URL" --db "$WK_DB" \
+        "${verbose[@]}" > >(tee "$WK_HOME/agents.log") 2>&1 &
+    AGENTS_PID=$!
+fi
+
+stop_all() {
+    echo
+    if [[ "${1:-}" == "done" && -n "$AGENTS_PID" ]]; then
+        # --duration elapsed: the agents stop by themselves and print their summary
+        for _ in $(seq 1 20); do kill -0 "$AGENTS_PID" 2>/dev/null || break; sleep 0.5; done
+    fi
+    if [[ -n "$AGENTS_PID" ]] && kill -0 "$AGENTS_PID" 2>/dev/null; then
+        kill "$AGENTS_PID" 2>/dev/null || true
+        wait "$AGENTS_PID" 2>/dev/null || true
+        say "agents stopped"
+    fi
+    say "stopped watching; server still running at $WK_URL (scripts/server.sh stop)"
+    exit 0
+}
+trap stop_all INT TERM
 
 say "world '$WK_DB' is up at $WK_URL"
-say "streaming the world event log (Ctrl-C to stop; the server keeps running: scripts/server.sh stop)"
+say "streaming the world event log (Ctrl-C stops the agents and the stream; the server keeps running)"
+started=$SECONDS
 last=0
-trap 'echo; say "stopped watching; server still running (scripts/server.sh stop)"; exit 0' INT TERM
 while true; do
     rows="$(spacetime sql -s "$WK_URL" "$WK_DB" "SELECT id, kind, text FROM world_event WHERE id > $last" 2>/dev/null || true)"
     # Table rows look like: ` 12 | (CharacterCreated = ()) | "Ayla the rogue entered ..."`
@@ -25,5 +74,8 @@ while true; do
         printf '%s  #%-6s %-18s %s\n' "$(date +%H:%M:%S)" "$id" "$kind" "$text"
         (( id > last )) && last=$id
     done < <(echo "$rows" | sort -t'|' -k1,1n)
+    if (( duration > 0 && SECONDS - started >= duration )); then
+        stop_all done
+    fi
     sleep 1
 done

@@ -5,6 +5,7 @@
 #   3. a fresh SpacetimeDB server on a free port with a temp data dir (stopped on exit, even on failure)
 #   4. the client-SDK suite against the real module, once per ruleset (dnd5e, lite); it may restart
 #      the server through WK_RESTART_SCRIPT (same data dir and port; the pid file follows it)
+#   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s on a fresh database
 # Last line: "N passed, N failed" over both suites. Non-zero exit on any failure.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -45,6 +46,7 @@ cargo clippy -q -p world-kernel --lib --tests -- -D warnings
 cargo clippy -q -p world-kernel --lib --tests --no-default-features --features lite,all-systems -- -D warnings
 cargo clippy -q -p client-sdk-tests -- -D warnings
 cargo clippy -q -p wk-bench -- -D warnings
+cargo clippy -q -p wk-agents -- -D warnings
 
 for rs in dnd5e lite; do
     say "native tests ($rs ruleset)"
@@ -77,8 +79,9 @@ if [[ $stale -ne 0 ]]; then
     die "client-sdk-tests/src/module_bindings is stale: run scripts/generate.sh and commit the result"
 fi
 
-say "building the client-SDK suite"
+say "building the client-SDK suite and the agents"
 cargo build -q -p client-sdk-tests --release
+cargo build -q -p wk-agents --release
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 URL="http://127.0.0.1:$PORT"
@@ -124,6 +127,21 @@ for rs in dnd5e lite; do
     f=$(grep -Ec '^FAIL ' "$TMP/sdk-$rs.log" || true)
     if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "client suite exited with $rc"; fi
     passed=$((passed + p)); failed=$((failed + f))
+    if [[ "$rs" == dnd5e ]]; then
+        # The agents scenario: 3 wk-agents on a fresh database for 40 s; at least two kinds of
+        # cross-agent events and the world invariants (PASS/FAIL lines counted like the suite's).
+        adb="wk-agents-$rs-$$"
+        say "publishing $adb ($rs) for the agents scenario"
+        stdb publish -s "$URL" -b "$WASM" -y "$adb" >"$TMP/publish-agents.log" 2>&1 || { cat "$TMP/publish-agents.log"; die "publish failed (agents)"; }
+        set +e
+        "$CARGO_TARGET_DIR/release/wk-agents" --test --agents 3 --duration 40 --url "$URL" --db "$adb" 2>&1 | tee "$TMP/agents-$rs.log"
+        rc=${PIPESTATUS[0]}
+        set -e
+        p=$(grep -Ec '^PASS ' "$TMP/agents-$rs.log" || true)
+        f=$(grep -Ec '^FAIL ' "$TMP/agents-$rs.log" || true)
+        if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "wk-agents exited with $rc"; fi
+        passed=$((passed + p)); failed=$((failed + f))
+    fi
 done
 
 echo "$passed passed, $failed failed"

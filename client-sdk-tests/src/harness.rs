@@ -188,6 +188,7 @@ fn register_result_listeners(conn: &DbConnection, tx: Sender<(String, Result<(),
         on_admin_grant_currency "admin_grant_currency" (a, b);
         on_despawn_world_item "despawn_world_item" (a);
         on_admin_skirmish "admin_skirmish" (a, b, c);
+        on_give_item "give_item" (a, b, c);
     );
 }
 

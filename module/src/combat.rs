@@ -13,8 +13,9 @@ use crate::systems::combat::{
 };
 use crate::tables::characters::{character, rest_state, Character};
 use crate::tables::combat::{
-    action_cooldown, combat_config, combat_instance, combat_state, combatant, monster_instance, turn_timer,
-    ActionCooldown, CombatConfig, CombatInstance, CombatState, CombatantRow, MonsterInstance, TurnTimer,
+    action_cooldown, combat_config, combat_instance, combat_state, combatant, loot_origin, monster_instance,
+    turn_timer, ActionCooldown, CombatConfig, CombatInstance, CombatState, CombatantRow, LootOrigin, MonsterInstance,
+    TurnTimer,
 };
 use crate::tables::events::EventKind;
 use crate::tables::world::{location_def, player};
@@ -226,6 +227,20 @@ pub fn begin(
         format!("a fight breaks out at {loc}: {} ({:?})", names.join(", "), mode),
         format!("combat={id};mode={mode:?};seed={seed}"),
     );
+    // The first character (if any) started it; a fight naming other players' characters is a
+    // cross-agent interaction.
+    if let Some(starter) = chars_in.first() {
+        let owners: Vec<spacetimedb::Identity> = chars_in.iter().skip(1).map(|c| c.owner).collect();
+        events::cross_agent(
+            ctx,
+            crate::systems::agents::CrossKind::SharedFight,
+            chars_in.iter().map(|c| c.id).collect(),
+            starter.owner,
+            &owners,
+            format!("{} starts a fight with other players' characters at {loc}", starter.name),
+            format!("combat={id};via=start_combat"),
+        );
+    }
     let mut fight = fight;
     if mode == CombatMode::InstantResolution {
         let mut rng = fight.next_rng();
@@ -349,6 +364,28 @@ pub fn join(ctx: &ReducerContext, c: &Character, combat_id: u64, side: u32) -> W
         vec![c.id],
         format!("{} joins fight {combat_id} on side {side}", c.name),
         format!("combat={combat_id};side={side}"),
+    );
+    let others: Vec<(u64, spacetimedb::Identity)> = fight
+        .combatants
+        .iter()
+        .filter_map(|o| match o.kind {
+            CombatantKind::Character { character_id } if character_id != c.id => {
+                ctx.db.character().id().find(character_id).map(|oc| (oc.id, oc.owner))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut actors = vec![c.id];
+    actors.extend(others.iter().map(|o| o.0));
+    let owners: Vec<spacetimedb::Identity> = others.iter().map(|o| o.1).collect();
+    events::cross_agent(
+        ctx,
+        crate::systems::agents::CrossKind::SharedFight,
+        actors,
+        c.owner,
+        &owners,
+        format!("{} joins a fight of other players' characters (fight {combat_id})", c.name),
+        format!("combat={combat_id};via=join_combat;side={side}"),
     );
     commit(ctx, combat_id, fight, &cfg);
     Ok(())
@@ -566,6 +603,14 @@ fn finish(
     loot_rng: &mut rand::rngs::StdRng,
 ) -> String {
     let loot_table = crate::systems::combat::loot::table();
+    let fight_owners: Vec<spacetimedb::Identity> = fight
+        .combatants
+        .iter()
+        .filter_map(|c| match c.kind {
+            CombatantKind::Character { character_id } => ctx.db.character().id().find(character_id).map(|ch| ch.owner),
+            _ => None,
+        })
+        .collect();
     let outcome = fight.outcome();
     let summary = crate::systems::combat::summary(fight);
     let mut actors = Vec::new();
@@ -608,7 +653,7 @@ fn finish(
                 let Some(mut m) = ctx.db.monster_instance().id().find(mid) else { continue };
                 if c.creature.vitals.dead || c.creature.vitals.hp <= 0 {
                     ctx.db.monster_instance().id().delete(mid);
-                    drop_loot(ctx, &loot_table, &m, location_id, c.pos, loot_rng);
+                    drop_loot(ctx, &loot_table, &m, (combat_id, &fight_owners), location_id, c.pos, loot_rng);
                     events::record(
                         ctx,
                         EventKind::MonsterKilled,
@@ -645,6 +690,7 @@ fn drop_loot(
     ctx: &ReducerContext,
     table: &[crate::systems::combat::loot::LootRow],
     m: &MonsterInstance,
+    origin: (u64, &[spacetimedb::Identity]),
     location_id: &str,
     at: Pos,
     rng: &mut rand::rngs::StdRng,
@@ -661,13 +707,19 @@ fn drop_loot(
             ttl_micros: LOOT_TTL_MICROS,
         };
         match crate::items_db::spawn(ctx, &req) {
-            Ok(uid) => events::record(
-                ctx,
-                EventKind::LootDropped,
-                vec![],
-                format!("{} drops {quantity} × {item_id}", m.name),
-                format!("monster={};def={};item={item_id};uid={uid};quantity={quantity}", m.id, m.def_id),
-            ),
+            Ok(uid) => {
+                ctx.db.loot_origin().insert(LootOrigin { uid, combat_id: origin.0, owners: origin.1.to_vec() });
+                events::record(
+                    ctx,
+                    EventKind::LootDropped,
+                    vec![],
+                    format!("{} drops {quantity} × {item_id}", m.name),
+                    format!(
+                        "monster={};def={};item={item_id};uid={uid};quantity={quantity};combat={}",
+                        m.id, m.def_id, origin.0
+                    ),
+                )
+            }
             Err(e) => log::warn!("loot {item_id} of {} not dropped: {e}", m.name),
         }
     }

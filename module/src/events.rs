@@ -37,3 +37,28 @@ pub fn record_with_dice(
         at_micros: ctx.timestamp.to_micros_since_unix_epoch(),
     });
 }
+
+/// Record a `CrossAgent` event when `actor_owner` and any of `other_owners` are different players
+/// (see `systems::agents`). `kind` goes first in the detail (`kind=gift;...`). Returns whether
+/// one was recorded.
+pub fn cross_agent(
+    ctx: &ReducerContext,
+    kind: crate::systems::agents::CrossKind,
+    actors: Vec<u64>,
+    actor_owner: spacetimedb::Identity,
+    other_owners: &[spacetimedb::Identity],
+    text: impl Into<String>,
+    detail: impl Into<String>,
+) -> bool {
+    use crate::systems::agents::{is_cross, player_owners};
+    if !is_cross(actor_owner, other_owners, ctx.identity()) {
+        return false;
+    }
+    let mut all = vec![actor_owner];
+    all.extend_from_slice(other_owners);
+    let n = player_owners(&all, ctx.identity()).len();
+    let detail = detail.into();
+    let sep = if detail.is_empty() { "" } else { ";" };
+    record(ctx, EventKind::CrossAgent, actors, text, format!("kind={};owners={n}{sep}{detail}", kind.code()));
+    true
+}

@@ -12,6 +12,7 @@ use crate::systems::items::{
     LoadoutRef, Place, RunState, SpawnRequest, Stash, WorldItem, MASTER_STASH_MAX_STACKS, RUN_STASH_MAX_STACKS,
 };
 use crate::tables::characters::{character, Character};
+use crate::tables::combat::loot_origin;
 use crate::tables::events::EventKind;
 use crate::tables::items::{
     item_def, item_despawn_timer, item_instance, master_stash, run_state, ItemDespawnTimer, ItemInstanceRow,
@@ -347,6 +348,7 @@ pub fn despawn(ctx: &ReducerContext, uid: u64) {
         items::Despawn::Gone => {}
         items::Despawn::NotYet { expires_at_micros } => schedule_despawn(ctx, uid, expires_at_micros),
         items::Despawn::Delete(op) => {
+            ctx.db.loot_origin().uid().delete(uid);
             if apply(ctx, &[op]).is_ok() {
                 if let Some(w) = item {
                     events::record(

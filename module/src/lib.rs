@@ -16,6 +16,7 @@ pub mod items_db;
 pub mod load;
 pub mod reducers;
 pub mod rules;
+pub mod spawner;
 pub mod systems;
 pub mod tables;
 pub mod timers;
@@ -44,6 +45,7 @@ pub fn init(ctx: &ReducerContext) -> Result<(), String> {
     let summary = world_hooks::load_static(ctx)?;
     reducers::admin::seed_gates(ctx);
     combat::seed_config(ctx);
+    spawner::seed(ctx);
     reducers::admin::schedule_clock(ctx, t.world_tick_ms);
     reducers::admin::schedule_prune(ctx, t.event_prune_ms);
     events::record(

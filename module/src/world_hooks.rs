@@ -14,6 +14,8 @@ pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
     let catalog = crate::load::parse_items()?;
     crate::systems::combat::loot::load()
         .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
+    crate::systems::spawner::load()
+        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
     let (locations, classes, skills) = crate::load::load_into_tables(ctx)?;
     let buffs = crate::buffs::load_defs(ctx, &buff_defs);
     let items = crate::load::load_items(ctx, catalog);

@@ -21,6 +21,9 @@ pub struct Config {
     pub start_location: String,
     pub rules: RulesConfig,
     pub wipe_difficulty: WipeDifficulty,
+    pub spawn_every_ticks: u32,
+    pub max_monsters_per_location: u32,
+    pub max_ground_items_per_location: u32,
 }
 
 impl __sdk::InModule for Config {

@@ -111,6 +111,10 @@ pub enum EventKind {
     HpSet,
 
     LootDropped,
+
+    ItemGiven,
+
+    CrossAgent,
 }
 
 impl __sdk::InModule for EventKind {

@@ -104,6 +104,7 @@ pub mod feature_gate_type;
 pub mod fight_status_type;
 pub mod fight_type;
 pub mod flee_reducer;
+pub mod give_item_reducer;
 pub mod item_def_row_type;
 pub mod item_def_table;
 pub mod item_def_type;
@@ -118,6 +119,8 @@ pub mod join_combat_reducer;
 pub mod loadout_slot_type;
 pub mod location_def_row_type;
 pub mod location_def_table;
+pub mod loot_origin_table;
+pub mod loot_origin_type;
 pub mod master_stash_row_type;
 pub mod master_stash_table;
 pub mod merge_stacks_reducer;
@@ -305,6 +308,7 @@ pub use feature_gate_type::FeatureGate;
 pub use fight_status_type::FightStatus;
 pub use fight_type::Fight;
 pub use flee_reducer::{flee, set_flags_for_flee, FleeCallbackId};
+pub use give_item_reducer::{give_item, set_flags_for_give_item, GiveItemCallbackId};
 pub use item_def_row_type::ItemDefRow;
 pub use item_def_table::*;
 pub use item_def_type::ItemDef;
@@ -319,6 +323,8 @@ pub use join_combat_reducer::{join_combat, set_flags_for_join_combat, JoinCombat
 pub use loadout_slot_type::LoadoutSlot;
 pub use location_def_row_type::LocationDefRow;
 pub use location_def_table::*;
+pub use loot_origin_table::*;
+pub use loot_origin_type::LootOrigin;
 pub use master_stash_row_type::MasterStashRow;
 pub use master_stash_table::*;
 pub use merge_stacks_reducer::{merge_stacks, set_flags_for_merge_stacks, MergeStacksCallbackId};
@@ -506,6 +512,11 @@ pub enum Reducer {
     Flee {
         character_id: u64,
     },
+    GiveItem {
+        character_id: u64,
+        item_uid: u64,
+        target_character_id: u64,
+    },
     JoinCombat {
         character_id: u64,
         combat_id: u64,
@@ -656,6 +667,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::ExpireBuff { .. } => "expire_buff",
             Reducer::Extract { .. } => "extract",
             Reducer::Flee { .. } => "flee",
+            Reducer::GiveItem { .. } => "give_item",
             Reducer::JoinCombat { .. } => "join_combat",
             Reducer::MergeStacks { .. } => "merge_stacks",
             Reducer::MoveInCombat { .. } => "move_in_combat",
@@ -765,6 +777,9 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             }
             "extract" => Ok(__sdk::parse_reducer_args::<extract_reducer::ExtractArgs>("extract", &value.args)?.into()),
             "flee" => Ok(__sdk::parse_reducer_args::<flee_reducer::FleeArgs>("flee", &value.args)?.into()),
+            "give_item" => {
+                Ok(__sdk::parse_reducer_args::<give_item_reducer::GiveItemArgs>("give_item", &value.args)?.into())
+            }
             "join_combat" => {
                 Ok(__sdk::parse_reducer_args::<join_combat_reducer::JoinCombatArgs>("join_combat", &value.args)?.into())
             }
@@ -895,6 +910,7 @@ pub struct DbUpdate {
     item_despawn_timer: __sdk::TableUpdate<ItemDespawnTimer>,
     item_instance: __sdk::TableUpdate<ItemInstanceRow>,
     location_def: __sdk::TableUpdate<LocationDefRow>,
+    loot_origin: __sdk::TableUpdate<LootOrigin>,
     master_stash: __sdk::TableUpdate<MasterStashRow>,
     monster_instance: __sdk::TableUpdate<MonsterInstance>,
     player: __sdk::TableUpdate<Player>,
@@ -956,6 +972,7 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                     db_update.item_instance.append(item_instance_table::parse_table_update(table_update)?)
                 }
                 "location_def" => db_update.location_def.append(location_def_table::parse_table_update(table_update)?),
+                "loot_origin" => db_update.loot_origin.append(loot_origin_table::parse_table_update(table_update)?),
                 "master_stash" => db_update.master_stash.append(master_stash_table::parse_table_update(table_update)?),
                 "monster_instance" => {
                     db_update.monster_instance.append(monster_instance_table::parse_table_update(table_update)?)
@@ -1042,6 +1059,9 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.location_def = cache
             .apply_diff_to_table::<LocationDefRow>("location_def", &self.location_def)
             .with_updates_by_pk(|row| &row.id);
+        diff.loot_origin = cache
+            .apply_diff_to_table::<LootOrigin>("loot_origin", &self.loot_origin)
+            .with_updates_by_pk(|row| &row.uid);
         diff.master_stash = cache
             .apply_diff_to_table::<MasterStashRow>("master_stash", &self.master_stash)
             .with_updates_by_pk(|row| &row.owner);
@@ -1104,6 +1124,7 @@ pub struct AppliedDiff<'r> {
     item_despawn_timer: __sdk::TableAppliedDiff<'r, ItemDespawnTimer>,
     item_instance: __sdk::TableAppliedDiff<'r, ItemInstanceRow>,
     location_def: __sdk::TableAppliedDiff<'r, LocationDefRow>,
+    loot_origin: __sdk::TableAppliedDiff<'r, LootOrigin>,
     master_stash: __sdk::TableAppliedDiff<'r, MasterStashRow>,
     monster_instance: __sdk::TableAppliedDiff<'r, MonsterInstance>,
     player: __sdk::TableAppliedDiff<'r, Player>,
@@ -1145,6 +1166,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<ItemDespawnTimer>("item_despawn_timer", &self.item_despawn_timer, event);
         callbacks.invoke_table_row_callbacks::<ItemInstanceRow>("item_instance", &self.item_instance, event);
         callbacks.invoke_table_row_callbacks::<LocationDefRow>("location_def", &self.location_def, event);
+        callbacks.invoke_table_row_callbacks::<LootOrigin>("loot_origin", &self.loot_origin, event);
         callbacks.invoke_table_row_callbacks::<MasterStashRow>("master_stash", &self.master_stash, event);
         callbacks.invoke_table_row_callbacks::<MonsterInstance>("monster_instance", &self.monster_instance, event);
         callbacks.invoke_table_row_callbacks::<Player>("player", &self.player, event);
@@ -1753,6 +1775,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
         item_despawn_timer_table::register_table(client_cache);
         item_instance_table::register_table(client_cache);
         location_def_table::register_table(client_cache);
+        loot_origin_table::register_table(client_cache);
         master_stash_table::register_table(client_cache);
         monster_instance_table::register_table(client_cache);
         player_table::register_table(client_cache);

@@ -241,8 +241,12 @@ pub fn run(env: &Env, r: &mut Runner) {
         other_client.fails_with("attack", "E_NOT_YOUR_TURN", move |r| r.attack(other_id, cur_id, 0))?;
         cur_client.ok("dodge", move |r| r.dodge(cur_id))?;
         cur_client.ok("end_turn", move |r| r.end_turn(cur_id))?;
+        // the reducer's result may arrive before its row updates: wait for the projection
+        let passed = wait_for("the turn passed to the other human", Duration::from_secs(5), || {
+            combat_of(&a, xid).is_some_and(|c| c.current_combatant == Some(other_id))
+        });
         let after = combat_of(&a, xid).ok_or("no combat")?;
-        check_eq(after.current_combatant, Some(other_id), "the turn passed to the other human")?;
+        passed.map_err(|e| format!("{e}: current is {:?}, want {other_id}", after.current_combatant))?;
         other_client.ok("flee", move |r| r.flee(other_id))?;
         wait_for("fight over after a flight", Duration::from_secs(5), || {
             combat_of(&a, xid).map(|c| c.status != FightStatus::Active).unwrap_or(false)

@@ -825,4 +825,40 @@ pub fn run(env: &Env, r: &mut Runner) {
         check_eq(idx, vec![3, 1, 2, 0, 4, 5], "pickup order by distance, then uid")?;
         check_eq(first.clone(), second, "two runs, same pickups and final state")
     });
+
+    scenario(r, env, "items: give_item hands an item to another player's character (run stash or master)", || {
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        let b = Client::fresh(env)?;
+        let ca = create_other(&a, &fx, "Giver")?;
+        let cb = create_other(&b, &fx, "Taker")?;
+        let (x, y) = region();
+        let (ia, ib) = (ca.id, cb.id);
+        a.ok("begin_run", move |r| r.begin_run(ia))?;
+        let u1 = spawn(&admin, ids.potion, 1, x, y)?;
+        let u2 = spawn(&admin, ids.weapon, 1, x, y + 1.0)?;
+        step(&a, ia, x, y)?;
+        pick(&a, ia)?;
+        wait_for("both in the giver's run stash", WAIT, || run_stash(&a, ia).len() == 2)?;
+        // the receiver has no run: the master stash of its owner
+        a.ok("give_item", move |r| r.give_item(ia, u1, ib))?;
+        wait_for("gift in the receiver's master stash", WAIT, || {
+            master_stash(&a, b.identity).iter().any(|i| i.def_id == ids.potion)
+        })?;
+        let given = events(&a, EventKind::ItemGiven, ia);
+        let last = given.last().ok_or("no ItemGiven event")?;
+        check_eq(last.actors.clone(), vec![ia, ib], "ItemGiven names giver and receiver")?;
+        check_eq(detail(last, "to"), "master".to_string(), "ItemGiven destination")?;
+        let cross: Vec<WorldEvent> = events(&a, EventKind::CrossAgent, ia);
+        check(cross.iter().any(|e| detail(e, "kind") == "gift"), "a CrossAgent kind=gift event between the players")?;
+        // rejections name the fix and change nothing
+        a.fails_with("give_item", "E_ITEM_NOT_HERE", move |r| r.give_item(ia, u1, ib))?;
+        a.fails_with("give_item", "E_SAME_CHARACTER", move |r| r.give_item(ia, u2, ia))?;
+        b.fails_with("give_item", "E_NOT_OWNER", move |r| r.give_item(ia, u2, ib))?;
+        // the receiver on a run: its run stash
+        b.ok("begin_run", move |r| r.begin_run(ib))?;
+        a.ok("give_item", move |r| r.give_item(ia, u2, ib))?;
+        wait_for("gift in the receiver's run stash", WAIT, || run_stash(&b, ib).iter().any(|i| i.uid == u2))?;
+        check(run_stash(&a, ia).is_empty(), "the giver's run stash is empty")
+    });
 }

@@ -84,6 +84,9 @@ pub fn tunables(c: &Config) -> cfg::Tunables {
         start_location: c.start_location.clone(),
         rules: c.rules,
         wipe_difficulty: c.wipe_difficulty,
+        spawn_every_ticks: c.spawn_every_ticks,
+        max_monsters_per_location: c.max_monsters_per_location,
+        max_ground_items_per_location: c.max_ground_items_per_location,
     }
 }
 
@@ -98,6 +101,9 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
         start_location: t.start_location.clone(),
         rules: t.rules,
         wipe_difficulty: t.wipe_difficulty,
+        spawn_every_ticks: t.spawn_every_ticks,
+        max_monsters_per_location: t.max_monsters_per_location,
+        max_ground_items_per_location: t.max_ground_items_per_location,
     }
 }
 

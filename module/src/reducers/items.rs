@@ -16,6 +16,7 @@ use crate::systems::items::{
     Wearer, Whereabouts,
 };
 use crate::tables::characters::Character;
+use crate::tables::combat::loot_origin;
 use crate::tables::events::EventKind;
 use crate::tables::items::{item_instance, ItemInstanceRow, ItemTarget, PlaceKind};
 use crate::tables::world::config;
@@ -112,7 +113,94 @@ pub fn pick_up(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
                 merged.join(",")
             ),
         );
+        if let Some(origin) = ctx.db.loot_origin().uid().find(p.uid) {
+            events::cross_agent(
+                ctx,
+                crate::systems::agents::CrossKind::LootPickup,
+                vec![c.id],
+                c.owner,
+                &origin.owners,
+                format!("{} picks up {} dropped in another player's fight", c.name, p.def_id),
+                format!("uid={};def={};combat={}", p.uid, p.def_id, origin.combat_id),
+            );
+            if p.left == 0 {
+                ctx.db.loot_origin().uid().delete(p.uid);
+            }
+        }
     }
+    Ok(())
+}
+
+// ----- giving -------------------------------------------------------------------------------
+
+/// Hand an item to another character at the same location: from the giver's active stash (the
+/// run stash during a run, else the master stash) to the receiver's run stash when it is on a
+/// run, else to the receiver owner's master stash (stacks merged; all or nothing). An
+/// `ItemGiven` event with both actors, plus a `CrossAgent` one between different players.
+#[reducer]
+pub fn give_item(
+    ctx: &ReducerContext,
+    character_id: u64,
+    item_uid: u64,
+    target_character_id: u64,
+) -> Result<(), String> {
+    let c = actor(ctx, character_id)?;
+    if character_id == target_character_id {
+        return Err(err(ErrorCode::SameCharacter, "you already hold it; name another character to give it to").into());
+    }
+    let target = auth::existing_character(ctx, target_character_id)?;
+    ActiveRules::can_act(&c.sheet)?;
+    if chars::is_traveling(ctx, c.id) {
+        return Err(err(ErrorCode::Traveling, "you are on the road; give items once you arrive").into());
+    }
+    if chars::is_traveling(ctx, target.id) {
+        return Err(err(ErrorCode::Traveling, format!("{} is on the road; wait until they arrive", target.name)).into());
+    }
+    if c.location_id != target.location_id {
+        return Err(err(
+            ErrorCode::NotSameLocation,
+            format!("{} is at {}, you are at {}; travel there first", target.name, target.location_id, c.location_id),
+        )
+        .into());
+    }
+    if target.sheet.vitals.dead {
+        return Err(
+            err(ErrorCode::CharacterDead, format!("{} is dead; give it to a living character", target.name)).into()
+        );
+    }
+    let item = item_row(ctx, item_uid)?;
+    let from = db::active_stash(ctx, &c);
+    let to = match crate::systems::agents::gift_destination(target.id, target.owner, db::run_row(ctx, target.id).active)
+    {
+        crate::systems::agents::GiftDestination::RunStash(_) => db::run_stash(ctx, target.id),
+        crate::systems::agents::GiftDestination::MasterStash(owner) => db::master_stash_of(ctx, owner),
+    };
+    let inst = from.find(item.uid).cloned().ok_or_else(|| {
+        err(
+            ErrorCode::ItemNotHere,
+            format!("item {} is not in your {}; give from your active stash", item.uid, from.place.describe()),
+        )
+    })?;
+    let catalog = db::catalog_for(ctx, db::def_ids(&[&from, &to], None))?;
+    let add = items::plan_add(&catalog, &to, &inst, AddMode::AllOrNothing)?;
+    db::apply(ctx, &add.ops)?;
+    let dest = if matches!(to.place, Place::RunStash(_)) { "run" } else { "master" };
+    events::record(
+        ctx,
+        EventKind::ItemGiven,
+        vec![c.id, target.id],
+        format!("{} gives {} x{} to {}", c.name, inst.def_id, inst.quantity, target.name),
+        format!("uid={};def={};quantity={};to={dest}", inst.uid, inst.def_id, inst.quantity),
+    );
+    events::cross_agent(
+        ctx,
+        crate::systems::agents::CrossKind::Gift,
+        vec![c.id, target.id],
+        c.owner,
+        &[target.owner],
+        format!("{} gives {} to another player's {}", c.name, inst.def_id, target.name),
+        format!("uid={};def={}", inst.uid, inst.def_id),
+    );
     Ok(())
 }
 

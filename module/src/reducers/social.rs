@@ -87,6 +87,18 @@ pub fn contest(
         ),
         r.dice,
     );
+    events::cross_agent(
+        ctx,
+        crate::systems::agents::CrossKind::Contest,
+        vec![actor.id, target.id],
+        actor.owner,
+        &[target.owner],
+        format!("{} and {} (different players) contest: {}", actor.name, target.name, r.text),
+        format!(
+            "actor={};target={};actor_check={};target_check={};actor_wins={}",
+            actor.id, target.id, r.actor.label, r.target.label, r.actor_wins
+        ),
+    );
     Ok(())
 }
 

@@ -16,6 +16,12 @@ pub struct Tunables {
     pub rules: RulesConfig,
     /// What a wiped run costs beyond the run stash (items system).
     pub wipe_difficulty: WipeDifficulty,
+    /// The spawner runs every this many world ticks (0 = never).
+    pub spawn_every_ticks: u32,
+    /// The spawner tops a non-safe location up to this many monsters (in a fight or not).
+    pub max_monsters_per_location: u32,
+    /// The spawner tops a non-safe location up to this many items on the ground.
+    pub max_ground_items_per_location: u32,
 }
 
 impl Tunables {
@@ -29,11 +35,14 @@ impl Tunables {
             start_location: "crossroads".to_string(),
             rules,
             wipe_difficulty: WipeDifficulty::Standard,
+            spawn_every_ticks: 10,
+            max_monsters_per_location: 2,
+            max_ground_items_per_location: 3,
         }
     }
 }
 
-pub const KEYS: [&str; 12] = [
+pub const KEYS: [&str; 15] = [
     "world_tick_ms",
     "event_log_limit",
     "event_prune_ms",
@@ -46,6 +55,9 @@ pub const KEYS: [&str; 12] = [
     "down_to_dead_secs",
     "regen_interval_secs",
     "wipe_difficulty",
+    "spawn_every_ticks",
+    "max_monsters_per_location",
+    "max_ground_items_per_location",
 ];
 
 fn int<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
@@ -79,6 +91,9 @@ pub fn apply(t: &Tunables, key: &str, value: &str) -> WkResult<Tunables> {
         "stable_recovery_secs" => n.rules.stable_recovery_secs = int(key, value, 1u32, DAY)?,
         "down_to_dead_secs" => n.rules.down_to_dead_secs = int(key, value, 1u32, DAY)?,
         "regen_interval_secs" => n.rules.regen_interval_secs = int(key, value, 0u32, DAY)?,
+        "spawn_every_ticks" => n.spawn_every_ticks = int(key, value, 0u32, 1_000_000)?,
+        "max_monsters_per_location" => n.max_monsters_per_location = int(key, value, 0u32, 50)?,
+        "max_ground_items_per_location" => n.max_ground_items_per_location = int(key, value, 0u32, 100)?,
         "wipe_difficulty" => {
             n.wipe_difficulty = WipeDifficulty::parse(value.trim()).ok_or_else(|| {
                 err(
@@ -115,6 +130,9 @@ mod tests {
         let t = Tunables::with_rules(ActiveRules::default_config());
         assert_eq!(apply(&t, "event_log_limit", "50").unwrap().event_log_limit, 50);
         assert_eq!(apply(&t, "long_rest_secs", "900").unwrap().rules.long_rest_secs, 900);
+        assert_eq!(apply(&t, "spawn_every_ticks", "0").unwrap().spawn_every_ticks, 0);
+        assert_eq!(apply(&t, "max_monsters_per_location", "5").unwrap().max_monsters_per_location, 5);
+        assert_eq!(apply(&t, "max_ground_items_per_location", "101").unwrap_err().code, ErrorCode::InvalidConfig);
         assert_eq!(apply(&t, "wipe_difficulty", "hardcore").unwrap().wipe_difficulty, WipeDifficulty::Hardcore);
         for (k, v) in [
             ("event_log_limit", "5"),

@@ -1,10 +1,12 @@
 //! Pure domain logic over plain data: no `ReducerContext`, no tables, so `cargo test` covers it
 //! natively. Reducers load rows, call these, and write what they decide.
 
+pub mod agents;
 pub mod buffs;
 pub mod characters;
 pub mod combat;
 pub mod config;
 pub mod items;
+pub mod spawner;
 pub mod stats;
 pub mod travel;

@@ -126,3 +126,15 @@ pub struct CombatConfig {
     pub id: u32,
     pub modes: ModeConfig,
 }
+
+/// Where a dropped loot item came from (private): the fight and the players who had characters
+/// in it, so a pickup by another player is recorded as a cross-agent event. Deleted when the
+/// item is picked up whole or despawns.
+#[table(name = loot_origin)]
+#[derive(Clone)]
+pub struct LootOrigin {
+    #[primary_key]
+    pub uid: u64,
+    pub combat_id: u64,
+    pub owners: Vec<spacetimedb::Identity>,
+}

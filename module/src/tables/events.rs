@@ -56,6 +56,12 @@ pub enum EventKind {
     CurrencyGranted,
     HpSet,
     LootDropped,
+    // --- agents (issue 9)
+    /// `give_item`: an item handed from one character to another (actors: giver, receiver).
+    ItemGiven,
+    /// An interaction between characters of DIFFERENT players, recorded right after the event it
+    /// refers to. Detail: `kind=contest|shared_fight|loot_pickup|gift;owners=<n>;...`.
+    CrossAgent,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

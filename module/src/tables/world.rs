@@ -33,6 +33,12 @@ pub struct Config {
     pub rules: crate::rules::RulesConfig,
     /// What a wiped run costs beyond the run stash (`wipe_difficulty`: casual, standard, hardcore).
     pub wipe_difficulty: crate::systems::items::WipeDifficulty,
+    /// Spawner (world tick step 7): runs every this many ticks; 0 = off.
+    pub spawn_every_ticks: u32,
+    /// Spawner cap of monsters per non-safe location.
+    pub max_monsters_per_location: u32,
+    /// Spawner cap of ground items per non-safe location.
+    pub max_ground_items_per_location: u32,
 }
 
 /// World clock state (id 0): how many ticks have run and when. Public.

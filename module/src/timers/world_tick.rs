@@ -18,7 +18,11 @@ use spacetimedb::{reducer, ReducerContext};
 /// 5. per-character rules time: rest progress and completion, recovery at 0 HP, regeneration —
 ///    only for characters flagged `needs_tick` (index), never the whole table,
 /// 6. despawn world items past their time to live whose one-shot timer was lost (index range on
-///    `item_instance.expires_at_micros`; only ground rows have a finite expiry).
+///    `item_instance.expires_at_micros`; only ground rows have a finite expiry),
+/// 7. the spawner (`spawner::tick`): every `spawn_every_ticks` ticks, each non-safe location
+///    below `max_monsters_per_location` / `max_ground_items_per_location` (counted by the
+///    location indexes) gets one monster from `world/spawns.csv` and one item from the ruleset's
+///    `loot.csv`, chosen with weights from `ctx.rng()`.
 #[reducer]
 pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String> {
     auth::require_scheduler(ctx)?;
@@ -30,6 +34,7 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
     let secs = (elapsed / 1_000_000).min(u32::MAX as i64) as u32;
     s.carry_micros = elapsed % 1_000_000;
     s.tick += 1;
+    let tick = s.tick;
     s.last_tick_at = ctx.timestamp;
     ctx.db.world_state().id().update(s);
 
@@ -47,6 +52,7 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
     }
 
     crate::items_db::sweep_expired(ctx);
+    crate::spawner::tick(ctx, tick);
     Ok(())
 }
 

@@ -1,0 +1,221 @@
+//! `wk-agents`: N AI agents playing World Kernel through its public reducers only. Each agent has
+//! its own connection (a fresh identity minted by the server) and character, and a small
+//! goal-driven policy (see `agent.rs`). An observer connection watches the event log.
+//!
+//! ```text
+//! wk-agents [--agents N] [--duration SECS] [--url URL] [--db NAME] [--verbose] [--test]
+//! ```
+//! `--duration 0` (default) runs until killed. `--verbose` prints one line per action decision.
+//! `--test` is the live scenario of `scripts/test.sh`: after the duration it prints
+//! `PASS agents_cross_agent_events` / `PASS agents_world_invariants` (or `FAIL name: why`) and exits
+//! non-zero on a failure.
+
+#[rustfmt::skip]
+#[allow(clippy::all, unused)]
+#[path = "../../client-sdk-tests/src/module_bindings/mod.rs"]
+mod module_bindings;
+
+mod agent;
+mod conn;
+
+use module_bindings::*;
+use spacetimedb_sdk::{Identity, Table};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Opts {
+    agents: usize,
+    duration: u64,
+    url: String,
+    db: String,
+    verbose: bool,
+    test: bool,
+}
+
+fn parse_opts() -> Result<Opts, String> {
+    let mut o = Opts {
+        agents: 4,
+        duration: 0,
+        url: std::env::var("WK_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into()),
+        db: std::env::var("WK_DB").unwrap_or_else(|_| "world-kernel".into()),
+        verbose: false,
+        test: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--agents" => o.agents = val("--agents")?.parse().map_err(|_| "--agents takes a number")?,
+            "--duration" => o.duration = val("--duration")?.parse().map_err(|_| "--duration takes seconds")?,
+            "--url" => o.url = val("--url")?,
+            "--db" => o.db = val("--db")?,
+            "--verbose" | "-v" => o.verbose = true,
+            "--test" => o.test = true,
+            "--help" | "-h" => {
+                println!("wk-agents [--agents N] [--duration SECS] [--url URL] [--db NAME] [--verbose] [--test]");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown option `{other}` (see --help)")),
+        }
+    }
+    if o.agents == 0 || o.agents > 64 {
+        return Err("--agents must be 1..=64".into());
+    }
+    Ok(o)
+}
+
+/// What the observer saw: cross-agent events by kind (from the `kind=` of their detail).
+#[derive(Default)]
+struct Seen {
+    cross: BTreeMap<String, u32>,
+    events: u64,
+}
+
+fn main() {
+    let opts = match parse_opts() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("wk-agents: {e}");
+            std::process::exit(2);
+        }
+    };
+    println!(
+        "wk-agents: {} agents against {} / {} for {}",
+        opts.agents,
+        opts.url,
+        opts.db,
+        if opts.duration == 0 { "ever (Ctrl-C stops)".to_string() } else { format!("{} s", opts.duration) }
+    );
+    let observer = match conn::Conn::open(&opts.url, &opts.db) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("FAIL agents_connect: {e}");
+            std::process::exit(1);
+        }
+    };
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    {
+        let seen = seen.clone();
+        observer.conn.db.world_event().on_insert(move |_ctx, e| {
+            if let Ok(mut s) = seen.lock() {
+                s.events += 1;
+                if e.kind == EventKind::CrossAgent {
+                    let kind = e.detail.split(';').find_map(|kv| kv.strip_prefix("kind=")).unwrap_or("?").to_string();
+                    *s.cross.entry(kind).or_default() += 1;
+                }
+            }
+        });
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut handles = Vec::new();
+    for idx in 0..opts.agents {
+        let (url, db, verbose, stop) = (opts.url.clone(), opts.db.clone(), opts.verbose, stop.clone());
+        handles.push(std::thread::spawn(move || run_agent(idx, &url, &db, verbose, &stop)));
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let started = Instant::now();
+    while opts.duration == 0 || started.elapsed() < Duration::from_secs(opts.duration) {
+        std::thread::sleep(Duration::from_millis(250));
+        if handles.iter().all(|h| h.is_finished()) {
+            break;
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    let mut actions = 0;
+    let mut rejections = 0;
+    for h in handles {
+        if let Ok((a, r)) = h.join() {
+            actions += a;
+            rejections += r;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let (cross, events) = {
+        let s = seen.lock().map(|s| (s.cross.clone(), s.events)).unwrap_or_default();
+        (s.0, s.1)
+    };
+    println!(
+        "wk-agents: {actions} actions ({rejections} rejected and handled), {events} events seen, cross-agent: {cross:?}"
+    );
+    if opts.test {
+        let mut failed = 0;
+        if cross.len() >= 2 {
+            println!("PASS agents_cross_agent_events ({} kinds: {:?})", cross.len(), cross.keys().collect::<Vec<_>>());
+        } else {
+            failed += 1;
+            println!("FAIL agents_cross_agent_events: want >= 2 kinds of CrossAgent events, saw {cross:?}");
+        }
+        match invariants(&observer) {
+            Ok(n) => println!("PASS agents_world_invariants ({n})"),
+            Err(e) => {
+                failed += 1;
+                println!("FAIL agents_world_invariants: {e}");
+            }
+        }
+        std::process::exit(if failed == 0 { 0 } else { 1 });
+    }
+}
+
+fn run_agent(idx: usize, url: &str, db: &str, verbose: bool, stop: &AtomicBool) -> (u64, u64) {
+    let c = match conn::Conn::open(url, db) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("[agent {idx}] cannot connect: {e}");
+            return (0, 0);
+        }
+    };
+    let mut a = agent::Agent::new(idx, c, verbose);
+    while !stop.load(Ordering::SeqCst) {
+        a.step();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    (a.actions, a.rejections)
+}
+
+/// World invariants over the observer's cache: every item in exactly one well-formed place with a
+/// valid quantity; HP within [0, max] (characters and monsters); every character owned by an
+/// existing player (or an AI character of the world).
+fn invariants(o: &conn::Conn) -> Result<String, String> {
+    let db = &o.conn.db;
+    let defs: BTreeMap<String, u32> = db.item_def().iter().map(|d| (d.id, d.def.stack_limit)).collect();
+    let chars: BTreeSet<u64> = db.character().iter().map(|c| c.id).collect();
+    let players: BTreeSet<Identity> = db.player().iter().map(|p| p.identity).collect();
+    let mut items = 0;
+    for i in db.item_instance().iter() {
+        items += 1;
+        let limit = defs.get(&i.def_id).ok_or_else(|| format!("item {} has unknown def {}", i.uid, i.def_id))?;
+        if i.quantity == 0 || i.quantity > (*limit).max(1) {
+            return Err(format!("item {} quantity {} outside 1..={limit}", i.uid, i.quantity));
+        }
+        let ok = match i.place {
+            PlaceKind::Ground => !i.location_id.is_empty() && i.character_id == 0 && i.slot.is_none(),
+            PlaceKind::RunStash => chars.contains(&i.character_id) && i.location_id.is_empty() && i.slot.is_none(),
+            PlaceKind::Loadout => chars.contains(&i.character_id) && i.location_id.is_empty() && i.slot.is_some(),
+            PlaceKind::MasterStash => {
+                i.character_id == 0 && i.location_id.is_empty() && i.slot.is_none() && i.owner != Identity::ZERO
+            }
+        };
+        if !ok {
+            return Err(format!("item {} is not in exactly one well-formed place: {:?}", i.uid, i.place));
+        }
+    }
+    let mut n_chars = 0;
+    for c in db.character().iter() {
+        n_chars += 1;
+        let v = &c.sheet.vitals;
+        if v.hp < 0 || v.hp > v.max_hp {
+            return Err(format!("{} has HP {} outside [0, {}]", c.name, v.hp, v.max_hp));
+        }
+        if !c.is_ai && !players.contains(&c.owner) {
+            return Err(format!("{} is owned by {} who is not a player", c.name, c.owner));
+        }
+    }
+    for m in db.monster_instance().iter() {
+        if m.hp < 0 || m.hp > m.max_hp {
+            return Err(format!("monster {} has HP {} outside [0, {}]", m.id, m.hp, m.max_hp));
+        }
+    }
+    Ok(format!("{items} items, {n_chars} characters checked"))
+}

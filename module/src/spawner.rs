@@ -1,0 +1,77 @@
+//! The spawner on the world clock (rows side of `systems::spawner`): every `spawn_every_ticks`
+//! world ticks, each non-safe location below its caps gets one monster (from
+//! `static_data/world/spawns.csv`) and one ground item (from the ruleset's `loot.csv`). Counts use
+//! the indexes (`monster_instance.location_id`, `item_instance (location_id, place)`), never a scan
+//! of the instance tables. `seed` gives a fresh world its first monsters and items at `init`.
+
+use crate::gate::{self, Feature};
+use crate::systems::items::SpawnRequest;
+use crate::systems::spawner as pure;
+use crate::tables::combat::monster_instance;
+use crate::tables::items::{item_instance, PlaceKind};
+use crate::tables::world::{config, location_def};
+use rand::Rng;
+use spacetimedb::{ReducerContext, Table};
+
+/// Ground items from the spawner: contact radius (ft) and time to live.
+const ITEM_RADIUS_FT: f64 = 5.0;
+const ITEM_TTL_MICROS: i64 = 15 * 60 * 1_000_000;
+/// Spawned items land within this square (ft) of the location's origin, where characters arrive.
+const ITEM_SPREAD_FT: f64 = 40.0;
+
+/// World tick step: run the spawner when this tick is due.
+pub fn tick(ctx: &ReducerContext, tick: u64) {
+    let Some(cfg) = ctx.db.config().id().find(0) else { return };
+    if !pure::due(tick, cfg.spawn_every_ticks) {
+        return;
+    }
+    top_up(ctx, cfg.max_monsters_per_location.min(1_000), cfg.max_ground_items_per_location.min(1_000), 1);
+}
+
+/// A fresh world: up to the caps' first monster and two items at every non-safe location.
+pub fn seed(ctx: &ReducerContext) {
+    let Some(cfg) = ctx.db.config().id().find(0) else { return };
+    top_up(ctx, cfg.max_monsters_per_location.min(1), cfg.max_ground_items_per_location.min(2), 2);
+}
+
+/// At each non-safe location: at most `per_call` new monsters and items, never over the caps.
+fn top_up(ctx: &ReducerContext, monster_cap: u32, item_cap: u32, per_call: u32) {
+    let monsters_on = gate::require(ctx, Feature::Combat).is_ok();
+    let items_on = gate::require(ctx, Feature::Items).is_ok();
+    let spawns = pure::table();
+    let loot = crate::systems::combat::loot::table();
+    let locations: Vec<String> = ctx.db.location_def().iter().filter(|l| !l.safe).map(|l| l.id).collect();
+    let mut rng = ctx.rng();
+    for loc in locations {
+        if monsters_on {
+            let have = ctx.db.monster_instance().location_id().filter(&loc).count();
+            for _ in 0..pure::missing(have, monster_cap).min(per_call) {
+                let Some(def) = pure::pick_monster(&spawns, &loc, &mut rng) else { break };
+                if let Err(e) = crate::combat::spawn_monster(ctx, def, &loc) {
+                    log::warn!("spawner: {def} at {loc}: {e}");
+                }
+            }
+        }
+        if items_on {
+            let have = ctx.db.item_instance().by_location_place().filter((loc.as_str(), PlaceKind::Ground)).count();
+            for _ in 0..pure::missing(have, item_cap).min(per_call) {
+                let Some((item, quantity)) = pure::pick_item(&loot, &mut rng) else { break };
+                let req = SpawnRequest {
+                    def_id: item.to_string(),
+                    quantity,
+                    location_id: loc.clone(),
+                    x: rng.gen_range(0.0..ITEM_SPREAD_FT).round(),
+                    y: rng.gen_range(0.0..ITEM_SPREAD_FT).round(),
+                    contact_radius_ft: ITEM_RADIUS_FT,
+                    ttl_micros: ITEM_TTL_MICROS,
+                };
+                // a loot row may name several of an item that does not stack: spawn one then
+                if crate::items_db::spawn(ctx, &req).is_err() {
+                    if let Err(e) = crate::items_db::spawn(ctx, &SpawnRequest { quantity: 1, ..req }) {
+                        log::warn!("spawner: {item} at {loc}: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
