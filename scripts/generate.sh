@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
-# Regenerate the Rust client bindings into client-sdk-tests/src/module_bindings.
-#   scripts/generate.sh [OUT_DIR]   (OUT_DIR default: the committed bindings folder)
+# Regenerate the client bindings from the module:
+#   Rust       -> client-sdk-tests/src/module_bindings   (used by the live suite, wk-agents, wk-bench)
+#   TypeScript -> clients/typescript/module_bindings     (web clients)
+#   C#         -> clients/csharp/module_bindings         (Unity, Godot .NET clients)
+# scripts/test.sh fails when any committed set is stale.
+#   scripts/generate.sh [OUT_ROOT]   (OUT_ROOT: write the three sets below this folder instead)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-out="${1:-$ROOT/client-sdk-tests/src/module_bindings}"
+root="${1:-}"
+rust_out="${root:+$root/rust}"; rust_out="${rust_out:-$ROOT/client-sdk-tests/src/module_bindings}"
+ts_out="${root:+$root/typescript}"; ts_out="${ts_out:-$ROOT/clients/typescript/module_bindings}"
+cs_out="${root:+$root/csharp}"; cs_out="${cs_out:-$ROOT/clients/csharp/module_bindings}"
 build_wasm dnd5e
-say "generating Rust bindings into $out"
-mkdir -p "$out"
-spacetime generate --lang rust --out-dir "$out" --bin-path "$WASM" -y >/dev/null
+for pair in "rust:$rust_out" "typescript:$ts_out" "csharp:$cs_out"; do
+    lang="${pair%%:*}"; out="${pair#*:}"
+    say "generating $lang bindings into $out"
+    rm -rf "$out"
+    mkdir -p "$out"
+    # C# formatting needs dotnet, which is optional: the unformatted output is deterministic too.
+    spacetime generate --lang "$lang" --out-dir "$out" --bin-path "$WASM" -y >/dev/null 2>&1 \
+        || die "spacetime generate --lang $lang failed"
+done

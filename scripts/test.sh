@@ -70,14 +70,32 @@ say "checking the committed client bindings are current"
 # Generate inside the repo so the CLI's rustfmt run picks up rustfmt.toml, as scripts/generate.sh does.
 CHECK_DIR="$ROOT/.wk/bindings-check-$$"
 rm -rf "$CHECK_DIR"
-stdb generate --lang rust --out-dir "$CHECK_DIR" --bin-path "$WASM" -y >/dev/null
 stale=0
-diff -r "$CHECK_DIR" "$ROOT/client-sdk-tests/src/module_bindings" >"$TMP/bindings.diff" || stale=1
+for pair in "rust:client-sdk-tests/src/module_bindings" "typescript:clients/typescript/module_bindings" \
+    "csharp:clients/csharp/module_bindings"; do
+    lang="${pair%%:*}"; committed="${pair#*:}"
+    # TypeScript and C# bindings must generate without error (web, Unity, Godot clients) and, like the
+    # Rust ones, match what is committed.
+    stdb generate --lang "$lang" --out-dir "$CHECK_DIR/$lang" --bin-path "$WASM" -y >/dev/null 2>&1 \
+        || die "spacetime generate --lang $lang failed"
+    [[ -n "$(ls -A "$CHECK_DIR/$lang")" ]] || die "spacetime generate --lang $lang wrote nothing"
+    if ! diff -r "$CHECK_DIR/$lang" "$ROOT/$committed" >>"$TMP/bindings.diff"; then
+        stale=1
+        say "stale: $committed"
+    fi
+done
 rm -rf "$CHECK_DIR"
 if [[ $stale -ne 0 ]]; then
     head -n 40 "$TMP/bindings.diff"
-    die "client-sdk-tests/src/module_bindings is stale: run scripts/generate.sh and commit the result"
+    die "committed bindings are stale: run scripts/generate.sh and commit the result"
 fi
+# The README's reducer catalogue names every reducer the module exports.
+missing=""
+for f in "$ROOT"/client-sdk-tests/src/module_bindings/*_reducer.rs; do
+    r="$(basename "$f" _reducer.rs)"
+    grep -q "\`$r(\|\`$r\`" "$ROOT/README.md" || missing="$missing $r"
+done
+[[ -z "$missing" ]] || die "README's reducer catalogue misses:$missing (add a row for each)"
 
 say "building the client-SDK suite and the agents"
 cargo build -q -p client-sdk-tests --release
