@@ -143,7 +143,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
         let fight = combat_of(&a, id).ok_or("no combat")?;
         check_eq(fight.mode, CombatMode::RelaxedTurns, "mode")?;
-        if fight.status == FightStatus::Active {
+        check_eq(fight.status, FightStatus::Active, "a fresh rat cannot end the fight before the human's first turn")?;
+        {
             check_eq(fight.current_combatant, Some(id), "after the AI's turns it is the human's turn")?;
             check(fight.turn_deadline_micros < i64::MAX, "the human's turn is timed")?;
             let target = 1u64 << 48 | rat;
@@ -211,9 +212,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let rat = spawn(&admin, "rat", 1)?[0];
         a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
         let fight = combat_of(&a, id).ok_or("no combat")?;
-        if fight.status != FightStatus::Active {
-            return Ok(());
-        }
+        check_eq(fight.status, FightStatus::Active, "a fresh rat cannot end the fight before the human's first turn")?;
         a.ok("use_consumable", move |r| r.use_consumable(id, LoadoutSlot::Belt1))?;
         a.fails_with("use_consumable", "E_SLOT_EMPTY", move |r| r.use_consumable(id, LoadoutSlot::Belt1))?;
         wait_for("the use is a fight action and the potion is gone", Duration::from_secs(5), || {
@@ -263,9 +262,11 @@ pub fn run(env: &Env, r: &mut Runner) {
             let id = me.id;
             a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
             let fight = combat_of(&a, id).ok_or("no combat")?;
-            if fight.status != FightStatus::Active {
-                return Ok(()); // the rat fled or died at once: nothing to time out
-            }
+            check_eq(
+                fight.status,
+                FightStatus::Active,
+                "a fresh rat cannot end the fight before the human's first turn",
+            )?;
             let seq = fight.turn_seq;
             wait_for("the AI plays the timed-out turn", Duration::from_secs(6), || {
                 combat_of(&a, id).map(|c| c.status != FightStatus::Active || c.turn_seq > seq).unwrap_or(false)
@@ -288,9 +289,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let id = me.id;
         a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
         let fight = combat_of(&a, id).ok_or("no combat")?;
-        if fight.status != FightStatus::Active {
-            return Ok(());
-        }
+        check_eq(fight.status, FightStatus::Active, "a fresh rat cannot end the fight before the human's first turn")?;
         let seq = fight.turn_seq;
         drop(a);
         wait_for("AI takes over after the disconnect", Duration::from_secs(5), || {

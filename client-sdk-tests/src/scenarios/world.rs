@@ -220,13 +220,21 @@ pub fn run(env: &Env, r: &mut Runner) {
             &[("short_rest_secs", "1"), ("long_rest_secs", "2")],
             &[("long_rest_secs", &long0), ("short_rest_secs", &short0)],
             || {
+                // hurt first, so the completed long rest has something to restore
+                admin.ok("admin_set_hp", move |r| r.admin_set_hp(id, 1))?;
+                wait_for("hurt", Duration::from_secs(5), || {
+                    a.conn.db.character().id().find(&id).is_some_and(|c| c.sheet.vitals.hp == 1)
+                })?;
                 a.ok("rest", move |r| r.rest(id, RestKind::Long, 0))?;
                 check(a.conn.db.rest_state().character_id().find(&id).is_some(), "rest_state row")?;
                 a.fails_with("rest", "E_RESTING", move |r| r.rest(id, RestKind::Short, 0))?;
                 wait_for("RestCompleted", Duration::from_secs(8), || {
                     !events_of(&a, EventKind::RestCompleted, id).is_empty()
                 })?;
-                check(a.conn.db.rest_state().character_id().find(&id).is_none(), "rest_state cleared")
+                check(a.conn.db.rest_state().character_id().find(&id).is_none(), "rest_state cleared")?;
+                wait_for("a long rest restores all HP", Duration::from_secs(3), || {
+                    a.conn.db.character().id().find(&id).is_some_and(|c| c.sheet.vitals.hp == c.sheet.vitals.max_hp)
+                })
             },
         )
     });
