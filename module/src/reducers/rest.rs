@@ -26,13 +26,7 @@ pub fn rest(ctx: &ReducerContext, character_id: u64, kind: RestKind, hit_dice_to
     if current.is_some() {
         return Err(err(ErrorCode::Resting, "already resting; stop_rest first to change it").into());
     }
-    if kind == RestKind::Short && hit_dice_to_spend > c.sheet.hit_dice_remaining && ActiveRules::ID == "dnd5e" {
-        return Err(err(
-            ErrorCode::NoHitDice,
-            format!("you have {} hit dice left; spend at most that many", c.sheet.hit_dice_remaining),
-        )
-        .into());
-    }
+    ActiveRules::check_hit_dice_request(&c.sheet, kind, hit_dice_to_spend)?;
     let safe = ctx.db.location_def().id().find(&c.location_id).map(|l| l.safe).unwrap_or(false);
     let cfg = ctx.db.config().id().find(0).ok_or_else(|| err(ErrorCode::InvalidConfig, "config row missing"))?;
     let state = ActiveRules::begin_rest(

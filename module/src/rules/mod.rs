@@ -465,6 +465,19 @@ pub trait RulesEngine {
 
     // ----- rests and world time ----------------------------------------------------------
 
+    /// Check the hit dice a rest is asked to spend when it completes (`E_NO_HIT_DICE` when a short
+    /// rest asks for more than remain). Rulesets without hit dice override it to accept any count
+    /// (they ignore it).
+    fn check_hit_dice_request(sheet: &CharacterSheet, kind: RestKind, count: u8) -> Result<(), WkError> {
+        if kind == RestKind::Short && count > sheet.hit_dice_remaining {
+            return Err(err(
+                ErrorCode::NoHitDice,
+                format!("you have {} hit dice left; spend at most that many", sheet.hit_dice_remaining),
+            ));
+        }
+        Ok(())
+    }
+
     /// Start a rest (checks location, combat, consciousness); the reducer stores the state.
     fn begin_rest(
         sheet: &CharacterSheet,

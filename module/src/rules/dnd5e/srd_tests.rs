@@ -821,3 +821,13 @@ fn seeded_checks_are_pinned() {
 }
 
 const PINNED_2024: [i32; 5] = [21, 15, 13, 17, 16];
+
+#[test]
+fn a_short_rest_may_not_ask_for_more_hit_dice_than_remain() {
+    let mut s = ayla();
+    s.hit_dice_remaining = 1;
+    assert!(Dnd5e::check_hit_dice_request(&s, RestKind::Short, 1).is_ok());
+    assert_eq!(Dnd5e::check_hit_dice_request(&s, RestKind::Short, 2).unwrap_err().code, ErrorCode::NoHitDice);
+    // a long rest spends none, so the count is not held against it
+    assert!(Dnd5e::check_hit_dice_request(&s, RestKind::Long, 5).is_ok());
+}

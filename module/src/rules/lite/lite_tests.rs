@@ -300,3 +300,10 @@ fn seeded_fights_replay_exactly() {
     assert_eq!(a, b);
     assert!(a.1.dead || a.2.hp <= 0);
 }
+
+#[test]
+fn lite_has_no_hit_dice_so_any_request_is_accepted() {
+    let mut s = kara();
+    s.hit_dice_remaining = 0;
+    assert!(Lite::check_hit_dice_request(&s, RestKind::Short, 5).is_ok());
+}

@@ -118,6 +118,11 @@ impl RulesEngine for Lite {
         cached_skills()
     }
 
+    /// Lite has no hit dice: the count is ignored, so any request is fine.
+    fn check_hit_dice_request(_sheet: &CharacterSheet, _kind: RestKind, _count: u8) -> Result<(), WkError> {
+        Ok(())
+    }
+
     fn cached_monsters() -> &'static [MonsterDef] {
         static CELL: OnceLock<Vec<MonsterDef>> = OnceLock::new();
         CELL.get_or_init(|| Self::monsters().unwrap_or_default())
