@@ -38,6 +38,7 @@ use crate::tables::buffs::{
 use crate::tables::characters::{character, Character};
 use crate::tables::events::EventKind;
 use spacetimedb::{ReducerContext, ScheduleAt, Table, Timestamp};
+use std::collections::BTreeSet;
 
 /// Walking speed the effective stats start from: the sheet has no speed yet (SRD default for
 /// Medium creatures). Replace with the sheet's value when races/monsters carry one.
@@ -410,6 +411,20 @@ fn remove_instance(
     reason: &str,
     keep_timer: Option<u64>,
 ) -> Option<ActiveBuffRow> {
+    let row = remove_instance_deferred(ctx, id, kind, reason, keep_timer)?;
+    refresh(ctx, row.target_id);
+    Some(row)
+}
+
+/// [`remove_instance`] without the stats refresh: the caller refreshes each target once after a
+/// batch (a burst of expiries on one character recomputes its stats once, not per buff).
+fn remove_instance_deferred(
+    ctx: &ReducerContext,
+    id: u64,
+    kind: EventKind,
+    reason: &str,
+    keep_timer: Option<u64>,
+) -> Option<ActiveBuffRow> {
     let row = ctx.db.active_buff().id().find(id)?;
     delete_row(ctx, id, keep_timer);
     let label = def_of(ctx, &row.buff_id).map(|d| d.name).unwrap_or_else(|| row.buff_id.clone());
@@ -421,7 +436,6 @@ fn remove_instance(
         (format!("{label} is removed from {who} ({reason})"), String::new())
     };
     events::record(ctx, kind, actors(&row), text, format!("{};reason={reason}{extra}", detail(&row)));
-    refresh(ctx, row.target_id);
     Some(row)
 }
 
@@ -449,18 +463,49 @@ pub fn expire_if_due(ctx: &ReducerContext, id: u64, timer_id: u64, timer_at: i64
         }
         return;
     }
-    expire(ctx, id, now, Some(timer_id));
+    let mut targets = BTreeSet::new();
+    targets.extend(expire_deferred(ctx, id, now, Some(timer_id)));
+    // Burst drain: whatever else is already due expires in this same transaction (oldest first,
+    // at most DRAIN_BATCH), its timers deleted so they never fire. 10,000 buffs due in the same
+    // second then take a few dozen transactions instead of 10,000, and each target's stats are
+    // recomputed once per batch.
+    let mut due: Vec<(i64, u64)> = ctx
+        .db
+        .active_buff()
+        .expires_at_micros()
+        .filter(i64::MIN..=now)
+        .take(DRAIN_BATCH)
+        .map(|r| (r.expires_at_micros, r.id))
+        .collect();
+    due.sort_unstable();
+    for (_, other) in due {
+        targets.extend(expire_deferred(ctx, other, now, None));
+    }
+    for t in targets {
+        refresh(ctx, t);
+    }
 }
+
+/// How many other overdue instances one expiry timer also expires (see [`expire_if_due`]).
+const DRAIN_BATCH: usize = 256;
 
 /// Expire one instance: run the ticks that fell before its end, then remove it.
 fn expire(ctx: &ReducerContext, id: u64, now: i64, keep_timer: Option<u64>) {
-    let Some(row) = ctx.db.active_buff().id().find(id) else {
-        return;
-    };
+    if let Some(t) = expire_deferred(ctx, id, now, keep_timer) {
+        refresh(ctx, t);
+    }
+}
+
+/// [`expire`] without the stats refresh; returns the target to refresh.
+fn expire_deferred(ctx: &ReducerContext, id: u64, now: i64, keep_timer: Option<u64>) -> Option<u64> {
+    let row = ctx.db.active_buff().id().find(id)?;
+    if row.permanent || now < row.expires_at_micros {
+        return None;
+    }
     if row.next_tick_at_micros <= now {
         run_ticks(ctx, id, None);
     }
-    remove_instance(ctx, id, EventKind::BuffExpired, "expired", keep_timer);
+    remove_instance_deferred(ctx, id, EventKind::BuffExpired, "expired", keep_timer).map(|r| r.target_id)
 }
 
 /// Expire the target's due instances (before applying, so they count as expiries, not rivals).
@@ -496,8 +541,12 @@ pub fn sweep(ctx: &ReducerContext, now: i64) {
     let mut due: Vec<(i64, u64)> =
         ctx.db.active_buff().expires_at_micros().filter(i64::MIN..=now).map(|r| (r.expires_at_micros, r.id)).collect();
     due.sort_unstable();
+    let mut targets = BTreeSet::new();
     for (_, id) in due {
-        expire(ctx, id, now, None);
+        targets.extend(expire_deferred(ctx, id, now, None));
+    }
+    for t in targets {
+        refresh(ctx, t);
     }
 }
 

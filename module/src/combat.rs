@@ -49,7 +49,7 @@ pub fn seed_config(ctx: &ReducerContext) {
 
 /// The active fight a character is in, if any (one index lookup).
 pub fn active_combat_of(ctx: &ReducerContext, character_id: u64) -> Option<u64> {
-    ctx.db.combatant().character_id().filter(character_id).find(|r| r.active).map(|r| r.combat_id)
+    ctx.db.combatant().by_character_active().filter((character_id, true)).next().map(|r| r.combat_id)
 }
 
 pub fn in_combat(ctx: &ReducerContext, character_id: u64) -> bool {
@@ -653,7 +653,7 @@ fn finish(
                 let Some(mut m) = ctx.db.monster_instance().id().find(mid) else { continue };
                 if c.creature.vitals.dead || c.creature.vitals.hp <= 0 {
                     ctx.db.monster_instance().id().delete(mid);
-                    drop_loot(ctx, &loot_table, &m, (combat_id, &fight_owners), location_id, c.pos, loot_rng);
+                    drop_loot(ctx, loot_table, &m, (combat_id, &fight_owners), location_id, c.pos, loot_rng);
                     events::record(
                         ctx,
                         EventKind::MonsterKilled,

@@ -23,8 +23,9 @@ pub fn record_with_dice(
     detail: impl Into<String>,
     dice: Vec<DiceLogEntry>,
 ) {
+    // No `log::info!` copy of the event: the table is the log, and a module log line per event is
+    // a host call plus a log-file write (a fight records one event per action).
     let text = text.into();
-    log::info!("event {kind:?}: {text}");
     ctx.db.world_event().insert(WorldEvent {
         id: 0,
         kind,

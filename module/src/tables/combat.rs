@@ -43,7 +43,9 @@ pub struct CombatState {
     pub fight: Fight,
 }
 
-#[table(name = combatant, public)]
+/// Rows of finished fights stay (with `active = false`) as the fight's public record; "is this
+/// character fighting?" is one lookup on `(character_id, active)`, whatever the character's history.
+#[table(name = combatant, public, index(name = by_character_active, btree(columns = [character_id, active])))]
 #[derive(Clone, PartialEq)]
 pub struct CombatantRow {
     #[primary_key]
@@ -53,8 +55,7 @@ pub struct CombatantRow {
     pub combat_id: u64,
     /// Id inside the fight (character id for characters, MONSTER_ID_BASE + instance id for monsters).
     pub combatant_id: u64,
-    /// Character id, or 0 for a monster. Indexed: "is this character fighting?" is one lookup.
-    #[index(btree)]
+    /// Character id, or 0 for a monster.
     pub character_id: u64,
     /// Monster instance id, or 0 for a character.
     #[index(btree)]

@@ -76,10 +76,11 @@ pub fn load() -> Result<Vec<LootRow>, DataError> {
     parse_loot(LOOT.0, LOOT.1, &m, &i)
 }
 
-/// The loot table for use in a reducer: parsed only (the cross-checks ran at `init` through
-/// [`load`], so every id is known to exist).
-pub fn table() -> Vec<LootRow> {
-    parse_loot(LOOT.0, LOOT.1, &[], &[]).unwrap_or_default()
+/// The loot table for use in a reducer: parsed once per module instance (the cross-checks ran
+/// at `init` through [`load`], so every id is known to exist).
+pub fn table() -> &'static [LootRow] {
+    static CELL: std::sync::OnceLock<Vec<LootRow>> = std::sync::OnceLock::new();
+    CELL.get_or_init(|| parse_loot(LOOT.0, LOOT.1, &[], &[]).unwrap_or_default())
 }
 
 /// Roll the drops of one slain monster: every matching row in file order, one d100 each.
