@@ -19,14 +19,14 @@ namespace SpacetimeDB.Types
         {
             protected override string RemoteTableName => "combatant";
 
-            public sealed class CharacterIdIndex : BTreeIndexBase<ulong>
+            public sealed class ByCharacterActiveIndex : BTreeIndexBase<(ulong CharacterId, bool Active)>
             {
-                protected override ulong GetKey(CombatantRow row) => row.CharacterId;
+                protected override (ulong CharacterId, bool Active) GetKey(CombatantRow row) => (row.CharacterId, row.Active);
 
-                public CharacterIdIndex(CombatantHandle table) : base(table) { }
+                public ByCharacterActiveIndex(CombatantHandle table) : base(table) { }
             }
 
-            public readonly CharacterIdIndex CharacterId;
+            public readonly ByCharacterActiveIndex ByCharacterActive;
 
             public sealed class CombatIdIndex : BTreeIndexBase<ulong>
             {
@@ -57,7 +57,7 @@ namespace SpacetimeDB.Types
 
             internal CombatantHandle(DbConnection conn) : base(conn)
             {
-                CharacterId = new(this);
+                ByCharacterActive = new(this);
                 CombatId = new(this);
                 Key = new(this);
                 MonsterInstanceId = new(this);
