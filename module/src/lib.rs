@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod buffs;
+pub mod catalogue;
 pub mod chars;
 pub mod combat;
 pub mod data;
