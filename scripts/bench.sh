@@ -113,8 +113,13 @@ row(f"expiry lateness p50 ({n:.0f}/{e:.0f} buffs ending over 60 s)" if n else "e
 row("expiry lateness p99", g("sched.spread.p99_ms"), "{:.1f} ms", "≤ 20 ms", lambda v: v <= 20)
 row("expiry lateness max", g("sched.spread.max_ms"), "{:.1f} ms", "—", None)
 n, e = g("sched.burst.n"), g("sched.burst.expected")
-row(f"burst: {n:.0f}/{e:.0f} due together (spread of due times {g('sched.burst.due_spread_ms'):.0f} ms), all gone after" if n else "burst drain",
-    g("sched.burst.drain_ms"), "{:.0f} ms", "≤ 1000 ms", lambda v: v <= 1000)
+# "10,000 buffs due in the same second all expired within 1 s": whole-second durations applied over
+# several seconds put the due times anywhere in one second, so the target is on each buff's own
+# lateness (its expiry event minus its expires_at): the worst one within 1 s.
+row(f"burst: {n:.0f}/{e:.0f} due in the same second (due times spread {g('sched.burst.due_spread_ms'):.0f} ms), worst lateness" if n else "burst: worst lateness",
+    g("sched.burst.max_ms"), "{:.0f} ms", "≤ 1000 ms", lambda v: v <= 1000)
+row("burst: all gone after the first was due", g("sched.burst.drain_ms"), "{:.0f} ms", "—", None)
+row("burst: all gone after the last was due", g("sched.burst.after_last_due_ms"), "{:.0f} ms", "—", None)
 row("burst lateness p99", g("sched.burst.p99_ms"), "{:.0f} ms", "—", None)
 when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
 md = [f"Benchmarks, {when}, {platform.machine()} ({os.cpu_count()} cores, shared with other builds), SpacetimeDB 1.2.0 standalone, dnd5e, server and client on the same machine.", "",

@@ -562,10 +562,11 @@ fn run(out: &mut Out) -> Res<()> {
     let lat = sorted(burst.iter().map(|(_, l)| *l as f64 / 1000.0).collect());
     let drain_ms = (last_done - first_due) as f64 / 1000.0;
     println!(
-        "burst ({} of {n_buffs} expired; due within {:.0} ms of each other): all gone {:.0} ms after the first was due; lateness p99 {:.1} ms, max {:.1} ms",
+        "burst ({} of {n_buffs} expired; due within {:.0} ms of each other): all gone {:.0} ms after the first was due, {:.0} ms after the last; lateness p99 {:.1} ms, max {:.1} ms",
         burst.len(),
         (last_due - first_due) as f64 / 1000.0,
         drain_ms,
+        (last_done - last_due) as f64 / 1000.0,
         percentile(&lat, 99.0),
         lat.last().copied().unwrap_or(f64::NAN)
     );
@@ -573,6 +574,7 @@ fn run(out: &mut Out) -> Res<()> {
     out.num("sched.burst.expected", n_buffs as f64);
     out.num("sched.burst.due_spread_ms", (last_due - first_due) as f64 / 1000.0);
     out.num("sched.burst.drain_ms", drain_ms);
+    out.num("sched.burst.after_last_due_ms", (last_done - last_due) as f64 / 1000.0);
     out.num("sched.burst.p99_ms", percentile(&lat, 99.0));
     out.num("sched.burst.max_ms", lat.last().copied().unwrap_or(f64::NAN));
     let _ = b.conn.disconnect();
