@@ -6,7 +6,8 @@
 #   3. wk-bench: ping baseline, game reducers as ratios to it, the 8v8 instant fight, the scheduler
 #   4. reducer time of admin_skirmish from the server's `Timing span` log lines
 # Writes target/bench/results.md and results.json and prints the table with targets and pass/miss.
-# WK_BENCH_QUICK=1: small counts (smoke run; numbers not meaningful).
+# WK_BENCH_QUICK=1: small counts (smoke run; numbers not meaningful). WK_BENCH_SKIP_NATIVE=1: keep
+# the last native results (live part only).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
@@ -27,8 +28,12 @@ cleanup() {
 trap cleanup EXIT
 stdb() { spacetime --config-path "$TMP/cli.toml" "$@"; }
 
-say "native benches (criterion; warm-up 1 s, measurement 3 s each)"
-cargo bench -q -p world-kernel --bench core -- --warm-up-time 1 --measurement-time 3 2>&1 | tee "$OUT/native.txt"
+if [[ "${WK_BENCH_SKIP_NATIVE:-0}" == 1 && -f "$OUT/native.txt" ]]; then
+    say "native benches skipped (WK_BENCH_SKIP_NATIVE=1): reusing $OUT/native.txt"
+else
+    say "native benches (criterion; warm-up 1 s, measurement 3 s each)"
+    cargo bench -q -p world-kernel --bench core -- --warm-up-time 1 --measurement-time 3 2>&1 | tee "$OUT/native.txt"
+fi
 
 build_wasm dnd5e
 say "building wk-bench (release)"
@@ -121,6 +126,13 @@ row(f"burst: {n:.0f}/{e:.0f} due in the same second (due times spread {g('sched.
 row("burst: all gone after the first was due", g("sched.burst.drain_ms"), "{:.0f} ms", "—", None)
 row("burst: all gone after the last was due", g("sched.burst.after_last_due_ms"), "{:.0f} ms", "—", None)
 row("burst lateness p99", g("sched.burst.p99_ms"), "{:.0f} ms", "—", None)
+# Scale: the same reducer mix (round trips, p50) before and after seeding 10,000 characters and
+# 100,000 item instances; the worst ratio is the target (a hot path scanning a table shows here).
+if g("scale.items_after"):
+    for name in ("ping", "apply_buff", "pick_up", "equip_unequip", "step_to"):
+        a, b = g(f"scale.{name}.before_us"), g(f"scale.{name}.after_us")
+        row(f"scale: {name} round trip p50, {g('scale.items_before'):.0f} -> {g('scale.items_after'):.0f} items, {g('scale.chars_before'):.0f} -> {g('scale.chars_after'):.0f} characters", b / a if a else float("nan"), "x{:.2f}" + f" ({a:.0f} -> {b:.0f} us)", "—", None)
+    row("scale: worst ratio (big world ÷ small world)", g("scale.worst_ratio"), "{:.2f}", "≤ 1.2", lambda v: v <= 1.2)
 when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
 md = [f"Benchmarks, {when}, {platform.machine()} ({os.cpu_count()} cores, shared with other builds), SpacetimeDB 1.2.0 standalone, dnd5e, server and client on the same machine.", "",
       "| metric | measured | target | |", "|---|---|---|---|"]

@@ -164,6 +164,7 @@ impl Bench {
             on_attack(a, b, c);
             on_end_turn(a);
             on_admin_skirmish(a, b, c);
+            on_admin_seed_scale(a, b, c);
         );
         conn.run_threaded();
         let me = rx.recv_timeout(Duration::from_secs(10)).map_err(|_| "timed out connecting".to_string())??;
@@ -492,6 +493,9 @@ fn run(out: &mut Out) -> Res<()> {
         b.pipeline(scale(300, 20), PHASE_LIMIT, |r, _| r.admin_skirmish(LOC.into(), side_a.clone(), side_b.clone()))?;
     out.phase("skirmish_8v8", &p, base);
 
+    // ---- scale, part 1: the reducer mix's round trips in the world as it is now
+    let mix_a = mix(&b, &load, &daggers, scale(200, 20))?;
+
     // ---- scheduler: BuffExpired events of the scheduler characters
     let expired: Arc<Mutex<Vec<(i64, i64)>>> = Arc::new(Mutex::new(Vec::new()));
     {
@@ -577,6 +581,64 @@ fn run(out: &mut Out) -> Res<()> {
     out.num("sched.burst.after_last_due_ms", (last_done - last_due) as f64 / 1000.0);
     out.num("sched.burst.p99_ms", percentile(&lat, 99.0));
     out.num("sched.burst.max_ms", lat.last().copied().unwrap_or(f64::NAN));
+
+    // ---- scale, part 2: seed 10,000 characters (9 stash items each) and 10,000 ground items
+    // (100,000 item instances), then the same mix again; the ratio shows any hot path that scans.
+    let (chars_before, items_before) = (b.conn.db.character().count(), b.conn.db.item_instance().count());
+    let (n_chars, per_char, n_ground) = (scale(10_000, 500), 9u32, scale(10_000, 500));
+    let t = Instant::now();
+    let calls = n_chars.div_ceil(1_000);
+    let p = b.pipeline(calls, SETUP_LIMIT, |r, i| {
+        let c = (n_chars - i * 1_000).min(1_000) as u32;
+        r.admin_seed_scale(c, per_char, (n_ground / calls) as u32)
+    })?;
+    b.must("admin_seed_scale", p)?;
+    let want_items = items_before + n_chars * per_char as u64;
+    wait_until("seeded rows at the client", || b.conn.db.item_instance().count() >= want_items)?;
+    let (chars_after, items_after) = (b.conn.db.character().count(), b.conn.db.item_instance().count());
+    println!(
+        "scale: seeded in {:.1} s: characters {chars_before} -> {chars_after}, item instances {items_before} -> {items_after}",
+        t.elapsed().as_secs_f64()
+    );
+    out.num("scale.chars_before", chars_before as f64);
+    out.num("scale.items_before", items_before as f64);
+    out.num("scale.chars_after", chars_after as f64);
+    out.num("scale.items_after", items_after as f64);
+    let mix_b = mix(&b, &load, &daggers, scale(200, 20))?;
+    let mut worst = 0.0f64;
+    for ((name, a), (_, bb)) in mix_a.iter().zip(mix_b.iter()) {
+        let r = bb / a;
+        worst = worst.max(r);
+        println!("scale: {name} round trip p50 {a:.0} us -> {bb:.0} us (x{r:.2})");
+        out.num(&format!("scale.{name}.before_us"), *a);
+        out.num(&format!("scale.{name}.after_us"), *bb);
+    }
+    out.num("scale.worst_ratio", worst);
     let _ = b.conn.disconnect();
     Ok(())
+}
+
+/// The scale comparison's reducer mix: round trips one call at a time (p50, microseconds) of
+/// ping (the control), apply_buff (a refresh), pick_up (nothing in reach: the ground lookup
+/// alone; its rejection is expected), equip / unequip and step_to on the load characters.
+fn mix(b: &Bench, load: &[u64], daggers: &[u64], n: u64) -> Res<Vec<(&'static str, f64)>> {
+    let k = |i: u64| (i % load.len() as u64) as usize;
+    let p50 = |r: Res<(Vec<f64>, Phase)>| r.map(|(l, _)| percentile(&sorted(l), 50.0));
+    Ok(vec![
+        ("ping", p50(b.latencies(n, |r, _| r.ping()))?),
+        ("apply_buff", p50(b.latencies(n, |r, i| r.apply_buff(load[k(i)], BUFFS[0].into(), 0, Some(3600))))?),
+        ("pick_up", p50(b.latencies(n, |r, i| r.pick_up(load[k(i)])))?),
+        (
+            "equip_unequip",
+            p50(b.latencies(2 * n, |r, i| {
+                let c = k(i / 2);
+                if i % 2 == 0 {
+                    r.equip(load[c], daggers[c], LoadoutSlot::MainHand)
+                } else {
+                    r.unequip(load[c], LoadoutSlot::MainHand)
+                }
+            }))?,
+        ),
+        ("step_to", p50(b.latencies(n, |r, i| r.step_to(load[k(i)], 500.0 + (i % 7) as f64, 500.0)))?),
+    ])
 }

@@ -746,6 +746,13 @@ pub const REDUCERS: &[ReducerDoc] = &[
         summary: "Benchmark / GM hook: spawn two lines of monsters (1..=32 a side) at a location and resolve the fight at once.",
         errors: codes![NotAdmin, FeatureDisabled, InvalidArgument, UnknownMonster, UnknownLocation],
     },
+    ReducerDoc {
+        name: "admin_seed_scale",
+        group: "items",
+        caller: Caller::Admin,
+        summary: "Benchmark hook: seed up to 2,000 AI characters (each on a run with up to 20 stash items) and up to 20,000 ground items per call.",
+        errors: codes![NotAdmin, FeatureDisabled, InvalidArgument, InvalidConfig, StaticData],
+    },
     // ----- scheduled (timers)
     ReducerDoc {
         name: "world_tick",

@@ -136,11 +136,13 @@ pub fn loadout(ctx: &ReducerContext, character_id: u64) -> Loadout {
     Loadout::from_rows(character_id, &rows)
 }
 
-pub fn ground_at(ctx: &ReducerContext, location_id: &str) -> Vec<WorldItem> {
-    ctx.db
-        .item_instance()
-        .by_location_place()
-        .filter((location_id, PlaceKind::Ground))
+/// The ground items whose contact zone could contain (x, y): those in the 3 × 3 grid cells around
+/// it (every zone is smaller than a cell), by the `(location_id, place, cell)` index.
+pub fn ground_near(ctx: &ReducerContext, location_id: &str, x: f64, y: f64) -> Vec<WorldItem> {
+    let index = ctx.db.item_instance().by_location_place_cell();
+    items::cell_ranges_near(x, y)
+        .into_iter()
+        .flat_map(|(lo, hi)| index.filter((location_id, PlaceKind::Ground, lo..=hi)).collect::<Vec<_>>())
         .filter_map(|r| world_item(&r))
         .collect()
 }
@@ -173,6 +175,7 @@ fn set_place(ctx: &ReducerContext, r: &mut ItemInstanceRow, place: &Place) -> Wk
     r.x = 0.0;
     r.y = 0.0;
     r.contact_radius_ft = 0.0;
+    r.cell = 0;
     r.expires_at_micros = i64::MAX;
     match place {
         Place::Ground(_) => {
@@ -246,6 +249,7 @@ fn blank_row(ctx: &ReducerContext, def_id: &str, quantity: u32) -> ItemInstanceR
         x: 0.0,
         y: 0.0,
         contact_radius_ft: 0.0,
+        cell: 0,
         spawned_at_micros: now_micros(ctx),
         expires_at_micros: i64::MAX,
     }
@@ -299,6 +303,22 @@ pub fn ttl_micros(ttl_secs: f64) -> WkResult<i64> {
 /// Validates everything first (`E_UNKNOWN_ITEM_DEF`, `E_INVALID_QUANTITY`, `E_UNKNOWN_LOCATION`,
 /// `E_INVALID_POSITION`, `E_INVALID_RADIUS`, `E_INVALID_TTL`); schedules its despawn. Returns the uid.
 pub fn spawn(ctx: &ReducerContext, req: &SpawnRequest) -> WkResult<u64> {
+    let r = spawn_quiet(ctx, req)?;
+    events::record(
+        ctx,
+        EventKind::ItemSpawned,
+        vec![],
+        format!("{} x{} appears at {} ({:.1}, {:.1})", r.def_id, r.quantity, r.location_id, r.x, r.y),
+        format!(
+            "uid={};def={};quantity={};location={};x={};y={};radius={};expires_at={}",
+            r.uid, r.def_id, r.quantity, r.location_id, r.x, r.y, r.contact_radius_ft, r.expires_at_micros
+        ),
+    );
+    Ok(r.uid)
+}
+
+/// [`spawn`] without its event (bulk seeding records one event for the batch).
+pub fn spawn_quiet(ctx: &ReducerContext, req: &SpawnRequest) -> WkResult<ItemInstanceRow> {
     let now = now_micros(ctx);
     let catalog = catalog_for(ctx, [req.def_id.as_str()])?;
     let plan = items::plan_spawn(&catalog, req, now)?;
@@ -314,20 +334,21 @@ pub fn spawn(ctx: &ReducerContext, req: &SpawnRequest) -> WkResult<u64> {
     r.x = req.x;
     r.y = req.y;
     r.contact_radius_ft = plan.contact_radius_ft;
+    r.cell = items::cell_of(r.x, r.y);
     r.expires_at_micros = plan.expires_at_micros;
     let r = ctx.db.item_instance().insert(r);
     schedule_despawn(ctx, r.uid, plan.expires_at_micros);
-    events::record(
-        ctx,
-        EventKind::ItemSpawned,
-        vec![],
-        format!("{} x{} appears at {} ({:.1}, {:.1})", r.def_id, r.quantity, r.location_id, r.x, r.y),
-        format!(
-            "uid={};def={};quantity={};location={};x={};y={};radius={};expires_at={}",
-            r.uid, r.def_id, r.quantity, r.location_id, r.x, r.y, r.contact_radius_ft, r.expires_at_micros
-        ),
-    );
-    Ok(r.uid)
+    Ok(r)
+}
+
+/// Put one item straight into a character's run stash (bulk seeding for benchmarks; the caller
+/// has put the character on a run).
+pub fn seed_run_stash_item(ctx: &ReducerContext, c: &Character, def_id: &str) {
+    let mut r = blank_row(ctx, def_id, 1);
+    r.place = PlaceKind::RunStash;
+    r.character_id = c.id;
+    r.owner = c.owner;
+    ctx.db.item_instance().insert(r);
 }
 
 fn schedule_despawn(ctx: &ReducerContext, uid: u64, at_micros: i64) {

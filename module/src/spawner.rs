@@ -53,7 +53,8 @@ fn top_up(ctx: &ReducerContext, monster_cap: u32, item_cap: u32, per_call: u32) 
             }
         }
         if items_on {
-            let have = ctx.db.item_instance().by_location_place().filter((loc.as_str(), PlaceKind::Ground)).count();
+            let have =
+                ctx.db.item_instance().by_location_place_cell().filter((loc.as_str(), PlaceKind::Ground)).count();
             for _ in 0..pure::missing(have, item_cap).min(per_call) {
                 let Some((item, quantity)) = pure::pick_item(loot, &mut rng) else { break };
                 let req = SpawnRequest {

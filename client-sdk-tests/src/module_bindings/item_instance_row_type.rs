@@ -23,6 +23,7 @@ pub struct ItemInstanceRow {
     pub x: f64,
     pub y: f64,
     pub contact_radius_ft: f64,
+    pub cell: i64,
     pub spawned_at_micros: i64,
     pub expires_at_micros: i64,
 }

@@ -19,6 +19,7 @@ pub mod active_buff_row_type;
 pub mod active_buff_table;
 pub mod add_admin_reducer;
 pub mod admin_grant_currency_reducer;
+pub mod admin_seed_scale_reducer;
 pub mod admin_set_hp_reducer;
 pub mod admin_skirmish_reducer;
 pub mod admin_table;
@@ -217,6 +218,7 @@ pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallback
 pub use admin_grant_currency_reducer::{
     admin_grant_currency, set_flags_for_admin_grant_currency, AdminGrantCurrencyCallbackId,
 };
+pub use admin_seed_scale_reducer::{admin_seed_scale, set_flags_for_admin_seed_scale, AdminSeedScaleCallbackId};
 pub use admin_set_hp_reducer::{admin_set_hp, set_flags_for_admin_set_hp, AdminSetHpCallbackId};
 pub use admin_skirmish_reducer::{admin_skirmish, set_flags_for_admin_skirmish, AdminSkirmishCallbackId};
 pub use admin_table::*;
@@ -432,6 +434,11 @@ pub enum Reducer {
         character_id: u64,
         amount_cp: u64,
     },
+    AdminSeedScale {
+        characters: u32,
+        items_per_character: u32,
+        ground_items: u32,
+    },
     AdminSetHp {
         character_id: u64,
         hp: i32,
@@ -646,6 +653,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::AbilityCheck { .. } => "ability_check",
             Reducer::AddAdmin { .. } => "add_admin",
             Reducer::AdminGrantCurrency { .. } => "admin_grant_currency",
+            Reducer::AdminSeedScale { .. } => "admin_seed_scale",
             Reducer::AdminSetHp { .. } => "admin_set_hp",
             Reducer::AdminSkirmish { .. } => "admin_skirmish",
             Reducer::ApplyBuff { .. } => "apply_buff",
@@ -715,6 +723,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "admin_grant_currency" => Ok(__sdk::parse_reducer_args::<
                 admin_grant_currency_reducer::AdminGrantCurrencyArgs,
             >("admin_grant_currency", &value.args)?
+            .into()),
+            "admin_seed_scale" => Ok(__sdk::parse_reducer_args::<admin_seed_scale_reducer::AdminSeedScaleArgs>(
+                "admin_seed_scale",
+                &value.args,
+            )?
             .into()),
             "admin_set_hp" => {
                 Ok(__sdk::parse_reducer_args::<admin_set_hp_reducer::AdminSetHpArgs>("admin_set_hp", &value.args)?

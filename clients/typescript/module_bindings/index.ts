@@ -40,6 +40,8 @@ import { AddAdmin } from "./add_admin_reducer.ts";
 export { AddAdmin };
 import { AdminGrantCurrency } from "./admin_grant_currency_reducer.ts";
 export { AdminGrantCurrency };
+import { AdminSeedScale } from "./admin_seed_scale_reducer.ts";
+export { AdminSeedScale };
 import { AdminSetHp } from "./admin_set_hp_reducer.ts";
 export { AdminSetHp };
 import { AdminSkirmish } from "./admin_skirmish_reducer.ts";
@@ -751,6 +753,10 @@ const REMOTE_MODULE = {
       reducerName: "admin_grant_currency",
       argsType: AdminGrantCurrency.getTypeScriptAlgebraicType(),
     },
+    admin_seed_scale: {
+      reducerName: "admin_seed_scale",
+      argsType: AdminSeedScale.getTypeScriptAlgebraicType(),
+    },
     admin_set_hp: {
       reducerName: "admin_set_hp",
       argsType: AdminSetHp.getTypeScriptAlgebraicType(),
@@ -992,6 +998,7 @@ export type Reducer = never
 | { name: "AbilityCheck", args: AbilityCheck }
 | { name: "AddAdmin", args: AddAdmin }
 | { name: "AdminGrantCurrency", args: AdminGrantCurrency }
+| { name: "AdminSeedScale", args: AdminSeedScale }
 | { name: "AdminSetHp", args: AdminSetHp }
 | { name: "AdminSkirmish", args: AdminSkirmish }
 | { name: "ApplyBuff", args: ApplyBuff }
@@ -1095,6 +1102,22 @@ export class RemoteReducers {
 
   removeOnAdminGrantCurrency(callback: (ctx: ReducerEventContext, characterId: bigint, amountCp: bigint) => void) {
     this.connection.offReducer("admin_grant_currency", callback);
+  }
+
+  adminSeedScale(characters: number, itemsPerCharacter: number, groundItems: number) {
+    const __args = { characters, itemsPerCharacter, groundItems };
+    let __writer = new BinaryWriter(1024);
+    AdminSeedScale.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_seed_scale", __argsBuffer, this.setCallReducerFlags.adminSeedScaleFlags);
+  }
+
+  onAdminSeedScale(callback: (ctx: ReducerEventContext, characters: number, itemsPerCharacter: number, groundItems: number) => void) {
+    this.connection.onReducer("admin_seed_scale", callback);
+  }
+
+  removeOnAdminSeedScale(callback: (ctx: ReducerEventContext, characters: number, itemsPerCharacter: number, groundItems: number) => void) {
+    this.connection.offReducer("admin_seed_scale", callback);
   }
 
   adminSetHp(characterId: bigint, hp: number) {
@@ -1921,6 +1944,11 @@ export class SetReducerFlags {
   adminGrantCurrencyFlags: CallReducerFlags = 'FullUpdate';
   adminGrantCurrency(flags: CallReducerFlags) {
     this.adminGrantCurrencyFlags = flags;
+  }
+
+  adminSeedScaleFlags: CallReducerFlags = 'FullUpdate';
+  adminSeedScale(flags: CallReducerFlags) {
+    this.adminSeedScaleFlags = flags;
   }
 
   adminSetHpFlags: CallReducerFlags = 'FullUpdate';

@@ -47,6 +47,7 @@ export type ItemInstanceRow = {
   x: number,
   y: number,
   contactRadiusFt: number,
+  cell: bigint,
   spawnedAtMicros: bigint,
   expiresAtMicros: bigint,
 };
@@ -72,6 +73,7 @@ export namespace ItemInstanceRow {
       new ProductTypeElement("x", AlgebraicType.createF64Type()),
       new ProductTypeElement("y", AlgebraicType.createF64Type()),
       new ProductTypeElement("contactRadiusFt", AlgebraicType.createF64Type()),
+      new ProductTypeElement("cell", AlgebraicType.createI64Type()),
       new ProductTypeElement("spawnedAtMicros", AlgebraicType.createI64Type()),
       new ProductTypeElement("expiresAtMicros", AlgebraicType.createI64Type()),
     ]);

@@ -88,7 +88,7 @@ pub fn pick_up(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     if chars::is_traveling(ctx, c.id) {
         return Err(err(ErrorCode::Traveling, "nothing to pick up on the road; arrive first").into());
     }
-    let ground = db::ground_at(ctx, &c.location_id);
+    let ground = db::ground_near(ctx, &c.location_id, c.x, c.y);
     let stash = db::run_stash(ctx, c.id);
     let mut ids = db::def_ids(&[&stash], None);
     ids.extend(ground.iter().map(|g| g.instance.def_id.as_str()));

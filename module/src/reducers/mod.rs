@@ -14,6 +14,8 @@ pub mod combat;
 pub mod items;
 #[cfg(feature = "rest")]
 pub mod rest;
+#[cfg(all(feature = "characters", feature = "items"))]
+pub mod scale;
 #[cfg(feature = "social")]
 pub mod social;
 #[cfg(feature = "travel")]

@@ -33,13 +33,14 @@ pub enum PlaceKind {
 /// empty, `slot` none, position and radius 0, `expires_at_micros` `i64::MAX` (so the despawn
 /// sweeper's range `..=now` never sees a non-ground row). Every lookup a reducer makes has an
 /// index: a character's run stash or loadout `(character_id, place)`, a master stash
-/// `(owner, place)`, the ground of a location `(location_id, place)`, expiry `expires_at_micros`.
+/// `(owner, place)`, the ground of a location `(location_id, place)` and near a point
+/// `(location_id, place, cell)`, expiry `expires_at_micros`.
 #[table(
     name = item_instance,
     public,
     index(name = by_character_place, btree(columns = [character_id, place])),
     index(name = by_owner_place, btree(columns = [owner, place])),
-    index(name = by_location_place, btree(columns = [location_id, place]))
+    index(name = by_location_place_cell, btree(columns = [location_id, place, cell]))
 )]
 #[derive(Clone, Debug, PartialEq)]
 pub struct ItemInstanceRow {
@@ -62,6 +63,9 @@ pub struct ItemInstanceRow {
     pub y: f64,
     /// Ground: the contact zone's radius in feet.
     pub contact_radius_ft: f64,
+    /// Ground: the grid cell of (x, y) (`systems::items::world::cell_of`; 0 elsewhere), so a
+    /// pickup reads the 3 × 3 cells around the character instead of the location's whole ground.
+    pub cell: i64,
     pub spawned_at_micros: i64,
     /// Ground: despawn time; `i64::MAX` elsewhere.
     #[index(btree)]

@@ -37,14 +37,14 @@ namespace SpacetimeDB.Types
 
             public readonly ExpiresAtMicrosIndex ExpiresAtMicros;
 
-            public sealed class ByLocationPlaceIndex : BTreeIndexBase<(string LocationId, PlaceKind Place)>
+            public sealed class ByLocationPlaceCellIndex : BTreeIndexBase<(string LocationId, PlaceKind Place, long Cell)>
             {
-                protected override (string LocationId, PlaceKind Place) GetKey(ItemInstanceRow row) => (row.LocationId, row.Place);
+                protected override (string LocationId, PlaceKind Place, long Cell) GetKey(ItemInstanceRow row) => (row.LocationId, row.Place, row.Cell);
 
-                public ByLocationPlaceIndex(ItemInstanceHandle table) : base(table) { }
+                public ByLocationPlaceCellIndex(ItemInstanceHandle table) : base(table) { }
             }
 
-            public readonly ByLocationPlaceIndex ByLocationPlace;
+            public readonly ByLocationPlaceCellIndex ByLocationPlaceCell;
 
             public sealed class ByOwnerPlaceIndex : BTreeIndexBase<(SpacetimeDB.Identity Owner, PlaceKind Place)>
             {
@@ -68,7 +68,7 @@ namespace SpacetimeDB.Types
             {
                 ByCharacterPlace = new(this);
                 ExpiresAtMicros = new(this);
-                ByLocationPlace = new(this);
+                ByLocationPlaceCell = new(this);
                 ByOwnerPlace = new(this);
                 Uid = new(this);
             }

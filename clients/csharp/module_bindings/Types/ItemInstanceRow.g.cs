@@ -37,6 +37,8 @@ namespace SpacetimeDB.Types
         public double Y;
         [DataMember(Name = "contact_radius_ft")]
         public double ContactRadiusFt;
+        [DataMember(Name = "cell")]
+        public long Cell;
         [DataMember(Name = "spawned_at_micros")]
         public long SpawnedAtMicros;
         [DataMember(Name = "expires_at_micros")]
@@ -54,6 +56,7 @@ namespace SpacetimeDB.Types
             double X,
             double Y,
             double ContactRadiusFt,
+            long Cell,
             long SpawnedAtMicros,
             long ExpiresAtMicros
         )
@@ -69,6 +72,7 @@ namespace SpacetimeDB.Types
             this.X = X;
             this.Y = Y;
             this.ContactRadiusFt = ContactRadiusFt;
+            this.Cell = Cell;
             this.SpawnedAtMicros = SpawnedAtMicros;
             this.ExpiresAtMicros = ExpiresAtMicros;
         }

@@ -32,6 +32,31 @@ pub const MAX_TTL_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
 /// Fixed-point scale for exact distance comparisons: 1/1024 ft.
 pub const FIXED_PER_FT: f64 = 1024.0;
 
+/// Side of the grid cells ground items are indexed by. Larger than the largest contact radius
+/// (with room for the fixed-point rounding of the contact test), so an item whose zone contains a
+/// point lies in the point's cell or one of its 8 neighbours: a pickup reads 3 × 3 cells of its
+/// location, never the whole ground of it.
+pub const CELL_FT: f64 = 128.0;
+/// Cells per axis row in the packed cell key (10,000 ft / 128 ft = 79 cells fit).
+const CELL_ROW: i64 = 1 << 10;
+
+fn cell_axis(v: f64) -> i64 {
+    // NaN never reaches here (positions are validated); it would land in cell 0.
+    (v.clamp(0.0, MAX_COORD_FT) / CELL_FT).floor() as i64
+}
+
+/// The grid cell key of a position (`cx * 1024 + cy`).
+pub fn cell_of(x: f64, y: f64) -> i64 {
+    cell_axis(x) * CELL_ROW + cell_axis(y)
+}
+
+/// The cell-key ranges (inclusive) covering the 3 × 3 cells around a position: one range per
+/// column of cells, in ascending order.
+pub fn cell_ranges_near(x: f64, y: f64) -> Vec<(i64, i64)> {
+    let (cx, cy) = (cell_axis(x), cell_axis(y));
+    ((cx - 1).max(0)..=cx + 1).map(|c| (c * CELL_ROW + (cy - 1).max(0), c * CELL_ROW + cy + 1)).collect()
+}
+
 /// An item on the ground, as the pickup planner reads it (the reducer joins the instance row
 /// with its world-item row).
 #[derive(SpacetimeType, Debug, Clone, PartialEq)]
@@ -265,4 +290,62 @@ pub fn expired(ground: &[WorldItem], now_micros: i64) -> Vec<u64> {
     let mut v: Vec<u64> = ground.iter().filter(|g| g.is_expired(now_micros)).map(|g| g.instance.uid).collect();
     v.sort_unstable();
     v
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    fn in_ranges(cell: i64, ranges: &[(i64, i64)]) -> bool {
+        ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&cell))
+    }
+
+    /// The pickup reads only the 3 × 3 cells around the character: every item whose zone contains
+    /// the character must be in them, including zones of the largest radius, on cell edges and
+    /// at the plane's borders.
+    #[test]
+    fn every_item_in_contact_lies_in_the_cells_near_the_point() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut checked = 0;
+        for n in 0..200_000 {
+            let (x, y) = if n % 4 == 0 {
+                // On cell edges and the borders.
+                let e = |r: &mut StdRng| (r.gen_range(0..=79) as f64 * CELL_FT).min(MAX_COORD_FT);
+                (e(&mut rng), e(&mut rng))
+            } else {
+                (rng.gen_range(0.0..=MAX_COORD_FT), rng.gen_range(0.0..=MAX_COORD_FT))
+            };
+            let radius = if n % 2 == 0 { MAX_CONTACT_RADIUS_FT } else { rng.gen_range(0.01..=MAX_CONTACT_RADIUS_FT) };
+            let a = rng.gen_range(0.0..std::f64::consts::TAU);
+            let d = radius * rng.gen_range(0.9..=1.0001);
+            let (ix, iy) = ((x + d * a.cos()).clamp(0.0, MAX_COORD_FT), (y + d * a.sin()).clamp(0.0, MAX_COORD_FT));
+            let item = WorldItem {
+                instance: super::super::instances::ItemInstance::new(1, "dagger", 1),
+                spot: GroundSpot { location_id: "l".into(), x: ix, y: iy },
+                contact_radius_ft: radius,
+                spawned_at_micros: 0,
+                expires_at_micros: i64::MAX,
+            };
+            if in_contact(&item, "l", x, y) {
+                checked += 1;
+                assert!(
+                    in_ranges(cell_of(ix, iy), &cell_ranges_near(x, y)),
+                    "item at ({ix}, {iy}) r={radius} touches ({x}, {y}) but its cell is not searched"
+                );
+            }
+        }
+        assert!(checked > 100_000, "the sample must exercise contacts ({checked})");
+    }
+
+    #[test]
+    fn far_items_are_outside_the_searched_cells() {
+        // Two cells away on either axis is never read.
+        let r = cell_ranges_near(1000.0, 1000.0);
+        assert!(!in_ranges(cell_of(1000.0 + 2.0 * CELL_FT, 1000.0), &r));
+        assert!(!in_ranges(cell_of(1000.0, 1000.0 - 2.0 * CELL_FT), &r));
+        assert!(in_ranges(cell_of(1000.0 + CELL_FT, 1000.0 - CELL_FT), &r));
+        assert_eq!(cell_ranges_near(0.0, 0.0).len(), 2, "no column left of the plane");
+    }
 }
