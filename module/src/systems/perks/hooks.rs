@@ -51,6 +51,17 @@ pub struct EffectsOwner {
     pub changed: bool,
 }
 
+pub type ApplyFn = fn(&mut CharacterSheet, &mut PerkState);
+pub type LevelUpFn = fn(&mut CharacterSheet, &PerkState, u8);
+pub type DerivedFn = fn(&mut DerivedStats, &PerkState);
+pub type WorldTickFn = fn(&mut OwnerClock, &PerkState);
+pub type CharacterTickFn = fn(&mut CharTick<'_>, &mut dyn DiceSource);
+pub type EffectsFn = fn(&mut [EffectsOwner], u32, &mut dyn DiceSource, &mut Vec<String>);
+pub type DeathFn = fn(&mut CharacterSheet, &mut PerkState) -> Option<String>;
+pub type RestFn = fn(&mut PerkState, RestKind);
+pub type UseFn = fn(&mut CharacterSheet, &mut PerkState, &mut dyn DiceSource) -> WkResult<String>;
+pub type InitiativeFn = fn(&PerkState) -> i32;
+
 /// A hook-side change to damage dice: reroll a face once (Great Weapon Fighting).
 pub type RerollDamageFaceFn = fn(face: i32, sides: u32) -> bool;
 /// Extra damage on a critical hit, rolled by the perk (Savage Attacks).
@@ -65,26 +76,26 @@ pub struct PerkHooks {
     pub rulesets: &'static [&'static str],
     // ----- on pick ------------------------------------------------------------------------
     /// When picked (after `stacks` is incremented).
-    pub on_pick: Option<fn(&mut CharacterSheet, &mut PerkState)>,
+    pub on_pick: Option<ApplyFn>,
     /// When the owner gains levels after the pick (`levels` gained now).
-    pub on_level_up: Option<fn(&mut CharacterSheet, &PerkState, u8)>,
+    pub on_level_up: Option<LevelUpFn>,
     /// Passive: adjusts the derived stats the ruleset computed (character_stats, effective base).
-    pub adjust_derived: Option<fn(&mut DerivedStats, &PerkState)>,
+    pub adjust_derived: Option<DerivedFn>,
     // ----- world tick (first) -------------------------------------------------------------
-    pub world_tick: Option<fn(&mut OwnerClock, &PerkState)>,
+    pub world_tick: Option<WorldTickFn>,
     // ----- per-character tick -------------------------------------------------------------
-    pub character_tick: Option<fn(&mut CharTick<'_>, &mut dyn DiceSource)>,
+    pub character_tick: Option<CharacterTickFn>,
     // ----- global effects step (after buff upkeep) ----------------------------------------
-    pub effects_step: Option<fn(&mut [EffectsOwner], u32, &mut dyn DiceSource, &mut Vec<String>)>,
+    pub effects_step: Option<EffectsFn>,
     // ----- death --------------------------------------------------------------------------
     /// The owner went from alive to dead in this transaction. `Some(text)`: prevented.
-    pub on_death: Option<fn(&mut CharacterSheet, &mut PerkState) -> Option<String>>,
+    pub on_death: Option<DeathFn>,
     /// A rest completed (resets per-rest charges).
-    pub on_rest: Option<fn(&mut PerkState, RestKind)>,
+    pub on_rest: Option<RestFn>,
     /// An action the owner takes with `use_perk`.
-    pub on_use: Option<fn(&mut CharacterSheet, &mut PerkState, &mut dyn DiceSource) -> WkResult<String>>,
+    pub on_use: Option<UseFn>,
     // ----- combat hot paths (rules::resolve_attack, Fight::start) -------------------------
-    pub initiative_bonus: Option<fn(&PerkState) -> i32>,
+    pub initiative_bonus: Option<InitiativeFn>,
     /// Reroll a d20-style test whose natural result is the lowest possible (Lucky).
     pub reroll_lowest_attack: bool,
     pub reroll_damage_face: Option<RerollDamageFaceFn>,

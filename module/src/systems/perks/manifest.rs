@@ -5,12 +5,12 @@
 //!
 //! Adding a perk: see README, "Add a perk in four steps".
 
-use super::hooks::{CharTick, EffectsOwner, OwnerClock, PerkHooks, PerkState};
+use super::hooks::PerkHooks;
+pub use super::hooks::{CharacterTickFn, DeathFn, EffectsFn, WorldTickFn};
 use super::{
     alert, great_weapon_fighting, inspiring_leader, iron_will, lucky, quickened, regeneration, relentless_endurance,
     resilient, savage_attacks, second_wind, tough,
 };
-use crate::rules::{CharacterSheet, DiceSource};
 
 /// Every perk, in dispatch order.
 pub const PERK_HOOKS_IN_ORDER: &[&PerkHooks] = &[
@@ -27,11 +27,6 @@ pub const PERK_HOOKS_IN_ORDER: &[&PerkHooks] = &[
     &great_weapon_fighting::HOOKS,
     &savage_attacks::HOOKS,
 ];
-
-pub type WorldTickFn = fn(&mut OwnerClock, &PerkState);
-pub type CharacterTickFn = fn(&mut CharTick<'_>, &mut dyn DiceSource);
-pub type EffectsFn = fn(&mut [EffectsOwner], u32, &mut dyn DiceSource, &mut Vec<String>);
-pub type DeathFn = fn(&mut CharacterSheet, &mut PerkState) -> Option<String>;
 
 /// One step of the global effects phase. Buff upkeep is always first.
 #[derive(Clone, Copy)]

@@ -1,15 +1,12 @@
 //! Guard tests of the perk registry and seeded behaviour of every perk.
 
-use super::combat::{lucky_reroll, prepare, roll_damage, CombatPerk};
+use super::combat::{lucky_reroll, prepare, CombatPerk};
 use super::data::{check_against_manifest, mode_bit, parse_perks, ALL_MODES, DND5E_PERKS_CSV, LITE_PERKS_CSV};
 use super::hooks::{EffectsOwner, PerkHooks};
 use super::manifest::*;
 use super::*;
 use crate::error::ErrorCode;
-use crate::rules::{
-    AbilityScores, ActiveRules, AttackDef, CharacterSheet, DamageDice, DamageType, DiceExpr, DiceLog, DiceSource,
-    RestKind, RulesEngine,
-};
+use crate::rules::{AbilityScores, ActiveRules, CharacterSheet, DiceLog, DiceSource, RestKind, RulesEngine};
 use crate::systems::combat::CombatMode;
 use rand::SeedableRng;
 use std::collections::VecDeque;
@@ -374,7 +371,9 @@ fn relentless_endurance_saves_once_per_long_rest() {
     assert!(dispatch::death(&d, &mut o, &mut alive).is_none());
 }
 
-fn greatsword() -> AttackDef {
+#[cfg(feature = "dnd5e")]
+fn greatsword() -> crate::rules::AttackDef {
+    use crate::rules::{AttackDef, DamageDice, DamageType, DiceExpr};
     AttackDef {
         id: "greatsword".into(),
         name: "Greatsword".into(),
@@ -434,6 +433,7 @@ fn lucky_rerolls_the_lowest_natural_attack_roll() {
 #[cfg(feature = "dnd5e")]
 #[test]
 fn savage_attacks_adds_a_die_on_a_crit_only() {
+    use super::combat::roll_damage;
     let a = greatsword();
     let roll = |perks: &[CombatPerk], crit: bool, faces: &[i32]| {
         let mut rng = Recorder::new(faces);
@@ -449,6 +449,7 @@ fn savage_attacks_adds_a_die_on_a_crit_only() {
 #[cfg(feature = "dnd5e")]
 #[test]
 fn great_weapon_fighting_rerolls_ones_and_twos_once() {
+    use super::combat::roll_damage;
     let a = greatsword();
     let roll = |perks: &[CombatPerk], faces: &[i32]| {
         let mut rng = Recorder::new(faces);
