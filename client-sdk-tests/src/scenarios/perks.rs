@@ -30,6 +30,7 @@ fn events(c: &Client, kind: EventKind, id: u64) -> usize {
 
 /// Grant XP and wait until the cache shows the new XP total.
 fn grant_xp(admin: &Client, id: u64, xp: u32) -> TestResult {
+    wait_for("the character in the admin's cache", T, || ch(admin, id).is_ok())?;
     let before = ch(admin, id)?.sheet.xp;
     admin.ok("admin_grant_xp", move |r| r.admin_grant_xp(id, xp))?;
     wait_for("the XP total", T, || ch(admin, id).is_ok_and(|c| c.sheet.xp == before + xp))
@@ -167,6 +168,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let a = Client::fresh(env)?;
         let c = create(&a, &fx, "Stubborn")?;
         let id = c.id;
+        wait_for("the character in the admin's cache", T, || ch(&admin, id).is_ok())?;
         admin.ok("admin_grant_perk", move |r| r.admin_grant_perk(id, "relentless_endurance".into()))?;
         wait_for("the perk is owned, charged", T, || {
             perk_state(&a, id, "relentless_endurance").is_some_and(|s| s.charges == 1)
@@ -196,7 +198,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             perk_state(&a, id, "relentless_endurance").is_some_and(|s| s.charges == 1)
         })?;
         check(kill(&admin, id)?, "prevented again after the long rest")?;
-        check_eq(ch(&a, id)?.sheet.vitals.hp, 1, "at 1 HP again")?;
+        check_eq(ch(&admin, id)?.sheet.vitals.hp, 1, "at 1 HP again")?;
         // No rest in between: this time the character dies.
         check(!kill(&admin, id)?, "the next death is not prevented")?;
         wait_for("the owner sees the character dead", T, || ch(&a, id).is_ok_and(|c| c.sheet.vitals.dead))?;
