@@ -478,3 +478,30 @@ fn inspiring_leader_grants_temp_hp_every_ten_minutes() {
     assert_eq!(owners[0].sheet.vitals.temp_hp, 3 + 2);
     assert!(owners[0].changed);
 }
+
+/// The call sites in `Fight::start` / `Fight::join`: the snapshot is filtered by the fight's mode
+/// and Alert's bonus reaches the initiative roll.
+#[test]
+fn fights_apply_the_perk_snapshot_for_their_mode() {
+    use crate::systems::combat::{monster_combatant, Fight, ModeConfig};
+    let def = R::monster(GUARD).unwrap();
+    let mut a = monster_combatant::<R>(1, 1, &def, None);
+    let b = monster_combatant::<R>(2, 2, &def, None);
+    let c = monster_combatant::<R>(3, 1, &def, None);
+    let base = a.creature.initiative_bonus;
+    a.creature.perks = perk("alert");
+    let f =
+        Fight::start::<R>(9, CombatMode::ClassicTurns, vec![a.clone(), b.clone()], &ModeConfig::default(), 0).unwrap();
+    assert_eq!(f.get(1).unwrap().creature.initiative_bonus, base + 5);
+    assert_eq!(f.get(2).unwrap().creature.initiative_bonus, base);
+    a.creature.perks =
+        vec![CombatPerk { perk_id: "alert".into(), stacks: 1, modes: mode_bit(CombatMode::ActionQueues) }];
+    let mut f = Fight::start::<R>(9, CombatMode::ClassicTurns, vec![a, b], &ModeConfig::default(), 0).unwrap();
+    assert_eq!(f.get(1).unwrap().creature.initiative_bonus, base);
+    assert!(f.get(1).unwrap().creature.perks.is_empty());
+    // Joining later goes through the same hook.
+    let mut c = c;
+    c.creature.perks = perk("alert");
+    f.join::<R>(c, &mut Recorder::new(&[])).unwrap();
+    assert_eq!(f.get(3).unwrap().creature.initiative_bonus, base + 5);
+}
