@@ -493,9 +493,6 @@ fn run(out: &mut Out) -> Res<()> {
         b.pipeline(scale(300, 20), PHASE_LIMIT, |r, _| r.admin_skirmish(LOC.into(), side_a.clone(), side_b.clone()))?;
     out.phase("skirmish_8v8", &p, base);
 
-    // ---- scale, part 1: the reducer mix's round trips in the world as it is now
-    let mix_a = mix(&b, &load, &daggers, scale(200, 20))?;
-
     // ---- scheduler: BuffExpired events of the scheduler characters
     let expired: Arc<Mutex<Vec<(i64, i64)>>> = Arc::new(Mutex::new(Vec::new()));
     {
@@ -582,12 +579,19 @@ fn run(out: &mut Out) -> Res<()> {
     out.num("sched.burst.p99_ms", percentile(&lat, 99.0));
     out.num("sched.burst.max_ms", lat.last().copied().unwrap_or(f64::NAN));
 
-    // ---- scale, part 2: seed 10,000 characters (9 stash items each) and 10,000 ground items
+    // ---- scale: the reducer mix's round trips in the world as it is now, then seed 10,000 characters (9 stash items each) and 10,000 ground items
     // (100,000 item instances), then the same mix again; the ratio shows any hot path that scans.
+    let mix_a = mix(&b, &load, &daggers, scale(200, 20))?;
     let (chars_before, items_before) = (b.conn.db.character().count(), b.conn.db.item_instance().count());
-    let (n_chars, per_char, n_ground) = (scale(10_000, 500), 9u32, scale(10_000, 500));
+    // WK_SCALE="chars,items_per_char,ground" overrides the sizes (to find which part costs).
+    let sizes: Vec<u64> =
+        std::env::var("WK_SCALE").unwrap_or_default().split(',').filter_map(|v| v.trim().parse().ok()).collect();
+    let (n_chars, per_char, n_ground) = match sizes[..] {
+        [c, i, g] => (c, i as u32, g),
+        _ => (scale(10_000, 500), 9u32, scale(10_000, 500)),
+    };
     let t = Instant::now();
-    let calls = n_chars.div_ceil(1_000);
+    let calls = n_chars.div_ceil(1_000).max(1);
     let p = b.pipeline(calls, SETUP_LIMIT, |r, i| {
         let c = (n_chars - i * 1_000).min(1_000) as u32;
         r.admin_seed_scale(c, per_char, (n_ground / calls) as u32)

@@ -189,6 +189,11 @@ fn register_result_listeners(conn: &DbConnection, tx: Sender<(String, Result<(),
         on_despawn_world_item "despawn_world_item" (a);
         on_admin_skirmish "admin_skirmish" (a, b, c);
         on_give_item "give_item" (a, b, c);
+        on_choose_perk "choose_perk" (a, b);
+        on_use_perk "use_perk" (a, b);
+        on_admin_grant_xp "admin_grant_xp" (a, b);
+        on_admin_damage "admin_damage" (a, b);
+        on_admin_grant_perk "admin_grant_perk" (a, b);
     );
 }
 

@@ -680,6 +680,7 @@ pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
         PeriodicKind::Damage(ty) => format!("takes {total} {} damage", ty.id()),
         PeriodicKind::Heal => format!("regains {total} HP"),
     };
+    let died = died && !crate::perks_db::on_death(ctx, &mut c); // perk death hook
     let c = chars::save(ctx, c);
     events::record(
         ctx,

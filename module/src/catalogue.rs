@@ -142,7 +142,15 @@ pub fn fix(code: ErrorCode) -> &'static str {
         E::NoActionLeft => "That action is spent this turn (or on cooldown): `end_turn`, or wait for the window to reopen.",
         E::CombatOver => "The fight is over; start a new one.",
         E::Incapacitated => "The combatant cannot act now (a condition); wait for it to end or `end_turn`.",
-        E::NotSupported => "The active ruleset does not support this; use another action.",
+        E::NotSupported => "The active ruleset does not support this (or the perk is passive); use another action.",
+        E::UnknownPerk => "Use a perk id of this ruleset (`SELECT id FROM perk_def`).",
+        E::PerkNotOwned => "Use a perk the character has (`SELECT * FROM character_perk WHERE character_id = <id>`).",
+        E::PerkNotOffered => "Choose one of the offer's `choices` (`SELECT * FROM perk_offer WHERE id = <offer>`).",
+        E::OfferAlreadyChosen => {
+            "That offer is used (or the perk does not stack and is owned); wait for the next level-up offer."
+        }
+        E::UnknownOffer => "Use an open offer of your character (`SELECT * FROM perk_offer WHERE character_id = <id>`).",
+        E::PerkNotReady => "The perk's charges are spent; a short or long rest (or its recharge) restores them.",
     }
 }
 
@@ -752,6 +760,62 @@ pub const REDUCERS: &[ReducerDoc] = &[
         caller: Caller::Admin,
         summary: "Benchmark hook: seed up to 2,000 AI characters (each on a run with up to 20 stash items) and up to 20,000 ground items per call.",
         errors: codes![NotAdmin, FeatureDisabled, InvalidArgument, InvalidConfig, StaticData],
+    },
+    // ----- perks
+    ReducerDoc {
+        name: "choose_perk",
+        group: "perks",
+        caller: Caller::Owner("offer_id"),
+        summary: "Take one perk of a level-up offer (the caller must own the offer's character); its on-pick hook applies at once.",
+        errors: codes![
+            UnknownOffer,
+            UnknownCharacter,
+            NotOwner,
+            FeatureDisabled,
+            PerkNotOffered,
+            OfferAlreadyChosen,
+            UnknownPerk,
+            StaticData
+        ],
+    },
+    ReducerDoc {
+        name: "use_perk",
+        group: "perks",
+        caller: Caller::Owner("character_id"),
+        summary: "Use a perk's action (Second Wind) outside combat.",
+        errors: codes![
+            UnknownCharacter,
+            NotOwner,
+            FeatureDisabled,
+            InCombat,
+            UnknownPerk,
+            PerkNotOwned,
+            NotSupported,
+            PerkNotReady,
+            Unconscious,
+            StaticData
+        ],
+    },
+    ReducerDoc {
+        name: "admin_grant_xp",
+        group: "admin",
+        caller: Caller::Admin,
+        summary: "Test / GM hook: award XP as a fight does (levels, perk level-up hooks, one perk offer per level gained).",
+        errors: codes![NotAdmin, UnknownCharacter, InvalidArgument],
+    },
+    ReducerDoc {
+        name: "admin_damage",
+        group: "admin",
+        caller: Caller::Admin,
+        summary: "Test / GM hook: bludgeoning damage through the ruleset and the perk death hook; not in a fight.",
+        errors: codes![NotAdmin, UnknownCharacter, InvalidArgument, InCombat],
+    },
+    ReducerDoc {
+        name: "admin_grant_perk",
+        group: "admin",
+        caller: Caller::Admin,
+        summary: "Test / GM hook: give a perk without an offer (its on-pick hook runs).",
+        errors: codes![NotAdmin, UnknownCharacter, UnknownPerk, OfferAlreadyChosen, StaticData],
     },
     // ----- scheduled (timers)
     ReducerDoc {

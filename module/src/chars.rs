@@ -30,8 +30,9 @@ pub fn save(ctx: &ReducerContext, mut c: Character) -> Character {
 }
 
 pub fn refresh_stats(ctx: &ReducerContext, c: &Character) {
-    let derived = ActiveRules::derive(&c.sheet);
-    // Effective stats (derived base + active buffs) share this invalidation point.
+    let mut derived = ActiveRules::derive(&c.sheet);
+    crate::perks_db::adjust_derived(ctx, c.id, &mut derived); // perk passives (Alert, Iron Will)
+                                                              // Effective stats (derived base + active buffs) share this invalidation point.
     crate::buffs::publish_effective(ctx, c, &derived);
     let row = CharacterStats { character_id: c.id, derived, updated_at: ctx.timestamp };
     if ctx.db.character_stats().character_id().find(c.id).is_some() {
@@ -44,6 +45,7 @@ pub fn refresh_stats(ctx: &ReducerContext, c: &Character) {
 /// Remove a character and everything keyed by it.
 pub fn delete(ctx: &ReducerContext, id: u64) {
     crate::buffs::purge_character(ctx, id);
+    crate::perks_db::purge_character(ctx, id);
     ctx.db.character().id().delete(id);
     ctx.db.character_stats().character_id().delete(id);
     ctx.db.rest_state().character_id().delete(id);

@@ -75,6 +75,7 @@ pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Co
     cb.is_ai = c.is_ai;
     cb.connected = c.is_ai || ctx.db.player().identity().find(c.owner).map(|p| p.online).unwrap_or(false);
     cb.flags = CombatFlags::from_effective(&eff);
+    crate::perks_db::combat_snapshot(ctx, c.id, &mut cb.creature); // perk hot-path snapshot
     cb
 }
 
@@ -626,6 +627,7 @@ fn finish(
                 if let Some((_, xp)) = outcome.xp_awards.iter().find(|(id, _)| *id == c.id) {
                     if *xp > 0 {
                         let o = ActiveRules::award_xp(&mut ch.sheet, *xp);
+                        crate::perks_db::after_xp(ctx, &mut ch, &o); // perk level-up hooks and offer
                         events::record(
                             ctx,
                             EventKind::XpAwarded,
@@ -635,7 +637,7 @@ fn finish(
                         );
                     }
                 }
-                let died = ch.sheet.vitals.dead;
+                let died = ch.sheet.vitals.dead && !crate::perks_db::on_death(ctx, &mut ch); // perk death hook
                 let ch = chars::save(ctx, ch);
                 if died {
                     events::record(

@@ -110,6 +110,12 @@ error_codes! {
     CombatOver => "E_COMBAT_OVER",
     Incapacitated => "E_INCAPACITATED",
     NotSupported => "E_NOT_SUPPORTED",
+    UnknownPerk => "E_UNKNOWN_PERK",
+    PerkNotOwned => "E_PERK_NOT_OWNED",
+    PerkNotOffered => "E_PERK_NOT_OFFERED",
+    OfferAlreadyChosen => "E_OFFER_ALREADY_CHOSEN",
+    UnknownOffer => "E_UNKNOWN_OFFER",
+    PerkNotReady => "E_PERK_NOT_READY",
 }
 
 /// An error with its stable code and a message that names the fix.

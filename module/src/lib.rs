@@ -15,6 +15,7 @@ pub mod events;
 pub mod gate;
 pub mod items_db;
 pub mod load;
+pub mod perks_db;
 pub mod reducers;
 pub mod rules;
 pub mod spawner;

@@ -16,10 +16,15 @@ pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
         .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
     crate::systems::spawner::load()
         .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
+    crate::systems::perks::data::load()
+        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
     let (locations, classes, skills) = crate::load::load_into_tables(ctx)?;
     let buffs = crate::buffs::load_defs(ctx, &buff_defs);
     let items = crate::load::load_items(ctx, catalog);
-    Ok(format!("{locations} locations, {classes} classes, {skills} skills, {buffs} buffs, {items} items"))
+    let perks = crate::perks_db::load_defs(ctx)?;
+    Ok(format!(
+        "{locations} locations, {classes} classes, {skills} skills, {buffs} buffs, {items} items, {perks} perks"
+    ))
 }
 
 /// Cross-table checks of a config change (pure checks live in systems::config).

@@ -8,6 +8,7 @@ use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
 use super::ability_bonuses_type::AbilityBonuses;
 use super::attack_def_type::AttackDef;
+use super::combat_perk_type::CombatPerk;
 use super::defenses_type::Defenses;
 use super::vitals_type::Vitals;
 
@@ -26,6 +27,7 @@ pub struct Creature {
     pub attacks: Vec<AttackDef>,
     pub multiattack: Vec<u32>,
     pub xp: u32,
+    pub perks: Vec<CombatPerk>,
 }
 
 impl __sdk::InModule for Creature {

@@ -115,6 +115,14 @@ pub enum EventKind {
     ItemGiven,
 
     CrossAgent,
+
+    PerkOffered,
+
+    PerkChosen,
+
+    PerkUsed,
+
+    PerkTriggered,
 }
 
 impl __sdk::InModule for EventKind {

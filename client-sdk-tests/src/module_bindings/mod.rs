@@ -18,7 +18,10 @@ pub mod action_result_type;
 pub mod active_buff_row_type;
 pub mod active_buff_table;
 pub mod add_admin_reducer;
+pub mod admin_damage_reducer;
 pub mod admin_grant_currency_reducer;
+pub mod admin_grant_perk_reducer;
+pub mod admin_grant_xp_reducer;
 pub mod admin_seed_scale_reducer;
 pub mod admin_set_hp_reducer;
 pub mod admin_skirmish_reducer;
@@ -45,12 +48,15 @@ pub mod buff_flags_type;
 pub mod buff_tick_timer_table;
 pub mod buff_tick_timer_type;
 pub mod by_range_type;
+pub mod character_perk_table;
+pub mod character_perk_type;
 pub mod character_sheet_type;
 pub mod character_stats_table;
 pub mod character_stats_type;
 pub mod character_table;
 pub mod character_type;
 pub mod check_kind_type;
+pub mod choose_perk_reducer;
 pub mod class_def_row_type;
 pub mod class_def_table;
 pub mod client_connected_reducer;
@@ -61,6 +67,7 @@ pub mod combat_flags_type;
 pub mod combat_instance_table;
 pub mod combat_instance_type;
 pub mod combat_mode_type;
+pub mod combat_perk_type;
 pub mod combat_state_table;
 pub mod combat_state_type;
 pub mod combatant_kind_type;
@@ -139,6 +146,11 @@ pub mod move_to_reducer;
 pub mod move_to_run_reducer;
 pub mod periodic_effect_type;
 pub mod periodic_kind_type;
+pub mod perk_def_row_type;
+pub mod perk_def_table;
+pub mod perk_offer_table;
+pub mod perk_offer_type;
+pub mod perk_state_type;
 pub mod pick_up_reducer;
 pub mod ping_reducer;
 pub mod place_kind_type;
@@ -190,6 +202,7 @@ pub mod turn_timer_table;
 pub mod turn_timer_type;
 pub mod unequip_reducer;
 pub mod use_consumable_reducer;
+pub mod use_perk_reducer;
 pub mod vitals_type;
 pub mod weapon_properties_type;
 pub mod weapon_stats_type;
@@ -215,9 +228,12 @@ pub use action_result_type::ActionResult;
 pub use active_buff_row_type::ActiveBuffRow;
 pub use active_buff_table::*;
 pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallbackId};
+pub use admin_damage_reducer::{admin_damage, set_flags_for_admin_damage, AdminDamageCallbackId};
 pub use admin_grant_currency_reducer::{
     admin_grant_currency, set_flags_for_admin_grant_currency, AdminGrantCurrencyCallbackId,
 };
+pub use admin_grant_perk_reducer::{admin_grant_perk, set_flags_for_admin_grant_perk, AdminGrantPerkCallbackId};
+pub use admin_grant_xp_reducer::{admin_grant_xp, set_flags_for_admin_grant_xp, AdminGrantXpCallbackId};
 pub use admin_seed_scale_reducer::{admin_seed_scale, set_flags_for_admin_seed_scale, AdminSeedScaleCallbackId};
 pub use admin_set_hp_reducer::{admin_set_hp, set_flags_for_admin_set_hp, AdminSetHpCallbackId};
 pub use admin_skirmish_reducer::{admin_skirmish, set_flags_for_admin_skirmish, AdminSkirmishCallbackId};
@@ -244,12 +260,15 @@ pub use buff_flags_type::BuffFlags;
 pub use buff_tick_timer_table::*;
 pub use buff_tick_timer_type::BuffTickTimer;
 pub use by_range_type::ByRange;
+pub use character_perk_table::*;
+pub use character_perk_type::CharacterPerk;
 pub use character_sheet_type::CharacterSheet;
 pub use character_stats_table::*;
 pub use character_stats_type::CharacterStats;
 pub use character_table::*;
 pub use character_type::Character;
 pub use check_kind_type::CheckKind;
+pub use choose_perk_reducer::{choose_perk, set_flags_for_choose_perk, ChoosePerkCallbackId};
 pub use class_def_row_type::ClassDefRow;
 pub use class_def_table::*;
 pub use client_connected_reducer::{client_connected, set_flags_for_client_connected, ClientConnectedCallbackId};
@@ -262,6 +281,7 @@ pub use combat_flags_type::CombatFlags;
 pub use combat_instance_table::*;
 pub use combat_instance_type::CombatInstance;
 pub use combat_mode_type::CombatMode;
+pub use combat_perk_type::CombatPerk;
 pub use combat_state_table::*;
 pub use combat_state_type::CombatState;
 pub use combatant_kind_type::CombatantKind;
@@ -344,6 +364,11 @@ pub use move_to_reducer::{move_to, set_flags_for_move_to, MoveToCallbackId};
 pub use move_to_run_reducer::{move_to_run, set_flags_for_move_to_run, MoveToRunCallbackId};
 pub use periodic_effect_type::PeriodicEffect;
 pub use periodic_kind_type::PeriodicKind;
+pub use perk_def_row_type::PerkDefRow;
+pub use perk_def_table::*;
+pub use perk_offer_table::*;
+pub use perk_offer_type::PerkOffer;
+pub use perk_state_type::PerkState;
 pub use pick_up_reducer::{pick_up, set_flags_for_pick_up, PickUpCallbackId};
 pub use ping_reducer::{ping, set_flags_for_ping, PingCallbackId};
 pub use place_kind_type::PlaceKind;
@@ -401,6 +426,7 @@ pub use turn_timer_table::*;
 pub use turn_timer_type::TurnTimer;
 pub use unequip_reducer::{set_flags_for_unequip, unequip, UnequipCallbackId};
 pub use use_consumable_reducer::{set_flags_for_use_consumable, use_consumable, UseConsumableCallbackId};
+pub use use_perk_reducer::{set_flags_for_use_perk, use_perk, UsePerkCallbackId};
 pub use vitals_type::Vitals;
 pub use weapon_properties_type::WeaponProperties;
 pub use weapon_stats_type::WeaponStats;
@@ -430,9 +456,21 @@ pub enum Reducer {
     AddAdmin {
         identity: __sdk::Identity,
     },
+    AdminDamage {
+        character_id: u64,
+        amount: i32,
+    },
     AdminGrantCurrency {
         character_id: u64,
         amount_cp: u64,
+    },
+    AdminGrantPerk {
+        character_id: u64,
+        perk_id: String,
+    },
+    AdminGrantXp {
+        character_id: u64,
+        xp: u32,
     },
     AdminSeedScale {
         characters: u32,
@@ -464,6 +502,10 @@ pub enum Reducer {
     },
     BeginRun {
         character_id: u64,
+    },
+    ChoosePerk {
+        offer_id: u64,
+        perk_id: String,
     },
     ClientConnected,
     ClientDisconnected,
@@ -635,6 +677,10 @@ pub enum Reducer {
         character_id: u64,
         slot: LoadoutSlot,
     },
+    UsePerk {
+        character_id: u64,
+        perk_id: String,
+    },
     Wipe {
         character_id: u64,
     },
@@ -652,7 +698,10 @@ impl __sdk::Reducer for Reducer {
         match self {
             Reducer::AbilityCheck { .. } => "ability_check",
             Reducer::AddAdmin { .. } => "add_admin",
+            Reducer::AdminDamage { .. } => "admin_damage",
             Reducer::AdminGrantCurrency { .. } => "admin_grant_currency",
+            Reducer::AdminGrantPerk { .. } => "admin_grant_perk",
+            Reducer::AdminGrantXp { .. } => "admin_grant_xp",
             Reducer::AdminSeedScale { .. } => "admin_seed_scale",
             Reducer::AdminSetHp { .. } => "admin_set_hp",
             Reducer::AdminSkirmish { .. } => "admin_skirmish",
@@ -660,6 +709,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::Arrive { .. } => "arrive",
             Reducer::Attack { .. } => "attack",
             Reducer::BeginRun { .. } => "begin_run",
+            Reducer::ChoosePerk { .. } => "choose_perk",
             Reducer::ClientConnected => "client_connected",
             Reducer::ClientDisconnected => "client_disconnected",
             Reducer::Contest { .. } => "contest",
@@ -704,6 +754,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::TurnTimeout { .. } => "turn_timeout",
             Reducer::Unequip { .. } => "unequip",
             Reducer::UseConsumable { .. } => "use_consumable",
+            Reducer::UsePerk { .. } => "use_perk",
             Reducer::Wipe { .. } => "wipe",
             Reducer::WorldTick { .. } => "world_tick",
         }
@@ -720,9 +771,23 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "add_admin" => {
                 Ok(__sdk::parse_reducer_args::<add_admin_reducer::AddAdminArgs>("add_admin", &value.args)?.into())
             }
+            "admin_damage" => {
+                Ok(__sdk::parse_reducer_args::<admin_damage_reducer::AdminDamageArgs>("admin_damage", &value.args)?
+                    .into())
+            }
             "admin_grant_currency" => Ok(__sdk::parse_reducer_args::<
                 admin_grant_currency_reducer::AdminGrantCurrencyArgs,
             >("admin_grant_currency", &value.args)?
+            .into()),
+            "admin_grant_perk" => Ok(__sdk::parse_reducer_args::<admin_grant_perk_reducer::AdminGrantPerkArgs>(
+                "admin_grant_perk",
+                &value.args,
+            )?
+            .into()),
+            "admin_grant_xp" => Ok(__sdk::parse_reducer_args::<admin_grant_xp_reducer::AdminGrantXpArgs>(
+                "admin_grant_xp",
+                &value.args,
+            )?
             .into()),
             "admin_seed_scale" => Ok(__sdk::parse_reducer_args::<admin_seed_scale_reducer::AdminSeedScaleArgs>(
                 "admin_seed_scale",
@@ -745,6 +810,9 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "attack" => Ok(__sdk::parse_reducer_args::<attack_reducer::AttackArgs>("attack", &value.args)?.into()),
             "begin_run" => {
                 Ok(__sdk::parse_reducer_args::<begin_run_reducer::BeginRunArgs>("begin_run", &value.args)?.into())
+            }
+            "choose_perk" => {
+                Ok(__sdk::parse_reducer_args::<choose_perk_reducer::ChoosePerkArgs>("choose_perk", &value.args)?.into())
             }
             "client_connected" => Ok(__sdk::parse_reducer_args::<client_connected_reducer::ClientConnectedArgs>(
                 "client_connected",
@@ -889,6 +957,9 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 &value.args,
             )?
             .into()),
+            "use_perk" => {
+                Ok(__sdk::parse_reducer_args::<use_perk_reducer::UsePerkArgs>("use_perk", &value.args)?.into())
+            }
             "wipe" => Ok(__sdk::parse_reducer_args::<wipe_reducer::WipeArgs>("wipe", &value.args)?.into()),
             "world_tick" => {
                 Ok(__sdk::parse_reducer_args::<world_tick_reducer::WorldTickArgs>("world_tick", &value.args)?.into())
@@ -909,6 +980,7 @@ pub struct DbUpdate {
     buff_expiry_timer: __sdk::TableUpdate<BuffExpiryTimer>,
     buff_tick_timer: __sdk::TableUpdate<BuffTickTimer>,
     character: __sdk::TableUpdate<Character>,
+    character_perk: __sdk::TableUpdate<CharacterPerk>,
     character_stats: __sdk::TableUpdate<CharacterStats>,
     class_def: __sdk::TableUpdate<ClassDefRow>,
     combat_config: __sdk::TableUpdate<CombatConfig>,
@@ -926,6 +998,8 @@ pub struct DbUpdate {
     loot_origin: __sdk::TableUpdate<LootOrigin>,
     master_stash: __sdk::TableUpdate<MasterStashRow>,
     monster_instance: __sdk::TableUpdate<MonsterInstance>,
+    perk_def: __sdk::TableUpdate<PerkDefRow>,
+    perk_offer: __sdk::TableUpdate<PerkOffer>,
     player: __sdk::TableUpdate<Player>,
     rest_state: __sdk::TableUpdate<RestStateRow>,
     run_state: __sdk::TableUpdate<RunStateRow>,
@@ -957,6 +1031,9 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                     db_update.buff_tick_timer.append(buff_tick_timer_table::parse_table_update(table_update)?)
                 }
                 "character" => db_update.character.append(character_table::parse_table_update(table_update)?),
+                "character_perk" => {
+                    db_update.character_perk.append(character_perk_table::parse_table_update(table_update)?)
+                }
                 "character_stats" => {
                     db_update.character_stats.append(character_stats_table::parse_table_update(table_update)?)
                 }
@@ -990,6 +1067,8 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 "monster_instance" => {
                     db_update.monster_instance.append(monster_instance_table::parse_table_update(table_update)?)
                 }
+                "perk_def" => db_update.perk_def.append(perk_def_table::parse_table_update(table_update)?),
+                "perk_offer" => db_update.perk_offer.append(perk_offer_table::parse_table_update(table_update)?),
                 "player" => db_update.player.append(player_table::parse_table_update(table_update)?),
                 "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
                 "run_state" => db_update.run_state.append(run_state_table::parse_table_update(table_update)?),
@@ -1035,6 +1114,9 @@ impl __sdk::DbUpdate for DbUpdate {
             .with_updates_by_pk(|row| &row.scheduled_id);
         diff.character =
             cache.apply_diff_to_table::<Character>("character", &self.character).with_updates_by_pk(|row| &row.id);
+        diff.character_perk = cache
+            .apply_diff_to_table::<CharacterPerk>("character_perk", &self.character_perk)
+            .with_updates_by_pk(|row| &row.id);
         diff.character_stats = cache
             .apply_diff_to_table::<CharacterStats>("character_stats", &self.character_stats)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1081,6 +1163,10 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.monster_instance = cache
             .apply_diff_to_table::<MonsterInstance>("monster_instance", &self.monster_instance)
             .with_updates_by_pk(|row| &row.id);
+        diff.perk_def =
+            cache.apply_diff_to_table::<PerkDefRow>("perk_def", &self.perk_def).with_updates_by_pk(|row| &row.id);
+        diff.perk_offer =
+            cache.apply_diff_to_table::<PerkOffer>("perk_offer", &self.perk_offer).with_updates_by_pk(|row| &row.id);
         diff.player =
             cache.apply_diff_to_table::<Player>("player", &self.player).with_updates_by_pk(|row| &row.identity);
         diff.rest_state = cache
@@ -1123,6 +1209,7 @@ pub struct AppliedDiff<'r> {
     buff_expiry_timer: __sdk::TableAppliedDiff<'r, BuffExpiryTimer>,
     buff_tick_timer: __sdk::TableAppliedDiff<'r, BuffTickTimer>,
     character: __sdk::TableAppliedDiff<'r, Character>,
+    character_perk: __sdk::TableAppliedDiff<'r, CharacterPerk>,
     character_stats: __sdk::TableAppliedDiff<'r, CharacterStats>,
     class_def: __sdk::TableAppliedDiff<'r, ClassDefRow>,
     combat_config: __sdk::TableAppliedDiff<'r, CombatConfig>,
@@ -1140,6 +1227,8 @@ pub struct AppliedDiff<'r> {
     loot_origin: __sdk::TableAppliedDiff<'r, LootOrigin>,
     master_stash: __sdk::TableAppliedDiff<'r, MasterStashRow>,
     monster_instance: __sdk::TableAppliedDiff<'r, MonsterInstance>,
+    perk_def: __sdk::TableAppliedDiff<'r, PerkDefRow>,
+    perk_offer: __sdk::TableAppliedDiff<'r, PerkOffer>,
     player: __sdk::TableAppliedDiff<'r, Player>,
     rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
     run_state: __sdk::TableAppliedDiff<'r, RunStateRow>,
@@ -1165,6 +1254,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<BuffExpiryTimer>("buff_expiry_timer", &self.buff_expiry_timer, event);
         callbacks.invoke_table_row_callbacks::<BuffTickTimer>("buff_tick_timer", &self.buff_tick_timer, event);
         callbacks.invoke_table_row_callbacks::<Character>("character", &self.character, event);
+        callbacks.invoke_table_row_callbacks::<CharacterPerk>("character_perk", &self.character_perk, event);
         callbacks.invoke_table_row_callbacks::<CharacterStats>("character_stats", &self.character_stats, event);
         callbacks.invoke_table_row_callbacks::<ClassDefRow>("class_def", &self.class_def, event);
         callbacks.invoke_table_row_callbacks::<CombatConfig>("combat_config", &self.combat_config, event);
@@ -1182,6 +1272,8 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<LootOrigin>("loot_origin", &self.loot_origin, event);
         callbacks.invoke_table_row_callbacks::<MasterStashRow>("master_stash", &self.master_stash, event);
         callbacks.invoke_table_row_callbacks::<MonsterInstance>("monster_instance", &self.monster_instance, event);
+        callbacks.invoke_table_row_callbacks::<PerkDefRow>("perk_def", &self.perk_def, event);
+        callbacks.invoke_table_row_callbacks::<PerkOffer>("perk_offer", &self.perk_offer, event);
         callbacks.invoke_table_row_callbacks::<Player>("player", &self.player, event);
         callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
         callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
@@ -1774,6 +1866,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
         buff_expiry_timer_table::register_table(client_cache);
         buff_tick_timer_table::register_table(client_cache);
         character_table::register_table(client_cache);
+        character_perk_table::register_table(client_cache);
         character_stats_table::register_table(client_cache);
         class_def_table::register_table(client_cache);
         combat_config_table::register_table(client_cache);
@@ -1791,6 +1884,8 @@ impl __sdk::SpacetimeModule for RemoteModule {
         loot_origin_table::register_table(client_cache);
         master_stash_table::register_table(client_cache);
         monster_instance_table::register_table(client_cache);
+        perk_def_table::register_table(client_cache);
+        perk_offer_table::register_table(client_cache);
         player_table::register_table(client_cache);
         rest_state_table::register_table(client_cache);
         run_state_table::register_table(client_cache);

@@ -30,6 +30,7 @@ namespace SpacetimeDB.Types
             AddTable(BuffExpiryTimer = new(conn));
             AddTable(BuffTickTimer = new(conn));
             AddTable(Character = new(conn));
+            AddTable(CharacterPerk = new(conn));
             AddTable(CharacterStats = new(conn));
             AddTable(ClassDef = new(conn));
             AddTable(CombatConfig = new(conn));
@@ -47,6 +48,8 @@ namespace SpacetimeDB.Types
             AddTable(LootOrigin = new(conn));
             AddTable(MasterStash = new(conn));
             AddTable(MonsterInstance = new(conn));
+            AddTable(PerkDef = new(conn));
+            AddTable(PerkOffer = new(conn));
             AddTable(Player = new(conn));
             AddTable(RestState = new(conn));
             AddTable(RunState = new(conn));
@@ -489,7 +492,10 @@ namespace SpacetimeDB.Types
             return update.ReducerCall.ReducerName switch {
                 "ability_check" => BSATNHelpers.Decode<Reducer.AbilityCheck>(encodedArgs),
                 "add_admin" => BSATNHelpers.Decode<Reducer.AddAdmin>(encodedArgs),
+                "admin_damage" => BSATNHelpers.Decode<Reducer.AdminDamage>(encodedArgs),
                 "admin_grant_currency" => BSATNHelpers.Decode<Reducer.AdminGrantCurrency>(encodedArgs),
+                "admin_grant_perk" => BSATNHelpers.Decode<Reducer.AdminGrantPerk>(encodedArgs),
+                "admin_grant_xp" => BSATNHelpers.Decode<Reducer.AdminGrantXp>(encodedArgs),
                 "admin_seed_scale" => BSATNHelpers.Decode<Reducer.AdminSeedScale>(encodedArgs),
                 "admin_set_hp" => BSATNHelpers.Decode<Reducer.AdminSetHp>(encodedArgs),
                 "admin_skirmish" => BSATNHelpers.Decode<Reducer.AdminSkirmish>(encodedArgs),
@@ -497,6 +503,7 @@ namespace SpacetimeDB.Types
                 "arrive" => BSATNHelpers.Decode<Reducer.Arrive>(encodedArgs),
                 "attack" => BSATNHelpers.Decode<Reducer.Attack>(encodedArgs),
                 "begin_run" => BSATNHelpers.Decode<Reducer.BeginRun>(encodedArgs),
+                "choose_perk" => BSATNHelpers.Decode<Reducer.ChoosePerk>(encodedArgs),
                 "client_connected" => BSATNHelpers.Decode<Reducer.ClientConnected>(encodedArgs),
                 "client_disconnected" => BSATNHelpers.Decode<Reducer.ClientDisconnected>(encodedArgs),
                 "contest" => BSATNHelpers.Decode<Reducer.Contest>(encodedArgs),
@@ -541,6 +548,7 @@ namespace SpacetimeDB.Types
                 "turn_timeout" => BSATNHelpers.Decode<Reducer.TurnTimeout>(encodedArgs),
                 "unequip" => BSATNHelpers.Decode<Reducer.Unequip>(encodedArgs),
                 "use_consumable" => BSATNHelpers.Decode<Reducer.UseConsumable>(encodedArgs),
+                "use_perk" => BSATNHelpers.Decode<Reducer.UsePerk>(encodedArgs),
                 "wipe" => BSATNHelpers.Decode<Reducer.Wipe>(encodedArgs),
                 "world_tick" => BSATNHelpers.Decode<Reducer.WorldTick>(encodedArgs),
                 var reducer => throw new ArgumentOutOfRangeException("Reducer", $"Unknown reducer {reducer}")
@@ -565,7 +573,10 @@ namespace SpacetimeDB.Types
             return reducer switch {
                 Reducer.AbilityCheck args => Reducers.InvokeAbilityCheck(eventContext, args),
                 Reducer.AddAdmin args => Reducers.InvokeAddAdmin(eventContext, args),
+                Reducer.AdminDamage args => Reducers.InvokeAdminDamage(eventContext, args),
                 Reducer.AdminGrantCurrency args => Reducers.InvokeAdminGrantCurrency(eventContext, args),
+                Reducer.AdminGrantPerk args => Reducers.InvokeAdminGrantPerk(eventContext, args),
+                Reducer.AdminGrantXp args => Reducers.InvokeAdminGrantXp(eventContext, args),
                 Reducer.AdminSeedScale args => Reducers.InvokeAdminSeedScale(eventContext, args),
                 Reducer.AdminSetHp args => Reducers.InvokeAdminSetHp(eventContext, args),
                 Reducer.AdminSkirmish args => Reducers.InvokeAdminSkirmish(eventContext, args),
@@ -573,6 +584,7 @@ namespace SpacetimeDB.Types
                 Reducer.Arrive args => Reducers.InvokeArrive(eventContext, args),
                 Reducer.Attack args => Reducers.InvokeAttack(eventContext, args),
                 Reducer.BeginRun args => Reducers.InvokeBeginRun(eventContext, args),
+                Reducer.ChoosePerk args => Reducers.InvokeChoosePerk(eventContext, args),
                 Reducer.ClientConnected args => Reducers.InvokeClientConnected(eventContext, args),
                 Reducer.ClientDisconnected args => Reducers.InvokeClientDisconnected(eventContext, args),
                 Reducer.Contest args => Reducers.InvokeContest(eventContext, args),
@@ -617,6 +629,7 @@ namespace SpacetimeDB.Types
                 Reducer.TurnTimeout args => Reducers.InvokeTurnTimeout(eventContext, args),
                 Reducer.Unequip args => Reducers.InvokeUnequip(eventContext, args),
                 Reducer.UseConsumable args => Reducers.InvokeUseConsumable(eventContext, args),
+                Reducer.UsePerk args => Reducers.InvokeUsePerk(eventContext, args),
                 Reducer.Wipe args => Reducers.InvokeWipe(eventContext, args),
                 Reducer.WorldTick args => Reducers.InvokeWorldTick(eventContext, args),
                 _ => throw new ArgumentOutOfRangeException("Reducer", $"Unknown reducer {reducer}")

@@ -36,6 +36,7 @@ import { Vitals as __Vitals } from "./vitals_type";
 import { Defenses as __Defenses } from "./defenses_type";
 import { AbilityBonuses as __AbilityBonuses } from "./ability_bonuses_type";
 import { AttackDef as __AttackDef } from "./attack_def_type";
+import { CombatPerk as __CombatPerk } from "./combat_perk_type";
 
 export type Creature = {
   id: string,
@@ -50,6 +51,7 @@ export type Creature = {
   attacks: __AttackDef[],
   multiattack: number[],
   xp: number,
+  perks: __CombatPerk[],
 };
 
 /**
@@ -74,6 +76,7 @@ export namespace Creature {
       new ProductTypeElement("attacks", AlgebraicType.createArrayType(__AttackDef.getTypeScriptAlgebraicType())),
       new ProductTypeElement("multiattack", AlgebraicType.createArrayType(AlgebraicType.createU32Type())),
       new ProductTypeElement("xp", AlgebraicType.createU32Type()),
+      new ProductTypeElement("perks", AlgebraicType.createArrayType(__CombatPerk.getTypeScriptAlgebraicType())),
     ]);
   }
 

@@ -38,8 +38,14 @@ import { AbilityCheck } from "./ability_check_reducer.ts";
 export { AbilityCheck };
 import { AddAdmin } from "./add_admin_reducer.ts";
 export { AddAdmin };
+import { AdminDamage } from "./admin_damage_reducer.ts";
+export { AdminDamage };
 import { AdminGrantCurrency } from "./admin_grant_currency_reducer.ts";
 export { AdminGrantCurrency };
+import { AdminGrantPerk } from "./admin_grant_perk_reducer.ts";
+export { AdminGrantPerk };
+import { AdminGrantXp } from "./admin_grant_xp_reducer.ts";
+export { AdminGrantXp };
 import { AdminSeedScale } from "./admin_seed_scale_reducer.ts";
 export { AdminSeedScale };
 import { AdminSetHp } from "./admin_set_hp_reducer.ts";
@@ -54,6 +60,8 @@ import { Attack } from "./attack_reducer.ts";
 export { Attack };
 import { BeginRun } from "./begin_run_reducer.ts";
 export { BeginRun };
+import { ChoosePerk } from "./choose_perk_reducer.ts";
+export { ChoosePerk };
 import { ClientConnected } from "./client_connected_reducer.ts";
 export { ClientConnected };
 import { ClientDisconnected } from "./client_disconnected_reducer.ts";
@@ -142,6 +150,8 @@ import { Unequip } from "./unequip_reducer.ts";
 export { Unequip };
 import { UseConsumable } from "./use_consumable_reducer.ts";
 export { UseConsumable };
+import { UsePerk } from "./use_perk_reducer.ts";
+export { UsePerk };
 import { Wipe } from "./wipe_reducer.ts";
 export { Wipe };
 import { WorldTick } from "./world_tick_reducer.ts";
@@ -162,6 +172,8 @@ import { BuffTickTimerTableHandle } from "./buff_tick_timer_table.ts";
 export { BuffTickTimerTableHandle };
 import { CharacterTableHandle } from "./character_table.ts";
 export { CharacterTableHandle };
+import { CharacterPerkTableHandle } from "./character_perk_table.ts";
+export { CharacterPerkTableHandle };
 import { CharacterStatsTableHandle } from "./character_stats_table.ts";
 export { CharacterStatsTableHandle };
 import { ClassDefTableHandle } from "./class_def_table.ts";
@@ -196,6 +208,10 @@ import { MasterStashTableHandle } from "./master_stash_table.ts";
 export { MasterStashTableHandle };
 import { MonsterInstanceTableHandle } from "./monster_instance_table.ts";
 export { MonsterInstanceTableHandle };
+import { PerkDefTableHandle } from "./perk_def_table.ts";
+export { PerkDefTableHandle };
+import { PerkOfferTableHandle } from "./perk_offer_table.ts";
+export { PerkOfferTableHandle };
 import { PlayerTableHandle } from "./player_table.ts";
 export { PlayerTableHandle };
 import { RestStateTableHandle } from "./rest_state_table.ts";
@@ -266,6 +282,8 @@ import { ByRange } from "./by_range_type.ts";
 export { ByRange };
 import { Character } from "./character_type.ts";
 export { Character };
+import { CharacterPerk } from "./character_perk_type.ts";
+export { CharacterPerk };
 import { CharacterSheet } from "./character_sheet_type.ts";
 export { CharacterSheet };
 import { CharacterStats } from "./character_stats_type.ts";
@@ -282,6 +300,8 @@ import { CombatInstance } from "./combat_instance_type.ts";
 export { CombatInstance };
 import { CombatMode } from "./combat_mode_type.ts";
 export { CombatMode };
+import { CombatPerk } from "./combat_perk_type.ts";
+export { CombatPerk };
 import { CombatState } from "./combat_state_type.ts";
 export { CombatState };
 import { Combatant } from "./combatant_type.ts";
@@ -370,6 +390,12 @@ import { PeriodicEffect } from "./periodic_effect_type.ts";
 export { PeriodicEffect };
 import { PeriodicKind } from "./periodic_kind_type.ts";
 export { PeriodicKind };
+import { PerkDefRow } from "./perk_def_row_type.ts";
+export { PerkDefRow };
+import { PerkOffer } from "./perk_offer_type.ts";
+export { PerkOffer };
+import { PerkState } from "./perk_state_type.ts";
+export { PerkState };
 import { PlaceKind } from "./place_kind_type.ts";
 export { PlaceKind };
 import { Player } from "./player_type.ts";
@@ -494,6 +520,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "id",
         colType: Character.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    character_perk: {
+      tableName: "character_perk",
+      rowType: CharacterPerk.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: CharacterPerk.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     character_stats: {
@@ -649,6 +684,24 @@ const REMOTE_MODULE = {
         colType: MonsterInstance.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
+    perk_def: {
+      tableName: "perk_def",
+      rowType: PerkDefRow.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: PerkDefRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    perk_offer: {
+      tableName: "perk_offer",
+      rowType: PerkOffer.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: PerkOffer.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
     player: {
       tableName: "player",
       rowType: Player.getTypeScriptAlgebraicType(),
@@ -749,9 +802,21 @@ const REMOTE_MODULE = {
       reducerName: "add_admin",
       argsType: AddAdmin.getTypeScriptAlgebraicType(),
     },
+    admin_damage: {
+      reducerName: "admin_damage",
+      argsType: AdminDamage.getTypeScriptAlgebraicType(),
+    },
     admin_grant_currency: {
       reducerName: "admin_grant_currency",
       argsType: AdminGrantCurrency.getTypeScriptAlgebraicType(),
+    },
+    admin_grant_perk: {
+      reducerName: "admin_grant_perk",
+      argsType: AdminGrantPerk.getTypeScriptAlgebraicType(),
+    },
+    admin_grant_xp: {
+      reducerName: "admin_grant_xp",
+      argsType: AdminGrantXp.getTypeScriptAlgebraicType(),
     },
     admin_seed_scale: {
       reducerName: "admin_seed_scale",
@@ -780,6 +845,10 @@ const REMOTE_MODULE = {
     begin_run: {
       reducerName: "begin_run",
       argsType: BeginRun.getTypeScriptAlgebraicType(),
+    },
+    choose_perk: {
+      reducerName: "choose_perk",
+      argsType: ChoosePerk.getTypeScriptAlgebraicType(),
     },
     client_connected: {
       reducerName: "client_connected",
@@ -957,6 +1026,10 @@ const REMOTE_MODULE = {
       reducerName: "use_consumable",
       argsType: UseConsumable.getTypeScriptAlgebraicType(),
     },
+    use_perk: {
+      reducerName: "use_perk",
+      argsType: UsePerk.getTypeScriptAlgebraicType(),
+    },
     wipe: {
       reducerName: "wipe",
       argsType: Wipe.getTypeScriptAlgebraicType(),
@@ -997,7 +1070,10 @@ const REMOTE_MODULE = {
 export type Reducer = never
 | { name: "AbilityCheck", args: AbilityCheck }
 | { name: "AddAdmin", args: AddAdmin }
+| { name: "AdminDamage", args: AdminDamage }
 | { name: "AdminGrantCurrency", args: AdminGrantCurrency }
+| { name: "AdminGrantPerk", args: AdminGrantPerk }
+| { name: "AdminGrantXp", args: AdminGrantXp }
 | { name: "AdminSeedScale", args: AdminSeedScale }
 | { name: "AdminSetHp", args: AdminSetHp }
 | { name: "AdminSkirmish", args: AdminSkirmish }
@@ -1005,6 +1081,7 @@ export type Reducer = never
 | { name: "Arrive", args: Arrive }
 | { name: "Attack", args: Attack }
 | { name: "BeginRun", args: BeginRun }
+| { name: "ChoosePerk", args: ChoosePerk }
 | { name: "ClientConnected", args: ClientConnected }
 | { name: "ClientDisconnected", args: ClientDisconnected }
 | { name: "Contest", args: Contest }
@@ -1049,6 +1126,7 @@ export type Reducer = never
 | { name: "TurnTimeout", args: TurnTimeout }
 | { name: "Unequip", args: Unequip }
 | { name: "UseConsumable", args: UseConsumable }
+| { name: "UsePerk", args: UsePerk }
 | { name: "Wipe", args: Wipe }
 | { name: "WorldTick", args: WorldTick }
 ;
@@ -1088,6 +1166,22 @@ export class RemoteReducers {
     this.connection.offReducer("add_admin", callback);
   }
 
+  adminDamage(characterId: bigint, amount: number) {
+    const __args = { characterId, amount };
+    let __writer = new BinaryWriter(1024);
+    AdminDamage.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_damage", __argsBuffer, this.setCallReducerFlags.adminDamageFlags);
+  }
+
+  onAdminDamage(callback: (ctx: ReducerEventContext, characterId: bigint, amount: number) => void) {
+    this.connection.onReducer("admin_damage", callback);
+  }
+
+  removeOnAdminDamage(callback: (ctx: ReducerEventContext, characterId: bigint, amount: number) => void) {
+    this.connection.offReducer("admin_damage", callback);
+  }
+
   adminGrantCurrency(characterId: bigint, amountCp: bigint) {
     const __args = { characterId, amountCp };
     let __writer = new BinaryWriter(1024);
@@ -1102,6 +1196,38 @@ export class RemoteReducers {
 
   removeOnAdminGrantCurrency(callback: (ctx: ReducerEventContext, characterId: bigint, amountCp: bigint) => void) {
     this.connection.offReducer("admin_grant_currency", callback);
+  }
+
+  adminGrantPerk(characterId: bigint, perkId: string) {
+    const __args = { characterId, perkId };
+    let __writer = new BinaryWriter(1024);
+    AdminGrantPerk.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_grant_perk", __argsBuffer, this.setCallReducerFlags.adminGrantPerkFlags);
+  }
+
+  onAdminGrantPerk(callback: (ctx: ReducerEventContext, characterId: bigint, perkId: string) => void) {
+    this.connection.onReducer("admin_grant_perk", callback);
+  }
+
+  removeOnAdminGrantPerk(callback: (ctx: ReducerEventContext, characterId: bigint, perkId: string) => void) {
+    this.connection.offReducer("admin_grant_perk", callback);
+  }
+
+  adminGrantXp(characterId: bigint, xp: number) {
+    const __args = { characterId, xp };
+    let __writer = new BinaryWriter(1024);
+    AdminGrantXp.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_grant_xp", __argsBuffer, this.setCallReducerFlags.adminGrantXpFlags);
+  }
+
+  onAdminGrantXp(callback: (ctx: ReducerEventContext, characterId: bigint, xp: number) => void) {
+    this.connection.onReducer("admin_grant_xp", callback);
+  }
+
+  removeOnAdminGrantXp(callback: (ctx: ReducerEventContext, characterId: bigint, xp: number) => void) {
+    this.connection.offReducer("admin_grant_xp", callback);
   }
 
   adminSeedScale(characters: number, itemsPerCharacter: number, groundItems: number) {
@@ -1214,6 +1340,22 @@ export class RemoteReducers {
 
   removeOnBeginRun(callback: (ctx: ReducerEventContext, characterId: bigint) => void) {
     this.connection.offReducer("begin_run", callback);
+  }
+
+  choosePerk(offerId: bigint, perkId: string) {
+    const __args = { offerId, perkId };
+    let __writer = new BinaryWriter(1024);
+    ChoosePerk.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("choose_perk", __argsBuffer, this.setCallReducerFlags.choosePerkFlags);
+  }
+
+  onChoosePerk(callback: (ctx: ReducerEventContext, offerId: bigint, perkId: string) => void) {
+    this.connection.onReducer("choose_perk", callback);
+  }
+
+  removeOnChoosePerk(callback: (ctx: ReducerEventContext, offerId: bigint, perkId: string) => void) {
+    this.connection.offReducer("choose_perk", callback);
   }
 
   onClientConnected(callback: (ctx: ReducerEventContext) => void) {
@@ -1896,6 +2038,22 @@ export class RemoteReducers {
     this.connection.offReducer("use_consumable", callback);
   }
 
+  usePerk(characterId: bigint, perkId: string) {
+    const __args = { characterId, perkId };
+    let __writer = new BinaryWriter(1024);
+    UsePerk.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("use_perk", __argsBuffer, this.setCallReducerFlags.usePerkFlags);
+  }
+
+  onUsePerk(callback: (ctx: ReducerEventContext, characterId: bigint, perkId: string) => void) {
+    this.connection.onReducer("use_perk", callback);
+  }
+
+  removeOnUsePerk(callback: (ctx: ReducerEventContext, characterId: bigint, perkId: string) => void) {
+    this.connection.offReducer("use_perk", callback);
+  }
+
   wipe(characterId: bigint) {
     const __args = { characterId };
     let __writer = new BinaryWriter(1024);
@@ -1941,9 +2099,24 @@ export class SetReducerFlags {
     this.addAdminFlags = flags;
   }
 
+  adminDamageFlags: CallReducerFlags = 'FullUpdate';
+  adminDamage(flags: CallReducerFlags) {
+    this.adminDamageFlags = flags;
+  }
+
   adminGrantCurrencyFlags: CallReducerFlags = 'FullUpdate';
   adminGrantCurrency(flags: CallReducerFlags) {
     this.adminGrantCurrencyFlags = flags;
+  }
+
+  adminGrantPerkFlags: CallReducerFlags = 'FullUpdate';
+  adminGrantPerk(flags: CallReducerFlags) {
+    this.adminGrantPerkFlags = flags;
+  }
+
+  adminGrantXpFlags: CallReducerFlags = 'FullUpdate';
+  adminGrantXp(flags: CallReducerFlags) {
+    this.adminGrantXpFlags = flags;
   }
 
   adminSeedScaleFlags: CallReducerFlags = 'FullUpdate';
@@ -1979,6 +2152,11 @@ export class SetReducerFlags {
   beginRunFlags: CallReducerFlags = 'FullUpdate';
   beginRun(flags: CallReducerFlags) {
     this.beginRunFlags = flags;
+  }
+
+  choosePerkFlags: CallReducerFlags = 'FullUpdate';
+  choosePerk(flags: CallReducerFlags) {
+    this.choosePerkFlags = flags;
   }
 
   contestFlags: CallReducerFlags = 'FullUpdate';
@@ -2191,6 +2369,11 @@ export class SetReducerFlags {
     this.useConsumableFlags = flags;
   }
 
+  usePerkFlags: CallReducerFlags = 'FullUpdate';
+  usePerk(flags: CallReducerFlags) {
+    this.usePerkFlags = flags;
+  }
+
   wipeFlags: CallReducerFlags = 'FullUpdate';
   wipe(flags: CallReducerFlags) {
     this.wipeFlags = flags;
@@ -2232,6 +2415,10 @@ export class RemoteTables {
 
   get character(): CharacterTableHandle {
     return new CharacterTableHandle(this.connection.clientCache.getOrCreateTable<Character>(REMOTE_MODULE.tables.character));
+  }
+
+  get characterPerk(): CharacterPerkTableHandle {
+    return new CharacterPerkTableHandle(this.connection.clientCache.getOrCreateTable<CharacterPerk>(REMOTE_MODULE.tables.character_perk));
   }
 
   get characterStats(): CharacterStatsTableHandle {
@@ -2300,6 +2487,14 @@ export class RemoteTables {
 
   get monsterInstance(): MonsterInstanceTableHandle {
     return new MonsterInstanceTableHandle(this.connection.clientCache.getOrCreateTable<MonsterInstance>(REMOTE_MODULE.tables.monster_instance));
+  }
+
+  get perkDef(): PerkDefTableHandle {
+    return new PerkDefTableHandle(this.connection.clientCache.getOrCreateTable<PerkDefRow>(REMOTE_MODULE.tables.perk_def));
+  }
+
+  get perkOffer(): PerkOfferTableHandle {
+    return new PerkOfferTableHandle(this.connection.clientCache.getOrCreateTable<PerkOffer>(REMOTE_MODULE.tables.perk_offer));
   }
 
   get player(): PlayerTableHandle {

@@ -201,3 +201,72 @@ pub fn admin_set_hp(ctx: &ReducerContext, character_id: u64, hp: i32) -> Result<
     );
     Ok(())
 }
+
+/// Admin test and GM hook: award XP to a living character as a fight would (levels, perk
+/// level-up hooks and a perk offer per level gained).
+#[reducer]
+pub fn admin_grant_xp(ctx: &ReducerContext, character_id: u64, xp: u32) -> Result<(), String> {
+    use crate::rules::{ActiveRules, RulesEngine};
+    auth::require_admin(ctx)?;
+    let mut c = auth::existing_character(ctx, character_id)?;
+    if c.sheet.vitals.dead || xp == 0 {
+        return Err(err(ErrorCode::InvalidArgument, "grant a positive amount of XP to a living character").into());
+    }
+    let o = ActiveRules::award_xp(&mut c.sheet, xp);
+    crate::perks_db::after_xp(ctx, &mut c, &o);
+    let c = crate::chars::save(ctx, c);
+    events::record(
+        ctx,
+        EventKind::XpAwarded,
+        vec![c.id],
+        format!("an admin grants {} {xp} XP", c.name),
+        format!("xp={xp};level={}", o.level_after),
+    );
+    Ok(())
+}
+
+/// Admin test and GM hook: deal `amount` bludgeoning damage to a character through the ruleset
+/// (0 HP, instant death, death saves as the rules say) and run the perk death hook if it dies.
+/// Refused while the character is in a fight (the fight owns its HP).
+#[reducer]
+pub fn admin_damage(ctx: &ReducerContext, character_id: u64, amount: i32) -> Result<(), String> {
+    use crate::rules::{ActiveRules, Damage, DamageType, RulesEngine};
+    auth::require_admin(ctx)?;
+    let mut c = auth::existing_character(ctx, character_id)?;
+    if c.sheet.vitals.dead || amount < 1 {
+        return Err(err(ErrorCode::InvalidArgument, "damage a living character by at least 1").into());
+    }
+    if crate::chars::in_combat(ctx, c.id) {
+        return Err(err(ErrorCode::InCombat, format!("{} is in a fight; the fight owns its HP", c.name)).into());
+    }
+    let o = ActiveRules::apply_damage(
+        &c.name,
+        &mut c.sheet.vitals,
+        &c.sheet.defenses.clone(),
+        &[Damage::new(amount, DamageType::Bludgeoning)],
+        false,
+    );
+    let died = o.died && !crate::perks_db::on_death(ctx, &mut c);
+    let c = crate::chars::save(ctx, c);
+    events::record(
+        ctx,
+        EventKind::HpSet,
+        vec![c.id],
+        format!("an admin hurts {}: {}", c.name, o.text),
+        format!("damage={amount}"),
+    );
+    if died {
+        events::record(ctx, EventKind::Died, vec![c.id], format!("{} dies", c.name), "cause=admin");
+        crate::buffs::on_death(ctx, c.id);
+    }
+    Ok(())
+}
+
+/// Admin test and GM hook: give a character a perk directly (no offer), running its on-pick hook.
+#[reducer]
+pub fn admin_grant_perk(ctx: &ReducerContext, character_id: u64, perk_id: String) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    let c = auth::existing_character(ctx, character_id)?;
+    crate::perks_db::grant(ctx, c, &perk_id)?;
+    Ok(())
+}

@@ -12,6 +12,8 @@ pub mod characters;
 pub mod combat;
 #[cfg(feature = "items")]
 pub mod items;
+#[cfg(feature = "perks")]
+pub mod perks;
 #[cfg(feature = "rest")]
 pub mod rest;
 #[cfg(all(feature = "characters", feature = "items"))]

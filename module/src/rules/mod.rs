@@ -342,6 +342,7 @@ pub trait RulesEngine {
             attacks,
             multiattack: vec![],
             xp: 0,
+            perks: Vec::new(),
         }
     }
     /// A fresh monster: average HP, or rolled from its hit dice when `roll_hp`.
@@ -422,12 +423,23 @@ pub trait RulesEngine {
                 format!("{} is already dead; pick another target", target.name),
             ));
         }
-        let roll = Self::attack_roll(&attacker.name, attack, target.ac, adv, rng, log);
+        let mut roll = Self::attack_roll(&attacker.name, attack, target.ac, adv, rng, log);
+        // Perk hook (Lucky): the lowest natural result is rerolled once; the new roll stands.
+        if let Some(perk) = crate::systems::perks::combat::lucky_reroll(
+            &attacker.perks,
+            roll.natural,
+            crate::systems::perks::combat::lowest_natural(Self::TEST_DIE),
+        ) {
+            let first = roll.natural;
+            roll = Self::attack_roll(&attacker.name, attack, target.ac, adv, rng, log);
+            roll.text = format!("{} ({perk}: rerolled a natural {first})", roll.text);
+        }
         if !roll.hit {
             let text = roll.text.clone();
             return Ok(AttackOutcome { roll, damage: None, concentration: None, text });
         }
-        let dmg = Self::roll_damage(attack, roll.crit, rng, log);
+        // Perk hooks (Great Weapon Fighting, Savage Attacks); without them this is `roll_damage`.
+        let dmg = crate::systems::perks::combat::roll_damage::<Self>(&attacker.perks, attack, roll.crit, rng, log);
         let outcome = Self::apply_damage(&target.name, &mut target.vitals, &target.defenses, &dmg, roll.crit);
         let concentration = Self::concentration_check(target, &outcome, rng, log);
         let mut text = format!("{}; {}", roll.text, outcome.text);

@@ -443,6 +443,9 @@ pub struct Creature {
     pub multiattack: Vec<u32>,
     /// XP awarded for defeating it (0 for characters).
     pub xp: u32,
+    /// Combat-relevant perks of a character (snapshot; empty for monsters). See
+    /// `systems::perks::combat`.
+    pub perks: Vec<crate::systems::perks::combat::CombatPerk>,
 }
 
 impl Creature {

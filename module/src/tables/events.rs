@@ -62,6 +62,16 @@ pub enum EventKind {
     /// An interaction between characters of DIFFERENT players, recorded right after the event it
     /// refers to. Detail: `kind=contest|shared_fight|loot_pickup|gift;owners=<n>;...`.
     CrossAgent,
+    // --- perks (issue 7)
+    /// A level-up offer was made (detail: `offer=<id>;level=<n>;choices=a|b|c`).
+    PerkOffered,
+    /// `choose_perk` (detail: `offer=<id>;perk=<id>;stacks=<n>`).
+    PerkChosen,
+    /// `use_perk` (detail: `perk=<id>`).
+    PerkUsed,
+    /// A perk hook changed something on its own: a tick, an effects step, a prevented death
+    /// (detail: `perk=<id>;phase=<phase>`).
+    PerkTriggered,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

@@ -7,5 +7,6 @@ pub mod combat;
 pub mod events;
 pub mod gates;
 pub mod items;
+pub mod perks;
 pub mod statics;
 pub mod world;

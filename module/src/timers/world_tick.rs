@@ -38,18 +38,24 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
     s.last_tick_at = ctx.timestamp;
     ctx.db.world_state().id().update(s);
 
+    // Perk world-tick phase: runs first, before any other tick work (per-owner clocks).
+    let clocks = crate::perks_db::world_phase(ctx, secs);
     sweep_travel(ctx, now);
-    crate::buffs::sweep(ctx, now);
+    // Global effects phase: buff upkeep (`buffs::sweep`) is always its first step, then perks.
+    crate::perks_db::effects_phase(ctx, now, secs);
     crate::combat::tick(ctx);
 
     if secs > 0 {
         if let Some(cfg) = ctx.db.config().id().find(0) {
             let due: Vec<Character> = ctx.db.character().needs_tick().filter(true).collect();
             for c in due {
-                tick_character(ctx, c, secs, &cfg);
+                let s = clocks.secs_for(c.id, secs);
+                tick_character(ctx, c, s, &cfg);
             }
         }
     }
+    // Perk per-character tick phase (after the rules tick).
+    crate::perks_db::character_phase(ctx, &clocks, secs);
 
     crate::items_db::sweep_expired(ctx);
     crate::spawner::tick(ctx, tick);
@@ -83,7 +89,8 @@ fn tick_character(ctx: &ReducerContext, mut c: Character, secs: u32, cfg: &Confi
             ds.dice.clone(),
         );
     }
-    if out.died {
+    let died = out.died && !crate::perks_db::on_death(ctx, &mut c); // perk death hook
+    if died {
         events::record(ctx, EventKind::Died, vec![c.id], format!("{} dies", c.name), "");
         crate::buffs::on_death(ctx, c.id);
     } else if out.regained_consciousness {
@@ -104,20 +111,23 @@ fn tick_character(ctx: &ReducerContext, mut c: Character, secs: u32, cfg: &Confi
                 ctx.db.rest_state().character_id().delete(c.id);
                 let done = rest.unwrap_or(row.rest);
                 match ActiveRules::complete_rest(&mut c.sheet, &done, row.hit_dice_to_spend, &mut rng) {
-                    Ok(o) => events::record_with_dice(
-                        ctx,
-                        EventKind::RestCompleted,
-                        vec![c.id],
-                        o.text.clone(),
-                        format!(
-                            "kind={};hp_regained={};hit_dice_spent={};hit_dice_regained={}",
-                            o.kind.label(),
-                            o.hp_regained,
-                            o.hit_dice_spent,
-                            o.hit_dice_regained
-                        ),
-                        o.dice,
-                    ),
+                    Ok(o) => {
+                        crate::perks_db::on_rest_completed(ctx, c.id, o.kind);
+                        events::record_with_dice(
+                            ctx,
+                            EventKind::RestCompleted,
+                            vec![c.id],
+                            o.text.clone(),
+                            format!(
+                                "kind={};hp_regained={};hit_dice_spent={};hit_dice_regained={}",
+                                o.kind.label(),
+                                o.hp_regained,
+                                o.hit_dice_spent,
+                                o.hit_dice_regained
+                            ),
+                            o.dice,
+                        )
+                    }
                     Err(e) => events::record(
                         ctx,
                         EventKind::RestInterrupted,

@@ -39,6 +39,8 @@ namespace SpacetimeDB.Types
         public System.Collections.Generic.List<uint> Multiattack;
         [DataMember(Name = "xp")]
         public uint Xp;
+        [DataMember(Name = "perks")]
+        public System.Collections.Generic.List<CombatPerk> Perks;
 
         public Creature(
             string Id,
@@ -52,7 +54,8 @@ namespace SpacetimeDB.Types
             byte DexScore,
             System.Collections.Generic.List<AttackDef> Attacks,
             System.Collections.Generic.List<uint> Multiattack,
-            uint Xp
+            uint Xp,
+            System.Collections.Generic.List<CombatPerk> Perks
         )
         {
             this.Id = Id;
@@ -67,6 +70,7 @@ namespace SpacetimeDB.Types
             this.Attacks = Attacks;
             this.Multiattack = Multiattack;
             this.Xp = Xp;
+            this.Perks = Perks;
         }
 
         public Creature()
@@ -79,6 +83,7 @@ namespace SpacetimeDB.Types
             this.SaveBonuses = new();
             this.Attacks = new();
             this.Multiattack = new();
+            this.Perks = new();
         }
     }
 }

@@ -65,5 +65,9 @@ namespace SpacetimeDB.Types
         LootDropped,
         ItemGiven,
         CrossAgent,
+        PerkOffered,
+        PerkChosen,
+        PerkUsed,
+        PerkTriggered,
     }
 }

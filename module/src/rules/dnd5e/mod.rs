@@ -306,6 +306,7 @@ impl RulesEngine for Dnd5e {
                 .filter_map(|m| def.attacks.iter().position(|a| &a.id == m).map(|p| p as u32))
                 .collect(),
             xp: def.xp,
+            perks: Vec::new(),
         }
     }
 

@@ -269,6 +269,7 @@ impl RulesEngine for Lite {
                 .filter_map(|m| def.attacks.iter().position(|a| &a.id == m).map(|p| p as u32))
                 .collect(),
             xp: def.xp,
+            perks: Vec::new(),
         }
     }
 

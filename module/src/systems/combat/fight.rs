@@ -74,6 +74,9 @@ impl Fight {
         rng: &mut impl DiceSource,
     ) -> WkResult<Fight> {
         combatants.sort_by_key(|c| c.id);
+        for c in &mut combatants {
+            crate::systems::perks::combat::prepare(&mut c.creature, mode); // perk hook: mode filter, initiative
+        }
         if combatants.windows(2).any(|w| w[0].id == w[1].id) {
             return Err(err(ErrorCode::AlreadyInCombat, "a combatant id appears twice; each joins once"));
         }
@@ -163,6 +166,7 @@ impl Fight {
         if namesakes > 0 {
             c.creature.name = format!("{} {}", c.base_name, namesakes + 1);
         }
+        crate::systems::perks::combat::prepare(&mut c.creature, self.mode); // perk hook
         let mut log = DiceLog::new();
         let e = R::roll_initiative(std::slice::from_ref(&c.creature), rng, &mut log);
         c.initiative = e[0].total;
