@@ -8,6 +8,7 @@ pub mod auth;
 pub mod buffs;
 pub mod chars;
 pub mod combat;
+pub mod combat_log;
 pub mod data;
 pub mod error;
 pub mod events;
