@@ -196,8 +196,11 @@ pub fn begin(
     let humans = fighters.iter().filter(|f| !f.is_ai).count() as u32;
     let mode = select_mode(humans, fighters.len() as u32, &cfg);
     let seed: u64 = ctx.rng().gen();
-    let start_step =
-        LoggedStep::new(now(ctx), &cfg, ReplayAction::Start(StartArgs { seed, mode, combatants: fighters }));
+    let start_step = LoggedStep::new(
+        now(ctx),
+        &cfg,
+        ReplayAction::Start(StartArgs { ruleset: ActiveRules::ID.into(), seed, mode, combatants: fighters }),
+    );
     let (fight, started) = replay::start::<ActiveRules>(&start_step)?;
     let inst = ctx.db.combat_instance().insert(CombatInstance {
         id: 0,
@@ -445,8 +448,12 @@ pub fn on_connection(ctx: &ReducerContext, connected: bool) {
         let cfg = mode_config(ctx);
         let step =
             LoggedStep::new(now(ctx), &cfg, ReplayAction::Connection(ConnectionArgs { combatant: c.id, connected }));
+        let before = crate::systems::combat::state_hash(&fight);
         let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { continue };
-        combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::Connection, &applied);
+        // A second connection of a player already in control changes nothing: not a step.
+        if applied.stream.is_some() || crate::systems::combat::state_hash(&fight) != before {
+            combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::Connection, &applied);
+        }
         events::record(
             ctx,
             EventKind::CombatControl,

@@ -32,6 +32,7 @@ namespace SpacetimeDB.Types
             AddTable(Character = new(conn));
             AddTable(CharacterStats = new(conn));
             AddTable(ClassDef = new(conn));
+            AddTable(CombatActionLog = new(conn));
             AddTable(CombatConfig = new(conn));
             AddTable(CombatInstance = new(conn));
             AddTable(CombatState = new(conn));

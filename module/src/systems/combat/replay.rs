@@ -25,6 +25,8 @@ pub const MAX_AI_TURNS: u32 = 200;
 /// The inputs of [`Fight::start`]: everything a replay needs besides the later steps.
 #[derive(SpacetimeType, Debug, Clone, PartialEq)]
 pub struct StartArgs {
+    /// `RulesEngine::ID` of the ruleset the fight ran under (a replay must use the same).
+    pub ruleset: String,
     pub seed: u64,
     pub mode: CombatMode,
     /// As placed on the map, before initiative.
@@ -345,6 +347,8 @@ pub struct StepTrace<'a> {
     pub applied: &'a Applied,
     pub lines: &'a [ActionResult],
     pub hash: u64,
+    /// The fight after the step.
+    pub fight: &'a Fight,
 }
 
 /// The first step where the replay and the log disagree.
@@ -423,6 +427,12 @@ pub fn replay<R: RulesEngine>(entries: &[LogEntry], mut on_step: impl FnMut(&Ste
             first_line_diff: first_diff(&e.lines, got),
         };
         let fail = |d: Divergence, fight: Option<Fight>| ReplayReport { matched: index, divergence: Some(d), fight };
+        if let ReplayAction::Start(s) = &e.step.action {
+            if s.ruleset != R::ID {
+                let why = format!("the fight ran under the {} ruleset; this replay uses {}", s.ruleset, R::ID);
+                return fail(diverge(None, why, &[]), fight);
+            }
+        }
         if e.step.hash_version != HASH_VERSION {
             let why = format!("logged with hash version {}, this build has {HASH_VERSION}", e.step.hash_version);
             return fail(diverge(None, why, &[]), fight);
@@ -444,7 +454,7 @@ pub fn replay<R: RulesEngine>(entries: &[LogEntry], mut on_step: impl FnMut(&Ste
         let new_lines = &f.log[applied.first_line.min(f.log.len())..];
         let got: Vec<String> = new_lines.iter().map(line_text).collect();
         let hash = state_hash(f);
-        on_step(&StepTrace { index, entry: e, applied: &applied, lines: new_lines, hash });
+        on_step(&StepTrace { index, entry: e, applied: &applied, lines: new_lines, hash, fight: f });
         if applied.stream != e.rng_stream {
             let why = format!("it drew from RNG stream {:?}, the log says {:?}", applied.stream, e.rng_stream);
             return fail(diverge(Some(hash), why, &got), fight);

@@ -41,7 +41,7 @@ fn step(now: i64, a: ReplayAction) -> LoggedStep {
 }
 
 fn start_step(seed: u64, mode: CombatMode, combatants: Vec<Combatant>) -> LoggedStep {
-    step(1_000, ReplayAction::Start(StartArgs { seed, mode, combatants }))
+    step(1_000, ReplayAction::Start(StartArgs { ruleset: R::ID.into(), seed, mode, combatants }))
 }
 
 /// An AI-only fight as `combat::begin` runs it: start, then instant resolution.
@@ -506,8 +506,11 @@ fn run_world(world_seed: u64, ticks: u32) -> WorldEnd {
             let seed: u64 = world.gen();
             let mode = if human { CombatMode::RelaxedTurns } else { CombatMode::InstantResolution };
             let now = i64::from(tick) * 1_000_000;
-            let mut r =
-                Recorder::start::<R>(step(now, ReplayAction::Start(StartArgs { seed, mode, combatants: cs }))).unwrap();
+            let mut r = Recorder::start::<R>(step(
+                now,
+                ReplayAction::Start(StartArgs { ruleset: R::ID.into(), seed, mode, combatants: cs }),
+            ))
+            .unwrap();
             if !human {
                 r.step::<R>(step(now, ReplayAction::Instant)).unwrap();
             } else {
