@@ -4,7 +4,7 @@
 //! by `wk-replay` (built with this run's ruleset; `scripts/test.sh` sets WK_REPLAY_BIN): every
 //! step's state hash must match. A log with one altered hash must be reported as diverging.
 
-use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
+use crate::harness::{check, check_eq, wait_for, Client, Env, Runner};
 use crate::module_bindings::*;
 use crate::scenarios::combat::{combat_of, set_turn_secs, spawn};
 use crate::scenarios::foundation::{create, fixture, Fixture};
@@ -57,7 +57,6 @@ fn human_fight(env: &Env, fx: &Fixture, admin: &Client) -> Result<u64, String> {
     check_eq(fight.status, FightStatus::Active, "a fresh rat cannot end the fight before the human's turn")?;
     a.ok("dodge", move |r| r.dodge(id))?;
     a.ok("end_turn", move |r| r.end_turn(id))?;
-    let seq = combat_of(&a, id).ok_or("no combat")?.turn_seq;
     wait_for("the AI plays the timed-out turn", Duration::from_secs(8), || {
         log_of(&a, fight.id).iter().any(|r| r.source == CombatLogSource::Timeout)
             || combat_of(&a, id).is_some_and(|c| c.status != FightStatus::Active)
@@ -65,7 +64,6 @@ fn human_fight(env: &Env, fx: &Fixture, admin: &Client) -> Result<u64, String> {
     if combat_of(&a, id).is_some_and(|c| c.status == FightStatus::Active && c.current_combatant == Some(id)) {
         let _ = a.call("flee", move |r| r.flee(id));
     }
-    let _ = seq;
     Ok(fight.id)
 }
 

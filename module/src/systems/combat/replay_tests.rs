@@ -455,11 +455,14 @@ fn join_and_action_queue_steps_replay() {
 
 // ----- world-level determinism ----------------------------------------------------------------
 
+/// One fight of a world run: its final state, its log (steps and hashes) and the loot its dead
+/// monsters drop.
+type WorldFight = (Fight, Vec<LogEntry>, Vec<(String, u32)>);
+
 /// Everything that matters at the end of a small world run.
 #[derive(Debug, Clone, PartialEq)]
 struct WorldEnd {
-    /// Per fight: its final state, its log (steps and hashes) and the loot its dead monsters drop.
-    fights: Vec<(Fight, Vec<LogEntry>, Vec<(String, u32)>)>,
+    fights: Vec<WorldFight>,
     /// Monsters still alive at each location (def, HP).
     alive: Vec<(String, String, i32)>,
 }
