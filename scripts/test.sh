@@ -61,6 +61,17 @@ for rs in dnd5e lite; do
     if [[ $rc -ne 0 ]] && ! grep -q 'test result' "$TMP/native-$rs.log"; then
         failed=$((failed + 1)); say "native build failed ($rs)"
     fi
+    say "wk-replay tests ($rs ruleset)"
+    rfeats=()
+    [[ "$rs" == dnd5e ]] || rfeats=(--no-default-features --features "$rs")
+    set +e
+    cargo test -p wk-replay "${rfeats[@]}" 2>&1 | tee "$TMP/replay-$rs.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    count_cargo "$TMP/replay-$rs.log"
+    if [[ $rc -ne 0 ]] && ! grep -q 'test result' "$TMP/replay-$rs.log"; then
+        failed=$((failed + 1)); say "wk-replay test build failed ($rs)"
+    fi
 done
 
 say "every system compiled out still builds (dnd5e, no systems)"

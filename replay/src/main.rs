@@ -305,3 +305,73 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use world_kernel::systems::combat::replay::{encode_step, LoggedStep, Recorder, ReplayAction, StartArgs};
+    use world_kernel::systems::combat::{monster_combatant, CombatMode, ModeConfig};
+
+    #[test]
+    fn parses_spacetime_sql_output() {
+        let out = " combat_id | seq | rng_stream   | state_hash         | step   | action\n\
+                   -----------+-----+--------------+--------------------+--------+-----------------\n \
+                   1         | 0   | (some = 0)   | \"b34e25b33540e637\" | \"0a0b\" | \"start a | b\"\n \
+                   1         | 2   | (none = ())  | \"635b1e0ff1029c87\" | \"0c\"   | \"connection\"\n";
+        let rows = sql_cells(out);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0], vec!["1", "0", "(some = 0)", "b34e25b33540e637", "0a0b", "start a | b"]);
+        assert_eq!(parse_option_u64(&rows[0][2]), Some(0));
+        assert_eq!(parse_option_u64(&rows[1][2]), None);
+        assert_eq!(parse_hash(&rows[1][3]), Ok(0x635b_1e0f_f102_9c87));
+        assert!(parse_hash("xyz").is_err());
+    }
+
+    fn fight_rows() -> Vec<Row> {
+        let cfg = ModeConfig::default();
+        let def = |id: &str| ActiveRules::monster(id).unwrap();
+        let guard = if ActiveRules::ID == "dnd5e" { "guard" } else { "bandit" };
+        let cs = vec![
+            monster_combatant::<ActiveRules>(1, 1, &def(guard), None),
+            monster_combatant::<ActiveRules>(2, 2, &def("goblin"), None).at(30.0, 0.0),
+        ];
+        let start = ReplayAction::Start(StartArgs {
+            ruleset: ActiveRules::ID.into(),
+            seed: 5,
+            mode: CombatMode::InstantResolution,
+            combatants: cs,
+        });
+        let mut r = Recorder::start::<ActiveRules>(LoggedStep::new(0, &cfg, start)).unwrap();
+        r.step::<ActiveRules>(LoggedStep::new(0, &cfg, ReplayAction::Instant)).unwrap();
+        r.entries
+            .iter()
+            .map(|e| Row {
+                combat_id: 7,
+                seq: e.seq,
+                rng_stream: e.rng_stream,
+                state_hash: hash_hex(e.hash),
+                step: encode_step(&e.step),
+                action: e.step.action.describe(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn csv_round_trip_replays_and_a_changed_hash_diverges() {
+        let rows = fight_rows();
+        let path = std::env::temp_dir().join(format!("wk-replay-test-{}.csv", std::process::id()));
+        let p = path.to_str().unwrap();
+        write_csv(p, &rows).unwrap();
+        let back = read_csv(p).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(back.len(), rows.len());
+        let by = entries(&back).unwrap();
+        assert!(replay::<ActiveRules>(&by[&7], |_| {}).ok());
+        let mut bad = back.clone();
+        bad[1].state_hash = "0000000000000000".into();
+        let d = replay::<ActiveRules>(&entries(&bad).unwrap()[&7], |_| {}).divergence.unwrap();
+        assert_eq!(d.index, 1);
+        // A gap in the log is refused before replaying.
+        assert!(entries(&back[1..]).is_err());
+    }
+}
