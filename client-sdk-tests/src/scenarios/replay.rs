@@ -1,6 +1,7 @@
 //! Issue 10 scenario: fights on the live server are reproducible. AI-only fights (instant
 //! resolution) and a human fight in RelaxedTurns with one turn that times out (the AI takes it)
-//! are fought; their `combat_action_log` rows are fetched through the SDK and replayed natively
+//! are fought; their `combat_action_log` rows (and those of every other fight in the database)
+//! are fetched through the SDK and replayed natively
 //! by `wk-replay` (built with this run's ruleset; `scripts/test.sh` sets WK_REPLAY_BIN): every
 //! step's state hash must match. A log with one altered hash must be reported as diverging.
 
@@ -118,9 +119,15 @@ pub fn run(env: &Env, r: &mut Runner) {
         check(timeout.rng_stream.is_some() && !timeout.lines.is_empty(), "the AI's turn drew dice and acted")?;
         check(rows.iter().any(|r| r.source == CombatLogSource::InstantResolution), "an instant resolution is logged")?;
 
-        // Replay them all natively.
-        let (code, out) = replay_file(&to_csv(&rows), "all")?;
-        let n = ids.len();
+        // Replay them all natively, with every other fight this database has seen (the combat
+        // scenarios before this one: classic turns, potions, disconnects, rejections...).
+        let mut all: Vec<CombatActionLog> = admin.conn.db.combat_action_log().iter().collect();
+        all.sort_by_key(|r| (r.combat_id, r.seq));
+        let mut every: Vec<u64> = all.iter().map(|r| r.combat_id).collect();
+        every.dedup();
+        check(ids.iter().all(|id| every.contains(id)), "this scenario's fights are among them")?;
+        let (code, out) = replay_file(&to_csv(&all), "all")?;
+        let n = every.len();
         check(code == 0 && out.contains(&format!("{n}/{n} match (100%)")), format!("wk-replay exit {code}:\n{out}"))?;
 
         // The check can fail: one altered hash in the human fight is a divergence at that step.
