@@ -47,6 +47,7 @@ cargo clippy -q -p world-kernel --lib --tests --no-default-features --features l
 cargo clippy -q -p client-sdk-tests -- -D warnings
 cargo clippy -q -p wk-bench -- -D warnings
 cargo clippy -q -p wk-agents -- -D warnings
+cargo clippy -q -p wk-replay -- -D warnings
 
 for rs in dnd5e lite; do
     say "native tests ($rs ruleset)"
@@ -59,6 +60,17 @@ for rs in dnd5e lite; do
     count_cargo "$TMP/native-$rs.log"
     if [[ $rc -ne 0 ]] && ! grep -q 'test result' "$TMP/native-$rs.log"; then
         failed=$((failed + 1)); say "native build failed ($rs)"
+    fi
+    say "wk-replay tests ($rs ruleset)"
+    rfeats=()
+    [[ "$rs" == dnd5e ]] || rfeats=(--no-default-features --features "$rs")
+    set +e
+    cargo test -p wk-replay "${rfeats[@]}" 2>&1 | tee "$TMP/replay-$rs.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    count_cargo "$TMP/replay-$rs.log"
+    if [[ $rc -ne 0 ]] && ! grep -q 'test result' "$TMP/replay-$rs.log"; then
+        failed=$((failed + 1)); say "wk-replay test build failed ($rs)"
     fi
 done
 
@@ -133,11 +145,17 @@ chmod +x "$TMP/restart.sh"
 for rs in dnd5e lite; do
     db="wk-test-$rs-$$"
     build_wasm "$rs"
+    # wk-replay links the module's pure code, so it is built per ruleset (the live `replay`
+    # scenario runs it on the fetched logs).
+    say "building wk-replay ($rs)"
+    if [[ "$rs" == dnd5e ]]; then rfeats=(); else rfeats=(--no-default-features --features "$rs"); fi
+    cargo build -q -p wk-replay "${rfeats[@]}"
+    cp "$CARGO_TARGET_DIR/debug/wk-replay" "$TMP/wk-replay-$rs"
     say "publishing $db ($rs)"
     stdb publish -s "$URL" -b "$WASM" -y "$db" >"$TMP/publish-$rs.log" 2>&1 || { cat "$TMP/publish-$rs.log"; die "publish failed ($rs)"; }
     say "client-SDK suite against $db ($rs)"
     set +e
-    WK_URL="$URL" WK_DB="$db" WK_RULESET="$rs" WK_RESTART_SCRIPT="$TMP/restart.sh" \
+    WK_URL="$URL" WK_DB="$db" WK_RULESET="$rs" WK_RESTART_SCRIPT="$TMP/restart.sh" WK_REPLAY_BIN="$TMP/wk-replay-$rs" \
         WK_ADMIN_TOKEN="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)" \
         "$CARGO_TARGET_DIR/release/client-sdk-tests" 2>&1 | tee "$TMP/sdk-$rs.log"
     rc=${PIPESTATUS[0]}

@@ -4,12 +4,14 @@
 //! line as a world event (with its dice), then store the fight and rewrite the projections.
 
 use crate::chars;
+use crate::combat_log;
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
 use crate::rules::{ActiveRules, RulesEngine};
+use crate::systems::combat::replay::{self, ConnectionArgs, LoggedStep, ReplayAction, StartArgs};
 use crate::systems::combat::{
-    monster_combatant, queue_tick, run_ai_turns, select_mode, simulate_instant, ActionResult, CombatFlags, CombatMode,
-    Combatant, CombatantKind, Fight, FightStatus, ModeConfig, Pos,
+    monster_combatant, select_mode, ActionResult, CombatFlags, CombatMode, Combatant, CombatantKind, Fight,
+    FightStatus, ModeConfig, Pos,
 };
 use crate::tables::characters::{character, rest_state, Character};
 use crate::tables::combat::{
@@ -17,6 +19,7 @@ use crate::tables::combat::{
     turn_timer, ActionCooldown, CombatConfig, CombatInstance, CombatState, CombatantRow, LootOrigin, MonsterInstance,
     TurnTimer,
 };
+use crate::tables::combat_log::CombatLogSource;
 use crate::tables::events::EventKind;
 use crate::tables::world::{location_def, player};
 use rand::Rng;
@@ -27,8 +30,6 @@ pub const MONSTER_ID_BASE: u64 = 1 << 48;
 /// Side of the combatant who starts a fight; everyone they attack is on side 2.
 pub const STARTER_SIDE: u32 = 1;
 pub const DEFENDER_SIDE: u32 = 2;
-/// AI turns run after one call at most (a whole round of 16 is far below it).
-const MAX_AI_TURNS: u32 = 200;
 /// Dropped loot: contact radius and time on the ground.
 const LOOT_RADIUS_FT: f64 = 5.0;
 const LOOT_TTL_MICROS: i64 = 600 * 1_000_000;
@@ -196,7 +197,12 @@ pub fn begin(
     let humans = fighters.iter().filter(|f| !f.is_ai).count() as u32;
     let mode = select_mode(humans, fighters.len() as u32, &cfg);
     let seed: u64 = ctx.rng().gen();
-    let fight = Fight::start::<ActiveRules>(seed, mode, fighters, &cfg, now(ctx))?;
+    let start_step = LoggedStep::new(
+        now(ctx),
+        &cfg,
+        ReplayAction::Start(StartArgs { ruleset: ActiveRules::ID.into(), seed, mode, combatants: fighters }),
+    );
+    let (fight, started) = replay::start::<ActiveRules>(&start_step)?;
     let inst = ctx.db.combat_instance().insert(CombatInstance {
         id: 0,
         location_id: loc.clone(),
@@ -213,6 +219,7 @@ pub fn begin(
     });
     let id = inst.id;
     ctx.db.combat_state().insert(CombatState { combat_id: id, fight: fight.clone() });
+    combat_log::append(ctx, id, &fight, &start_step, CombatLogSource::Start, &started);
     for c in chars_in {
         interrupt_rest(ctx, c);
     }
@@ -243,13 +250,14 @@ pub fn begin(
         );
     }
     let mut fight = fight;
-    if mode == CombatMode::InstantResolution {
-        let mut rng = fight.next_rng();
-        simulate_instant::<ActiveRules>(&mut fight, &mut rng, &cfg);
+    let (action, source) = if mode == CombatMode::InstantResolution {
+        (ReplayAction::Instant, CombatLogSource::InstantResolution)
     } else {
-        let mut rng = fight.next_rng();
-        run_ai_turns::<ActiveRules>(&mut fight, &mut rng, &cfg.ai, MAX_AI_TURNS);
-    }
+        (ReplayAction::AiTurns, CombatLogSource::AiTurns)
+    };
+    let step = LoggedStep::new(now(ctx), &cfg, action);
+    let applied = replay::apply::<ActiveRules>(&mut fight, &step)?;
+    combat_log::append(ctx, id, &fight, &step, source, &applied);
     commit(ctx, id, fight, &cfg);
     Ok(id)
 }
@@ -279,24 +287,18 @@ fn load(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
         .ok_or_else(|| err(ErrorCode::NotInCombat, format!("no fight {combat_id}")))
 }
 
-/// Run one action of `character_id`'s combatant in its active fight, then let the AI play the
-/// turns that follow, and store everything.
-pub fn act(
-    ctx: &ReducerContext,
-    character_id: u64,
-    action: impl FnOnce(&mut Fight, u64, &mut rand::rngs::StdRng) -> WkResult<Vec<ActionResult>>,
-) -> WkResult<()> {
+/// Run one action of `character_id`'s combatant in its active fight (`action` builds the step
+/// from the combatant id, which is the character id), then let the AI play the turns that
+/// follow, log the step and store everything.
+pub fn act(ctx: &ReducerContext, character_id: u64, action: impl FnOnce(u64) -> ReplayAction) -> WkResult<()> {
     let combat_id = active_combat_of(ctx, character_id).ok_or_else(|| {
         err(ErrorCode::NotInCombat, "this character is not in a fight; start_combat or join_combat first")
     })?;
     let mut fight = load(ctx, combat_id)?;
-    fight.now_micros = now(ctx);
     let cfg = mode_config(ctx);
-    let mut rng = fight.next_rng();
-    action(&mut fight, character_id, &mut rng)?;
-    if fight.mode.is_turn_based() {
-        run_ai_turns::<ActiveRules>(&mut fight, &mut rng, &cfg.ai, MAX_AI_TURNS);
-    }
+    let step = LoggedStep::new(now(ctx), &cfg, action(character_id));
+    let applied = replay::apply::<ActiveRules>(&mut fight, &step)?;
+    combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::HumanCall, &applied);
     commit(ctx, combat_id, fight, &cfg);
     Ok(())
 }
@@ -315,7 +317,7 @@ pub fn use_consumable(ctx: &ReducerContext, c: &Character, slot: crate::systems:
         ConsumableEffect::Buff(_) => None,
     };
     let name = used.name.clone();
-    act(ctx, c.id, |f, me, rng| Ok(vec![f.use_item::<ActiveRules>(me, me, &name, heal, rng)?]))?;
+    act(ctx, c.id, |me| ReplayAction::UseItem(replay::UseItemArgs { actor: me, target: me, item_name: name, heal }))?;
     if let ConsumableEffect::Buff(id) = &used.effect {
         crate::buffs::apply(ctx, c.id, crate::systems::buffs::Application::new(id, c.id))?;
     }
@@ -350,14 +352,14 @@ pub fn join(ctx: &ReducerContext, c: &Character, combat_id: u64, side: u32) -> W
     ActiveRules::can_act(&c.sheet)?;
     check_fighter(ctx, c, &inst.location_id)?;
     let mut fight = load(ctx, combat_id)?;
-    fight.now_micros = now(ctx);
     let cfg = mode_config(ctx);
     let mut cb = character_combatant(ctx, c, side);
     let x = if side == STARTER_SIDE { 0.0 } else { 30.0 };
     let y = fight.combatants.iter().filter(|o| o.side == side).count() as f32 * 5.0;
     cb.pos = Pos { x, y };
-    let mut rng = fight.next_rng();
-    fight.join::<ActiveRules>(cb, &mut rng)?;
+    let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Join(cb));
+    let applied = replay::apply::<ActiveRules>(&mut fight, &step)?;
+    combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::Join, &applied);
     interrupt_rest(ctx, c);
     events::record(
         ctx,
@@ -399,11 +401,10 @@ pub fn timeout(ctx: &ReducerContext, combat_id: u64, turn_seq: u64) {
     if fight.status != FightStatus::Active || fight.turn_seq != turn_seq {
         return; // stale: that turn already ended
     }
-    fight.now_micros = now(ctx);
     let cfg = mode_config(ctx);
-    let mut rng = fight.next_rng();
-    fight.timeout_turn::<ActiveRules>(turn_seq, &mut rng, &cfg.ai);
-    run_ai_turns::<ActiveRules>(&mut fight, &mut rng, &cfg.ai, MAX_AI_TURNS);
+    let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Timeout(turn_seq));
+    let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { return };
+    combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::Timeout, &applied);
     commit(ctx, combat_id, fight, &cfg);
 }
 
@@ -431,10 +432,10 @@ pub fn tick(ctx: &ReducerContext) {
         .collect();
     for id in queues {
         let Ok(mut fight) = load(ctx, id) else { continue };
-        fight.now_micros = t;
         let cfg = mode_config(ctx);
-        let mut rng = fight.next_rng();
-        queue_tick::<ActiveRules>(&mut fight, &mut rng, &cfg.ai);
+        let step = LoggedStep::new(t, &cfg, ReplayAction::QueueTick);
+        let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { continue };
+        combat_log::append(ctx, id, &fight, &step, CombatLogSource::QueueTick, &applied);
         commit(ctx, id, fight, &cfg);
     }
 }
@@ -445,14 +446,14 @@ pub fn on_connection(ctx: &ReducerContext, connected: bool) {
     for c in mine {
         let Some(combat_id) = active_combat_of(ctx, c.id) else { continue };
         let Ok(mut fight) = load(ctx, combat_id) else { continue };
-        if fight.set_connected(c.id, connected).is_err() {
-            continue;
-        }
-        fight.now_micros = now(ctx);
         let cfg = mode_config(ctx);
-        if !connected && fight.mode.is_turn_based() {
-            let mut rng = fight.next_rng();
-            run_ai_turns::<ActiveRules>(&mut fight, &mut rng, &cfg.ai, MAX_AI_TURNS);
+        let step =
+            LoggedStep::new(now(ctx), &cfg, ReplayAction::Connection(ConnectionArgs { combatant: c.id, connected }));
+        let before = crate::systems::combat::state_hash(&fight);
+        let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { continue };
+        // A second connection of a player already in control changes nothing: not a step.
+        if applied.stream.is_some() || crate::systems::combat::state_hash(&fight) != before {
+            combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::Connection, &applied);
         }
         events::record(
             ctx,

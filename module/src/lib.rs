@@ -9,6 +9,7 @@ pub mod buffs;
 pub mod catalogue;
 pub mod chars;
 pub mod combat;
+pub mod combat_log;
 pub mod data;
 pub mod error;
 pub mod events;

@@ -61,11 +61,14 @@ pub mod class_def_row_type;
 pub mod class_def_table;
 pub mod client_connected_reducer;
 pub mod client_disconnected_reducer;
+pub mod combat_action_log_table;
+pub mod combat_action_log_type;
 pub mod combat_config_table;
 pub mod combat_config_type;
 pub mod combat_flags_type;
 pub mod combat_instance_table;
 pub mod combat_instance_type;
+pub mod combat_log_source_type;
 pub mod combat_mode_type;
 pub mod combat_perk_type;
 pub mod combat_state_table;
@@ -275,11 +278,14 @@ pub use client_connected_reducer::{client_connected, set_flags_for_client_connec
 pub use client_disconnected_reducer::{
     client_disconnected, set_flags_for_client_disconnected, ClientDisconnectedCallbackId,
 };
+pub use combat_action_log_table::*;
+pub use combat_action_log_type::CombatActionLog;
 pub use combat_config_table::*;
 pub use combat_config_type::CombatConfig;
 pub use combat_flags_type::CombatFlags;
 pub use combat_instance_table::*;
 pub use combat_instance_type::CombatInstance;
+pub use combat_log_source_type::CombatLogSource;
 pub use combat_mode_type::CombatMode;
 pub use combat_perk_type::CombatPerk;
 pub use combat_state_table::*;
@@ -983,6 +989,7 @@ pub struct DbUpdate {
     character_perk: __sdk::TableUpdate<CharacterPerk>,
     character_stats: __sdk::TableUpdate<CharacterStats>,
     class_def: __sdk::TableUpdate<ClassDefRow>,
+    combat_action_log: __sdk::TableUpdate<CombatActionLog>,
     combat_config: __sdk::TableUpdate<CombatConfig>,
     combat_instance: __sdk::TableUpdate<CombatInstance>,
     combat_state: __sdk::TableUpdate<CombatState>,
@@ -1038,6 +1045,9 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                     db_update.character_stats.append(character_stats_table::parse_table_update(table_update)?)
                 }
                 "class_def" => db_update.class_def.append(class_def_table::parse_table_update(table_update)?),
+                "combat_action_log" => {
+                    db_update.combat_action_log.append(combat_action_log_table::parse_table_update(table_update)?)
+                }
                 "combat_config" => {
                     db_update.combat_config.append(combat_config_table::parse_table_update(table_update)?)
                 }
@@ -1122,6 +1132,9 @@ impl __sdk::DbUpdate for DbUpdate {
             .with_updates_by_pk(|row| &row.character_id);
         diff.class_def =
             cache.apply_diff_to_table::<ClassDefRow>("class_def", &self.class_def).with_updates_by_pk(|row| &row.id);
+        diff.combat_action_log = cache
+            .apply_diff_to_table::<CombatActionLog>("combat_action_log", &self.combat_action_log)
+            .with_updates_by_pk(|row| &row.id);
         diff.combat_config = cache
             .apply_diff_to_table::<CombatConfig>("combat_config", &self.combat_config)
             .with_updates_by_pk(|row| &row.id);
@@ -1212,6 +1225,7 @@ pub struct AppliedDiff<'r> {
     character_perk: __sdk::TableAppliedDiff<'r, CharacterPerk>,
     character_stats: __sdk::TableAppliedDiff<'r, CharacterStats>,
     class_def: __sdk::TableAppliedDiff<'r, ClassDefRow>,
+    combat_action_log: __sdk::TableAppliedDiff<'r, CombatActionLog>,
     combat_config: __sdk::TableAppliedDiff<'r, CombatConfig>,
     combat_instance: __sdk::TableAppliedDiff<'r, CombatInstance>,
     combat_state: __sdk::TableAppliedDiff<'r, CombatState>,
@@ -1257,6 +1271,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<CharacterPerk>("character_perk", &self.character_perk, event);
         callbacks.invoke_table_row_callbacks::<CharacterStats>("character_stats", &self.character_stats, event);
         callbacks.invoke_table_row_callbacks::<ClassDefRow>("class_def", &self.class_def, event);
+        callbacks.invoke_table_row_callbacks::<CombatActionLog>("combat_action_log", &self.combat_action_log, event);
         callbacks.invoke_table_row_callbacks::<CombatConfig>("combat_config", &self.combat_config, event);
         callbacks.invoke_table_row_callbacks::<CombatInstance>("combat_instance", &self.combat_instance, event);
         callbacks.invoke_table_row_callbacks::<CombatState>("combat_state", &self.combat_state, event);
@@ -1869,6 +1884,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
         character_perk_table::register_table(client_cache);
         character_stats_table::register_table(client_cache);
         class_def_table::register_table(client_cache);
+        combat_action_log_table::register_table(client_cache);
         combat_config_table::register_table(client_cache);
         combat_instance_table::register_table(client_cache);
         combat_state_table::register_table(client_cache);

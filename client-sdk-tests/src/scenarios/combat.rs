@@ -11,7 +11,7 @@ use std::time::Duration;
 const SPAWN_AT: &str = "crossroads";
 
 /// Spawn `n` monsters of `def` at the crossroads (admin) and return their instance ids.
-fn spawn(admin: &Client, def: &str, n: usize) -> Result<Vec<u64>, String> {
+pub(crate) fn spawn(admin: &Client, def: &str, n: usize) -> Result<Vec<u64>, String> {
     let before: Vec<u64> = admin.conn.db.monster_instance().iter().map(|m| m.id).collect();
     for _ in 0..n {
         let d = def.to_string();
@@ -35,13 +35,13 @@ fn spawn(admin: &Client, def: &str, n: usize) -> Result<Vec<u64>, String> {
 }
 
 /// The fight a character is (or was last) in.
-fn combat_of(c: &Client, character_id: u64) -> Option<CombatInstance> {
+pub(crate) fn combat_of(c: &Client, character_id: u64) -> Option<CombatInstance> {
     let ids: Vec<u64> =
         c.conn.db.combatant().iter().filter(|r| r.character_id == character_id).map(|r| r.combat_id).collect();
     ids.iter().max().and_then(|id| c.conn.db.combat_instance().id().find(id))
 }
 
-fn set_turn_secs(admin: &Client, secs: u32) -> TestResult {
+pub(crate) fn set_turn_secs(admin: &Client, secs: u32) -> TestResult {
     let mut modes = admin.conn.db.combat_config().id().find(&0).ok_or("combat_config row missing")?.modes;
     modes.relaxed_turn_secs = secs;
     modes.classic_turn_secs = secs;

@@ -3,4 +3,5 @@ pub mod combat;
 pub mod foundation;
 pub mod items;
 pub mod perks;
+pub mod replay;
 pub mod world;

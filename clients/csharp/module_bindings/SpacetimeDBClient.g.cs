@@ -33,6 +33,7 @@ namespace SpacetimeDB.Types
             AddTable(CharacterPerk = new(conn));
             AddTable(CharacterStats = new(conn));
             AddTable(ClassDef = new(conn));
+            AddTable(CombatActionLog = new(conn));
             AddTable(CombatConfig = new(conn));
             AddTable(CombatInstance = new(conn));
             AddTable(CombatState = new(conn));

@@ -178,6 +178,8 @@ import { CharacterStatsTableHandle } from "./character_stats_table.ts";
 export { CharacterStatsTableHandle };
 import { ClassDefTableHandle } from "./class_def_table.ts";
 export { ClassDefTableHandle };
+import { CombatActionLogTableHandle } from "./combat_action_log_table.ts";
+export { CombatActionLogTableHandle };
 import { CombatConfigTableHandle } from "./combat_config_table.ts";
 export { CombatConfigTableHandle };
 import { CombatInstanceTableHandle } from "./combat_instance_table.ts";
@@ -292,12 +294,16 @@ import { CheckKind } from "./check_kind_type.ts";
 export { CheckKind };
 import { ClassDefRow } from "./class_def_row_type.ts";
 export { ClassDefRow };
+import { CombatActionLog } from "./combat_action_log_type.ts";
+export { CombatActionLog };
 import { CombatConfig } from "./combat_config_type.ts";
 export { CombatConfig };
 import { CombatFlags } from "./combat_flags_type.ts";
 export { CombatFlags };
 import { CombatInstance } from "./combat_instance_type.ts";
 export { CombatInstance };
+import { CombatLogSource } from "./combat_log_source_type.ts";
+export { CombatLogSource };
 import { CombatMode } from "./combat_mode_type.ts";
 export { CombatMode };
 import { CombatPerk } from "./combat_perk_type.ts";
@@ -547,6 +553,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "id",
         colType: ClassDefRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    combat_action_log: {
+      tableName: "combat_action_log",
+      rowType: CombatActionLog.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: CombatActionLog.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     combat_config: {
@@ -2427,6 +2442,10 @@ export class RemoteTables {
 
   get classDef(): ClassDefTableHandle {
     return new ClassDefTableHandle(this.connection.clientCache.getOrCreateTable<ClassDefRow>(REMOTE_MODULE.tables.class_def));
+  }
+
+  get combatActionLog(): CombatActionLogTableHandle {
+    return new CombatActionLogTableHandle(this.connection.clientCache.getOrCreateTable<CombatActionLog>(REMOTE_MODULE.tables.combat_action_log));
   }
 
   get combatConfig(): CombatConfigTableHandle {

@@ -4,8 +4,8 @@
 use crate::auth;
 use crate::events;
 use crate::gate::{self, Feature};
-use crate::rules::ActiveRules;
-use crate::systems::combat::{ModeConfig, Pos};
+use crate::systems::combat::replay::{AttackArgs, MoveArgs, ReplayAction};
+use crate::systems::combat::ModeConfig;
 use crate::tables::combat::{combat_config, CombatConfig};
 use crate::tables::events::EventKind;
 use spacetimedb::{reducer, ReducerContext, Table};
@@ -54,8 +54,8 @@ pub fn attack(
 ) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, |f, me, rng| {
-        Ok(vec![f.attack::<ActiveRules>(me, target_combatant_id, attack_index as usize, rng)?])
+    crate::combat::act(ctx, character_id, |me| {
+        ReplayAction::Attack(AttackArgs { actor: me, target: target_combatant_id, attack_index })
     })?;
     crate::buffs::on_attack(ctx, character_id);
     Ok(())
@@ -66,7 +66,7 @@ pub fn attack(
 pub fn move_in_combat(ctx: &ReducerContext, character_id: u64, x: f32, y: f32) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, |f, me, _| Ok(vec![f.move_to(me, Pos { x, y })?]))?;
+    crate::combat::act(ctx, character_id, |me| ReplayAction::Move(MoveArgs { actor: me, x, y }))?;
     Ok(())
 }
 
@@ -74,7 +74,7 @@ pub fn move_in_combat(ctx: &ReducerContext, character_id: u64, x: f32, y: f32) -
 pub fn dodge(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, |f, me, _| Ok(vec![f.dodge(me)?]))?;
+    crate::combat::act(ctx, character_id, ReplayAction::Dodge)?;
     Ok(())
 }
 
@@ -82,7 +82,7 @@ pub fn dodge(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 pub fn dash(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, |f, me, _| Ok(vec![f.dash(me)?]))?;
+    crate::combat::act(ctx, character_id, ReplayAction::Dash)?;
     Ok(())
 }
 
@@ -91,7 +91,7 @@ pub fn dash(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 pub fn flee(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, |f, me, rng| f.flee::<ActiveRules>(me, rng))?;
+    crate::combat::act(ctx, character_id, ReplayAction::Flee)?;
     Ok(())
 }
 
@@ -99,7 +99,7 @@ pub fn flee(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 pub fn end_turn(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, |f, me, rng| f.end_turn::<ActiveRules>(me, rng))?;
+    crate::combat::act(ctx, character_id, ReplayAction::EndTurn)?;
     Ok(())
 }
 

@@ -47,7 +47,8 @@
 //!   `flee`), call [`run_ai_turns`] so AI combatants act at once, then arm the timer.
 //!   ActionQueues: call [`queue_tick`] on a short scheduled tick with `fight.now_micros` set.
 //! - `Fight::log` is in-memory only: write the entries appended by a call as world events and
-//!   do not persist the log itself.
+//!   do not persist the log itself. Each call's input is logged as a [`replay::LoggedStep`] in
+//!   `combat_action_log` with the [`state_hash`] after it (issue 10; see [`replay`]).
 //! - Every [`ActionResult`] becomes a world event (text + dice log); after the fight, write
 //!   vitals back, award [`FightOutcome::xp_awards`], drop loot for
 //!   [`FightOutcome::defeated_monsters`], delete monster instances that died.
@@ -59,17 +60,22 @@ pub mod actions;
 pub mod ai;
 pub mod cooldown;
 pub mod fight;
+pub mod hash;
 pub mod instant;
 pub mod loot;
 pub mod mode;
 pub mod model;
+pub mod replay;
 
+#[cfg(test)]
+mod replay_tests;
 #[cfg(test)]
 mod tests;
 
 pub use ai::{ai_take_turn, closest_enemy, queue_tick, run_ai_turns};
 pub use cooldown::{Budget, Cooldown, FEET_EPSILON};
 pub use fight::{stream_rng, DefeatedMonster, FightOutcome};
+pub use hash::{hash_hex, state_hash};
 pub use instant::{plural, simulate_instant, summary, InstantOutcome};
 pub use mode::{select_mode, AiPolicy, CombatMode, ModeConfig};
 pub use model::*;

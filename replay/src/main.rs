@@ -1,0 +1,377 @@
+//! wk-replay: re-run World Kernel fights from their action logs (issue 10).
+//!
+//! Reads a combat's log (the `combat_action_log` rows: seq, rng stream, state hash, step) from a
+//! CSV file or from a live database (through `spacetime sql`), replays every step through the
+//! module's own pure combat code (`world_kernel::systems::combat::replay`) under the ruleset this
+//! binary was built with, checks the RNG stream and the state hash after every step and reports
+//! the first divergence. `--dice-trace` prints every step with every roll and its purpose.
+//!
+//! ```text
+//! wk-replay --file fights.csv [--combat ID]... [--dice-trace]
+//! wk-replay --server URL --db NAME [--combat ID]... [--dice-trace] [--dump out.csv]
+//!           [--spacetime PATH] [--config-path FILE]
+//! ```
+//! CSV columns (header row, any order, extra columns ignored): `combat_id`, `seq`,
+//! `rng_stream` (empty: none), `state_hash` (16 hex digits), `step` (hex BSATN of a
+//! `LoggedStep`, exactly as the table stores it). `--dump` writes that format (plus `action`).
+//!
+//! Exit status: 0 every combat matches, 1 a divergence, 2 bad usage or input.
+
+use std::collections::BTreeMap;
+use std::process::{Command, ExitCode};
+use world_kernel::rules::{ActiveRules, RulesEngine};
+use world_kernel::systems::combat::replay::{decode_step, replay, unlogged_draws, LogEntry, StepTrace};
+use world_kernel::systems::combat::{hash_hex, Fight};
+
+#[derive(Debug, Default)]
+struct Args {
+    file: Option<String>,
+    server: Option<String>,
+    db: Option<String>,
+    combats: Vec<u64>,
+    dice_trace: bool,
+    dump: Option<String>,
+    spacetime: String,
+    config_path: Option<String>,
+}
+
+const USAGE: &str = "usage: wk-replay (--file FILE.csv | --server URL --db NAME [--config-path F] [--spacetime BIN]) \
+                     [--combat ID]... [--dice-trace] [--dump OUT.csv]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args { spacetime: "spacetime".into(), ..Args::default() };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let mut val = || it.next().ok_or_else(|| format!("{k} needs a value\n{USAGE}"));
+        match k.as_str() {
+            "--file" => a.file = Some(val()?),
+            "--server" => a.server = Some(val()?),
+            "--db" => a.db = Some(val()?),
+            "--combat" => a.combats.push(val()?.parse().map_err(|_| "--combat takes a combat id (a number)")?),
+            "--dice-trace" => a.dice_trace = true,
+            "--dump" => a.dump = Some(val()?),
+            "--spacetime" => a.spacetime = val()?,
+            "--config-path" => a.config_path = Some(val()?),
+            "-h" | "--help" => return Err(USAGE.into()),
+            _ => return Err(format!("unknown argument {k}\n{USAGE}")),
+        }
+    }
+    a.server = a.server.or_else(|| std::env::var("WK_URL").ok().filter(|_| a.file.is_none()));
+    a.db = a.db.or_else(|| std::env::var("WK_DB").ok().filter(|_| a.file.is_none()));
+    if a.file.is_some() == (a.server.is_some() && a.db.is_some()) {
+        return Err(format!("give either --file or --server and --db\n{USAGE}"));
+    }
+    Ok(a)
+}
+
+/// One raw row, as read from a file or the database.
+#[derive(Debug, Clone)]
+struct Row {
+    combat_id: u64,
+    seq: u32,
+    rng_stream: Option<u64>,
+    state_hash: String,
+    step: String,
+    action: String,
+}
+
+fn parse_hash(s: &str) -> Result<u64, String> {
+    u64::from_str_radix(s.trim(), 16).map_err(|_| format!("state hash `{s}` is not 16 hex digits"))
+}
+
+fn read_csv(path: &str) -> Result<Vec<Row>, String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{path}: {e}"))?;
+    let headers = r.headers().map_err(|e| format!("{path}: {e}"))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let need = |name: &str| col(name).ok_or_else(|| format!("{path}: no `{name}` column"));
+    let (ci, si, ri, hi, pi) =
+        (need("combat_id")?, need("seq")?, need("rng_stream")?, need("state_hash")?, need("step")?);
+    let ai = col("action");
+    let mut out = Vec::new();
+    for (n, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| format!("{path}: {e}"))?;
+        let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
+        let line = n + 2;
+        let stream = get(ri);
+        out.push(Row {
+            combat_id: get(ci).parse().map_err(|_| format!("{path}:{line}: bad combat_id"))?,
+            seq: get(si).parse().map_err(|_| format!("{path}:{line}: bad seq"))?,
+            rng_stream: if stream.is_empty() {
+                None
+            } else {
+                Some(stream.parse().map_err(|_| format!("{path}:{line}: bad rng_stream"))?)
+            },
+            state_hash: get(hi),
+            step: get(pi),
+            action: ai.map(get).unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+fn write_csv(path: &str, rows: &[Row]) -> Result<(), String> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| format!("{path}: {e}"))?;
+    let io = |e: csv::Error| format!("{path}: {e}");
+    w.write_record(["combat_id", "seq", "rng_stream", "state_hash", "action", "step"]).map_err(io)?;
+    for r in rows {
+        let stream = r.rng_stream.map(|s| s.to_string()).unwrap_or_default();
+        w.write_record([&r.combat_id.to_string(), &r.seq.to_string(), &stream, &r.state_hash, &r.action, &r.step])
+            .map_err(io)?;
+    }
+    w.flush().map_err(|e| format!("{path}: {e}"))
+}
+
+/// The cells of `spacetime sql` output: a header line, a `---+---` rule, then one row per line,
+/// cells separated by `|`, strings in double quotes.
+fn sql_cells(out: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut seen_rule = false;
+    for line in out.lines() {
+        if !seen_rule {
+            seen_rule = line.trim_start().starts_with('-') && line.contains('+') || line.trim().starts_with("---");
+            continue;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        // The readable `action` column comes last, so a `|` inside it cannot shift the others.
+        rows.push(line.splitn(6, '|').map(|c| c.trim().trim_matches('"').to_string()).collect());
+    }
+    rows
+}
+
+fn sql(a: &Args, query: &str) -> Result<String, String> {
+    let mut cmd = Command::new(&a.spacetime);
+    if let Some(c) = &a.config_path {
+        cmd.arg("--config-path").arg(c);
+    }
+    let (server, db) = (a.server.as_deref().unwrap_or(""), a.db.as_deref().unwrap_or(""));
+    let out = cmd
+        .args(["sql", "-s", server, db, query])
+        .output()
+        .map_err(|e| format!("cannot run `{}` ({e}); pass --spacetime PATH", a.spacetime))?;
+    if !out.status.success() {
+        return Err(format!("spacetime sql failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `(some = 3)`, `3` → Some(3); `(none = ())` → None.
+fn parse_option_u64(cell: &str) -> Option<u64> {
+    if cell.contains("none") {
+        return None;
+    }
+    let digits: String = cell.chars().filter(|c| c.is_ascii_digit()).collect();
+    digits.parse().ok()
+}
+
+fn fetch_live(a: &Args) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    let filters: Vec<Option<u64>> =
+        if a.combats.is_empty() { vec![None] } else { a.combats.iter().map(|c| Some(*c)).collect() };
+    for f in filters {
+        let mut q = "SELECT combat_id, seq, rng_stream, state_hash, step, action FROM combat_action_log".to_string();
+        if let Some(c) = f {
+            q.push_str(&format!(" WHERE combat_id = {c}"));
+        }
+        for cells in sql_cells(&sql(a, &q)?) {
+            if cells.len() < 6 {
+                return Err(format!("unexpected `spacetime sql` row: {cells:?}"));
+            }
+            rows.push(Row {
+                combat_id: cells[0].parse().map_err(|_| format!("bad combat_id cell {:?}", cells[0]))?,
+                seq: cells[1].parse().map_err(|_| format!("bad seq cell {:?}", cells[1]))?,
+                rng_stream: parse_option_u64(&cells[2]),
+                state_hash: cells[3].clone(),
+                step: cells[4].clone(),
+                action: cells[5].clone(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+fn entries(rows: &[Row]) -> Result<BTreeMap<u64, Vec<LogEntry>>, String> {
+    let mut by: BTreeMap<u64, Vec<LogEntry>> = BTreeMap::new();
+    for r in rows {
+        let step = decode_step(&r.step).map_err(|e| format!("combat {} seq {}: {}", r.combat_id, r.seq, e.message))?;
+        let hash = parse_hash(&r.state_hash).map_err(|e| format!("combat {} seq {}: {e}", r.combat_id, r.seq))?;
+        by.entry(r.combat_id).or_default().push(LogEntry {
+            seq: r.seq,
+            step,
+            rng_stream: r.rng_stream,
+            hash,
+            lines: Vec::new(),
+        });
+    }
+    for (id, v) in by.iter_mut() {
+        v.sort_by_key(|e| e.seq);
+        if let Some(k) = v.iter().enumerate().position(|(i, e)| e.seq != i as u32) {
+            return Err(format!("combat {id}: the log has a gap or a duplicate at seq {k}; fetch the whole log"));
+        }
+    }
+    Ok(by)
+}
+
+fn name_of(f: &Fight, id: u64) -> String {
+    f.get(id).map(|c| c.name().to_string()).unwrap_or_else(|| format!("#{id}"))
+}
+
+fn print_trace(t: &StepTrace) {
+    let stream = t.applied.stream.map(|s| format!("stream {s}")).unwrap_or_else(|| "no dice".into());
+    println!("  #{} {} ({stream}) -> {}", t.entry.seq, t.entry.step.action.describe(), hash_hex(t.hash));
+    for l in t.lines {
+        println!("    [{:?}] {}", l.kind, l.text);
+        for d in &l.dice {
+            let who = if d.purpose.contains(':') || l.actor == 0 {
+                d.purpose.clone()
+            } else {
+                format!("{}: {}", name_of(t.fight, l.actor), d.purpose)
+            };
+            let m = match d.modifier {
+                0 => String::new(),
+                m if m > 0 => format!(" +{m}"),
+                m => format!(" {m}"),
+            };
+            println!("      roll {who}: {} -> faces {:?}{m} = {}", d.expr, d.rolls, d.total);
+        }
+    }
+    let loose = unlogged_draws(t.applied, t.lines);
+    if loose > 0 {
+        println!(
+            "      WARNING: {loose} draw(s) without a purpose: {:?}",
+            &t.applied.draws[t.applied.draws.len() - loose..]
+        );
+    }
+}
+
+fn run() -> Result<bool, String> {
+    let a = parse_args()?;
+    let rows = match &a.file {
+        Some(p) => read_csv(p)?,
+        None => fetch_live(&a)?,
+    };
+    let rows: Vec<Row> =
+        rows.into_iter().filter(|r| a.combats.is_empty() || a.combats.contains(&r.combat_id)).collect();
+    if let Some(p) = &a.dump {
+        write_csv(p, &rows)?;
+        println!("wrote {} log rows to {p}", rows.len());
+    }
+    let by = entries(&rows)?;
+    if by.is_empty() {
+        return Err("no combat log rows found (wrong database, combat id or file?)".into());
+    }
+    for want in &a.combats {
+        if !by.contains_key(want) {
+            return Err(format!("combat {want} has no log rows"));
+        }
+    }
+    println!("wk-replay: ruleset {}, {} combat(s)", ActiveRules::ID, by.len());
+    let (mut ok, mut steps) = (0usize, 0usize);
+    for (id, log) in &by {
+        if a.dice_trace {
+            println!("combat {id}:");
+        }
+        let report = replay::<ActiveRules>(log, |t| {
+            if a.dice_trace {
+                print_trace(t)
+            }
+        });
+        steps += report.matched;
+        match &report.divergence {
+            None => {
+                ok += 1;
+                let last = log.last().map(|e| hash_hex(e.hash)).unwrap_or_default();
+                println!("combat {id}: {} steps replayed, every state hash matches (final {last})", log.len());
+            }
+            Some(d) => {
+                println!("combat {id}: DIVERGED after {} matching steps", report.matched);
+                println!("  {d}");
+            }
+        }
+    }
+    let total = by.len();
+    println!("replayed {total} combat(s), {steps} step(s): {ok}/{total} match ({}%)", ok * 100 / total);
+    Ok(ok == total)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("wk-replay: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use world_kernel::systems::combat::replay::{encode_step, LoggedStep, Recorder, ReplayAction, StartArgs};
+    use world_kernel::systems::combat::{monster_combatant, CombatMode, ModeConfig};
+
+    #[test]
+    fn parses_spacetime_sql_output() {
+        let out = " combat_id | seq | rng_stream   | state_hash         | step   | action\n\
+                   -----------+-----+--------------+--------------------+--------+-----------------\n \
+                   1         | 0   | (some = 0)   | \"b34e25b33540e637\" | \"0a0b\" | \"start a | b\"\n \
+                   1         | 2   | (none = ())  | \"635b1e0ff1029c87\" | \"0c\"   | \"connection\"\n";
+        let rows = sql_cells(out);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0], vec!["1", "0", "(some = 0)", "b34e25b33540e637", "0a0b", "start a | b"]);
+        assert_eq!(parse_option_u64(&rows[0][2]), Some(0));
+        assert_eq!(parse_option_u64(&rows[1][2]), None);
+        assert_eq!(parse_hash(&rows[1][3]), Ok(0x635b_1e0f_f102_9c87));
+        assert!(parse_hash("xyz").is_err());
+    }
+
+    fn fight_rows() -> Vec<Row> {
+        let cfg = ModeConfig::default();
+        let def = |id: &str| ActiveRules::monster(id).unwrap();
+        let guard = if ActiveRules::ID == "dnd5e" { "guard" } else { "bandit" };
+        let cs = vec![
+            monster_combatant::<ActiveRules>(1, 1, &def(guard), None),
+            monster_combatant::<ActiveRules>(2, 2, &def("goblin"), None).at(30.0, 0.0),
+        ];
+        let start = ReplayAction::Start(StartArgs {
+            ruleset: ActiveRules::ID.into(),
+            seed: 5,
+            mode: CombatMode::InstantResolution,
+            combatants: cs,
+        });
+        let mut r = Recorder::start::<ActiveRules>(LoggedStep::new(0, &cfg, start)).unwrap();
+        r.step::<ActiveRules>(LoggedStep::new(0, &cfg, ReplayAction::Instant)).unwrap();
+        r.entries
+            .iter()
+            .map(|e| Row {
+                combat_id: 7,
+                seq: e.seq,
+                rng_stream: e.rng_stream,
+                state_hash: hash_hex(e.hash),
+                step: encode_step(&e.step),
+                action: e.step.action.describe(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn csv_round_trip_replays_and_a_changed_hash_diverges() {
+        let rows = fight_rows();
+        let path = std::env::temp_dir().join(format!("wk-replay-test-{}.csv", std::process::id()));
+        let p = path.to_str().unwrap();
+        write_csv(p, &rows).unwrap();
+        let back = read_csv(p).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(back.len(), rows.len());
+        let by = entries(&back).unwrap();
+        assert!(replay::<ActiveRules>(&by[&7], |_| {}).ok());
+        let mut bad = back.clone();
+        bad[1].state_hash = "0000000000000000".into();
+        let d = replay::<ActiveRules>(&entries(&bad).unwrap()[&7], |_| {}).divergence.unwrap();
+        assert_eq!(d.index, 1);
+        // A gap in the log is refused before replaying.
+        assert!(entries(&back[1..]).is_err());
+    }
+}
