@@ -7,6 +7,7 @@ pub mod characters;
 pub mod combat;
 pub mod config;
 pub mod items;
+pub mod profiles;
 pub mod spawner;
 pub mod stats;
 pub mod travel;
