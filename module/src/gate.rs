@@ -16,10 +16,11 @@ pub enum Feature {
     Buffs,
     Combat,
     Items,
+    Profiles,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 7] = [
+    pub const ALL: [Feature; 8] = [
         Feature::Characters,
         Feature::Social,
         Feature::Travel,
@@ -27,6 +28,7 @@ impl Feature {
         Feature::Buffs,
         Feature::Combat,
         Feature::Items,
+        Feature::Profiles,
     ];
 
     /// Name used in the `feature_gate` table and in `set_feature_enabled`.
@@ -39,6 +41,7 @@ impl Feature {
             Feature::Buffs => "buffs",
             Feature::Combat => "combat",
             Feature::Items => "items",
+            Feature::Profiles => "profiles",
         }
     }
 
@@ -52,6 +55,7 @@ impl Feature {
             Feature::Buffs => cfg!(feature = "buffs"),
             Feature::Combat => cfg!(feature = "combat"),
             Feature::Items => cfg!(feature = "items"),
+            Feature::Profiles => cfg!(feature = "profiles"),
         }
     }
 

@@ -14,6 +14,8 @@ pub mod events;
 pub mod gate;
 pub mod items_db;
 pub mod load;
+#[cfg(feature = "profiles")]
+pub mod profiles_db;
 pub mod reducers;
 pub mod rules;
 pub mod spawner;

@@ -12,6 +12,8 @@ pub mod characters;
 pub mod combat;
 #[cfg(feature = "items")]
 pub mod items;
+#[cfg(feature = "profiles")]
+pub mod profiles;
 #[cfg(feature = "rest")]
 pub mod rest;
 #[cfg(feature = "social")]

@@ -62,6 +62,10 @@ pub enum EventKind {
     /// An interaction between characters of DIFFERENT players, recorded right after the event it
     /// refers to. Detail: `kind=contest|shared_fight|loot_pickup|gift;owners=<n>;...`.
     CrossAgent,
+    // --- modifier profiles (issue 8)
+    /// House rules: a stack applied, queued, proposed, consented to, rejected or timed out.
+    /// Detail: `combat=<id>;action=...`.
+    HouseRules,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

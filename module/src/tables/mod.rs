@@ -7,5 +7,7 @@ pub mod combat;
 pub mod events;
 pub mod gates;
 pub mod items;
+#[cfg(feature = "profiles")]
+pub mod profiles;
 pub mod statics;
 pub mod world;

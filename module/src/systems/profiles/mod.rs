@@ -39,7 +39,7 @@ mod tests;
 pub use dsl::{CondKind, CustomModifier, PrimitiveNode, PrimitiveOp, StatAttr};
 pub use registry::{KindDescriptor, Registry, StackingRule};
 pub use resolve::{resolve_target, Resolved, TargetInfo};
-pub use runtime::{FightMods, ModTarget};
+pub use runtime::{FightMods, ModTarget, StatBonus};
 pub use validate::{validate_stack, Issue, Report, Severity};
 
 use spacetimedb::SpacetimeType;
