@@ -115,6 +115,8 @@ pub enum EventKind {
     ItemGiven,
 
     CrossAgent,
+
+    HouseRules,
 }
 
 impl __sdk::InModule for EventKind {

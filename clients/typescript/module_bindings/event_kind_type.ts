@@ -90,6 +90,7 @@ export namespace EventKind {
   export type LootDropped = { tag: "LootDropped" };
   export type ItemGiven = { tag: "ItemGiven" };
   export type CrossAgent = { tag: "CrossAgent" };
+  export type HouseRules = { tag: "HouseRules" };
 
   // Helper functions for constructing each variant of the tagged union.
   // ```
@@ -150,6 +151,7 @@ export namespace EventKind {
   export const LootDropped = { tag: "LootDropped" };
   export const ItemGiven = { tag: "ItemGiven" };
   export const CrossAgent = { tag: "CrossAgent" };
+  export const HouseRules = { tag: "HouseRules" };
 
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createSumType([
@@ -206,6 +208,7 @@ export namespace EventKind {
       new SumTypeVariant("LootDropped", AlgebraicType.createProductType([])),
       new SumTypeVariant("ItemGiven", AlgebraicType.createProductType([])),
       new SumTypeVariant("CrossAgent", AlgebraicType.createProductType([])),
+      new SumTypeVariant("HouseRules", AlgebraicType.createProductType([])),
     ]);
   }
 
@@ -220,7 +223,7 @@ export namespace EventKind {
 }
 
 // The tagged union or sum type for the algebraic type `EventKind`.
-export type EventKind = EventKind.WorldStarted | EventKind.PlayerConnected | EventKind.PlayerDisconnected | EventKind.AdminAdded | EventKind.AdminRemoved | EventKind.FeatureToggled | EventKind.ConfigChanged | EventKind.StaticDataReloaded | EventKind.CharacterCreated | EventKind.CharacterDeleted | EventKind.AbilityCheck | EventKind.Contest | EventKind.TravelStarted | EventKind.Arrived | EventKind.RestStarted | EventKind.RestCompleted | EventKind.RestInterrupted | EventKind.DeathSave | EventKind.Stabilized | EventKind.Died | EventKind.Recovered | EventKind.BuffApplied | EventKind.BuffRefreshed | EventKind.BuffStacked | EventKind.BuffReplaced | EventKind.BuffDropped | EventKind.BuffExpired | EventKind.BuffRemoved | EventKind.BuffTick | EventKind.CombatStarted | EventKind.CombatAction | EventKind.CombatEnded | EventKind.CombatJoined | EventKind.CombatControl | EventKind.MonsterSpawned | EventKind.MonsterKilled | EventKind.XpAwarded | EventKind.ItemSpawned | EventKind.ItemPickedUp | EventKind.ItemDespawned | EventKind.LoadoutChanged | EventKind.ConsumableUsed | EventKind.StackSplit | EventKind.StacksMerged | EventKind.ItemTransferred | EventKind.RunBegun | EventKind.RunExtracted | EventKind.RunWiped | EventKind.CurrencyGranted | EventKind.HpSet | EventKind.LootDropped | EventKind.ItemGiven | EventKind.CrossAgent;
+export type EventKind = EventKind.WorldStarted | EventKind.PlayerConnected | EventKind.PlayerDisconnected | EventKind.AdminAdded | EventKind.AdminRemoved | EventKind.FeatureToggled | EventKind.ConfigChanged | EventKind.StaticDataReloaded | EventKind.CharacterCreated | EventKind.CharacterDeleted | EventKind.AbilityCheck | EventKind.Contest | EventKind.TravelStarted | EventKind.Arrived | EventKind.RestStarted | EventKind.RestCompleted | EventKind.RestInterrupted | EventKind.DeathSave | EventKind.Stabilized | EventKind.Died | EventKind.Recovered | EventKind.BuffApplied | EventKind.BuffRefreshed | EventKind.BuffStacked | EventKind.BuffReplaced | EventKind.BuffDropped | EventKind.BuffExpired | EventKind.BuffRemoved | EventKind.BuffTick | EventKind.CombatStarted | EventKind.CombatAction | EventKind.CombatEnded | EventKind.CombatJoined | EventKind.CombatControl | EventKind.MonsterSpawned | EventKind.MonsterKilled | EventKind.XpAwarded | EventKind.ItemSpawned | EventKind.ItemPickedUp | EventKind.ItemDespawned | EventKind.LoadoutChanged | EventKind.ConsumableUsed | EventKind.StackSplit | EventKind.StacksMerged | EventKind.ItemTransferred | EventKind.RunBegun | EventKind.RunExtracted | EventKind.RunWiped | EventKind.CurrencyGranted | EventKind.HpSet | EventKind.LootDropped | EventKind.ItemGiven | EventKind.CrossAgent | EventKind.HouseRules;
 
 export default EventKind;
 

@@ -65,5 +65,6 @@ namespace SpacetimeDB.Types
         LootDropped,
         ItemGiven,
         CrossAgent,
+        HouseRules,
     }
 }
