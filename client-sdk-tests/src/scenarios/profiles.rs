@@ -133,9 +133,13 @@ pub fn run(env: &Env, r: &mut Runner) {
         wait_for("validation row: applied", Duration::from_secs(5), || {
             validations(&a, cid).last().is_some_and(|v| v.status == "applied")
         })?;
-        let eff =
-            a.conn.db.profile_effect().iter().find(|e| e.combat_id == cid && e.slot == "rat").ok_or("effect row")?;
-        check_eq(eff.resolved.hp_bonus, 3, "effect row")?;
+        // The effect row of the rat (slot `rat`, or `giant-rat` in lite) shows the resolved bonus.
+        let rat_cid = rat_row(&a).ok_or("rat")?.combatant_id;
+        wait_for("effect row", Duration::from_secs(5), || {
+            a.conn.db.profile_effect().iter().any(|e| {
+                e.combat_id == cid && e.combatant_id == rat_cid && e.resolved.hp_bonus == 3 && e.slot.ends_with("rat")
+            })
+        })?;
         let _ = a.ok("flee", move |r| r.flee(id));
         Ok(())
     });
