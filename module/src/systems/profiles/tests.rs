@@ -478,8 +478,11 @@ fn on_damaged_and_on_kill_triggers_fire() {
     kill.then = vec![1];
     let blood = custom("bloodlust", vec![kill, node(PrimitiveOp::AddToAttribute, StatAttr::AttackBonus, 1)], vec![0]);
     assert!(apply_stack(&mut f, vec![with_custom("monster", rage), with_custom("character", blood)]).ok());
-    f.get_mut(2).unwrap().creature.vitals.hp = 100; // survives the first hit
-    f.get_mut(2).unwrap().creature.vitals.max_hp = 100;
+    // Survives the first hit: raise the base max (the effective one is recomputed from it).
+    f.mods.targets.iter_mut().find(|t| t.combatant_id == 2).unwrap().base.max_hp = 100;
+    f.get_mut(2).unwrap().creature.vitals.hp = 100;
+    runtime::recompute(&mut f);
+    assert_eq!(f.get(2).unwrap().creature.vitals.max_hp, 100);
     hit(&mut f, 1, 2);
     let counter = |f: &Fight| f.mods.target(2).unwrap().counters.iter().find(|c| c.name == "rage").map(|c| c.value);
     assert_eq!(counter(&f), Some(1), "on damaged fired");
@@ -541,8 +544,6 @@ fn resistance_and_crit_range_reach_real_attacks() {
     let mut f = fight();
     let p = profile("deadly", vec![("character", vec![ModifierEntry::new("crit_range", 2)])], vec![]);
     assert!(apply_stack(&mut f, vec![p]).ok());
-    f.get_mut(2).unwrap().creature.vitals.hp = 200;
-    f.get_mut(2).unwrap().creature.vitals.max_hp = 200;
     hit(&mut f, 1, 2);
     let line = f.log.iter().rev().find(|l| l.kind == crate::systems::combat::ActionKind::Attack).unwrap();
     assert!(
@@ -561,4 +562,64 @@ fn unkillable_holds_at_one_hp() {
     hit(&mut f, 1, 2);
     let v = &f.get(2).unwrap().creature.vitals;
     assert_eq!((v.hp, v.dead), (1, false));
+}
+
+#[test]
+fn absorb_reflect_and_conditional_primitives_work_in_attacks() {
+    let mut f = fight();
+    // The goblin boss: a 3-point shield (10 HP per point), reflects 50 %, and +5 AC while below
+    // half HP (a conditional read by the effective-stat resolution).
+    let nodes = vec![
+        PrimitiveNode {
+            op: Some(PrimitiveOp::SeedAttribute),
+            counter: "shield".into(),
+            amount: 3,
+            ..Default::default()
+        },
+        PrimitiveNode {
+            op: Some(PrimitiveOp::AbsorbDamageWithAttribute),
+            counter: "shield".into(),
+            amount: 10,
+            ..Default::default()
+        },
+        node(PrimitiveOp::ReflectDamage, StatAttr::None, 50),
+        PrimitiveNode {
+            op: Some(PrimitiveOp::Conditional),
+            cond: CondKind::HpBelowPercent,
+            amount: 50,
+            then: vec![4],
+            ..Default::default()
+        },
+        node(PrimitiveOp::AddToAttribute, StatAttr::Ac, 5),
+    ];
+    let boss = custom("boss", nodes, vec![0, 1, 2, 3]);
+    assert_eq!(super::dsl::validate_custom(&boss), Ok(()));
+    let mut p = with_custom("monster", boss);
+    p.per_instance = vec![InstanceEntry { slot: "goblin-1".into(), modifiers: p.per_type[0].modifiers.clone() }];
+    p.per_type.clear();
+    assert!(apply_stack(&mut f, vec![p]).ok());
+    let shield = |f: &Fight| f.mods.target(2).unwrap().counters.iter().find(|c| c.name == "shield").map(|c| c.value);
+    assert_eq!(shield(&f), Some(3), "seeded at apply");
+    let hp = f.get(2).unwrap().creature.vitals.hp;
+    hit(&mut f, 1, 2);
+    assert_eq!(f.get(2).unwrap().creature.vitals.hp, hp, "a goblin-sized hit is fully absorbed");
+    assert!(shield(&f).unwrap() < 3, "points spent");
+    // Without a shield, damage goes through and half of it comes back to the attacker.
+    f.mods.targets.iter_mut().find(|t| t.combatant_id == 2).unwrap().counters[0].value = 0;
+    let (hp, hero_hp) = (f.get(2).unwrap().creature.vitals.hp, f.get(1).unwrap().creature.vitals.hp);
+    f.mods.targets.iter_mut().find(|t| t.combatant_id == 2).unwrap().base.max_hp = 100;
+    f.get_mut(2).unwrap().creature.vitals.hp = 100;
+    runtime::recompute(&mut f);
+    let base_ac = f.mods.target(2).unwrap().base.ac;
+    hit(&mut f, 1, 2);
+    let lost = 100 - f.get(2).unwrap().creature.vitals.hp;
+    assert!(lost > 0, "hp before {hp}");
+    assert_eq!(hero_hp - f.get(1).unwrap().creature.vitals.hp, lost / 2, "reflected");
+    // Below half HP the conditional AC bonus is on after the next recomputation.
+    f.get_mut(2).unwrap().creature.vitals.hp = 10;
+    runtime::recompute(&mut f);
+    assert_eq!(f.get(2).unwrap().creature.ac, base_ac + 5);
+    f.get_mut(2).unwrap().creature.vitals.hp = 90;
+    runtime::recompute(&mut f);
+    assert_eq!(f.get(2).unwrap().creature.ac, base_ac);
 }
