@@ -162,6 +162,11 @@ fn register_result_listeners(conn: &DbConnection, tx: Sender<(String, Result<(),
         on_spawn_monster "spawn_monster" (a, b);
         on_start_combat "start_combat" (a, b, c);
         on_join_combat "join_combat" (a, b, c);
+        on_apply_profiles "apply_profiles" (a, b);
+        on_propose_profiles "propose_profiles" (a, b);
+        on_consent "consent" (a, b);
+        on_set_profile_consent_timeout "set_profile_consent_timeout" (a);
+        on_profile_consent_timeout "profile_consent_timeout" (a);
         on_attack "attack" (a, b, c);
         on_move_in_combat "move_in_combat" (a, b, c);
         on_dodge "dodge" (a);

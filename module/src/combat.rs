@@ -278,7 +278,7 @@ fn interrupt_rest(ctx: &ReducerContext, c: &Character) {
     }
 }
 
-fn load(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
+pub(crate) fn load(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
     ctx.db
         .combat_state()
         .combat_id()
@@ -472,7 +472,7 @@ pub fn on_connection(ctx: &ReducerContext, connected: bool) {
 
 /// Write new log lines as events, finish the fight if it is over, arm the turn timer, store the
 /// fight and rewrite the projections.
-fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg: &ModeConfig) {
+pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg: &ModeConfig) {
     let lines: Vec<ActionResult> = std::mem::take(&mut fight.log);
     for l in &lines {
         let mut actors: Vec<u64> = Vec::new();
@@ -497,6 +497,8 @@ fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg: &ModeConf
             l.dice.clone(),
         );
     }
+    #[cfg(feature = "profiles")]
+    crate::profiles_db::sync(ctx, combat_id, &mut fight);
     let over = fight.status != FightStatus::Active;
     let mut inst = match ctx.db.combat_instance().id().find(combat_id) {
         Some(i) => i,

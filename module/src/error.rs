@@ -116,6 +116,21 @@ error_codes! {
     OfferAlreadyChosen => "E_OFFER_ALREADY_CHOSEN",
     UnknownOffer => "E_UNKNOWN_OFFER",
     PerkNotReady => "E_PERK_NOT_READY",
+    // --- modifier profiles (issue 8)
+    ProfileAttrLimit => "E_PROFILE_ATTR_LIMIT",
+    ProfileUnkillableSide => "E_PROFILE_UNKILLABLE_SIDE",
+    ProfileDeadlock => "E_PROFILE_DEADLOCK",
+    ProfileOrphanInstance => "E_PROFILE_ORPHAN_INSTANCE",
+    ProfileUnknownKind => "E_PROFILE_UNKNOWN_KIND",
+    ProfileBadValue => "E_PROFILE_BAD_VALUE",
+    CustomStructure => "E_CUSTOM_STRUCTURE",
+    CustomParam => "E_CUSTOM_PARAM",
+    CustomDepth => "E_CUSTOM_DEPTH",
+    CustomSize => "E_CUSTOM_SIZE",
+    ProfileConsentRequired => "E_PROFILE_CONSENT_REQUIRED",
+    ProfileSelfConsent => "E_PROFILE_SELF_CONSENT",
+    ProfileProposalClosed => "E_PROFILE_PROPOSAL_CLOSED",
+    ProfileNotParticipant => "E_PROFILE_NOT_PARTICIPANT",
 }
 
 /// An error with its stable code and a message that names the fix.

@@ -17,10 +17,11 @@ pub enum Feature {
     Combat,
     Items,
     Perks,
+    Profiles,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 8] = [
+    pub const ALL: [Feature; 9] = [
         Feature::Characters,
         Feature::Social,
         Feature::Travel,
@@ -29,6 +30,7 @@ impl Feature {
         Feature::Combat,
         Feature::Items,
         Feature::Perks,
+        Feature::Profiles,
     ];
 
     /// Name used in the `feature_gate` table and in `set_feature_enabled`.
@@ -42,6 +44,7 @@ impl Feature {
             Feature::Combat => "combat",
             Feature::Items => "items",
             Feature::Perks => "perks",
+            Feature::Profiles => "profiles",
         }
     }
 
@@ -56,6 +59,7 @@ impl Feature {
             Feature::Combat => cfg!(feature = "combat"),
             Feature::Items => cfg!(feature = "items"),
             Feature::Perks => cfg!(feature = "perks"),
+            Feature::Profiles => cfg!(feature = "profiles"),
         }
     }
 

@@ -17,6 +17,8 @@ pub mod gate;
 pub mod items_db;
 pub mod load;
 pub mod perks_db;
+#[cfg(feature = "profiles")]
+pub mod profiles_db;
 pub mod reducers;
 pub mod rules;
 pub mod spawner;

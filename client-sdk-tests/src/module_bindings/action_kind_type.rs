@@ -33,6 +33,8 @@ pub enum ActionKind {
     EndTurn,
 
     End,
+
+    Modifier,
 }
 
 impl __sdk::InModule for ActionKind {

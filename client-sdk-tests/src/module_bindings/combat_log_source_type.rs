@@ -25,6 +25,8 @@ pub enum CombatLogSource {
     QueueTick,
 
     Connection,
+
+    HouseRules,
 }
 
 impl __sdk::InModule for CombatLogSource {

@@ -123,6 +123,8 @@ pub enum EventKind {
     PerkUsed,
 
     PerkTriggered,
+
+    HouseRules,
 }
 
 impl __sdk::InModule for EventKind {

@@ -9,6 +9,7 @@ use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 use super::action_result_type::ActionResult;
 use super::combat_mode_type::CombatMode;
 use super::combatant_type::Combatant;
+use super::fight_mods_type::FightMods;
 use super::fight_status_type::FightStatus;
 
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
@@ -27,6 +28,7 @@ pub struct Fight {
     pub now_micros: i64,
     pub queue_window_micros: i64,
     pub log: Vec<ActionResult>,
+    pub mods: FightMods,
 }
 
 impl __sdk::InModule for Fight {

@@ -29,6 +29,7 @@ pub mod admin_table;
 pub mod admin_type;
 pub mod ai_policy_type;
 pub mod apply_buff_reducer;
+pub mod apply_profiles_reducer;
 pub mod armor_category_type;
 pub mod armor_stats_type;
 pub mod armor_worn_type;
@@ -36,6 +37,7 @@ pub mod arrive_reducer;
 pub mod attack_def_type;
 pub mod attack_range_type;
 pub mod attack_reducer;
+pub mod base_stats_type;
 pub mod begin_run_reducer;
 pub mod buff_category_type;
 pub mod buff_def_row_type;
@@ -77,15 +79,20 @@ pub mod combatant_kind_type;
 pub mod combatant_row_type;
 pub mod combatant_table;
 pub mod combatant_type;
+pub mod cond_kind_type;
 pub mod condition_type;
 pub mod config_table;
 pub mod config_type;
+pub mod consent_decision_type;
+pub mod consent_reducer;
 pub mod consumable_effect_type;
 pub mod contest_reducer;
 pub mod cooldown_type;
+pub mod counter_type;
 pub mod create_ai_character_reducer;
 pub mod create_character_reducer;
 pub mod creature_type;
+pub mod custom_modifier_type;
 pub mod damage_dice_type;
 pub mod damage_set_type;
 pub mod damage_type_type;
@@ -112,10 +119,13 @@ pub mod expire_buff_reducer;
 pub mod extract_reducer;
 pub mod feature_gate_table;
 pub mod feature_gate_type;
+pub mod fight_mods_type;
 pub mod fight_status_type;
 pub mod fight_type;
 pub mod flee_reducer;
 pub mod give_item_reducer;
+pub mod instance_entry_type;
+pub mod issue_type;
 pub mod item_def_row_type;
 pub mod item_def_table;
 pub mod item_def_type;
@@ -136,8 +146,10 @@ pub mod master_stash_row_type;
 pub mod master_stash_table;
 pub mod merge_stacks_reducer;
 pub mod mod_op_type;
+pub mod mod_target_type;
 pub mod mod_value_type;
 pub mod mode_config_type;
+pub mod modifier_entry_type;
 pub mod modifier_key_type;
 pub mod modifier_type;
 pub mod monster_instance_table;
@@ -160,6 +172,24 @@ pub mod place_kind_type;
 pub mod player_table;
 pub mod player_type;
 pub mod pos_type;
+pub mod primitive_node_type;
+pub mod primitive_op_type;
+pub mod profile_config_table;
+pub mod profile_config_type;
+pub mod profile_consent_timeout_reducer;
+pub mod profile_consent_timer_table;
+pub mod profile_consent_timer_type;
+pub mod profile_effect_table;
+pub mod profile_effect_type;
+pub mod profile_proposal_table;
+pub mod profile_proposal_type;
+pub mod profile_stack_table;
+pub mod profile_stack_type;
+pub mod profile_type;
+pub mod profile_validation_table;
+pub mod profile_validation_type;
+pub mod proposal_status_type;
+pub mod propose_profiles_reducer;
 pub mod prune_event_log_reducer;
 pub mod rarity_type;
 pub mod reach_type;
@@ -167,6 +197,8 @@ pub mod reload_static_data_reducer;
 pub mod remove_admin_reducer;
 pub mod remove_buff_reducer;
 pub mod remove_buffs_by_source_reducer;
+pub mod resist_share_type;
+pub mod resolved_type;
 pub mod rest_kind_type;
 pub mod rest_reducer;
 pub mod rest_state_row_type;
@@ -179,6 +211,8 @@ pub mod run_state_table;
 pub mod set_combat_config_reducer;
 pub mod set_config_reducer;
 pub mod set_feature_enabled_reducer;
+pub mod set_profile_consent_timeout_reducer;
+pub mod severity_type;
 pub mod skill_bonus_type;
 pub mod skill_def_row_type;
 pub mod skill_def_table;
@@ -188,11 +222,14 @@ pub mod spawn_world_item_reducer;
 pub mod split_stack_reducer;
 pub mod stacking_policy_type;
 pub mod start_combat_reducer;
+pub mod stat_attr_type;
+pub mod stat_bonus_type;
 pub mod stat_contribution_type;
 pub mod stat_line_type;
 pub mod stat_type;
 pub mod step_to_reducer;
 pub mod stop_rest_reducer;
+pub mod swap_outcome_type;
 pub mod tick_buff_reducer;
 pub mod tick_dice_type;
 pub mod travel_state_table;
@@ -203,6 +240,8 @@ pub mod turn_economy_type;
 pub mod turn_timeout_reducer;
 pub mod turn_timer_table;
 pub mod turn_timer_type;
+pub mod type_entry_type;
+pub mod type_tag_type;
 pub mod unequip_reducer;
 pub mod use_consumable_reducer;
 pub mod use_perk_reducer;
@@ -244,6 +283,7 @@ pub use admin_table::*;
 pub use admin_type::Admin;
 pub use ai_policy_type::AiPolicy;
 pub use apply_buff_reducer::{apply_buff, set_flags_for_apply_buff, ApplyBuffCallbackId};
+pub use apply_profiles_reducer::{apply_profiles, set_flags_for_apply_profiles, ApplyProfilesCallbackId};
 pub use armor_category_type::ArmorCategory;
 pub use armor_stats_type::ArmorStats;
 pub use armor_worn_type::ArmorWorn;
@@ -251,6 +291,7 @@ pub use arrive_reducer::{arrive, set_flags_for_arrive, ArriveCallbackId};
 pub use attack_def_type::AttackDef;
 pub use attack_range_type::AttackRange;
 pub use attack_reducer::{attack, set_flags_for_attack, AttackCallbackId};
+pub use base_stats_type::BaseStats;
 pub use begin_run_reducer::{begin_run, set_flags_for_begin_run, BeginRunCallbackId};
 pub use buff_category_type::BuffCategory;
 pub use buff_def_row_type::BuffDefRow;
@@ -294,17 +335,22 @@ pub use combatant_kind_type::CombatantKind;
 pub use combatant_row_type::CombatantRow;
 pub use combatant_table::*;
 pub use combatant_type::Combatant;
+pub use cond_kind_type::CondKind;
 pub use condition_type::Condition;
 pub use config_table::*;
 pub use config_type::Config;
+pub use consent_decision_type::ConsentDecision;
+pub use consent_reducer::{consent, set_flags_for_consent, ConsentCallbackId};
 pub use consumable_effect_type::ConsumableEffect;
 pub use contest_reducer::{contest, set_flags_for_contest, ContestCallbackId};
 pub use cooldown_type::Cooldown;
+pub use counter_type::Counter;
 pub use create_ai_character_reducer::{
     create_ai_character, set_flags_for_create_ai_character, CreateAiCharacterCallbackId,
 };
 pub use create_character_reducer::{create_character, set_flags_for_create_character, CreateCharacterCallbackId};
 pub use creature_type::Creature;
+pub use custom_modifier_type::CustomModifier;
 pub use damage_dice_type::DamageDice;
 pub use damage_set_type::DamageSet;
 pub use damage_type_type::DamageType;
@@ -333,10 +379,13 @@ pub use expire_buff_reducer::{expire_buff, set_flags_for_expire_buff, ExpireBuff
 pub use extract_reducer::{extract, set_flags_for_extract, ExtractCallbackId};
 pub use feature_gate_table::*;
 pub use feature_gate_type::FeatureGate;
+pub use fight_mods_type::FightMods;
 pub use fight_status_type::FightStatus;
 pub use fight_type::Fight;
 pub use flee_reducer::{flee, set_flags_for_flee, FleeCallbackId};
 pub use give_item_reducer::{give_item, set_flags_for_give_item, GiveItemCallbackId};
+pub use instance_entry_type::InstanceEntry;
+pub use issue_type::Issue;
 pub use item_def_row_type::ItemDefRow;
 pub use item_def_table::*;
 pub use item_def_type::ItemDef;
@@ -357,8 +406,10 @@ pub use master_stash_row_type::MasterStashRow;
 pub use master_stash_table::*;
 pub use merge_stacks_reducer::{merge_stacks, set_flags_for_merge_stacks, MergeStacksCallbackId};
 pub use mod_op_type::ModOp;
+pub use mod_target_type::ModTarget;
 pub use mod_value_type::ModValue;
 pub use mode_config_type::ModeConfig;
+pub use modifier_entry_type::ModifierEntry;
 pub use modifier_key_type::ModifierKey;
 pub use modifier_type::Modifier;
 pub use monster_instance_table::*;
@@ -381,6 +432,26 @@ pub use place_kind_type::PlaceKind;
 pub use player_table::*;
 pub use player_type::Player;
 pub use pos_type::Pos;
+pub use primitive_node_type::PrimitiveNode;
+pub use primitive_op_type::PrimitiveOp;
+pub use profile_config_table::*;
+pub use profile_config_type::ProfileConfig;
+pub use profile_consent_timeout_reducer::{
+    profile_consent_timeout, set_flags_for_profile_consent_timeout, ProfileConsentTimeoutCallbackId,
+};
+pub use profile_consent_timer_table::*;
+pub use profile_consent_timer_type::ProfileConsentTimer;
+pub use profile_effect_table::*;
+pub use profile_effect_type::ProfileEffect;
+pub use profile_proposal_table::*;
+pub use profile_proposal_type::ProfileProposal;
+pub use profile_stack_table::*;
+pub use profile_stack_type::ProfileStack;
+pub use profile_type::Profile;
+pub use profile_validation_table::*;
+pub use profile_validation_type::ProfileValidation;
+pub use proposal_status_type::ProposalStatus;
+pub use propose_profiles_reducer::{propose_profiles, set_flags_for_propose_profiles, ProposeProfilesCallbackId};
 pub use prune_event_log_reducer::{prune_event_log, set_flags_for_prune_event_log, PruneEventLogCallbackId};
 pub use rarity_type::Rarity;
 pub use reach_type::Reach;
@@ -392,6 +463,8 @@ pub use remove_buff_reducer::{remove_buff, set_flags_for_remove_buff, RemoveBuff
 pub use remove_buffs_by_source_reducer::{
     remove_buffs_by_source, set_flags_for_remove_buffs_by_source, RemoveBuffsBySourceCallbackId,
 };
+pub use resist_share_type::ResistShare;
+pub use resolved_type::Resolved;
 pub use rest_kind_type::RestKind;
 pub use rest_reducer::{rest, set_flags_for_rest, RestCallbackId};
 pub use rest_state_row_type::RestStateRow;
@@ -406,6 +479,10 @@ pub use set_config_reducer::{set_config, set_flags_for_set_config, SetConfigCall
 pub use set_feature_enabled_reducer::{
     set_feature_enabled, set_flags_for_set_feature_enabled, SetFeatureEnabledCallbackId,
 };
+pub use set_profile_consent_timeout_reducer::{
+    set_flags_for_set_profile_consent_timeout, set_profile_consent_timeout, SetProfileConsentTimeoutCallbackId,
+};
+pub use severity_type::Severity;
 pub use skill_bonus_type::SkillBonus;
 pub use skill_def_row_type::SkillDefRow;
 pub use skill_def_table::*;
@@ -415,11 +492,14 @@ pub use spawn_world_item_reducer::{set_flags_for_spawn_world_item, spawn_world_i
 pub use split_stack_reducer::{set_flags_for_split_stack, split_stack, SplitStackCallbackId};
 pub use stacking_policy_type::StackingPolicy;
 pub use start_combat_reducer::{set_flags_for_start_combat, start_combat, StartCombatCallbackId};
+pub use stat_attr_type::StatAttr;
+pub use stat_bonus_type::StatBonus;
 pub use stat_contribution_type::StatContribution;
 pub use stat_line_type::StatLine;
 pub use stat_type::Stat;
 pub use step_to_reducer::{set_flags_for_step_to, step_to, StepToCallbackId};
 pub use stop_rest_reducer::{set_flags_for_stop_rest, stop_rest, StopRestCallbackId};
+pub use swap_outcome_type::SwapOutcome;
 pub use tick_buff_reducer::{set_flags_for_tick_buff, tick_buff, TickBuffCallbackId};
 pub use tick_dice_type::TickDice;
 pub use travel_state_table::*;
@@ -430,6 +510,8 @@ pub use turn_economy_type::TurnEconomy;
 pub use turn_timeout_reducer::{set_flags_for_turn_timeout, turn_timeout, TurnTimeoutCallbackId};
 pub use turn_timer_table::*;
 pub use turn_timer_type::TurnTimer;
+pub use type_entry_type::TypeEntry;
+pub use type_tag_type::TypeTag;
 pub use unequip_reducer::{set_flags_for_unequip, unequip, UnequipCallbackId};
 pub use use_consumable_reducer::{set_flags_for_use_consumable, use_consumable, UseConsumableCallbackId};
 pub use use_perk_reducer::{set_flags_for_use_perk, use_perk, UsePerkCallbackId};
@@ -498,6 +580,10 @@ pub enum Reducer {
         source_character_id: u64,
         duration_secs: Option<u32>,
     },
+    ApplyProfiles {
+        combat_id: u64,
+        profiles: Vec<Profile>,
+    },
     Arrive {
         timer: TravelTimer,
     },
@@ -515,6 +601,10 @@ pub enum Reducer {
     },
     ClientConnected,
     ClientDisconnected,
+    Consent {
+        proposal_id: u64,
+        decision: ConsentDecision,
+    },
     Contest {
         actor_id: u64,
         target_id: u64,
@@ -609,6 +699,13 @@ pub enum Reducer {
         character_id: u64,
     },
     Ping,
+    ProfileConsentTimeout {
+        timer: ProfileConsentTimer,
+    },
+    ProposeProfiles {
+        combat_id: u64,
+        profiles: Vec<Profile>,
+    },
     PruneEventLog {
         timer: EventPruneTimer,
     },
@@ -637,6 +734,9 @@ pub enum Reducer {
     SetFeatureEnabled {
         feature: String,
         enabled: bool,
+    },
+    SetProfileConsentTimeout {
+        secs: u32,
     },
     SpawnMonster {
         def_id: String,
@@ -712,12 +812,14 @@ impl __sdk::Reducer for Reducer {
             Reducer::AdminSetHp { .. } => "admin_set_hp",
             Reducer::AdminSkirmish { .. } => "admin_skirmish",
             Reducer::ApplyBuff { .. } => "apply_buff",
+            Reducer::ApplyProfiles { .. } => "apply_profiles",
             Reducer::Arrive { .. } => "arrive",
             Reducer::Attack { .. } => "attack",
             Reducer::BeginRun { .. } => "begin_run",
             Reducer::ChoosePerk { .. } => "choose_perk",
             Reducer::ClientConnected => "client_connected",
             Reducer::ClientDisconnected => "client_disconnected",
+            Reducer::Consent { .. } => "consent",
             Reducer::Contest { .. } => "contest",
             Reducer::CreateAiCharacter { .. } => "create_ai_character",
             Reducer::CreateCharacter { .. } => "create_character",
@@ -741,6 +843,8 @@ impl __sdk::Reducer for Reducer {
             Reducer::MoveToRun { .. } => "move_to_run",
             Reducer::PickUp { .. } => "pick_up",
             Reducer::Ping => "ping",
+            Reducer::ProfileConsentTimeout { .. } => "profile_consent_timeout",
+            Reducer::ProposeProfiles { .. } => "propose_profiles",
             Reducer::PruneEventLog { .. } => "prune_event_log",
             Reducer::ReloadStaticData => "reload_static_data",
             Reducer::RemoveAdmin { .. } => "remove_admin",
@@ -750,6 +854,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::SetCombatConfig { .. } => "set_combat_config",
             Reducer::SetConfig { .. } => "set_config",
             Reducer::SetFeatureEnabled { .. } => "set_feature_enabled",
+            Reducer::SetProfileConsentTimeout { .. } => "set_profile_consent_timeout",
             Reducer::SpawnMonster { .. } => "spawn_monster",
             Reducer::SpawnWorldItem { .. } => "spawn_world_item",
             Reducer::SplitStack { .. } => "split_stack",
@@ -812,6 +917,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "apply_buff" => {
                 Ok(__sdk::parse_reducer_args::<apply_buff_reducer::ApplyBuffArgs>("apply_buff", &value.args)?.into())
             }
+            "apply_profiles" => Ok(__sdk::parse_reducer_args::<apply_profiles_reducer::ApplyProfilesArgs>(
+                "apply_profiles",
+                &value.args,
+            )?
+            .into()),
             "arrive" => Ok(__sdk::parse_reducer_args::<arrive_reducer::ArriveArgs>("arrive", &value.args)?.into()),
             "attack" => Ok(__sdk::parse_reducer_args::<attack_reducer::AttackArgs>("attack", &value.args)?.into()),
             "begin_run" => {
@@ -829,6 +939,7 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 client_disconnected_reducer::ClientDisconnectedArgs,
             >("client_disconnected", &value.args)?
             .into()),
+            "consent" => Ok(__sdk::parse_reducer_args::<consent_reducer::ConsentArgs>("consent", &value.args)?.into()),
             "contest" => Ok(__sdk::parse_reducer_args::<contest_reducer::ContestArgs>("contest", &value.args)?.into()),
             "create_ai_character" => {
                 Ok(__sdk::parse_reducer_args::<create_ai_character_reducer::CreateAiCharacterArgs>(
@@ -893,6 +1004,15 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             }
             "pick_up" => Ok(__sdk::parse_reducer_args::<pick_up_reducer::PickUpArgs>("pick_up", &value.args)?.into()),
             "ping" => Ok(__sdk::parse_reducer_args::<ping_reducer::PingArgs>("ping", &value.args)?.into()),
+            "profile_consent_timeout" => Ok(__sdk::parse_reducer_args::<
+                profile_consent_timeout_reducer::ProfileConsentTimeoutArgs,
+            >("profile_consent_timeout", &value.args)?
+            .into()),
+            "propose_profiles" => Ok(__sdk::parse_reducer_args::<propose_profiles_reducer::ProposeProfilesArgs>(
+                "propose_profiles",
+                &value.args,
+            )?
+            .into()),
             "prune_event_log" => Ok(__sdk::parse_reducer_args::<prune_event_log_reducer::PruneEventLogArgs>(
                 "prune_event_log",
                 &value.args,
@@ -930,6 +1050,10 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 )?
                 .into())
             }
+            "set_profile_consent_timeout" => Ok(__sdk::parse_reducer_args::<
+                set_profile_consent_timeout_reducer::SetProfileConsentTimeoutArgs,
+            >("set_profile_consent_timeout", &value.args)?
+            .into()),
             "spawn_monster" => {
                 Ok(__sdk::parse_reducer_args::<spawn_monster_reducer::SpawnMonsterArgs>("spawn_monster", &value.args)?
                     .into())
@@ -1008,6 +1132,12 @@ pub struct DbUpdate {
     perk_def: __sdk::TableUpdate<PerkDefRow>,
     perk_offer: __sdk::TableUpdate<PerkOffer>,
     player: __sdk::TableUpdate<Player>,
+    profile_config: __sdk::TableUpdate<ProfileConfig>,
+    profile_consent_timer: __sdk::TableUpdate<ProfileConsentTimer>,
+    profile_effect: __sdk::TableUpdate<ProfileEffect>,
+    profile_proposal: __sdk::TableUpdate<ProfileProposal>,
+    profile_stack: __sdk::TableUpdate<ProfileStack>,
+    profile_validation: __sdk::TableUpdate<ProfileValidation>,
     rest_state: __sdk::TableUpdate<RestStateRow>,
     run_state: __sdk::TableUpdate<RunStateRow>,
     skill_def: __sdk::TableUpdate<SkillDefRow>,
@@ -1080,6 +1210,24 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 "perk_def" => db_update.perk_def.append(perk_def_table::parse_table_update(table_update)?),
                 "perk_offer" => db_update.perk_offer.append(perk_offer_table::parse_table_update(table_update)?),
                 "player" => db_update.player.append(player_table::parse_table_update(table_update)?),
+                "profile_config" => {
+                    db_update.profile_config.append(profile_config_table::parse_table_update(table_update)?)
+                }
+                "profile_consent_timer" => db_update
+                    .profile_consent_timer
+                    .append(profile_consent_timer_table::parse_table_update(table_update)?),
+                "profile_effect" => {
+                    db_update.profile_effect.append(profile_effect_table::parse_table_update(table_update)?)
+                }
+                "profile_proposal" => {
+                    db_update.profile_proposal.append(profile_proposal_table::parse_table_update(table_update)?)
+                }
+                "profile_stack" => {
+                    db_update.profile_stack.append(profile_stack_table::parse_table_update(table_update)?)
+                }
+                "profile_validation" => {
+                    db_update.profile_validation.append(profile_validation_table::parse_table_update(table_update)?)
+                }
                 "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
                 "run_state" => db_update.run_state.append(run_state_table::parse_table_update(table_update)?),
                 "skill_def" => db_update.skill_def.append(skill_def_table::parse_table_update(table_update)?),
@@ -1182,6 +1330,24 @@ impl __sdk::DbUpdate for DbUpdate {
             cache.apply_diff_to_table::<PerkOffer>("perk_offer", &self.perk_offer).with_updates_by_pk(|row| &row.id);
         diff.player =
             cache.apply_diff_to_table::<Player>("player", &self.player).with_updates_by_pk(|row| &row.identity);
+        diff.profile_config = cache
+            .apply_diff_to_table::<ProfileConfig>("profile_config", &self.profile_config)
+            .with_updates_by_pk(|row| &row.id);
+        diff.profile_consent_timer = cache
+            .apply_diff_to_table::<ProfileConsentTimer>("profile_consent_timer", &self.profile_consent_timer)
+            .with_updates_by_pk(|row| &row.scheduled_id);
+        diff.profile_effect = cache
+            .apply_diff_to_table::<ProfileEffect>("profile_effect", &self.profile_effect)
+            .with_updates_by_pk(|row| &row.key);
+        diff.profile_proposal = cache
+            .apply_diff_to_table::<ProfileProposal>("profile_proposal", &self.profile_proposal)
+            .with_updates_by_pk(|row| &row.id);
+        diff.profile_stack = cache
+            .apply_diff_to_table::<ProfileStack>("profile_stack", &self.profile_stack)
+            .with_updates_by_pk(|row| &row.combat_id);
+        diff.profile_validation = cache
+            .apply_diff_to_table::<ProfileValidation>("profile_validation", &self.profile_validation)
+            .with_updates_by_pk(|row| &row.id);
         diff.rest_state = cache
             .apply_diff_to_table::<RestStateRow>("rest_state", &self.rest_state)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1244,6 +1410,12 @@ pub struct AppliedDiff<'r> {
     perk_def: __sdk::TableAppliedDiff<'r, PerkDefRow>,
     perk_offer: __sdk::TableAppliedDiff<'r, PerkOffer>,
     player: __sdk::TableAppliedDiff<'r, Player>,
+    profile_config: __sdk::TableAppliedDiff<'r, ProfileConfig>,
+    profile_consent_timer: __sdk::TableAppliedDiff<'r, ProfileConsentTimer>,
+    profile_effect: __sdk::TableAppliedDiff<'r, ProfileEffect>,
+    profile_proposal: __sdk::TableAppliedDiff<'r, ProfileProposal>,
+    profile_stack: __sdk::TableAppliedDiff<'r, ProfileStack>,
+    profile_validation: __sdk::TableAppliedDiff<'r, ProfileValidation>,
     rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
     run_state: __sdk::TableAppliedDiff<'r, RunStateRow>,
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
@@ -1290,6 +1462,20 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<PerkDefRow>("perk_def", &self.perk_def, event);
         callbacks.invoke_table_row_callbacks::<PerkOffer>("perk_offer", &self.perk_offer, event);
         callbacks.invoke_table_row_callbacks::<Player>("player", &self.player, event);
+        callbacks.invoke_table_row_callbacks::<ProfileConfig>("profile_config", &self.profile_config, event);
+        callbacks.invoke_table_row_callbacks::<ProfileConsentTimer>(
+            "profile_consent_timer",
+            &self.profile_consent_timer,
+            event,
+        );
+        callbacks.invoke_table_row_callbacks::<ProfileEffect>("profile_effect", &self.profile_effect, event);
+        callbacks.invoke_table_row_callbacks::<ProfileProposal>("profile_proposal", &self.profile_proposal, event);
+        callbacks.invoke_table_row_callbacks::<ProfileStack>("profile_stack", &self.profile_stack, event);
+        callbacks.invoke_table_row_callbacks::<ProfileValidation>(
+            "profile_validation",
+            &self.profile_validation,
+            event,
+        );
         callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
         callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
         callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
@@ -1903,6 +2089,12 @@ impl __sdk::SpacetimeModule for RemoteModule {
         perk_def_table::register_table(client_cache);
         perk_offer_table::register_table(client_cache);
         player_table::register_table(client_cache);
+        profile_config_table::register_table(client_cache);
+        profile_consent_timer_table::register_table(client_cache);
+        profile_effect_table::register_table(client_cache);
+        profile_proposal_table::register_table(client_cache);
+        profile_stack_table::register_table(client_cache);
+        profile_validation_table::register_table(client_cache);
         rest_state_table::register_table(client_cache);
         run_state_table::register_table(client_cache);
         skill_def_table::register_table(client_cache);

@@ -52,6 +52,12 @@ namespace SpacetimeDB.Types
             AddTable(PerkDef = new(conn));
             AddTable(PerkOffer = new(conn));
             AddTable(Player = new(conn));
+            AddTable(ProfileConfig = new(conn));
+            AddTable(ProfileConsentTimer = new(conn));
+            AddTable(ProfileEffect = new(conn));
+            AddTable(ProfileProposal = new(conn));
+            AddTable(ProfileStack = new(conn));
+            AddTable(ProfileValidation = new(conn));
             AddTable(RestState = new(conn));
             AddTable(RunState = new(conn));
             AddTable(SkillDef = new(conn));
@@ -501,12 +507,14 @@ namespace SpacetimeDB.Types
                 "admin_set_hp" => BSATNHelpers.Decode<Reducer.AdminSetHp>(encodedArgs),
                 "admin_skirmish" => BSATNHelpers.Decode<Reducer.AdminSkirmish>(encodedArgs),
                 "apply_buff" => BSATNHelpers.Decode<Reducer.ApplyBuff>(encodedArgs),
+                "apply_profiles" => BSATNHelpers.Decode<Reducer.ApplyProfiles>(encodedArgs),
                 "arrive" => BSATNHelpers.Decode<Reducer.Arrive>(encodedArgs),
                 "attack" => BSATNHelpers.Decode<Reducer.Attack>(encodedArgs),
                 "begin_run" => BSATNHelpers.Decode<Reducer.BeginRun>(encodedArgs),
                 "choose_perk" => BSATNHelpers.Decode<Reducer.ChoosePerk>(encodedArgs),
                 "client_connected" => BSATNHelpers.Decode<Reducer.ClientConnected>(encodedArgs),
                 "client_disconnected" => BSATNHelpers.Decode<Reducer.ClientDisconnected>(encodedArgs),
+                "consent" => BSATNHelpers.Decode<Reducer.Consent>(encodedArgs),
                 "contest" => BSATNHelpers.Decode<Reducer.Contest>(encodedArgs),
                 "create_ai_character" => BSATNHelpers.Decode<Reducer.CreateAiCharacter>(encodedArgs),
                 "create_character" => BSATNHelpers.Decode<Reducer.CreateCharacter>(encodedArgs),
@@ -530,6 +538,8 @@ namespace SpacetimeDB.Types
                 "move_to_run" => BSATNHelpers.Decode<Reducer.MoveToRun>(encodedArgs),
                 "pick_up" => BSATNHelpers.Decode<Reducer.PickUp>(encodedArgs),
                 "ping" => BSATNHelpers.Decode<Reducer.Ping>(encodedArgs),
+                "profile_consent_timeout" => BSATNHelpers.Decode<Reducer.ProfileConsentTimeout>(encodedArgs),
+                "propose_profiles" => BSATNHelpers.Decode<Reducer.ProposeProfiles>(encodedArgs),
                 "prune_event_log" => BSATNHelpers.Decode<Reducer.PruneEventLog>(encodedArgs),
                 "reload_static_data" => BSATNHelpers.Decode<Reducer.ReloadStaticData>(encodedArgs),
                 "remove_admin" => BSATNHelpers.Decode<Reducer.RemoveAdmin>(encodedArgs),
@@ -539,6 +549,7 @@ namespace SpacetimeDB.Types
                 "set_combat_config" => BSATNHelpers.Decode<Reducer.SetCombatConfig>(encodedArgs),
                 "set_config" => BSATNHelpers.Decode<Reducer.SetConfig>(encodedArgs),
                 "set_feature_enabled" => BSATNHelpers.Decode<Reducer.SetFeatureEnabled>(encodedArgs),
+                "set_profile_consent_timeout" => BSATNHelpers.Decode<Reducer.SetProfileConsentTimeout>(encodedArgs),
                 "spawn_monster" => BSATNHelpers.Decode<Reducer.SpawnMonster>(encodedArgs),
                 "spawn_world_item" => BSATNHelpers.Decode<Reducer.SpawnWorldItem>(encodedArgs),
                 "split_stack" => BSATNHelpers.Decode<Reducer.SplitStack>(encodedArgs),
@@ -582,12 +593,14 @@ namespace SpacetimeDB.Types
                 Reducer.AdminSetHp args => Reducers.InvokeAdminSetHp(eventContext, args),
                 Reducer.AdminSkirmish args => Reducers.InvokeAdminSkirmish(eventContext, args),
                 Reducer.ApplyBuff args => Reducers.InvokeApplyBuff(eventContext, args),
+                Reducer.ApplyProfiles args => Reducers.InvokeApplyProfiles(eventContext, args),
                 Reducer.Arrive args => Reducers.InvokeArrive(eventContext, args),
                 Reducer.Attack args => Reducers.InvokeAttack(eventContext, args),
                 Reducer.BeginRun args => Reducers.InvokeBeginRun(eventContext, args),
                 Reducer.ChoosePerk args => Reducers.InvokeChoosePerk(eventContext, args),
                 Reducer.ClientConnected args => Reducers.InvokeClientConnected(eventContext, args),
                 Reducer.ClientDisconnected args => Reducers.InvokeClientDisconnected(eventContext, args),
+                Reducer.Consent args => Reducers.InvokeConsent(eventContext, args),
                 Reducer.Contest args => Reducers.InvokeContest(eventContext, args),
                 Reducer.CreateAiCharacter args => Reducers.InvokeCreateAiCharacter(eventContext, args),
                 Reducer.CreateCharacter args => Reducers.InvokeCreateCharacter(eventContext, args),
@@ -611,6 +624,8 @@ namespace SpacetimeDB.Types
                 Reducer.MoveToRun args => Reducers.InvokeMoveToRun(eventContext, args),
                 Reducer.PickUp args => Reducers.InvokePickUp(eventContext, args),
                 Reducer.Ping args => Reducers.InvokePing(eventContext, args),
+                Reducer.ProfileConsentTimeout args => Reducers.InvokeProfileConsentTimeout(eventContext, args),
+                Reducer.ProposeProfiles args => Reducers.InvokeProposeProfiles(eventContext, args),
                 Reducer.PruneEventLog args => Reducers.InvokePruneEventLog(eventContext, args),
                 Reducer.ReloadStaticData args => Reducers.InvokeReloadStaticData(eventContext, args),
                 Reducer.RemoveAdmin args => Reducers.InvokeRemoveAdmin(eventContext, args),
@@ -620,6 +635,7 @@ namespace SpacetimeDB.Types
                 Reducer.SetCombatConfig args => Reducers.InvokeSetCombatConfig(eventContext, args),
                 Reducer.SetConfig args => Reducers.InvokeSetConfig(eventContext, args),
                 Reducer.SetFeatureEnabled args => Reducers.InvokeSetFeatureEnabled(eventContext, args),
+                Reducer.SetProfileConsentTimeout args => Reducers.InvokeSetProfileConsentTimeout(eventContext, args),
                 Reducer.SpawnMonster args => Reducers.InvokeSpawnMonster(eventContext, args),
                 Reducer.SpawnWorldItem args => Reducers.InvokeSpawnWorldItem(eventContext, args),
                 Reducer.SplitStack args => Reducers.InvokeSplitStack(eventContext, args),

@@ -49,6 +49,7 @@ export namespace ActionKind {
   export type Flee = { tag: "Flee" };
   export type EndTurn = { tag: "EndTurn" };
   export type End = { tag: "End" };
+  export type Modifier = { tag: "Modifier" };
 
   // Helper functions for constructing each variant of the tagged union.
   // ```
@@ -68,6 +69,7 @@ export namespace ActionKind {
   export const Flee = { tag: "Flee" };
   export const EndTurn = { tag: "EndTurn" };
   export const End = { tag: "End" };
+  export const Modifier = { tag: "Modifier" };
 
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createSumType([
@@ -83,6 +85,7 @@ export namespace ActionKind {
       new SumTypeVariant("Flee", AlgebraicType.createProductType([])),
       new SumTypeVariant("EndTurn", AlgebraicType.createProductType([])),
       new SumTypeVariant("End", AlgebraicType.createProductType([])),
+      new SumTypeVariant("Modifier", AlgebraicType.createProductType([])),
     ]);
   }
 
@@ -97,7 +100,7 @@ export namespace ActionKind {
 }
 
 // The tagged union or sum type for the algebraic type `ActionKind`.
-export type ActionKind = ActionKind.Initiative | ActionKind.Join | ActionKind.TurnStart | ActionKind.DeathSave | ActionKind.Attack | ActionKind.Move | ActionKind.Dash | ActionKind.Dodge | ActionKind.UseItem | ActionKind.Flee | ActionKind.EndTurn | ActionKind.End;
+export type ActionKind = ActionKind.Initiative | ActionKind.Join | ActionKind.TurnStart | ActionKind.DeathSave | ActionKind.Attack | ActionKind.Move | ActionKind.Dash | ActionKind.Dodge | ActionKind.UseItem | ActionKind.Flee | ActionKind.EndTurn | ActionKind.End | ActionKind.Modifier;
 
 export default ActionKind;
 

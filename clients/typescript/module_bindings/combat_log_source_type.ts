@@ -45,6 +45,7 @@ export namespace CombatLogSource {
   export type Timeout = { tag: "Timeout" };
   export type QueueTick = { tag: "QueueTick" };
   export type Connection = { tag: "Connection" };
+  export type HouseRules = { tag: "HouseRules" };
 
   // Helper functions for constructing each variant of the tagged union.
   // ```
@@ -60,6 +61,7 @@ export namespace CombatLogSource {
   export const Timeout = { tag: "Timeout" };
   export const QueueTick = { tag: "QueueTick" };
   export const Connection = { tag: "Connection" };
+  export const HouseRules = { tag: "HouseRules" };
 
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createSumType([
@@ -71,6 +73,7 @@ export namespace CombatLogSource {
       new SumTypeVariant("Timeout", AlgebraicType.createProductType([])),
       new SumTypeVariant("QueueTick", AlgebraicType.createProductType([])),
       new SumTypeVariant("Connection", AlgebraicType.createProductType([])),
+      new SumTypeVariant("HouseRules", AlgebraicType.createProductType([])),
     ]);
   }
 
@@ -85,7 +88,7 @@ export namespace CombatLogSource {
 }
 
 // The tagged union or sum type for the algebraic type `CombatLogSource`.
-export type CombatLogSource = CombatLogSource.Start | CombatLogSource.HumanCall | CombatLogSource.Join | CombatLogSource.AiTurns | CombatLogSource.InstantResolution | CombatLogSource.Timeout | CombatLogSource.QueueTick | CombatLogSource.Connection;
+export type CombatLogSource = CombatLogSource.Start | CombatLogSource.HumanCall | CombatLogSource.Join | CombatLogSource.AiTurns | CombatLogSource.InstantResolution | CombatLogSource.Timeout | CombatLogSource.QueueTick | CombatLogSource.Connection | CombatLogSource.HouseRules;
 
 export default CombatLogSource;
 

@@ -36,6 +36,7 @@ import { CombatMode as __CombatMode } from "./combat_mode_type";
 import { FightStatus as __FightStatus } from "./fight_status_type";
 import { Combatant as __Combatant } from "./combatant_type";
 import { ActionResult as __ActionResult } from "./action_result_type";
+import { FightMods as __FightMods } from "./fight_mods_type";
 
 export type Fight = {
   seed: bigint,
@@ -51,6 +52,7 @@ export type Fight = {
   nowMicros: bigint,
   queueWindowMicros: bigint,
   log: __ActionResult[],
+  mods: __FightMods,
 };
 
 /**
@@ -76,6 +78,7 @@ export namespace Fight {
       new ProductTypeElement("nowMicros", AlgebraicType.createI64Type()),
       new ProductTypeElement("queueWindowMicros", AlgebraicType.createI64Type()),
       new ProductTypeElement("log", AlgebraicType.createArrayType(__ActionResult.getTypeScriptAlgebraicType())),
+      new ProductTypeElement("mods", __FightMods.getTypeScriptAlgebraicType()),
     ]);
   }
 

@@ -54,6 +54,8 @@ import { AdminSkirmish } from "./admin_skirmish_reducer.ts";
 export { AdminSkirmish };
 import { ApplyBuff } from "./apply_buff_reducer.ts";
 export { ApplyBuff };
+import { ApplyProfiles } from "./apply_profiles_reducer.ts";
+export { ApplyProfiles };
 import { Arrive } from "./arrive_reducer.ts";
 export { Arrive };
 import { Attack } from "./attack_reducer.ts";
@@ -66,6 +68,8 @@ import { ClientConnected } from "./client_connected_reducer.ts";
 export { ClientConnected };
 import { ClientDisconnected } from "./client_disconnected_reducer.ts";
 export { ClientDisconnected };
+import { Consent } from "./consent_reducer.ts";
+export { Consent };
 import { Contest } from "./contest_reducer.ts";
 export { Contest };
 import { CreateAiCharacter } from "./create_ai_character_reducer.ts";
@@ -112,6 +116,10 @@ import { PickUp } from "./pick_up_reducer.ts";
 export { PickUp };
 import { Ping } from "./ping_reducer.ts";
 export { Ping };
+import { ProfileConsentTimeout } from "./profile_consent_timeout_reducer.ts";
+export { ProfileConsentTimeout };
+import { ProposeProfiles } from "./propose_profiles_reducer.ts";
+export { ProposeProfiles };
 import { PruneEventLog } from "./prune_event_log_reducer.ts";
 export { PruneEventLog };
 import { ReloadStaticData } from "./reload_static_data_reducer.ts";
@@ -130,6 +138,8 @@ import { SetConfig } from "./set_config_reducer.ts";
 export { SetConfig };
 import { SetFeatureEnabled } from "./set_feature_enabled_reducer.ts";
 export { SetFeatureEnabled };
+import { SetProfileConsentTimeout } from "./set_profile_consent_timeout_reducer.ts";
+export { SetProfileConsentTimeout };
 import { SpawnMonster } from "./spawn_monster_reducer.ts";
 export { SpawnMonster };
 import { SpawnWorldItem } from "./spawn_world_item_reducer.ts";
@@ -216,6 +226,18 @@ import { PerkOfferTableHandle } from "./perk_offer_table.ts";
 export { PerkOfferTableHandle };
 import { PlayerTableHandle } from "./player_table.ts";
 export { PlayerTableHandle };
+import { ProfileConfigTableHandle } from "./profile_config_table.ts";
+export { ProfileConfigTableHandle };
+import { ProfileConsentTimerTableHandle } from "./profile_consent_timer_table.ts";
+export { ProfileConsentTimerTableHandle };
+import { ProfileEffectTableHandle } from "./profile_effect_table.ts";
+export { ProfileEffectTableHandle };
+import { ProfileProposalTableHandle } from "./profile_proposal_table.ts";
+export { ProfileProposalTableHandle };
+import { ProfileStackTableHandle } from "./profile_stack_table.ts";
+export { ProfileStackTableHandle };
+import { ProfileValidationTableHandle } from "./profile_validation_table.ts";
+export { ProfileValidationTableHandle };
 import { RestStateTableHandle } from "./rest_state_table.ts";
 export { RestStateTableHandle };
 import { RunStateTableHandle } from "./run_state_table.ts";
@@ -266,6 +288,8 @@ import { AttackDef } from "./attack_def_type.ts";
 export { AttackDef };
 import { AttackRange } from "./attack_range_type.ts";
 export { AttackRange };
+import { BaseStats } from "./base_stats_type.ts";
+export { BaseStats };
 import { BuffCategory } from "./buff_category_type.ts";
 export { BuffCategory };
 import { BuffDef } from "./buff_def_type.ts";
@@ -316,16 +340,24 @@ import { CombatantKind } from "./combatant_kind_type.ts";
 export { CombatantKind };
 import { CombatantRow } from "./combatant_row_type.ts";
 export { CombatantRow };
+import { CondKind } from "./cond_kind_type.ts";
+export { CondKind };
 import { Condition } from "./condition_type.ts";
 export { Condition };
 import { Config } from "./config_type.ts";
 export { Config };
+import { ConsentDecision } from "./consent_decision_type.ts";
+export { ConsentDecision };
 import { ConsumableEffect } from "./consumable_effect_type.ts";
 export { ConsumableEffect };
 import { Cooldown } from "./cooldown_type.ts";
 export { Cooldown };
+import { Counter } from "./counter_type.ts";
+export { Counter };
 import { Creature } from "./creature_type.ts";
 export { Creature };
+import { CustomModifier } from "./custom_modifier_type.ts";
+export { CustomModifier };
 import { DamageDice } from "./damage_dice_type.ts";
 export { DamageDice };
 import { DamageSet } from "./damage_set_type.ts";
@@ -356,8 +388,14 @@ import { FeatureGate } from "./feature_gate_type.ts";
 export { FeatureGate };
 import { Fight } from "./fight_type.ts";
 export { Fight };
+import { FightMods } from "./fight_mods_type.ts";
+export { FightMods };
 import { FightStatus } from "./fight_status_type.ts";
 export { FightStatus };
+import { InstanceEntry } from "./instance_entry_type.ts";
+export { InstanceEntry };
+import { Issue } from "./issue_type.ts";
+export { Issue };
 import { ItemDef } from "./item_def_type.ts";
 export { ItemDef };
 import { ItemDefRow } from "./item_def_row_type.ts";
@@ -382,12 +420,16 @@ import { MasterStashRow } from "./master_stash_row_type.ts";
 export { MasterStashRow };
 import { ModOp } from "./mod_op_type.ts";
 export { ModOp };
+import { ModTarget } from "./mod_target_type.ts";
+export { ModTarget };
 import { ModValue } from "./mod_value_type.ts";
 export { ModValue };
 import { ModeConfig } from "./mode_config_type.ts";
 export { ModeConfig };
 import { Modifier } from "./modifier_type.ts";
 export { Modifier };
+import { ModifierEntry } from "./modifier_entry_type.ts";
+export { ModifierEntry };
 import { ModifierKey } from "./modifier_key_type.ts";
 export { ModifierKey };
 import { MonsterInstance } from "./monster_instance_type.ts";
@@ -408,10 +450,34 @@ import { Player } from "./player_type.ts";
 export { Player };
 import { Pos } from "./pos_type.ts";
 export { Pos };
+import { PrimitiveNode } from "./primitive_node_type.ts";
+export { PrimitiveNode };
+import { PrimitiveOp } from "./primitive_op_type.ts";
+export { PrimitiveOp };
+import { Profile } from "./profile_type.ts";
+export { Profile };
+import { ProfileConfig } from "./profile_config_type.ts";
+export { ProfileConfig };
+import { ProfileConsentTimer } from "./profile_consent_timer_type.ts";
+export { ProfileConsentTimer };
+import { ProfileEffect } from "./profile_effect_type.ts";
+export { ProfileEffect };
+import { ProfileProposal } from "./profile_proposal_type.ts";
+export { ProfileProposal };
+import { ProfileStack } from "./profile_stack_type.ts";
+export { ProfileStack };
+import { ProfileValidation } from "./profile_validation_type.ts";
+export { ProfileValidation };
+import { ProposalStatus } from "./proposal_status_type.ts";
+export { ProposalStatus };
 import { Rarity } from "./rarity_type.ts";
 export { Rarity };
 import { Reach } from "./reach_type.ts";
 export { Reach };
+import { ResistShare } from "./resist_share_type.ts";
+export { ResistShare };
+import { Resolved } from "./resolved_type.ts";
+export { Resolved };
 import { RestKind } from "./rest_kind_type.ts";
 export { RestKind };
 import { RestState } from "./rest_state_type.ts";
@@ -424,6 +490,8 @@ import { RulesConfig } from "./rules_config_type.ts";
 export { RulesConfig };
 import { RunStateRow } from "./run_state_row_type.ts";
 export { RunStateRow };
+import { Severity } from "./severity_type.ts";
+export { Severity };
 import { SkillBonus } from "./skill_bonus_type.ts";
 export { SkillBonus };
 import { SkillDefRow } from "./skill_def_row_type.ts";
@@ -434,10 +502,16 @@ import { StackingPolicy } from "./stacking_policy_type.ts";
 export { StackingPolicy };
 import { Stat } from "./stat_type.ts";
 export { Stat };
+import { StatAttr } from "./stat_attr_type.ts";
+export { StatAttr };
+import { StatBonus } from "./stat_bonus_type.ts";
+export { StatBonus };
 import { StatContribution } from "./stat_contribution_type.ts";
 export { StatContribution };
 import { StatLine } from "./stat_line_type.ts";
 export { StatLine };
+import { SwapOutcome } from "./swap_outcome_type.ts";
+export { SwapOutcome };
 import { TickDice } from "./tick_dice_type.ts";
 export { TickDice };
 import { TravelState } from "./travel_state_type.ts";
@@ -448,6 +522,10 @@ import { TurnEconomy } from "./turn_economy_type.ts";
 export { TurnEconomy };
 import { TurnTimer } from "./turn_timer_type.ts";
 export { TurnTimer };
+import { TypeEntry } from "./type_entry_type.ts";
+export { TypeEntry };
+import { TypeTag } from "./type_tag_type.ts";
+export { TypeTag };
 import { Vitals } from "./vitals_type.ts";
 export { Vitals };
 import { WeaponProperties } from "./weapon_properties_type.ts";
@@ -726,6 +804,60 @@ const REMOTE_MODULE = {
         colType: Player.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
+    profile_config: {
+      tableName: "profile_config",
+      rowType: ProfileConfig.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: ProfileConfig.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    profile_consent_timer: {
+      tableName: "profile_consent_timer",
+      rowType: ProfileConsentTimer.getTypeScriptAlgebraicType(),
+      primaryKey: "scheduledId",
+      primaryKeyInfo: {
+        colName: "scheduledId",
+        colType: ProfileConsentTimer.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    profile_effect: {
+      tableName: "profile_effect",
+      rowType: ProfileEffect.getTypeScriptAlgebraicType(),
+      primaryKey: "key",
+      primaryKeyInfo: {
+        colName: "key",
+        colType: ProfileEffect.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    profile_proposal: {
+      tableName: "profile_proposal",
+      rowType: ProfileProposal.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: ProfileProposal.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    profile_stack: {
+      tableName: "profile_stack",
+      rowType: ProfileStack.getTypeScriptAlgebraicType(),
+      primaryKey: "combatId",
+      primaryKeyInfo: {
+        colName: "combatId",
+        colType: ProfileStack.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    profile_validation: {
+      tableName: "profile_validation",
+      rowType: ProfileValidation.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: ProfileValidation.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
     rest_state: {
       tableName: "rest_state",
       rowType: RestStateRow.getTypeScriptAlgebraicType(),
@@ -849,6 +981,10 @@ const REMOTE_MODULE = {
       reducerName: "apply_buff",
       argsType: ApplyBuff.getTypeScriptAlgebraicType(),
     },
+    apply_profiles: {
+      reducerName: "apply_profiles",
+      argsType: ApplyProfiles.getTypeScriptAlgebraicType(),
+    },
     arrive: {
       reducerName: "arrive",
       argsType: Arrive.getTypeScriptAlgebraicType(),
@@ -872,6 +1008,10 @@ const REMOTE_MODULE = {
     client_disconnected: {
       reducerName: "client_disconnected",
       argsType: ClientDisconnected.getTypeScriptAlgebraicType(),
+    },
+    consent: {
+      reducerName: "consent",
+      argsType: Consent.getTypeScriptAlgebraicType(),
     },
     contest: {
       reducerName: "contest",
@@ -965,6 +1105,14 @@ const REMOTE_MODULE = {
       reducerName: "ping",
       argsType: Ping.getTypeScriptAlgebraicType(),
     },
+    profile_consent_timeout: {
+      reducerName: "profile_consent_timeout",
+      argsType: ProfileConsentTimeout.getTypeScriptAlgebraicType(),
+    },
+    propose_profiles: {
+      reducerName: "propose_profiles",
+      argsType: ProposeProfiles.getTypeScriptAlgebraicType(),
+    },
     prune_event_log: {
       reducerName: "prune_event_log",
       argsType: PruneEventLog.getTypeScriptAlgebraicType(),
@@ -1000,6 +1148,10 @@ const REMOTE_MODULE = {
     set_feature_enabled: {
       reducerName: "set_feature_enabled",
       argsType: SetFeatureEnabled.getTypeScriptAlgebraicType(),
+    },
+    set_profile_consent_timeout: {
+      reducerName: "set_profile_consent_timeout",
+      argsType: SetProfileConsentTimeout.getTypeScriptAlgebraicType(),
     },
     spawn_monster: {
       reducerName: "spawn_monster",
@@ -1093,12 +1245,14 @@ export type Reducer = never
 | { name: "AdminSetHp", args: AdminSetHp }
 | { name: "AdminSkirmish", args: AdminSkirmish }
 | { name: "ApplyBuff", args: ApplyBuff }
+| { name: "ApplyProfiles", args: ApplyProfiles }
 | { name: "Arrive", args: Arrive }
 | { name: "Attack", args: Attack }
 | { name: "BeginRun", args: BeginRun }
 | { name: "ChoosePerk", args: ChoosePerk }
 | { name: "ClientConnected", args: ClientConnected }
 | { name: "ClientDisconnected", args: ClientDisconnected }
+| { name: "Consent", args: Consent }
 | { name: "Contest", args: Contest }
 | { name: "CreateAiCharacter", args: CreateAiCharacter }
 | { name: "CreateCharacter", args: CreateCharacter }
@@ -1122,6 +1276,8 @@ export type Reducer = never
 | { name: "MoveToRun", args: MoveToRun }
 | { name: "PickUp", args: PickUp }
 | { name: "Ping", args: Ping }
+| { name: "ProfileConsentTimeout", args: ProfileConsentTimeout }
+| { name: "ProposeProfiles", args: ProposeProfiles }
 | { name: "PruneEventLog", args: PruneEventLog }
 | { name: "ReloadStaticData", args: ReloadStaticData }
 | { name: "RemoveAdmin", args: RemoveAdmin }
@@ -1131,6 +1287,7 @@ export type Reducer = never
 | { name: "SetCombatConfig", args: SetCombatConfig }
 | { name: "SetConfig", args: SetConfig }
 | { name: "SetFeatureEnabled", args: SetFeatureEnabled }
+| { name: "SetProfileConsentTimeout", args: SetProfileConsentTimeout }
 | { name: "SpawnMonster", args: SpawnMonster }
 | { name: "SpawnWorldItem", args: SpawnWorldItem }
 | { name: "SplitStack", args: SplitStack }
@@ -1309,6 +1466,22 @@ export class RemoteReducers {
     this.connection.offReducer("apply_buff", callback);
   }
 
+  applyProfiles(combatId: bigint, profiles: Profile[]) {
+    const __args = { combatId, profiles };
+    let __writer = new BinaryWriter(1024);
+    ApplyProfiles.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("apply_profiles", __argsBuffer, this.setCallReducerFlags.applyProfilesFlags);
+  }
+
+  onApplyProfiles(callback: (ctx: ReducerEventContext, combatId: bigint, profiles: Profile[]) => void) {
+    this.connection.onReducer("apply_profiles", callback);
+  }
+
+  removeOnApplyProfiles(callback: (ctx: ReducerEventContext, combatId: bigint, profiles: Profile[]) => void) {
+    this.connection.offReducer("apply_profiles", callback);
+  }
+
   arrive(timer: TravelTimer) {
     const __args = { timer };
     let __writer = new BinaryWriter(1024);
@@ -1387,6 +1560,22 @@ export class RemoteReducers {
 
   removeOnClientDisconnected(callback: (ctx: ReducerEventContext) => void) {
     this.connection.offReducer("client_disconnected", callback);
+  }
+
+  consent(proposalId: bigint, decision: ConsentDecision) {
+    const __args = { proposalId, decision };
+    let __writer = new BinaryWriter(1024);
+    Consent.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("consent", __argsBuffer, this.setCallReducerFlags.consentFlags);
+  }
+
+  onConsent(callback: (ctx: ReducerEventContext, proposalId: bigint, decision: ConsentDecision) => void) {
+    this.connection.onReducer("consent", callback);
+  }
+
+  removeOnConsent(callback: (ctx: ReducerEventContext, proposalId: bigint, decision: ConsentDecision) => void) {
+    this.connection.offReducer("consent", callback);
   }
 
   contest(actorId: bigint, targetId: bigint, actorCheck: CheckKind, targetCheck: CheckKind) {
@@ -1753,6 +1942,38 @@ export class RemoteReducers {
     this.connection.offReducer("ping", callback);
   }
 
+  profileConsentTimeout(timer: ProfileConsentTimer) {
+    const __args = { timer };
+    let __writer = new BinaryWriter(1024);
+    ProfileConsentTimeout.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("profile_consent_timeout", __argsBuffer, this.setCallReducerFlags.profileConsentTimeoutFlags);
+  }
+
+  onProfileConsentTimeout(callback: (ctx: ReducerEventContext, timer: ProfileConsentTimer) => void) {
+    this.connection.onReducer("profile_consent_timeout", callback);
+  }
+
+  removeOnProfileConsentTimeout(callback: (ctx: ReducerEventContext, timer: ProfileConsentTimer) => void) {
+    this.connection.offReducer("profile_consent_timeout", callback);
+  }
+
+  proposeProfiles(combatId: bigint, profiles: Profile[]) {
+    const __args = { combatId, profiles };
+    let __writer = new BinaryWriter(1024);
+    ProposeProfiles.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("propose_profiles", __argsBuffer, this.setCallReducerFlags.proposeProfilesFlags);
+  }
+
+  onProposeProfiles(callback: (ctx: ReducerEventContext, combatId: bigint, profiles: Profile[]) => void) {
+    this.connection.onReducer("propose_profiles", callback);
+  }
+
+  removeOnProposeProfiles(callback: (ctx: ReducerEventContext, combatId: bigint, profiles: Profile[]) => void) {
+    this.connection.offReducer("propose_profiles", callback);
+  }
+
   pruneEventLog(timer: EventPruneTimer) {
     const __args = { timer };
     let __writer = new BinaryWriter(1024);
@@ -1891,6 +2112,22 @@ export class RemoteReducers {
 
   removeOnSetFeatureEnabled(callback: (ctx: ReducerEventContext, feature: string, enabled: boolean) => void) {
     this.connection.offReducer("set_feature_enabled", callback);
+  }
+
+  setProfileConsentTimeout(secs: number) {
+    const __args = { secs };
+    let __writer = new BinaryWriter(1024);
+    SetProfileConsentTimeout.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("set_profile_consent_timeout", __argsBuffer, this.setCallReducerFlags.setProfileConsentTimeoutFlags);
+  }
+
+  onSetProfileConsentTimeout(callback: (ctx: ReducerEventContext, secs: number) => void) {
+    this.connection.onReducer("set_profile_consent_timeout", callback);
+  }
+
+  removeOnSetProfileConsentTimeout(callback: (ctx: ReducerEventContext, secs: number) => void) {
+    this.connection.offReducer("set_profile_consent_timeout", callback);
   }
 
   spawnMonster(defId: string, locationId: string) {
@@ -2154,6 +2391,11 @@ export class SetReducerFlags {
     this.applyBuffFlags = flags;
   }
 
+  applyProfilesFlags: CallReducerFlags = 'FullUpdate';
+  applyProfiles(flags: CallReducerFlags) {
+    this.applyProfilesFlags = flags;
+  }
+
   arriveFlags: CallReducerFlags = 'FullUpdate';
   arrive(flags: CallReducerFlags) {
     this.arriveFlags = flags;
@@ -2172,6 +2414,11 @@ export class SetReducerFlags {
   choosePerkFlags: CallReducerFlags = 'FullUpdate';
   choosePerk(flags: CallReducerFlags) {
     this.choosePerkFlags = flags;
+  }
+
+  consentFlags: CallReducerFlags = 'FullUpdate';
+  consent(flags: CallReducerFlags) {
+    this.consentFlags = flags;
   }
 
   contestFlags: CallReducerFlags = 'FullUpdate';
@@ -2289,6 +2536,16 @@ export class SetReducerFlags {
     this.pingFlags = flags;
   }
 
+  profileConsentTimeoutFlags: CallReducerFlags = 'FullUpdate';
+  profileConsentTimeout(flags: CallReducerFlags) {
+    this.profileConsentTimeoutFlags = flags;
+  }
+
+  proposeProfilesFlags: CallReducerFlags = 'FullUpdate';
+  proposeProfiles(flags: CallReducerFlags) {
+    this.proposeProfilesFlags = flags;
+  }
+
   pruneEventLogFlags: CallReducerFlags = 'FullUpdate';
   pruneEventLog(flags: CallReducerFlags) {
     this.pruneEventLogFlags = flags;
@@ -2332,6 +2589,11 @@ export class SetReducerFlags {
   setFeatureEnabledFlags: CallReducerFlags = 'FullUpdate';
   setFeatureEnabled(flags: CallReducerFlags) {
     this.setFeatureEnabledFlags = flags;
+  }
+
+  setProfileConsentTimeoutFlags: CallReducerFlags = 'FullUpdate';
+  setProfileConsentTimeout(flags: CallReducerFlags) {
+    this.setProfileConsentTimeoutFlags = flags;
   }
 
   spawnMonsterFlags: CallReducerFlags = 'FullUpdate';
@@ -2518,6 +2780,30 @@ export class RemoteTables {
 
   get player(): PlayerTableHandle {
     return new PlayerTableHandle(this.connection.clientCache.getOrCreateTable<Player>(REMOTE_MODULE.tables.player));
+  }
+
+  get profileConfig(): ProfileConfigTableHandle {
+    return new ProfileConfigTableHandle(this.connection.clientCache.getOrCreateTable<ProfileConfig>(REMOTE_MODULE.tables.profile_config));
+  }
+
+  get profileConsentTimer(): ProfileConsentTimerTableHandle {
+    return new ProfileConsentTimerTableHandle(this.connection.clientCache.getOrCreateTable<ProfileConsentTimer>(REMOTE_MODULE.tables.profile_consent_timer));
+  }
+
+  get profileEffect(): ProfileEffectTableHandle {
+    return new ProfileEffectTableHandle(this.connection.clientCache.getOrCreateTable<ProfileEffect>(REMOTE_MODULE.tables.profile_effect));
+  }
+
+  get profileProposal(): ProfileProposalTableHandle {
+    return new ProfileProposalTableHandle(this.connection.clientCache.getOrCreateTable<ProfileProposal>(REMOTE_MODULE.tables.profile_proposal));
+  }
+
+  get profileStack(): ProfileStackTableHandle {
+    return new ProfileStackTableHandle(this.connection.clientCache.getOrCreateTable<ProfileStack>(REMOTE_MODULE.tables.profile_stack));
+  }
+
+  get profileValidation(): ProfileValidationTableHandle {
+    return new ProfileValidationTableHandle(this.connection.clientCache.getOrCreateTable<ProfileValidation>(REMOTE_MODULE.tables.profile_validation));
   }
 
   get restState(): RestStateTableHandle {

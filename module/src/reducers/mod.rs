@@ -14,6 +14,8 @@ pub mod combat;
 pub mod items;
 #[cfg(feature = "perks")]
 pub mod perks;
+#[cfg(feature = "profiles")]
+pub mod profiles;
 #[cfg(feature = "rest")]
 pub mod rest;
 #[cfg(all(feature = "characters", feature = "items"))]

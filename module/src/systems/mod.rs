@@ -8,6 +8,7 @@ pub mod combat;
 pub mod config;
 pub mod items;
 pub mod perks;
+pub mod profiles;
 pub mod spawner;
 pub mod stats;
 pub mod travel;

@@ -24,6 +24,8 @@ pub enum CombatLogSource {
     QueueTick,
     /// A player disconnected (the AI takes over and plays on) or came back.
     Connection,
+    /// House rules (modifier profiles) applied or queued: `apply_profiles` or an approved proposal.
+    HouseRules,
 }
 
 #[table(name = combat_action_log, public)]

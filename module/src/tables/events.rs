@@ -72,6 +72,10 @@ pub enum EventKind {
     /// A perk hook changed something on its own: a tick, an effects step, a prevented death
     /// (detail: `perk=<id>;phase=<phase>`).
     PerkTriggered,
+    // --- modifier profiles (issue 8)
+    /// House rules: a stack applied, queued, proposed, consented to, rejected or timed out.
+    /// Detail: `combat=<id>;action=...`.
+    HouseRules,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

@@ -9,5 +9,7 @@ pub mod events;
 pub mod gates;
 pub mod items;
 pub mod perks;
+#[cfg(feature = "profiles")]
+pub mod profiles;
 pub mod statics;
 pub mod world;

@@ -4,5 +4,7 @@ pub mod buffs;
 pub mod combat;
 pub mod event_prune;
 pub mod items;
+#[cfg(feature = "profiles")]
+pub mod profiles;
 pub mod travel;
 pub mod world_tick;

@@ -24,5 +24,6 @@ namespace SpacetimeDB.Types
         Flee,
         EndTurn,
         End,
+        Modifier,
     }
 }

@@ -20,5 +20,6 @@ namespace SpacetimeDB.Types
         Timeout,
         QueueTick,
         Connection,
+        HouseRules,
     }
 }

@@ -69,5 +69,6 @@ namespace SpacetimeDB.Types
         PerkChosen,
         PerkUsed,
         PerkTriggered,
+        HouseRules,
     }
 }

@@ -41,6 +41,8 @@ namespace SpacetimeDB.Types
         public long QueueWindowMicros;
         [DataMember(Name = "log")]
         public System.Collections.Generic.List<ActionResult> Log;
+        [DataMember(Name = "mods")]
+        public FightMods Mods;
 
         public Fight(
             ulong Seed,
@@ -55,7 +57,8 @@ namespace SpacetimeDB.Types
             System.Collections.Generic.List<Combatant> Combatants,
             long NowMicros,
             long QueueWindowMicros,
-            System.Collections.Generic.List<ActionResult> Log
+            System.Collections.Generic.List<ActionResult> Log,
+            FightMods Mods
         )
         {
             this.Seed = Seed;
@@ -71,6 +74,7 @@ namespace SpacetimeDB.Types
             this.NowMicros = NowMicros;
             this.QueueWindowMicros = QueueWindowMicros;
             this.Log = Log;
+            this.Mods = Mods;
         }
 
         public Fight()
@@ -78,6 +82,7 @@ namespace SpacetimeDB.Types
             this.Order = new();
             this.Combatants = new();
             this.Log = new();
+            this.Mods = new();
         }
     }
 }

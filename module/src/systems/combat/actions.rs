@@ -10,18 +10,6 @@ use super::model::{ActionKind, ActionResult, Fight, Pos, RangeBand, MELEE_REACH_
 use crate::error::{err, ErrorCode, WkResult};
 use crate::rules::{Advantage, DiceExpr, DiceLog, DiceSource, RulesEngine};
 
-/// Two distinct elements of a slice, one shared and one mutable.
-fn pair<T>(v: &mut [T], a: usize, b: usize) -> (&T, &mut T) {
-    assert_ne!(a, b);
-    if a < b {
-        let (l, r) = v.split_at_mut(b);
-        (&l[a], &mut r[0])
-    } else {
-        let (l, r) = v.split_at_mut(a);
-        (&r[0], &mut l[b])
-    }
-}
-
 impl Fight {
     /// Index of an actor allowed to act now (see the module docs for the checks).
     pub(crate) fn acting_index(&self, actor: u64) -> WkResult<usize> {
@@ -198,9 +186,11 @@ impl Fight {
             }
             let Some(band) = self.combatants[a].reach(k).band(dist) else { continue };
             let adv = self.attack_advantage(a, t, band);
-            let (att, tgt) = pair(&mut self.combatants, a, t);
-            let Some(atk) = att.creature.attacks.get(k) else { continue };
-            let o = R::resolve_attack(&att.creature, atk, &mut tgt.creature, adv, rng, &mut log)?;
+            if self.combatants[a].creature.attacks.get(k).is_none() {
+                continue;
+            }
+            // Through the house rules (issue 8); exactly `R::resolve_attack` without profiles.
+            let o = crate::systems::profiles::runtime::resolve_attack::<R>(self, a, t, k, adv, rng, &mut log)?;
             texts.push(o.text);
         }
         let r = self.push(ActionKind::Attack, actor, Some(target), log.take(), texts.join(". "));
@@ -233,6 +223,7 @@ impl Fight {
         }
         c.pos = to;
         let text = format!("{} moves {d:.0} ft to ({:.0}, {:.0})", c.name(), to.x, to.y);
+        crate::systems::profiles::runtime::after_move(self); // auras follow (issue 8)
         Ok(self.push(ActionKind::Move, actor, None, vec![], text))
     }
 

@@ -111,6 +111,7 @@ impl Fight {
             now_micros,
             queue_window_micros: cfg.queue_window_micros,
             log: Vec::new(),
+            mods: Default::default(),
         };
         fight.roll_initiative::<R>(rng);
         fight.check_end();
@@ -258,7 +259,9 @@ impl Fight {
                 self.check_end();
             }
         }
-        self.status == FightStatus::Active && self.combatants[i].is_standing()
+        let standing = self.status == FightStatus::Active && self.combatants[i].is_standing();
+        // House rules (issue 8): queued swap, auras, `on_turn_start` triggers.
+        standing && crate::systems::profiles::runtime::turn_boundary(self, id) && self.status == FightStatus::Active
     }
 
     /// Move to the next combatant who can act, starting a new round when the order wraps.

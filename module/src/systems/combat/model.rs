@@ -366,6 +366,8 @@ pub enum ActionKind {
     Flee,
     EndTurn,
     End,
+    /// House rules (issue 8): a profile swap at a turn boundary or a custom-modifier trigger.
+    Modifier,
 }
 
 /// One thing that happened: what a reducer writes as a world event.
@@ -405,4 +407,6 @@ pub struct Fight {
     pub now_micros: i64,
     pub queue_window_micros: i64,
     pub log: Vec<ActionResult>,
+    /// Modifier profiles in force and their runtime state (issue 8; empty: no house rules).
+    pub mods: crate::systems::profiles::FightMods,
 }

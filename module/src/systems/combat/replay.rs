@@ -87,6 +87,19 @@ pub enum ReplayAction {
     QueueTick,
     /// A human's player left (the AI takes over and plays on) or came back.
     Connection(ConnectionArgs),
+    /// House rules (modifier profiles): a stack applied at once or queued for the next turn
+    /// boundary, with the encounter layout and type tags it was resolved against.
+    HouseRules(HouseRulesArgs),
+}
+
+/// Arguments of [`ReplayAction::HouseRules`].
+#[derive(SpacetimeType, Debug, Clone, PartialEq)]
+pub struct HouseRulesArgs {
+    pub layout: String,
+    pub tags: Vec<crate::systems::profiles::runtime::TypeTag>,
+    pub stack: Vec<crate::systems::profiles::Profile>,
+    /// The `profile_validation` row of the request.
+    pub request: u64,
 }
 
 /// One logged step: the action plus the clock and config it ran under.
@@ -119,7 +132,8 @@ impl ReplayAction {
             | ReplayAction::Instant
             | ReplayAction::AiTurns
             | ReplayAction::Timeout(_)
-            | ReplayAction::QueueTick => 0,
+            | ReplayAction::QueueTick
+            | ReplayAction::HouseRules(_) => 0,
         }
     }
 
@@ -154,6 +168,10 @@ impl ReplayAction {
             ReplayAction::Timeout(seq) => format!("timeout turn_seq={seq} (AI takes the turn)"),
             ReplayAction::QueueTick => "queue tick".into(),
             ReplayAction::Connection(c) => format!("connection combatant={} connected={}", c.combatant, c.connected),
+            ReplayAction::HouseRules(h) => {
+                let ids: Vec<String> = h.stack.iter().map(|p| format!("{}@{}", p.id, p.version)).collect();
+                format!("house rules request={} layout={} stack=[{}]", h.request, h.layout, ids.join(", "))
+            }
         }
     }
 }
@@ -277,6 +295,12 @@ pub fn apply<R: RulesEngine>(fight: &mut Fight, step: &LoggedStep) -> WkResult<A
                 run_ai_turns::<R>(fight, &mut rng, policy, MAX_AI_TURNS);
                 draws = rng.draws;
             }
+        }
+        ReplayAction::HouseRules(h) => {
+            // No dice: the stack is applied (retract-then-reapply) or queued for the next turn.
+            fight.mods.layout = h.layout.clone();
+            fight.mods.tags = h.tags.clone();
+            crate::systems::profiles::runtime::apply_or_queue(fight, h.stack.clone(), h.request);
         }
     }
     let stream = (fight.rng_streams > streams_before).then_some(streams_before);

@@ -1,0 +1,250 @@
+//! Issue 8 scenarios: modifier profiles on live fights — apply to a solo encounter (effective max
+//! HP changes), rejection codes seen by the caller, a queued swap applied at the turn boundary,
+//! and the consent workflow between two human sides (propose / self-consent / reject / approve /
+//! supersede / timeout, with the consent timeout shortened by admin config for the test).
+
+use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
+use crate::module_bindings::*;
+use crate::scenarios::foundation::{create, fixture, Fixture};
+use spacetimedb_sdk::Table;
+use std::time::Duration;
+
+fn entry(kind: &str, amount: i32, key: &str, list: &[&str]) -> ModifierEntry {
+    ModifierEntry { kind: kind.into(), amount, key: key.into(), list: list.iter().map(|s| s.to_string()).collect() }
+}
+
+fn profile(id: &str, target: &str, mods: Vec<ModifierEntry>) -> Profile {
+    Profile {
+        id: id.into(),
+        name: id.into(),
+        version: 1,
+        layout: None,
+        per_type: vec![TypeEntry { target: target.into(), modifiers: mods }],
+        per_instance: vec![],
+        customs: vec![],
+    }
+}
+
+fn combat_of(c: &Client, character_id: u64) -> Option<CombatInstance> {
+    let ids: Vec<u64> =
+        c.conn.db.combatant().iter().filter(|r| r.character_id == character_id).map(|r| r.combat_id).collect();
+    ids.iter().max().and_then(|id| c.conn.db.combat_instance().id().find(id))
+}
+
+fn spawn_rat(admin: &Client) -> Result<u64, String> {
+    let before: Vec<u64> = admin.conn.db.monster_instance().iter().map(|m| m.id).collect();
+    admin.ok("spawn_monster", |r| r.spawn_monster("rat".into(), "crossroads".into()))?;
+    let mut id = 0;
+    wait_for("spawned rat", Duration::from_secs(5), || {
+        id = admin
+            .conn
+            .db
+            .monster_instance()
+            .iter()
+            .find(|m| !before.contains(&m.id) && m.def_id == "rat" && m.combat_id == 0)
+            .map(|m| m.id)
+            .unwrap_or(0);
+        id != 0
+    })?;
+    Ok(id)
+}
+
+fn validations(c: &Client, combat_id: u64) -> Vec<ProfileValidation> {
+    let me = c.identity;
+    let mut v: Vec<ProfileValidation> =
+        c.conn.db.profile_validation().iter().filter(|v| v.combat_id == combat_id && v.requester == me).collect();
+    v.sort_by_key(|v| v.id);
+    v
+}
+
+fn proposals(c: &Client, combat_id: u64) -> Vec<ProfileProposal> {
+    let mut v: Vec<ProfileProposal> =
+        c.conn.db.profile_proposal().iter().filter(|p| p.combat_id == combat_id).collect();
+    v.sort_by_key(|p| p.id);
+    v
+}
+
+fn latest_proposal(c: &Client, combat_id: u64) -> Result<ProfileProposal, String> {
+    proposals(c, combat_id).pop().ok_or_else(|| "no proposal row".to_string())
+}
+
+pub fn run(env: &Env, r: &mut Runner) {
+    let fx: Fixture = fixture(env);
+
+    r.run("profiles: apply to a solo encounter, rejection codes, queued swap at the turn boundary", || {
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        let stranger = Client::fresh(env)?;
+        let rat = spawn_rat(&admin)?;
+        let me = create(&a, &fx, "Warden")?;
+        let id = me.id;
+        a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
+        let fight = combat_of(&a, id).ok_or("no combat")?;
+        check_eq(fight.status, FightStatus::Active, "fight on")?;
+        let cid = fight.id;
+        let rat_row =
+            |c: &Client| c.conn.db.combatant().iter().find(|x| x.combat_id == cid && x.monster_instance_id == rat);
+        let base_max = rat_row(&a).ok_or("rat combatant")?.max_hp;
+
+        // Rejections: codes reach the caller, nothing changes.
+        let bad = vec![profile("bad", "*", vec![entry("flying", 1, "", &[])])];
+        a.fails_with("apply_profiles", "E_PROFILE_UNKNOWN_KIND", move |r| r.apply_profiles(cid, bad))?;
+        let bad = vec![profile("bad", "*", vec![entry("hp_bonus", 100_000, "", &[])])];
+        a.fails_with("apply_profiles", "E_PROFILE_BAD_VALUE", move |r| r.apply_profiles(cid, bad))?;
+        let bad = vec![profile("bad", "monster", vec![entry("traits", 0, "", &["unkillable"])])];
+        a.fails_with("apply_profiles", "E_PROFILE_UNKILLABLE_SIDE", move |r| r.apply_profiles(cid, bad))?;
+        let bad = vec![profile("bad", "character", vec![entry("traits", 0, "", &["incapacitated"])])];
+        a.fails_with("apply_profiles", "E_PROFILE_DEADLOCK", move |r| r.apply_profiles(cid, bad))?;
+        let ok = vec![profile("tough-rats", "monster:rat", vec![entry("hp_bonus", 10, "", &[])])];
+        let o2 = ok.clone();
+        stranger.fails_with("apply_profiles", "E_PROFILE_NOT_PARTICIPANT", move |r| r.apply_profiles(cid, o2))?;
+        check(a.conn.db.profile_stack().combat_id().find(&cid).is_none(), "no stack after rejections")?;
+
+        // The first stack applies at once: the rat's max HP shows the bonus.
+        a.ok("apply_profiles", move |r| r.apply_profiles(cid, ok))?;
+        wait_for("rat max HP + 10", Duration::from_secs(5), || rat_row(&a).is_some_and(|x| x.max_hp == base_max + 10))?;
+        wait_for("stack row", Duration::from_secs(5), || {
+            a.conn.db.profile_stack().combat_id().find(&cid).is_some_and(|s| s.applied == 1 && s.profiles.len() == 1)
+        })?;
+        check(validations(&a, cid).last().is_some_and(|v| v.ok && v.status == "applied"), "validation row: applied")?;
+
+        // A swap is queued (with an orphan warning) and applies at the next turn boundary.
+        let mut swap = profile("lean-rats", "monster:rat", vec![entry("hp_bonus", 3, "", &[])]);
+        swap.per_instance =
+            vec![InstanceEntry { slot: "nobody".into(), modifiers: vec![entry("hp_bonus", 1, "", &[])] }];
+        a.ok("apply_profiles", move |r| r.apply_profiles(cid, vec![swap]))?;
+        wait_for("queued", Duration::from_secs(5), || {
+            validations(&a, cid).last().is_some_and(|v| v.status == "queued")
+                && a.conn.db.profile_stack().combat_id().find(&cid).is_some_and(|s| s.swap_pending)
+        })?;
+        let v = validations(&a, cid).pop().ok_or("no row")?;
+        check(
+            v.issues.iter().any(|i| i.code == "E_PROFILE_ORPHAN_INSTANCE" && i.severity == Severity::Warning),
+            "orphan warning",
+        )?;
+        check_eq(rat_row(&a).ok_or("rat")?.max_hp, base_max + 10, "not applied before the boundary")?;
+        let cur = combat_of(&a, id).and_then(|c| c.current_combatant).ok_or("no current combatant")?;
+        check_eq(cur, id, "the human's turn")?;
+        a.ok("end_turn", move |r| r.end_turn(id))?;
+        wait_for("swap applied at the boundary", Duration::from_secs(5), || {
+            rat_row(&a).is_some_and(|x| x.max_hp == base_max + 3)
+                && a.conn.db.profile_stack().combat_id().find(&cid).is_some_and(|s| s.applied == 2 && !s.swap_pending)
+        })?;
+        wait_for("validation row: applied", Duration::from_secs(5), || {
+            validations(&a, cid).last().is_some_and(|v| v.status == "applied")
+        })?;
+        // The effect row of the rat (slot `rat`, or `giant-rat` in lite) shows the resolved bonus.
+        let rat_cid = rat_row(&a).ok_or("rat")?.combatant_id;
+        wait_for("effect row", Duration::from_secs(5), || {
+            a.conn.db.profile_effect().iter().any(|e| {
+                e.combat_id == cid && e.combatant_id == rat_cid && e.resolved.hp_bonus == 3 && e.slot.ends_with("rat")
+            })
+        })?;
+        let _ = a.ok("flee", move |r| r.flee(id));
+        Ok(())
+    });
+
+    r.run("profiles: two human sides need consent (self-consent, reject, approve, supersede, timeout)", || {
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        let b = Client::fresh(env)?;
+        let x = create(&a, &fx, "Arbiter A")?;
+        let y = create(&b, &fx, "Arbiter B")?;
+        let (xid, yid) = (x.id, y.id);
+        a.ok("start_combat", move |r| r.start_combat(xid, vec![yid], vec![]))?;
+        let cid = combat_of(&a, xid).ok_or("no combat")?.id;
+        let p1 = vec![profile("swift", "*", vec![entry("movement_bonus", 10, "", &[])])];
+        let p = p1.clone();
+        a.fails_with("apply_profiles", "E_PROFILE_CONSENT_REQUIRED", move |r| r.apply_profiles(cid, p))?;
+        let bad = vec![profile("bad", "*", vec![entry("nope", 1, "", &[])])];
+        a.fails_with("propose_profiles", "E_PROFILE_UNKNOWN_KIND", move |r| r.propose_profiles(cid, bad))?;
+
+        // propose → self-consent rejected → the other side rejects.
+        let p = p1.clone();
+        a.ok("propose_profiles", move |r| r.propose_profiles(cid, p))?;
+        wait_for("proposal", Duration::from_secs(5), || !proposals(&a, cid).is_empty())?;
+        let pid = latest_proposal(&a, cid)?.id;
+        a.fails_with("consent", "E_PROFILE_SELF_CONSENT", move |r| r.consent(pid, ConsentDecision::Approve))?;
+        b.ok("consent", move |r| r.consent(pid, ConsentDecision::Reject))?;
+        wait_for("rejected", Duration::from_secs(5), || {
+            latest_proposal(&a, cid).is_ok_and(|p| p.status == ProposalStatus::Rejected)
+        })?;
+        b.fails_with("consent", "E_PROFILE_PROPOSAL_CLOSED", move |r| r.consent(pid, ConsentDecision::Approve))?;
+        check(a.conn.db.profile_stack().combat_id().find(&cid).is_none(), "nothing applied after a rejection")?;
+
+        // propose → approve: the first stack applies at once.
+        let p = p1.clone();
+        a.ok("propose_profiles", move |r| r.propose_profiles(cid, p))?;
+        wait_for("second proposal", Duration::from_secs(5), || {
+            latest_proposal(&a, cid).is_ok_and(|p| p.id != pid && p.status == ProposalStatus::Pending)
+        })?;
+        let pid2 = latest_proposal(&a, cid)?.id;
+        b.ok("consent", move |r| r.consent(pid2, ConsentDecision::Approve))?;
+        wait_for("approved and applied", Duration::from_secs(5), || {
+            latest_proposal(&a, cid).is_ok_and(|p| p.status == ProposalStatus::Approved)
+                && a.conn.db.profile_stack().combat_id().find(&cid).is_some_and(|s| s.applied == 1)
+        })?;
+
+        // A newer proposal supersedes a pending one; the superseded one's timer does nothing.
+        admin.ok("set_profile_consent_timeout", |r| r.set_profile_consent_timeout(2))?;
+        let res = (|| -> TestResult {
+            let p = vec![profile("slow", "*", vec![entry("movement_bonus", -5, "", &[])])];
+            a.ok("propose_profiles", move |r| r.propose_profiles(cid, p))?;
+            wait_for("third proposal", Duration::from_secs(5), || {
+                latest_proposal(&a, cid).is_ok_and(|p| p.id != pid2 && p.status == ProposalStatus::Pending)
+            })?;
+            let pid3 = latest_proposal(&a, cid)?.id;
+            let p = vec![profile("swift2", "*", vec![entry("attack_bonus", 1, "", &[])])];
+            b.ok("propose_profiles", move |r| r.propose_profiles(cid, p))?;
+            wait_for("fourth proposal", Duration::from_secs(5), || {
+                latest_proposal(&a, cid).is_ok_and(|p| p.id != pid3)
+            })?;
+            let pid4 = latest_proposal(&a, cid)?.id;
+            check(
+                proposals(&a, cid).iter().any(|p| p.id == pid3 && p.status == ProposalStatus::Superseded),
+                "superseded",
+            )?;
+            // Nobody consents: the 2 s timeout auto-rejects; the superseded one stays superseded.
+            wait_for("timed out", Duration::from_secs(8), || {
+                proposals(&a, cid).iter().any(|p| p.id == pid4 && p.status == ProposalStatus::TimedOut)
+            })?;
+            check(
+                proposals(&a, cid).iter().any(|p| p.id == pid3 && p.status == ProposalStatus::Superseded),
+                "a superseded proposal's timer does nothing",
+            )?;
+            let anyone = Client::fresh(env)?;
+            anyone.fails_with("profile_consent_timeout", "E_SCHEDULER_ONLY", move |r| {
+                r.profile_consent_timeout(ProfileConsentTimer {
+                    scheduled_id: 0,
+                    scheduled_at: spacetimedb_sdk::ScheduleAt::Time(spacetimedb_sdk::Timestamp::now()),
+                    proposal_id: pid4,
+                })
+            })?;
+            // An approved swap on a live fight is queued until the next turn boundary.
+            let p = vec![profile("steady", "*", vec![entry("attack_bonus", 2, "", &[])])];
+            a.ok("propose_profiles", move |r| r.propose_profiles(cid, p))?;
+            wait_for("fifth proposal", Duration::from_secs(5), || {
+                latest_proposal(&a, cid).is_ok_and(|p| p.id != pid4 && p.status == ProposalStatus::Pending)
+            })?;
+            let pid5 = latest_proposal(&a, cid)?.id;
+            b.ok("consent", move |r| r.consent(pid5, ConsentDecision::Approve))?;
+            wait_for("queued", Duration::from_secs(5), || {
+                a.conn.db.profile_stack().combat_id().find(&cid).is_some_and(|s| s.swap_pending && s.applied == 1)
+            })?;
+            let cur = combat_of(&a, xid).and_then(|c| c.current_combatant).ok_or("no current")?;
+            let (cc, cur_id) = if cur == xid { (&a, xid) } else { (&b, yid) };
+            cc.ok("end_turn", move |r| r.end_turn(cur_id))?;
+            wait_for("applied at the boundary", Duration::from_secs(5), || {
+                a.conn.db.profile_stack().combat_id().find(&cid).is_some_and(|s| {
+                    !s.swap_pending && s.applied == 2 && s.profiles.first().is_some_and(|p| p.id == "steady")
+                })
+            })
+        })();
+        admin.ok("set_profile_consent_timeout", |r| r.set_profile_consent_timeout(60))?;
+        res?;
+        let cur = combat_of(&a, xid).and_then(|c| c.current_combatant).unwrap_or(xid);
+        let (cc, cur_id) = if cur == xid { (&a, xid) } else { (&b, yid) };
+        let _ = cc.ok("flee", move |r| r.flee(cur_id));
+        Ok(())
+    });
+}

@@ -1,0 +1,50 @@
+//! Modifier-profile reducers (issue 8): thin shells over `crate::profiles_db`. Rejections come
+//! back as `Err("E_CODE: ...")` with every validator error; accepted requests leave a
+//! `profile_validation` row with their warnings (and, for queued swaps, their fate at the turn
+//! boundary).
+
+use crate::auth;
+use crate::gate::{self, Feature};
+use crate::systems::profiles::Profile;
+use crate::tables::profiles::ConsentDecision;
+use spacetimedb::{reducer, ReducerContext};
+
+/// Apply a stack of profiles to a fight: at once if it has none yet, else queued for the next
+/// turn boundary. Admins, or a player with a character in a fight with fewer than two human
+/// sides (otherwise `E_PROFILE_CONSENT_REQUIRED`: use `propose_profiles`). An empty stack
+/// removes the house rules.
+#[reducer]
+pub fn apply_profiles(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> Result<(), String> {
+    gate::require(ctx, Feature::Profiles)?;
+    gate::require(ctx, Feature::Combat)?;
+    crate::profiles_db::apply(ctx, combat_id, profiles)?;
+    Ok(())
+}
+
+/// Propose a stack to a fight with two or more human sides; a player of another side consents.
+/// A newer proposal supersedes a pending one. Auto-rejected after the consent timeout (60 s).
+#[reducer]
+pub fn propose_profiles(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> Result<(), String> {
+    gate::require(ctx, Feature::Profiles)?;
+    gate::require(ctx, Feature::Combat)?;
+    crate::profiles_db::propose(ctx, combat_id, profiles)?;
+    Ok(())
+}
+
+/// Approve or reject a pending proposal (not your own: `E_PROFILE_SELF_CONSENT`). Approval
+/// queues the swap for the next turn boundary.
+#[reducer]
+pub fn consent(ctx: &ReducerContext, proposal_id: u64, decision: ConsentDecision) -> Result<(), String> {
+    gate::require(ctx, Feature::Profiles)?;
+    gate::require(ctx, Feature::Combat)?;
+    crate::profiles_db::consent(ctx, proposal_id, decision)?;
+    Ok(())
+}
+
+/// Admin: the consent window of new proposals, 1..=3600 seconds (default 60).
+#[reducer]
+pub fn set_profile_consent_timeout(ctx: &ReducerContext, secs: u32) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    crate::profiles_db::set_consent_timeout(ctx, secs)?;
+    Ok(())
+}

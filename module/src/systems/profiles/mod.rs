@@ -1,0 +1,134 @@
+//! Modifier profiles (issue 8): house rules for an encounter, as data. Pure core: no tables, no
+//! `ReducerContext`; the glue is `crate::profiles_db`.
+//!
+//! ## Model (decisions translated from the chess modifier-profile ADRs)
+//! - A [`Profile`] has an id, name, version, an optional `layout` (the location id of the
+//!   encounter it was written for), per-type entries ([`TypeEntry`]: `monster:<def id>`,
+//!   `class:<class id>`, `character`, `monster`, `side:<n>`, or `*` = the profile's preset for
+//!   everyone) and per-instance entries ([`InstanceEntry`]) keyed by the human-readable slot name
+//!   of a combatant (its fight name lower-cased, spaces as `-`: `goblin-2`, `aria`).
+//! - Each entry is a [`ModifierEntry`] `{kind, amount, key, list}` interpreted by the kind's
+//!   descriptor in the [`registry`] (one file per kind under `kinds/`): id, attribute, label,
+//!   value schema, stacking rule, apply, describe.
+//! - Precedence: per-instance > per-type > preset (`*`) > base. Additive, multiplicative, union
+//!   and OR kinds take every source; the override kind (crit range) takes the highest
+//!   precedence, and within one precedence the later profile of the stack.
+//! - An encounter carries an ordered stack of profiles (`Vec<Profile>` everywhere, on the wire
+//!   too). Effects combine across the stack with the per-kind rules ([`resolve`]).
+//! - The [`validate`] step runs on every apply and swap: errors reject atomically, warnings
+//!   (orphan per-instance keys, dropped) are reported.
+//! - Custom modifiers ([`dsl`]) are data only: descriptors composed from a fixed catalog of 15
+//!   primitives with typed, bounded parameters, validated semantically, embedded whole in the
+//!   profiles that use them and registered per encounter (the stack), never globally.
+//! - [`runtime`] keeps the fight's profile state (`Fight::mods`): the base stats of each
+//!   combatant, the resolved modifiers, counters, the queued swap. Reconciliation is
+//!   retract-then-reapply from the base (idempotent). Triggers fire at their phase (turn start,
+//!   on damaged, on kill) and aura contributions are read by the effective-stat resolution,
+//!   recomputed after every move and at turn boundaries.
+
+pub mod dsl;
+pub mod kinds;
+pub mod registry;
+pub mod resolve;
+pub mod runtime;
+pub mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use dsl::{CondKind, CustomModifier, PrimitiveNode, PrimitiveOp, StatAttr};
+pub use registry::{KindDescriptor, Registry, StackingRule};
+pub use resolve::{resolve_target, Resolved, TargetInfo};
+pub use runtime::{FightMods, ModTarget, StatBonus};
+pub use validate::{validate_stack, Issue, Report, Severity};
+
+use spacetimedb::SpacetimeType;
+
+/// One modifier: `kind` names a registered kind (or `custom`, with `key` = the id of a custom
+/// descriptor embedded in the same stack). What `amount`, `key` and `list` mean is the kind's
+/// value schema (see each file under `kinds/`).
+#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModifierEntry {
+    pub kind: String,
+    pub amount: i32,
+    pub key: String,
+    pub list: Vec<String>,
+}
+
+impl ModifierEntry {
+    pub fn new(kind: &str, amount: i32) -> ModifierEntry {
+        ModifierEntry { kind: kind.into(), amount, ..Default::default() }
+    }
+    pub fn keyed(kind: &str, key: &str, amount: i32) -> ModifierEntry {
+        ModifierEntry { kind: kind.into(), amount, key: key.into(), list: vec![] }
+    }
+    pub fn listed(kind: &str, list: &[&str]) -> ModifierEntry {
+        ModifierEntry {
+            kind: kind.into(),
+            amount: 0,
+            key: String::new(),
+            list: list.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// Modifiers for every combatant of a type: `monster:<def id>`, `class:<class id>`,
+/// `character`, `monster`, `side:<n>`, or `*` (the preset layer: everyone).
+#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq, Default)]
+pub struct TypeEntry {
+    pub target: String,
+    pub modifiers: Vec<ModifierEntry>,
+}
+
+/// Modifiers for one combatant, by its slot name in the encounter layout.
+#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq, Default)]
+pub struct InstanceEntry {
+    pub slot: String,
+    pub modifiers: Vec<ModifierEntry>,
+}
+
+/// A modifier profile (see the module docs).
+#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq, Default)]
+pub struct Profile {
+    pub id: String,
+    pub name: String,
+    pub version: u32,
+    /// The encounter layout (location id) the per-instance keys were written for; `None`: any.
+    pub layout: Option<String>,
+    pub per_type: Vec<TypeEntry>,
+    pub per_instance: Vec<InstanceEntry>,
+    /// Custom modifier descriptors this profile uses, embedded whole.
+    pub customs: Vec<CustomModifier>,
+}
+
+/// Where a modifier came from; higher wins for override kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Precedence {
+    Base = 0,
+    Preset = 1,
+    Type = 2,
+    Instance = 3,
+}
+
+/// Bounds of a profile document (also a DoS guard).
+pub const MAX_PROFILES: usize = 8;
+pub const MAX_ENTRIES_PER_PROFILE: usize = 256;
+pub const MAX_ATTRIBUTES_PER_TARGET: usize = 16;
+
+/// Trait flags (bitwise OR across sources).
+pub mod traits {
+    /// Damage never takes it below 1 HP.
+    pub const UNKILLABLE: u32 = 1;
+    /// Cannot take actions (like incapacitated).
+    pub const INCAPACITATED: u32 = 2;
+    /// Its attack rolls have advantage.
+    pub const RECKLESS: u32 = 4;
+    /// Attack rolls against it have disadvantage.
+    pub const ELUSIVE: u32 = 8;
+    pub const NAMES: [(&str, u32); 4] =
+        [("unkillable", UNKILLABLE), ("incapacitated", INCAPACITATED), ("reckless", RECKLESS), ("elusive", ELUSIVE)];
+
+    pub fn parse(s: &str) -> Option<u32> {
+        NAMES.iter().find(|(n, _)| *n == s).map(|(_, b)| *b)
+    }
+}
