@@ -6,7 +6,9 @@
 //! Hashed: the fight's status, winner, round, turn index, turn sequence, RNG stream counter and
 //! initiative order; per combatant its id, side, HP / max / temp HP, death saves, stable / dead /
 //! concentrating, AC, position, initiative and place in the order, fled / connected / AI, the turn
-//! economy, the action-queue budget and the condition / buff flags. Not hashed: names, texts, the
+//! economy, the action-queue budget and the condition / buff flags; the house rules in force (how
+//! many stacks were applied, whether a swap waits, each profile's id and version: version 2).
+//! Not hashed: names, texts, the
 //! in-memory log, the reducer clock (`now_micros`, an input) and static creature data.
 //!
 //! Bump [`HASH_VERSION`] when the field list changes: logs written under another version cannot
@@ -15,7 +17,7 @@
 use super::model::{ByRange, Combatant, Fight, FightStatus};
 
 /// Version of the field list below (stored with every log entry's step).
-pub const HASH_VERSION: u32 = 1;
+pub const HASH_VERSION: u32 = 2;
 
 /// FNV-1a, 64 bit.
 #[derive(Debug, Clone, Copy)]
@@ -129,6 +131,13 @@ pub fn state_hash(f: &Fight) -> u64 {
     h.u32(f.combatants.len() as u32);
     for c in &f.combatants {
         combatant(&mut h, c);
+    }
+    h.u64(f.mods.applied);
+    h.bool(f.mods.pending.is_some());
+    h.u32(f.mods.stack.len() as u32);
+    for p in &f.mods.stack {
+        h.bytes(p.id.as_bytes());
+        h.u32(p.version);
     }
     h.finish()
 }

@@ -578,3 +578,65 @@ fn two_identical_world_runs_end_identical() {
     // The comparison can fail: another world seed gives another world.
     assert_ne!(run_world(2025, 6), a);
 }
+
+/// House rules are fight steps: a stack applied before the first human action and a second one
+/// queued mid-fight (applied at the next turn boundary) replay to the same hashes, and a log that
+/// leaves the house rules out diverges.
+#[test]
+fn house_rules_steps_replay_and_leaving_them_out_diverges() {
+    use crate::systems::profiles::{ModifierEntry, Profile, TypeEntry};
+    let stack = |id: &str, attack: i32, crit: i32| {
+        vec![Profile {
+            id: id.into(),
+            name: id.into(),
+            version: 1,
+            per_type: vec![
+                TypeEntry {
+                    target: "monster:goblin".into(),
+                    modifiers: vec![ModifierEntry::new("attack_bonus", attack)],
+                },
+                TypeEntry { target: "*".into(), modifiers: vec![ModifierEntry::new("crit_range", crit)] },
+            ],
+            ..Default::default()
+        }]
+    };
+    let house = |request: u64, s: Vec<Profile>| {
+        ReplayAction::HouseRules(HouseRulesArgs { layout: "arena".into(), tags: vec![], stack: s, request })
+    };
+    for seed in [3u64, 77, 1234] {
+        let cs = vec![hero(1, 1, 0.0, 0.0), monster(11, 2, "goblin", 5.0, 0.0), monster(12, 2, "goblin", 0.0, 5.0)];
+        let mut r = Recorder::start::<R>(start_step(seed, CombatMode::RelaxedTurns, cs)).unwrap();
+        r.step::<R>(step(1_500, house(1, stack("first", 4, 18)))).unwrap();
+        assert_eq!(r.fight().mods.applied, 1, "the first stack applies at once");
+        r.step::<R>(step(2_000, ReplayAction::AiTurns)).unwrap();
+        let mut now = 3_000;
+        for turn in 0..12u32 {
+            if r.fight().status != FightStatus::Active {
+                break;
+            }
+            now += 1_000;
+            if turn == 2 {
+                r.step::<R>(step(now, house(2, stack("second", -2, 20)))).unwrap();
+                assert!(r.fight().mods.pending.is_some(), "a later stack waits for the turn boundary");
+            }
+            let target = r.fight().combatants.iter().find(|c| c.side == 2 && c.is_present()).map(|c| c.id).unwrap();
+            let _ = r.step::<R>(step(now, ReplayAction::Attack(AttackArgs { actor: 1, target, attack_index: 0 })));
+            if r.fight().status == FightStatus::Active {
+                r.step::<R>(step(now, ReplayAction::EndTurn(1))).unwrap();
+            }
+        }
+        assert!(r.fight().mods.applied >= 1);
+        let report = replay::<R>(&r.entries, |_| {});
+        assert!(report.ok(), "seed {seed}: {}", report.divergence.unwrap());
+        assert_eq!(report.matched, r.entries.len());
+        // The same log without the first house-rules step diverges right where it was left out:
+        // the house rules in force are part of the state hash.
+        let at = r.entries.iter().position(|e| matches!(&e.step.action, ReplayAction::HouseRules(h) if h.request == 1));
+        let at = at.expect("the first house-rules step is logged");
+        let mut without = r.entries.clone();
+        without.remove(at);
+        let report = replay::<R>(&without, |_| {});
+        assert!(!report.ok(), "seed {seed}: a log missing the house rules must not replay clean");
+        assert_eq!(report.matched, at, "seed {seed}: caught at the step after the missing one");
+    }
+}
