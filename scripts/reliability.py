@@ -369,7 +369,7 @@ class Player:
         cs = self.characters()
         if cs:
             return cs[0]["id"]
-        s, t = self.api.call("create_character", [f"{name}{random.randint(0, 10**6)}", "fighter", SCORES, []], self.token)
+        s, t = self.api.call("create_character", [f"{name}{random.randint(0, 10**6)}", class_ids(self.api)[0], SCORES, []], self.token)
         if s != 200:
             raise RuntimeError(f"create_character as {self.label}: {s} {t}")
         cs = self.characters()
@@ -545,7 +545,7 @@ def cmd_fuzz(api, a):
     fuzzer, control = Player(api, "fuzzer"), Player(api, "control")
     anon_id, anon_tok = api.new_identity()
     own = [fuzzer.ensure_character("Fz")]
-    s, t = api.call("create_character", [f"Fy{rng.randint(0, 10**6)}", "fighter", SCORES, []], fuzzer.token)
+    s, t = api.call("create_character", [f"Fy{rng.randint(0, 10**6)}", class_ids(api)[0], SCORES, []], fuzzer.token)
     own = [c["id"] for c in fuzzer.characters()]
     ctrl = {"p": control, "char": control.ensure_character("Ctl")}
     before = snapshot_control(api, ctrl)
@@ -760,7 +760,7 @@ def cmd_crash(api, a):
     p = Player(api, "crash")
     failures, worst_up, worst_timer = [], 0.0, 0.0
     log(f"crash: {a.kills} SIGKILLs under {a.agents} agents")
-    buff_def = "blessed"
+    buff_def = "bless"
     defs = [b["id"] for b in api.sql("SELECT * FROM buff_def")]
     if buff_def not in defs and defs:
         buff_def = defs[0]

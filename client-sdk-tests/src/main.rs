@@ -19,6 +19,7 @@ fn main() {
     scenarios::buffs::run(&env, &mut runner);
     scenarios::combat::run(&env, &mut runner);
     scenarios::items::run(&env, &mut runner);
+    scenarios::reliability::run(&env, &mut runner);
     println!("client suite ({}): {} passed, {} failed", env.ruleset, runner.passed, runner.failed);
     std::process::exit(if runner.failed == 0 { 0 } else { 1 });
 }

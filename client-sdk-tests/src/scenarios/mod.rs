@@ -2,4 +2,5 @@ pub mod buffs;
 pub mod combat;
 pub mod foundation;
 pub mod items;
+pub mod reliability;
 pub mod world;
