@@ -5,6 +5,7 @@
 # A fresh server on a free 127.0.0.1 port with a temp data dir (stopped on exit), then, each on a
 # fresh database: the authorization matrix, the fuzzer, the sustained load, the crash loop.
 # Last line: "N passed, N failed". Non-zero exit on any failure. Takes about M + 10 minutes.
+# WK_SOAK_PORT picks the port (default: a free one).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
@@ -43,7 +44,7 @@ build_wasm "$ruleset"
 say "building wk-agents"
 cargo build -q -p wk-agents --release
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+PORT="${WK_SOAK_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')}"
 URL="http://127.0.0.1:$PORT"
 start_server() {
     nohup spacetimedb-standalone start --data-dir "$TMP/data" --jwt-key-dir "$TMP/keys" \
