@@ -26,6 +26,7 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -756,6 +757,22 @@ def stop_proc(p):
         p.wait()
 
 
+def hold_connection(api, token):
+    """A bare websocket session for `token` (the module's client_connected runs; nothing is read):
+    a human with an open connection gets timed turns instead of the AI acting for it."""
+    import base64
+    s = socket.create_connection((api.host, api.port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((f"GET /v1/database/{api.db}/subscribe HTTP/1.1\r\nHost: {api.host}:{api.port}\r\n"
+               f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+               f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v1.json.spacetimedb\r\n"
+               f"Authorization: Bearer {token}\r\n\r\n").encode())
+    head = s.recv(4096)
+    if not head.startswith(b"HTTP/1.1 101"):
+        raise RuntimeError(f"websocket upgrade refused: {head[:120]!r}")
+    return s
+
+
 def events_matching(api, pred):
     return [e for e in api.sql("SELECT * FROM world_event") if pred(e)]
 
@@ -780,6 +797,7 @@ def cmd_crash(api, a):
         # Timers that fall due while the server is down: a 2 s buff, a 2 s ground item, a 3 s turn.
         p = Player(api, f"crash{k}")
         me = p.ensure_character("Crash")
+        ws = hold_connection(api, p.token)
         loc = next(c["location_id"] for c in api.sql("SELECT * FROM character") if c["id"] == me)
         mons0 = {m["id"] for m in api.sql("SELECT * FROM monster_instance")}
         api.call("spawn_monster", ["rat", loc], api.admin)
@@ -805,6 +823,7 @@ def cmd_crash(api, a):
         os.kill(pid, signal.SIGKILL)
         killed_at = time.time()
         stop_proc(agents)
+        ws.close()
         time.sleep(max(0.0, down - (time.time() - killed_at)))
         t0 = time.time()
         if any(not killed_at * 1e6 < x["expires_at_micros"] < t0 * 1e6 for x in mine):
@@ -832,11 +851,13 @@ def cmd_crash(api, a):
             f_now = next((f for f in api.sql("SELECT * FROM combat_instance") if fight and f["id"] == fight["id"]), None)
             stuck = fight is not None and f_now is not None and f_now["status"] == "Active" \
                 and f_now["turn_seq"] == fight["turn_seq"]
-            if not live_b and not live_i and not stuck:
+            me_online = [x for x in api.sql("SELECT * FROM player") if x["identity"] == p.identity and x["online"]]
+            if not live_b and not live_i and not stuck and not me_online:
                 break
             if time.time() > deadline:
                 failures.append(f"kill {k}: 2 s after serving again: buffs {sorted(live_b)}, items {sorted(live_i)}"
-                                f"{', the timed-out turn' if stuck else ''} still there")
+                                f"{', the timed-out turn' if stuck else ''} still there"
+                                f"{'; its player still online though its connection died with the server' if me_online else ''}")
                 break
             time.sleep(0.05)
         fired = time.time() - serving
