@@ -426,9 +426,11 @@ class Gen:
         self.strings = sorted(strs)
         self.identities = list(extra_identities)
 
-    def value(self, ty, pname="", depth=0):
+    def value(self, ty, pname="", depth=0, plausible=False):
         r, ty = self.rng, self.api.resolve(ty)
         kind = next(iter(ty))
+        if plausible and (kind in INT_RANGES or kind in ("String", "F32", "F64")):
+            return self.plausible_value(kind, pname)
         if kind in INT_RANGES:
             lo, hi = INT_RANGES[kind]
             idish = pname.endswith("_id") or pname.endswith("uid") or pname.endswith("_ids") or pname == "id"
@@ -455,29 +457,46 @@ class Gen:
             ])
         if kind == "Array":
             elem = ty["Array"]
-            n = r.choice([0, 0, 1, 2, 3, 100 if depth else 1000, 10_000 if depth == 0 else 10])
+            n = r.choice([0, 1, 1, 2, 3]) if plausible else \
+                r.choice([0, 0, 1, 2, 3, 100 if depth else 1000, 10_000 if depth == 0 else 10])
             if n > 50:
                 # huge list of one small value (bodies stay under ~1 MB: the host's limits are not ours)
-                one = self.value(elem, pname, depth + 1)
+                one = self.value(elem, pname, depth + 1, plausible)
                 n = min(n, max(1, 1_000_000 // len(json.dumps(one))))
                 return [one] * n  # huge list of one value: cheap to build, as hostile as any
-            return [self.value(elem, pname, depth + 1) for _ in range(n)]
+            return [self.value(elem, pname, depth + 1, plausible) for _ in range(n)]
         if kind == "Product":
             els = ty["Product"]["elements"]
             if len(els) == 1 and els[0]["name"].get("some") == "__identity__":
                 pool = self.identities + ["0x" + "%064x" % r.getrandbits(256), "0x" + "0" * 64]
                 return {"__identity__": r.choice(pool)}
             if len(els) == 1 and els[0]["name"].get("some", "").startswith("__"):
-                return {els[0]["name"]["some"]: self.value(els[0]["algebraic_type"], pname, depth + 1)}
-            return [self.value(e["algebraic_type"], e["name"].get("some", ""), depth + 1) for e in els]
+                return {els[0]["name"]["some"]: self.value(els[0]["algebraic_type"], pname, depth + 1, plausible)}
+            return [self.value(e["algebraic_type"], e["name"].get("some", ""), depth + 1, plausible) for e in els]
         if kind == "Sum":
             vs = ty["Sum"]["variants"]
             v = r.choice(vs)
-            return {v["name"]["some"]: self.value(v["algebraic_type"], pname, depth + 1)}
+            return {v["name"]["some"]: self.value(v["algebraic_type"], pname, depth + 1, plausible)}
         return None
 
-    def args(self, red):
-        return [self.value(e["algebraic_type"], e["name"].get("some", "")) for e in red["params"]["elements"]]
+    def plausible_value(self, kind, pname):
+        """Values a real client would send (known ids, small numbers), so calls reach deep paths."""
+        r = self.rng
+        if kind == "String":
+            return r.choice(self.strings)
+        if kind in ("F32", "F64"):
+            return float(r.randint(0, 60))
+        lo, hi = INT_RANGES[kind]
+        if pname.endswith("_id") or pname.endswith("uid") or pname.endswith("_ids") or pname == "id":
+            pool = self.actor_ids if pname in ACTOR_PARAMS and self.actor_ids else self.ids
+            v = r.choice(pool)
+            if lo <= v <= hi:
+                return v
+        return r.randint(max(lo, 0), min(hi, 10))
+
+    def args(self, red, plausible=False):
+        return [self.value(e["algebraic_type"], e["name"].get("some", ""), 0, plausible)
+                for e in red["params"]["elements"]]
 
     def bad_args(self, red):
         """Arguments the host must refuse before the module sees them (type or arity wrong)."""
@@ -516,6 +535,22 @@ def panics_in_log(path):
     return n
 
 
+def panics_in_module_log(api):
+    """Panic lines in the database's own log (`GET /v1/database/<db>/logs`, owner only)."""
+    s, t = api.request("GET", f"/v1/database/{api.db}/logs?num_lines=1000000", None, api.admin)
+    if s != 200:
+        return None
+    n = 0
+    for line in t.splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if rec.get("level") == "Panic" or PANIC_RE.search(str(rec.get("message", ""))):
+            n += 1
+    return n
+
+
 # ---------------------------------------------------------------------------------------------
 # fuzz
 
@@ -548,6 +583,7 @@ def cmd_fuzz(api, a):
     rng = random.Random(a.seed)
     log(f"fuzz: seed {a.seed}, {a.calls} calls, at most {a.seconds} s")
     panics0 = panics_in_log(a.server_log)
+    mpanics0 = panics_in_module_log(api)
     fuzzer, control = Player(api, "fuzzer"), Player(api, "control")
     anon_id, anon_tok = api.new_identity()
     own = [fuzzer.ensure_character("Fz")]
@@ -580,7 +616,7 @@ def cmd_fuzz(api, a):
         typed = rng.random() >= 0.1
         try:
             if typed:
-                args = gen.args(red)
+                args = gen.args(red, plausible=rng.random() < 0.5)
                 if tok == api.admin:  # the admin may act on anyone: keep it off the control rows
                     args = [x if x != ctrl["char"] else 0 for x in args]
                 s, t = api.call(red["name"], args, tok)
@@ -624,9 +660,17 @@ def cmd_fuzz(api, a):
             batch = min(400, a.calls - done)
             list(ex.map(one, range(done, done + batch)))
             done += batch
-            if done % 2000 == 0:
-                own = [c["id"] for c in fuzzer.characters()] or [fuzzer.ensure_character("Fz")]
-                gen.refresh(own, [ctrl["char"]])
+            # Keep the world fuzzable: two live characters, every feature on (the admin's fuzz
+            # calls delete characters and switch features off, which would leave only shallow paths).
+            own = [c["id"] for c in fuzzer.characters()]
+            for _ in range(2 - len(own)):
+                api.call("create_character", [f"Fz{rng.randint(0, 10**6)}", class_ids(api)[0], SCORES, []],
+                         fuzzer.token)
+            for g in api.sql("SELECT * FROM feature_gate"):
+                if not g.get("enabled", True):
+                    api.call("set_feature_enabled", [g["feature"], True], api.admin)
+            own = [c["id"] for c in fuzzer.characters()]
+            gen.refresh(own, [ctrl["char"]])
     secs = time.time() - started
     total = sum(counts.values())
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:12])
@@ -638,12 +682,13 @@ def cmd_fuzz(api, a):
            f"{counts.get('host_type_error', 0)} type errors from the host"
            if codes_ok and total >= a.calls else
            (f"only {total} of {a.calls} calls within {a.seconds} s" if codes_ok else "; ".join(unexpected)))
-    p1 = panics_in_log(a.server_log)
-    if p1 is None:
-        report("fuzz_no_panics", False, "no --server-log to check for panics / wasm traps")
+    p1, m1 = panics_in_log(a.server_log), panics_in_module_log(api)
+    if p1 is None or m1 is None or mpanics0 is None:
+        report("fuzz_no_panics", False, "cannot read the server log (--server-log) or the module log")
     else:
-        report("fuzz_no_panics", p1 == panics0, f"{p1 - panics0} panic/trap lines in the server log"
-               if p1 != panics0 else "0 panic or trap lines in the server log")
+        n = (p1 - panics0) + (m1 - mpanics0)
+        report("fuzz_no_panics", n == 0, f"{n} panic/trap lines in the server and module logs"
+               if n else "0 panic or trap lines in the server and module logs")
     invariant_test(api, "fuzz_invariants")
     after = snapshot_control(api, ctrl)
     report("fuzz_untouched_rows_unchanged", before == after,
@@ -913,10 +958,16 @@ def cmd_load(api, a):
     pid = read_pid(a.pid_file)
     rss = []
     t0 = time.time()
+    seen_bad, checks, next_check = [], 0, t0 + 10
     while proc.poll() is None:
         v = rss_kb(pid)
         if v:
             rss.append((time.time() - t0, v))
+        if time.time() >= next_check:  # the invariants hold while the load runs, not only after it
+            bad, _ = check_invariants(api)
+            checks += 1
+            seen_bad += [f"at {time.time() - t0:.0f} s: {b}" for b in bad[:3]]
+            next_check = time.time() + 10
         time.sleep(1)
         if time.time() - t0 > a.duration + 120:
             stop_proc(proc)
@@ -966,6 +1017,8 @@ def cmd_load(api, a):
     mem_ok = late <= early * 1.2 + 32 * 1024
     report("load_memory_flat", mem_ok, f"server RSS after warm-up {early / 1024:.0f} MB -> {late / 1024:.0f} MB "
            f"(max {max(v for _, v in rss) / 1024:.0f} MB; allowed +20 % + 32 MB)")
+    report("load_invariants_during", not seen_bad, f"{checks} checks while the agents played" if not seen_bad
+           else "; ".join(seen_bad[:6]))
     invariant_test(api, "load_invariants")
 
 
