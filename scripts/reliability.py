@@ -635,6 +635,8 @@ def cmd_fuzz(api, a):
                 unexpected.append(f"{red['name']}: {c}")
 
     # Phase 1: duplicate and out-of-order turns: a fight, then a concurrent burst of turn actions.
+    # The fuzzer holds a websocket session, so its turns are its own (timed), not the AI's.
+    ws = hold_connection(api, fuzzer.token)
     me = own[0]
     loc = next(c["location_id"] for c in api.sql("SELECT * FROM character") if c["id"] == me)
     api.call("spawn_monster", ["rat", loc], api.admin)
@@ -646,7 +648,7 @@ def cmd_fuzz(api, a):
     for _ in range(120):
         burst.append(rng.choice([("end_turn", [me]), ("end_turn", [me]), ("attack", [me, rng.choice(cbs or [0]), 0]),
                                  ("dodge", [me]), ("dash", [me]), ("move_in_combat", [me, 1.0, 1.0]),
-                                 ("flee", [me]), ("turn_timeout", gen.args(timer_red))]))
+                                 ("end_turn", [me]), ("turn_timeout", gen.args(timer_red))]))
     with ThreadPoolExecutor(8) as ex:
         outs = list(ex.map(lambda c: (c[0], api.call(c[0], c[1], fuzzer.token)), burst))
     for name, (s, t) in outs:
@@ -654,6 +656,7 @@ def cmd_fuzz(api, a):
         counts[c] = counts.get(c, 0) + 1
         if c.startswith("UNEXPECTED"):
             unexpected.append(f"{name} (turn burst): {c}")
+    ws.close()
     invariant_test(api, "fuzz_turn_burst_invariants")
 
     # Phase 2: every reducer, generated arguments, 8 concurrent callers.
