@@ -412,9 +412,11 @@ class Gen:
         self.strings = ["crossroads", "fighter", "dagger", "rat", "athletics", "world_tick_ms"]
         self.identities = []
 
-    def refresh(self, own_ids, other_ids, extra_identities=()):
+    def refresh(self, own_ids, other_ids, extra_identities=(), target_ids=()):
+        """`other_ids` (another player's characters) only go in the actor position, where they must be
+        refused; `target_ids` are characters any argument may name."""
         a = self.api
-        ids = set(own_ids) | set(other_ids)
+        ids = set(own_ids) | set(target_ids)
         for q, col in (("monster_instance", "id"), ("item_instance", "uid"), ("combat_instance", "id"),
                        ("combatant", "combatant_id"), ("active_buff", "id")):
             ids |= {r[col] for r in a.sql(f"SELECT * FROM {q}")}
@@ -571,6 +573,30 @@ def float_reducers_covered_by_sdk():
     return set(re.findall(r'"([a-z0-9_]+)"', m.group(1))) if m else set()
 
 
+def scrub(v, cid):
+    """`v` with every occurrence of the id `cid` (at any depth) replaced by 0."""
+    if isinstance(v, list):
+        return [scrub(x, cid) for x in v]
+    if isinstance(v, dict):
+        return {k: scrub(x, cid) for k, x in v.items()}
+    return 0 if v == cid and isinstance(v, int) and not isinstance(v, bool) else v
+
+
+def json_diff(a, b, path=""):
+    """Paths whose values differ between two decoded JSON values."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b)):
+            out += json_diff(a.get(k), b.get(k), f"{path}.{k}")
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            out += json_diff(x, y, f"{path}[{i}]")
+        return out
+    return [] if a == b else [f"{path}: {json.dumps(a)[:80]} -> {json.dumps(b)[:80]}"]
+
+
 def snapshot_control(api, ctrl):
     cid = ctrl["char"]
     rows = {
@@ -594,9 +620,11 @@ def cmd_fuzz(api, a):
     s, t = api.call("create_character", [f"Fy{rng.randint(0, 10**6)}", class_ids(api)[0], SCORES, []], fuzzer.token)
     own = [c["id"] for c in fuzzer.characters()]
     ctrl = {"p": control, "char": control.ensure_character("Ctl")}
+    bystander = Player(api, "bystander")  # another player's character as a target (contests, gifts, PvP)
+    victim = [bystander.ensure_character("By")]
     before = snapshot_control(api, ctrl)
     gen = Gen(api, rng)
-    gen.refresh(own, [ctrl["char"]])
+    gen.refresh(own, [ctrl["char"]], target_ids=victim)
     reds = [r for r in reducers(api) if "some" not in r["lifecycle"]]
     # Type-correct float reducers need NaN/inf too, which only the SDK can send.
     floats = {r["name"] for r in reds if re.search(r'"F(32|64)"', json.dumps(r["params"]))}
@@ -622,7 +650,7 @@ def cmd_fuzz(api, a):
             if typed:
                 args = gen.args(red, plausible=rng.random() < 0.5)
                 if tok == api.admin:  # the admin may act on anyone: keep it off the control rows
-                    args = [x if x != ctrl["char"] else 0 for x in args]
+                    args = scrub(args, ctrl["char"])
                 s, t = api.call(red["name"], args, tok)
             else:
                 s, t = api.call(red["name"], None, tok, raw=gen.bad_args(red))
@@ -677,7 +705,7 @@ def cmd_fuzz(api, a):
                 if not g.get("enabled", True):
                     api.call("set_feature_enabled", [g["feature"], True], api.admin)
             own = [c["id"] for c in fuzzer.characters()]
-            gen.refresh(own, [ctrl["char"]])
+            gen.refresh(own, [ctrl["char"]], target_ids=victim)
     secs = time.time() - started
     total = sum(counts.values())
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:12])
@@ -700,7 +728,7 @@ def cmd_fuzz(api, a):
     after = snapshot_control(api, ctrl)
     report("fuzz_untouched_rows_unchanged", before == after,
            "control player's character, items, buffs and player row identical" if before == after
-           else f"control rows changed:\n  before {before[:600]}\n  after  {after[:600]}")
+           else "control rows changed: " + "; ".join(json_diff(json.loads(before), json.loads(after))[:10]))
 
 
 # ---------------------------------------------------------------------------------------------
