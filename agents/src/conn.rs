@@ -22,12 +22,18 @@ pub mod stats {
     /// Set when the run ends: disconnects after it are ours.
     pub static CLOSING: AtomicBool = AtomicBool::new(false);
     static START: OnceLock<Instant> = OnceLock::new();
+    /// Samples are kept only with `--stats` (a run without end would otherwise grow without bound).
+    static ENABLED: AtomicBool = AtomicBool::new(false);
 
-    pub fn start() {
+    pub fn start(keep_samples: bool) {
         START.get_or_init(Instant::now);
+        ENABLED.store(keep_samples, Ordering::SeqCst);
     }
 
     pub fn record(at: Instant, latency_ms: f64, outcome: &str) {
+        if !ENABLED.load(Ordering::Relaxed) {
+            return;
+        }
         let t = START.get().map(|s| at.saturating_duration_since(*s).as_secs_f64()).unwrap_or(0.0);
         if let Ok(mut v) = SAMPLES.lock() {
             v.push((t, latency_ms, outcome.to_string()));

@@ -115,7 +115,7 @@ fn main() {
             }
         });
     }
-    conn::stats::start();
+    conn::stats::start(opts.stats.is_some());
     let stop = Arc::new(AtomicBool::new(false));
     let mut handles = Vec::new();
     for idx in 0..opts.agents {
