@@ -649,8 +649,12 @@ def cmd_fuzz(api, a):
         try:
             if typed:
                 args = gen.args(red, plausible=rng.random() < 0.5)
-                if tok == api.admin:  # the admin may act on anyone: keep it off the control rows
-                    args = scrub(args, ctrl["char"])
+                # The control character may appear only as a non-admin caller's actor (which must
+                # be refused). Anywhere else a number equal to its id (ids are small integers, and
+                # any player may, say, start a fight with another player's character) is replaced.
+                names = [e["name"].get("some", "") for e in red["params"]["elements"]]
+                args = [x if n in ACTOR_PARAMS and tok != api.admin else scrub(x, ctrl["char"])
+                        for n, x in zip(names, args)]
                 s, t = api.call(red["name"], args, tok)
             else:
                 s, t = api.call(red["name"], None, tok, raw=gen.bad_args(red))
