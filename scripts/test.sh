@@ -6,6 +6,8 @@
 #   4. the client-SDK suite against the real module, once per ruleset (dnd5e, lite); it may restart
 #      the server through WK_RESTART_SCRIPT (same data dir and port; the pid file follows it)
 #   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s on a fresh database
+#   6. (dnd5e) the reliability suite, short versions (scripts/reliability.py; long ones: scripts/soak.sh):
+#      authorization matrix, 10,000-call fuzzer, 50 agents for 60 s, 3 SIGKILLs under load
 # Last line: "N passed, N failed" over both suites. Non-zero exit on any failure.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -142,6 +144,39 @@ exit 1
 RESTART
 chmod +x "$TMP/restart.sh"
 
+# Runs one scripts/reliability.py command; its PASS/FAIL lines are counted like the suite's.
+run_counted() {
+    local log="$TMP/rel-$1.log"; shift
+    set +e
+    python3 "$ROOT/scripts/reliability.py" --url "$URL" --server-log "$TMP/server.log" "$@" 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    set -e
+    local p f
+    p=$(grep -Ec '^PASS ' "$log" || true)
+    f=$(grep -Ec '^FAIL ' "$log" || true)
+    if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "reliability.py $* exited with $rc"; fi
+    passed=$((passed + p)); failed=$((failed + f))
+}
+# The reliability suite's short versions (issue 12), each on a fresh database: the authorization
+# matrix and the fuzzer (which also toggles features and config as the admin), then 50 agents for
+# 60 s and 3 SIGKILLs of the server under agent load (the server restarts on the same data dir).
+reliability() {
+    local rs="$1" token
+    token="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)"
+    local fdb="wk-fuzz-$rs-$$" ldb="wk-load-$rs-$$"
+    for d in "$fdb" "$ldb"; do
+        stdb publish -s "$URL" -b "$WASM" -y "$d" >"$TMP/publish-$d.log" 2>&1 || { cat "$TMP/publish-$d.log"; die "publish failed ($d)"; }
+    done
+    say "reliability: authorization matrix and fuzzer against $fdb ($rs)"
+    run_counted authz --db "$fdb" --admin-token "$token" authz
+    run_counted fuzz --db "$fdb" --admin-token "$token" fuzz --calls 10000 --seconds 240
+    say "reliability: 50 agents for 60 s, then 3 SIGKILLs under load, against $ldb ($rs)"
+    run_counted load --db "$ldb" --admin-token "$token" load --agents 50 --duration 60 \
+        --agents-bin "$CARGO_TARGET_DIR/release/wk-agents" --pid-file "$TMP/server.pid"
+    run_counted crash --db "$ldb" --admin-token "$token" crash --kills 3 --agents 5 \
+        --restart-script "$TMP/restart.sh" --pid-file "$TMP/server.pid" --agents-bin "$CARGO_TARGET_DIR/release/wk-agents"
+}
+
 for rs in dnd5e lite; do
     db="wk-test-$rs-$$"
     build_wasm "$rs"
@@ -154,6 +189,9 @@ for rs in dnd5e lite; do
     say "publishing $db ($rs)"
     stdb publish -s "$URL" -b "$WASM" -y "$db" >"$TMP/publish-$rs.log" 2>&1 || { cat "$TMP/publish-$rs.log"; die "publish failed ($rs)"; }
     say "client-SDK suite against $db ($rs)"
+    # The private tables, for the reliability scenario's subscription check.
+    WK_PRIVATE_TABLES="$(python3 "$ROOT/scripts/reliability.py" --url "$URL" --db "$db" private-tables)"
+    export WK_PRIVATE_TABLES
     set +e
     WK_URL="$URL" WK_DB="$db" WK_RULESET="$rs" WK_RESTART_SCRIPT="$TMP/restart.sh" WK_REPLAY_BIN="$TMP/wk-replay-$rs" \
         WK_ADMIN_TOKEN="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)" \
@@ -178,6 +216,7 @@ for rs in dnd5e lite; do
         f=$(grep -Ec '^FAIL ' "$TMP/agents-$rs.log" || true)
         if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "wk-agents exited with $rc"; fi
         passed=$((passed + p)); failed=$((failed + f))
+        reliability "$rs"
     fi
 done
 

@@ -9,6 +9,44 @@ use std::time::{Duration, Instant};
 
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(8);
 
+/// Load statistics (`wk-agents --stats FILE`, issue 12): every call's outcome with its latency, and
+/// connections the server closed while the agents were still running.
+pub mod stats {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::{Mutex, OnceLock};
+    use std::time::Instant;
+
+    /// (seconds since start, latency ms, "ok" or the error code)
+    pub static SAMPLES: Mutex<Vec<(f64, f64, String)>> = Mutex::new(Vec::new());
+    pub static SERVER_DISCONNECTS: AtomicU64 = AtomicU64::new(0);
+    /// Set when the run ends: disconnects after it are ours.
+    pub static CLOSING: AtomicBool = AtomicBool::new(false);
+    static START: OnceLock<Instant> = OnceLock::new();
+    /// Samples are kept only with `--stats` (a run without end would otherwise grow without bound).
+    static ENABLED: AtomicBool = AtomicBool::new(false);
+
+    pub fn start(keep_samples: bool) {
+        START.get_or_init(Instant::now);
+        ENABLED.store(keep_samples, Ordering::SeqCst);
+    }
+
+    pub fn record(at: Instant, latency_ms: f64, outcome: &str) {
+        if !ENABLED.load(Ordering::Relaxed) {
+            return;
+        }
+        let t = START.get().map(|s| at.saturating_duration_since(*s).as_secs_f64()).unwrap_or(0.0);
+        if let Ok(mut v) = SAMPLES.lock() {
+            v.push((t, latency_ms, outcome.to_string()));
+        }
+    }
+
+    pub fn disconnected() {
+        if !CLOSING.load(Ordering::SeqCst) {
+            SERVER_DISCONNECTS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
 pub struct Conn {
     pub conn: DbConnection,
     pub identity: Identity,
@@ -28,6 +66,7 @@ impl Conn {
             .on_connect_error(move |_c, e| {
                 let _ = id_tx2.send(Err(format!("connect error: {e}")));
             })
+            .on_disconnect(|_c, _e| stats::disconnected())
             .build()
             .map_err(|e| format!("build connection to {url} / {db}: {e}"))?;
         let (tx, rx) = channel();
@@ -52,6 +91,21 @@ impl Conn {
     /// Send a call and wait for its outcome. `Err` carries the module's message (`E_CODE: ...`),
     /// or `E_CLIENT: ...` when the call could not be sent or timed out.
     pub fn call(
+        &self,
+        reducer: &str,
+        send: impl FnOnce(&RemoteReducers) -> Result<(), spacetimedb_sdk::Error>,
+    ) -> Result<(), String> {
+        let sent = Instant::now();
+        let res = self.call_inner(reducer, send);
+        let outcome = match &res {
+            Ok(()) => "ok",
+            Err(m) => code(m),
+        };
+        stats::record(sent, sent.elapsed().as_secs_f64() * 1000.0, outcome);
+        res
+    }
+
+    fn call_inner(
         &self,
         reducer: &str,
         send: impl FnOnce(&RemoteReducers) -> Result<(), spacetimedb_sdk::Error>,

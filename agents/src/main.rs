@@ -8,7 +8,9 @@
 //! `--duration 0` (default) runs until killed. `--verbose` prints one line per action decision.
 //! `--test` is the live scenario of `scripts/test.sh`: after the duration it prints
 //! `PASS agents_cross_agent_events` / `PASS agents_world_invariants` (or `FAIL name: why`) and exits
-//! non-zero on a failure.
+//! non-zero on a failure. `--stats FILE` writes one line per call (`secs-since-start TAB latency-ms
+//! TAB ok|E_CODE`) and prints the number of connections the server closed (the load test of
+//! `scripts/reliability.py load`).
 
 #[rustfmt::skip]
 #[allow(clippy::all, unused)]
@@ -32,6 +34,7 @@ struct Opts {
     db: String,
     verbose: bool,
     test: bool,
+    stats: Option<String>,
 }
 
 fn parse_opts() -> Result<Opts, String> {
@@ -42,6 +45,7 @@ fn parse_opts() -> Result<Opts, String> {
         db: std::env::var("WK_DB").unwrap_or_else(|_| "world-kernel".into()),
         verbose: false,
         test: false,
+        stats: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -53,8 +57,11 @@ fn parse_opts() -> Result<Opts, String> {
             "--db" => o.db = val("--db")?,
             "--verbose" | "-v" => o.verbose = true,
             "--test" => o.test = true,
+            "--stats" => o.stats = Some(val("--stats")?),
             "--help" | "-h" => {
-                println!("wk-agents [--agents N] [--duration SECS] [--url URL] [--db NAME] [--verbose] [--test]");
+                println!(
+                    "wk-agents [--agents N] [--duration SECS] [--url URL] [--db NAME] [--verbose] [--test] [--stats FILE]"
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown option `{other}` (see --help)")),
@@ -108,6 +115,7 @@ fn main() {
             }
         });
     }
+    conn::stats::start(opts.stats.is_some());
     let stop = Arc::new(AtomicBool::new(false));
     let mut handles = Vec::new();
     for idx in 0..opts.agents {
@@ -122,6 +130,7 @@ fn main() {
             break;
         }
     }
+    conn::stats::CLOSING.store(true, Ordering::SeqCst);
     stop.store(true, Ordering::SeqCst);
     let mut actions = 0;
     let mut rejections = 0;
@@ -139,6 +148,13 @@ fn main() {
     println!(
         "wk-agents: {actions} actions ({rejections} rejected and handled), {events} events seen, cross-agent: {cross:?}"
     );
+    if let Some(path) = &opts.stats {
+        if let Err(e) = write_stats(path) {
+            eprintln!("wk-agents: writing {path}: {e}");
+            std::process::exit(1);
+        }
+        println!("wk-agents: disconnected by the server: {}", conn::stats::SERVER_DISCONNECTS.load(Ordering::SeqCst));
+    }
     if opts.test {
         let mut failed = 0;
         if cross.len() >= 2 {
@@ -156,6 +172,16 @@ fn main() {
         }
         std::process::exit(if failed == 0 { 0 } else { 1 });
     }
+}
+
+fn write_stats(path: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let samples = conn::stats::SAMPLES.lock().map(|v| v.clone()).unwrap_or_default();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for (t, ms, outcome) in samples {
+        writeln!(f, "{t:.3}\t{ms:.3}\t{outcome}")?;
+    }
+    f.flush()
 }
 
 fn run_agent(idx: usize, url: &str, db: &str, verbose: bool, stop: &AtomicBool) -> (u64, u64) {

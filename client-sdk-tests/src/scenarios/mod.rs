@@ -4,5 +4,6 @@ pub mod foundation;
 pub mod items;
 pub mod perks;
 pub mod profiles;
+pub mod reliability;
 pub mod replay;
 pub mod world;

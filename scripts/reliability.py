@@ -1,0 +1,1155 @@
+#!/usr/bin/env python3
+"""World Kernel reliability and security suite (issue 12). Standard library only.
+
+Talks to a live server over plain HTTP (127.0.0.1 only): reducer calls are
+`POST /v1/database/<db>/call/<reducer>` with a JSON array, reads are `POST .../sql` as the
+database owner (who can read private tables), the schema is `GET .../schema?version=9`.
+Reducers are enumerated from that schema, so a new reducer is fuzzed automatically and fails the
+authorization matrix until it has a row in AUTH below.
+
+    reliability.py [--url URL] [--db DB] [--admin-token T] [--server-log FILE] COMMAND ...
+      invariants                      the world invariant checker once
+      fuzz  [--calls N] [--seconds S] every reducer with generated (also type-incorrect) args
+      authz                           reducer x caller matrix; private tables vs non-owners
+      crash --kills N --restart-script FILE --pid-file FILE [--agents-bin BIN] [--agents N]
+      load  --agents N --duration S --agents-bin BIN --pid-file FILE
+      private-tables                  print the private tables (for the SDK subscription check)
+
+Each test prints `PASS name (...)` or `FAIL name: why` (counted by scripts/test.sh and soak.sh)
+and the process exits non-zero if any failed.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+I64_MAX = 2**63 - 1
+ECODE = re.compile(r"^E_[A-Z0-9_]+:")
+# Codes an authorization check answers with (auth.rs).
+DENY_CODES = {"E_NOT_OWNER", "E_NOT_ADMIN", "E_SCHEDULER_ONLY"}
+# Server-log lines that mean a reducer panicked or the wasm instance trapped.
+PANIC_RE = re.compile(r"panicked at|wasm trap|RuntimeError|unreachable executed|instance.*(fatal|poison)", re.I)
+
+# ---------------------------------------------------------------------------------------------
+# The authorization matrix: every reducer the module exports -> who may call it.
+#   public    any identity, even a fresh anonymous one
+#   owner     the owner of the character in the first parameter, or an admin (auth::owned_character);
+#             another player or an anonymous identity -> E_NOT_OWNER
+#   admin     admins only; everyone else -> E_NOT_ADMIN
+#   scheduler the world's scheduler only; every client, the admin too -> E_SCHEDULER_ONLY
+#   lifecycle init / client_connected / client_disconnected: the host refuses client calls
+# A reducer missing here (or a row for a reducer that no longer exists) fails the `authz_matrix`
+# test: add the row when you add the reducer.
+AUTH = {
+    "init": "lifecycle",
+    "client_connected": "lifecycle",
+    "client_disconnected": "lifecycle",
+    "ping": "public",
+    "create_character": "public",
+    "add_admin": "admin",
+    "remove_admin": "admin",
+    "set_feature_enabled": "admin",
+    "set_config": "admin",
+    "reload_static_data": "admin",
+    "admin_set_hp": "admin",
+    "admin_grant_currency": "admin",
+    "admin_skirmish": "admin",
+    "create_ai_character": "admin",
+    "apply_buff": "admin",
+    "remove_buff": "admin",
+    "dispel": "admin",
+    "remove_buffs_by_source": "admin",
+    "spawn_monster": "admin",
+    "spawn_world_item": "admin",
+    "set_combat_config": "admin",
+    "delete_character": "owner",
+    "ability_check": "owner",
+    "contest": "owner",
+    "move_to": "owner",
+    "step_to": "owner",
+    "rest": "owner",
+    "stop_rest": "owner",
+    "start_combat": "owner",
+    "join_combat": "owner",
+    "attack": "owner",
+    "move_in_combat": "owner",
+    "dodge": "owner",
+    "dash": "owner",
+    "flee": "owner",
+    "end_turn": "owner",
+    "pick_up": "owner",
+    "give_item": "owner",
+    "equip": "owner",
+    "unequip": "owner",
+    "move_item": "owner",
+    "use_consumable": "owner",
+    "split_stack": "owner",
+    "merge_stacks": "owner",
+    "move_to_master": "owner",
+    "move_to_run": "owner",
+    "begin_run": "owner",
+    "extract": "owner",
+    "wipe": "owner",
+    "world_tick": "scheduler",
+    "arrive": "scheduler",
+    "expire_buff": "scheduler",
+    "tick_buff": "scheduler",
+    "turn_timeout": "scheduler",
+    "despawn_world_item": "scheduler",
+    "prune_event_log": "scheduler",
+    # perks (issue 7). choose_perk's owner check goes through the offer's character (its first
+    # parameter is an offer id, not a character): the perks scenario tests another player's offer.
+    "choose_perk": "public",
+    "use_perk": "owner",
+    "admin_grant_xp": "admin",
+    "admin_damage": "admin",
+    "admin_grant_perk": "admin",
+    # modifier profiles (issue 8): participants of the fight (E_PROFILE_NOT_PARTICIPANT otherwise)
+    "apply_profiles": "public",
+    "propose_profiles": "public",
+    "consent": "public",
+    "set_profile_consent_timeout": "admin",
+    "profile_consent_timeout": "scheduler",
+    # benchmarks (issue 11)
+    "admin_seed_scale": "admin",
+}
+
+results = {"passed": 0, "failed": 0}
+
+
+def report(name, ok, detail):
+    if ok:
+        results["passed"] += 1
+        print(f"PASS {name} ({detail})", flush=True)
+    else:
+        results["failed"] += 1
+        print(f"FAIL {name}: {detail}", flush=True)
+
+
+def log(msg):
+    print(f"[reliability] {msg}", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP client (one keep-alive connection per thread)
+
+
+class Api:
+    def __init__(self, url, db, admin_token):
+        u = urllib.parse.urlparse(url)
+        if u.hostname not in ("127.0.0.1", "localhost"):
+            raise SystemExit(f"refusing non-local server {url}: all traffic stays on 127.0.0.1")
+        self.host, self.port, self.db = u.hostname, u.port or 80, db
+        self.admin = admin_token
+        self.local = threading.local()
+        self._schema = None
+
+    def _conn(self):
+        c = getattr(self.local, "conn", None)
+        if c is None:
+            c = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            self.local.conn = c
+        return c
+
+    def request(self, method, path, body=None, token=None, ctype="application/json"):
+        headers = {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if body is not None:
+            headers["Content-Type"] = ctype
+            if isinstance(body, str):
+                body = body.encode()
+        for attempt in range(2):
+            c = self._conn()
+            try:
+                c.request(method, path, body=body, headers=headers)
+                r = c.getresponse()
+                return r.status, r.read().decode("utf-8", "replace")
+            except (http.client.HTTPException, OSError):
+                c.close()
+                self.local.conn = None
+                if attempt == 1:
+                    raise
+        raise RuntimeError("unreachable")
+
+    def call(self, reducer, args, token, raw=None):
+        body = raw if raw is not None else json.dumps(args, allow_nan=False)
+        return self.request("POST", f"/v1/database/{self.db}/call/{reducer}", body, token)
+
+    def ping(self):
+        try:
+            return self.request("GET", "/v1/ping")[0] == 200
+        except OSError:
+            return False
+
+    def new_identity(self):
+        s, t = self.request("POST", "/v1/identity")
+        if s != 200:
+            raise RuntimeError(f"POST /v1/identity: {s} {t}")
+        j = json.loads(t)
+        return "0x" + j["identity"], j["token"]
+
+    def schema(self):
+        if self._schema is None:
+            s, t = self.request("GET", f"/v1/database/{self.db}/schema?version=9")
+            if s != 200:
+                raise RuntimeError(f"schema: {s} {t[:200]}")
+            self._schema = json.loads(t)
+        return self._schema
+
+    def sql_raw(self, q, token):
+        return self.request("POST", f"/v1/database/{self.db}/sql", q, token, ctype="text/plain")
+
+    def sql(self, q, token=None):
+        s, t = self.sql_raw(q, token or self.admin)
+        if s != 200:
+            raise RuntimeError(f"sql `{q}`: {s} {t[:300]}")
+        out = []
+        for res in json.loads(t):
+            ty = {"Product": res["schema"]}
+            out.extend(self.decode(ty, row) for row in res["rows"])
+        return out
+
+    # SATS JSON as the SQL endpoint writes it: products are arrays, sums are [tag, value].
+    def resolve(self, ty):
+        while "Ref" in ty:
+            ty = self.schema()["typespace"]["types"][ty["Ref"]]
+        return ty
+
+    def decode(self, ty, v):
+        ty = self.resolve(ty)
+        if "Product" in ty:
+            els = ty["Product"]["elements"]
+            names = [e["name"].get("some", str(i)) for i, e in enumerate(els)]
+            if len(names) == 1 and names[0].startswith("__"):
+                return v[0]
+            return {n: self.decode(e["algebraic_type"], x) for n, e, x in zip(names, els, v)}
+        if "Sum" in ty:
+            vs = ty["Sum"]["variants"]
+            tag, val = v[0], v[1]
+            names = [x["name"].get("some") for x in vs]
+            if names == ["some", "none"]:
+                return None if tag == 1 else self.decode(vs[0]["algebraic_type"], val)
+            inner = self.resolve(vs[tag]["algebraic_type"])
+            if inner.get("Product", {}).get("elements") == []:
+                return names[tag]
+            return {names[tag]: self.decode(inner, val)}
+        if "Array" in ty:
+            return [self.decode(ty["Array"], x) for x in v]
+        return v
+
+
+def tables(api, access=None):
+    out = []
+    for t in api.schema()["tables"]:
+        acc = next(iter(t["table_access"]))
+        if access is None or acc == access:
+            out.append(t["name"])
+    return out
+
+
+def reducers(api):
+    return [r for r in api.schema()["reducers"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# The invariant checker (one for every test here)
+
+TIME_TOL_US = 2_000_000  # a buff may be seen up to 2 s past its expiry (timer + one world tick)
+TURN_TOL_US = 1_000_000  # no fight may sit past its turn deadline by more than 1 s
+EVENT_SLACK = 5_000  # events written between two prunes (event_prune_ms) on top of the limit
+
+
+def snapshot_violations(api):
+    now = int(time.time() * 1e6)
+    bad = []
+    defs = {d["id"]: d["def"]["stack_limit"] for d in api.sql("SELECT * FROM item_def")}
+    chars = {c["id"]: c for c in api.sql("SELECT * FROM character")}
+    players = {p["identity"] for p in api.sql("SELECT * FROM player")}
+    slots = {}
+    for i in api.sql("SELECT * FROM item_instance"):
+        lim = defs.get(i["def_id"])
+        if lim is None:
+            bad.append(f"item {i['uid']} has unknown def {i['def_id']}")
+            continue
+        if not 1 <= i["quantity"] <= max(lim, 1):
+            bad.append(f"item {i['uid']} quantity {i['quantity']} outside 1..={lim}")
+        place, cid, slot = i["place"], i["character_id"], i["slot"]
+        neutral_ground = i["location_id"] == "" and i["expires_at_micros"] == I64_MAX
+        if place == "Ground":
+            ok = i["location_id"] != "" and cid == 0 and slot is None and i["expires_at_micros"] < I64_MAX
+        elif place == "RunStash":
+            ok = cid in chars and slot is None and neutral_ground
+        elif place == "Loadout":
+            ok = cid in chars and slot is not None and neutral_ground
+        elif place == "MasterStash":
+            ok = cid == 0 and slot is None and neutral_ground and i["owner"] != "0x" + "0" * 64
+        else:
+            ok = False
+        if not ok:
+            bad.append(f"item {i['uid']} not in exactly one well-formed place ({place}, char {cid}, slot {slot})")
+        if place == "Loadout" and slot is not None:
+            key = (cid, str(slot))
+            if key in slots:
+                bad.append(f"items {slots[key]} and {i['uid']} share slot {slot} of {cid}")
+            slots[key] = i["uid"]
+    for c in chars.values():
+        v = c["sheet"]["vitals"]
+        if not 0 <= v["hp"] <= v["max_hp"]:
+            bad.append(f"character {c['id']} HP {v['hp']} outside [0, {v['max_hp']}]")
+        if not c["is_ai"] and c["owner"] not in players:
+            bad.append(f"character {c['id']} owned by {c['owner']}, not a player")
+    for m in api.sql("SELECT * FROM monster_instance"):
+        if not 0 <= m["hp"] <= m["max_hp"]:
+            bad.append(f"monster {m['id']} HP {m['hp']} outside [0, {m['max_hp']}]")
+    for b in api.sql("SELECT * FROM active_buff"):
+        if not b["permanent"] and b["expires_at_micros"] < now - TIME_TOL_US:
+            bad.append(f"buff {b['id']} ({b['buff_id']}) {(now - b['expires_at_micros']) / 1e6:.1f} s past expiry")
+    states = {s["combat_id"] for s in api.sql("SELECT * FROM combat_state")}
+    fights = api.sql("SELECT * FROM combat_instance")
+    fight_ids = {f["id"] for f in fights}
+    for f in fights:
+        if f["status"] == "Active":
+            if f["id"] not in states:
+                bad.append(f"active combat {f['id']} has no combat_state")
+            d = f["turn_deadline_micros"]
+            if d != I64_MAX and now - d > TURN_TOL_US:
+                bad.append(f"combat {f['id']} {(now - d) / 1e6:.1f} s past its turn deadline")
+    for s in states - fight_ids:
+        bad.append(f"combat_state {s} has no combat_instance")
+    for cb in api.sql("SELECT * FROM combatant"):
+        if cb["combat_id"] not in fight_ids:
+            bad.append(f"combatant {cb['key']} of missing combat {cb['combat_id']}")
+    cfg = api.sql("SELECT * FROM config")
+    limit = cfg[0]["event_log_limit"] if cfg else 1000
+    n = len(api.sql("SELECT * FROM world_event"))
+    if n > limit + EVENT_SLACK:
+        bad.append(f"event log has {n} rows, limit {limit} (+{EVENT_SLACK})")
+    stats = f"{len(chars)} characters, {len(slots)} equipped, {len(fights)} fights, {n} events"
+    return bad, stats
+
+
+def check_invariants(api, retries=1):
+    """Violations seen in two snapshots 0.5 s apart (each SQL statement is its own transaction,
+    so a change landing between two reads of one snapshot could look like a broken invariant)."""
+    bad, stats = snapshot_violations(api)
+    for _ in range(retries):
+        if not bad:
+            break
+        time.sleep(0.5)
+        bad2, stats = snapshot_violations(api)
+        # compare without the measured lateness ("3.2 s past ..."), which moves between snapshots
+        def key(v):
+            return re.sub(r"-?\d+\.\d+ s", "", v)
+        again = {key(v) for v in bad2}
+        bad = [v for v in bad if key(v) in again]
+    return bad, stats
+
+
+def invariant_test(api, name):
+    try:
+        bad, stats = check_invariants(api)
+    except Exception as e:  # noqa: BLE001 - any failure to read is a failure of the test
+        report(name, False, f"checker could not read the world: {e}")
+        return False
+    report(name, not bad, stats if not bad else "; ".join(bad[:8]))
+    return not bad
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures: players with characters
+
+
+SCORES = [15, 14, 13, 12, 10, 8]
+
+
+class Player:
+    def __init__(self, api, label):
+        self.api, self.label = api, label
+        self.identity, self.token = api.new_identity()
+        # Register as a player (the HTTP path runs no client_connected): ping as this identity.
+        api.call("ping", [], self.token)
+
+    def characters(self):
+        return [c for c in self.api.sql("SELECT * FROM character") if c["owner"] == self.identity]
+
+    def ensure_character(self, name):
+        cs = self.characters()
+        if cs:
+            return cs[0]["id"]
+        s, t = self.api.call("create_character", [f"{name}{random.randint(0, 10**6)}", class_ids(self.api)[0], SCORES, []], self.token)
+        if s != 200:
+            raise RuntimeError(f"create_character as {self.label}: {s} {t}")
+        cs = self.characters()
+        if not cs:
+            raise RuntimeError(f"{self.label} has no character after create_character")
+        return cs[0]["id"]
+
+
+def class_ids(api):
+    try:
+        return [c["id"] for c in api.sql("SELECT * FROM class_def")] or ["fighter"]
+    except RuntimeError:
+        return ["fighter"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument generation from the schema
+
+INT_RANGES = {
+    "U8": (0, 255), "U16": (0, 2**16 - 1), "U32": (0, 2**32 - 1), "U64": (0, 2**64 - 1),
+    "U128": (0, 2**128 - 1), "U256": (0, 2**256 - 1),
+    "I8": (-128, 127), "I16": (-(2**15), 2**15 - 1), "I32": (-(2**31), 2**31 - 1), "I64": (-(2**63), 2**63 - 1),
+    "I128": (-(2**127), 2**127 - 1), "I256": (-(2**255), 2**255 - 1),
+}
+ACTOR_PARAMS = {"character_id", "actor_id"}
+
+
+class Gen:
+    """Type-correct argument values, biased to edges and to ids that exist."""
+
+    def __init__(self, api, rng):
+        self.api, self.rng = api, rng
+        self.ids = []  # ids that exist (characters, monsters, items, fights, combatants, buffs)
+        self.actor_ids = []  # character ids for the actor position (own + other players')
+        self.strings = ["crossroads", "fighter", "dagger", "rat", "athletics", "world_tick_ms"]
+        self.identities = []
+
+    def refresh(self, own_ids, other_ids, extra_identities=(), target_ids=()):
+        """`other_ids` (another player's characters) only go in the actor position, where they must be
+        refused; `target_ids` are characters any argument may name."""
+        a = self.api
+        ids = set(own_ids) | set(target_ids)
+        for q, col in (("monster_instance", "id"), ("item_instance", "uid"), ("combat_instance", "id"),
+                       ("combatant", "combatant_id"), ("active_buff", "id")):
+            ids |= {r[col] for r in a.sql(f"SELECT * FROM {q}")}
+        self.ids = sorted(ids) or [1]
+        self.actor_ids = list(own_ids) + list(other_ids)
+        strs = set(self.strings)
+        for q, col in (("location_def", "id"), ("item_def", "id"), ("class_def", "id"), ("skill_def", "id"),
+                       ("buff_def", "id"), ("feature_gate", "feature")):
+            try:
+                strs |= {r[col] for r in a.sql(f"SELECT * FROM {q}")}
+            except (RuntimeError, KeyError):
+                pass
+        self.strings = sorted(strs)
+        self.identities = list(extra_identities)
+
+    def value(self, ty, pname="", depth=0, plausible=False):
+        r, ty = self.rng, self.api.resolve(ty)
+        kind = next(iter(ty))
+        if plausible and (kind in INT_RANGES or kind in ("String", "F32", "F64")):
+            return self.plausible_value(kind, pname)
+        if kind in INT_RANGES:
+            lo, hi = INT_RANGES[kind]
+            idish = pname.endswith("_id") or pname.endswith("uid") or pname.endswith("_ids") or pname == "id"
+            if idish and r.random() < 0.75:
+                pool = self.actor_ids if pname in ACTOR_PARAMS and self.actor_ids else self.ids
+                v = r.choice(pool)
+                if lo <= v <= hi:
+                    return v
+            return r.choice([0, 1, hi, lo, max(lo, -1), r.randint(lo, hi), r.randint(max(lo, -50), min(hi, 50))])
+        if kind == "Bool":
+            return r.random() < 0.5
+        if kind in ("F32", "F64"):
+            big = 3.4e38 if kind == "F32" else 1.7e308
+            return r.choice([0.0, -0.0, 1.0, -1.0, big, -big, 1e-300 if kind == "F64" else 1e-40, r.uniform(-1e4, 1e4),
+                             r.uniform(0, 100)])
+        if kind == "String":
+            if r.random() < 0.5:
+                return r.choice(self.strings)  # a real id half the time, so calls get past lookups
+            return r.choice([
+                "", " ", "x" * r.choice([65, 1000, 100_000 if depth == 0 else 300]), r.choice(self.strings),
+                r.choice(self.strings),
+                r.choice(self.strings).upper(), "ünï\u00e7ødé 😀", "\u0000\u202e", "'; DROP TABLE character; --",
+                "../../etc/passwd", "-1", "NaN", str(r.randint(-10, 10**6)),
+            ])
+        if kind == "Array":
+            elem = ty["Array"]
+            n = r.choice([0, 1, 1, 2, 3]) if plausible else \
+                r.choice([0, 0, 1, 2, 3, 100 if depth else 1000, 10_000 if depth == 0 else 10])
+            if n > 50:
+                # huge list of one small value (bodies stay under ~1 MB: the host's limits are not ours)
+                one = self.value(elem, pname, depth + 1, plausible)
+                n = min(n, max(1, 1_000_000 // len(json.dumps(one))))
+                return [one] * n  # huge list of one value: cheap to build, as hostile as any
+            return [self.value(elem, pname, depth + 1, plausible) for _ in range(n)]
+        if kind == "Product":
+            els = ty["Product"]["elements"]
+            if len(els) == 1 and els[0]["name"].get("some") == "__identity__":
+                pool = self.identities + ["0x" + "%064x" % r.getrandbits(256), "0x" + "0" * 64]
+                return {"__identity__": r.choice(pool)}
+            if len(els) == 1 and els[0]["name"].get("some", "").startswith("__"):
+                return {els[0]["name"]["some"]: self.value(els[0]["algebraic_type"], pname, depth + 1, plausible)}
+            return [self.value(e["algebraic_type"], e["name"].get("some", ""), depth + 1, plausible) for e in els]
+        if kind == "Sum":
+            vs = ty["Sum"]["variants"]
+            v = r.choice(vs)
+            return {v["name"]["some"]: self.value(v["algebraic_type"], pname, depth + 1, plausible)}
+        return None
+
+    def plausible_value(self, kind, pname):
+        """Values a real client would send (known ids, small numbers), so calls reach deep paths."""
+        r = self.rng
+        if kind == "String":
+            return r.choice(self.strings)
+        if kind in ("F32", "F64"):
+            return float(r.randint(0, 60))
+        lo, hi = INT_RANGES[kind]
+        if pname.endswith("_id") or pname.endswith("uid") or pname.endswith("_ids") or pname == "id":
+            pool = self.actor_ids if pname in ACTOR_PARAMS and self.actor_ids else self.ids
+            v = r.choice(pool)
+            if lo <= v <= hi:
+                return v
+        return r.randint(max(lo, 0), min(hi, 10))
+
+    def args(self, red, plausible=False):
+        return [self.value(e["algebraic_type"], e["name"].get("some", ""), 0, plausible)
+                for e in red["params"]["elements"]]
+
+    def bad_args(self, red):
+        """Arguments the host must refuse before the module sees them (type or arity wrong)."""
+        r = self.rng
+        good = self.args(red)
+        choice = r.randrange(5)
+        if choice == 0:
+            return json.dumps(good + [r.randint(0, 9)])
+        if choice == 1 and good:
+            return json.dumps(good[:-1])
+        if choice == 2:
+            return json.dumps([{"nope": [1, 2]} for _ in good] or [{"x": 1}])
+        if choice == 3:
+            return json.dumps(["not a number" if isinstance(g, (int, float)) else 12345 for g in good] or [1])
+        return r.choice(["[", "{\"a\":", "nul", "[1e99999]", "[NaN]", "\u00ff\u00fe"])
+
+
+def classify(status, body, typed):
+    if status == 200:
+        return "accepted"
+    if status == 530 and ECODE.match(body):
+        return "rejected:" + body.split(":", 1)[0]
+    if status == 400 and ("invalid arguments" in body or "trailing" in body):
+        return "host_type_error" if not typed else "UNEXPECTED host_type_error on typed args"
+    return f"UNEXPECTED {status}: {body[:160]}"
+
+
+def panics_in_log(path):
+    if not path or not os.path.exists(path):
+        return None
+    n = 0
+    with open(path, "r", errors="replace") as f:
+        for line in f:
+            if PANIC_RE.search(line):
+                n += 1
+    return n
+
+
+def panics_in_module_log(api):
+    """Panic lines in the database's own log (`GET /v1/database/<db>/logs`, owner only)."""
+    s, t = api.request("GET", f"/v1/database/{api.db}/logs?num_lines=1000000", None, api.admin)
+    if s != 200:
+        return None
+    n = 0
+    for line in t.splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if rec.get("level") == "Panic" or PANIC_RE.search(str(rec.get("message", ""))):
+            n += 1
+    return n
+
+
+# ---------------------------------------------------------------------------------------------
+# fuzz
+
+
+def float_reducers_covered_by_sdk():
+    """NaN and infinities cannot be written in JSON, so the SDK scenario `reliability_nan_inf`
+    sends them (BSATN); it lists the reducers it covers in FLOAT_REDUCERS."""
+    src = os.path.join(ROOT, "client-sdk-tests/src/scenarios/reliability.rs")
+    try:
+        text = open(src).read()
+    except OSError:
+        return set()
+    m = re.search(r"FLOAT_REDUCERS: &\[&str\] = &\[(.*?)\];", text, re.S)
+    return set(re.findall(r'"([a-z0-9_]+)"', m.group(1))) if m else set()
+
+
+def scrub(v, cid):
+    """`v` with every occurrence of the id `cid` (at any depth) replaced by 0."""
+    if isinstance(v, list):
+        return [scrub(x, cid) for x in v]
+    if isinstance(v, dict):
+        return {k: scrub(x, cid) for k, x in v.items()}
+    return 0 if v == cid and isinstance(v, int) and not isinstance(v, bool) else v
+
+
+def json_diff(a, b, path=""):
+    """Paths whose values differ between two decoded JSON values."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b)):
+            out += json_diff(a.get(k), b.get(k), f"{path}.{k}")
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            out += json_diff(x, y, f"{path}[{i}]")
+        return out
+    return [] if a == b else [f"{path}: {json.dumps(a)[:80]} -> {json.dumps(b)[:80]}"]
+
+
+def snapshot_control(api, ctrl):
+    cid = ctrl["char"]
+    rows = {
+        "character": [c for c in api.sql("SELECT * FROM character") if c["id"] == cid],
+        "items": sorted((i for i in api.sql("SELECT * FROM item_instance")
+                         if i["character_id"] == cid or i["owner"] == ctrl["p"].identity), key=lambda i: i["uid"]),
+        "buffs": [b for b in api.sql("SELECT * FROM active_buff") if b["target_id"] == cid],
+        "player": [p for p in api.sql("SELECT * FROM player") if p["identity"] == ctrl["p"].identity],
+    }
+    return json.dumps(rows, sort_keys=True)
+
+
+def cmd_fuzz(api, a):
+    rng = random.Random(a.seed)
+    log(f"fuzz: seed {a.seed}, {a.calls} calls, at most {a.seconds} s")
+    panics0 = panics_in_log(a.server_log)
+    mpanics0 = panics_in_module_log(api)
+    fuzzer, control = Player(api, "fuzzer"), Player(api, "control")
+    anon_id, anon_tok = api.new_identity()
+    own = [fuzzer.ensure_character("Fz")]
+    s, t = api.call("create_character", [f"Fy{rng.randint(0, 10**6)}", class_ids(api)[0], SCORES, []], fuzzer.token)
+    own = [c["id"] for c in fuzzer.characters()]
+    ctrl = {"p": control, "char": control.ensure_character("Ctl")}
+    bystander = Player(api, "bystander")  # another player's character as a target (contests, gifts, PvP)
+    victim = [bystander.ensure_character("By")]
+    before = snapshot_control(api, ctrl)
+    gen = Gen(api, rng)
+    gen.refresh(own, [ctrl["char"]], target_ids=victim)
+    reds = [r for r in reducers(api) if "some" not in r["lifecycle"]]
+    # Type-correct float reducers need NaN/inf too, which only the SDK can send.
+    floats = {r["name"] for r in reds if re.search(r'"F(32|64)"', json.dumps(r["params"]))}
+    missing = floats - float_reducers_covered_by_sdk()
+    report("fuzz_nan_inf_coverage", not missing,
+           f"{len(floats)} float-taking reducers covered by the SDK scenario" if not missing
+           else f"reducers taking floats not in FLOAT_REDUCERS of scenarios/reliability.rs: {sorted(missing)}")
+
+    counts, unexpected = {}, []
+    lock = threading.Lock()
+
+    def one(i):
+        red = reds[i % len(reds)] if i < len(reds) * 4 else rng.choice(reds)
+        who = rng.random()
+        if who < 0.12:
+            tok = api.admin
+        elif who < 0.22:
+            tok = anon_tok
+        else:
+            tok = fuzzer.token
+        typed = rng.random() >= 0.1
+        try:
+            if typed:
+                args = gen.args(red, plausible=rng.random() < 0.5)
+                # The control character may appear only as a non-admin caller's actor (which must
+                # be refused). Anywhere else a number equal to its id (ids are small integers, and
+                # any player may, say, start a fight with another player's character) is replaced.
+                names = [e["name"].get("some", "") for e in red["params"]["elements"]]
+                args = [x if n in ACTOR_PARAMS and tok != api.admin else scrub(x, ctrl["char"])
+                        for n, x in zip(names, args)]
+                s, t = api.call(red["name"], args, tok)
+            else:
+                s, t = api.call(red["name"], None, tok, raw=gen.bad_args(red))
+        except Exception as e:  # noqa: BLE001
+            s, t = -1, f"transport error: {e}"
+        c = classify(s, t, typed)
+        with lock:
+            counts[c] = counts.get(c, 0) + 1
+            if c.startswith("UNEXPECTED") and len(unexpected) < 10:
+                unexpected.append(f"{red['name']}: {c}")
+
+    # Phase 1: duplicate and out-of-order turns: a fight, then a concurrent burst of turn actions.
+    # The fuzzer holds a websocket session, so its turns are its own (timed), not the AI's.
+    ws = hold_connection(api, fuzzer.token)
+    me = own[0]
+    loc = next(c["location_id"] for c in api.sql("SELECT * FROM character") if c["id"] == me)
+    api.call("spawn_monster", ["rat", loc], api.admin)
+    mons = [m["id"] for m in api.sql("SELECT * FROM monster_instance") if m.get("location_id") == loc]
+    api.call("start_combat", [me, [], mons[-1:]], fuzzer.token)
+    cbs = [c["combatant_id"] for c in api.sql("SELECT * FROM combatant")]
+    timer_red = next(r for r in reds if r["name"] == "turn_timeout")
+    burst = []
+    for _ in range(120):
+        burst.append(rng.choice([("end_turn", [me]), ("end_turn", [me]), ("attack", [me, rng.choice(cbs or [0]), 0]),
+                                 ("dodge", [me]), ("dash", [me]), ("move_in_combat", [me, 1.0, 1.0]),
+                                 ("end_turn", [me]), ("turn_timeout", gen.args(timer_red))]))
+    with ThreadPoolExecutor(8) as ex:
+        outs = list(ex.map(lambda c: (c[0], api.call(c[0], c[1], fuzzer.token)), burst))
+    for name, (s, t) in outs:
+        c = classify(s, t, True)
+        counts[c] = counts.get(c, 0) + 1
+        if c.startswith("UNEXPECTED"):
+            unexpected.append(f"{name} (turn burst): {c}")
+    ws.close()
+    invariant_test(api, "fuzz_turn_burst_invariants")
+
+    # Phase 2: every reducer, generated arguments, 8 concurrent callers.
+    started = time.time()
+    done = 0
+    with ThreadPoolExecutor(8) as ex:
+        while done < a.calls and time.time() - started < a.seconds:
+            batch = min(400, a.calls - done)
+            list(ex.map(one, range(done, done + batch)))
+            done += batch
+            # Keep the world fuzzable: two live characters, every feature on (the admin's fuzz
+            # calls delete characters and switch features off, which would leave only shallow paths).
+            own = [c["id"] for c in fuzzer.characters()]
+            for _ in range(2 - len(own)):
+                api.call("create_character", [f"Fz{rng.randint(0, 10**6)}", class_ids(api)[0], SCORES, []],
+                         fuzzer.token)
+            for g in api.sql("SELECT * FROM feature_gate"):
+                if not g.get("enabled", True):
+                    api.call("set_feature_enabled", [g["feature"], True], api.admin)
+            own = [c["id"] for c in fuzzer.characters()]
+            gen.refresh(own, [ctrl["char"]], target_ids=victim)
+    secs = time.time() - started
+    total = sum(counts.values())
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:12])
+    log(f"fuzz: {total} calls in {secs:.0f} s: {summary}")
+    codes_ok = not unexpected
+    report("fuzz_calls_answer_e_codes", codes_ok and total >= a.calls,
+           f"{total} calls in {secs:.0f} s, {counts.get('accepted', 0)} accepted, "
+           f"{sum(v for k, v in counts.items() if k.startswith('rejected'))} rejected with an E_ code, "
+           f"{counts.get('host_type_error', 0)} type errors from the host"
+           if codes_ok and total >= a.calls else
+           (f"only {total} of {a.calls} calls within {a.seconds} s" if codes_ok else "; ".join(unexpected)))
+    p1, m1 = panics_in_log(a.server_log), panics_in_module_log(api)
+    if p1 is None or m1 is None or mpanics0 is None:
+        report("fuzz_no_panics", False, "cannot read the server log (--server-log) or the module log")
+    else:
+        n = (p1 - panics0) + (m1 - mpanics0)
+        report("fuzz_no_panics", n == 0, f"{n} panic/trap lines in the server and module logs"
+               if n else "0 panic or trap lines in the server and module logs")
+    invariant_test(api, "fuzz_invariants")
+    after = snapshot_control(api, ctrl)
+    report("fuzz_untouched_rows_unchanged", before == after,
+           "control player's character, items, buffs and player row identical" if before == after
+           else "control rows changed: " + "; ".join(json_diff(json.loads(before), json.loads(after))[:10]))
+
+
+# ---------------------------------------------------------------------------------------------
+# authz
+
+
+def cmd_authz(api, a):
+    names = {r["name"]: r for r in reducers(api)}
+    missing = sorted(set(names) - set(AUTH))
+    stale = sorted(set(AUTH) - set(names))
+    report("authz_matrix_complete", not missing and not stale,
+           f"{len(names)} reducers, each with a row" if not missing and not stale
+           else f"no AUTH row (scripts/reliability.py) for {missing}; rows for unknown reducers {stale}")
+    owner, other = Player(api, "owner"), Player(api, "other")
+    anon_id, anon_tok = api.new_identity()
+    rng = random.Random(7)
+    gen = Gen(api, rng)
+    callers = [("owner", owner.token), ("other", other.token), ("anonymous", anon_tok), ("admin", api.admin)]
+    wrong = []
+    cells = 0
+    for name in sorted(names):
+        cls = AUTH.get(name)
+        if cls is None:
+            continue
+        red = names[name]
+        for who, tok in callers:
+            mine = owner.ensure_character("Own")
+            theirs = other.ensure_character("Oth")
+            gen.refresh([mine], [], [])
+            gen.ids = [mine, theirs]
+            args = []
+            for k, e in enumerate(red["params"]["elements"]):
+                pname = e["name"].get("some", "")
+                ty = api.resolve(e["algebraic_type"])
+                if k == 0 and cls == "owner":
+                    args.append(mine)
+                elif "U64" in ty and pname.endswith("_id"):
+                    args.append(theirs)
+                elif "Product" in ty and ty["Product"]["elements"][:1] and \
+                        ty["Product"]["elements"][0]["name"].get("some") == "__identity__":
+                    args.append({"__identity__": "0x" + "%064x" % rng.getrandbits(256)})
+                else:
+                    # well-formed and harmless: no huge values for the allowed calls
+                    for _ in range(20):
+                        v = gen.value(e["algebraic_type"], pname, 1)
+                        if len(json.dumps(v)) < 200:
+                            break
+                    args.append(v)
+            s, t = api.call(name, args, tok)
+            code = t.split(":", 1)[0] if s == 530 else None
+            cells += 1
+            if cls == "lifecycle":
+                ok = s == 400 and "lifecycle" in t
+                want = "refused by the host"
+            elif cls == "scheduler":
+                ok, want = code == "E_SCHEDULER_ONLY", "E_SCHEDULER_ONLY"
+            elif cls == "admin" and who != "admin":
+                ok, want = code == "E_NOT_ADMIN", "E_NOT_ADMIN"
+            elif cls == "owner" and who in ("other", "anonymous"):
+                ok, want = code == "E_NOT_OWNER", "E_NOT_OWNER"
+            else:
+                ok = s == 200 or (s == 530 and ECODE.match(t) and code not in DENY_CODES)
+                want = "allowed (committed or a non-authorization E_ code)"
+            if not ok:
+                wrong.append(f"{name} as {who}: got {s} {t[:100]!r}, want {want}")
+    report("authz_matrix", not wrong, f"{cells} reducer x caller cells as expected" if not wrong
+           else f"{len(wrong)} wrong: " + " | ".join(wrong[:10]))
+    # Private tables: the owner (admin token) reads them; nobody else through SQL.
+    priv = tables(api, "Private")
+    leaks = []
+    for t in priv:
+        s, body = api.sql_raw(f"SELECT * FROM {t}", api.admin)
+        if s != 200:
+            leaks.append(f"owner cannot read {t}: {s}")
+        for who, tok in callers[:3]:
+            s, body = api.sql_raw(f"SELECT * FROM {t}", tok)
+            if s == 200 and any(res.get("rows") for res in json.loads(body)):
+                leaks.append(f"{who} read private {t} over SQL")
+            elif s == 200:
+                leaks.append(f"{who}: SQL on private {t} answered 200 (empty) instead of refusing")
+    report("authz_private_tables_sql", not leaks, f"{len(priv)} private tables refused to non-owners"
+           if not leaks else "; ".join(leaks[:8]))
+    invariant_test(api, "authz_invariants")
+
+
+# ---------------------------------------------------------------------------------------------
+# crash: SIGKILL under agent load, restart on the same data dir
+
+
+def read_pid(path):
+    with open(path) as f:
+        return int(f.read().strip())
+
+
+def start_agents(a, n, duration=0):
+    if not a.agents_bin:
+        return None
+    return subprocess.Popen([a.agents_bin, "--agents", str(n), "--duration", str(duration), "--url", a.url,
+                             "--db", a.db], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def stop_proc(p):
+    if p and p.poll() is None:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+def hold_connection(api, token):
+    """A bare websocket session for `token` (the module's client_connected runs; nothing is read):
+    a human with an open connection gets timed turns instead of the AI acting for it."""
+    import base64
+    s = socket.create_connection((api.host, api.port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((f"GET /v1/database/{api.db}/subscribe HTTP/1.1\r\nHost: {api.host}:{api.port}\r\n"
+               f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+               f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v1.json.spacetimedb\r\n"
+               f"Authorization: Bearer {token}\r\n\r\n").encode())
+    head = s.recv(4096)
+    if not head.startswith(b"HTTP/1.1 101"):
+        raise RuntimeError(f"websocket upgrade refused: {head[:120]!r}")
+    return s
+
+
+def events_matching(api, pred):
+    return [e for e in api.sql("SELECT * FROM world_event") if pred(e)]
+
+
+def cmd_crash(api, a):
+    rng = random.Random(a.seed)
+    failures, worst_up, worst_fire = [], 0.0, 0.0
+    log(f"crash: {a.kills} SIGKILLs under {a.agents} agents")
+    defs = [b["id"] for b in api.sql("SELECT * FROM buff_def")]
+    buff_def = "bless" if "bless" in defs else defs[0]
+    # Human turns time out after 3 s, so a turn timer falls due while the server is down.
+    cfg = api.sql("SELECT * FROM combat_config")[0]["modes"]
+    cfg["relaxed_turn_secs"] = cfg["classic_turn_secs"] = 3
+    modes = [v if not isinstance(v, dict) else list(v.values()) for v in cfg.values()]
+    s, t = api.call("set_combat_config", [modes], api.admin)
+    if s != 200:
+        failures.append(f"set_combat_config: {s} {t[:120]}")
+    down = 4.0
+    for k in range(a.kills):
+        agents = start_agents(a, a.agents)
+        time.sleep(rng.uniform(1.0, 4.0))  # a random moment under load
+        # Timers that fall due while the server is down: a 2 s buff, a 2 s ground item, a 3 s turn.
+        p = Player(api, f"crash{k}")
+        me = p.ensure_character("Crash")
+        ws = hold_connection(api, p.token)
+        loc = next(c["location_id"] for c in api.sql("SELECT * FROM character") if c["id"] == me)
+        mons0 = {m["id"] for m in api.sql("SELECT * FROM monster_instance")}
+        api.call("spawn_monster", ["rat", loc], api.admin)
+        rat = [m["id"] for m in api.sql("SELECT * FROM monster_instance") if m["id"] not in mons0]
+        s0, t0_ = api.call("start_combat", [me, [], rat[:1]], p.token)
+        s1, t1 = api.call("apply_buff", [me, buff_def, 0, {"some": 2}], api.admin)
+        items0 = {i["uid"] for i in api.sql("SELECT * FROM item_instance")}
+        s2, t2 = api.call("spawn_world_item", ["dagger", 1, loc, 50.0, 50.0, 5.0, 2.0], api.admin)
+        mine = [b for b in api.sql("SELECT * FROM active_buff") if b["target_id"] == me and not b["permanent"]]
+        buffs = [b["id"] for b in mine]
+        items = [i["uid"] for i in api.sql("SELECT * FROM item_instance") if i["uid"] not in items0]
+        fight = next((f for f in api.sql("SELECT * FROM combat_instance")
+                      if f["status"] == "Active" and f["turn_deadline_micros"] < I64_MAX
+                      and any(c["combat_id"] == f["id"] and c["character_id"] == me
+                              for c in api.sql("SELECT * FROM combatant"))), None)
+        if s0 != 200 or s1 != 200 or s2 != 200 or not buffs or not items or fight is None:
+            failures.append(f"kill {k}: timer setup failed: {t0_[:80]} / {t1[:80]} / {t2[:80]}")
+        # SpacetimeDB 1.2 acknowledges a commit before it is on disk (the commitlog is flushed and
+        # fsynced every 500 ms), so a SIGKILL may take the last ~500 ms with it. Let the setup reach
+        # the disk first: this test is about the timers, not that window.
+        time.sleep(0.7)
+        pid = read_pid(a.pid_file)
+        os.kill(pid, signal.SIGKILL)
+        killed_at = time.time()
+        stop_proc(agents)
+        ws.close()
+        time.sleep(max(0.0, down - (time.time() - killed_at)))
+        t0 = time.time()
+        if any(not killed_at * 1e6 < x["expires_at_micros"] < t0 * 1e6 for x in mine):
+            failures.append(f"kill {k}: the test buff did not fall due while the server was down")
+        r = subprocess.run([a.restart_script, "0"], capture_output=True, text=True)
+        if r.returncode != 0:
+            failures.append(f"kill {k}: restart script failed: {r.stderr[-200:]}")
+            break
+        while time.time() - t0 < 15:
+            try:
+                api.sql("SELECT * FROM config")
+                break
+            except Exception:  # noqa: BLE001
+                time.sleep(0.05)
+        serving = time.time()
+        up = serving - t0
+        worst_up = max(worst_up, up)
+        if up > 10:
+            failures.append(f"kill {k}: serving again after {up:.1f} s (> 10 s)")
+        # Timers due while down fire within 2 s of serving again, and exactly once in effect.
+        deadline = serving + 2.0
+        while True:
+            live_b = {b["id"] for b in api.sql("SELECT * FROM active_buff")} & set(buffs)
+            live_i = {i["uid"] for i in api.sql("SELECT * FROM item_instance")} & set(items)
+            f_now = next((f for f in api.sql("SELECT * FROM combat_instance") if fight and f["id"] == fight["id"]), None)
+            stuck = fight is not None and f_now is not None and f_now["status"] == "Active" \
+                and f_now["turn_seq"] == fight["turn_seq"]
+            me_online = [x for x in api.sql("SELECT * FROM player") if x["identity"] == p.identity and x["online"]]
+            if not live_b and not live_i and not stuck and not me_online:
+                break
+            if time.time() > deadline:
+                failures.append(f"kill {k}: 2 s after serving again: buffs {sorted(live_b)}, items {sorted(live_i)}"
+                                f"{', the timed-out turn' if stuck else ''} still there"
+                                f"{'; its player still online though its connection died with the server' if me_online else ''}")
+                break
+            time.sleep(0.05)
+        fired = time.time() - serving
+        worst_fire = max(worst_fire, fired)
+        evs = api.sql("SELECT * FROM world_event")
+        for bid in buffs:
+            n = sum(1 for e in evs if e["kind"] == "BuffExpired" and e["detail"].startswith(f"instance={bid};"))
+            if n != 1:
+                failures.append(f"kill {k}: buff {bid} expired {n} times (want exactly 1)")
+        for uid in items:
+            n = sum(1 for e in evs if e["kind"] == "ItemDespawned" and e["detail"].startswith(f"uid={uid};"))
+            if n != 1:
+                failures.append(f"kill {k}: item {uid} despawned {n} times (want exactly 1)")
+        bad, stats = check_invariants(api)
+        if bad:
+            failures.append(f"kill {k}: invariants after restart: {'; '.join(bad[:4])}")
+        log(f"crash {k + 1}/{a.kills}: down {t0 - killed_at:.1f} s, serving after {up:.1f} s, "
+            f"overdue timers done {fired:.1f} s later; {stats}")
+    report("crash_restart", not failures,
+           f"{a.kills} SIGKILLs under load, serving again within {worst_up:.1f} s, timers due while down "
+           f"fired within {worst_fire:.1f} s and once each, invariants held after each" if not failures
+           else " | ".join(failures[:6]))
+
+
+# ---------------------------------------------------------------------------------------------
+# load: N agents for S seconds; latency, disconnects, error codes, server RSS
+
+
+def rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def pct(xs, q):
+    if not xs:
+        return 0.0
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def cmd_load(api, a):
+    stats = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"wk-load-{os.getpid()}.tsv")
+    log(f"load: {a.agents} agents for {a.duration} s; samples in {stats}")
+    proc = subprocess.Popen([a.agents_bin, "--agents", str(a.agents), "--duration", str(a.duration), "--url", a.url,
+                             "--db", a.db, "--stats", stats], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    pid = read_pid(a.pid_file)
+    rss = []
+    t0 = time.time()
+    seen_bad, checks, next_check = [], 0, t0 + 10
+    # An independent probe: a reducer call over HTTP every 100 ms. It goes through the same
+    # database (reducers run one at a time) but not through the agents' process, whose 50 SDK
+    # caches apply every row update on a shared 2-core box.
+    probe, probe_stop = [], threading.Event()
+    probe_tok = api.new_identity()[1]
+
+    def probe_loop():
+        while not probe_stop.is_set():
+            t = time.time()
+            try:
+                st, _ = api.call("ping", [], probe_tok)
+            except OSError:
+                st = -1
+            probe.append((t - t0, (time.time() - t) * 1000, st))
+            time.sleep(0.1)
+
+    prober = threading.Thread(target=probe_loop, daemon=True)
+    prober.start()
+    while proc.poll() is None:
+        v = rss_kb(pid)
+        if v:
+            rss.append((time.time() - t0, v))
+        if time.time() >= next_check:  # the invariants hold while the load runs, not only after it
+            bad, _ = check_invariants(api)
+            checks += 1
+            seen_bad += [f"at {time.time() - t0:.0f} s: {b}" for b in bad[:3]]
+            next_check = time.time() + 10
+        time.sleep(1)
+        if time.time() - t0 > a.duration + 120:
+            stop_proc(proc)
+            break
+    probe_stop.set()
+    prober.join()
+    out = proc.stdout.read() if proc.stdout else ""
+    summary = [ln for ln in out.splitlines() if ln.startswith("wk-agents:")]
+    for ln in summary:
+        log(ln)
+    samples = []
+    try:
+        with open(stats) as f:
+            for line in f:
+                t, ms, code = line.rstrip("\n").split("\t")
+                samples.append((float(t), float(ms), code))
+        os.unlink(stats)
+    except (OSError, ValueError) as e:
+        report("load_ran", False, f"no latency samples from wk-agents --stats: {e}; output: {out[-400:]}")
+        return
+    disc = re.search(r"disconnected by the server: (\d+)", out)
+    ndisc = int(disc.group(1)) if disc else -1
+    # Warm-up: the agents connect 150 ms apart and subscribe; the first window starts after it.
+    warm = min(a.duration / 6, 10 + 0.15 * a.agents)
+    window = min(60.0, (a.duration - warm) / 2.5)
+    first = [ms for t, ms, _ in samples if warm <= t <= warm + window]
+    last = [ms for t, ms, _ in samples if t >= a.duration - window]
+    p1, p2 = pct(first, 0.99), pct(last, 0.99)
+    pf = [ms for t, ms, st in probe if warm <= t <= warm + window]
+    pl = [ms for t, ms, st in probe if t >= a.duration - window]
+    log(f"load: HTTP probe (ping reducer) p99 {pct(pf, 0.99):.1f} ms -> {pct(pl, 0.99):.1f} ms, "
+        f"p50 {pct(pf, 0.5):.1f} -> {pct(pl, 0.5):.1f} ms; {sum(1 for p in probe if p[2] != 200)} failed probes")
+    # A small absolute floor keeps a 2 ms -> 4 ms jitter on an idle box from failing the ratio.
+    lat_ok = p2 <= max(1.5 * p1, p1 + 10.0)
+    unexpected = {}
+    for _, _, code in samples:
+        if code != "ok" and not re.match(r"^E_[A-Z0-9_]+$", code) or code == "E_CLIENT":
+            unexpected[code] = unexpected.get(code, 0) + 1
+    report("load_no_unexpected_errors", not unexpected and len(samples) > 0,
+           f"{len(samples)} calls, every rejection an E_ code" if not unexpected and samples
+           else f"unexpected outcomes {unexpected} of {len(samples)} calls")
+    report("load_no_server_disconnects", ndisc == 0, "0 clients disconnected by the server" if ndisc == 0
+           else f"disconnected by the server: {ndisc} (-1: wk-agents did not report)")
+    report("load_p99_latency_stable", lat_ok and len(first) > 20 and len(last) > 20,
+           f"p99 of calls {warm:.0f}-{warm + window:.0f} s {p1:.1f} ms ({len(first)} calls), of the last {window:.0f} s "
+           f"{p2:.1f} ms ({len(last)}); p50 {pct(first, 0.5):.1f} -> {pct(last, 0.5):.1f} ms")
+    warm = [v for t, v in rss if t >= a.duration * 0.25]
+    if len(warm) < 4:
+        report("load_memory_flat", False, f"only {len(warm)} RSS samples of pid {pid}")
+        return
+    q = max(1, len(warm) // 4)
+    early, late = sorted(warm[:q])[q // 2], sorted(warm[-q:])[q // 2]
+    mem_ok = late <= early * 1.2 + 32 * 1024
+    report("load_memory_flat", mem_ok, f"server RSS after warm-up {early / 1024:.0f} MB -> {late / 1024:.0f} MB "
+           f"(max {max(v for _, v in rss) / 1024:.0f} MB; allowed +20 % + 32 MB)")
+    report("load_invariants_during", not seen_bad, f"{checks} checks while the agents played" if not seen_bad
+           else "; ".join(seen_bad[:6]))
+    invariant_test(api, "load_invariants")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", default=os.environ.get("WK_URL", "http://127.0.0.1:3000"))
+    ap.add_argument("--db", default=os.environ.get("WK_DB", "world-kernel"))
+    ap.add_argument("--admin-token", default=os.environ.get("WK_ADMIN_TOKEN"))
+    ap.add_argument("--server-log", default=os.environ.get("WK_SERVER_LOG"))
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("WK_SEED", random.randrange(1 << 30))))
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("invariants")
+    sub.add_parser("private-tables")
+    f = sub.add_parser("fuzz")
+    f.add_argument("--calls", type=int, default=10_000)
+    f.add_argument("--seconds", type=float, default=180)
+    sub.add_parser("authz")
+    c = sub.add_parser("crash")
+    c.add_argument("--kills", type=int, default=3)
+    c.add_argument("--restart-script", default=os.environ.get("WK_RESTART_SCRIPT"))
+    c.add_argument("--pid-file", required=True)
+    c.add_argument("--agents-bin")
+    c.add_argument("--agents", type=int, default=5)
+    ld = sub.add_parser("load")
+    ld.add_argument("--agents", type=int, default=50)
+    ld.add_argument("--duration", type=int, default=60)
+    ld.add_argument("--agents-bin", required=True)
+    ld.add_argument("--pid-file", required=True)
+    a = ap.parse_args()
+    if not a.admin_token and a.cmd != "private-tables":
+        raise SystemExit("--admin-token / WK_ADMIN_TOKEN is required (the database owner reads private tables)")
+    api = Api(a.url, a.db, a.admin_token)
+    if a.cmd == "private-tables":
+        print(",".join(tables(api, "Private")))
+        return
+    if a.cmd == "invariants":
+        invariant_test(api, "invariants")
+    elif a.cmd == "fuzz":
+        cmd_fuzz(api, a)
+    elif a.cmd == "authz":
+        cmd_authz(api, a)
+    elif a.cmd == "crash":
+        if not a.restart_script:
+            raise SystemExit("crash needs --restart-script or WK_RESTART_SCRIPT")
+        cmd_crash(api, a)
+    elif a.cmd == "load":
+        cmd_load(api, a)
+    print(f"reliability {a.cmd}: {results['passed']} passed, {results['failed']} failed", flush=True)
+    sys.exit(0 if results["failed"] == 0 else 1)
+
+
+if __name__ == "__main__":
+    main()
