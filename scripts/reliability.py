@@ -535,6 +535,28 @@ class Gen:
         return r.choice(["[", "{\"a\":", "nul", "[1e99999]", "[NaN]", "\u00ff\u00fe"])
 
 
+def declared_codes():
+    """reducer -> the E_ codes its section of docs/reducers.md lists."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "reducers.md")
+    out, cur = {}, None
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"^### (\w+)\s*$", line)
+        if m:
+            cur = m.group(1)
+            out[cur] = set()
+            continue
+        if line.startswith("## "):
+            cur = None
+        m = re.match(r"^\| `(E_[A-Z0-9_]+)` \|", line)
+        if m and cur:
+            out[cur].add(m.group(1))
+    return out
+
+
+# Largest request body the fuzzer sends (the host refuses bigger ones with 413 before the module).
+MAX_BODY = 900_000
+
+
 def classify(status, body, typed):
     if status == 200:
         return "accepted"
@@ -664,6 +686,14 @@ def cmd_fuzz(api, a):
         try:
             if typed:
                 args = gen.args(red, plausible=rng.random() < 0.5)
+                # Nested lists multiply (a list of profiles of entries of lists): keep the whole
+                # body under the host's request limit, which is the host's to enforce, not ours.
+                for _ in range(5):
+                    if len(json.dumps(args)) <= MAX_BODY:
+                        break
+                    args = gen.args(red, plausible=rng.random() < 0.5)
+                else:
+                    args = gen.args(red, plausible=True)
                 # The control character may appear only as a non-admin caller's actor (which must
                 # be refused). Anywhere else a number equal to its id (ids are small integers, and
                 # any player may, say, start a fight with another player's character) is replaced.
@@ -680,6 +710,10 @@ def cmd_fuzz(api, a):
             counts[c] = counts.get(c, 0) + 1
             if c.startswith("UNEXPECTED") and len(unexpected) < 10:
                 unexpected.append(f"{red['name']}: {c}")
+            if c.startswith("rejected:"):
+                seen_codes.setdefault(red["name"], {}).setdefault(c.split(":", 1)[1], t[:140])
+
+    seen_codes = {}  # reducer -> {code: first message}: checked against docs/reducers.md
 
     # Phase 1: duplicate and out-of-order turns: a fight, then a concurrent burst of turn actions.
     # The fuzzer holds a websocket session, so its turns are its own (timed), not the AI's.
@@ -736,6 +770,14 @@ def cmd_fuzz(api, a):
            f"{counts.get('host_type_error', 0)} type errors from the host"
            if codes_ok and total >= a.calls else
            (f"only {total} of {a.calls} calls within {a.seconds} s" if codes_ok else "; ".join(unexpected)))
+    # Every code a reducer answered is one its catalogue entry declares (docs/reducers.md, rendered
+    # from module/src/catalogue.rs): the catalogue agents read is checked against real answers.
+    declared = declared_codes()
+    undeclared = [f"{r} answered {code} ({msg!r})" for r, got in sorted(seen_codes.items())
+                  for code, msg in sorted(got.items()) if code not in declared.get(r, set())]
+    report("fuzz_codes_declared_in_catalogue", not undeclared,
+           f"{sum(len(v) for v in seen_codes.values())} (reducer, code) pairs seen, all declared in docs/reducers.md"
+           if not undeclared else f"{len(undeclared)} undeclared: " + " | ".join(undeclared[:8]))
     p1, m1 = panics_in_log(a.server_log), panics_in_module_log(api)
     if p1 is None or m1 is None or mpanics0 is None:
         report("fuzz_no_panics", False, "cannot read the server log (--server-log) or the module log")
