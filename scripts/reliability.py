@@ -327,6 +327,8 @@ def snapshot_violations(api):
             d = f["turn_deadline_micros"]
             if d != I64_MAX and now - d > TURN_TOL_US:
                 bad.append(f"combat {f['id']} {(now - d) / 1e6:.1f} s past its turn deadline")
+        elif f["id"] in states:
+            bad.append(f"finished combat {f['id']} still has its combat_state (it is kept only while active)")
     for s in states - fight_ids:
         bad.append(f"combat_state {s} has no combat_instance")
     for cb in api.sql("SELECT * FROM combatant"):

@@ -218,7 +218,8 @@ pub fn begin(
         summary: String::new(),
     });
     let id = inst.id;
-    ctx.db.combat_state().insert(CombatState { combat_id: id, fight: fight.clone() });
+    // The private `combat_state` row is written by `commit` below (once: an instant fight that is
+    // over by then never gets one).
     combat_log::append(ctx, id, &fight, &start_step, CombatLogSource::Start, &started);
     for c in chars_in {
         interrupt_rest(ctx, c);
@@ -474,7 +475,7 @@ pub fn on_connection(ctx: &ReducerContext, connected: bool) {
 /// fight and rewrite the projections.
 pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg: &ModeConfig) {
     let lines: Vec<ActionResult> = std::mem::take(&mut fight.log);
-    for l in &lines {
+    for l in lines {
         let mut actors: Vec<u64> = Vec::new();
         if let Some(a) = character_name_of(ctx, l.actor) {
             actors.push(a);
@@ -486,7 +487,7 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
             ctx,
             EventKind::CombatAction,
             actors,
-            l.text.clone(),
+            l.text,
             format!(
                 "combat={combat_id};round={};kind={:?};actor={};target={}",
                 l.round,
@@ -494,7 +495,7 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
                 l.actor,
                 l.target.unwrap_or(0)
             ),
-            l.dice.clone(),
+            l.dice,
         );
     }
     #[cfg(feature = "profiles")]
@@ -534,9 +535,21 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
     }
     ctx.db.combat_instance().id().update(inst);
     project(ctx, combat_id, &fight, !over);
-    if let Some(mut s) = ctx.db.combat_state().combat_id().find(combat_id) {
-        s.fight = fight;
-        ctx.db.combat_state().combat_id().update(s);
+    // The whole fight is kept only while it runs: a finished fight's record is its public rows,
+    // its events and its action log (which replays it), and serialising a whole `Fight` is the
+    // costliest write of an instant fight.
+    match (over, ctx.db.combat_state().combat_id().find(combat_id)) {
+        (true, Some(_)) => {
+            ctx.db.combat_state().combat_id().delete(combat_id);
+        }
+        (true, None) => {}
+        (false, Some(mut s)) => {
+            s.fight = fight;
+            ctx.db.combat_state().combat_id().update(s);
+        }
+        (false, None) => {
+            ctx.db.combat_state().insert(CombatState { combat_id, fight });
+        }
     }
 }
 

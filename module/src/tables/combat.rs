@@ -34,7 +34,8 @@ pub struct CombatInstance {
     pub summary: String,
 }
 
-/// The whole fight as the pure core sees it. Private: clients read the projections.
+/// The whole fight as the pure core sees it, while it is active (deleted when it ends). Private:
+/// clients read the projections.
 #[table(name = combat_state)]
 #[derive(Clone)]
 pub struct CombatState {
