@@ -933,6 +933,12 @@ def cmd_crash(api, a):
     s, t = api.call("set_combat_config", [modes], api.admin)
     if s != 200:
         failures.append(f"set_combat_config: {s} {t[:120]}")
+    # Consent proposals time out after 2 s, so one falls due while the server is down.
+    has_profiles = any(r["name"] == "set_profile_consent_timeout" for r in reducers(api))
+    if has_profiles:
+        s, t = api.call("set_profile_consent_timeout", [2], api.admin)
+        if s != 200:
+            failures.append(f"set_profile_consent_timeout: {s} {t[:120]}")
     down = 4.0
     for k in range(a.kills):
         agents = start_agents(a, a.agents)
@@ -958,6 +964,24 @@ def cmd_crash(api, a):
                               for c in api.sql("SELECT * FROM combatant"))), None)
         if s0 != 200 or s1 != 200 or s2 != 200 or not buffs or not items or fight is None:
             failures.append(f"kill {k}: timer setup failed: {t0_[:80]} / {t1[:80]} / {t2[:80]}")
+        # A house-rules proposal between two players' characters (two human sides), pending when
+        # the server dies: its consent timer must reject it once after the restart.
+        proposal, held = None, []
+        if has_profiles:
+            pp, pq = Player(api, f"crashp{k}"), Player(api, f"crashq{k}")
+            mine2, theirs2 = pp.ensure_character("Prop"), pq.ensure_character("Foe")
+            # Connected players: their combatants are humans, not handed to the AI.
+            held += [hold_connection(api, pp.token), hold_connection(api, pq.token)]
+            s3, t3 = api.call("start_combat", [mine2, [theirs2], []], pp.token)
+            cid = next((c["combat_id"] for c in api.sql("SELECT * FROM combatant")
+                        if c["character_id"] == mine2 and c["active"]), None)
+            prof = {"id": "crash", "name": "crash", "version": 1, "layout": {"none": []},
+                    "per_type": [{"target": "*", "modifiers": [{"kind": "attack_bonus", "amount": 1, "key": "", "list": []}]}],
+                    "per_instance": [], "customs": []}
+            s4, t4 = api.call("propose_profiles", [cid or 0, [prof]], pp.token)
+            proposal = next((x for x in api.sql("SELECT * FROM profile_proposal") if x["combat_id"] == cid), None)
+            if s3 != 200 or s4 != 200 or proposal is None:
+                failures.append(f"kill {k}: consent setup failed: {t3[:80]} / {t4[:80]}")
         # SpacetimeDB 1.2 acknowledges a commit before it is on disk (the commitlog is flushed and
         # fsynced every 500 ms), so a SIGKILL may take the last ~500 ms with it. Let the setup reach
         # the disk first: this test is about the timers, not that window.
@@ -967,6 +991,8 @@ def cmd_crash(api, a):
         killed_at = time.time()
         stop_proc(agents)
         ws.close()
+        for h in held:
+            h.close()
         time.sleep(max(0.0, down - (time.time() - killed_at)))
         t0 = time.time()
         if any(not killed_at * 1e6 < x["expires_at_micros"] < t0 * 1e6 for x in mine):
@@ -995,11 +1021,14 @@ def cmd_crash(api, a):
             stuck = fight is not None and f_now is not None and f_now["status"] == "Active" \
                 and f_now["turn_seq"] == fight["turn_seq"]
             me_online = [x for x in api.sql("SELECT * FROM player") if x["identity"] == p.identity and x["online"]]
-            if not live_b and not live_i and not stuck and not me_online:
+            pending = proposal is not None and any(
+                x["id"] == proposal["id"] and x["status"] != "TimedOut" for x in api.sql("SELECT * FROM profile_proposal"))
+            if not live_b and not live_i and not stuck and not me_online and not pending:
                 break
             if time.time() > deadline:
                 failures.append(f"kill {k}: 2 s after serving again: buffs {sorted(live_b)}, items {sorted(live_i)}"
-                                f"{', the timed-out turn' if stuck else ''} still there"
+                                f"{', the timed-out turn' if stuck else ''}"
+                                f"{', the consent proposal (not timed out)' if pending else ''} still there"
                                 f"{'; its player still online though its connection died with the server' if me_online else ''}")
                 break
             time.sleep(0.05)
@@ -1014,13 +1043,18 @@ def cmd_crash(api, a):
             n = sum(1 for e in evs if e["kind"] == "ItemDespawned" and e["detail"].startswith(f"uid={uid};"))
             if n != 1:
                 failures.append(f"kill {k}: item {uid} despawned {n} times (want exactly 1)")
+        if proposal is not None:
+            n = sum(1 for e in evs if e["kind"] == "HouseRules"
+                    and f"action=timeout;proposal={proposal['id']}" in e["detail"])
+            if n != 1:
+                failures.append(f"kill {k}: proposal {proposal['id']} timed out {n} times (want exactly 1)")
         bad, stats = check_invariants(api)
         if bad:
             failures.append(f"kill {k}: invariants after restart: {'; '.join(bad[:4])}")
         log(f"crash {k + 1}/{a.kills}: down {t0 - killed_at:.1f} s, serving after {up:.1f} s, "
             f"overdue timers done {fired:.1f} s later; {stats}")
     report("crash_restart", not failures,
-           f"{a.kills} SIGKILLs under load, serving again within {worst_up:.1f} s, timers due while down "
+           f"{a.kills} SIGKILLs under load, serving again within {worst_up:.1f} s, timers due while down (buff, item, turn, consent) "
            f"fired within {worst_fire:.1f} s and once each, invariants held after each" if not failures
            else " | ".join(failures[:6]))
 
