@@ -724,8 +724,10 @@ fn drop_loot(
             contact_radius_ft: LOOT_RADIUS_FT,
             ttl_micros: LOOT_TTL_MICROS,
         };
-        match crate::items_db::spawn(ctx, &req) {
-            Ok(uid) => {
+        // One event per drop: `LootDropped` carries what `ItemSpawned` would (uid, place, expiry).
+        match crate::items_db::spawn_quiet(ctx, &req) {
+            Ok(r) => {
+                let uid = r.uid;
                 ctx.db.loot_origin().insert(LootOrigin { uid, combat_id: origin.0, owners: origin.1.to_vec() });
                 events::record(
                     ctx,
@@ -733,8 +735,8 @@ fn drop_loot(
                     vec![],
                     format!("{} drops {quantity} × {item_id}", m.name),
                     format!(
-                        "monster={};def={};item={item_id};uid={uid};quantity={quantity};combat={}",
-                        m.id, m.def_id, origin.0
+                        "monster={};def={};item={item_id};uid={uid};quantity={quantity};combat={};location={};x={};y={};expires_at={}",
+                        m.id, m.def_id, origin.0, r.location_id, r.x, r.y, r.expires_at_micros
                     ),
                 )
             }
