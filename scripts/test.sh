@@ -127,36 +127,8 @@ for _ in $(seq 1 120); do curl -sf "$URL/v1/ping" >/dev/null 2>&1 && break; slee
 curl -sf "$URL/v1/ping" >/dev/null || { tail -n 30 "$TMP/server.log"; die "test server did not start"; }
 # For the restart scenario: `restart.sh [down_secs]` stops the server, waits, starts it again on
 # the same data dir and port, and records the new pid for the cleanup trap.
-cat >"$TMP/restart.sh" <<RESTART
-#!/usr/bin/env bash
-set -euo pipefail
-pid="\$(cat '$TMP/server.pid')"
-kill "\$pid" 2>/dev/null || true
-for _ in \$(seq 1 40); do kill -0 "\$pid" 2>/dev/null || break; sleep 0.25; done
-kill -9 "\$pid" 2>/dev/null || true
-sleep "\${1:-0}"
-nohup spacetimedb-standalone start --data-dir '$TMP/data' --jwt-key-dir '$TMP/keys' \\
-    --listen-addr '127.0.0.1:$PORT' >>'$TMP/server.log' 2>&1 </dev/null &
-echo "\$!" >'$TMP/server.pid'
-for _ in \$(seq 1 120); do curl -sf '$URL/v1/ping' >/dev/null 2>&1 && exit 0; sleep 0.5; done
-echo "restarted server did not answer $URL/v1/ping" >&2
-exit 1
-RESTART
-chmod +x "$TMP/restart.sh"
+write_restart_script
 
-# Runs one scripts/reliability.py command; its PASS/FAIL lines are counted like the suite's.
-run_counted() {
-    local log="$TMP/rel-$1.log"; shift
-    set +e
-    python3 "$ROOT/scripts/reliability.py" --url "$URL" --server-log "$TMP/server.log" "$@" 2>&1 | tee "$log"
-    local rc=${PIPESTATUS[0]}
-    set -e
-    local p f
-    p=$(grep -Ec '^PASS ' "$log" || true)
-    f=$(grep -Ec '^FAIL ' "$log" || true)
-    if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "reliability.py $* exited with $rc"; fi
-    passed=$((passed + p)); failed=$((failed + f))
-}
 # The reliability suite's short versions (issue 12), each on a fresh database: the authorization
 # matrix and the fuzzer (which also toggles features and config as the admin), then 50 agents for
 # 60 s and 3 SIGKILLs of the server under agent load (the server restarts on the same data dir).
