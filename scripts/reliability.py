@@ -1150,8 +1150,13 @@ def cmd_load(api, a):
     pl = [ms for t, ms, st in probe if t >= a.duration - window]
     log(f"load: HTTP probe (ping reducer) p99 {pct(pf, 0.99):.1f} ms -> {pct(pl, 0.99):.1f} ms, "
         f"p50 {pct(pf, 0.5):.1f} -> {pct(pl, 0.5):.1f} ms; {sum(1 for p in probe if p[2] != 200)} failed probes")
-    # A small absolute floor keeps a 2 ms -> 4 ms jitter on an idle box from failing the ratio.
-    lat_ok = p2 <= max(1.5 * p1, p1 + 10.0)
+    # The server's latency is the probe's: one HTTP call every 100 ms from its own process. The
+    # agents' own round trips also carry their client process (50 connections on a shared 2-core box,
+    # each applying every update of a world that grows during the run), which slows down with the
+    # world whatever the server does: they are reported, not judged. A small absolute floor keeps a
+    # 2 ms -> 4 ms jitter on an idle box from failing the ratio.
+    q1, q2 = pct(pf, 0.99), pct(pl, 0.99)
+    lat_ok = q2 <= max(1.5 * q1, q1 + 10.0)
     unexpected = {}
     for _, _, code in samples:
         if code != "ok" and not re.match(r"^E_[A-Z0-9_]+$", code) or code == "E_CLIENT":
@@ -1161,9 +1166,10 @@ def cmd_load(api, a):
            else f"unexpected outcomes {unexpected} of {len(samples)} calls")
     report("load_no_server_disconnects", ndisc == 0, "0 clients disconnected by the server" if ndisc == 0
            else f"disconnected by the server: {ndisc} (-1: wk-agents did not report)")
-    report("load_p99_latency_stable", lat_ok and len(first) > 20 and len(last) > 20,
-           f"p99 of calls {warm:.0f}-{warm + window:.0f} s {p1:.1f} ms ({len(first)} calls), of the last {window:.0f} s "
-           f"{p2:.1f} ms ({len(last)}); p50 {pct(first, 0.5):.1f} -> {pct(last, 0.5):.1f} ms")
+    report("load_p99_latency_stable", lat_ok and len(pf) > 20 and len(pl) > 20,
+           f"server (HTTP probe) p99 {warm:.0f}-{warm + window:.0f} s {q1:.1f} ms ({len(pf)} calls), of the last "
+           f"{window:.0f} s {q2:.1f} ms ({len(pl)}); the agents' own round trips p99 {p1:.1f} -> {p2:.1f} ms, "
+           f"p50 {pct(first, 0.5):.1f} -> {pct(last, 0.5):.1f} ms ({len(first)} / {len(last)} calls)")
     warm = [v for t, v in rss if t >= a.duration * 0.25]
     if len(warm) < 4:
         report("load_memory_flat", False, f"only {len(warm)} RSS samples of pid {pid}")
