@@ -5,7 +5,7 @@ Talks to a live server over plain HTTP (127.0.0.1 only): reducer calls are
 `POST /v1/database/<db>/call/<reducer>` with a JSON array, reads are `POST .../sql` as the
 database owner (who can read private tables), the schema is `GET .../schema?version=9`.
 Reducers are enumerated from that schema, so a new reducer is fuzzed automatically and fails the
-authorization matrix until it has a row in AUTH below.
+authorization matrix until it has an entry in the reducer catalogue (docs/reducers.md).
 
     reliability.py [--url URL] [--db DB] [--admin-token T] [--server-log FILE] COMMAND ...
       invariants                      the world invariant checker once
@@ -43,88 +43,46 @@ DENY_CODES = {"E_NOT_OWNER", "E_NOT_ADMIN", "E_SCHEDULER_ONLY"}
 PANIC_RE = re.compile(r"panicked at|wasm trap|RuntimeError|unreachable executed|instance.*(fatal|poison)", re.I)
 
 # ---------------------------------------------------------------------------------------------
-# The authorization matrix: every reducer the module exports -> who may call it.
-#   public    any identity, even a fresh anonymous one
-#   owner     the owner of the character in the first parameter, or an admin (auth::owned_character);
-#             another player or an anonymous identity -> E_NOT_OWNER
+# The authorization matrix: every reducer the module exports -> who may call it, read from the
+# reducer catalogue (docs/reducers.md, rendered from module/src/catalogue.rs, whose native tests keep
+# it complete and current), so the matrix tests what the catalogue promises:
+#   public    any identity, even a fresh anonymous one ("anyone", "any player")
+#   owner     the owner of the character in the first parameter (`character_id` / `actor_id`), or an
+#             admin (auth::owned_character); another player or an anonymous identity -> E_NOT_OWNER
 #   admin     admins only; everyone else -> E_NOT_ADMIN
 #   scheduler the world's scheduler only; every client, the admin too -> E_SCHEDULER_ONLY
 #   lifecycle init / client_connected / client_disconnected: the host refuses client calls
-# A reducer missing here (or a row for a reducer that no longer exists) fails the `authz_matrix`
-# test: add the row when you add the reducer.
-AUTH = {
-    "init": "lifecycle",
-    "client_connected": "lifecycle",
-    "client_disconnected": "lifecycle",
-    "ping": "public",
-    "create_character": "public",
-    "add_admin": "admin",
-    "remove_admin": "admin",
-    "set_feature_enabled": "admin",
-    "set_config": "admin",
-    "reload_static_data": "admin",
-    "admin_set_hp": "admin",
-    "admin_grant_currency": "admin",
-    "admin_skirmish": "admin",
-    "create_ai_character": "admin",
-    "apply_buff": "admin",
-    "remove_buff": "admin",
-    "dispel": "admin",
-    "remove_buffs_by_source": "admin",
-    "spawn_monster": "admin",
-    "spawn_world_item": "admin",
-    "set_combat_config": "admin",
-    "delete_character": "owner",
-    "ability_check": "owner",
-    "contest": "owner",
-    "move_to": "owner",
-    "step_to": "owner",
-    "rest": "owner",
-    "stop_rest": "owner",
-    "start_combat": "owner",
-    "join_combat": "owner",
-    "attack": "owner",
-    "move_in_combat": "owner",
-    "dodge": "owner",
-    "dash": "owner",
-    "flee": "owner",
-    "end_turn": "owner",
-    "pick_up": "owner",
-    "give_item": "owner",
-    "equip": "owner",
-    "unequip": "owner",
-    "move_item": "owner",
-    "use_consumable": "owner",
-    "split_stack": "owner",
-    "merge_stacks": "owner",
-    "move_to_master": "owner",
-    "move_to_run": "owner",
-    "begin_run": "owner",
-    "extract": "owner",
-    "wipe": "owner",
-    "world_tick": "scheduler",
-    "arrive": "scheduler",
-    "expire_buff": "scheduler",
-    "tick_buff": "scheduler",
-    "turn_timeout": "scheduler",
-    "despawn_world_item": "scheduler",
-    "prune_event_log": "scheduler",
-    # perks (issue 7). choose_perk's owner check goes through the offer's character (its first
-    # parameter is an offer id, not a character): the perks scenario tests another player's offer.
-    "choose_perk": "public",
-    "use_perk": "owner",
-    "admin_grant_xp": "admin",
-    "admin_damage": "admin",
-    "admin_grant_perk": "admin",
-    # modifier profiles (issue 8): participants of the fight (E_PROFILE_NOT_PARTICIPANT otherwise)
-    "apply_profiles": "public",
-    "propose_profiles": "public",
-    "consent": "public",
-    "set_profile_consent_timeout": "admin",
-    "profile_consent_timeout": "scheduler",
-    # benchmarks (issue 11)
-    "admin_seed_scale": "admin",
-}
+# An owner check through something else than a character (choose_perk's offer) counts as public
+# here: the matrix cannot make an offer; the perks scenario tests another player's offer.
+# A reducer of the schema missing from the catalogue fails the `authz_matrix_complete` test.
+def auth_classes():
+    """reducer -> class, from the `**Who:**` line of each section of docs/reducers.md."""
+    out, cur = {}, None
+    for line in open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "reducers.md"),
+                     encoding="utf-8"):
+        m = re.match(r"^### (\w+)\s*$", line)
+        if m:
+            cur = m.group(1)
+            continue
+        if cur and line.startswith("**Who:**"):
+            who = line[len("**Who:**"):].strip()
+            if who.startswith("admins only"):
+                out[cur] = "admin"
+            elif who.startswith("the world's scheduler"):
+                out[cur] = "scheduler"
+            elif who.startswith("the host"):
+                out[cur] = "lifecycle"
+            elif re.match(r"the owner of `(character_id|actor_id)`", who):
+                out[cur] = "owner"
+            elif who.startswith(("anyone", "any player", "the owner of")):
+                out[cur] = "public"
+            else:
+                raise ValueError(f"docs/reducers.md: unknown caller {who!r} for {cur}")
+            cur = None
+    return out
+
+
+AUTH = auth_classes()
 
 results = {"passed": 0, "failed": 0}
 
@@ -803,8 +761,8 @@ def cmd_authz(api, a):
     missing = sorted(set(names) - set(AUTH))
     stale = sorted(set(AUTH) - set(names))
     report("authz_matrix_complete", not missing and not stale,
-           f"{len(names)} reducers, each with a row" if not missing and not stale
-           else f"no AUTH row (scripts/reliability.py) for {missing}; rows for unknown reducers {stale}")
+           f"{len(names)} reducers, each in the catalogue" if not missing and not stale
+           else f"no catalogue entry (docs/reducers.md) for {missing}; entries for unknown reducers {stale}")
     owner, other = Player(api, "owner"), Player(api, "other")
     anon_id, anon_tok = api.new_identity()
     rng = random.Random(7)
