@@ -173,6 +173,25 @@ macro_rules! codes {
     ($($c:ident),* $(,)?) => { &[$(E::$c),*] };
 }
 
+// `codes_and_profile_checks![A, B]` = `codes![A, B, <every code the profile validator can answer>]`
+// (apply_profiles, propose_profiles and consent all validate the whole stack).
+macro_rules! codes_and_profile_checks {
+    ($($c:ident),* $(,)?) => {
+        codes![
+            $($c,)*
+            ProfileAttrLimit,
+            ProfileUnkillableSide,
+            ProfileDeadlock,
+            ProfileUnknownKind,
+            ProfileBadValue,
+            CustomStructure,
+            CustomParam,
+            CustomDepth,
+            CustomSize
+        ]
+    };
+}
+
 /// Every reducer of the module (docs/reducers.md lists them by group, then name).
 pub const REDUCERS: &[ReducerDoc] = &[
     // ----- lifecycle
@@ -837,67 +856,21 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "profiles",
         caller: Caller::Player,
         summary: "Apply an ordered stack of modifier profiles to an active fight (a participant with a human character, or an admin); validated whole, queued to the next turn boundary once a stack is on.",
-        errors: codes![
-            FeatureDisabled,
-            NotInCombat,
-            CombatOver,
-            ProfileNotParticipant,
-            ProfileConsentRequired,
-            ProfileAttrLimit,
-            ProfileUnkillableSide,
-            ProfileDeadlock,
-            ProfileUnknownKind,
-            ProfileBadValue,
-            CustomStructure,
-            CustomParam,
-            CustomDepth,
-            CustomSize
-        ],
+        errors: codes_and_profile_checks![FeatureDisabled, NotInCombat, CombatOver, ProfileNotParticipant, ProfileConsentRequired],
     },
     ReducerDoc {
         name: "propose_profiles",
         group: "profiles",
         caller: Caller::Player,
         summary: "Propose a profile stack to a fight with two or more human sides; the other side consents (or it times out).",
-        errors: codes![
-            FeatureDisabled,
-            NotInCombat,
-            CombatOver,
-            ProfileNotParticipant,
-            InvalidArgument,
-            ProfileAttrLimit,
-            ProfileUnkillableSide,
-            ProfileDeadlock,
-            ProfileUnknownKind,
-            ProfileBadValue,
-            CustomStructure,
-            CustomParam,
-            CustomDepth,
-            CustomSize
-        ],
+        errors: codes_and_profile_checks![FeatureDisabled, NotInCombat, CombatOver, ProfileNotParticipant, InvalidArgument],
     },
     ReducerDoc {
         name: "consent",
         group: "profiles",
         caller: Caller::Player,
         summary: "Approve or reject another side's proposal (approval re-validates it and applies or queues it).",
-        errors: codes![
-            FeatureDisabled,
-            ProfileProposalClosed,
-            ProfileSelfConsent,
-            ProfileNotParticipant,
-            NotInCombat,
-            CombatOver,
-            ProfileAttrLimit,
-            ProfileUnkillableSide,
-            ProfileDeadlock,
-            ProfileUnknownKind,
-            ProfileBadValue,
-            CustomStructure,
-            CustomParam,
-            CustomDepth,
-            CustomSize
-        ],
+        errors: codes_and_profile_checks![FeatureDisabled, ProfileProposalClosed, ProfileSelfConsent, ProfileNotParticipant, NotInCombat, CombatOver],
     },
     ReducerDoc {
         name: "set_profile_consent_timeout",
