@@ -55,34 +55,46 @@ PANIC_RE = re.compile(r"panicked at|wasm trap|RuntimeError|unreachable executed|
 # An owner check through something else than a character (choose_perk's offer) counts as public
 # here: the matrix cannot make an offer; the perks scenario tests another player's offer.
 # A reducer of the schema missing from the catalogue fails the `authz_matrix_complete` test.
-def auth_classes():
-    """reducer -> class, from the `**Who:**` line of each section of docs/reducers.md."""
+def read_catalogue():
+    """reducer -> (who line, set of E_ codes) for each `### name` section of docs/reducers.md."""
     out, cur = {}, None
     for line in open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "reducers.md"),
                      encoding="utf-8"):
         m = re.match(r"^### (\w+)\s*$", line)
         if m:
             cur = m.group(1)
+            out[cur] = ("", set())
             continue
-        if cur and line.startswith("**Who:**"):
-            who = line[len("**Who:**"):].strip()
-            if who.startswith("admins only"):
-                out[cur] = "admin"
-            elif who.startswith("the world's scheduler"):
-                out[cur] = "scheduler"
-            elif who.startswith("the host"):
-                out[cur] = "lifecycle"
-            elif re.match(r"the owner of `(character_id|actor_id)`", who):
-                out[cur] = "owner"
-            elif who.startswith(("anyone", "any player", "the owner of")):
-                out[cur] = "public"
-            else:
-                raise ValueError(f"docs/reducers.md: unknown caller {who!r} for {cur}")
+        if line.startswith("## "):
             cur = None
+        if not cur:
+            continue
+        if line.startswith("**Who:**"):
+            out[cur] = (line[len("**Who:**"):].strip(), out[cur][1])
+        m = re.match(r"^\| `(E_[A-Z0-9_]+)` \|", line)
+        if m:
+            out[cur][1].add(m.group(1))
     return out
 
 
-AUTH = auth_classes()
+CATALOGUE = read_catalogue()
+
+
+def auth_class(name, who):
+    if who.startswith("admins only"):
+        return "admin"
+    if who.startswith("the world's scheduler"):
+        return "scheduler"
+    if who.startswith("the host"):
+        return "lifecycle"
+    if re.match(r"the owner of `(character_id|actor_id)`", who):
+        return "owner"
+    if who.startswith(("anyone", "any player", "the owner of")):
+        return "public"
+    raise ValueError(f"docs/reducers.md: unknown caller {who!r} for {name}")
+
+
+AUTH = {name: auth_class(name, who) for name, (who, _) in CATALOGUE.items()}
 
 results = {"passed": 0, "failed": 0}
 
@@ -495,24 +507,6 @@ class Gen:
         return r.choice(["[", "{\"a\":", "nul", "[1e99999]", "[NaN]", "\u00ff\u00fe"])
 
 
-def declared_codes():
-    """reducer -> the E_ codes its section of docs/reducers.md lists."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "reducers.md")
-    out, cur = {}, None
-    for line in open(path, encoding="utf-8"):
-        m = re.match(r"^### (\w+)\s*$", line)
-        if m:
-            cur = m.group(1)
-            out[cur] = set()
-            continue
-        if line.startswith("## "):
-            cur = None
-        m = re.match(r"^\| `(E_[A-Z0-9_]+)` \|", line)
-        if m and cur:
-            out[cur].add(m.group(1))
-    return out
-
-
 # Largest request body the fuzzer sends (the host refuses bigger ones with 413 before the module).
 MAX_BODY = 900_000
 
@@ -732,7 +726,7 @@ def cmd_fuzz(api, a):
            (f"only {total} of {a.calls} calls within {a.seconds} s" if codes_ok else "; ".join(unexpected)))
     # Every code a reducer answered is one its catalogue entry declares (docs/reducers.md, rendered
     # from module/src/catalogue.rs): the catalogue agents read is checked against real answers.
-    declared = declared_codes()
+    declared = {name: codes for name, (_, codes) in CATALOGUE.items()}
     undeclared = [f"{r} answered {code} ({msg!r})" for r, got in sorted(seen_codes.items())
                   for code, msg in sorted(got.items()) if code not in declared.get(r, set())]
     report("fuzz_codes_declared_in_catalogue", not undeclared,
