@@ -7,7 +7,7 @@
 #      the server through WK_RESTART_SCRIPT (same data dir and port; the pid file follows it)
 #   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s on a fresh database
 #   6. (dnd5e) the reliability suite, short versions (scripts/reliability.py; long ones: scripts/soak.sh):
-#      authorization matrix, 10,000-call fuzzer, 50 agents for 60 s, 3 SIGKILLs under load
+#      authorization matrix, 10,000-call fuzzer, 50 agents for 90 s, 3 SIGKILLs under load
 # Last line: "N passed, N failed" over both suites. Non-zero exit on any failure.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -131,7 +131,7 @@ write_restart_script
 
 # The reliability suite's short versions (issue 12), each on a fresh database: the authorization
 # matrix and the fuzzer (which also toggles features and config as the admin), then 50 agents for
-# 60 s and 3 SIGKILLs of the server under agent load (the server restarts on the same data dir).
+# 90 s and 3 SIGKILLs of the server under agent load (the server restarts on the same data dir).
 reliability() {
     local rs="$1" token
     token="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)"
@@ -142,8 +142,8 @@ reliability() {
     say "reliability: authorization matrix and fuzzer against $fdb ($rs)"
     run_counted authz --db "$fdb" --admin-token "$token" authz
     run_counted fuzz --db "$fdb" --admin-token "$token" fuzz --calls 10000 --seconds 240
-    say "reliability: 50 agents for 60 s, then 3 SIGKILLs under load, against $ldb ($rs)"
-    run_counted load --db "$ldb" --admin-token "$token" load --agents 50 --duration 60 \
+    say "reliability: 50 agents for 90 s, then 3 SIGKILLs under load, against $ldb ($rs)"
+    run_counted load --db "$ldb" --admin-token "$token" load --agents 50 --duration 90 \
         --agents-bin "$CARGO_TARGET_DIR/release/wk-agents" --pid-file "$TMP/server.pid"
     run_counted crash --db "$ldb" --admin-token "$token" crash --kills 3 --agents 5 \
         --restart-script "$TMP/restart.sh" --pid-file "$TMP/server.pid" --agents-bin "$CARGO_TARGET_DIR/release/wk-agents"

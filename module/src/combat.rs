@@ -224,10 +224,6 @@ pub fn begin(
     for c in chars_in {
         interrupt_rest(ctx, c);
     }
-    for mut m in monsters_in {
-        m.combat_id = id;
-        ctx.db.monster_instance().id().update(m);
-    }
     let names: Vec<String> = fight.combatants.iter().map(|c| c.creature.name.clone()).collect();
     events::record(
         ctx,
@@ -258,6 +254,14 @@ pub fn begin(
     };
     let step = LoggedStep::new(now(ctx), &cfg, action);
     let applied = replay::apply::<ActiveRules>(&mut fight, &step)?;
+    // The monsters are marked as fighting only when the fight outlives this call: an instant
+    // fight is over by now, and `finish` deletes or frees every monster of it anyway.
+    if fight.status == FightStatus::Active {
+        for mut m in monsters_in {
+            m.combat_id = id;
+            ctx.db.monster_instance().id().update(m);
+        }
+    }
     combat_log::append(ctx, id, &fight, &step, source, &applied);
     commit(ctx, id, fight, &cfg);
     Ok(id)
@@ -679,7 +683,7 @@ fn finish(
                         format!("{} is slain", m.name),
                         format!("combat={combat_id};monster={mid};def={}", m.def_id),
                     );
-                } else {
+                } else if m.hp != c.creature.vitals.hp || m.combat_id != 0 {
                     m.hp = c.creature.vitals.hp;
                     m.combat_id = 0;
                     ctx.db.monster_instance().id().update(m);

@@ -287,7 +287,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             check(a.conn.db.world_event().iter().any(|e| e.text.contains("Spam5")), "newest event kept")
         })();
         admin.ok("set_config", |r| r.set_config("event_log_limit".into(), "1000".into()))?;
-        admin.ok("set_config", |r| r.set_config("event_prune_ms".into(), "5000".into()))?;
+        admin.ok("set_config", |r| r.set_config("event_prune_ms".into(), "1000".into()))?;
         res
     });
 

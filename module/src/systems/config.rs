@@ -30,7 +30,7 @@ impl Tunables {
         Tunables {
             world_tick_ms: 1000,
             event_log_limit: 1000,
-            event_prune_ms: 5000,
+            event_prune_ms: 1000,
             max_characters_per_player: 8,
             start_location: "crossroads".to_string(),
             rules,
