@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use world_kernel::rules::{AbilityScores, ActiveRules, Advantage, Damage, DamageType, DiceLog, RulesEngine, Scripted};
 use world_kernel::systems::buffs::modifiers::{parse_modifiers, Modifier};
 use world_kernel::systems::buffs::vocab::DamageSet;
-use world_kernel::systems::combat::{monster_combatant, simulate_instant, CombatMode, Combatant, Fight, ModeConfig};
+use world_kernel::systems::combat::{monster_combatant, run_instant, CombatMode, Combatant, Fight, ModeConfig};
 use world_kernel::systems::stats::{effective_stats, BaseStats, ModifierSource, SourceKind};
 
 /// The "guard" of each ruleset (lite has no guard; its bandit plays the part).
@@ -125,7 +125,7 @@ fn bench_damage(c: &mut Criterion) {
 
 fn bench_instant(c: &mut Criterion) {
     // What the instant reducer does per fight besides table writes: start (initiative) +
-    // simulate to the end (outcome and summary included).
+    // simulate to the end (the outcome included; the summary is built once when it is stored).
     let mut roster = Vec::new();
     for k in 0..8u64 {
         roster.push(monster(1 + k, 1, GUARD, 0.0, 5.0 * k as f32));
@@ -139,7 +139,8 @@ fn bench_instant(c: &mut Criterion) {
             let mut f = Fight::start::<ActiveRules>(seed, CombatMode::InstantResolution, roster.clone(), &cfg, 0)
                 .expect("fight starts");
             let mut rng = f.next_rng();
-            simulate_instant::<ActiveRules>(&mut f, &mut rng, &cfg)
+            run_instant::<ActiveRules>(&mut f, &mut rng, &cfg);
+            f.outcome()
         })
     });
 }

@@ -10,6 +10,7 @@ use crate::error::{err, ErrorCode, WkError};
 use spacetimedb::SpacetimeType;
 use std::collections::VecDeque;
 use std::fmt;
+use std::fmt::Write as _;
 
 /// Anything that can roll one die. Every `rand` generator is one.
 pub trait DiceSource {
@@ -149,18 +150,25 @@ impl DiceExpr {
     }
 
     /// Roll it once, record the roll in `log` under `purpose`, return the total.
-    pub fn roll(&self, src: &mut impl DiceSource, purpose: &str, log: &mut DiceLog) -> i32 {
+    pub fn roll(&self, src: &mut impl DiceSource, purpose: impl Into<String>, log: &mut DiceLog) -> i32 {
         self.roll_times(1, src, purpose, log)
     }
 
     /// Roll with the dice count multiplied by `times` and the modifier once (a critical hit
     /// doubles the dice, not the modifiers: `times = 2`).
-    pub fn roll_times(&self, times: u32, src: &mut impl DiceSource, purpose: &str, log: &mut DiceLog) -> i32 {
+    pub fn roll_times(
+        &self,
+        times: u32,
+        src: &mut impl DiceSource,
+        purpose: impl Into<String>,
+        log: &mut DiceLog,
+    ) -> i32 {
         let n = self.count * times.max(1);
         let rolls: Vec<i32> = (0..n).map(|_| src.roll_die(self.sides)).collect();
         let total = rolls.iter().sum::<i32>() + self.modifier;
-        let expr = DiceExpr { count: n, ..*self }.to_string();
-        log.push(DiceLogEntry { purpose: purpose.to_string(), expr, rolls, modifier: self.modifier, total });
+        let mut expr = String::with_capacity(12);
+        let _ = write!(expr, "{}", DiceExpr { count: n, ..*self });
+        log.push(DiceLogEntry { purpose: purpose.into(), expr, rolls, modifier: self.modifier, total });
         total
     }
 }
@@ -286,34 +294,41 @@ pub fn roll_keep(
     dice: TestDice,
     adv: Advantage,
     modifier: i32,
-    purpose: &str,
+    purpose: impl Into<String>,
     log: &mut DiceLog,
 ) -> KeptRoll {
     let TestDice { keep, extra, sides } = dice;
     let n = if adv == Advantage::Normal { keep } else { keep + extra };
     let faces: Vec<i32> = (0..n).map(|_| src.roll_die(sides)).collect();
-    let mut sorted = faces.clone();
-    sorted.sort_unstable();
     let kept: i32 = match adv {
         Advantage::Normal => faces.iter().sum(),
-        Advantage::Advantage => sorted.iter().rev().take(keep as usize).sum(),
-        Advantage::Disadvantage => sorted.iter().take(keep as usize).sum(),
+        _ => {
+            let mut sorted = faces.clone();
+            sorted.sort_unstable();
+            if adv == Advantage::Advantage {
+                sorted.iter().rev().take(keep as usize).sum()
+            } else {
+                sorted.iter().take(keep as usize).sum()
+            }
+        }
     };
-    let base = match adv {
-        Advantage::Normal => format!("{n}d{sides}"),
-        Advantage::Advantage => format!("{n}d{sides}kh{keep}"),
-        Advantage::Disadvantage => format!("{n}d{sides}kl{keep}"),
-    };
-    let expr = DiceExpr { count: 1, sides: 1, modifier };
-    let suffix = expr.to_string().trim_start_matches("1d1").to_string();
+    // `1d20+3`, `2d20kh1+3`, `3d6kl2-1`: one string, written once.
+    let mut expr = String::with_capacity(16);
+    let _ = write!(expr, "{n}d{sides}");
+    match adv {
+        Advantage::Normal => {}
+        Advantage::Advantage => {
+            let _ = write!(expr, "kh{keep}");
+        }
+        Advantage::Disadvantage => {
+            let _ = write!(expr, "kl{keep}");
+        }
+    }
+    if modifier != 0 {
+        let _ = write!(expr, "{modifier:+}");
+    }
     let total = kept + modifier;
-    log.push(DiceLogEntry {
-        purpose: purpose.to_string(),
-        expr: format!("{base}{suffix}"),
-        rolls: faces.clone(),
-        modifier,
-        total,
-    });
+    log.push(DiceLogEntry { purpose: purpose.into(), expr, rolls: faces.clone(), modifier, total });
     KeptRoll { natural: kept, faces, modifier, total }
 }
 

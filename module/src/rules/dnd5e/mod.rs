@@ -335,7 +335,7 @@ impl RulesEngine for Dnd5e {
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> AttackRoll {
-        let r = roll_keep(rng, TestDice::D20, adv, attack.to_hit, &format!("{attacker}: {} attack", attack.name), log);
+        let r = roll_keep(rng, TestDice::D20, adv, attack.to_hit, format!("{attacker}: {} attack", attack.name), log);
         let crit = r.natural == 20;
         let hit = crit || (r.natural != 1 && r.total >= target_ac);
         let verdict = match (hit, crit, r.natural) {
@@ -368,7 +368,7 @@ impl RulesEngine for Dnd5e {
                     part.damage_type.id(),
                     if crit { ", critical" } else { "" }
                 );
-                let amount = part.dice.roll_times(if crit { 2 } else { 1 }, rng, &purpose, log).max(0);
+                let amount = part.dice.roll_times(if crit { 2 } else { 1 }, rng, purpose, log).max(0);
                 Damage { amount, damage_type: part.damage_type, magical: attack.magical }
             })
             .collect()
@@ -468,7 +468,7 @@ impl RulesEngine for Dnd5e {
             ));
         }
         let before = log.len();
-        let natural = roll_keep(rng, TestDice::D20, Advantage::Normal, 0, &format!("{name}: death save"), log).natural;
+        let natural = roll_keep(rng, TestDice::D20, Advantage::Normal, 0, format!("{name}: death save"), log).natural;
         let effect = match natural {
             20 => {
                 vitals.hp = 1;

@@ -298,7 +298,7 @@ impl RulesEngine for Lite {
         log: &mut DiceLog,
     ) -> AttackRoll {
         let r =
-            roll_keep(rng, TestDice::TWO_D6, adv, attack.to_hit, &format!("{attacker}: {} attack", attack.name), log);
+            roll_keep(rng, TestDice::TWO_D6, adv, attack.to_hit, format!("{attacker}: {} attack", attack.name), log);
         let hit = r.total >= target_ac;
         let text = format!(
             "{attacker} attacks with {}{}: {} (2d6 {} {}) vs defense {target_ac} — {}",

@@ -26,6 +26,13 @@ pub fn simulate_instant<R: RulesEngine>(
     rng: &mut impl DiceSource,
     cfg: &ModeConfig,
 ) -> InstantOutcome {
+    run_instant::<R>(fight, rng, cfg);
+    InstantOutcome { outcome: fight.outcome(), events: fight.log.clone(), summary: summary(fight) }
+}
+
+/// [`simulate_instant`] without building its [`InstantOutcome`] (a copy of the whole log): the
+/// fight's own `log`, `status` and `outcome()` say everything (the reducer and the replay use this).
+pub fn run_instant<R: RulesEngine>(fight: &mut Fight, rng: &mut impl DiceSource, cfg: &ModeConfig) {
     // Every round has at most one turn per combatant; the bound only guards against a bug.
     let max_turns = (cfg.max_instant_rounds as usize + 1) * (fight.order.len() + 1);
     for _ in 0..max_turns {
@@ -41,7 +48,6 @@ pub fn simulate_instant<R: RulesEngine>(
     if fight.status == FightStatus::Active {
         fight.end_by_round_limit();
     }
-    InstantOutcome { outcome: fight.outcome(), events: fight.log.clone(), summary: summary(fight) }
 }
 
 /// English plural of a creature name, lowercased ("goblin" → "goblins", "wolf" → "wolves").

@@ -12,7 +12,7 @@
 
 use super::ai::{queue_tick, run_ai_turns};
 use super::hash::{hash_hex, state_hash, HASH_VERSION};
-use super::instant::simulate_instant;
+use super::instant::run_instant;
 use super::mode::{CombatMode, ModeConfig};
 use super::model::{ActionResult, Combatant, Fight, Pos};
 use crate::error::{err, ErrorCode, WkResult};
@@ -253,7 +253,7 @@ pub fn apply<R: RulesEngine>(fight: &mut Fight, step: &LoggedStep) -> WkResult<A
         }
         ReplayAction::Instant => {
             let mut rng = Traced::new(fight.next_rng());
-            simulate_instant::<R>(fight, &mut rng, cfg);
+            run_instant::<R>(fight, &mut rng, cfg);
             draws = rng.draws;
         }
         ReplayAction::AiTurns => {
