@@ -295,8 +295,10 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
     };
     if applied.kind != EventKind::BuffDropped && def.modifiers.iter().any(|m| m.key == ModifierKey::Dies) {
         kill(ctx, target_id, &def.name);
+        refresh(ctx, target_id); // the sheet changed: read it again
+    } else {
+        chars::refresh_stats(ctx, &target); // nothing above wrote the character row
     }
-    refresh(ctx, target_id);
     Ok(applied)
 }
 
@@ -818,11 +820,27 @@ pub fn publish_effective(ctx: &ReducerContext, c: &Character, derived: &DerivedS
         other,
         updated_at: ctx.timestamp,
     };
-    if ctx.db.effective_stats().character_id().find(c.id).is_some() {
-        ctx.db.effective_stats().character_id().update(row);
-    } else {
-        ctx.db.effective_stats().insert(row);
+    // Written only when something changed (`updated_at` is when the stats last changed): a refresh
+    // that changes nothing (a buff's duration refreshed, a dagger swapped for a dagger) costs no
+    // row write and sends subscribers nothing.
+    match ctx.db.effective_stats().character_id().find(c.id) {
+        Some(old) if same_effective(&old, &row) => {}
+        Some(_) => {
+            ctx.db.effective_stats().character_id().update(row);
+        }
+        None => {
+            ctx.db.effective_stats().insert(row);
+        }
     }
+}
+
+fn same_effective(a: &EffectiveStatsRow, b: &EffectiveStatsRow) -> bool {
+    a.stats == b.stats
+        && a.resistances == b.resistances
+        && a.vulnerabilities == b.vulnerabilities
+        && a.immunities == b.immunities
+        && a.flags == b.flags
+        && a.other == b.other
 }
 
 /// A character's effective stats right now (derived stats + active buffs), e.g. for combat's

@@ -32,13 +32,21 @@ pub fn save(ctx: &ReducerContext, mut c: Character) -> Character {
 pub fn refresh_stats(ctx: &ReducerContext, c: &Character) {
     let mut derived = ActiveRules::derive(&c.sheet);
     crate::perks_db::adjust_derived(ctx, c.id, &mut derived); // perk passives (Alert, Iron Will)
-                                                              // Effective stats (derived base + active buffs) share this invalidation point.
+    // Effective stats (derived base + active buffs) share this invalidation point.
     crate::buffs::publish_effective(ctx, c, &derived);
-    let row = CharacterStats { character_id: c.id, derived, updated_at: ctx.timestamp };
-    if ctx.db.character_stats().character_id().find(c.id).is_some() {
-        ctx.db.character_stats().character_id().update(row);
-    } else {
-        ctx.db.character_stats().insert(row);
+    // Written only when the derived stats changed (as the effective stats above).
+    match ctx.db.character_stats().character_id().find(c.id) {
+        Some(old) if old.derived == derived => {}
+        Some(_) => {
+            ctx.db.character_stats().character_id().update(CharacterStats {
+                character_id: c.id,
+                derived,
+                updated_at: ctx.timestamp,
+            });
+        }
+        None => {
+            ctx.db.character_stats().insert(CharacterStats { character_id: c.id, derived, updated_at: ctx.timestamp });
+        }
     }
 }
 

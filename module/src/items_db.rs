@@ -263,6 +263,11 @@ pub fn refresh_gear(ctx: &ReducerContext, mut c: Character) -> WkResult<Characte
     let l = loadout(ctx, c.id);
     let catalog = catalog_for(ctx, def_ids(&[], Some(&l)))?;
     let eff = equipment_effects(&catalog, &l, c.sheet.scores.str_)?;
+    if c.sheet.armor == eff.armor {
+        // The sheet is unchanged (a weapon or trinket moved): no character write, only the stats.
+        chars::refresh_stats(ctx, &c);
+        return Ok(c);
+    }
     c.sheet.armor = eff.armor;
     Ok(chars::save(ctx, c))
 }

@@ -127,5 +127,6 @@ pub struct EffectiveStatsRow {
     pub flags: Vec<ModifierKey>,
     /// Contributions to flag and damage keys (why a flag is set).
     pub other: Vec<StatContribution>,
+    /// When the stats last changed (a refresh that changes nothing does not write the row).
     pub updated_at: Timestamp,
 }

@@ -36,6 +36,7 @@ pub struct CharacterStats {
     #[primary_key]
     pub character_id: u64,
     pub derived: DerivedStats,
+    /// When the derived stats last changed (a refresh that changes nothing does not write the row).
     pub updated_at: Timestamp,
 }
 
