@@ -284,7 +284,7 @@ impl RulesEngine for Dnd5e {
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> Creature {
-        let hp = if roll_hp { def.hp_dice.roll(rng, &format!("{}: hit points", def.name), log).max(1) } else { def.hp };
+        let hp = if roll_hp { def.hp_dice.roll(rng, format!("{}: hit points", def.name), log).max(1) } else { def.hp };
         let mods = mods_of(&def.scores);
         let save_bonuses = AbilityBonuses::from_fn(|a| {
             def.saving_throws.iter().find(|(s, _)| *s == a).map_or(mods.get(a), |(_, b)| *b)
@@ -575,7 +575,7 @@ impl RulesEngine for Dnd5e {
         let before = sheet.vitals.hp;
         let mut spent = 0u8;
         while spent < count && sheet.vitals.hp < sheet.vitals.max_hp {
-            let heal = die.roll(rng, &format!("{}: hit die", sheet.name), &mut log).max(0);
+            let heal = die.roll(rng, format!("{}: hit die", sheet.name), &mut log).max(0);
             sheet.vitals.hp = (sheet.vitals.hp + heal).min(sheet.vitals.max_hp);
             spent += 1;
         }

@@ -301,7 +301,7 @@ impl Fight {
         let who = self.combatants[a].name().to_string();
         let text = match heal {
             Some(d) => {
-                let amount = d.roll(rng, &format!("{who}: {item_name} healing"), &mut log);
+                let amount = d.roll(rng, format!("{who}: {item_name} healing"), &mut log);
                 let tg = &mut self.combatants[t];
                 let name = tg.creature.name.clone();
                 let h = R::heal(&name, &mut tg.creature.vitals, amount)?;

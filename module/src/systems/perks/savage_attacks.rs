@@ -13,5 +13,5 @@ pub fn crit_extra(attack: &AttackDef, rng: &mut dyn DiceSource, log: &mut DiceLo
         return 0;
     }
     let die = DiceExpr { count: 1, sides: part.dice.sides, modifier: 0 };
-    die.roll(&mut DynDice(rng), &format!("{} damage, Savage Attacks", attack.name), log)
+    die.roll(&mut DynDice(rng), format!("{} damage, Savage Attacks", attack.name), log)
 }

@@ -34,7 +34,7 @@ pub fn on_use(sheet: &mut CharacterSheet, state: &mut PerkState, rng: &mut dyn D
     }
     let mut log = DiceLog::new();
     let dice = DiceExpr { count: 1, sides: 10, modifier: sheet.level as i32 };
-    let amount = dice.roll(&mut DynDice(rng), &format!("{}: Second Wind", sheet.name), &mut log);
+    let amount = dice.roll(&mut DynDice(rng), format!("{}: Second Wind", sheet.name), &mut log);
     let healed = crate::rules::damage::heal(&mut sheet.vitals, amount, &sheet.name)?;
     state.charges = 0;
     state.timer_secs = 0;
