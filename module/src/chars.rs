@@ -32,7 +32,7 @@ pub fn save(ctx: &ReducerContext, mut c: Character) -> Character {
 pub fn refresh_stats(ctx: &ReducerContext, c: &Character) {
     let mut derived = ActiveRules::derive(&c.sheet);
     crate::perks_db::adjust_derived(ctx, c.id, &mut derived); // perk passives (Alert, Iron Will)
-    // Effective stats (derived base + active buffs) share this invalidation point.
+                                                              // Effective stats (derived base + active buffs) share this invalidation point.
     crate::buffs::publish_effective(ctx, c, &derived);
     // Written only when the derived stats changed (as the effective stats above).
     match ctx.db.character_stats().character_id().find(c.id) {
