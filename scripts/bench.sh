@@ -83,12 +83,15 @@ try:
     live = json.load(open(os.path.join(out, "live.json")))
 except Exception as e:
     live = {"error": f"no live results: {e}"}
-spans = []
+spans, eff_spans = [], []
 for line in open(os.path.join(out, "server-logs.txt"), encoding="utf-8", errors="replace"):
-    m = re.search(r'Timing span "admin_skirmish": ([0-9.]+)(ns|µs|us|ms|s)\b', line)
+    m = re.search(r'Timing span "(admin_skirmish|admin_bench_effective_stats)": ([0-9.]+)(ns|µs|us|ms|s)\b', line)
     if m:
-        spans.append(unit(m.group(1), m.group(2)))
+        (spans if m.group(1) == "admin_skirmish" else eff_spans).append(unit(m.group(2), m.group(3)))
 spans.sort()
+# effective stats in wasm: each call resolves the native bench's fixture `effstats.iterations` times
+eff_iter = live.get("effstats.iterations") if isinstance(live, dict) else None
+eff_wasm = sorted(v / eff_iter for v in eff_spans) if eff_iter else []
 def pct(v, p):
     return v[min(len(v) - 1, round(p / 100 * (len(v) - 1)))] if v else None
 rows = []  # (metric, value text, target text, pass?)
@@ -110,6 +113,10 @@ if spans and native.get("instant_fight_8v8"):
     row("8v8 wasm reducer ÷ native fight (reducer also spawns 16 monsters, writes rows/events)",
         pct(spans, 50) / native["instant_fight_8v8"], "{:.1f}", "—", None)
 row("effective stats, 50 modifiers, native", native.get("effective_stats_50_modifiers"), "{:.2f} µs", "≤ 2 µs", lambda v: v <= 2)
+ew = eff_wasm[len(eff_wasm) // 2] if eff_wasm else None
+row("effective stats, 50 modifiers, wasm (in the module, p50 of the calls)", ew, "{:.2f} µs", "—", None)
+en = native.get("effective_stats_50_modifiers")
+row("effective stats: wasm ÷ native", ew / en if ew and en else None, "{:.2f}", "≤ 2", lambda v: v <= 2)
 row("apply_damage, native", native.get("apply_damage"), "{:.2f} µs", "—", None)
 row("resolve_attack, native (random dice)", native.get("resolve_attack"), "{:.2f} µs", "—", None)
 row("resolve_attack, native (scripted hit)", native.get("resolve_attack_scripted_hit"), "{:.2f} µs", "—", None)

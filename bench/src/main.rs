@@ -21,6 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const LOC: &str = "crossroads";
+/// Resolutions of the effective-stats fixture per `admin_bench_effective_stats` call.
+const EFFSTATS_ITERATIONS: u32 = 1_000;
 const WINDOW: u64 = 64;
 const PHASE_LIMIT: Duration = Duration::from_secs(15);
 const SETUP_LIMIT: Duration = Duration::from_secs(120);
@@ -470,6 +472,12 @@ fn run(out: &mut Out) -> Res<()> {
         }
     })?;
     out.phase("combat_turn_mix", &p, base);
+
+    // ---- effective stats in wasm: the native bench's fixture resolved EFFSTATS_ITERATIONS times per
+    // call inside the module; scripts/bench.sh divides the server's span by the count.
+    let (_, ep) = b.latencies(scale(20, 5), |r, _| r.admin_bench_effective_stats(EFFSTATS_ITERATIONS))?;
+    b.must("admin_bench_effective_stats", ep)?;
+    out.num("effstats.iterations", EFFSTATS_ITERATIONS as f64);
 
     // ---- InstantResolution 8v8 through admin_skirmish: round trip vs ping round trip, pipelined rate
     let side_a: Vec<String> = vec!["guard".into(); 8];

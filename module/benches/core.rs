@@ -5,11 +5,10 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use rand::SeedableRng;
-use world_kernel::rules::{AbilityScores, ActiveRules, Advantage, Damage, DamageType, DiceLog, RulesEngine, Scripted};
-use world_kernel::systems::buffs::modifiers::{parse_modifiers, Modifier};
-use world_kernel::systems::buffs::vocab::DamageSet;
+use world_kernel::rules::{ActiveRules, Advantage, Damage, DamageType, DiceLog, RulesEngine, Scripted};
 use world_kernel::systems::combat::{monster_combatant, run_instant, CombatMode, Combatant, Fight, ModeConfig};
-use world_kernel::systems::stats::{effective_stats, BaseStats, ModifierSource, SourceKind};
+use world_kernel::systems::stats::effective_stats;
+use world_kernel::systems::stats_fixture;
 
 /// The "guard" of each ruleset (lite has no guard; its bandit plays the part).
 #[cfg(feature = "dnd5e")]
@@ -17,55 +16,12 @@ const GUARD: &str = "guard";
 #[cfg(not(feature = "dnd5e"))]
 const GUARD: &str = "bandit";
 
-fn base() -> BaseStats {
-    BaseStats {
-        abilities: AbilityScores::from_array([15, 14, 13, 12, 10, 8]),
-        armor_class: 16,
-        attack_bonus: 5,
-        damage_bonus: 3,
-        save_bonus: 0,
-        speed: 30,
-        max_hp: 24,
-        resistances: DamageSet::EMPTY,
-        vulnerabilities: DamageSet::EMPTY,
-        immunities: DamageSet::EMPTY,
-    }
-}
-
-/// Ten sources of five modifiers each: every numeric operation, flags and damage sets.
-fn fifty_modifiers() -> Vec<Vec<Modifier>> {
-    let cells = [
-        "armor_class:add:2;attack_bonus:add:1;save_bonus:add:1;speed:add:10;max_hp:add:5",
-        "speed:multiply:2;max_hp:multiply:1.5;str:upgrade:19;dex:add:1;con:add:1",
-        "armor_class:upgrade:16;damage_bonus:add:2;resistance:fire;advantage:attack;int:add:1",
-        "speed:downgrade:50;wis:add:1;cha:add:-1;resistance:cold;disadvantage:check",
-        "attack_bonus:add:-2;save_bonus:add:-2;armor_class:add:1;speed:add:5;max_hp:add:3",
-        "str:add:1;dex:add:1;con:add:1;int:add:1;wis:add:1",
-        "resistance:bludgeoning;resistance:piercing;resistance:slashing;damage_bonus:add:1;cha:add:1",
-        "max_hp:add:10;armor_class:add:1;speed:multiply:0.5;attack_bonus:add:1;save_bonus:add:1",
-        "unseen;advantage:attack;attackers_disadvantage;speed:add:5;armor_class:add:1",
-        "speed:override:25;str:downgrade:18;damage_bonus:add:1;max_hp:add:2;attack_bonus:add:1",
-    ];
-    let mods: Vec<Vec<Modifier>> = cells.iter().map(|c| parse_modifiers(c).expect("valid modifiers")).collect();
-    assert_eq!(mods.iter().map(Vec::len).sum::<usize>(), 50, "the bench needs exactly 50 modifiers");
-    mods
-}
-
 fn bench_effective_stats(c: &mut Criterion) {
-    let mods = fifty_modifiers();
-    let labels: Vec<String> = (0..mods.len()).map(|i| format!("Buff {i}")).collect();
-    let sources: Vec<ModifierSource> = mods
-        .iter()
-        .enumerate()
-        .map(|(i, m)| ModifierSource {
-            kind: if i < 2 { SourceKind::Equipment } else { SourceKind::Buff },
-            id: i as u64 + 1,
-            label: &labels[i],
-            stacks: 1,
-            modifiers: m,
-        })
-        .collect();
-    let b = base();
+    // The same fixture `admin_bench_effective_stats` times inside the module (wasm ÷ native).
+    let (mods, labels) = (stats_fixture::fifty_modifiers(), stats_fixture::labels());
+    assert_eq!(mods.iter().map(Vec::len).sum::<usize>(), 50, "the bench needs exactly 50 modifiers");
+    let sources = stats_fixture::sources(&mods, &labels);
+    let b = stats_fixture::base();
     c.bench_function("effective_stats_50_modifiers", |bench| {
         bench.iter(|| effective_stats(black_box(&b), black_box(&sources)))
     });

@@ -788,6 +788,13 @@ pub const REDUCERS: &[ReducerDoc] = &[
         errors: codes![NotAdmin, FeatureDisabled, InvalidArgument, UnknownMonster, UnknownLocation],
     },
     ReducerDoc {
+        name: "admin_bench_effective_stats",
+        group: "buffs",
+        caller: Caller::Admin,
+        summary: "Benchmark hook: resolve the 50-modifier effective-stats fixture 1..=10,000 times in the module (timed by a host stopwatch; writes nothing).",
+        errors: codes![NotAdmin, FeatureDisabled, InvalidArgument],
+    },
+    ReducerDoc {
         name: "admin_seed_scale",
         group: "items",
         caller: Caller::Admin,

@@ -18,6 +18,7 @@ pub mod action_result_type;
 pub mod active_buff_row_type;
 pub mod active_buff_table;
 pub mod add_admin_reducer;
+pub mod admin_bench_effective_stats_reducer;
 pub mod admin_damage_reducer;
 pub mod admin_grant_currency_reducer;
 pub mod admin_grant_perk_reducer;
@@ -270,6 +271,9 @@ pub use action_result_type::ActionResult;
 pub use active_buff_row_type::ActiveBuffRow;
 pub use active_buff_table::*;
 pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallbackId};
+pub use admin_bench_effective_stats_reducer::{
+    admin_bench_effective_stats, set_flags_for_admin_bench_effective_stats, AdminBenchEffectiveStatsCallbackId,
+};
 pub use admin_damage_reducer::{admin_damage, set_flags_for_admin_damage, AdminDamageCallbackId};
 pub use admin_grant_currency_reducer::{
     admin_grant_currency, set_flags_for_admin_grant_currency, AdminGrantCurrencyCallbackId,
@@ -544,6 +548,9 @@ pub enum Reducer {
     AddAdmin {
         identity: __sdk::Identity,
     },
+    AdminBenchEffectiveStats {
+        iterations: u32,
+    },
     AdminDamage {
         character_id: u64,
         amount: i32,
@@ -804,6 +811,7 @@ impl __sdk::Reducer for Reducer {
         match self {
             Reducer::AbilityCheck { .. } => "ability_check",
             Reducer::AddAdmin { .. } => "add_admin",
+            Reducer::AdminBenchEffectiveStats { .. } => "admin_bench_effective_stats",
             Reducer::AdminDamage { .. } => "admin_damage",
             Reducer::AdminGrantCurrency { .. } => "admin_grant_currency",
             Reducer::AdminGrantPerk { .. } => "admin_grant_perk",
@@ -882,6 +890,10 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "add_admin" => {
                 Ok(__sdk::parse_reducer_args::<add_admin_reducer::AddAdminArgs>("add_admin", &value.args)?.into())
             }
+            "admin_bench_effective_stats" => Ok(__sdk::parse_reducer_args::<
+                admin_bench_effective_stats_reducer::AdminBenchEffectiveStatsArgs,
+            >("admin_bench_effective_stats", &value.args)?
+            .into()),
             "admin_damage" => {
                 Ok(__sdk::parse_reducer_args::<admin_damage_reducer::AdminDamageArgs>("admin_damage", &value.args)?
                     .into())

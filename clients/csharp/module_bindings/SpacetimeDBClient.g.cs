@@ -499,6 +499,7 @@ namespace SpacetimeDB.Types
             return update.ReducerCall.ReducerName switch {
                 "ability_check" => BSATNHelpers.Decode<Reducer.AbilityCheck>(encodedArgs),
                 "add_admin" => BSATNHelpers.Decode<Reducer.AddAdmin>(encodedArgs),
+                "admin_bench_effective_stats" => BSATNHelpers.Decode<Reducer.AdminBenchEffectiveStats>(encodedArgs),
                 "admin_damage" => BSATNHelpers.Decode<Reducer.AdminDamage>(encodedArgs),
                 "admin_grant_currency" => BSATNHelpers.Decode<Reducer.AdminGrantCurrency>(encodedArgs),
                 "admin_grant_perk" => BSATNHelpers.Decode<Reducer.AdminGrantPerk>(encodedArgs),
@@ -585,6 +586,7 @@ namespace SpacetimeDB.Types
             return reducer switch {
                 Reducer.AbilityCheck args => Reducers.InvokeAbilityCheck(eventContext, args),
                 Reducer.AddAdmin args => Reducers.InvokeAddAdmin(eventContext, args),
+                Reducer.AdminBenchEffectiveStats args => Reducers.InvokeAdminBenchEffectiveStats(eventContext, args),
                 Reducer.AdminDamage args => Reducers.InvokeAdminDamage(eventContext, args),
                 Reducer.AdminGrantCurrency args => Reducers.InvokeAdminGrantCurrency(eventContext, args),
                 Reducer.AdminGrantPerk args => Reducers.InvokeAdminGrantPerk(eventContext, args),

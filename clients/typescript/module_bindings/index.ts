@@ -38,6 +38,8 @@ import { AbilityCheck } from "./ability_check_reducer.ts";
 export { AbilityCheck };
 import { AddAdmin } from "./add_admin_reducer.ts";
 export { AddAdmin };
+import { AdminBenchEffectiveStats } from "./admin_bench_effective_stats_reducer.ts";
+export { AdminBenchEffectiveStats };
 import { AdminDamage } from "./admin_damage_reducer.ts";
 export { AdminDamage };
 import { AdminGrantCurrency } from "./admin_grant_currency_reducer.ts";
@@ -949,6 +951,10 @@ const REMOTE_MODULE = {
       reducerName: "add_admin",
       argsType: AddAdmin.getTypeScriptAlgebraicType(),
     },
+    admin_bench_effective_stats: {
+      reducerName: "admin_bench_effective_stats",
+      argsType: AdminBenchEffectiveStats.getTypeScriptAlgebraicType(),
+    },
     admin_damage: {
       reducerName: "admin_damage",
       argsType: AdminDamage.getTypeScriptAlgebraicType(),
@@ -1237,6 +1243,7 @@ const REMOTE_MODULE = {
 export type Reducer = never
 | { name: "AbilityCheck", args: AbilityCheck }
 | { name: "AddAdmin", args: AddAdmin }
+| { name: "AdminBenchEffectiveStats", args: AdminBenchEffectiveStats }
 | { name: "AdminDamage", args: AdminDamage }
 | { name: "AdminGrantCurrency", args: AdminGrantCurrency }
 | { name: "AdminGrantPerk", args: AdminGrantPerk }
@@ -1336,6 +1343,22 @@ export class RemoteReducers {
 
   removeOnAddAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
     this.connection.offReducer("add_admin", callback);
+  }
+
+  adminBenchEffectiveStats(iterations: number) {
+    const __args = { iterations };
+    let __writer = new BinaryWriter(1024);
+    AdminBenchEffectiveStats.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_bench_effective_stats", __argsBuffer, this.setCallReducerFlags.adminBenchEffectiveStatsFlags);
+  }
+
+  onAdminBenchEffectiveStats(callback: (ctx: ReducerEventContext, iterations: number) => void) {
+    this.connection.onReducer("admin_bench_effective_stats", callback);
+  }
+
+  removeOnAdminBenchEffectiveStats(callback: (ctx: ReducerEventContext, iterations: number) => void) {
+    this.connection.offReducer("admin_bench_effective_stats", callback);
   }
 
   adminDamage(characterId: bigint, amount: number) {
@@ -2349,6 +2372,11 @@ export class SetReducerFlags {
   addAdminFlags: CallReducerFlags = 'FullUpdate';
   addAdmin(flags: CallReducerFlags) {
     this.addAdminFlags = flags;
+  }
+
+  adminBenchEffectiveStatsFlags: CallReducerFlags = 'FullUpdate';
+  adminBenchEffectiveStats(flags: CallReducerFlags) {
+    this.adminBenchEffectiveStatsFlags = flags;
   }
 
   adminDamageFlags: CallReducerFlags = 'FullUpdate';

@@ -47,3 +47,35 @@ pub fn admin_skirmish(
     crate::combat::begin(ctx, &location_id, fighters, &[], monsters)?;
     Ok(())
 }
+
+/// Most iterations of one `admin_bench_effective_stats` call (10,000 take about 10 ms of wasm).
+pub const MAX_BENCH_ITERATIONS: u32 = 10_000;
+
+/// Admin: resolve the effective-stats benchmark fixture (`systems::stats_fixture`: 50 modifiers
+/// from 10 sources, the native criterion bench's input) `iterations` times inside the module and
+/// nothing else, so scripts/bench.sh can read the wasm time per resolution from the
+/// `Timing span "admin_bench_effective_stats"` log line and compare it with the native bench.
+/// Writes nothing.
+#[reducer]
+pub fn admin_bench_effective_stats(ctx: &ReducerContext, iterations: u32) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    gate::require(ctx, Feature::Buffs)?;
+    if iterations == 0 || iterations > MAX_BENCH_ITERATIONS {
+        return Err(err(
+            ErrorCode::InvalidArgument,
+            format!("iterations must be 1..={MAX_BENCH_ITERATIONS}; call again for more"),
+        )
+        .into());
+    }
+    use crate::systems::stats_fixture as fx;
+    let (mods, labels, base) = (fx::fifty_modifiers(), fx::labels(), fx::base());
+    let sources = fx::sources(&mods, &labels);
+    let _timer = LogStopwatch::new("admin_bench_effective_stats");
+    for _ in 0..iterations {
+        std::hint::black_box(crate::systems::stats::effective_stats(
+            std::hint::black_box(&base),
+            std::hint::black_box(&sources),
+        ));
+    }
+    Ok(())
+}

@@ -11,4 +11,5 @@ pub mod perks;
 pub mod profiles;
 pub mod spawner;
 pub mod stats;
+pub mod stats_fixture;
 pub mod travel;
