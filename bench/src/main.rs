@@ -166,6 +166,7 @@ impl Bench {
             on_attack(a, b, c);
             on_end_turn(a);
             on_admin_skirmish(a, b, c);
+            on_admin_bench_effective_stats(a);
             on_admin_seed_scale(a, b, c);
         );
         conn.run_threaded();
