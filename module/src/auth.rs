@@ -2,7 +2,7 @@
 
 use crate::error::{err, ErrorCode, WkResult};
 use crate::tables::characters::{character, Character};
-use crate::tables::world::admin;
+use crate::tables::world::{admin, location_def};
 use spacetimedb::{ReducerContext, Table};
 
 pub fn is_admin(ctx: &ReducerContext) -> bool {
@@ -47,6 +47,17 @@ pub fn existing_character(ctx: &ReducerContext, character_id: u64) -> WkResult<C
     ctx.db.character().id().find(character_id).ok_or_else(|| {
         err(ErrorCode::UnknownCharacter, format!("no character {character_id}; pick an existing target"))
     })
+}
+
+/// `E_UNKNOWN_LOCATION` unless `location_id` is a location of the world (spawns name one).
+pub fn existing_location(ctx: &ReducerContext, location_id: &str) -> WkResult<()> {
+    if ctx.db.location_def().id().find(location_id.to_string()).is_none() {
+        return Err(err(
+            ErrorCode::UnknownLocation,
+            format!("no location `{location_id}`; see SELECT id FROM location_def"),
+        ));
+    }
+    Ok(())
 }
 
 /// Number of admins; the last one can never be removed.

@@ -21,7 +21,7 @@ use crate::tables::combat::{
 };
 use crate::tables::combat_log::CombatLogSource;
 use crate::tables::events::EventKind;
-use crate::tables::world::{location_def, player};
+use crate::tables::world::player;
 use rand::Rng;
 use spacetimedb::{ReducerContext, ScheduleAt, Table, Timestamp};
 
@@ -759,22 +759,11 @@ fn drop_loot(
 
 /// Spawn a monster instance at a location (average HP).
 pub fn spawn_monster(ctx: &ReducerContext, def_id: &str, location_id: &str) -> WkResult<MonsterInstance> {
-    check_location(ctx, location_id)?;
+    crate::auth::existing_location(ctx, location_id)?;
     spawn_checked(ctx, def_id, location_id, 0).map(|(m, _)| m)
 }
 
-/// `E_UNKNOWN_LOCATION` unless `location_id` is a location of the world.
-pub fn check_location(ctx: &ReducerContext, location_id: &str) -> WkResult<()> {
-    if ctx.db.location_def().id().find(location_id.to_string()).is_none() {
-        return Err(err(
-            ErrorCode::UnknownLocation,
-            format!("no location `{location_id}`; see SELECT id FROM location_def"),
-        ));
-    }
-    Ok(())
-}
-
-/// Spawn a monster at a location already checked with [`check_location`], and return it with its
+/// Spawn a monster at a location already checked with [`crate::auth::existing_location`], and return it with its
 /// combatant on `side` (built once: the same creature gives the row its HP).
 pub fn spawn_checked(
     ctx: &ReducerContext,

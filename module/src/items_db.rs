@@ -18,7 +18,6 @@ use crate::tables::items::{
     item_def, item_despawn_timer, item_instance, master_stash, run_state, ItemDespawnTimer, ItemInstanceRow,
     MasterStashRow, PlaceKind, RunStateRow,
 };
-use crate::tables::world::location_def;
 use spacetimedb::{Identity, ReducerContext, ScheduleAt, Table, Timestamp};
 use std::collections::BTreeSet;
 
@@ -327,12 +326,7 @@ pub fn spawn_quiet(ctx: &ReducerContext, req: &SpawnRequest) -> WkResult<ItemIns
     let now = now_micros(ctx);
     let catalog = catalog_for(ctx, [req.def_id.as_str()])?;
     let plan = items::plan_spawn(&catalog, req, now)?;
-    if ctx.db.location_def().id().find(&req.location_id).is_none() {
-        return Err(err(
-            ErrorCode::UnknownLocation,
-            format!("no location `{}`; see SELECT id FROM location_def", req.location_id),
-        ));
-    }
+    crate::auth::existing_location(ctx, &req.location_id)?;
     let mut r = blank_row(ctx, &req.def_id, req.quantity);
     r.place = PlaceKind::Ground;
     r.location_id = req.location_id.clone();

@@ -36,7 +36,7 @@ pub fn admin_skirmish(
     }
     let mut fighters = Vec::with_capacity(side_a.len() + side_b.len());
     let mut monsters = Vec::with_capacity(fighters.capacity());
-    crate::combat::check_location(ctx, &location_id)?;
+    auth::existing_location(ctx, &location_id)?;
     for (side, defs) in [(crate::combat::STARTER_SIDE, &side_a), (crate::combat::DEFENDER_SIDE, &side_b)] {
         for def in defs {
             let (m, fighter) = crate::combat::spawn_checked(ctx, def, &location_id, side)?;
