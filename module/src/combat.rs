@@ -10,7 +10,7 @@ use crate::events;
 use crate::rules::{ActiveRules, RulesEngine};
 use crate::systems::combat::replay::{self, ConnectionArgs, LoggedStep, ReplayAction, StartArgs};
 use crate::systems::combat::{
-    monster_combatant, select_mode, ActionKind, ActionResult, CombatFlags, CombatMode, Combatant, CombatantKind, Fight,
+    monster_combatant, select_mode, ActionResult, CombatFlags, CombatMode, Combatant, CombatantKind, Fight,
     FightStatus, ModeConfig, Pos,
 };
 use crate::tables::characters::{character, rest_state, Character};
@@ -479,15 +479,7 @@ pub fn on_connection(ctx: &ReducerContext, connected: bool) {
 /// fight and rewrite the projections.
 pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg: &ModeConfig) {
     let lines: Vec<ActionResult> = std::mem::take(&mut fight.log);
-    // An instant fight's turn markers ("Round 2: goblin #3's turn", "goblin #3 ends their turn")
-    // are not actions anyone took: they stay in the combat's action log (`lines`), and every
-    // action (initiative, moves, attacks, flights, death saves, the end) still writes its event
-    // with its dice. They were 81 of the 134 events of an 8-vs-8 fight.
-    let instant = fight.mode == CombatMode::InstantResolution;
-    for l in lines {
-        if instant && matches!(l.kind, ActionKind::TurnStart | ActionKind::EndTurn) {
-            continue;
-        }
+    for l in lines.into_iter().filter(|l| fight.mode.records_event(l.kind)) {
         let mut actors: Vec<u64> = Vec::new();
         if let Some(a) = character_name_of(ctx, l.actor) {
             actors.push(a);

@@ -82,6 +82,25 @@ pub fn run(env: &Env, r: &mut Runner) {
         let actions = events_for_combat(&admin, fight.id, EventKind::CombatAction);
         check(actions.len() >= 3, format!("per-action events: {}", actions.len()))?;
         check(actions.iter().any(|e| !e.dice.is_empty()), "actions carry their dice")?;
+        check(actions.iter().any(|e| e.detail.contains(";kind=Attack;")), "attacks are events")?;
+        // The turn markers of an instant fight are in its action log, not in the events.
+        let markers: Vec<&WorldEvent> = actions
+            .iter()
+            .filter(|e| e.detail.contains(";kind=TurnStart;") || e.detail.contains(";kind=EndTurn;"))
+            .collect();
+        check(markers.is_empty(), format!("turn markers written as events: {}", markers.len()))?;
+        let logged: Vec<String> = admin
+            .conn
+            .db
+            .combat_action_log()
+            .iter()
+            .filter(|l| l.combat_id == fight.id && l.source == CombatLogSource::InstantResolution)
+            .flat_map(|l| l.lines)
+            .collect();
+        check(
+            logged.iter().any(|l| l.starts_with("[TurnStart]")) && logged.iter().any(|l| l.starts_with("[EndTurn]")),
+            format!("the instant step's log keeps the turn markers ({} lines)", logged.len()),
+        )?;
         check(
             admin.conn.db.combatant().iter().filter(|r| r.combat_id == fight.id).all(|r| !r.active),
             "combatants released",

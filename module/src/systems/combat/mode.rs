@@ -29,6 +29,15 @@ impl CombatMode {
         }
     }
 
+    /// Whether a fight log line of `kind` becomes a world event in this mode. Every line is kept
+    /// in the combat's action log; in an instant fight the turn markers ("Round 2: goblin #3's
+    /// turn", "... ends their turn") are not actions anyone took and are not events (they were
+    /// 81 of the 134 events of an 8-vs-8 fight). Every action still writes its event with its dice.
+    pub fn records_event(self, kind: super::ActionKind) -> bool {
+        !(self == CombatMode::InstantResolution
+            && matches!(kind, super::ActionKind::TurnStart | super::ActionKind::EndTurn))
+    }
+
     /// Seconds a turn may last before the AI takes it; `None` where no turn timer runs.
     pub fn turn_timeout_secs(self, cfg: &ModeConfig) -> Option<u32> {
         match self {

@@ -581,6 +581,23 @@ fn seeded_instant_fight_is_exact_and_reproducible() {
     PINNED.check(&f, &out);
 }
 
+#[test]
+fn an_instant_fights_turn_markers_are_logged_but_not_events() {
+    let (f, out) = run_instant(guards_vs_goblins());
+    let kinds: Vec<ActionKind> = out.events.iter().map(|e| e.kind).collect();
+    for marker in [ActionKind::TurnStart, ActionKind::EndTurn] {
+        assert!(kinds.contains(&marker), "the fight log keeps its {marker:?} lines");
+        assert!(!f.mode.records_event(marker), "an instant fight writes no {marker:?} event");
+        for turns in [CombatMode::RelaxedTurns, CombatMode::ClassicTurns, CombatMode::ActionQueues] {
+            assert!(turns.records_event(marker), "{turns:?} keeps its {marker:?} events");
+        }
+    }
+    let evented: Vec<ActionKind> = kinds.iter().copied().filter(|k| f.mode.records_event(*k)).collect();
+    assert!(evented.contains(&ActionKind::Attack), "every action still writes its event");
+    assert!(evented.contains(&ActionKind::Initiative) && evented.contains(&ActionKind::End));
+    assert!(evented.len() < kinds.len());
+}
+
 struct Pinned {
     rounds: u32,
     status: FightStatus,
