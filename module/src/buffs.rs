@@ -810,7 +810,7 @@ pub fn publish_effective(ctx: &ReducerContext, c: &Character, derived: &DerivedS
         eff.contributions.iter().filter(|x| !matches!(x.key.kind(), KeyKind::Stat(_))).map(contribution).collect();
     let flags =
         ModifierKey::all().into_iter().filter(|k| matches!(k.kind(), KeyKind::Flag(_)) && eff.has(*k)).collect();
-    let row = EffectiveStatsRow {
+    let mut row = EffectiveStatsRow {
         character_id: c.id,
         stats,
         resistances: eff.resistances,
@@ -822,25 +822,19 @@ pub fn publish_effective(ctx: &ReducerContext, c: &Character, derived: &DerivedS
     };
     // Written only when something changed (`updated_at` is when the stats last changed): a refresh
     // that changes nothing (a buff's duration refreshed, a dagger swapped for a dagger) costs no
-    // row write and sends subscribers nothing.
+    // row write and sends subscribers nothing. The whole row is compared, the time aside.
     match ctx.db.effective_stats().character_id().find(c.id) {
-        Some(old) if same_effective(&old, &row) => {}
-        Some(_) => {
-            ctx.db.effective_stats().character_id().update(row);
+        Some(old) => {
+            row.updated_at = old.updated_at;
+            if row != old {
+                row.updated_at = ctx.timestamp;
+                ctx.db.effective_stats().character_id().update(row);
+            }
         }
         None => {
             ctx.db.effective_stats().insert(row);
         }
     }
-}
-
-fn same_effective(a: &EffectiveStatsRow, b: &EffectiveStatsRow) -> bool {
-    a.stats == b.stats
-        && a.resistances == b.resistances
-        && a.vulnerabilities == b.vulnerabilities
-        && a.immunities == b.immunities
-        && a.flags == b.flags
-        && a.other == b.other
 }
 
 /// A character's effective stats right now (derived stats + active buffs), e.g. for combat's

@@ -31,21 +31,19 @@ pub fn save(ctx: &ReducerContext, mut c: Character) -> Character {
 
 pub fn refresh_stats(ctx: &ReducerContext, c: &Character) {
     let mut derived = ActiveRules::derive(&c.sheet);
-    crate::perks_db::adjust_derived(ctx, c.id, &mut derived); // perk passives (Alert, Iron Will)
-                                                              // Effective stats (derived base + active buffs) share this invalidation point.
+    // Perk passives (Alert, Iron Will).
+    crate::perks_db::adjust_derived(ctx, c.id, &mut derived);
+    // Effective stats (derived base + active buffs) share this invalidation point.
     crate::buffs::publish_effective(ctx, c, &derived);
     // Written only when the derived stats changed (as the effective stats above).
+    let row = CharacterStats { character_id: c.id, derived, updated_at: ctx.timestamp };
     match ctx.db.character_stats().character_id().find(c.id) {
-        Some(old) if old.derived == derived => {}
+        Some(old) if old.derived == row.derived => {}
         Some(_) => {
-            ctx.db.character_stats().character_id().update(CharacterStats {
-                character_id: c.id,
-                derived,
-                updated_at: ctx.timestamp,
-            });
+            ctx.db.character_stats().character_id().update(row);
         }
         None => {
-            ctx.db.character_stats().insert(CharacterStats { character_id: c.id, derived, updated_at: ctx.timestamp });
+            ctx.db.character_stats().insert(row);
         }
     }
 }

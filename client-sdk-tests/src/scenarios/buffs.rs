@@ -158,8 +158,15 @@ pub fn run(env: &Env, r: &mut Runner) {
 
     r.run("buffs: re-applying a refresh buff extends the same instance", || {
         let (_p, admin, id) = setup(env, "Refreshed")?;
+        let eff = |c: &Client| c.conn.db.effective_stats().character_id().find(&id).ok_or("no effective stats");
+        let before = eff(&admin)?;
         apply(&admin, id, bx.timed, Some(60))?;
         let first = wait_buff(&admin, id, bx.timed)?;
+        // The buff changes a stat: the effective-stats row is written (its time moves on).
+        wait_for("effective stats rewritten", Duration::from_secs(5), || {
+            eff(&admin).map(|e| e.updated_at != before.updated_at).unwrap_or(false)
+        })?;
+        let changed = eff(&admin)?;
         apply(&admin, id, bx.timed, Some(120))?;
         wait_for("later end", Duration::from_secs(5), || {
             find_buff(&admin, id, bx.timed).map(|b| b.expires_at_micros > first.expires_at_micros).unwrap_or(false)
@@ -167,6 +174,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         let now = buffs_of(&admin, id);
         check_eq(now.len(), 1, "one instance")?;
         check_eq(now[0].id, first.id, "same instance id")?;
+        // A refresh changes no stat: the row (written in the same transaction if at all) is untouched.
+        check_eq(eff(&admin)?.updated_at, changed.updated_at, "effective_stats not rewritten by a refresh")?;
         check(!events_of(&admin, EventKind::BuffRefreshed, first.id).is_empty(), "BuffRefreshed event")
     });
 

@@ -114,7 +114,7 @@ pub struct StatLine {
 /// instance id). Refreshed with every character write and every buff change; base stats are
 /// never mutated by buffs.
 #[table(name = effective_stats, public)]
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct EffectiveStatsRow {
     #[primary_key]
     pub character_id: u64,
