@@ -1099,7 +1099,7 @@ def cmd_load(api, a):
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) == 3:  # the last line may be cut short by the stop
                     probe.append((float(parts[0]) - t0, float(parts[1]), int(parts[2])))
-        if not os.environ.get("WK_KEEP_PROBE"):
+        if not os.environ.get("WK_KEEP_PROBE"):  # set it to keep the samples for a look at the spikes
             os.unlink(probe_file)
     except (OSError, ValueError) as e:
         log(f"load: probe file {probe_file}: {e}")
