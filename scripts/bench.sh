@@ -100,8 +100,10 @@ def row(metric, value, fmt, target, ok):
                  "n/a" if value is None else ("" if ok is None else ("pass" if ok(value) else "MISS"))))
 g = live.get
 row("ping (baseline) calls/s", g("ping.rate"), "{:.0f}", "—", None)
-for k, label in [("apply_buff", "apply_buff"), ("equip_unequip", "equip/unequip"), ("pick_up", "pick_up"),
-                 ("combat_turn_mix", "combat turn (move/attack/end_turn mix)"), ("skirmish_8v8", "InstantResolution 8v8 (admin_skirmish)")]:
+row("floor: set_config calls/s (÷ ping): 2 reads, 1 row update, 1 event, the least a reducer that writes does", g("floor_set_config.ratio"),
+    "{:.2f}" + (f" ({g('floor_set_config.rate'):.0f}/s)" if g("floor_set_config.rate") else ""), "—", None)
+for k, label in [("apply_buff_new", "apply_buff, first application"), ("apply_buff", "apply_buff, re-application"), ("equip_unequip", "equip/unequip"), ("pick_up", "pick_up"),
+                 ("combat_turn_mix", "combat turn (step in if out of reach, attack, end_turn; only the combatant whose turn it is)"), ("skirmish_8v8", "InstantResolution 8v8 (admin_skirmish)")]:
     r = g(f"{k}.rate")
     row(f"{label} calls/s (÷ ping)", g(f"{k}.ratio"), "{:.2f}" + (f" ({r:.0f}/s)" if r else ""), "≥ 0.7", lambda v: v >= 0.7)
 row("8v8 instant fight: reducer time p50 (server span)", pct(spans, 50), "{:.0f} µs", "≤ 2000 µs", lambda v: v <= 2000)

@@ -4,7 +4,8 @@
 //! baseline measured in the same run on the same server, as a ratio.
 //!
 //! Env: WK_URL, WK_DB, WK_ADMIN_TOKEN (required), WK_BENCH_OUT (JSON file, default
-//! target/bench/live.json), WK_BENCH_QUICK=1 (smaller counts, for a smoke run).
+//! target/bench/live.json), WK_BENCH_QUICK=1 (smaller counts, for a smoke run),
+//! WK_BENCH_THROUGHPUT_ONLY=1 (stop after the throughput phases: for profiling a reducer).
 //! The module must run the dnd5e ruleset (class, buff, item and monster ids below are dnd5e's).
 
 #[path = "../../client-sdk-tests/src/module_bindings/mod.rs"]
@@ -381,6 +382,13 @@ fn run(out: &mut Out) -> Res<()> {
     let ping = b.must("ping", b.pipeline(scale(30_000, 3_000), PHASE_LIMIT, |r, _| r.ping())?)?;
     let base = ping.rate();
     out.phase("ping", &ping, base);
+    // ---- the floor of a reducer that writes: set_config reads two rows (admin, config), updates
+    // the config row and records one event, the least any game reducer does (every visible change
+    // writes an event). The game reducers' ratios are bounded by this one's.
+    let floor = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, _| {
+        r.set_config("max_characters_per_player".into(), "100".into())
+    })?;
+    out.phase("floor_set_config", &b.must("set_config (floor)", floor)?, base);
 
     // ---- setup: characters for every phase
     let n_load = 64u64;
@@ -393,12 +401,18 @@ fn run(out: &mut Out) -> Res<()> {
     let sched = b.characters("S", n_sched, true)?;
     println!("setup: {} characters in {:.1} s", n_load + n_sched + 2 * n_pairs, t.elapsed().as_secs_f64());
 
-    // ---- apply_buff (1 h durations, on the load characters: first applications, then refreshes)
-    let p = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| {
+    // ---- apply_buff (1 h durations, on the load characters): first the 20 buffs' first
+    // applications on every character (a new instance each: effective stats change), then
+    // re-applications of the same buffs (refresh / stack / strongest-wins by each buff's policy).
+    let n_first = n_load * BUFFS.len() as u64;
+    let apply = |r: &RemoteReducers, i: u64| {
         let c = load[(i % n_load) as usize];
         let buff = BUFFS[((i / n_load) % BUFFS.len() as u64) as usize];
         r.apply_buff(c, buff.into(), 0, Some(3600))
-    })?;
+    };
+    let p = b.must("apply_buff (first applications)", b.pipeline(n_first, PHASE_LIMIT, apply)?)?;
+    out.phase("apply_buff_new", &p, base);
+    let p = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| apply(r, n_first + i))?;
     out.phase("apply_buff", &p, base);
 
     // ---- gear: a run, a spot of its own and a dagger in the run stash for each load character
@@ -451,9 +465,12 @@ fn run(out: &mut Out) -> Res<()> {
     })?;
     out.phase("equip_unequip", &p, base);
 
-    // ---- a combat turn: pairs of human characters (ClassicTurns); per cycle A steps next to B,
-    // attacks, ends its turn; B attacks back and ends its turn. Calls out of turn fail
-    // (E_NOT_YOUR_TURN) and are counted; the mix is every combat reducer a turn takes.
+    // ---- a combat turn: pairs of human characters (ClassicTurns). Each round, in every fight
+    // still on, the combatant whose turn it is (read from the subscribed combat_instance) steps
+    // next to the other if out of reach, attacks it and ends its turn: every call is a legal one.
+    // Fights end as characters drop, so later rounds carry fewer calls; the rounds are timed, the
+    // reading of whose turn it is between them is not.
+    b.subscribe(&["SELECT * FROM combat_instance", "SELECT * FROM combatant"])?;
     let pairs: Vec<(u64, u64)> = (0..n_pairs as usize).map(|k| (fighters[2 * k], fighters[2 * k + 1])).collect();
     b.must(
         "start_combat",
@@ -461,18 +478,62 @@ fn run(out: &mut Out) -> Res<()> {
             r.start_combat(pairs[i as usize].0, vec![pairs[i as usize].1], vec![])
         })?,
     )?;
-    let cycles = scale(12, 4);
-    let p = b.pipeline(cycles * n_pairs * 5, PHASE_LIMIT, |r, i| {
-        let (a, d) = pairs[((i / 5) % n_pairs) as usize];
-        match i % 5 {
-            0 => r.move_in_combat(a, 25.0, 0.0),
-            1 => r.attack(a, d, 0),
-            2 => r.end_turn(a),
-            3 => r.attack(d, a, 0),
-            _ => r.end_turn(d),
+    let other = |me: u64| pairs.iter().find(|(a, d)| *a == me || *d == me).map(|(a, d)| if me == *a { *d } else { *a });
+    let mut p = Phase::default();
+    for _ in 0..scale(12, 4) * 2 {
+        // (fight, its turn count, whose turn it is, the other side) in each fight still on
+        let turns: Vec<(u64, u64, u64, u64)> = b
+            .conn
+            .db
+            .combat_instance()
+            .iter()
+            .filter(|f| f.status == FightStatus::Active)
+            .filter_map(|f| f.current_combatant.and_then(|me| other(me).map(|them| (f.id, f.turn_seq, me, them))))
+            .collect();
+        if turns.is_empty() {
+            break;
         }
-    })?;
+        // A turn: step next to the other side when out of reach (the first turns), attack, end it.
+        let pos = |id: u64| b.conn.db.combatant().iter().find(|c| c.active && c.combatant_id == id).map(|c| (c.x, c.y));
+        let mut calls: Vec<(u8, u64, u64, f32, f32)> = Vec::new();
+        for (_, _, me, them) in &turns {
+            if let (Some((mx, my)), Some((tx, ty))) = (pos(*me), pos(*them)) {
+                let d = ((tx - mx).powi(2) + (ty - my).powi(2)).sqrt();
+                if d > 5.0 {
+                    let k = (d - 5.0) / d;
+                    calls.push((0, *me, *them, mx + (tx - mx) * k, my + (ty - my) * k));
+                }
+            }
+            calls.push((1, *me, *them, 0.0, 0.0));
+            calls.push((2, *me, *them, 0.0, 0.0));
+        }
+        let round = b.pipeline(calls.len() as u64, PHASE_LIMIT, |r, i| {
+            let (what, me, them, x, y) = calls[i as usize];
+            match what {
+                0 => r.move_in_combat(me, x, y),
+                1 => r.attack(me, them, 0),
+                _ => r.end_turn(me),
+            }
+        })?;
+        p.add(&round);
+        // the next round reads the turns these calls passed on (or the fights they ended)
+        wait_until("turns passed on", || {
+            turns.iter().all(|(id, seq, _, _)| {
+                b.conn
+                    .db
+                    .combat_instance()
+                    .id()
+                    .find(id)
+                    .is_none_or(|f| f.status != FightStatus::Active || f.turn_seq > *seq)
+            })
+        })?;
+    }
     out.phase("combat_turn_mix", &p, base);
+    if std::env::var("WK_BENCH_THROUGHPUT_ONLY").is_ok_and(|v| v == "1") {
+        // Profiling runs: the throughput phases above and nothing else.
+        let _ = b.conn.disconnect();
+        return Ok(());
+    }
 
     // ---- effective stats in wasm: the native bench's fixture resolved EFFSTATS_ITERATIONS times per
     // call inside the module; scripts/bench.sh divides the server's span by the count.

@@ -88,8 +88,10 @@ pub fn load_defs(ctx: &ReducerContext, cat: &BuffCatalog) -> usize {
     n
 }
 
-fn def_of(ctx: &ReducerContext, buff_id: &str) -> Option<BuffDef> {
-    ctx.db.buff_def().id().find(buff_id.to_string()).map(|r| r.def)
+/// A buff definition (from the catalog compiled into the module; `buff_def` is its copy for
+/// clients). `None`: no such buff in this module's data.
+fn def_of(buff_id: &str) -> Option<&'static BuffDef> {
+    crate::systems::buffs::shipped().ok()?.find(buff_id)
 }
 
 // ------------------------------------------------------------------ rows <-> plain data
@@ -208,25 +210,25 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
             format!("no source character {}; pass 0 when the world applies the buff", app.source_id),
         ));
     }
-    let def = def_of(ctx, &app.buff_id).ok_or_else(|| {
+    let def = def_of(&app.buff_id).ok_or_else(|| {
         err(ErrorCode::UnknownBuff, format!("no buff `{}`; see SELECT id FROM buff_def", app.buff_id))
     })?;
     def.validate()?;
     let now = now(ctx);
-    expire_due_of(ctx, target_id, now);
+    let expired = expire_due_of(ctx, target_id, now);
 
     let rows = rows_of(ctx, target_id);
     let active: Vec<ActiveBuff> = rows.iter().map(to_active).collect();
-    let active_defs: Vec<BuffDef> = rows.iter().filter_map(|r| def_of(ctx, &r.buff_id)).collect();
+    let active_defs: Vec<&BuffDef> = rows.iter().filter_map(|r| def_of(&r.buff_id)).collect();
     let own: Vec<&str> = target.sheet.defenses.condition_immunities.iter().map(|c| c.id()).collect();
-    let immunities = collect_immunities(own, active_defs.iter());
-    let decision = decide(&active, &immunities, &app, &def, now)?;
+    let immunities = collect_immunities(own, active_defs.iter().copied());
+    let decision = decide(&active, &immunities, &app, def, now)?;
     let name = target.name.clone();
-
+    let restat = decision.changes_stat_sources();
     let applied = match decision {
         Decision::Insert(new) => {
-            end_by_immunity(ctx, &def, &active, now);
-            let row = insert_new(ctx, target_id, new, &def);
+            end_by_immunity(ctx, def, &active, now);
+            let row = insert_new(ctx, target_id, new, def);
             events::record(
                 ctx,
                 EventKind::BuffApplied,
@@ -237,7 +239,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
             Applied { instance_id: row.id, kind: EventKind::BuffApplied }
         }
         Decision::Replace { old, new } => {
-            end_by_immunity(ctx, &def, &active, now);
+            end_by_immunity(ctx, def, &active, now);
             let mut replaced = Vec::new();
             for id in &old {
                 if let Some(r) = ctx.db.active_buff().id().find(id) {
@@ -245,7 +247,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
                     delete_row(ctx, r.id, None);
                 }
             }
-            let row = insert_new(ctx, target_id, new, &def);
+            let row = insert_new(ctx, target_id, new, def);
             let old_ids: Vec<String> = old.iter().map(u64::to_string).collect();
             events::record(
                 ctx,
@@ -257,7 +259,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
             Applied { instance_id: row.id, kind: EventKind::BuffReplaced }
         }
         Decision::AddStack { id, new_stacks, new_expires } => {
-            let row = update_end(ctx, id, Some(new_stacks), new_expires, &def)?;
+            let row = update_end(ctx, id, Some(new_stacks), new_expires, def)?;
             events::record(
                 ctx,
                 EventKind::BuffStacked,
@@ -268,7 +270,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
             Applied { instance_id: id, kind: EventKind::BuffStacked }
         }
         Decision::Refresh { id, new_expires } => {
-            let row = update_end(ctx, id, None, new_expires, &def)?;
+            let row = update_end(ctx, id, None, new_expires, def)?;
             events::record(
                 ctx,
                 EventKind::BuffRefreshed,
@@ -296,8 +298,12 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
     if applied.kind != EventKind::BuffDropped && def.modifiers.iter().any(|m| m.key == ModifierKey::Dies) {
         kill(ctx, target_id, &def.name);
         refresh(ctx, target_id); // the sheet changed: read it again
-    } else {
-        chars::refresh_stats(ctx, &target); // nothing above wrote the character row
+    } else if restat {
+        if expired > 0 {
+            refresh(ctx, target_id); // an expiry's last tick may have written the character row
+        } else {
+            chars::refresh_stats(ctx, &target); // nothing above wrote the character row
+        }
     }
     Ok(applied)
 }
@@ -429,7 +435,7 @@ fn remove_instance_deferred(
 ) -> Option<ActiveBuffRow> {
     let row = ctx.db.active_buff().id().find(id)?;
     delete_row(ctx, id, keep_timer);
-    let label = def_of(ctx, &row.buff_id).map(|d| d.name).unwrap_or_else(|| row.buff_id.clone());
+    let label = def_of(&row.buff_id).map(|d| d.name.clone()).unwrap_or_else(|| row.buff_id.clone());
     let who = name_of(ctx, row.target_id);
     let (text, extra) = if kind == EventKind::BuffExpired {
         let late = now(ctx) - row.expires_at_micros;
@@ -510,8 +516,9 @@ fn expire_deferred(ctx: &ReducerContext, id: u64, now: i64, keep_timer: Option<u
     remove_instance_deferred(ctx, id, EventKind::BuffExpired, "expired", keep_timer).map(|r| r.target_id)
 }
 
-/// Expire the target's due instances (before applying, so they count as expiries, not rivals).
-fn expire_due_of(ctx: &ReducerContext, target_id: u64, now: i64) {
+/// Expire the target's due instances (before applying, so they count as expiries, not rivals);
+/// returns how many there were.
+fn expire_due_of(ctx: &ReducerContext, target_id: u64, now: i64) -> usize {
     let mut due: Vec<(i64, u64)> = ctx
         .db
         .active_buff()
@@ -521,9 +528,11 @@ fn expire_due_of(ctx: &ReducerContext, target_id: u64, now: i64) {
         .map(|r| (r.expires_at_micros, r.id))
         .collect();
     due.sort_unstable();
+    let n = due.len();
     for (_, id) in due {
         expire(ctx, id, now, None);
     }
+    n
 }
 
 /// World-tick step: periodic ticks whose timer is overdue, then instances past their end, both
@@ -623,7 +632,7 @@ pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
     if row.next_tick_at_micros > now {
         return;
     }
-    let Some(p) = def_of(ctx, &row.buff_id).and_then(|d| d.periodic) else {
+    let Some(p) = def_of(&row.buff_id).and_then(|d| d.periodic) else {
         row.next_tick_at_micros = NEVER;
         ctx.db.active_buff().id().update(row);
         disarm_ticks(ctx, id, keep_timer);
@@ -649,7 +658,7 @@ pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
     if c.sheet.vitals.dead {
         return;
     }
-    let label = def_of(ctx, &row.buff_id).map(|d| d.name).unwrap_or_else(|| row.buff_id.clone());
+    let label = def_of(&row.buff_id).map(|d| d.name.clone()).unwrap_or_else(|| row.buff_id.clone());
     let defenses = defenses_with_buffs(ctx, &c);
     let mut rng = ctx.rng();
     let (mut total, mut died, mut done) = (0i32, false, 0u64);
@@ -726,12 +735,12 @@ pub fn base_stats(sheet: &CharacterSheet, derived: &DerivedStats) -> BaseStats {
 }
 
 /// Active instances with their definitions, by instance id.
-fn sources_of(ctx: &ReducerContext, character_id: u64) -> Vec<(ActiveBuffRow, BuffDef)> {
+fn sources_of(ctx: &ReducerContext, character_id: u64) -> Vec<(ActiveBuffRow, &'static BuffDef)> {
     let now = now(ctx);
     rows_of(ctx, character_id)
         .into_iter()
         .filter(|r| r.permanent || now < r.expires_at_micros)
-        .filter_map(|r| def_of(ctx, &r.buff_id).map(|d| (r, d)))
+        .filter_map(|r| def_of(&r.buff_id).map(|d| (r, d)))
         .collect()
 }
 
@@ -755,7 +764,7 @@ fn defenses_with_buffs(ctx: &ReducerContext, c: &Character) -> Defenses {
 /// by instance id.
 fn all_sources<'a>(
     equipped: &'a [crate::systems::items::EquippedSource],
-    held: &'a [(ActiveBuffRow, BuffDef)],
+    held: &'a [(ActiveBuffRow, &'static BuffDef)],
 ) -> Vec<ModifierSource<'a>> {
     let mut v: Vec<ModifierSource> = equipped
         .iter()

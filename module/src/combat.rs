@@ -70,8 +70,7 @@ pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Co
     let (weapons, catalog) = crate::items_db::combat_gear(ctx, c);
     let mut creature = ActiveRules::creature_from_sheet(&c.sheet, &weapons);
     creature.name = c.name.clone();
-    let mut cb =
-        Combatant::new(c.id, side, CombatantKind::Character { character_id: c.id }, creature, speed, catalog.as_ref());
+    let mut cb = Combatant::new(c.id, side, CombatantKind::Character { character_id: c.id }, creature, speed, catalog);
     cb.base_name = c.name.clone();
     cb.is_ai = c.is_ai;
     cb.connected = c.is_ai || ctx.db.player().identity().find(c.owner).map(|p| p.online).unwrap_or(false);
@@ -313,8 +312,8 @@ pub fn act(ctx: &ReducerContext, character_id: u64, action: impl FnOnce(u64) -> 
 pub fn use_consumable(ctx: &ReducerContext, c: &Character, slot: crate::systems::items::LoadoutSlot) -> WkResult<()> {
     use crate::systems::items::{self as items, ConsumableEffect};
     let l = crate::items_db::loadout(ctx, c.id);
-    let catalog = crate::items_db::catalog_for(ctx, crate::items_db::def_ids(&[], Some(&l)))?;
-    let used = items::use_consumable(&catalog, &l, slot)?;
+    let catalog = crate::items_db::catalog()?;
+    let used = items::use_consumable(catalog, &l, slot)?;
     let heal = match &used.effect {
         ConsumableEffect::Heal(d) => {
             Some(crate::rules::DiceExpr { count: d.count, sides: d.sides, modifier: d.modifier })

@@ -15,11 +15,10 @@ use crate::tables::characters::{character, Character};
 use crate::tables::combat::loot_origin;
 use crate::tables::events::EventKind;
 use crate::tables::items::{
-    item_def, item_despawn_timer, item_instance, master_stash, run_state, ItemDespawnTimer, ItemInstanceRow,
-    MasterStashRow, PlaceKind, RunStateRow,
+    item_despawn_timer, item_instance, master_stash, run_state, ItemDespawnTimer, ItemInstanceRow, MasterStashRow,
+    PlaceKind, RunStateRow,
 };
 use spacetimedb::{Identity, ReducerContext, ScheduleAt, Table, Timestamp};
-use std::collections::BTreeSet;
 
 pub fn now_micros(ctx: &ReducerContext) -> i64 {
     ctx.timestamp.to_micros_since_unix_epoch()
@@ -51,12 +50,11 @@ pub fn world_item(r: &ItemInstanceRow) -> Option<WorldItem> {
     })
 }
 
-/// An item catalog holding just these definitions (looked up by primary key). Unknown ids are
-/// left out, so the planners answer `E_UNKNOWN_ITEM_DEF` for them.
-pub fn catalog_for<'a>(ctx: &ReducerContext, ids: impl IntoIterator<Item = &'a str>) -> WkResult<ItemCatalog> {
-    let ids: BTreeSet<&str> = ids.into_iter().collect();
-    let defs = ids.into_iter().filter_map(|id| ctx.db.item_def().id().find(id.to_string())).map(|r| r.def).collect();
-    ItemCatalog::new(defs)
+/// The item catalog (compiled into the module and parsed once per module instance; `item_def`
+/// is its copy for clients). Unknown ids are not in it, so the planners answer
+/// `E_UNKNOWN_ITEM_DEF` for them.
+pub fn catalog() -> WkResult<&'static ItemCatalog> {
+    crate::load::items()
 }
 
 pub fn run_row(ctx: &ReducerContext, character_id: u64) -> RunStateRow {
@@ -144,15 +142,6 @@ pub fn ground_near(ctx: &ReducerContext, location_id: &str, x: f64, y: f64) -> V
         .flat_map(|(lo, hi)| index.filter((location_id, PlaceKind::Ground, lo..=hi)).collect::<Vec<_>>())
         .filter_map(|r| world_item(&r))
         .collect()
-}
-
-/// Definition ids of every item in these stashes and loadout (for [`catalog_for`]).
-pub fn def_ids<'a>(stashes: &[&'a Stash], loadout: Option<&'a Loadout>) -> Vec<&'a str> {
-    let mut v: Vec<&str> = stashes.iter().flat_map(|s| s.items.iter().map(|i| i.def_id.as_str())).collect();
-    if let Some(l) = loadout {
-        v.extend(l.items().map(|(_, i)| i.def_id.as_str()));
-    }
-    v
 }
 
 // ----- plain data -> rows ---------------------------------------------------------------------
@@ -260,8 +249,8 @@ fn blank_row(ctx: &ReducerContext, def_id: &str, quantity: u32) -> ItemInstanceR
 /// gear in the same transaction. Returns the saved character.
 pub fn refresh_gear(ctx: &ReducerContext, mut c: Character) -> WkResult<Character> {
     let l = loadout(ctx, c.id);
-    let catalog = catalog_for(ctx, def_ids(&[], Some(&l)))?;
-    let eff = equipment_effects(&catalog, &l, c.sheet.scores.str_)?;
+    let catalog = catalog()?;
+    let eff = equipment_effects(catalog, &l, c.sheet.scores.str_)?;
     if c.sheet.armor == eff.armor {
         // The sheet is unchanged (a weapon or trinket moved): no character write, only the stats.
         chars::refresh_stats(ctx, &c);
@@ -273,10 +262,13 @@ pub fn refresh_gear(ctx: &ReducerContext, mut c: Character) -> WkResult<Characte
 
 /// What combat needs of the gear: the equipped weapons (main hand first) and the catalog that
 /// gives their reach. Empty when nothing is wielded (an unarmed strike).
-pub fn combat_gear(ctx: &ReducerContext, c: &Character) -> (Vec<crate::rules::WeaponDef>, Option<items::ItemCatalog>) {
+pub fn combat_gear(
+    ctx: &ReducerContext,
+    c: &Character,
+) -> (Vec<crate::rules::WeaponDef>, Option<&'static items::ItemCatalog>) {
     let l = loadout(ctx, c.id);
-    let Ok(catalog) = catalog_for(ctx, def_ids(&[], Some(&l))) else { return (Vec::new(), None) };
-    match equipment_effects(&catalog, &l, c.sheet.scores.str_) {
+    let Ok(catalog) = catalog() else { return (Vec::new(), None) };
+    match equipment_effects(catalog, &l, c.sheet.scores.str_) {
         Ok(eff) => (eff.weapons, Some(catalog)),
         Err(_) => (Vec::new(), Some(catalog)),
     }
@@ -285,8 +277,8 @@ pub fn combat_gear(ctx: &ReducerContext, c: &Character) -> (Vec<crate::rules::We
 /// The equipped items' modifier sources, in the fixed slot order (owned data).
 pub fn equipment_sources(ctx: &ReducerContext, c: &Character) -> WkResult<Vec<EquippedSource>> {
     let l = loadout(ctx, c.id);
-    let catalog = catalog_for(ctx, def_ids(&[], Some(&l)))?;
-    Ok(equipment_effects(&catalog, &l, c.sheet.scores.str_)?.sources)
+    let catalog = catalog()?;
+    Ok(equipment_effects(catalog, &l, c.sheet.scores.str_)?.sources)
 }
 
 // ----- world items ----------------------------------------------------------------------------
@@ -324,8 +316,8 @@ pub fn spawn(ctx: &ReducerContext, req: &SpawnRequest) -> WkResult<u64> {
 /// [`spawn`] without its event (bulk seeding records one event for the batch).
 pub fn spawn_quiet(ctx: &ReducerContext, req: &SpawnRequest) -> WkResult<ItemInstanceRow> {
     let now = now_micros(ctx);
-    let catalog = catalog_for(ctx, [req.def_id.as_str()])?;
-    let plan = items::plan_spawn(&catalog, req, now)?;
+    let catalog = catalog()?;
+    let plan = items::plan_spawn(catalog, req, now)?;
     crate::auth::existing_location(ctx, &req.location_id)?;
     let mut r = blank_row(ctx, &req.def_id, req.quantity);
     r.place = PlaceKind::Ground;
@@ -411,10 +403,10 @@ pub fn before_character_delete(ctx: &ReducerContext, c: &Character) -> WkResult<
         ctx.db.run_state().character_id().delete(c.id);
         return Ok(());
     }
-    let catalog = catalog_for(ctx, def_ids(&[&master, &run], Some(&l)))?;
+    let catalog = catalog()?;
     let mut ops = Vec::new();
     for i in &leaving {
-        let add = items::plan_add(&catalog, &master, i, items::AddMode::AllOrNothing)?;
+        let add = items::plan_add(catalog, &master, i, items::AddMode::AllOrNothing)?;
         master.apply(&add.ops, std::slice::from_ref(i));
         ops.extend(add.ops);
     }

@@ -95,15 +95,23 @@ pub fn load_into_tables(ctx: &ReducerContext) -> WkResult<(usize, usize, usize)>
     Ok((set.locations.len(), set.classes.len(), set.skills.len()))
 }
 
-/// Parse and validate the active ruleset's `items.csv` (cross-checked with its classes and buffs).
-pub fn parse_items() -> WkResult<crate::systems::items::ItemCatalog> {
-    crate::systems::items::load()
+/// The active ruleset's `items.csv`, parsed and validated (cross-checked with its classes and
+/// buffs) once per module instance: see [`crate::systems::items::shipped`].
+pub fn items() -> WkResult<&'static crate::systems::items::ItemCatalog> {
+    crate::systems::items::shipped()
+        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))
+}
+
+/// The active ruleset's `buffs.csv`, parsed and validated once per module instance: see
+/// [`crate::systems::buffs::shipped`].
+pub fn buffs() -> WkResult<&'static crate::systems::buffs::BuffCatalog> {
+    crate::systems::buffs::shipped()
         .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))
 }
 
 /// Replace `item_def` with a validated catalog (diffed like the other static tables). Instances
 /// whose definition disappears stay as they are; the invariant check reports them.
-pub fn load_items(ctx: &ReducerContext, catalog: crate::systems::items::ItemCatalog) -> usize {
+pub fn load_items(ctx: &ReducerContext, catalog: &crate::systems::items::ItemCatalog) -> usize {
     use crate::tables::items::{item_def, ItemDefRow};
     let rows: Vec<ItemDefRow> =
         catalog.defs().iter().map(|d| ItemDefRow { id: d.id.clone(), def: d.clone() }).collect();

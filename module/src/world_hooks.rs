@@ -9,9 +9,10 @@ use spacetimedb::ReducerContext;
 pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
     // Parse every file before any table changes (a reducer error would roll back anyway, but a
     // bad file should never get as far as a half-applied diff).
-    let buff_defs = crate::systems::buffs::load()
-        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
-    let catalog = crate::load::parse_items()?;
+    // The buff and item catalogs are the ones reducers read (parsed once per module instance),
+    // so the tables written from them are exactly what the reducers use.
+    let buff_defs = crate::load::buffs()?;
+    let catalog = crate::load::items()?;
     crate::systems::combat::loot::load()
         .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
     crate::systems::spawner::load()
@@ -19,7 +20,7 @@ pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
     crate::systems::perks::data::load()
         .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
     let (locations, classes, skills) = crate::load::load_into_tables(ctx)?;
-    let buffs = crate::buffs::load_defs(ctx, &buff_defs);
+    let buffs = crate::buffs::load_defs(ctx, buff_defs);
     let items = crate::load::load_items(ctx, catalog);
     let perks = crate::perks_db::load_defs(ctx)?;
     Ok(format!(

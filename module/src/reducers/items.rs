@@ -90,11 +90,9 @@ pub fn pick_up(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     }
     let ground = db::ground_near(ctx, &c.location_id, c.x, c.y);
     let stash = db::run_stash(ctx, c.id);
-    let mut ids = db::def_ids(&[&stash], None);
-    ids.extend(ground.iter().map(|g| g.instance.def_id.as_str()));
-    let catalog = db::catalog_for(ctx, ids)?;
+    let catalog = db::catalog()?;
     let who = Whereabouts { character_id: c.id, location_id: c.location_id.clone(), x: c.x, y: c.y };
-    let plan = items::plan_pickup(&catalog, &who, &ground, &stash, now_micros(ctx))?.require_any()?;
+    let plan = items::plan_pickup(catalog, &who, &ground, &stash, now_micros(ctx))?.require_any()?;
     db::apply(ctx, &plan.ops)?;
     for p in plan.pickups.iter().filter(|p| p.taken > 0) {
         let merged: Vec<String> = p.merged.iter().map(|(u, q)| format!("{u}:{q}")).collect();
@@ -181,8 +179,8 @@ pub fn give_item(
             format!("item {} is not in your {}; give from your active stash", item.uid, from.place.describe()),
         )
     })?;
-    let catalog = db::catalog_for(ctx, db::def_ids(&[&from, &to], None))?;
-    let add = items::plan_add(&catalog, &to, &inst, AddMode::AllOrNothing)?;
+    let catalog = db::catalog()?;
+    let add = items::plan_add(catalog, &to, &inst, AddMode::AllOrNothing)?;
     db::apply(ctx, &add.ops)?;
     let dest = if matches!(to.place, Place::RunStash(_)) { "run" } else { "master" };
     events::record(
@@ -231,10 +229,10 @@ fn wearer(c: &Character) -> Wearer<'_> {
 }
 
 /// Load what a loadout change reads: loadout, active stash, and the definitions of both.
-fn doll(ctx: &ReducerContext, c: &Character) -> WkResult<(items::Loadout, Stash, items::ItemCatalog)> {
+fn doll(ctx: &ReducerContext, c: &Character) -> WkResult<(items::Loadout, Stash, &'static items::ItemCatalog)> {
     let l = db::loadout(ctx, c.id);
     let stash = db::active_stash(ctx, c);
-    let catalog = db::catalog_for(ctx, db::def_ids(&[&stash], Some(&l)))?;
+    let catalog = db::catalog()?;
     Ok((l, stash, catalog))
 }
 
@@ -247,7 +245,7 @@ pub fn equip(ctx: &ReducerContext, character_id: u64, item_uid: u64, slot: Loado
     not_in_combat(ctx, &c)?;
     item_row(ctx, item_uid)?;
     let (l, stash, catalog) = doll(ctx, &c)?;
-    let change = items::equip(&catalog, &l, &stash, item_uid, slot, &wearer(&c))?;
+    let change = items::equip(catalog, &l, &stash, item_uid, slot, &wearer(&c))?;
     finish_loadout(ctx, c, change, "equip")?;
     Ok(())
 }
@@ -258,7 +256,7 @@ pub fn unequip(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Re
     let c = actor(ctx, character_id)?;
     not_in_combat(ctx, &c)?;
     let (l, stash, catalog) = doll(ctx, &c)?;
-    let change = items::unequip(&catalog, &l, &stash, slot)?;
+    let change = items::unequip(catalog, &l, &stash, slot)?;
     finish_loadout(ctx, c, change, "unequip")?;
     Ok(())
 }
@@ -274,7 +272,7 @@ pub fn move_item(ctx: &ReducerContext, character_id: u64, item_uid: u64, target:
         ItemTarget::Stash => MoveTarget::Stash,
         ItemTarget::Slot(s) => MoveTarget::Slot(s),
     };
-    let change = items::move_item(&catalog, &l, &stash, item_uid, to, &wearer(&c))?;
+    let change = items::move_item(catalog, &l, &stash, item_uid, to, &wearer(&c))?;
     finish_loadout(ctx, c, change, "move")?;
     Ok(())
 }
@@ -291,8 +289,8 @@ pub fn use_consumable(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot
         return Ok(crate::combat::use_consumable(ctx, &c, slot)?);
     }
     let l = db::loadout(ctx, c.id);
-    let catalog = db::catalog_for(ctx, db::def_ids(&[], Some(&l)))?;
-    let used = items::use_consumable(&catalog, &l, slot)?;
+    let catalog = db::catalog()?;
+    let used = items::use_consumable(catalog, &l, slot)?;
     if let ConsumableEffect::Buff(id) = &used.effect {
         // Through the buff system's stacking and immunity rules; an immune target is refused
         // (the transaction rolls back, nothing is used up).
@@ -359,8 +357,8 @@ pub fn split_stack(ctx: &ReducerContext, character_id: u64, item_uid: u64, amoun
     let c = actor(ctx, character_id)?;
     let row = item_row(ctx, item_uid)?;
     let stash = stash_holding(ctx, &c, &row)?;
-    let catalog = db::catalog_for(ctx, db::def_ids(&[&stash], None))?;
-    let ops = items::split_stack(&catalog, &stash, item_uid, amount)?;
+    let catalog = db::catalog()?;
+    let ops = items::split_stack(catalog, &stash, item_uid, amount)?;
     let created = db::apply(ctx, &ops)?;
     events::record(
         ctx,
@@ -385,8 +383,8 @@ pub fn merge_stacks(
     let row = item_row(ctx, from_uid)?;
     item_row(ctx, into_uid)?;
     let stash = stash_holding(ctx, &c, &row)?;
-    let catalog = db::catalog_for(ctx, db::def_ids(&[&stash], None))?;
-    let ops = items::merge_stacks(&catalog, &stash, from_uid, into_uid, quantity)?;
+    let catalog = db::catalog()?;
+    let ops = items::merge_stacks(catalog, &stash, from_uid, into_uid, quantity)?;
     db::apply(ctx, &ops)?;
     events::record(
         ctx,
@@ -402,8 +400,8 @@ fn transfer(ctx: &ReducerContext, c: &Character, item: &ItemInstanceRow, from: &
     let inst = from.find(item.uid).cloned().ok_or_else(|| {
         err(ErrorCode::ItemNotHere, format!("item {} is not in the {}", item.uid, from.place.describe()))
     })?;
-    let catalog = db::catalog_for(ctx, db::def_ids(&[from, to], None))?;
-    let add = items::plan_add(&catalog, to, &inst, AddMode::AllOrNothing)?;
+    let catalog = db::catalog()?;
+    let add = items::plan_add(catalog, to, &inst, AddMode::AllOrNothing)?;
     db::apply(ctx, &add.ops)?;
     events::record(
         ctx,
@@ -475,8 +473,8 @@ pub fn extract(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     let mut row = db::run_row(ctx, c.id);
     let run_stash = db::run_stash(ctx, c.id);
     let master = db::master_stash_of(ctx, c.owner);
-    let catalog = db::catalog_for(ctx, db::def_ids(&[&run_stash, &master], None))?;
-    let plan = items::extract(&catalog, &db::run_of(&row), &run_stash, &master)?;
+    let catalog = db::catalog()?;
+    let plan = items::extract(catalog, &db::run_of(&row), &run_stash, &master)?;
     db::apply(ctx, &plan.ops)?;
     db::save_master_currency(ctx, c.owner, plan.master_currency_cp);
     row.active = plan.run.active;

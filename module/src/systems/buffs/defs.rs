@@ -451,10 +451,12 @@ impl BuffCatalog {
 
     /// Look up a definition; `E_UNKNOWN_BUFF` when there is none.
     pub fn get(&self, id: &str) -> WkResult<&BuffDef> {
-        self.index
-            .get(id)
-            .map(|i| &self.defs[*i])
-            .ok_or_else(|| err(ErrorCode::UnknownBuff, format!("no buff `{id}`; see buffs.csv for the ids")))
+        self.find(id).ok_or_else(|| err(ErrorCode::UnknownBuff, format!("no buff `{id}`; see buffs.csv for the ids")))
+    }
+
+    /// Look up a definition (`None` when there is none; no error text built).
+    pub fn find(&self, id: &str) -> Option<&BuffDef> {
+        self.index.get(id).map(|i| &self.defs[*i])
     }
 
     pub fn defs(&self) -> &[BuffDef] {

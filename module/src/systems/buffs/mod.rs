@@ -41,3 +41,12 @@ pub const BUFFS: (&str, &str) = (LITE_BUFFS_FILE, LITE_BUFFS_CSV);
 pub fn load() -> Result<BuffCatalog, DataError> {
     parse_buffs(BUFFS.0, BUFFS.1)
 }
+
+/// The active ruleset's buff definitions, parsed once per module instance. They are compiled
+/// into the module, so they cannot change while it runs: reducers read them here, and the
+/// `buff_def` table is the clients' copy of the same catalog (written from it at init and on
+/// reload). A definition read costs a map lookup instead of a table read and a row decode.
+pub fn shipped() -> Result<&'static BuffCatalog, &'static DataError> {
+    static CELL: std::sync::OnceLock<Result<BuffCatalog, DataError>> = std::sync::OnceLock::new();
+    CELL.get_or_init(load).as_ref()
+}

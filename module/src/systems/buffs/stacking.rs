@@ -144,6 +144,19 @@ pub enum Decision {
     },
 }
 
+impl Decision {
+    /// Whether carrying out this decision changes what a character's stats are computed from:
+    /// which instances are active and their stacks. A refresh only moves an instance's end (the
+    /// stats never read it) and a dropped application changes nothing, so the glue skips the
+    /// stats refresh for both.
+    pub fn changes_stat_sources(&self) -> bool {
+        match self {
+            Decision::Insert(_) | Decision::Replace { .. } | Decision::AddStack { .. } => true,
+            Decision::Refresh { .. } | Decision::Dropped { .. } => false,
+        }
+    }
+}
+
 /// The later of two ends; `None` (permanent) is the latest.
 pub fn later_end(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {

@@ -495,3 +495,27 @@ fn a_hasted_exhausted_fighter_reads_true() {
     assert!(e.has(ModifierKey::ExtraAction));
     assert_eq!(e.sources_of(ModifierKey::Disadvantage(Roll::Attack)).collect::<Vec<_>>(), vec![2]);
 }
+
+#[test]
+fn only_new_instances_and_stacks_change_what_the_stats_read() {
+    let cat = catalog();
+    let now = T0 + 10 * S;
+    let bless = applied(&cat, 2, "bless", 1, T0);
+    let fresh = decide_on(&cat, &[], &Application::new("bless", 1), now);
+    assert!(matches!(fresh, Decision::Insert(_)) && fresh.changes_stat_sources(), "{fresh:?}");
+    let again = decide_on(&cat, std::slice::from_ref(&bless), &Application::new("bless", 1), now);
+    assert!(matches!(again, Decision::Refresh { .. }) && !again.changes_stat_sources(), "{again:?}");
+    let mut aid = applied(&cat, 5, "aid", 1, T0);
+    aid.strength = 3;
+    let at = |strength: i32| {
+        let mut a = Application::new("aid", 2);
+        a.strength = strength;
+        a
+    };
+    let weaker = decide_on(&cat, std::slice::from_ref(&aid), &at(2), now);
+    assert!(matches!(weaker, Decision::Dropped { .. }) && !weaker.changes_stat_sources(), "{weaker:?}");
+    let stronger = decide_on(&cat, std::slice::from_ref(&aid), &at(4), now);
+    assert!(matches!(stronger, Decision::Replace { .. }) && stronger.changes_stat_sources(), "{stronger:?}");
+    let stack = Decision::AddStack { id: 7, new_stacks: 2, new_expires: Some(now + S) };
+    assert!(stack.changes_stat_sources());
+}

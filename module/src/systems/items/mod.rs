@@ -56,3 +56,11 @@ pub fn load() -> Result<ItemCatalog, DataError> {
     let buff_ids: Vec<&str> = buffs.defs().iter().map(|b| b.id.as_str()).collect();
     parse_items(ITEMS.0, ITEMS.1, &class_ids, &buff_ids)
 }
+
+/// The active ruleset's item definitions, parsed once per module instance (compiled into the
+/// module, so fixed while it runs). Reducers read them here; the `item_def` table is the
+/// clients' copy of the same catalog, written from it at init and on reload.
+pub fn shipped() -> Result<&'static ItemCatalog, &'static DataError> {
+    static CELL: std::sync::OnceLock<Result<ItemCatalog, DataError>> = std::sync::OnceLock::new();
+    CELL.get_or_init(load).as_ref()
+}
