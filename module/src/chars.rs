@@ -29,6 +29,13 @@ pub fn save(ctx: &ReducerContext, mut c: Character) -> Character {
     c
 }
 
+/// Write a character of which only the whereabouts changed (`location_id`, `x`, `y`): neither the
+/// stats nor the world tick's flag read them, so unlike [`save`] nothing is refreshed (a step
+/// costs one row write, not a stats recomputation).
+pub fn save_position(ctx: &ReducerContext, c: Character) -> Character {
+    ctx.db.character().id().update(c)
+}
+
 pub fn refresh_stats(ctx: &ReducerContext, c: &Character) {
     let mut derived = ActiveRules::derive(&c.sheet);
     // Perk passives (Alert, Iron Will).

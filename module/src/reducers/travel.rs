@@ -86,6 +86,6 @@ pub fn step_to(ctx: &ReducerContext, character_id: u64, x: f64, y: f64) -> Resul
     crate::systems::items::validate_position(x, y)?;
     c.x = x;
     c.y = y;
-    chars::save(ctx, c);
+    chars::save_position(ctx, c);
     Ok(())
 }

@@ -27,7 +27,7 @@ pub fn complete_arrival(ctx: &ReducerContext, character_id: u64) {
         // A new location, a new plane: arrivals stand at its origin.
         c.x = 0.0;
         c.y = 0.0;
-        let c = chars::save(ctx, c);
+        let c = chars::save_position(ctx, c);
         events::record(
             ctx,
             EventKind::Arrived,
