@@ -142,6 +142,11 @@ if g("scale.items_after"):
         a, b = g(f"scale.{name}.before_us"), g(f"scale.{name}.after_us")
         row(f"scale: {name} round trip p50, {g('scale.items_before'):.0f} -> {g('scale.items_after'):.0f} items, {g('scale.chars_before'):.0f} -> {g('scale.chars_after'):.0f} characters", b / a if a else float("nan"), "x{:.2f}" + f" ({a:.0f} -> {b:.0f} us)", "—", None)
     row("scale: worst reducer ratio (big world ÷ small world; ping is the control)", g("scale.worst_ratio"), "{:.2f}", "≤ 1.2", lambda v: v <= 1.2)
+    # Pipelined row writers (10,240 calls each side): throughput, big world ÷ small world (≥ 1: no slower).
+    for name in ("step_to", "equip_unequip"):
+        a, b = g(f"scale.{name}.before_rate"), g(f"scale.{name}.after_rate")
+        if a and b:
+            row(f"scale: {name} pipelined calls/s, big world ÷ small world", b / a, "x{:.2f}" + f" ({a:.0f} -> {b:.0f}/s)", "—", None)
 when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
 md = [f"Benchmarks, {when}, {platform.machine()} ({os.cpu_count()} cores, shared with other builds), SpacetimeDB 1.2.0 standalone, dnd5e, server and client on the same machine.", "",
       "| metric | measured | target | |", "|---|---|---|---|"]

@@ -655,6 +655,7 @@ fn run(out: &mut Out) -> Res<()> {
     // timer clean-up behind, the seeding its inserts, and either would be counted against one side.
     std::thread::sleep(Duration::from_secs(scale(10, 2)));
     let mix_a = mix(&b, &load, &daggers, scale(200, 20))?;
+    let writes_a = row_writes(&b, &load, &daggers, scale(10_240, 2_048))?;
     let (chars_before, items_before) = (b.conn.db.character().count(), b.conn.db.item_instance().count());
     // WK_SCALE="chars,items_per_char,ground" overrides the sizes (to find which part costs).
     let sizes: Vec<u64> =
@@ -683,6 +684,13 @@ fn run(out: &mut Out) -> Res<()> {
     out.num("scale.items_after", items_after as f64);
     std::thread::sleep(Duration::from_secs(scale(10, 2)));
     let mix_b = mix(&b, &load, &daggers, scale(200, 20))?;
+    let writes_b = row_writes(&b, &load, &daggers, scale(10_240, 2_048))?;
+    // Pipelined row writes, big world ÷ small world (each against the ping of its own side).
+    for ((name, a), (_, bb)) in writes_a.iter().zip(writes_b.iter()) {
+        println!("scale: {name} pipelined {:.0} -> {:.0} calls/s (x{:.2})", a, bb, bb / a);
+        out.num(&format!("scale.{name}.before_rate"), *a);
+        out.num(&format!("scale.{name}.after_rate"), *bb);
+    }
     let mut worst = 0.0f64;
     for ((name, a), (_, bb)) in mix_a.iter().zip(mix_b.iter()) {
         let r = bb / a;
@@ -697,6 +705,24 @@ fn run(out: &mut Out) -> Res<()> {
     out.num("scale.worst_ratio", worst);
     let _ = b.conn.disconnect();
     Ok(())
+}
+
+/// Pipelined throughput (calls/s) of the scale comparison's row writers: `step_to` (a character
+/// row: its owner, location and tick-flag keys are shared by every seeded character) and
+/// equip / unequip (item rows: the stash keys are shared by every seeded stash item).
+/// `n` is a multiple of 2 × the characters, so every dagger ends where it started (unequipped).
+fn row_writes(b: &Bench, load: &[u64], daggers: &[u64], n: u64) -> Res<Vec<(&'static str, f64)>> {
+    let k = |i: u64| (i % load.len() as u64) as usize;
+    let step = b.pipeline(n, PHASE_LIMIT, |r, i| r.step_to(load[k(i)], 500.0 + (i % 7) as f64, 500.0))?;
+    let gear = b.pipeline(n, PHASE_LIMIT, |r, i| {
+        let c = k(i);
+        if (i / load.len() as u64).is_multiple_of(2) {
+            r.equip(load[c], daggers[c], LoadoutSlot::MainHand)
+        } else {
+            r.unequip(load[c], LoadoutSlot::MainHand)
+        }
+    })?;
+    Ok(vec![("step_to", b.must("step_to", step)?.rate()), ("equip_unequip", b.must("equip_unequip", gear)?.rate())])
 }
 
 /// The scale comparison's reducer mix: round trips one call at a time (p50, microseconds) of
