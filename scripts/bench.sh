@@ -138,16 +138,12 @@ row("burst lateness p99", g("sched.burst.p99_ms"), "{:.0f} ms", "—", None)
 # Scale: the same reducer mix (round trips, p50) before and after seeding 10,000 characters and
 # 100,000 item instances; the worst ratio is the target (a hot path scanning a table shows here).
 if g("scale.items_after"):
-    # Round trips one at a time, the five calls interleaved in blocks on each side; ping is the
-    # control (machine and connection drift between the sides): each reducer's ratio is also shown
-    # divided by ping's, and the target is on that.
-    ctl = g("scale.control_ratio") or float("nan")
+    # Round trips one at a time, the five calls interleaved in blocks on each side; ping (an empty
+    # reducer) is the control: its ratio shows the drift between the sides.
     for name in ("ping", "apply_buff", "pick_up", "equip_unequip", "step_to"):
         a, b = g(f"scale.{name}.before_us"), g(f"scale.{name}.after_us")
-        tail = "" if name == "ping" else f", ÷ ping's ratio = x{(b / a) / ctl:.2f}"
-        row(f"scale: {name} round trip p50, {g('scale.items_before'):.0f} -> {g('scale.items_after'):.0f} items, {g('scale.chars_before'):.0f} -> {g('scale.chars_after'):.0f} characters", b / a if a else float("nan"), "x{:.2f}" + f" ({a:.0f} -> {b:.0f} us{tail})", "—", None)
-    row("scale: worst reducer ratio, big world ÷ small world (raw)", g("scale.worst_raw_ratio"), "{:.2f}", "—", None)
-    row("scale: worst reducer ratio, big world ÷ small world, ÷ ping's ratio (the control)", g("scale.worst_ratio"), "{:.2f}", "≤ 1.2", lambda v: v <= 1.2)
+        row(f"scale: {name}{' (control)' if name == 'ping' else ''} round trip p50, {g('scale.items_before'):.0f} -> {g('scale.items_after'):.0f} items, {g('scale.chars_before'):.0f} -> {g('scale.chars_after'):.0f} characters", b / a if a else float("nan"), "x{:.2f}" + f" ({a:.0f} -> {b:.0f} us)", "—", None)
+    row("scale: worst reducer ratio, big world ÷ small world", g("scale.worst_ratio"), "{:.2f}", "≤ 1.2", lambda v: v <= 1.2)
     # Pipelined row writers (10,240 calls each side): throughput, big world ÷ small world (≥ 1: no slower).
     for name in ("step_to", "equip_unequip"):
         a, b = g(f"scale.{name}.before_rate"), g(f"scale.{name}.after_rate")
