@@ -88,10 +88,15 @@ pub fn load_defs(ctx: &ReducerContext, cat: &BuffCatalog) -> usize {
     n
 }
 
-/// A buff definition (from the catalog compiled into the module; `buff_def` is its copy for
-/// clients). `None`: no such buff in this module's data.
+/// The buff catalog (compiled into the module and parsed once per module instance; `buff_def`
+/// is its copy for clients).
+pub fn catalog() -> WkResult<&'static BuffCatalog> {
+    crate::systems::buffs::shipped().map_err(crate::rules::static_data_error)
+}
+
+/// A buff definition from [`catalog`]. `None`: no such buff in this module's data.
 fn def_of(buff_id: &str) -> Option<&'static BuffDef> {
-    crate::systems::buffs::shipped().ok()?.find(buff_id)
+    catalog().ok()?.find(buff_id)
 }
 
 // ------------------------------------------------------------------ rows <-> plain data
@@ -298,12 +303,10 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
     if applied.kind != EventKind::BuffDropped && def.modifiers.iter().any(|m| m.key == ModifierKey::Dies) {
         kill(ctx, target_id, &def.name);
         refresh(ctx, target_id); // the sheet changed: read it again
+    } else if restat && expired > 0 {
+        refresh(ctx, target_id); // an expiry's last tick may have written the character row
     } else if restat {
-        if expired > 0 {
-            refresh(ctx, target_id); // an expiry's last tick may have written the character row
-        } else {
-            chars::refresh_stats(ctx, &target); // nothing above wrote the character row
-        }
+        chars::refresh_stats(ctx, &target); // nothing above wrote the character row
     }
     Ok(applied)
 }

@@ -54,7 +54,7 @@ pub fn world_item(r: &ItemInstanceRow) -> Option<WorldItem> {
 /// is its copy for clients). Unknown ids are not in it, so the planners answer
 /// `E_UNKNOWN_ITEM_DEF` for them.
 pub fn catalog() -> WkResult<&'static ItemCatalog> {
-    crate::load::items()
+    items::shipped().map_err(crate::rules::static_data_error)
 }
 
 pub fn run_row(ctx: &ReducerContext, character_id: u64) -> RunStateRow {

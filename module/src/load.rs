@@ -1,7 +1,7 @@
 //! Static data -> tables. Everything is parsed and validated first; tables are only replaced
 //! when the whole set is valid, so a bad file never leaves the world half-loaded.
 
-use crate::error::{err, ErrorCode, WkResult};
+use crate::error::WkResult;
 use crate::rules::{ActiveRules, ClassDef, RulesEngine};
 use crate::tables::statics::{class_def, skill_def, ClassDefRow, SkillDefRow};
 use crate::tables::world::{location_def, LocationDefRow};
@@ -26,8 +26,7 @@ pub fn parse_all() -> Result<StaticSet, crate::data::DataError> {
 
 /// Replace the static tables with the validated set.
 pub fn load_into_tables(ctx: &ReducerContext) -> WkResult<(usize, usize, usize)> {
-    let set = parse_all()
-        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
+    let set = parse_all().map_err(crate::rules::static_data_error)?;
     // Diff instead of delete-all + insert-all: unchanged rows stay untouched, so subscribers see
     // only real changes.
     let classes: Vec<ClassDefRow> = set.classes.iter().map(class_row).collect();
@@ -93,20 +92,6 @@ pub fn load_into_tables(ctx: &ReducerContext) -> WkResult<(usize, usize, usize)>
         }
     }
     Ok((set.locations.len(), set.classes.len(), set.skills.len()))
-}
-
-/// The active ruleset's `items.csv`, parsed and validated (cross-checked with its classes and
-/// buffs) once per module instance: see [`crate::systems::items::shipped`].
-pub fn items() -> WkResult<&'static crate::systems::items::ItemCatalog> {
-    crate::systems::items::shipped()
-        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))
-}
-
-/// The active ruleset's `buffs.csv`, parsed and validated once per module instance: see
-/// [`crate::systems::buffs::shipped`].
-pub fn buffs() -> WkResult<&'static crate::systems::buffs::BuffCatalog> {
-    crate::systems::buffs::shipped()
-        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))
 }
 
 /// Replace `item_def` with a validated catalog (diffed like the other static tables). Instances

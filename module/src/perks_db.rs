@@ -26,8 +26,7 @@ const ON: bool = cfg!(feature = "perks");
 
 /// Validate `perks.csv` against the manifest, then replace `perk_def`. Returns the row count.
 pub fn load_defs(ctx: &ReducerContext) -> WkResult<usize> {
-    let defs = data::load()
-        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
+    let defs = data::load().map_err(crate::rules::static_data_error)?;
     for r in ctx.db.perk_def().iter().collect::<Vec<_>>() {
         ctx.db.perk_def().id().delete(r.id);
     }

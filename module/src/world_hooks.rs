@@ -11,14 +11,11 @@ pub fn load_static(ctx: &ReducerContext) -> WkResult<String> {
     // bad file should never get as far as a half-applied diff).
     // The buff and item catalogs are the ones reducers read (parsed once per module instance),
     // so the tables written from them are exactly what the reducers use.
-    let buff_defs = crate::load::buffs()?;
-    let catalog = crate::load::items()?;
-    crate::systems::combat::loot::load()
-        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
-    crate::systems::spawner::load()
-        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
-    crate::systems::perks::data::load()
-        .map_err(|e| err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish")))?;
+    let buff_defs = crate::buffs::catalog()?;
+    let catalog = crate::items_db::catalog()?;
+    crate::systems::combat::loot::load().map_err(crate::rules::static_data_error)?;
+    crate::systems::spawner::load().map_err(crate::rules::static_data_error)?;
+    crate::systems::perks::data::load().map_err(crate::rules::static_data_error)?;
     let (locations, classes, skills) = crate::load::load_into_tables(ctx)?;
     let buffs = crate::buffs::load_defs(ctx, buff_defs);
     let items = crate::load::load_items(ctx, catalog);

@@ -519,7 +519,7 @@ pub trait RulesEngine {
 
 /// Static data that fails to load at run time is a build defect (every shipped file is tested);
 /// report it with the file/line/column rather than panic.
-pub fn static_data_error(e: DataError) -> WkError {
+pub fn static_data_error(e: impl std::fmt::Display) -> WkError {
     err(ErrorCode::StaticData, format!("static data invalid at {e}; fix the file and republish"))
 }
 

@@ -52,7 +52,7 @@ pub fn load() -> Result<ItemCatalog, DataError> {
     use crate::rules::{ActiveRules, RulesEngine};
     let classes = ActiveRules::classes()?;
     let class_ids: Vec<&str> = classes.iter().map(|c| c.id.as_str()).collect();
-    let buffs = crate::systems::buffs::load()?;
+    let buffs = crate::systems::buffs::shipped().map_err(Clone::clone)?;
     let buff_ids: Vec<&str> = buffs.defs().iter().map(|b| b.id.as_str()).collect();
     parse_items(ITEMS.0, ITEMS.1, &class_ids, &buff_ids)
 }
