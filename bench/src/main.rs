@@ -455,14 +455,7 @@ fn run(out: &mut Out) -> Res<()> {
                 .ok_or_else(|| format!("no dagger in the run stash of character {cid}"))
         })
         .collect::<Res<_>>()?;
-    let p = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| {
-        let k = (i % n_load) as usize;
-        if (i / n_load).is_multiple_of(2) {
-            r.equip(load[k], daggers[k], LoadoutSlot::MainHand)
-        } else {
-            r.unequip(load[k], LoadoutSlot::MainHand)
-        }
-    })?;
+    let p = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| gear_round(r, &load, &daggers, i))?;
     out.phase("equip_unequip", &p, base);
 
     // ---- a combat turn: pairs of human characters (ClassicTurns). Each round, in every fight
@@ -717,17 +710,31 @@ fn run(out: &mut Out) -> Res<()> {
 /// equip / unequip (item rows: the stash keys are shared by every seeded stash item).
 /// `n` is a multiple of 2 × the characters, so every dagger ends where it started (unequipped).
 fn row_writes(b: &Bench, load: &[u64], daggers: &[u64], n: u64) -> Res<Vec<(&'static str, f64)>> {
-    let k = |i: u64| (i % load.len() as u64) as usize;
-    let step = b.pipeline(n, PHASE_LIMIT, |r, i| r.step_to(load[k(i)], 500.0 + (i % 7) as f64, 500.0))?;
-    let gear = b.pipeline(n, PHASE_LIMIT, |r, i| {
-        let c = k(i);
-        if (i / load.len() as u64).is_multiple_of(2) {
-            r.equip(load[c], daggers[c], LoadoutSlot::MainHand)
-        } else {
-            r.unequip(load[c], LoadoutSlot::MainHand)
-        }
-    })?;
+    let step = b.pipeline(n, PHASE_LIMIT, |r, i| step(r, load, i))?;
+    let gear = b.pipeline(n, PHASE_LIMIT, |r, i| gear_round(r, load, daggers, i))?;
     Ok(vec![("step_to", b.must("step_to", step)?.rate()), ("equip_unequip", b.must("equip_unequip", gear)?.rate())])
+}
+
+type Call = Result<(), spacetimedb_sdk::Error>;
+
+/// Equip (`on`) load character `c`'s dagger in the main hand, or unequip it.
+fn gear(r: &RemoteReducers, load: &[u64], daggers: &[u64], c: usize, on: bool) -> Call {
+    if on {
+        r.equip(load[c], daggers[c], LoadoutSlot::MainHand)
+    } else {
+        r.unequip(load[c], LoadoutSlot::MainHand)
+    }
+}
+
+/// Call `i` of rounds over every load character: even rounds equip, odd rounds unequip.
+fn gear_round(r: &RemoteReducers, load: &[u64], daggers: &[u64], i: u64) -> Call {
+    let n = load.len() as u64;
+    gear(r, load, daggers, (i % n) as usize, (i / n).is_multiple_of(2))
+}
+
+/// Call `i`: load character `i` (round robin) steps to one of 7 spots near (500, 500).
+fn step(r: &RemoteReducers, load: &[u64], i: u64) -> Call {
+    r.step_to(load[(i % load.len() as u64) as usize], 500.0 + (i % 7) as f64, 500.0)
 }
 
 /// The scale comparison's reducer mix: round trips one call at a time (p50, microseconds) of
@@ -745,18 +752,8 @@ fn mix(b: &Bench, load: &[u64], daggers: &[u64], n: u64, rounds: u64) -> Res<Vec
         lat[1].extend(b.latencies(m, |r, i| r.apply_buff(load[k(o + i)], BUFFS[0].into(), 0, Some(3600)))?.0);
         lat[2].extend(b.latencies(m, |r, i| r.pick_up(load[k(o + i)]))?.0);
         // 2m calls: every dagger equipped is unequipped again within the block
-        lat[3].extend(
-            b.latencies(2 * m, |r, i| {
-                let c = k(o + i / 2);
-                if i % 2 == 0 {
-                    r.equip(load[c], daggers[c], LoadoutSlot::MainHand)
-                } else {
-                    r.unequip(load[c], LoadoutSlot::MainHand)
-                }
-            })?
-            .0,
-        );
-        lat[4].extend(b.latencies(m, |r, i| r.step_to(load[k(o + i)], 500.0 + ((o + i) % 7) as f64, 500.0))?.0);
+        lat[3].extend(b.latencies(2 * m, |r, i| gear(r, load, daggers, k(o + i / 2), i % 2 == 0))?.0);
+        lat[4].extend(b.latencies(m, |r, i| step(r, load, o + i))?.0);
     }
     let names = ["ping", "apply_buff", "pick_up", "equip_unequip", "step_to"];
     Ok(names.into_iter().zip(lat).map(|(name, l)| (name, percentile(&sorted(l), 50.0))).collect())
