@@ -1,31 +1,21 @@
 //! World Kernel: a persistent, rules-driven game world as a SpacetimeDB module.
 //!
 //! Layout (see README): `tables/` schema, `reducers/` thin shells, `timers/` scheduled reducers,
-//! `rules/` the `RulesEngine` seam and its rulesets, `systems/` the pure core, `data/` the CSV
-//! pipeline, `error` the stable codes. Lifecycle reducers live here.
+//! `db/` rows <-> the pure core, `rules/` the `RulesEngine` seam and its rulesets, `systems/` the
+//! pure core, `data/` the CSV pipeline, `error` the stable codes. Lifecycle reducers live here.
 
 pub mod auth;
-pub mod buffs;
 pub mod catalogue;
-pub mod chars;
-pub mod combat;
-pub mod combat_log;
 pub mod data;
+pub mod db;
 pub mod error;
 pub mod events;
 pub mod gate;
-pub mod items_db;
-pub mod load;
-pub mod perks_db;
-#[cfg(feature = "profiles")]
-pub mod profiles_db;
 pub mod reducers;
 pub mod rules;
-pub mod spawner;
 pub mod systems;
 pub mod tables;
 pub mod timers;
-pub mod world_hooks;
 
 use crate::rules::{ActiveRules, RulesEngine};
 use crate::systems::config::Tunables;
@@ -47,10 +37,10 @@ pub fn init(ctx: &ReducerContext) -> Result<(), String> {
         last_tick_at: ctx.timestamp,
         carry_micros: 0,
     });
-    let summary = world_hooks::load_static(ctx)?;
+    let summary = db::world::load_static(ctx)?;
     reducers::admin::seed_gates(ctx);
-    combat::seed_config(ctx);
-    spawner::seed(ctx);
+    db::combat::seed_config(ctx);
+    db::spawner::seed(ctx);
     reducers::admin::schedule_clock(ctx, t.world_tick_ms);
     reducers::admin::schedule_prune(ctx, t.event_prune_ms);
     events::record(
@@ -85,7 +75,7 @@ pub fn client_connected(ctx: &ReducerContext) {
         }
     }
     #[cfg(feature = "combat")]
-    combat::on_connection(ctx, true);
+    db::combat::on_connection(ctx, true);
 }
 
 /// A connection closed; when it was the player's last, their fighting characters go to the AI.
@@ -99,7 +89,7 @@ pub fn client_disconnected(ctx: &ReducerContext) {
         ctx.db.player().identity().update(p);
         #[cfg(feature = "combat")]
         if offline {
-            combat::on_connection(ctx, false);
+            db::combat::on_connection(ctx, false);
         }
         #[cfg(not(feature = "combat"))]
         let _ = offline;

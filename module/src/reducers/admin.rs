@@ -118,7 +118,7 @@ pub fn set_config(ctx: &ReducerContext, key: String, value: String) -> Result<()
         .find(0)
         .ok_or_else(|| err(ErrorCode::InvalidConfig, "config row missing; republish the module"))?;
     let next = cfg::apply(&tunables(&current), &key, &value)?;
-    crate::world_hooks::validate_config(ctx, &next)?;
+    crate::db::world::validate_config(ctx, &next)?;
     let row = config_row(&current.ruleset, &next);
     ctx.db.config().id().update(row);
     if next.world_tick_ms != current.world_tick_ms {
@@ -161,7 +161,7 @@ pub fn schedule_prune(ctx: &ReducerContext, ms: u64) {
 #[reducer]
 pub fn reload_static_data(ctx: &ReducerContext) -> Result<(), String> {
     auth::require_admin(ctx)?;
-    let summary = crate::world_hooks::load_static(ctx)?;
+    let summary = crate::db::world::load_static(ctx)?;
     events::record(ctx, EventKind::StaticDataReloaded, vec![], format!("static data reloaded: {summary}"), "");
     Ok(())
 }
@@ -191,7 +191,7 @@ pub fn admin_set_hp(ctx: &ReducerContext, character_id: u64, hp: i32) -> Result<
         return Err(err(ErrorCode::InvalidArgument, format!("set HP to 1..={max} of a living character")).into());
     }
     c.sheet.vitals.hp = hp;
-    let c = crate::chars::save(ctx, c);
+    let c = crate::db::chars::save(ctx, c);
     events::record(
         ctx,
         EventKind::HpSet,
@@ -213,8 +213,8 @@ pub fn admin_grant_xp(ctx: &ReducerContext, character_id: u64, xp: u32) -> Resul
         return Err(err(ErrorCode::InvalidArgument, "grant a positive amount of XP to a living character").into());
     }
     let o = ActiveRules::award_xp(&mut c.sheet, xp);
-    crate::perks_db::after_xp(ctx, &mut c, &o);
-    let c = crate::chars::save(ctx, c);
+    crate::db::perks::after_xp(ctx, &mut c, &o);
+    let c = crate::db::chars::save(ctx, c);
     events::record(
         ctx,
         EventKind::XpAwarded,
@@ -236,7 +236,7 @@ pub fn admin_damage(ctx: &ReducerContext, character_id: u64, amount: i32) -> Res
     if c.sheet.vitals.dead || amount < 1 {
         return Err(err(ErrorCode::InvalidArgument, "damage a living character by at least 1").into());
     }
-    if crate::chars::in_combat(ctx, c.id) {
+    if crate::db::chars::in_combat(ctx, c.id) {
         return Err(err(ErrorCode::InCombat, format!("{} is in a fight; the fight owns its HP", c.name)).into());
     }
     let o = ActiveRules::apply_damage(
@@ -246,8 +246,8 @@ pub fn admin_damage(ctx: &ReducerContext, character_id: u64, amount: i32) -> Res
         &[Damage::new(amount, DamageType::Bludgeoning)],
         false,
     );
-    let died = o.died && !crate::perks_db::on_death(ctx, &mut c);
-    let c = crate::chars::save(ctx, c);
+    let died = o.died && !crate::db::perks::on_death(ctx, &mut c);
+    let c = crate::db::chars::save(ctx, c);
     events::record(
         ctx,
         EventKind::HpSet,
@@ -257,7 +257,7 @@ pub fn admin_damage(ctx: &ReducerContext, character_id: u64, amount: i32) -> Res
     );
     if died {
         events::record(ctx, EventKind::Died, vec![c.id], format!("{} dies", c.name), "cause=admin");
-        crate::buffs::on_death(ctx, c.id);
+        crate::db::buffs::on_death(ctx, c.id);
     }
     Ok(())
 }
@@ -267,6 +267,6 @@ pub fn admin_damage(ctx: &ReducerContext, character_id: u64, amount: i32) -> Res
 pub fn admin_grant_perk(ctx: &ReducerContext, character_id: u64, perk_id: String) -> Result<(), String> {
     auth::require_admin(ctx)?;
     let c = auth::existing_character(ctx, character_id)?;
-    crate::perks_db::grant(ctx, c, &perk_id)?;
+    crate::db::perks::grant(ctx, c, &perk_id)?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Benchmark / GM reducers (issue 11). `admin_skirmish` builds a monster-vs-monster fight of any
 //! size (the player-facing `start_combat` puts only its starter on side 1) and resolves it through
-//! `crate::combat::begin`, so scripts/bench.sh can time an InstantResolution 8-vs-8 fight inside a
+//! `crate::db::combat::begin`, so scripts/bench.sh can time an InstantResolution 8-vs-8 fight inside a
 //! reducer. The reducer's own work is timed with a host stopwatch: `spacetime logs` shows
 //! `Timing span "admin_skirmish": …` for every call.
 
@@ -37,14 +37,14 @@ pub fn admin_skirmish(
     let mut fighters = Vec::with_capacity(side_a.len() + side_b.len());
     let mut monsters = Vec::with_capacity(fighters.capacity());
     auth::existing_location(ctx, &location_id)?;
-    for (side, defs) in [(crate::combat::STARTER_SIDE, &side_a), (crate::combat::DEFENDER_SIDE, &side_b)] {
+    for (side, defs) in [(crate::db::combat::STARTER_SIDE, &side_a), (crate::db::combat::DEFENDER_SIDE, &side_b)] {
         for def in defs {
-            let (m, fighter) = crate::combat::spawn_checked(ctx, def, &location_id, side)?;
+            let (m, fighter) = crate::db::combat::spawn_checked(ctx, def, &location_id, side)?;
             fighters.push(fighter);
             monsters.push(m);
         }
     }
-    crate::combat::begin(ctx, &location_id, fighters, &[], monsters)?;
+    crate::db::combat::begin(ctx, &location_id, fighters, &[], monsters)?;
     Ok(())
 }
 

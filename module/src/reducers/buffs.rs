@@ -1,6 +1,6 @@
-//! Buff reducers (issue 5): thin shells over `crate::buffs`. All are admin-only: players never
+//! Buff reducers (issue 5): thin shells over `crate::db::buffs`. All are admin-only: players never
 //! apply or remove buffs directly; they get them through systems (spells, consumables, combat)
-//! that call `crate::buffs::apply` and friends internally with their own rules. Every reducer is
+//! that call `crate::db::buffs::apply` and friends internally with their own rules. Every reducer is
 //! behind the `buffs` gate; the expiry and tick timers are not (see `timers/buffs.rs`).
 
 use crate::auth;
@@ -24,7 +24,7 @@ pub fn apply_buff(
     auth::require_admin(ctx)?;
     let mut app = Application::new(&buff_id, source_character_id);
     app.duration_micros = duration_secs.map(|s| s as i64 * SECOND_MICROS);
-    crate::buffs::apply(ctx, target_character_id, app)?;
+    crate::db::buffs::apply(ctx, target_character_id, app)?;
     Ok(())
 }
 
@@ -33,7 +33,7 @@ pub fn apply_buff(
 pub fn remove_buff(ctx: &ReducerContext, buff_instance_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
-    crate::buffs::remove(ctx, buff_instance_id, "removed")?;
+    crate::db::buffs::remove(ctx, buff_instance_id, "removed")?;
     Ok(())
 }
 
@@ -43,7 +43,7 @@ pub fn dispel(ctx: &ReducerContext, target_character_id: u64, category: BuffCate
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
     auth::existing_character(ctx, target_character_id)?;
-    crate::buffs::dispel(ctx, target_character_id, category);
+    crate::db::buffs::dispel(ctx, target_character_id, category);
     Ok(())
 }
 
@@ -53,7 +53,7 @@ pub fn dispel(ctx: &ReducerContext, target_character_id: u64, category: BuffCate
 pub fn remove_buffs_by_source(ctx: &ReducerContext, source_character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
-    let removed = crate::buffs::remove_by_source(ctx, source_character_id);
+    let removed = crate::db::buffs::remove_by_source(ctx, source_character_id);
     if removed == 0 && source_character_id != 0 && ctx.db.character().id().find(source_character_id).is_none() {
         return Err(err(
             ErrorCode::UnknownCharacter,

@@ -1,8 +1,8 @@
 use crate::auth;
+use crate::db::load::class_from_row;
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
 use crate::gate::{self, Feature};
-use crate::load::class_from_row;
 use crate::rules::{AbilityScores, ActiveRules, RulesEngine};
 use crate::systems::characters as rules;
 use crate::tables::characters::{character, Character};
@@ -63,8 +63,8 @@ pub fn create_ai_character(
 pub fn delete_character(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Characters)?;
     let c = auth::owned_character(ctx, character_id)?;
-    crate::world_hooks::before_character_delete(ctx, &c)?;
-    crate::chars::delete(ctx, c.id);
+    crate::db::world::before_character_delete(ctx, &c)?;
+    crate::db::world::delete_character(ctx, c.id);
     events::record(ctx, EventKind::CharacterDeleted, vec![c.id], format!("{} left the world", c.name), "");
     Ok(())
 }
@@ -115,7 +115,7 @@ fn build(
 }
 
 fn insert(ctx: &ReducerContext, c: Character) {
-    let c = crate::chars::insert(ctx, c);
+    let c = crate::db::chars::insert(ctx, c);
     events::record(
         ctx,
         EventKind::CharacterCreated,

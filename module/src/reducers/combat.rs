@@ -1,4 +1,4 @@
-//! Combat reducers (issue 6): thin shells over `crate::combat`. Only the owner of a character (or
+//! Combat reducers (issue 6): thin shells over `crate::db::combat`. Only the owner of a character (or
 //! an admin) acts for it; in turn modes only on its own turn (`E_NOT_YOUR_TURN`).
 
 use crate::auth;
@@ -15,7 +15,7 @@ use spacetimedb::{reducer, ReducerContext, Table};
 pub fn spawn_monster(ctx: &ReducerContext, def_id: String, location_id: String) -> Result<(), String> {
     auth::require_admin(ctx)?;
     gate::require(ctx, Feature::Combat)?;
-    crate::combat::spawn_monster(ctx, &def_id, &location_id)?;
+    crate::db::combat::spawn_monster(ctx, &def_id, &location_id)?;
     Ok(())
 }
 
@@ -30,7 +30,7 @@ pub fn start_combat(
 ) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     let c = auth::owned_character(ctx, character_id)?;
-    crate::combat::start(ctx, &c, &target_character_ids, &target_monster_ids)?;
+    crate::db::combat::start(ctx, &c, &target_character_ids, &target_monster_ids)?;
     Ok(())
 }
 
@@ -39,7 +39,7 @@ pub fn start_combat(
 pub fn join_combat(ctx: &ReducerContext, character_id: u64, combat_id: u64, side: u32) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     let c = auth::owned_character(ctx, character_id)?;
-    crate::combat::join(ctx, &c, combat_id, side)?;
+    crate::db::combat::join(ctx, &c, combat_id, side)?;
     Ok(())
 }
 
@@ -54,10 +54,10 @@ pub fn attack(
 ) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, |me| {
+    crate::db::combat::act(ctx, character_id, |me| {
         ReplayAction::Attack(AttackArgs { actor: me, target: target_combatant_id, attack_index })
     })?;
-    crate::buffs::on_attack(ctx, character_id);
+    crate::db::buffs::on_attack(ctx, character_id);
     Ok(())
 }
 
@@ -66,7 +66,7 @@ pub fn attack(
 pub fn move_in_combat(ctx: &ReducerContext, character_id: u64, x: f32, y: f32) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, |me| ReplayAction::Move(MoveArgs { actor: me, x, y }))?;
+    crate::db::combat::act(ctx, character_id, |me| ReplayAction::Move(MoveArgs { actor: me, x, y }))?;
     Ok(())
 }
 
@@ -74,7 +74,7 @@ pub fn move_in_combat(ctx: &ReducerContext, character_id: u64, x: f32, y: f32) -
 pub fn dodge(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, ReplayAction::Dodge)?;
+    crate::db::combat::act(ctx, character_id, ReplayAction::Dodge)?;
     Ok(())
 }
 
@@ -82,7 +82,7 @@ pub fn dodge(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 pub fn dash(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, ReplayAction::Dash)?;
+    crate::db::combat::act(ctx, character_id, ReplayAction::Dash)?;
     Ok(())
 }
 
@@ -91,7 +91,7 @@ pub fn dash(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 pub fn flee(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, ReplayAction::Flee)?;
+    crate::db::combat::act(ctx, character_id, ReplayAction::Flee)?;
     Ok(())
 }
 
@@ -99,7 +99,7 @@ pub fn flee(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 pub fn end_turn(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
-    crate::combat::act(ctx, character_id, ReplayAction::EndTurn)?;
+    crate::db::combat::act(ctx, character_id, ReplayAction::EndTurn)?;
     Ok(())
 }
 

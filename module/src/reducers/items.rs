@@ -1,15 +1,15 @@
 //! Items (issue 4): world items and contact pickup, the paper doll, consumables, stacks, the two
 //! stashes and runs. Each reducer: gate, owner or admin, load rows through indexes
-//! (`items_db`), call the pure planner (`systems::items`), apply its ops as one batch, record
+//! (`db::items`), call the pure planner (`systems::items`), apply its ops as one batch, record
 //! events. Any error returns before the first write (or rolls the transaction back): nothing
 //! changes.
 
 use crate::auth;
-use crate::chars;
+use crate::db::chars;
+use crate::db::items::{self as db, now_micros};
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
 use crate::gate::{self, Feature};
-use crate::items_db::{self as db, now_micros};
 use crate::rules::{ActiveRules, DiceLog, RulesEngine};
 use crate::systems::items::{
     self as items, AddMode, ConsumableEffect, LoadoutChange, LoadoutSlot, MoveTarget, Place, SpawnRequest, Stash,
@@ -211,7 +211,7 @@ fn finish_loadout(ctx: &ReducerContext, c: Character, change: LoadoutChange, wha
         return Ok(());
     }
     db::apply(ctx, &change.ops)?;
-    crate::buffs::on_loadout_change(ctx, c.id);
+    crate::db::buffs::on_loadout_change(ctx, c.id);
     let c = db::refresh_gear(ctx, c)?;
     let equipped: Vec<String> = change.equipped.iter().map(|(u, s)| format!("{u}@{}", s.code())).collect();
     events::record(
@@ -284,9 +284,9 @@ pub fn move_item(ctx: &ReducerContext, character_id: u64, item_uid: u64, target:
 pub fn use_consumable(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Result<(), String> {
     let mut c = actor(ctx, character_id)?;
     ActiveRules::can_act(&c.sheet)?;
-    if crate::combat::in_combat(ctx, c.id) {
+    if crate::db::combat::in_combat(ctx, c.id) {
         // In a fight it is a bonus action on your turn, resolved by the fight.
-        return Ok(crate::combat::use_consumable(ctx, &c, slot)?);
+        return Ok(crate::db::combat::use_consumable(ctx, &c, slot)?);
     }
     let l = db::loadout(ctx, c.id);
     let catalog = db::catalog()?;
@@ -294,7 +294,7 @@ pub fn use_consumable(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot
     if let ConsumableEffect::Buff(id) = &used.effect {
         // Through the buff system's stacking and immunity rules; an immune target is refused
         // (the transaction rolls back, nothing is used up).
-        let applied = crate::buffs::apply(ctx, c.id, crate::systems::buffs::Application::new(id, c.id))?;
+        let applied = crate::db::buffs::apply(ctx, c.id, crate::systems::buffs::Application::new(id, c.id))?;
         db::apply(ctx, &used.ops)?;
         events::record(
             ctx,

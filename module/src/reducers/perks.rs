@@ -1,5 +1,5 @@
 //! Perk reducers: choose from a level-up offer, use a perk's action. The pure rules live in
-//! `systems::perks`; rows and phases in `crate::perks_db`.
+//! `systems::perks`; rows and phases in `crate::db::perks`.
 
 use crate::auth;
 use crate::gate::{self, Feature};
@@ -11,10 +11,10 @@ use spacetimedb::{reducer, ReducerContext};
 /// non-stackable perk already owned).
 #[reducer]
 pub fn choose_perk(ctx: &ReducerContext, offer_id: u64, perk_id: String) -> Result<(), String> {
-    let character_id = crate::perks_db::offer_character(ctx, offer_id)?;
+    let character_id = crate::db::perks::offer_character(ctx, offer_id)?;
     let c = auth::owned_character(ctx, character_id)?;
     gate::require(ctx, Feature::Perks)?;
-    crate::perks_db::choose(ctx, c, offer_id, &perk_id)?;
+    crate::db::perks::choose(ctx, c, offer_id, &perk_id)?;
     Ok(())
 }
 
@@ -24,6 +24,6 @@ pub fn choose_perk(ctx: &ReducerContext, offer_id: u64, perk_id: String) -> Resu
 pub fn use_perk(ctx: &ReducerContext, character_id: u64, perk_id: String) -> Result<(), String> {
     let c = auth::owned_character(ctx, character_id)?;
     gate::require(ctx, Feature::Perks)?;
-    crate::perks_db::use_perk(ctx, c, &perk_id)?;
+    crate::db::perks::use_perk(ctx, c, &perk_id)?;
     Ok(())
 }

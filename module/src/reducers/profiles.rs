@@ -1,4 +1,4 @@
-//! Modifier-profile reducers (issue 8): thin shells over `crate::profiles_db`. Rejections come
+//! Modifier-profile reducers (issue 8): thin shells over `crate::db::profiles`. Rejections come
 //! back as `Err("E_CODE: ...")` with every validator error; accepted requests leave a
 //! `profile_validation` row with their warnings (and, for queued swaps, their fate at the turn
 //! boundary).
@@ -17,7 +17,7 @@ use spacetimedb::{reducer, ReducerContext};
 pub fn apply_profiles(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> Result<(), String> {
     gate::require(ctx, Feature::Profiles)?;
     gate::require(ctx, Feature::Combat)?;
-    crate::profiles_db::apply(ctx, combat_id, profiles)?;
+    crate::db::profiles::apply(ctx, combat_id, profiles)?;
     Ok(())
 }
 
@@ -27,7 +27,7 @@ pub fn apply_profiles(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profil
 pub fn propose_profiles(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> Result<(), String> {
     gate::require(ctx, Feature::Profiles)?;
     gate::require(ctx, Feature::Combat)?;
-    crate::profiles_db::propose(ctx, combat_id, profiles)?;
+    crate::db::profiles::propose(ctx, combat_id, profiles)?;
     Ok(())
 }
 
@@ -37,7 +37,7 @@ pub fn propose_profiles(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Prof
 pub fn consent(ctx: &ReducerContext, proposal_id: u64, decision: ConsentDecision) -> Result<(), String> {
     gate::require(ctx, Feature::Profiles)?;
     gate::require(ctx, Feature::Combat)?;
-    crate::profiles_db::consent(ctx, proposal_id, decision)?;
+    crate::db::profiles::consent(ctx, proposal_id, decision)?;
     Ok(())
 }
 
@@ -45,6 +45,6 @@ pub fn consent(ctx: &ReducerContext, proposal_id: u64, decision: ConsentDecision
 #[reducer]
 pub fn set_profile_consent_timeout(ctx: &ReducerContext, secs: u32) -> Result<(), String> {
     auth::require_admin(ctx)?;
-    crate::profiles_db::set_consent_timeout(ctx, secs)?;
+    crate::db::profiles::set_consent_timeout(ctx, secs)?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! advances it and applies its benefits when done; travel or combat interrupts it.
 
 use crate::auth;
-use crate::chars;
+use crate::db::chars;
 use crate::error::{err, ErrorCode};
 use crate::events;
 use crate::gate::{self, Feature};

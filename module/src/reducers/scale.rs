@@ -4,10 +4,9 @@
 //! (a hot path that scans a table shows up as a ratio well above 1).
 
 use crate::auth;
+use crate::db::load::class_from_row;
 use crate::error::{err, ErrorCode};
 use crate::gate::{self, Feature};
-use crate::items_db;
-use crate::load::class_from_row;
 use crate::rules::{AbilityScores, ActiveRules, RulesEngine};
 use crate::systems::items::SpawnRequest;
 use crate::tables::characters::{character, Character};
@@ -74,11 +73,11 @@ pub fn admin_seed_scale(
     }
     let scores = AbilityScores::from_array([15, 14, 13, 12, 10, 8]);
     let base = ctx.db.character().count();
-    let now = items_db::now_micros(ctx);
+    let now = crate::db::items::now_micros(ctx);
     for n in 0..characters as u64 {
         let name = format!("seed-{}", base + n);
         let sheet = ActiveRules::new_character(&name, &class, scores, Vec::new());
-        let c = crate::chars::insert(
+        let c = crate::db::chars::insert(
             ctx,
             Character {
                 id: 0,
@@ -93,12 +92,12 @@ pub fn admin_seed_scale(
                 y: 0.0,
             },
         );
-        items_db::save_run(
+        crate::db::items::save_run(
             ctx,
             RunStateRow { character_id: c.id, active: true, started_at_micros: now, currency_cp: 0 },
         );
         for k in 0..items_per_character as usize {
-            items_db::seed_run_stash_item(ctx, &c, &defs[(c.id as usize + k) % defs.len()]);
+            crate::db::items::seed_run_stash_item(ctx, &c, &defs[(c.id as usize + k) % defs.len()]);
         }
     }
     let locations: Vec<String> = ctx.db.location_def().iter().map(|l| l.id).collect();
@@ -113,7 +112,7 @@ pub fn admin_seed_scale(
             contact_radius_ft: 5.0,
             ttl_micros: 86_400 * 1_000_000,
         };
-        items_db::spawn_quiet(ctx, &req)?;
+        crate::db::items::spawn_quiet(ctx, &req)?;
     }
     log::info!("admin_seed_scale: {characters} characters x {items_per_character} items, {ground_items} ground items");
     Ok(())

@@ -1,7 +1,7 @@
 //! Checks and contests: social interaction between characters through the rules engine.
 
 use crate::auth;
-use crate::chars;
+use crate::db::chars;
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
 use crate::gate::{self, Feature};

@@ -1,7 +1,7 @@
 //! Travel along the location graph. A journey takes the edge's travel time in world seconds.
 
 use crate::auth;
-use crate::chars;
+use crate::db::chars;
 use crate::error::{err, ErrorCode};
 use crate::events;
 use crate::gate::{self, Feature};

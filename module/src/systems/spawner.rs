@@ -1,7 +1,7 @@
 //! The spawner (pure): which monster and which ground item appear at a location, chosen with
 //! weights from `static_data/world/spawns.csv` (monsters, shared by every ruleset) and the
 //! active ruleset's `loot.csv` (items, weighted by `chance_pct`). The world tick decides when
-//! (`spawn_every_ticks`) and how many (the per-location caps); see `crate::spawner`.
+//! (`spawn_every_ticks`) and how many (the per-location caps); see `crate::db::spawner`.
 
 use crate::data::{column_of, parse_csv, DataError};
 use crate::rules::DiceSource;

@@ -1,5 +1,5 @@
 //! Buffs (issue 5): definitions, active instances, their one-shot timers, and the published
-//! effective stats. The logic that writes them lives in `crate::buffs`; the pure rules in
+//! effective stats. The logic that writes them lives in `crate::db::buffs`; the pure rules in
 //! `systems::buffs` and `systems::stats`.
 
 use crate::systems::buffs::modifiers::{ModOp, ModValue, ModifierKey, Stat};

@@ -1,5 +1,5 @@
 //! Items (issue 4): definitions, instances with their one place, despawn timers, runs and the
-//! stashes' currency. The pure core is `systems::items`; `crate::items_db` converts rows <-> it.
+//! stashes' currency. The pure core is `systems::items`; `crate::db::items` converts rows <-> it.
 
 use crate::systems::items::{ItemDef, LoadoutSlot};
 use crate::timers::items::despawn_world_item;

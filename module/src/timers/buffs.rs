@@ -16,7 +16,7 @@ pub fn expire_buff(ctx: &ReducerContext, timer: BuffExpiryTimer) -> Result<(), S
         ScheduleAt::Time(t) => t.to_micros_since_unix_epoch(),
         ScheduleAt::Interval(_) => 0,
     };
-    crate::buffs::expire_if_due(ctx, timer.buff_instance_id, timer.scheduled_id, at);
+    crate::db::buffs::expire_if_due(ctx, timer.buff_instance_id, timer.scheduled_id, at);
     Ok(())
 }
 
@@ -24,6 +24,6 @@ pub fn expire_buff(ctx: &ReducerContext, timer: BuffExpiryTimer) -> Result<(), S
 #[reducer]
 pub fn tick_buff(ctx: &ReducerContext, timer: BuffTickTimer) -> Result<(), String> {
     auth::require_scheduler(ctx)?;
-    crate::buffs::run_ticks(ctx, timer.buff_instance_id, Some(timer.scheduled_id));
+    crate::db::buffs::run_ticks(ctx, timer.buff_instance_id, Some(timer.scheduled_id));
     Ok(())
 }

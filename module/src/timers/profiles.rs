@@ -7,6 +7,6 @@ use spacetimedb::{reducer, ReducerContext};
 #[reducer]
 pub fn profile_consent_timeout(ctx: &ReducerContext, timer: ProfileConsentTimer) -> Result<(), String> {
     auth::require_scheduler(ctx)?;
-    crate::profiles_db::consent_timed_out(ctx, timer.proposal_id);
+    crate::db::profiles::consent_timed_out(ctx, timer.proposal_id);
     Ok(())
 }

@@ -1,5 +1,5 @@
 use crate::auth;
-use crate::chars;
+use crate::db::chars;
 use crate::events;
 use crate::tables::characters::character;
 use crate::tables::events::EventKind;

@@ -1,5 +1,5 @@
 use crate::auth;
-use crate::chars;
+use crate::db::chars;
 use crate::events;
 use crate::rules::{ActiveRules, RestTick, RulesEngine};
 use crate::tables::characters::{character, rest_state, Character};
@@ -39,11 +39,11 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
     ctx.db.world_state().id().update(s);
 
     // Perk world-tick phase: runs first, before any other tick work (per-owner clocks).
-    let clocks = crate::perks_db::world_phase(ctx, secs);
+    let clocks = crate::db::tick::world_phase(ctx, secs);
     sweep_travel(ctx, now);
     // Global effects phase: buff upkeep (`buffs::sweep`) is always its first step, then perks.
-    crate::perks_db::effects_phase(ctx, now, secs);
-    crate::combat::tick(ctx);
+    crate::db::tick::effects_phase(ctx, now, secs);
+    crate::db::combat::tick(ctx);
 
     if secs > 0 {
         if let Some(cfg) = ctx.db.config().id().find(0) {
@@ -55,10 +55,10 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
         }
     }
     // Perk per-character tick phase (after the rules tick).
-    crate::perks_db::character_phase(ctx, &clocks, secs);
+    crate::db::tick::character_phase(ctx, &clocks, secs);
 
-    crate::items_db::sweep_expired(ctx);
-    crate::spawner::tick(ctx, tick);
+    crate::db::items::sweep_expired(ctx);
+    crate::db::spawner::tick(ctx, tick);
     Ok(())
 }
 
@@ -89,10 +89,10 @@ fn tick_character(ctx: &ReducerContext, mut c: Character, secs: u32, cfg: &Confi
             ds.dice.clone(),
         );
     }
-    let died = out.died && !crate::perks_db::on_death(ctx, &mut c); // perk death hook
+    let died = out.died && !crate::db::perks::on_death(ctx, &mut c); // perk death hook
     if died {
         events::record(ctx, EventKind::Died, vec![c.id], format!("{} dies", c.name), "");
-        crate::buffs::on_death(ctx, c.id);
+        crate::db::buffs::on_death(ctx, c.id);
     } else if out.regained_consciousness {
         events::record(ctx, EventKind::Recovered, vec![c.id], format!("{} regains consciousness", c.name), "");
     } else if !before.stable && c.sheet.vitals.stable {
@@ -112,7 +112,7 @@ fn tick_character(ctx: &ReducerContext, mut c: Character, secs: u32, cfg: &Confi
                 let done = rest.unwrap_or(row.rest);
                 match ActiveRules::complete_rest(&mut c.sheet, &done, row.hit_dice_to_spend, &mut rng) {
                     Ok(o) => {
-                        crate::perks_db::on_rest_completed(ctx, c.id, o.kind);
+                        crate::db::perks::on_rest_completed(ctx, c.id, o.kind);
                         events::record_with_dice(
                             ctx,
                             EventKind::RestCompleted,

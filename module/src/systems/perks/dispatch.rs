@@ -1,4 +1,4 @@
-//! Phase entry points over plain data. The glue (`crate::perks_db`) loads rows, calls these with
+//! Phase entry points over plain data. The glue (`crate::db::perks`) loads rows, calls these with
 //! the tables from [`super::manifest`], and writes back what changed. The table is a parameter so
 //! the guard tests can run a phase with a reordered manifest.
 

@@ -31,7 +31,7 @@ pub const PERK_HOOKS_IN_ORDER: &[&PerkHooks] = &[
 /// One step of the global effects phase. Buff upkeep is always first.
 #[derive(Clone, Copy)]
 pub enum EffectsStep {
-    /// Buff timers: periodic ticks and overdue expiries (`crate::buffs::sweep`).
+    /// Buff timers: periodic ticks and overdue expiries (`crate::db::buffs::sweep`).
     BuffUpkeep,
     Perk(&'static str, EffectsFn),
 }

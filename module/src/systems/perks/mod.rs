@@ -1,6 +1,6 @@
 //! Perks (feats and traits): behaviour owned by one file per perk, dispatched from one ordered
 //! manifest so that hook order and RNG consumption never drift. Pure: no tables, no
-//! `ReducerContext`; the glue in `crate::perks_db` converts rows and calls these.
+//! `ReducerContext`; the glue in `crate::db::perks` converts rows and calls these.
 //!
 //! Layout (three concerns, kept apart):
 //! - data and selection: [`data`] (`perks.csv`), [`selection`] (eligibility, weighted offers);

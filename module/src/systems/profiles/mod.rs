@@ -1,5 +1,5 @@
 //! Modifier profiles (issue 8): house rules for an encounter, as data. Pure core: no tables, no
-//! `ReducerContext`; the glue is `crate::profiles_db`.
+//! `ReducerContext`; the glue is `crate::db::profiles`.
 //!
 //! ## Model (decisions translated from the chess modifier-profile ADRs)
 //! - A [`Profile`] has an id, name, version, an optional `layout` (the location id of the

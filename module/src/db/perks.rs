@@ -6,23 +6,21 @@
 //! off at runtime (`set_feature_enabled perks false`): `choose_perk` / `use_perk` answer
 //! `E_FEATURE_DISABLED` and no new offers are made; perks already owned keep working.
 
-use crate::chars;
+use super::chars;
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
 use crate::gate::{self, Feature};
-use crate::rules::{Creature, DerivedStats, RestKind, XpOutcome};
+use crate::rules::{Creature, RestKind, XpOutcome};
 use crate::systems::perks::combat::CombatPerk;
 use crate::systems::perks::data::{self, PerkDef};
-use crate::systems::perks::hooks::EffectsOwner;
-use crate::systems::perks::manifest::{self, EffectsStep, PERK_HOOKS_IN_ORDER};
+use crate::systems::perks::manifest::{self, PERK_HOOKS_IN_ORDER};
 use crate::systems::perks::{dispatch, selection, OwnedPerk, OFFER_SIZE};
-use crate::tables::characters::{character, Character};
+use crate::tables::characters::Character;
 use crate::tables::events::EventKind;
 use crate::tables::perks::{character_perk, perk_def, perk_offer, CharacterPerk, PerkDefRow, PerkOffer};
 use spacetimedb::{ReducerContext, Table};
-use std::collections::BTreeMap;
 
-const ON: bool = cfg!(feature = "perks");
+const ON: bool = super::rows::PERKS_ON;
 
 /// Validate `perks.csv` against the manifest, then replace `perk_def`. Returns the row count.
 pub fn load_defs(ctx: &ReducerContext) -> WkResult<usize> {
@@ -48,35 +46,16 @@ pub fn load_defs(ctx: &ReducerContext) -> WkResult<usize> {
     Ok(defs.len())
 }
 
-pub fn rows_of(ctx: &ReducerContext, character_id: u64) -> Vec<CharacterPerk> {
-    let mut rows: Vec<CharacterPerk> = ctx.db.character_perk().character_id().filter(character_id).collect();
-    rows.sort_by_key(|r| r.id);
-    rows
-}
-
-pub fn owned_of(rows: &[CharacterPerk]) -> Vec<OwnedPerk> {
-    rows.iter().map(|r| OwnedPerk { perk_id: r.perk_id.clone(), state: r.state }).collect()
-}
+pub use super::rows::{owned_of, perk_rows as rows_of};
 
 /// Write back perk states that changed.
-fn write_states(ctx: &ReducerContext, rows: &[CharacterPerk], owned: &[OwnedPerk]) {
+pub(super) fn write_states(ctx: &ReducerContext, rows: &[CharacterPerk], owned: &[OwnedPerk]) {
     for (r, o) in rows.iter().zip(owned) {
         if r.state != o.state {
             let mut r = r.clone();
             r.state = o.state;
             ctx.db.character_perk().id().update(r);
         }
-    }
-}
-
-/// Passive adjustments to the ruleset's derived stats (called by `chars::refresh_stats`).
-pub fn adjust_derived(ctx: &ReducerContext, character_id: u64, derived: &mut DerivedStats) {
-    if !ON {
-        return;
-    }
-    let owned = owned_of(&rows_of(ctx, character_id));
-    if !owned.is_empty() {
-        dispatch::adjust_derived(&owned, derived);
     }
 }
 
@@ -281,119 +260,6 @@ pub fn on_rest_completed(ctx: &ReducerContext, character_id: u64, kind: RestKind
     let mut owned = owned_of(&rows);
     dispatch::rest(&mut owned, kind);
     write_states(ctx, &rows, &owned);
-}
-
-/// Owners of any of these perks, ascending id (deterministic visiting order).
-fn owners_of(ctx: &ReducerContext, ids: &[&str]) -> Vec<u64> {
-    let mut out: Vec<u64> =
-        ids.iter().flat_map(|id| ctx.db.character_perk().perk_id().filter(*id)).map(|r| r.character_id).collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// Per-owner clocks from the world-tick phase.
-#[derive(Default)]
-pub struct Clocks(BTreeMap<u64, u32>);
-
-impl Clocks {
-    pub fn secs_for(&self, character_id: u64, world_secs: u32) -> u32 {
-        self.0.get(&character_id).copied().unwrap_or(world_secs)
-    }
-}
-
-/// World-tick phase (the first tick work after the clock advances).
-pub fn world_phase(ctx: &ReducerContext, secs: u32) -> Clocks {
-    let mut clocks = Clocks::default();
-    if !ON || secs == 0 {
-        return clocks;
-    }
-    let table = manifest::world_tick_steps();
-    let ids: Vec<&str> = table.iter().map(|(id, _)| *id).collect();
-    for cid in owners_of(ctx, &ids) {
-        let owned = owned_of(&rows_of(ctx, cid));
-        clocks.0.insert(cid, dispatch::world_clock(&table, &owned, secs));
-    }
-    clocks
-}
-
-/// The global effects phase: buff upkeep first (always, even with perks compiled out), then each
-/// perk's effects step over its owners (living, not fighting), in manifest order.
-pub fn effects_phase(ctx: &ReducerContext, now: i64, secs: u32) {
-    for step in manifest::effects_steps() {
-        match step {
-            EffectsStep::BuffUpkeep => crate::buffs::sweep(ctx, now),
-            EffectsStep::Perk(id, f) => {
-                if !ON || secs == 0 {
-                    continue;
-                }
-                let rows: Vec<CharacterPerk> = ctx.db.character_perk().perk_id().filter(id).collect();
-                let mut owners = Vec::new();
-                let mut row_of = Vec::new();
-                for r in rows {
-                    let Some(c) = ctx.db.character().id().find(r.character_id) else { continue };
-                    if c.sheet.vitals.dead || chars::in_combat(ctx, c.id) {
-                        continue;
-                    }
-                    owners.push(EffectsOwner { character_id: c.id, sheet: c.sheet, state: r.state, changed: false });
-                    row_of.push(r);
-                }
-                owners.sort_by_key(|o| o.character_id);
-                row_of.sort_by_key(|r| r.character_id);
-                if owners.is_empty() {
-                    continue;
-                }
-                let mut rng = ctx.rng();
-                let notes = dispatch::effects_step(f, &mut owners, secs, &mut rng);
-                for (o, mut r) in owners.into_iter().zip(row_of) {
-                    if !o.changed {
-                        continue;
-                    }
-                    let Some(mut c) = ctx.db.character().id().find(o.character_id) else { continue };
-                    if r.state != o.state {
-                        r.state = o.state;
-                        ctx.db.character_perk().id().update(r);
-                    }
-                    if c.sheet != o.sheet {
-                        c.sheet = o.sheet;
-                        chars::save(ctx, c);
-                    }
-                }
-                for n in notes {
-                    events::record(ctx, EventKind::PerkTriggered, vec![], n, format!("perk={id};phase=effects"));
-                }
-            }
-        }
-    }
-}
-
-/// Per-character tick phase: owners of perks with a tick hook (living, not fighting), each
-/// running its perks in manifest order with the owner's clock.
-pub fn character_phase(ctx: &ReducerContext, clocks: &Clocks, world_secs: u32) {
-    if !ON || world_secs == 0 {
-        return;
-    }
-    let table = manifest::character_tick_steps();
-    let ids: Vec<&str> = table.iter().map(|(id, _)| *id).collect();
-    for cid in owners_of(ctx, &ids) {
-        let Some(mut c) = ctx.db.character().id().find(cid) else { continue };
-        if c.sheet.vitals.dead || chars::in_combat(ctx, cid) {
-            continue;
-        }
-        let rows = rows_of(ctx, cid);
-        let mut owned = owned_of(&rows);
-        let before = c.sheet.clone();
-        let mut rng = ctx.rng();
-        let secs = clocks.secs_for(cid, world_secs);
-        let notes = dispatch::character_tick(&table, &mut owned, &mut c.sheet, secs, false, &mut rng);
-        write_states(ctx, &rows, &owned);
-        if c.sheet != before {
-            chars::save(ctx, c);
-        }
-        for n in notes {
-            events::record(ctx, EventKind::PerkTriggered, vec![cid], n, "phase=character_tick");
-        }
-    }
 }
 
 /// Remove a character's perks and offers (character deletion).

@@ -4,13 +4,10 @@
 //! and despawns world items. Compiled whatever the cargo features: the despawn timer, the world
 //! tick's sweeper and character deletion need it even when the item reducers are compiled out.
 
-use crate::chars;
+use super::{chars, stats};
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
-use crate::systems::items::{
-    self as items, equipment_effects, EquippedSource, GroundSpot, ItemCatalog, ItemInstance, ItemOp, Loadout,
-    LoadoutRef, Place, RunState, SpawnRequest, Stash, WorldItem, MASTER_STASH_MAX_STACKS, RUN_STASH_MAX_STACKS,
-};
+use crate::systems::items::{self as items, equipment_effects, ItemInstance, ItemOp, Place, SpawnRequest};
 use crate::tables::characters::{character, Character};
 use crate::tables::combat::loot_origin;
 use crate::tables::events::EventKind;
@@ -20,55 +17,11 @@ use crate::tables::items::{
 };
 use spacetimedb::{Identity, ReducerContext, ScheduleAt, Table, Timestamp};
 
-pub fn now_micros(ctx: &ReducerContext) -> i64 {
-    ctx.timestamp.to_micros_since_unix_epoch()
-}
-
-// ----- rows -> plain data ---------------------------------------------------------------------
-
-pub fn instance(r: &ItemInstanceRow) -> ItemInstance {
-    ItemInstance { uid: r.uid, def_id: r.def_id.clone(), quantity: r.quantity }
-}
-
-/// The row's place in the pure core's terms (`None`: a loadout row without a slot, a corrupt row).
-pub fn place_of(r: &ItemInstanceRow) -> Option<Place> {
-    Some(match r.place {
-        PlaceKind::Ground => Place::Ground(GroundSpot { location_id: r.location_id.clone(), x: r.x, y: r.y }),
-        PlaceKind::RunStash => Place::RunStash(r.character_id),
-        PlaceKind::MasterStash => Place::MasterStash(r.owner),
-        PlaceKind::Loadout => Place::Loadout(LoadoutRef { character_id: r.character_id, slot: r.slot? }),
-    })
-}
-
-pub fn world_item(r: &ItemInstanceRow) -> Option<WorldItem> {
-    (r.place == PlaceKind::Ground).then(|| WorldItem {
-        instance: instance(r),
-        spot: GroundSpot { location_id: r.location_id.clone(), x: r.x, y: r.y },
-        contact_radius_ft: r.contact_radius_ft,
-        spawned_at_micros: r.spawned_at_micros,
-        expires_at_micros: r.expires_at_micros,
-    })
-}
-
-/// The item catalog (compiled into the module and parsed once per module instance; `item_def`
-/// is its copy for clients). Unknown ids are not in it, so the planners answer
-/// `E_UNKNOWN_ITEM_DEF` for them.
-pub fn catalog() -> WkResult<&'static ItemCatalog> {
-    items::shipped().map_err(crate::rules::static_data_error)
-}
-
-pub fn run_row(ctx: &ReducerContext, character_id: u64) -> RunStateRow {
-    ctx.db.run_state().character_id().find(character_id).unwrap_or(RunStateRow {
-        character_id,
-        active: false,
-        started_at_micros: 0,
-        currency_cp: 0,
-    })
-}
-
-pub fn run_of(r: &RunStateRow) -> RunState {
-    RunState { character_id: r.character_id, active: r.active, started_at_micros: r.started_at_micros }
-}
+// The reads live in `rows` (the bottom of the layer); item callers find them here too.
+pub use super::rows::{
+    active_stash, character_rows, ground_near, instance, item_catalog as catalog, loadout, master_currency,
+    master_stash_of, now_micros, place_of, run_of, run_row, run_stash, world_item,
+};
 
 pub fn save_run(ctx: &ReducerContext, r: RunStateRow) {
     if ctx.db.run_state().character_id().find(r.character_id).is_some() {
@@ -78,10 +31,6 @@ pub fn save_run(ctx: &ReducerContext, r: RunStateRow) {
     }
 }
 
-pub fn master_currency(ctx: &ReducerContext, owner: Identity) -> u64 {
-    ctx.db.master_stash().owner().find(owner).map(|m| m.currency_cp).unwrap_or(0)
-}
-
 pub fn save_master_currency(ctx: &ReducerContext, owner: Identity, currency_cp: u64) {
     let row = MasterStashRow { owner, currency_cp };
     if ctx.db.master_stash().owner().find(owner).is_some() {
@@ -89,59 +38,6 @@ pub fn save_master_currency(ctx: &ReducerContext, owner: Identity, currency_cp: 
     } else {
         ctx.db.master_stash().insert(row);
     }
-}
-
-pub fn character_rows(ctx: &ReducerContext, character_id: u64, kind: PlaceKind) -> Vec<ItemInstanceRow> {
-    ctx.db.item_instance().by_character_place().filter((character_id, kind)).collect()
-}
-
-pub fn run_stash(ctx: &ReducerContext, character_id: u64) -> Stash {
-    let items = character_rows(ctx, character_id, PlaceKind::RunStash).iter().map(instance).collect();
-    Stash {
-        place: Place::RunStash(character_id),
-        items,
-        currency_cp: run_row(ctx, character_id).currency_cp,
-        max_stacks: RUN_STASH_MAX_STACKS,
-    }
-}
-
-pub fn master_stash_of(ctx: &ReducerContext, owner: Identity) -> Stash {
-    let items =
-        ctx.db.item_instance().by_owner_place().filter((owner, PlaceKind::MasterStash)).map(|r| instance(&r)).collect();
-    Stash {
-        place: Place::MasterStash(owner),
-        items,
-        currency_cp: master_currency(ctx, owner),
-        max_stacks: MASTER_STASH_MAX_STACKS,
-    }
-}
-
-/// The stash loadout changes use: the run stash during a run, else the owner's master stash.
-pub fn active_stash(ctx: &ReducerContext, c: &Character) -> Stash {
-    if run_row(ctx, c.id).active {
-        run_stash(ctx, c.id)
-    } else {
-        master_stash_of(ctx, c.owner)
-    }
-}
-
-pub fn loadout(ctx: &ReducerContext, character_id: u64) -> Loadout {
-    let rows: Vec<(ItemInstance, Place)> = character_rows(ctx, character_id, PlaceKind::Loadout)
-        .iter()
-        .filter_map(|r| place_of(r).map(|p| (instance(r), p)))
-        .collect();
-    Loadout::from_rows(character_id, &rows)
-}
-
-/// The ground items whose contact zone could contain (x, y): those in the 3 × 3 grid cells around
-/// it (every zone is smaller than a cell), by the `(location_id, place, cell)` index.
-pub fn ground_near(ctx: &ReducerContext, location_id: &str, x: f64, y: f64) -> Vec<WorldItem> {
-    let index = ctx.db.item_instance().by_location_place_cell();
-    items::cell_ranges_near(x, y)
-        .into_iter()
-        .flat_map(|(lo, hi)| index.filter((location_id, PlaceKind::Ground, lo..=hi)).collect::<Vec<_>>())
-        .filter_map(|r| world_item(&r))
-        .collect()
 }
 
 // ----- plain data -> rows ---------------------------------------------------------------------
@@ -253,7 +149,7 @@ pub fn refresh_gear(ctx: &ReducerContext, mut c: Character) -> WkResult<Characte
     let eff = equipment_effects(catalog, &l, c.sheet.scores.str_)?;
     if c.sheet.armor == eff.armor {
         // The sheet is unchanged (a weapon or trinket moved): no character write, only the stats.
-        chars::refresh_stats(ctx, &c);
+        stats::refresh(ctx, &c);
         return Ok(c);
     }
     c.sheet.armor = eff.armor;
@@ -272,13 +168,6 @@ pub fn combat_gear(
         Ok(eff) => (eff.weapons, Some(catalog)),
         Err(_) => (Vec::new(), Some(catalog)),
     }
-}
-
-/// The equipped items' modifier sources, in the fixed slot order (owned data).
-pub fn equipment_sources(ctx: &ReducerContext, c: &Character) -> WkResult<Vec<EquippedSource>> {
-    let l = loadout(ctx, c.id);
-    let catalog = catalog()?;
-    Ok(equipment_effects(catalog, &l, c.sheet.scores.str_)?.sources)
 }
 
 // ----- world items ----------------------------------------------------------------------------

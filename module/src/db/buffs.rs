@@ -14,35 +14,31 @@
 //!   through the rules engine to `sheet.vitals` and are written with `chars::save`.
 //! - Removal: by instance, category ([`dispel`]), source, and behaviour trigger ([`on_death`],
 //!   [`on_loadout_change`], [`on_attack`]).
-//! - [`publish_effective`]: the `effective_stats` row (called by `chars::refresh_stats`).
+//! - Effective stats are written by `stats::refresh` (through `chars::save` or directly).
 //!
 //! These functions do not check the `buffs` gate or the caller: callers decide (the reducers are
 //! admin-only and gated; timers always run so a switched-off system never leaves buffs stuck).
 
-use crate::chars;
+use super::rows::{buff_def as def_of, end_of, to_active};
+use super::{chars, stats};
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
-use crate::rules::{ActiveRules, CharacterSheet, Damage, DefenseRule, Defenses, DerivedStats, RulesEngine};
-use crate::systems::buffs::modifiers::{KeyKind, ModifierKey, Stat};
-use crate::systems::buffs::vocab::DamageSet;
+use crate::rules::{ActiveRules, Damage, RulesEngine};
+use crate::systems::buffs::modifiers::ModifierKey;
 use crate::systems::buffs::{
     collect_immunities, decide, ended_by_new_immunities, next_tick, select_by_category, select_by_trigger, tick_amount,
     ticks_between, ActiveBuff, Application, BuffCatalog, BuffCategory, BuffDef, Decision, DropReason, NewBuff,
     PeriodicKind, RemovalTrigger,
 };
-use crate::systems::stats::{effective_stats, BaseStats, ModifierSource, SourceKind};
 use crate::tables::buffs::{
     active_buff, buff_def, buff_expiry_timer, buff_tick_timer, effective_stats as effective_stats_table, ActiveBuffRow,
-    BuffDefRow, BuffExpiryTimer, BuffTickTimer, EffectiveStatsRow, StatContribution, StatLine, NEVER,
+    BuffDefRow, BuffExpiryTimer, BuffTickTimer, NEVER,
 };
-use crate::tables::characters::{character, Character};
+use crate::tables::characters::character;
 use crate::tables::events::EventKind;
 use spacetimedb::{ReducerContext, ScheduleAt, Table, Timestamp};
 use std::collections::BTreeSet;
 
-/// Walking speed the effective stats start from: the sheet has no speed yet (SRD default for
-/// Medium creatures). Replace with the sheet's value when races/monsters carry one.
-pub const BASE_SPEED_FT: i32 = 30;
 /// At most this many periodic ticks are applied in one catch-up run (after long downtime).
 pub const MAX_CATCHUP_TICKS: u64 = 1000;
 
@@ -58,6 +54,8 @@ pub struct Applied {
     /// `BuffApplied`, `BuffRefreshed`, `BuffStacked`, `BuffReplaced` or `BuffDropped`.
     pub kind: EventKind,
 }
+
+pub use super::rows::{buff_catalog as catalog, buff_rows as rows_of};
 
 // ------------------------------------------------------------------ definitions
 
@@ -86,46 +84,6 @@ pub fn load_defs(ctx: &ReducerContext, cat: &BuffCatalog) -> usize {
         }
     }
     n
-}
-
-/// The buff catalog (compiled into the module and parsed once per module instance; `buff_def`
-/// is its copy for clients).
-pub fn catalog() -> WkResult<&'static BuffCatalog> {
-    crate::systems::buffs::shipped().map_err(crate::rules::static_data_error)
-}
-
-/// A buff definition from [`catalog`]. `None`: no such buff in this module's data.
-fn def_of(buff_id: &str) -> Option<&'static BuffDef> {
-    catalog().ok()?.find(buff_id)
-}
-
-// ------------------------------------------------------------------ rows <-> plain data
-
-fn end_of(r: &ActiveBuffRow) -> Option<i64> {
-    (!r.permanent).then_some(r.expires_at_micros)
-}
-
-fn to_active(r: &ActiveBuffRow) -> ActiveBuff {
-    ActiveBuff {
-        id: r.id,
-        buff_id: r.buff_id.clone(),
-        source_id: r.source_id,
-        stacks: r.stacks,
-        strength: r.strength,
-        started_at: r.started_at_micros,
-        expires_at: end_of(r),
-        category: r.category,
-        flags: r.flags,
-        exclusive_group: r.exclusive_group.clone(),
-        group_rank: r.group_rank,
-    }
-}
-
-/// The target's instances, by instance id (the fixed source order of effective stats).
-pub fn rows_of(ctx: &ReducerContext, target_id: u64) -> Vec<ActiveBuffRow> {
-    let mut v: Vec<ActiveBuffRow> = ctx.db.active_buff().target_id().filter(target_id).collect();
-    v.sort_by_key(|r| r.id);
-    v
 }
 
 fn end_text(end: Option<i64>) -> String {
@@ -306,7 +264,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
     } else if restat && expired > 0 {
         refresh(ctx, target_id); // an expiry's last tick may have written the character row
     } else if restat {
-        chars::refresh_stats(ctx, &target); // nothing above wrote the character row
+        stats::refresh(ctx, &target); // nothing above wrote the character row
     }
     Ok(applied)
 }
@@ -453,7 +411,7 @@ fn remove_instance_deferred(
 /// Refresh a character's derived and effective stats (no-op for a deleted character).
 fn refresh(ctx: &ReducerContext, target_id: u64) {
     if let Some(c) = ctx.db.character().id().find(target_id) {
-        chars::refresh_stats(ctx, &c);
+        stats::refresh(ctx, &c);
     }
 }
 
@@ -662,7 +620,7 @@ pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
         return;
     }
     let label = def_of(&row.buff_id).map(|d| d.name.clone()).unwrap_or_else(|| row.buff_id.clone());
-    let defenses = defenses_with_buffs(ctx, &c);
+    let defenses = stats::defenses_with_buffs(ctx, &c);
     let mut rng = ctx.rng();
     let (mut total, mut died, mut done) = (0i32, false, 0u64);
     for _ in 0..n {
@@ -694,7 +652,7 @@ pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
         PeriodicKind::Damage(ty) => format!("takes {total} {} damage", ty.id()),
         PeriodicKind::Heal => format!("regains {total} HP"),
     };
-    let died = died && !crate::perks_db::on_death(ctx, &mut c); // perk death hook
+    let died = died && !crate::db::perks::on_death(ctx, &mut c); // perk death hook
     let c = chars::save(ctx, c);
     events::record(
         ctx,
@@ -706,194 +664,5 @@ pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
     if died {
         events::record(ctx, EventKind::Died, vec![c.id], format!("{} dies of {label}", c.name), "cause=buff");
         on_death(ctx, c.id);
-    }
-}
-
-// ------------------------------------------------------------------ effective stats
-
-fn damage_set(rules: &[DefenseRule]) -> DamageSet {
-    let mut s = DamageSet::EMPTY;
-    for r in rules {
-        s.insert(r.damage_type);
-    }
-    s
-}
-
-/// The numbers before buffs: ability scores, the ruleset's derived AC, max HP, the sheet's damage
-/// defenses. Attack, damage and save bonuses start at 0: they are what buffs add on top of the
-/// ruleset's own bonuses.
-pub fn base_stats(sheet: &CharacterSheet, derived: &DerivedStats) -> BaseStats {
-    BaseStats {
-        abilities: sheet.scores,
-        armor_class: derived.ac,
-        attack_bonus: 0,
-        damage_bonus: 0,
-        save_bonus: 0,
-        speed: BASE_SPEED_FT,
-        max_hp: sheet.vitals.max_hp,
-        resistances: damage_set(&sheet.defenses.resistances),
-        vulnerabilities: damage_set(&sheet.defenses.vulnerabilities),
-        immunities: damage_set(&sheet.defenses.immunities),
-    }
-}
-
-/// Active instances with their definitions, by instance id.
-fn sources_of(ctx: &ReducerContext, character_id: u64) -> Vec<(ActiveBuffRow, &'static BuffDef)> {
-    let now = now(ctx);
-    rows_of(ctx, character_id)
-        .into_iter()
-        .filter(|r| r.permanent || now < r.expires_at_micros)
-        .filter_map(|r| def_of(&r.buff_id).map(|d| (r, d)))
-        .collect()
-}
-
-/// The sheet's defenses plus what active buffs grant (periodic damage goes through these).
-fn defenses_with_buffs(ctx: &ReducerContext, c: &Character) -> Defenses {
-    let mut d = c.sheet.defenses.clone();
-    for (_, def) in sources_of(ctx, c.id) {
-        for m in &def.modifiers {
-            match m.key.kind() {
-                KeyKind::Resistance(t) => d.resistances.push(DefenseRule::of(t)),
-                KeyKind::Vulnerability(t) => d.vulnerabilities.push(DefenseRule::of(t)),
-                KeyKind::Immunity(t) => d.immunities.push(DefenseRule::of(t)),
-                KeyKind::Stat(_) | KeyKind::Flag(_) => {}
-            }
-        }
-    }
-    d
-}
-
-/// Every modifier source of a character in a fixed order: equipment by slot, then active buffs
-/// by instance id.
-fn all_sources<'a>(
-    equipped: &'a [crate::systems::items::EquippedSource],
-    held: &'a [(ActiveBuffRow, &'static BuffDef)],
-) -> Vec<ModifierSource<'a>> {
-    let mut v: Vec<ModifierSource> = equipped
-        .iter()
-        .map(|e| ModifierSource {
-            kind: SourceKind::Equipment,
-            id: e.uid,
-            label: &e.label,
-            stacks: 1,
-            modifiers: &e.modifiers,
-        })
-        .collect();
-    v.extend(held.iter().map(|(r, d)| ModifierSource {
-        kind: SourceKind::Buff,
-        id: r.id,
-        label: &d.name,
-        stacks: r.stacks,
-        modifiers: &d.modifiers,
-    }));
-    v
-}
-
-/// Write the character's `effective_stats` row (called by `chars::refresh_stats`).
-pub fn publish_effective(ctx: &ReducerContext, c: &Character, derived: &DerivedStats) {
-    let held = sources_of(ctx, c.id);
-    let equipped = crate::items_db::equipment_sources(ctx, c).unwrap_or_default();
-    let sources = all_sources(&equipped, &held);
-    let eff = effective_stats(&base_stats(&c.sheet, derived), &sources);
-    let contribution = |x: &crate::systems::stats::Contribution| {
-        let s = &sources[x.source as usize];
-        StatContribution {
-            source_kind: s.kind,
-            source_id: s.id,
-            label: s.label.to_string(),
-            key: x.key,
-            op: x.op,
-            value: x.value,
-            effective: x.effective,
-        }
-    };
-    let stats = Stat::ALL
-        .into_iter()
-        .map(|stat| StatLine {
-            stat,
-            base: eff.base(stat),
-            value: eff.get(stat),
-            clamped: eff.was_clamped(stat),
-            contributions: eff.contributions_to(stat.key()).map(contribution).collect(),
-            explain: eff.explain(stat, &sources),
-        })
-        .collect();
-    let other =
-        eff.contributions.iter().filter(|x| !matches!(x.key.kind(), KeyKind::Stat(_))).map(contribution).collect();
-    let flags =
-        ModifierKey::all().into_iter().filter(|k| matches!(k.kind(), KeyKind::Flag(_)) && eff.has(*k)).collect();
-    let mut row = EffectiveStatsRow {
-        character_id: c.id,
-        stats,
-        resistances: eff.resistances,
-        vulnerabilities: eff.vulnerabilities,
-        immunities: eff.immunities,
-        flags,
-        other,
-        updated_at: ctx.timestamp,
-    };
-    // Written only when something changed (`updated_at` is when the stats last changed): a refresh
-    // that changes nothing (a buff's duration refreshed, a dagger swapped for a dagger) costs no
-    // row write and sends subscribers nothing. The whole row is compared, the time aside.
-    match ctx.db.effective_stats().character_id().find(c.id) {
-        Some(old) => {
-            row.updated_at = old.updated_at;
-            if row != old {
-                row.updated_at = ctx.timestamp;
-                ctx.db.effective_stats().character_id().update(row);
-            }
-        }
-        None => {
-            ctx.db.effective_stats().insert(row);
-        }
-    }
-}
-
-/// A character's effective stats right now (derived stats + active buffs), e.g. for combat's
-/// speed and condition flags.
-pub fn effective_for(ctx: &ReducerContext, c: &Character) -> crate::systems::stats::EffectiveStats {
-    let derived = ActiveRules::derive(&c.sheet);
-    let held = sources_of(ctx, c.id);
-    let equipped = crate::items_db::equipment_sources(ctx, c).unwrap_or_default();
-    let sources = all_sources(&equipped, &held);
-    effective_stats(&base_stats(&c.sheet, &derived), &sources)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::AbilityScores;
-    use crate::systems::buffs::modifiers::{ModOp, ModValue};
-
-    #[test]
-    fn base_stats_come_from_the_derived_sheet_and_buffs_add_on_top() {
-        let classes = ActiveRules::classes().expect("classes load");
-        let sheet =
-            ActiveRules::new_character("Tess", &classes[0], AbilityScores::from_array([15, 14, 13, 12, 10, 8]), vec![]);
-        let derived = ActiveRules::derive(&sheet);
-        let base = base_stats(&sheet, &derived);
-        assert_eq!(base.armor_class, derived.ac);
-        assert_eq!(base.max_hp, sheet.vitals.max_hp);
-        assert_eq!((base.attack_bonus, base.speed), (0, BASE_SPEED_FT));
-        assert_eq!(base.get(Stat::Str), 15);
-
-        // Any shipped buff that adds to AC raises the effective AC by exactly that, base untouched.
-        let cat = crate::systems::buffs::load().expect("buffs load");
-        let (def, add) = cat
-            .defs()
-            .iter()
-            .find_map(|d| {
-                d.modifiers.iter().find_map(|m| match (m.key, m.op, m.value) {
-                    (ModifierKey::ArmorClass, ModOp::Add, ModValue::Int(v)) if v > 0 => Some((d, v)),
-                    _ => None,
-                })
-            })
-            .expect("a shipped AC buff");
-        let src =
-            [ModifierSource { kind: SourceKind::Buff, id: 7, label: &def.name, stacks: 1, modifiers: &def.modifiers }];
-        let eff = effective_stats(&base, &src);
-        assert_eq!(eff.get(Stat::ArmorClass), derived.ac + add);
-        assert_eq!(eff.base(Stat::ArmorClass), derived.ac);
-        assert!(eff.explain(Stat::ArmorClass, &src).contains(&def.name));
     }
 }

@@ -1,7 +1,7 @@
 //! Modifier-profile rows <-> the pure core (issue 8). The stack in force lives in the fight
 //! (`Fight::mods`); this file authorizes requests, validates, applies or queues swaps, runs the
 //! consent workflow and rewrites the public projections (`profile_stack`, `profile_effect`,
-//! `profile_validation`) whenever the combat glue commits a fight ([`sync`]).
+//! `profile_validation`) whenever the combat glue commits a fight (`profile_rows::sync`).
 //!
 //! Who may change the house rules of a fight: an admin, or a player with a human-played
 //! (non-AI) character in it. With fewer than two human sides (solo, AI-only) `apply_profiles`
@@ -11,6 +11,7 @@
 //! a swap queued for the next turn boundary (turn modes; action-queue fights have no turns and
 //! apply at once), last write wins.
 
+use super::profile_rows::set_status;
 use crate::auth;
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
@@ -23,9 +24,8 @@ use crate::tables::combat::combat_instance;
 use crate::tables::combat_log::CombatLogSource;
 use crate::tables::events::EventKind;
 use crate::tables::profiles::{
-    profile_config, profile_consent_timer, profile_effect, profile_proposal, profile_stack, profile_validation,
-    ConsentDecision, ProfileConfig, ProfileConsentTimer, ProfileEffect, ProfileProposal, ProfileStack,
-    ProfileValidation, ProposalStatus, DEFAULT_CONSENT_TIMEOUT_SECS,
+    profile_config, profile_consent_timer, profile_proposal, profile_validation, ConsentDecision, ProfileConfig,
+    ProfileConsentTimer, ProfileProposal, ProfileValidation, ProposalStatus, DEFAULT_CONSENT_TIMEOUT_SECS,
 };
 use spacetimedb::{ReducerContext, ScheduleAt, Table, TimeDuration};
 
@@ -54,7 +54,7 @@ fn active_fight(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
     if inst.status != FightStatus::Active {
         return Err(err(ErrorCode::CombatOver, "this fight is over; house rules apply to active fights"));
     }
-    let mut fight = crate::combat::load(ctx, combat_id)?;
+    let mut fight = crate::db::combat::load(ctx, combat_id)?;
     fight.mods.layout = inst.location_id.clone();
     fight.mods.tags = fight
         .combatants
@@ -145,7 +145,7 @@ fn apply_or_queue(
 ) -> WkResult<&'static str> {
     use crate::systems::combat::replay::{self, HouseRulesArgs, LoggedStep, ReplayAction};
     let will_apply = runtime::applies_now(fight);
-    let cfg = crate::combat::mode_config(ctx);
+    let cfg = crate::db::combat::mode_config(ctx);
     let step = LoggedStep::new(
         ctx.timestamp.to_micros_since_unix_epoch(),
         &cfg,
@@ -157,7 +157,7 @@ fn apply_or_queue(
         }),
     );
     let applied = replay::apply::<ActiveRules>(fight, &step)?;
-    crate::combat_log::append(ctx, combat_id, fight, &step, CombatLogSource::HouseRules, &applied);
+    crate::db::combat_log::append(ctx, combat_id, fight, &step, CombatLogSource::HouseRules, &applied);
     Ok(if will_apply { "applied" } else { "queued" })
 }
 
@@ -187,19 +187,8 @@ pub fn apply(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> Wk
         format!("house rules for fight {combat_id}: {status}"),
         format!("combat={combat_id};action=apply;status={status};request={request}"),
     );
-    crate::combat::commit(ctx, combat_id, fight, &crate::combat::mode_config(ctx));
+    crate::db::combat::commit(ctx, combat_id, fight, &crate::db::combat::mode_config(ctx));
     Ok(())
-}
-
-fn set_status(ctx: &ReducerContext, request: u64, status: &str, ok: bool, issues: Option<Vec<Issue>>) {
-    if let Some(mut row) = ctx.db.profile_validation().id().find(request) {
-        row.status = status.into();
-        row.ok = ok;
-        if let Some(i) = issues {
-            row.issues = i;
-        }
-        ctx.db.profile_validation().id().update(row);
-    }
 }
 
 pub fn propose(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> WkResult<()> {
@@ -309,7 +298,7 @@ pub fn consent(ctx: &ReducerContext, proposal_id: u64, decision: ConsentDecision
                 format!("the proposed house rules for fight {combat_id} are approved ({status})"),
                 format!("combat={combat_id};action=approve;proposal={proposal_id};status={status}"),
             );
-            crate::combat::commit(ctx, combat_id, fight, &crate::combat::mode_config(ctx));
+            crate::db::combat::commit(ctx, combat_id, fight, &crate::db::combat::mode_config(ctx));
             Ok(())
         }
     }
@@ -331,71 +320,4 @@ pub fn consent_timed_out(ctx: &ReducerContext, proposal_id: u64) {
         format!("nobody consented to the proposed house rules for fight {combat_id} in time: rejected"),
         format!("combat={combat_id};action=timeout;proposal={proposal_id}"),
     );
-}
-
-/// Called by the combat glue on every commit: outcomes of queued swaps onto their request rows,
-/// then the public projections.
-pub fn sync(ctx: &ReducerContext, combat_id: u64, fight: &mut Fight) {
-    for o in std::mem::take(&mut fight.mods.outcomes) {
-        let superseded = o.issues.iter().any(|i| i.code == "SUPERSEDED");
-        let status = if o.applied {
-            "applied"
-        } else if superseded {
-            "superseded"
-        } else {
-            "rejected"
-        };
-        let issues = if superseded { None } else { Some(o.issues) };
-        set_status(ctx, o.request, status, o.applied || superseded, issues);
-    }
-    if fight.mods.applied == 0 && fight.mods.pending.is_none() {
-        return; // no house rules on this fight
-    }
-    let row = ProfileStack {
-        combat_id,
-        profiles: fight.mods.stack.clone(),
-        swap_pending: fight.mods.pending.is_some(),
-        applied: fight.mods.applied,
-    };
-    match ctx.db.profile_stack().combat_id().find(combat_id) {
-        Some(old)
-            if old.profiles == row.profiles && old.swap_pending == row.swap_pending && old.applied == row.applied => {}
-        Some(_) => {
-            ctx.db.profile_stack().combat_id().update(row);
-        }
-        None => {
-            ctx.db.profile_stack().insert(row);
-        }
-    }
-    let existing: Vec<ProfileEffect> = ctx.db.profile_effect().combat_id().filter(combat_id).collect();
-    for t in &fight.mods.targets {
-        let Some(c) = fight.get(t.combatant_id) else { continue };
-        let row = ProfileEffect {
-            key: 0,
-            combat_id,
-            combatant_id: t.combatant_id,
-            slot: t.slot.clone(),
-            resolved: t.resolved.clone(),
-            aura: t.aura,
-            earned: t.earned,
-            speed_ft: c.speed_ft,
-            max_hp: c.creature.vitals.max_hp,
-        };
-        match existing.iter().find(|r| r.combatant_id == t.combatant_id) {
-            Some(old) => {
-                let row = ProfileEffect { key: old.key, ..row };
-                if *old != row {
-                    ctx.db.profile_effect().key().update(row);
-                }
-            }
-            None => {
-                ctx.db.profile_effect().insert(row);
-            }
-        }
-    }
-    for old in existing {
-        if fight.mods.target(old.combatant_id).is_none() {
-            ctx.db.profile_effect().key().delete(old.key);
-        }
-    }
 }

@@ -47,7 +47,7 @@ fn top_up(ctx: &ReducerContext, monster_cap: u32, item_cap: u32, per_call: u32) 
             let have = ctx.db.monster_instance().location_id().filter(&loc).count();
             for _ in 0..pure::missing(have, monster_cap).min(per_call) {
                 let Some(def) = pure::pick_monster(&spawns, &loc, &mut rng) else { break };
-                if let Err(e) = crate::combat::spawn_monster(ctx, def, &loc) {
+                if let Err(e) = crate::db::combat::spawn_monster(ctx, def, &loc) {
                     log::warn!("spawner: {def} at {loc}: {e}");
                 }
             }
@@ -67,8 +67,8 @@ fn top_up(ctx: &ReducerContext, monster_cap: u32, item_cap: u32, per_call: u32) 
                     ttl_micros: ITEM_TTL_MICROS,
                 };
                 // a loot row may name several of an item that does not stack: spawn one then
-                if crate::items_db::spawn(ctx, &req).is_err() {
-                    if let Err(e) = crate::items_db::spawn(ctx, &SpawnRequest { quantity: 1, ..req }) {
+                if crate::db::items::spawn(ctx, &req).is_err() {
+                    if let Err(e) = crate::db::items::spawn(ctx, &SpawnRequest { quantity: 1, ..req }) {
                         log::warn!("spawner: {item} at {loc}: {e}");
                     }
                 }

@@ -3,8 +3,7 @@
 //! the fight's next RNG stream, run the pure action, let AI combatants act, write every new log
 //! line as a world event (with its dice), then store the fight and rewrite the projections.
 
-use crate::chars;
-use crate::combat_log;
+use super::{chars, combat_log};
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
 use crate::rules::{ActiveRules, RulesEngine};
@@ -48,14 +47,7 @@ pub fn seed_config(ctx: &ReducerContext) {
     }
 }
 
-/// The active fight a character is in, if any (one index lookup).
-pub fn active_combat_of(ctx: &ReducerContext, character_id: u64) -> Option<u64> {
-    ctx.db.combatant().by_character_active().filter((character_id, true)).next().map(|r| r.combat_id)
-}
-
-pub fn in_combat(ctx: &ReducerContext, character_id: u64) -> bool {
-    active_combat_of(ctx, character_id).is_some()
-}
+pub use super::rows::{active_combat_of, in_combat};
 
 fn character_name_of(ctx: &ReducerContext, combatant_id: u64) -> Option<u64> {
     (combatant_id != 0 && combatant_id < MONSTER_ID_BASE && ctx.db.character().id().find(combatant_id).is_some())
@@ -65,9 +57,9 @@ fn character_name_of(ctx: &ReducerContext, combatant_id: u64) -> Option<u64> {
 /// The combat view of a character: the ruleset's creature from its sheet, speed and condition
 /// flags from its effective stats (buffs), controlled by the AI when the character is an AI one.
 pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Combatant {
-    let eff = crate::buffs::effective_for(ctx, c);
+    let eff = super::stats::effective_for(ctx, c);
     let speed = eff.get(crate::systems::buffs::modifiers::Stat::Speed).max(0) as f32;
-    let (weapons, catalog) = crate::items_db::combat_gear(ctx, c);
+    let (weapons, catalog) = crate::db::items::combat_gear(ctx, c);
     let mut creature = ActiveRules::creature_from_sheet(&c.sheet, &weapons);
     creature.name = c.name.clone();
     let mut cb = Combatant::new(c.id, side, CombatantKind::Character { character_id: c.id }, creature, speed, catalog);
@@ -75,7 +67,7 @@ pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Co
     cb.is_ai = c.is_ai;
     cb.connected = c.is_ai || ctx.db.player().identity().find(c.owner).map(|p| p.online).unwrap_or(false);
     cb.flags = CombatFlags::from_effective(&eff);
-    crate::perks_db::combat_snapshot(ctx, c.id, &mut cb.creature); // perk hot-path snapshot
+    crate::db::perks::combat_snapshot(ctx, c.id, &mut cb.creature); // perk hot-path snapshot
     cb
 }
 
@@ -311,8 +303,8 @@ pub fn act(ctx: &ReducerContext, character_id: u64, action: impl FnOnce(u64) -> 
 /// rolled by the fight's RNG and applied to your combatant; a buff goes through the buff system).
 pub fn use_consumable(ctx: &ReducerContext, c: &Character, slot: crate::systems::items::LoadoutSlot) -> WkResult<()> {
     use crate::systems::items::{self as items, ConsumableEffect};
-    let l = crate::items_db::loadout(ctx, c.id);
-    let catalog = crate::items_db::catalog()?;
+    let l = crate::db::items::loadout(ctx, c.id);
+    let catalog = crate::db::items::catalog()?;
     let used = items::use_consumable(catalog, &l, slot)?;
     let heal = match &used.effect {
         ConsumableEffect::Heal(d) => {
@@ -323,9 +315,9 @@ pub fn use_consumable(ctx: &ReducerContext, c: &Character, slot: crate::systems:
     let name = used.name.clone();
     act(ctx, c.id, |me| ReplayAction::UseItem(replay::UseItemArgs { actor: me, target: me, item_name: name, heal }))?;
     if let ConsumableEffect::Buff(id) = &used.effect {
-        crate::buffs::apply(ctx, c.id, crate::systems::buffs::Application::new(id, c.id))?;
+        crate::db::buffs::apply(ctx, c.id, crate::systems::buffs::Application::new(id, c.id))?;
     }
-    crate::items_db::apply(ctx, &used.ops)?;
+    crate::db::items::apply(ctx, &used.ops)?;
     events::record(
         ctx,
         EventKind::ConsumableUsed,
@@ -502,7 +494,7 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
         );
     }
     #[cfg(feature = "profiles")]
-    crate::profiles_db::sync(ctx, combat_id, &mut fight);
+    super::profile_rows::sync(ctx, combat_id, &mut fight);
     let over = fight.status != FightStatus::Active;
     let mut inst = match ctx.db.combat_instance().id().find(combat_id) {
         Some(i) => i,
@@ -646,7 +638,7 @@ fn finish(
                 if let Some((_, xp)) = outcome.xp_awards.iter().find(|(id, _)| *id == c.id) {
                     if *xp > 0 {
                         let o = ActiveRules::award_xp(&mut ch.sheet, *xp);
-                        crate::perks_db::after_xp(ctx, &mut ch, &o); // perk level-up hooks and offer
+                        crate::db::perks::after_xp(ctx, &mut ch, &o); // perk level-up hooks and offer
                         events::record(
                             ctx,
                             EventKind::XpAwarded,
@@ -656,7 +648,7 @@ fn finish(
                         );
                     }
                 }
-                let died = ch.sheet.vitals.dead && !crate::perks_db::on_death(ctx, &mut ch); // perk death hook
+                let died = ch.sheet.vitals.dead && !crate::db::perks::on_death(ctx, &mut ch); // perk death hook
                 let ch = chars::save(ctx, ch);
                 if died {
                     events::record(
@@ -666,7 +658,7 @@ fn finish(
                         format!("{} dies in battle", ch.name),
                         format!("combat={combat_id}"),
                     );
-                    crate::buffs::on_death(ctx, ch.id);
+                    crate::db::buffs::on_death(ctx, ch.id);
                 }
             }
             CombatantKind::Monster { .. } => {
@@ -728,7 +720,7 @@ fn drop_loot(
             ttl_micros: LOOT_TTL_MICROS,
         };
         // One event per drop: `LootDropped` carries what `ItemSpawned` would (uid, place, expiry).
-        match crate::items_db::spawn_quiet(ctx, &req) {
+        match crate::db::items::spawn_quiet(ctx, &req) {
             Ok(r) => {
                 let uid = r.uid;
                 ctx.db.loot_origin().insert(LootOrigin { uid, combat_id: origin.0, owners: origin.1.to_vec() });

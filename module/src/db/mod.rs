@@ -1,0 +1,37 @@
+//! Rows <-> the pure core: the layer between the tables and `systems/` / `rules/`. Reducers,
+//! timers and the world tick call it; it calls the pure core and writes rows. Modules listed
+//! bottom-up; each calls only modules above it in this list (no circle):
+//!
+//! - `rows`: reads only (rows -> plain data) for every system;
+//! - `stats`: the one writer of the derived projections (`character_stats`, `effective_stats`)
+//!   and the one gatherer of a character's modifier sources (`effective_for`);
+//! - `chars`: the one writer of `character` rows (`save` refreshes the stats);
+//! - `items`, `perks`: item places, stashes, runs and gear; owned perks and offers;
+//! - `buffs`: buff instances, their timers and periodic effects (a death calls the perk hook);
+//! - `combat_log`, `profile_rows`: a fight's action log and house-rule projections;
+//! - `combat`: fights (start, act, commit, finish) over all of the above;
+//! - `profiles`: the house-rule request and consent workflow (calls `combat`);
+//! - `tick`, `spawner`: the world tick's perk/effects phases and the monster spawner;
+//! - `load`, `world`: static data into tables; cross-system entry points (character deletion).
+
+pub mod rows;
+pub mod stats;
+
+pub mod chars;
+pub mod items;
+pub mod perks;
+
+pub mod buffs;
+
+pub mod combat_log;
+#[cfg(feature = "profiles")]
+pub mod profile_rows;
+
+pub mod combat;
+#[cfg(feature = "profiles")]
+pub mod profiles;
+
+pub mod load;
+pub mod spawner;
+pub mod tick;
+pub mod world;
