@@ -620,7 +620,7 @@ pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
         return;
     }
     let label = def_of(&row.buff_id).map(|d| d.name.clone()).unwrap_or_else(|| row.buff_id.clone());
-    let defenses = stats::defenses_with_buffs(ctx, &c);
+    let defenses = stats::defenses(ctx, &c);
     let mut rng = ctx.rng();
     let (mut total, mut died, mut done) = (0i32, false, 0u64);
     for _ in 0..n {

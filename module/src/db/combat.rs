@@ -54,19 +54,21 @@ fn character_name_of(ctx: &ReducerContext, combatant_id: u64) -> Option<u64> {
         .then_some(combatant_id)
 }
 
-/// The combat view of a character: the ruleset's creature from its sheet, speed and condition
-/// flags from its effective stats (buffs), controlled by the AI when the character is an AI one.
+/// The combat view of a character: the ruleset's creature built from the character's resolved
+/// view (`stats::view_of`: AC, attack and damage bonuses, saves, max HP, defenses, speed and
+/// condition flags from sheet, equipment, buffs and perks), controlled by the AI when the
+/// character is an AI one.
 pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Combatant {
-    let eff = super::stats::effective_for(ctx, c);
-    let speed = eff.get(crate::systems::buffs::modifiers::Stat::Speed).max(0) as f32;
+    let view = super::stats::view_of(ctx, c);
+    let speed = view.get(crate::systems::buffs::modifiers::Stat::Speed).max(0) as f32;
     let (weapons, catalog) = crate::db::items::combat_gear(ctx, c);
-    let mut creature = ActiveRules::creature_from_sheet(&c.sheet, &weapons);
+    let mut creature = crate::systems::view::creature::<ActiveRules>(&c.sheet, &view, &weapons);
     creature.name = c.name.clone();
     let mut cb = Combatant::new(c.id, side, CombatantKind::Character { character_id: c.id }, creature, speed, catalog);
     cb.base_name = c.name.clone();
     cb.is_ai = c.is_ai;
     cb.connected = c.is_ai || ctx.db.player().identity().find(c.owner).map(|p| p.online).unwrap_or(false);
-    cb.flags = CombatFlags::from_effective(&eff);
+    cb.flags = CombatFlags::from_effective(&view.eff);
     crate::db::perks::combat_snapshot(ctx, c.id, &mut cb.creature); // perk hot-path snapshot
     cb
 }

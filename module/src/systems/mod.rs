@@ -13,3 +13,4 @@ pub mod spawner;
 pub mod stats;
 pub mod stats_fixture;
 pub mod travel;
+pub mod view;

@@ -1,0 +1,252 @@
+//! The one resolution: a character's effective view from all of its sources, and the combat
+//! creature built from that view. Pure; `db::stats` feeds it rows and publishes it
+//! (`effective_stats`, `character_stats`), `db::combat` builds combatants from it, so the AC a
+//! client reads is the AC attacks roll against.
+//!
+//! What it reads, in order:
+//! 1. the sheet (ability scores, level, class, armor, vitals, the sheet's own defenses);
+//! 2. the modifier sources in their fixed order (equipment by slot, then active buffs by instance
+//!    id; a fight's house rules are layered on top by `systems::profiles` inside the fight);
+//! 3. ability-score modifiers are resolved first; the ruleset then derives AC, saves, attack and
+//!    damage bonuses from the *effective* ability scores (an Amulet of Health's CON counts);
+//! 4. perk passives adjust the derived numbers (Alert, Iron Will);
+//! 5. every other stat is resolved over those derived numbers (`systems::stats` documents the
+//!    order of operations: multiply, add, downgrade, upgrade, override, clamp).
+//!
+//! [`creature`] turns the view into the ruleset's combat creature: the ruleset's attacks from the
+//! effective abilities, plus the view's attack and damage bonuses, AC, save bonus, max HP,
+//! resistances, vulnerabilities and immunities.
+
+use crate::rules::{CharacterSheet, Creature, DefenseRule, Defenses, DerivedStats, RulesEngine, WeaponDef};
+use crate::systems::buffs::modifiers::Stat;
+use crate::systems::buffs::vocab::DamageSet;
+use crate::systems::stats::{effective_stats, BaseStats, EffectiveStats, ModifierSource};
+
+/// Walking speed the effective stats start from: the sheet has no speed yet (SRD default for
+/// Medium creatures). Replace with the sheet's value when races/monsters carry one.
+pub const BASE_SPEED_FT: i32 = 30;
+
+fn damage_set(rules: &[DefenseRule]) -> DamageSet {
+    let mut s = DamageSet::EMPTY;
+    for r in rules {
+        s.insert(r.damage_type);
+    }
+    s
+}
+
+/// The numbers before modifiers: the sheet's ability scores, the ruleset's derived AC, max HP, the
+/// sheet's damage defenses. Attack, damage and save bonuses start at 0: they are what modifiers
+/// add on top of the ruleset's own bonuses.
+pub fn base_stats(sheet: &CharacterSheet, derived: &DerivedStats) -> BaseStats {
+    BaseStats {
+        abilities: sheet.scores,
+        armor_class: derived.ac,
+        attack_bonus: 0,
+        damage_bonus: 0,
+        save_bonus: 0,
+        speed: BASE_SPEED_FT,
+        max_hp: sheet.vitals.max_hp,
+        resistances: damage_set(&sheet.defenses.resistances),
+        vulnerabilities: damage_set(&sheet.defenses.vulnerabilities),
+        immunities: damage_set(&sheet.defenses.immunities),
+    }
+}
+
+/// A character's resolved view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    /// The ruleset's derived stats of the sheet as it is (with perk passives): `character_stats`.
+    pub derived: DerivedStats,
+    /// Everything after modifiers: `effective_stats`, and what every roll reads.
+    pub eff: EffectiveStats,
+}
+
+impl View {
+    pub fn get(&self, stat: Stat) -> i32 {
+        self.eff.get(stat)
+    }
+}
+
+/// The sheet with its effective ability scores (what the ruleset derives rolls from).
+pub fn effective_sheet(sheet: &CharacterSheet, eff: &EffectiveStats) -> CharacterSheet {
+    let mut s = sheet.clone();
+    for a in crate::rules::Ability::ALL {
+        s.scores.set(a, eff.get(Stat::of_ability(a)).clamp(1, 30) as u8);
+    }
+    s
+}
+
+/// Resolve a character (see the module docs for the order). `adjust` applies perk passives to
+/// derived stats.
+pub fn resolve<R: RulesEngine>(
+    sheet: &CharacterSheet,
+    sources: &[ModifierSource],
+    adjust: &dyn Fn(&mut DerivedStats),
+) -> View {
+    let mut derived = R::derive(sheet);
+    adjust(&mut derived);
+    let eff = effective_stats(&base_stats(sheet, &derived), sources);
+    let moved =
+        crate::rules::Ability::ALL.into_iter().any(|a| eff.get(Stat::of_ability(a)) != i32::from(sheet.scores.get(a)));
+    if !moved {
+        return View { derived, eff };
+    }
+    // Ability modifiers changed a score: derive again from the effective scores, then resolve the
+    // other stats over that (the ability modifiers apply to the sheet's own scores once).
+    let mut derived_eff = R::derive(&effective_sheet(sheet, &eff));
+    adjust(&mut derived_eff);
+    let eff = effective_stats(&base_stats(sheet, &derived_eff), sources);
+    View { derived, eff }
+}
+
+/// The sheet's own defense rules plus every damage type the view adds (equipment, buffs).
+pub fn defenses(sheet: &Defenses, eff: &EffectiveStats) -> Defenses {
+    let mut d = sheet.clone();
+    let add = |rules: &mut Vec<DefenseRule>, set: DamageSet| {
+        for t in set.iter() {
+            if !rules.iter().any(|r| r.damage_type == t && !r.nonmagical_only) {
+                rules.push(DefenseRule::of(t));
+            }
+        }
+    };
+    add(&mut d.resistances, eff.resistances);
+    add(&mut d.vulnerabilities, eff.vulnerabilities);
+    add(&mut d.immunities, eff.immunities);
+    d
+}
+
+/// The combat creature of a character with these weapons, from its resolved view.
+pub fn creature<R: RulesEngine>(sheet: &CharacterSheet, view: &View, weapons: &[WeaponDef]) -> Creature {
+    let eff = &view.eff;
+    let mut c = R::creature_from_sheet(&effective_sheet(sheet, eff), weapons);
+    c.ac = eff.get(Stat::ArmorClass);
+    let (to_hit, dmg) = (eff.get(Stat::AttackBonus), eff.get(Stat::DamageBonus));
+    for a in &mut c.attacks {
+        a.to_hit += to_hit;
+        if let Some(first) = a.damage.first_mut() {
+            first.dice.modifier += dmg;
+        }
+    }
+    let save = eff.get(Stat::SaveBonus);
+    for a in crate::rules::Ability::ALL {
+        c.save_bonuses.set(a, c.save_bonuses.get(a) + save);
+    }
+    c.vitals.max_hp = eff.get(Stat::MaxHp);
+    c.vitals.hp = c.vitals.hp.min(c.vitals.max_hp);
+    c.defenses = defenses(&sheet.defenses, eff);
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::dice::Scripted;
+    use crate::rules::{AbilityScores, ActiveRules, Advantage, DiceLog};
+    use crate::systems::buffs::modifiers::{ModOp, ModValue, Modifier, ModifierKey};
+    use crate::systems::stats::SourceKind;
+
+    fn sheet() -> CharacterSheet {
+        let classes = ActiveRules::classes().expect("classes load");
+        ActiveRules::new_character("Tess", &classes[0], AbilityScores::from_array([15, 14, 13, 12, 10, 8]), vec![])
+    }
+
+    fn m(key: ModifierKey, op: ModOp, v: i32) -> Modifier {
+        Modifier { key, op, value: ModValue::Int(v) }
+    }
+
+    fn view_with(s: &CharacterSheet, mods: &[Modifier]) -> View {
+        let src = [ModifierSource { kind: SourceKind::Buff, id: 1, label: "test", stacks: 1, modifiers: mods }];
+        resolve::<ActiveRules>(s, &src, &|_| {})
+    }
+
+    #[test]
+    fn base_stats_come_from_the_derived_sheet_and_modifiers_add_on_top() {
+        let s = sheet();
+        let derived = ActiveRules::derive(&s);
+        let base = base_stats(&s, &derived);
+        assert_eq!(base.armor_class, derived.ac);
+        assert_eq!(base.max_hp, s.vitals.max_hp);
+        assert_eq!((base.attack_bonus, base.speed), (0, BASE_SPEED_FT));
+        let v = view_with(&s, &[m(ModifierKey::ArmorClass, ModOp::Add, 2)]);
+        assert_eq!(v.get(Stat::ArmorClass), derived.ac + 2);
+        assert_eq!(v.eff.base(Stat::ArmorClass), derived.ac);
+    }
+
+    #[test]
+    fn the_creature_carries_the_views_ac_attack_damage_saves_and_max_hp() {
+        let s = sheet();
+        let plain = creature::<ActiveRules>(&s, &view_with(&s, &[]), &[]);
+        let mods = [
+            m(ModifierKey::ArmorClass, ModOp::Add, 2),
+            m(ModifierKey::AttackBonus, ModOp::Add, 1),
+            m(ModifierKey::DamageBonus, ModOp::Add, 3),
+            m(ModifierKey::SaveBonus, ModOp::Add, 1),
+            m(ModifierKey::MaxHp, ModOp::Add, 5),
+        ];
+        let v = view_with(&s, &mods);
+        let c = creature::<ActiveRules>(&s, &v, &[]);
+        assert_eq!(c.ac, plain.ac + 2);
+        assert_eq!(c.ac, v.get(Stat::ArmorClass), "the combatant's AC is the view's AC");
+        assert_eq!(c.attacks[0].to_hit, plain.attacks[0].to_hit + 1);
+        assert_eq!(c.attacks[0].damage[0].dice.modifier, plain.attacks[0].damage[0].dice.modifier + 3);
+        for a in crate::rules::Ability::ALL {
+            assert_eq!(c.save_bonuses.get(a), plain.save_bonuses.get(a) + 1);
+        }
+        assert_eq!(c.vitals.max_hp, plain.vitals.max_hp + 5);
+    }
+
+    #[test]
+    fn an_ability_modifier_reaches_the_rolls_derived_from_it() {
+        let s = sheet();
+        let plain = creature::<ActiveRules>(&s, &view_with(&s, &[]), &[]);
+        // STR 15 -> 19 (+2 -> +4): the unarmed strike's to-hit and damage follow.
+        let v = view_with(&s, &[m(ModifierKey::Ability(crate::rules::Ability::Str), ModOp::Upgrade, 19)]);
+        assert_eq!(v.get(Stat::Str), 19);
+        let c = creature::<ActiveRules>(&s, &v, &[]);
+        let (d_plain, d) = (ActiveRules::derive(&s), ActiveRules::derive(&effective_sheet(&s, &v.eff)));
+        let gain =
+            d.ability_mods.get(crate::rules::Ability::Str) - d_plain.ability_mods.get(crate::rules::Ability::Str);
+        assert!(gain > 0);
+        assert_eq!(c.attacks[0].to_hit, plain.attacks[0].to_hit + gain);
+        assert_eq!(
+            c.save_bonuses.get(crate::rules::Ability::Str),
+            plain.save_bonuses.get(crate::rules::Ability::Str) + gain
+        );
+        // `derived` (character_stats) stays the sheet's own; the effective AC base is re-derived.
+        assert_eq!(v.derived, d_plain);
+    }
+
+    #[test]
+    fn a_resistance_from_a_modifier_halves_the_damage_the_creature_takes() {
+        let s = sheet();
+        let fire = crate::rules::DamageType::Fire;
+        let v = view_with(&s, &[Modifier::flag(ModifierKey::Resistance(fire))]);
+        let mut c = creature::<ActiveRules>(&s, &v, &[]);
+        let plain = creature::<ActiveRules>(&s, &view_with(&s, &[]), &[]);
+        let hp = c.vitals.hp;
+        let dmg = [crate::rules::Damage { amount: 4, damage_type: fire, magical: false }];
+        let o = ActiveRules::apply_damage(&c.name.clone(), &mut c.vitals, &c.defenses.clone(), &dmg, false);
+        let mut p = plain.clone();
+        ActiveRules::apply_damage(&p.name.clone(), &mut p.vitals, &plain.defenses, &dmg, false);
+        assert!(hp - c.vitals.hp < hp - p.vitals.hp, "resisted: {}", o.text);
+    }
+
+    #[test]
+    fn the_view_ac_is_the_ac_an_attack_rolls_against() {
+        let s = sheet();
+        let v = view_with(&s, &[m(ModifierKey::ArmorClass, ModOp::Add, 2)]);
+        let target = creature::<ActiveRules>(&s, &v, &[]);
+        let attacker = creature::<ActiveRules>(&s, &view_with(&s, &[]), &[]);
+        let atk = attacker.attacks[0].clone();
+        // A roll that would hit the plain AC exactly misses the buffed one.
+        let need = target.ac - 2 - atk.to_hit;
+        assert!((2..=19).contains(&need), "the fixture needs a plain roll to hit ({need})");
+        let mut dice = Scripted::new(&[need]);
+        let mut log = DiceLog::new();
+        let r = ActiveRules::attack_roll("a", &atk, target.ac, Advantage::Normal, &mut dice, &mut log);
+        assert!(!r.hit, "{}", r.text);
+        let mut dice = Scripted::new(&[need]);
+        let r = ActiveRules::attack_roll("a", &atk, target.ac - 2, Advantage::Normal, &mut dice, &mut log);
+        assert!(r.hit, "{}", r.text);
+    }
+}
