@@ -620,8 +620,27 @@ pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
         return;
     }
     let label = def_of(&row.buff_id).map(|d| d.name.clone()).unwrap_or_else(|| row.buff_id.clone());
-    let defenses = stats::defenses(ctx, &c);
     let mut rng = ctx.rng();
+    if crate::db::rows::in_combat(ctx, c.id) {
+        // In a fight the fight holds the character's HP: the ticks go to it (`combat::drain_inbox`),
+        // through the combatant's defenses, and the fight's end writes the result back.
+        let amounts: Vec<i32> = (0..n).map(|_| tick_amount(&p, row.stacks, &mut rng)).collect();
+        let total: i32 = amounts.iter().sum();
+        let (damage, heal) = match p.kind {
+            PeriodicKind::Damage(ty) => (amounts.iter().map(|a| Damage::new(*a, ty)).collect(), 0),
+            PeriodicKind::Heal => (Vec::new(), total),
+        };
+        super::inbox::post_effect(ctx, c.id, damage, heal, &label);
+        events::record(
+            ctx,
+            EventKind::BuffTick,
+            actors(&row),
+            format!("{}'s {label} ticks for {total} in the fight", c.name),
+            format!("{};ticks={n};amount={total};in_fight=true", detail(&row)),
+        );
+        return;
+    }
+    let defenses = stats::defenses(ctx, &c);
     let (mut total, mut died, mut done) = (0i32, false, 0u64);
     for _ in 0..n {
         let amount = tick_amount(&p, row.stacks, &mut rng);

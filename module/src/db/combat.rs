@@ -9,14 +9,14 @@ use crate::events;
 use crate::rules::{ActiveRules, RulesEngine};
 use crate::systems::combat::replay::{self, ConnectionArgs, LoggedStep, ReplayAction, StartArgs};
 use crate::systems::combat::{
-    monster_combatant, select_mode, ActionResult, CombatFlags, CombatMode, Combatant, CombatantKind, Fight,
-    FightStatus, ModeConfig, Pos,
+    monster_combatant, select_mode, ActionResult, CombatFlags, CombatMode, Combatant, CombatantKind, CombatantView,
+    Fight, FightStatus, ModeConfig, Pos, RefreshArgs,
 };
 use crate::tables::characters::{character, rest_state, Character};
 use crate::tables::combat::{
-    action_cooldown, combat_config, combat_instance, combat_state, combatant, loot_origin, monster_instance,
-    turn_timer, ActionCooldown, CombatConfig, CombatInstance, CombatState, CombatantRow, LootOrigin, MonsterInstance,
-    TurnTimer,
+    action_cooldown, combat_config, combat_instance, combat_state, combatant, fight_inbox, loot_origin,
+    monster_instance, turn_timer, ActionCooldown, CombatConfig, CombatInstance, CombatState, CombatantRow, FightInbox,
+    LootOrigin, MonsterInstance, TurnTimer,
 };
 use crate::tables::combat_log::CombatLogSource;
 use crate::tables::events::EventKind;
@@ -289,6 +289,7 @@ pub(crate) fn load(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
 /// from the combatant id, which is the character id), then let the AI play the turns that
 /// follow, log the step and store everything.
 pub fn act(ctx: &ReducerContext, character_id: u64, action: impl FnOnce(u64) -> ReplayAction) -> WkResult<()> {
+    drain_inbox(ctx);
     let combat_id = active_combat_of(ctx, character_id).ok_or_else(|| {
         err(ErrorCode::NotInCombat, "this character is not in a fight; start_combat or join_combat first")
     })?;
@@ -318,6 +319,7 @@ pub fn use_consumable(ctx: &ReducerContext, c: &Character, slot: crate::systems:
     act(ctx, c.id, |me| ReplayAction::UseItem(replay::UseItemArgs { actor: me, target: me, item_name: name, heal }))?;
     if let ConsumableEffect::Buff(id) = &used.effect {
         crate::db::buffs::apply(ctx, c.id, crate::systems::buffs::Application::new(id, c.id))?;
+        drain_inbox(ctx); // the potion's buff changes the combatant at once
     }
     crate::db::items::apply(ctx, &used.ops)?;
     events::record(
@@ -334,6 +336,117 @@ pub fn use_consumable(ctx: &ReducerContext, c: &Character, slot: crate::systems:
         ),
     );
     Ok(())
+}
+
+/// Apply what the world posted for running fights (`fight_inbox`: views that changed, outside
+/// damage or healing) as logged `Refresh` steps, oldest first, one commit per fight. A post for
+/// a fight that is over by now goes to the sheet instead (damage is never lost to a fight's end).
+/// Called at the end of every reducer and timer that can post, and by the world tick.
+pub fn drain_inbox(ctx: &ReducerContext) {
+    let mut posts: Vec<FightInbox> = ctx.db.fight_inbox().iter().collect();
+    if posts.is_empty() {
+        return;
+    }
+    posts.sort_by_key(|p| (p.combat_id, p.id));
+    for p in &posts {
+        ctx.db.fight_inbox().id().delete(p.id);
+    }
+    let cfg = mode_config(ctx);
+    let mut k = 0;
+    while k < posts.len() {
+        let combat_id = posts[k].combat_id;
+        let end = k + posts[k..].iter().take_while(|p| p.combat_id == combat_id).count();
+        let batch = &posts[k..end];
+        k = end;
+        let mut fight = match load(ctx, combat_id) {
+            Ok(f) if f.status == FightStatus::Active => f,
+            _ => {
+                batch.iter().for_each(|p| outside_to_sheet(ctx, p));
+                continue;
+            }
+        };
+        let mut stepped = false;
+        for p in batch {
+            if fight.status != FightStatus::Active {
+                outside_to_sheet(ctx, p);
+                continue;
+            }
+            let view = if p.view {
+                let Some(ch) = ctx.db.character().id().find(p.character_id) else { continue };
+                let cb = character_combatant(ctx, &ch, 0);
+                let view = CombatantView {
+                    creature: cb.creature,
+                    reaches: cb.reaches,
+                    speed_ft: cb.speed_ft,
+                    flags: cb.flags,
+                };
+                match fight.get(p.character_id) {
+                    Some(old) if fight.mods.target(old.id).is_none() && same_view(old, &view) => None,
+                    Some(_) => Some(view),
+                    None => continue,
+                }
+            } else {
+                None
+            };
+            if view.is_none() && p.damage.is_empty() && p.heal == 0 {
+                continue;
+            }
+            let args = RefreshArgs {
+                combatant: p.character_id,
+                view,
+                damage: p.damage.clone(),
+                heal: p.heal,
+                source: p.source.clone(),
+            };
+            let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Refresh(args));
+            if let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) {
+                combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::Outside, &applied);
+                stepped = true;
+            }
+        }
+        if stepped {
+            commit(ctx, combat_id, fight, &cfg);
+        }
+    }
+}
+
+/// Does the fight already carry this view (no house rules in force on the combatant)?
+fn same_view(old: &Combatant, v: &CombatantView) -> bool {
+    let (a, b) = (&old.creature, &v.creature);
+    a.ac == b.ac
+        && a.attacks == b.attacks
+        && a.save_bonuses == b.save_bonuses
+        && a.ability_mods == b.ability_mods
+        && a.defenses == b.defenses
+        && a.vitals.max_hp == b.vitals.max_hp
+        && old.speed_ft == v.speed_ft
+        && old.flags == v.flags
+        && old.reaches == v.reaches
+}
+
+/// Outside damage or healing for a fight that ended before it landed: the sheet takes it.
+fn outside_to_sheet(ctx: &ReducerContext, p: &FightInbox) {
+    if p.damage.is_empty() && p.heal == 0 {
+        return;
+    }
+    let Some(mut ch) = ctx.db.character().id().find(p.character_id) else { return };
+    if ch.sheet.vitals.dead {
+        return;
+    }
+    let defenses = super::stats::defenses(ctx, &ch);
+    let mut died = false;
+    if !p.damage.is_empty() {
+        died = ActiveRules::apply_damage(&ch.name, &mut ch.sheet.vitals, &defenses, &p.damage, false).died;
+    }
+    if p.heal > 0 {
+        let _ = ActiveRules::heal(&ch.name, &mut ch.sheet.vitals, p.heal);
+    }
+    let died = died && !crate::db::perks::on_death(ctx, &mut ch); // perk death hook
+    let ch = chars::save(ctx, ch);
+    if died {
+        events::record(ctx, EventKind::Died, vec![ch.id], format!("{} dies of {}", ch.name, p.source), "cause=buff");
+        crate::db::buffs::on_death(ctx, ch.id);
+    }
 }
 
 /// Join an active fight on a side.

@@ -97,8 +97,9 @@ pub fn refresh(ctx: &ReducerContext, c: &Character) {
     let sources = all_sources(&equipped, &held);
     let View { derived, eff } = view::resolve::<ActiveRules>(&c.sheet, &sources, &perk_adjust(ctx, c));
     let row = CharacterStats { character_id: c.id, derived, updated_at: ctx.timestamp };
+    let mut changed = true;
     match ctx.db.character_stats().character_id().find(c.id) {
-        Some(old) if old.derived == row.derived => {}
+        Some(old) if old.derived == row.derived => changed = false,
         Some(_) => {
             ctx.db.character_stats().character_id().update(row);
         }
@@ -152,11 +153,16 @@ pub fn refresh(ctx: &ReducerContext, c: &Character) {
             if row != old {
                 row.updated_at = ctx.timestamp;
                 ctx.db.effective_stats().character_id().update(row);
+                changed = true;
             }
         }
         None => {
             ctx.db.effective_stats().insert(row);
         }
+    }
+    // A fighting character's numbers changed outside the fight: its combatant follows at once.
+    if changed {
+        super::inbox::post_view(ctx, c.id, "its numbers change");
     }
 }
 

@@ -1,7 +1,8 @@
 //! Buff reducers (issue 5): thin shells over `crate::db::buffs`. All are admin-only: players never
 //! apply or remove buffs directly; they get them through systems (spells, consumables, combat)
 //! that call `crate::db::buffs::apply` and friends internally with their own rules. Every reducer is
-//! behind the `buffs` gate; the expiry and tick timers are not (see `timers/buffs.rs`).
+//! behind the `buffs` gate; the expiry and tick timers are not (see `timers/buffs.rs`). A change to
+//! a fighting character reaches its fight in the same transaction (`combat::drain_inbox`).
 
 use crate::auth;
 use crate::error::{err, ErrorCode};
@@ -25,6 +26,7 @@ pub fn apply_buff(
     let mut app = Application::new(&buff_id, source_character_id);
     app.duration_micros = duration_secs.map(|s| s as i64 * SECOND_MICROS);
     crate::db::buffs::apply(ctx, target_character_id, app)?;
+    crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
     Ok(())
 }
 
@@ -34,6 +36,7 @@ pub fn remove_buff(ctx: &ReducerContext, buff_instance_id: u64) -> Result<(), St
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
     crate::db::buffs::remove(ctx, buff_instance_id, "removed")?;
+    crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
     Ok(())
 }
 
@@ -44,6 +47,7 @@ pub fn dispel(ctx: &ReducerContext, target_character_id: u64, category: BuffCate
     auth::require_admin(ctx)?;
     auth::existing_character(ctx, target_character_id)?;
     crate::db::buffs::dispel(ctx, target_character_id, category);
+    crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
     Ok(())
 }
 
@@ -54,6 +58,7 @@ pub fn remove_buffs_by_source(ctx: &ReducerContext, source_character_id: u64) ->
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
     let removed = crate::db::buffs::remove_by_source(ctx, source_character_id);
+    crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
     if removed == 0 && source_character_id != 0 && ctx.db.character().id().find(source_character_id).is_none() {
         return Err(err(
             ErrorCode::UnknownCharacter,

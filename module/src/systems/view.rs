@@ -240,12 +240,19 @@ mod tests {
         let atk = attacker.attacks[0].clone();
         // A roll that would hit the plain AC exactly misses the buffed one.
         let need = target.ac - 2 - atk.to_hit;
-        assert!((2..=19).contains(&need), "the fixture needs a plain roll to hit ({need})");
-        let mut dice = Scripted::new(&[need]);
+        // Faces for a natural `need`: one d20 (dnd5e) or two d6 (lite).
+        let faces: Vec<i32> = if ActiveRules::TEST_DIE == "d20" {
+            vec![need]
+        } else {
+            let a = (need / 2).clamp(1, 6);
+            vec![a, need - a]
+        };
+        assert!(faces.iter().all(|f| (1..=20).contains(f)) && need >= 2, "the fixture needs a plain roll ({need})");
+        let mut dice = Scripted::new(&faces);
         let mut log = DiceLog::new();
         let r = ActiveRules::attack_roll("a", &atk, target.ac, Advantage::Normal, &mut dice, &mut log);
         assert!(!r.hit, "{}", r.text);
-        let mut dice = Scripted::new(&[need]);
+        let mut dice = Scripted::new(&faces);
         let r = ActiveRules::attack_roll("a", &atk, target.ac - 2, Advantage::Normal, &mut dice, &mut log);
         assert!(r.hit, "{}", r.text);
     }

@@ -2,6 +2,7 @@
 //! `combat_state` table; `combat_instance` and `combatant` are the public projections clients
 //! subscribe to, rewritten in the same transaction as every change.
 
+use crate::rules::Damage;
 use crate::systems::combat::{CombatMode, Cooldown, Fight, FightStatus, ModeConfig};
 use crate::timers::combat::turn_timeout;
 use spacetimedb::{table, ScheduleAt, Timestamp};
@@ -139,4 +140,27 @@ pub struct LootOrigin {
     pub uid: u64,
     pub combat_id: u64,
     pub owners: Vec<spacetimedb::Identity>,
+}
+
+/// Outside changes waiting for a running fight (private): a fighting character's resolved view
+/// changed (a buff applied or ended, a potion) or outside damage or healing arrived (a buff's
+/// periodic tick). Posted by the layers below combat (`db::inbox`), drained into the fight as
+/// logged `Refresh` steps by `db::combat::drain_inbox` at the end of the reducer or timer that
+/// posted (and by the world tick as a backstop), so the fight and the world share one state.
+#[table(name = fight_inbox)]
+#[derive(Clone)]
+pub struct FightInbox {
+    #[primary_key]
+    #[auto_inc]
+    pub id: u64,
+    #[index(btree)]
+    pub combat_id: u64,
+    #[index(btree)]
+    pub character_id: u64,
+    /// The character's view changed: rebuild its combatant from the rows.
+    pub view: bool,
+    pub damage: Vec<Damage>,
+    pub heal: i32,
+    /// What caused it ("Venom", "effective stats").
+    pub source: String,
 }

@@ -26,6 +26,9 @@ pub enum CombatLogSource {
     Connection,
     /// House rules (modifier profiles) applied or queued: `apply_profiles` or an approved proposal.
     HouseRules,
+    /// The world reached in: a buff or potion changed a combatant's numbers, or a buff's periodic
+    /// damage or healing landed (drained from `fight_inbox`).
+    Outside,
 }
 
 #[table(name = combat_action_log, public)]

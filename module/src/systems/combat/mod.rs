@@ -65,6 +65,7 @@ pub mod instant;
 pub mod loot;
 pub mod mode;
 pub mod model;
+pub mod refresh;
 pub mod replay;
 
 #[cfg(test)]
@@ -79,6 +80,7 @@ pub use hash::{hash_hex, state_hash};
 pub use instant::{plural, run_instant, simulate_instant, summary, InstantOutcome};
 pub use mode::{select_mode, AiPolicy, CombatMode, ModeConfig};
 pub use model::*;
+pub use refresh::{CombatantView, RefreshArgs};
 
 use crate::rules::{DiceLog, MonsterDef, RulesEngine, Scripted};
 use crate::systems::items::ItemCatalog;

@@ -368,6 +368,9 @@ pub enum ActionKind {
     End,
     /// House rules (issue 8): a profile swap at a turn boundary or a custom-modifier trigger.
     Modifier,
+    /// The world reached in: a buff or potion changed the combatant's numbers, or outside damage
+    /// or healing (a buff's periodic damage) landed (`Fight::refresh`).
+    Effect,
 }
 
 /// One thing that happened: what a reducer writes as a world event.

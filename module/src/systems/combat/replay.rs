@@ -90,6 +90,9 @@ pub enum ReplayAction {
     /// House rules (modifier profiles): a stack applied at once or queued for the next turn
     /// boundary, with the encounter layout and type tags it was resolved against.
     HouseRules(HouseRulesArgs),
+    /// The world reached into the fight: a combatant's new view and/or outside damage or healing
+    /// (no dice drawn: amounts were rolled by the caller).
+    Refresh(super::RefreshArgs),
 }
 
 /// Arguments of [`ReplayAction::HouseRules`].
@@ -128,6 +131,7 @@ impl ReplayAction {
             ReplayAction::UseItem(u) => u.actor,
             ReplayAction::Join(c) => c.id,
             ReplayAction::Connection(c) => c.combatant,
+            ReplayAction::Refresh(r) => r.combatant,
             ReplayAction::Start(_)
             | ReplayAction::Instant
             | ReplayAction::AiTurns
@@ -171,6 +175,17 @@ impl ReplayAction {
             ReplayAction::HouseRules(h) => {
                 let ids: Vec<String> = h.stack.iter().map(|p| format!("{}@{}", p.id, p.version)).collect();
                 format!("house rules request={} layout={} stack=[{}]", h.request, h.layout, ids.join(", "))
+            }
+            ReplayAction::Refresh(r) => {
+                let dmg: Vec<String> = r.damage.iter().map(|d| format!("{} {:?}", d.amount, d.damage_type)).collect();
+                format!(
+                    "refresh combatant={} view={} damage=[{}] heal={} source={}",
+                    r.combatant,
+                    r.view.is_some(),
+                    dmg.join(", "),
+                    r.heal,
+                    r.source
+                )
             }
         }
     }
@@ -301,6 +316,9 @@ pub fn apply<R: RulesEngine>(fight: &mut Fight, step: &LoggedStep) -> WkResult<A
             fight.mods.layout = h.layout.clone();
             fight.mods.tags = h.tags.clone();
             crate::systems::profiles::runtime::apply_or_queue(fight, h.stack.clone(), h.request);
+        }
+        ReplayAction::Refresh(a) => {
+            fight.refresh::<R>(a)?;
         }
     }
     let stream = (fight.rng_streams > streams_before).then_some(streams_before);

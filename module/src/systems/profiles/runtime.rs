@@ -682,3 +682,15 @@ pub fn apply_or_queue(fight: &mut Fight, stack: Vec<Profile>, request: u64) {
         queue(fight, stack, request);
     }
 }
+
+/// A combatant's profile-free numbers changed from outside the fight (`Fight::refresh`): take
+/// them as its new base and apply the house rules in force over them again.
+pub fn rebase(fight: &mut Fight, id: u64) {
+    let Some(base) = fight.get(id).map(base_of) else { return };
+    let Some(t) = fight.mods.target_mut(id) else { return };
+    t.base = base;
+    let t = t.clone();
+    if let Some(c) = fight.get_mut(id) {
+        write_effective(c, &t);
+    }
+}

@@ -1,0 +1,42 @@
+//! Posts to a running fight from the layers below `combat` (`stats`, `buffs`): a fighting
+//! character's view changed, or outside damage or healing landed. `combat::drain_inbox` applies
+//! them to the fight as logged steps. Calls nothing above `rows`.
+
+use super::rows;
+use crate::rules::Damage;
+use crate::tables::combat::{fight_inbox, FightInbox};
+use spacetimedb::{ReducerContext, Table};
+
+/// The character's resolved view changed; if it is fighting, its combatant is rebuilt (one
+/// pending post per character is enough: the drain reads the rows as they are then).
+pub fn post_view(ctx: &ReducerContext, character_id: u64, source: &str) {
+    let Some(combat_id) = rows::active_combat_of(ctx, character_id) else { return };
+    if ctx.db.fight_inbox().character_id().filter(character_id).any(|p| p.view) {
+        return;
+    }
+    ctx.db.fight_inbox().insert(FightInbox {
+        id: 0,
+        combat_id,
+        character_id,
+        view: true,
+        damage: Vec::new(),
+        heal: 0,
+        source: source.to_string(),
+    });
+}
+
+/// Damage or healing from outside a fight for a fighting character: posted for the fight (true),
+/// or `false` when the character is not fighting (the caller applies it to the sheet).
+pub fn post_effect(ctx: &ReducerContext, character_id: u64, damage: Vec<Damage>, heal: i32, source: &str) -> bool {
+    let Some(combat_id) = rows::active_combat_of(ctx, character_id) else { return false };
+    ctx.db.fight_inbox().insert(FightInbox {
+        id: 0,
+        combat_id,
+        character_id,
+        view: false,
+        damage,
+        heal,
+        source: source.to_string(),
+    });
+    true
+}
