@@ -18,6 +18,7 @@ fn main() {
     scenarios::world::run(&env, &mut runner);
     scenarios::buffs::run(&env, &mut runner);
     scenarios::combat::run(&env, &mut runner);
+    scenarios::truth::run(&env, &mut runner);
     scenarios::items::run(&env, &mut runner);
     scenarios::perks::run(&env, &mut runner);
     scenarios::profiles::run(&env, &mut runner);

@@ -48,7 +48,7 @@ pub(crate) fn set_turn_secs(admin: &Client, secs: u32) -> TestResult {
     admin.ok("set_combat_config", move |r| r.set_combat_config(modes))
 }
 
-fn events_for_combat(c: &Client, combat_id: u64, kind: EventKind) -> Vec<WorldEvent> {
+pub(crate) fn events_for_combat(c: &Client, combat_id: u64, kind: EventKind) -> Vec<WorldEvent> {
     let tag = format!("combat={combat_id};");
     c.conn.db.world_event().iter().filter(|e| e.kind == kind && e.detail.starts_with(&tag)).collect()
 }

@@ -300,6 +300,21 @@ pub trait RulesEngine {
     ) -> CheckResult {
         let modifier = creature.save_bonuses.get(ability);
         let label = format!("{} save", ability.code());
+        if creature.save_mods.auto_fails(ability) {
+            // SRD (paralyzed, stunned, unconscious, petrified): the save fails without a roll.
+            return CheckResult {
+                text: format!("{} automatically fails the {label} (DC {dc})", creature.name),
+                label,
+                natural: 0,
+                modifier,
+                total: 0,
+                dc,
+                success: false,
+                advantage: adv,
+                dice: vec![],
+            };
+        }
+        let adv = creature.save_mods.advantage_for(ability, adv);
         let before = log.len();
         let roll = Self::roll_test(modifier, adv, &format!("{}: {label}", creature.name), rng, log);
         let success = roll.total >= dc;
@@ -343,6 +358,7 @@ pub trait RulesEngine {
             multiattack: vec![],
             xp: 0,
             perks: Vec::new(),
+            save_mods: SaveMods::default(),
         }
     }
     /// A fresh monster: average HP, or rolled from its hit dice when `roll_hp`.
@@ -455,6 +471,18 @@ pub trait RulesEngine {
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> Result<DeathSaveOutcome, WkError>;
+    /// A death save rolled with the advantage the creature's view gives (`SaveMods::death`).
+    /// Rulesets without death saves answer as `death_save` does.
+    fn death_save_with(
+        name: &str,
+        vitals: &mut Vitals,
+        adv: Advantage,
+        rng: &mut impl DiceSource,
+        log: &mut DiceLog,
+    ) -> Result<DeathSaveOutcome, WkError> {
+        let _ = adv;
+        Self::death_save(name, vitals, rng, log)
+    }
     /// Heal (wakes a creature at 0 HP and resets its death saves).
     fn heal(name: &str, vitals: &mut Vitals, amount: i32) -> Result<HealOutcome, WkError> {
         damage::heal(vitals, amount, name)

@@ -446,6 +446,39 @@ pub struct Creature {
     /// Combat-relevant perks of a character (snapshot; empty for monsters). See
     /// `systems::perks::combat`.
     pub perks: Vec<crate::systems::perks::combat::CombatPerk>,
+    /// What conditions and buffs do to its saving throws (every save, death saves included).
+    pub save_mods: SaveMods,
+}
+
+/// Advantage, disadvantage and automatic failure on saving throws, one bit per ability
+/// (`1 << Ability as u8`); `death_*`: on death saves (SRD: they are saving throws, so "all saving
+/// throws" sources count).
+#[derive(SpacetimeType, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SaveMods {
+    pub advantage: u8,
+    pub disadvantage: u8,
+    pub auto_fail: u8,
+    pub death_advantage: bool,
+    pub death_disadvantage: bool,
+}
+
+impl SaveMods {
+    pub fn bit(a: Ability) -> u8 {
+        1 << (a as u8)
+    }
+    /// The advantage a save of `a` gets, with the caller's own sources (`adv`) counted too.
+    pub fn advantage_for(&self, a: Ability, adv: crate::rules::Advantage) -> crate::rules::Advantage {
+        use crate::rules::Advantage as A;
+        let ups = u32::from(self.advantage & Self::bit(a) != 0) + u32::from(adv == A::Advantage);
+        let downs = u32::from(self.disadvantage & Self::bit(a) != 0) + u32::from(adv == A::Disadvantage);
+        A::from_sources(ups, downs)
+    }
+    pub fn auto_fails(&self, a: Ability) -> bool {
+        self.auto_fail & Self::bit(a) != 0
+    }
+    pub fn death(&self) -> crate::rules::Advantage {
+        crate::rules::Advantage::from_sources(u32::from(self.death_advantage), u32::from(self.death_disadvantage))
+    }
 }
 
 impl Creature {

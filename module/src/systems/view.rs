@@ -17,9 +17,9 @@
 //! effective abilities, plus the view's attack and damage bonuses, AC, save bonus, max HP,
 //! resistances, vulnerabilities and immunities.
 
-use crate::rules::{CharacterSheet, Creature, DefenseRule, Defenses, DerivedStats, RulesEngine, WeaponDef};
-use crate::systems::buffs::modifiers::Stat;
-use crate::systems::buffs::vocab::DamageSet;
+use crate::rules::{CharacterSheet, Creature, DefenseRule, Defenses, DerivedStats, RulesEngine, SaveMods, WeaponDef};
+use crate::systems::buffs::modifiers::{ModifierKey, Stat};
+use crate::systems::buffs::vocab::{DamageSet, Roll};
 use crate::systems::stats::{effective_stats, BaseStats, EffectiveStats, ModifierSource};
 
 /// Walking speed the effective stats start from: the sheet has no speed yet (SRD default for
@@ -115,6 +115,28 @@ pub fn defenses(sheet: &Defenses, eff: &EffectiveStats) -> Defenses {
     d
 }
 
+/// What the view's flags do to saving throws: `advantage:save[:ability]`,
+/// `disadvantage:save[:ability]`, `auto_fail_save:ability`; "every save" sources reach death
+/// saves too.
+pub fn save_mods(eff: &EffectiveStats) -> SaveMods {
+    let mut m = SaveMods::default();
+    for a in crate::rules::Ability::ALL {
+        let bit = SaveMods::bit(a);
+        if eff.has(ModifierKey::Advantage(Roll::AnySave)) || eff.has(ModifierKey::Advantage(Roll::Save(a))) {
+            m.advantage |= bit;
+        }
+        if eff.has(ModifierKey::Disadvantage(Roll::AnySave)) || eff.has(ModifierKey::Disadvantage(Roll::Save(a))) {
+            m.disadvantage |= bit;
+        }
+        if eff.has(ModifierKey::AutoFailSave(a)) {
+            m.auto_fail |= bit;
+        }
+    }
+    m.death_advantage = eff.has(ModifierKey::Advantage(Roll::AnySave));
+    m.death_disadvantage = eff.has(ModifierKey::Disadvantage(Roll::AnySave));
+    m
+}
+
 /// The combat creature of a character with these weapons, from its resolved view.
 pub fn creature<R: RulesEngine>(sheet: &CharacterSheet, view: &View, weapons: &[WeaponDef]) -> Creature {
     let eff = &view.eff;
@@ -131,6 +153,7 @@ pub fn creature<R: RulesEngine>(sheet: &CharacterSheet, view: &View, weapons: &[
     for a in crate::rules::Ability::ALL {
         c.save_bonuses.set(a, c.save_bonuses.get(a) + save);
     }
+    c.save_mods = save_mods(eff);
     c.vitals.max_hp = eff.get(Stat::MaxHp);
     c.vitals.hp = c.vitals.hp.min(c.vitals.max_hp);
     c.defenses = defenses(&sheet.defenses, eff);
@@ -229,6 +252,39 @@ mod tests {
         let mut p = plain.clone();
         ActiveRules::apply_damage(&p.name.clone(), &mut p.vitals, &plain.defenses, &dmg, false);
         assert!(hp - c.vitals.hp < hp - p.vitals.hp, "resisted: {}", o.text);
+    }
+
+    #[test]
+    fn saves_roll_with_the_views_advantage_and_auto_fail() {
+        use crate::rules::Ability;
+        use crate::systems::buffs::vocab::Roll;
+        let s = sheet();
+        let flag = |k| Modifier::flag(k);
+        // Stunned: STR and DEX saves fail without a roll; a CON save still rolls.
+        let stunned = view_with(
+            &s,
+            &[flag(ModifierKey::AutoFailSave(Ability::Str)), flag(ModifierKey::AutoFailSave(Ability::Dex))],
+        );
+        let c = creature::<ActiveRules>(&s, &stunned, &[]);
+        let mut log = DiceLog::new();
+        let r = ActiveRules::saving_throw(&c, Ability::Dex, 1, Advantage::Normal, &mut Scripted::new(&[]), &mut log);
+        assert!(!r.success && r.dice.is_empty(), "{}", r.text);
+        // Exhaustion 3: disadvantage on every save, so a CON (concentration) save rolls two dice
+        // and a death save does too.
+        let tired = view_with(&s, &[flag(ModifierKey::Disadvantage(Roll::AnySave))]);
+        let c = creature::<ActiveRules>(&s, &tired, &[]);
+        let faces: Vec<i32> = if ActiveRules::TEST_DIE == "d20" { vec![15, 3] } else { vec![6, 1, 1] };
+        let r =
+            ActiveRules::saving_throw(&c, Ability::Con, 10, Advantage::Normal, &mut Scripted::new(&faces), &mut log);
+        assert_eq!(r.advantage, Advantage::Disadvantage, "{}", r.text);
+        assert!(!r.success, "the lower roll is kept: {}", r.text);
+        assert_eq!(c.save_mods.death(), Advantage::Disadvantage);
+        // Advantage on DEX saves (Haste) cancels a caller's disadvantage.
+        let hasted = view_with(&s, &[flag(ModifierKey::Advantage(Roll::Save(Ability::Dex)))]);
+        let c = creature::<ActiveRules>(&s, &hasted, &[]);
+        assert_eq!(c.save_mods.advantage_for(Ability::Dex, Advantage::Disadvantage), Advantage::Normal);
+        assert_eq!(c.save_mods.advantage_for(Ability::Dex, Advantage::Normal), Advantage::Advantage);
+        assert_eq!(c.save_mods.death(), Advantage::Normal);
     }
 
     #[test]

@@ -307,6 +307,7 @@ impl RulesEngine for Dnd5e {
                 .collect(),
             xp: def.xp,
             perks: Vec::new(),
+            save_mods: Default::default(),
         }
     }
 
@@ -458,6 +459,18 @@ impl RulesEngine for Dnd5e {
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> Result<DeathSaveOutcome, WkError> {
+        Self::death_save_with(name, vitals, Advantage::Normal, rng, log)
+    }
+
+    /// As [`Self::death_save`], rolled with advantage or disadvantage (exhaustion 3+ gives
+    /// disadvantage on saving throws, death saves included).
+    fn death_save_with(
+        name: &str,
+        vitals: &mut Vitals,
+        adv: Advantage,
+        rng: &mut impl DiceSource,
+        log: &mut DiceLog,
+    ) -> Result<DeathSaveOutcome, WkError> {
         if vitals.dead {
             return Err(err(ErrorCode::CharacterDead, format!("{name} is dead; no more death saves")));
         }
@@ -468,7 +481,7 @@ impl RulesEngine for Dnd5e {
             ));
         }
         let before = log.len();
-        let natural = roll_keep(rng, TestDice::D20, Advantage::Normal, 0, format!("{name}: death save"), log).natural;
+        let natural = roll_keep(rng, TestDice::D20, adv, 0, format!("{name}: death save"), log).natural;
         let effect = match natural {
             20 => {
                 vitals.hp = 1;

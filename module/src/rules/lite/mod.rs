@@ -270,6 +270,7 @@ impl RulesEngine for Lite {
                 .collect(),
             xp: def.xp,
             perks: Vec::new(),
+            save_mods: Default::default(),
         }
     }
 

@@ -40,7 +40,8 @@ impl Fight {
         if self.mode.is_turn_based() {
             let e = &c.economy;
             let used = match b {
-                Budget::Action => e.action_used,
+                // Haste: a second action once the first is used.
+                Budget::Action => e.action_used && (!c.flags.extra_action || e.extra_action_used),
                 Budget::BonusAction => e.bonus_used,
                 Budget::Reaction => e.reaction_used,
             };
@@ -62,6 +63,7 @@ impl Fight {
         let c = &mut self.combatants[i];
         if turn {
             match b {
+                Budget::Action if c.economy.action_used => c.economy.extra_action_used = true,
                 Budget::Action => c.economy.action_used = true,
                 Budget::BonusAction => c.economy.bonus_used = true,
                 Budget::Reaction => c.economy.reaction_used = true,

@@ -218,7 +218,9 @@ pub fn queue_tick<R: RulesEngine>(
             c.cooldown.touch(now, window);
             let name = c.creature.name.clone();
             let mut log = crate::rules::DiceLog::new();
-            if let Ok(o) = R::death_save(&name, &mut c.creature.vitals, rng, &mut log) {
+            if let Ok(o) =
+                R::death_save_with(&name, &mut c.creature.vitals, c.creature.save_mods.death(), rng, &mut log)
+            {
                 out.push(fight.push(super::model::ActionKind::DeathSave, id, None, log.take(), o.text));
                 fight.check_end();
             }

@@ -182,6 +182,10 @@ pub struct CombatFlags {
     pub attackers_disadvantage: ByRange,
     /// Incapacitated (stunned, paralyzed, ...): no actions, bonus actions or reactions.
     pub cannot_act: bool,
+    /// One more action on each of its turns (Haste).
+    pub extra_action: bool,
+    /// A hit on it from within 5 ft is a critical hit (paralyzed, unconscious).
+    pub crit_within_5ft: bool,
 }
 
 impl CombatFlags {
@@ -193,6 +197,8 @@ impl CombatFlags {
             attackers_advantage: ByRange::from_fn(|i| e.has(ModifierKey::AttackersAdvantage(ranges[i]))),
             attackers_disadvantage: ByRange::from_fn(|i| e.has(ModifierKey::AttackersDisadvantage(ranges[i]))),
             cannot_act: e.has(ModifierKey::CannotAct),
+            extra_action: e.has(ModifierKey::ExtraAction),
+            crit_within_5ft: e.has(ModifierKey::CritWithin5ft),
         }
     }
 
@@ -231,6 +237,8 @@ pub struct TurnEconomy {
     /// Took the Dodge action: attacks against it have disadvantage until its next turn starts
     /// (ActionQueues: until its budget window rolls over).
     pub dodging: bool,
+    /// The extra action of `CombatFlags::extra_action` (Haste) is used this turn.
+    pub extra_action_used: bool,
 }
 
 /// One participant, character or monster. Plain data; the reducer maps it to a `combatant` row.

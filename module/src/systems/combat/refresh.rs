@@ -195,4 +195,24 @@ mod tests {
         let e = replay::apply::<R>(&mut f, &refresh_step(args)).expect_err("not in the fight");
         assert_eq!(e.code, crate::error::ErrorCode::NotInCombat);
     }
+
+    #[test]
+    fn haste_gives_one_more_action_each_turn() {
+        let (mut f, _) = fight();
+        let cur = f.current_id().expect("a turn fight has a current combatant");
+        let other = if cur == 1 { 2 } else { 1 };
+        // Next to each other, and an AC nothing hits, so no damage dice are drawn.
+        let at = f.get(cur).unwrap().pos;
+        f.get_mut(other).unwrap().pos = crate::systems::combat::Pos { x: at.x + 5.0, y: at.y };
+        f.get_mut(other).unwrap().creature.ac = 100;
+        let miss: Vec<i32> = if R::TEST_DIE == "d20" { vec![1] } else { vec![1, 1] };
+        let mut dice = crate::rules::Scripted::new(&miss.repeat(3));
+        f.attack::<R>(cur, other, 0, &mut dice).expect("the action");
+        let e = f.attack::<R>(cur, other, 0, &mut dice).expect_err("no second action without haste");
+        assert_eq!(e.code, crate::error::ErrorCode::NoActionLeft);
+        f.get_mut(cur).unwrap().flags.extra_action = true;
+        f.attack::<R>(cur, other, 0, &mut dice).expect("haste's extra action");
+        let e = f.attack::<R>(cur, other, 0, &mut dice).expect_err("only one extra action");
+        assert_eq!(e.code, crate::error::ErrorCode::NoActionLeft);
+    }
 }
