@@ -35,6 +35,8 @@ pub enum ActionKind {
     End,
 
     Modifier,
+
+    Effect,
 }
 
 impl __sdk::InModule for ActionKind {

@@ -16,6 +16,8 @@ pub struct CombatFlags {
     pub attackers_advantage: ByRange,
     pub attackers_disadvantage: ByRange,
     pub cannot_act: bool,
+    pub extra_action: bool,
+    pub crit_within_5_ft: bool,
 }
 
 impl __sdk::InModule for CombatFlags {

@@ -27,6 +27,8 @@ pub enum CombatLogSource {
     Connection,
 
     HouseRules,
+
+    Outside,
 }
 
 impl __sdk::InModule for CombatLogSource {

@@ -10,6 +10,7 @@ use super::ability_bonuses_type::AbilityBonuses;
 use super::attack_def_type::AttackDef;
 use super::combat_perk_type::CombatPerk;
 use super::defenses_type::Defenses;
+use super::save_mods_type::SaveMods;
 use super::vitals_type::Vitals;
 
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
@@ -28,6 +29,7 @@ pub struct Creature {
     pub multiattack: Vec<u32>,
     pub xp: u32,
     pub perks: Vec<CombatPerk>,
+    pub save_mods: SaveMods,
 }
 
 impl __sdk::InModule for Creature {

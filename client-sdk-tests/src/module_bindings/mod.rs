@@ -96,6 +96,7 @@ pub mod creature_type;
 pub mod custom_modifier_type;
 pub mod damage_dice_type;
 pub mod damage_set_type;
+pub mod damage_type;
 pub mod damage_type_type;
 pub mod dash_reducer;
 pub mod defense_rule_type;
@@ -120,6 +121,8 @@ pub mod expire_buff_reducer;
 pub mod extract_reducer;
 pub mod feature_gate_table;
 pub mod feature_gate_type;
+pub mod fight_inbox_table;
+pub mod fight_inbox_type;
 pub mod fight_mods_type;
 pub mod fight_status_type;
 pub mod fight_type;
@@ -209,6 +212,7 @@ pub mod roll_type;
 pub mod rules_config_type;
 pub mod run_state_row_type;
 pub mod run_state_table;
+pub mod save_mods_type;
 pub mod set_combat_config_reducer;
 pub mod set_config_reducer;
 pub mod set_feature_enabled_reducer;
@@ -357,6 +361,7 @@ pub use creature_type::Creature;
 pub use custom_modifier_type::CustomModifier;
 pub use damage_dice_type::DamageDice;
 pub use damage_set_type::DamageSet;
+pub use damage_type::Damage;
 pub use damage_type_type::DamageType;
 pub use dash_reducer::{dash, set_flags_for_dash, DashCallbackId};
 pub use defense_rule_type::DefenseRule;
@@ -383,6 +388,8 @@ pub use expire_buff_reducer::{expire_buff, set_flags_for_expire_buff, ExpireBuff
 pub use extract_reducer::{extract, set_flags_for_extract, ExtractCallbackId};
 pub use feature_gate_table::*;
 pub use feature_gate_type::FeatureGate;
+pub use fight_inbox_table::*;
+pub use fight_inbox_type::FightInbox;
 pub use fight_mods_type::FightMods;
 pub use fight_status_type::FightStatus;
 pub use fight_type::Fight;
@@ -478,6 +485,7 @@ pub use roll_type::Roll;
 pub use rules_config_type::RulesConfig;
 pub use run_state_row_type::RunStateRow;
 pub use run_state_table::*;
+pub use save_mods_type::SaveMods;
 pub use set_combat_config_reducer::{set_combat_config, set_flags_for_set_combat_config, SetCombatConfigCallbackId};
 pub use set_config_reducer::{set_config, set_flags_for_set_config, SetConfigCallbackId};
 pub use set_feature_enabled_reducer::{
@@ -1134,6 +1142,7 @@ pub struct DbUpdate {
     effective_stats: __sdk::TableUpdate<EffectiveStatsRow>,
     event_prune_timer: __sdk::TableUpdate<EventPruneTimer>,
     feature_gate: __sdk::TableUpdate<FeatureGate>,
+    fight_inbox: __sdk::TableUpdate<FightInbox>,
     item_def: __sdk::TableUpdate<ItemDefRow>,
     item_despawn_timer: __sdk::TableUpdate<ItemDespawnTimer>,
     item_instance: __sdk::TableUpdate<ItemInstanceRow>,
@@ -1206,6 +1215,7 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                     db_update.event_prune_timer.append(event_prune_timer_table::parse_table_update(table_update)?)
                 }
                 "feature_gate" => db_update.feature_gate.append(feature_gate_table::parse_table_update(table_update)?),
+                "fight_inbox" => db_update.fight_inbox.append(fight_inbox_table::parse_table_update(table_update)?),
                 "item_def" => db_update.item_def.append(item_def_table::parse_table_update(table_update)?),
                 "item_despawn_timer" => {
                     db_update.item_despawn_timer.append(item_despawn_timer_table::parse_table_update(table_update)?)
@@ -1316,6 +1326,8 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.feature_gate = cache
             .apply_diff_to_table::<FeatureGate>("feature_gate", &self.feature_gate)
             .with_updates_by_pk(|row| &row.feature);
+        diff.fight_inbox =
+            cache.apply_diff_to_table::<FightInbox>("fight_inbox", &self.fight_inbox).with_updates_by_pk(|row| &row.id);
         diff.item_def =
             cache.apply_diff_to_table::<ItemDefRow>("item_def", &self.item_def).with_updates_by_pk(|row| &row.id);
         diff.item_despawn_timer = cache
@@ -1412,6 +1424,7 @@ pub struct AppliedDiff<'r> {
     effective_stats: __sdk::TableAppliedDiff<'r, EffectiveStatsRow>,
     event_prune_timer: __sdk::TableAppliedDiff<'r, EventPruneTimer>,
     feature_gate: __sdk::TableAppliedDiff<'r, FeatureGate>,
+    fight_inbox: __sdk::TableAppliedDiff<'r, FightInbox>,
     item_def: __sdk::TableAppliedDiff<'r, ItemDefRow>,
     item_despawn_timer: __sdk::TableAppliedDiff<'r, ItemDespawnTimer>,
     item_instance: __sdk::TableAppliedDiff<'r, ItemInstanceRow>,
@@ -1464,6 +1477,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<EffectiveStatsRow>("effective_stats", &self.effective_stats, event);
         callbacks.invoke_table_row_callbacks::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer, event);
         callbacks.invoke_table_row_callbacks::<FeatureGate>("feature_gate", &self.feature_gate, event);
+        callbacks.invoke_table_row_callbacks::<FightInbox>("fight_inbox", &self.fight_inbox, event);
         callbacks.invoke_table_row_callbacks::<ItemDefRow>("item_def", &self.item_def, event);
         callbacks.invoke_table_row_callbacks::<ItemDespawnTimer>("item_despawn_timer", &self.item_despawn_timer, event);
         callbacks.invoke_table_row_callbacks::<ItemInstanceRow>("item_instance", &self.item_instance, event);
@@ -2091,6 +2105,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
         effective_stats_table::register_table(client_cache);
         event_prune_timer_table::register_table(client_cache);
         feature_gate_table::register_table(client_cache);
+        fight_inbox_table::register_table(client_cache);
         item_def_table::register_table(client_cache);
         item_despawn_timer_table::register_table(client_cache);
         item_instance_table::register_table(client_cache);

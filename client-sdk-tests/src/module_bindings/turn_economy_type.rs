@@ -15,6 +15,7 @@ pub struct TurnEconomy {
     pub movement_used_ft: f32,
     pub dash_ft: f32,
     pub dodging: bool,
+    pub extra_action_used: bool,
 }
 
 impl __sdk::InModule for TurnEconomy {

@@ -42,6 +42,7 @@ namespace SpacetimeDB.Types
             AddTable(EffectiveStats = new(conn));
             AddTable(EventPruneTimer = new(conn));
             AddTable(FeatureGate = new(conn));
+            AddTable(FightInbox = new(conn));
             AddTable(ItemDef = new(conn));
             AddTable(ItemDespawnTimer = new(conn));
             AddTable(ItemInstance = new(conn));

@@ -50,6 +50,7 @@ export namespace ActionKind {
   export type EndTurn = { tag: "EndTurn" };
   export type End = { tag: "End" };
   export type Modifier = { tag: "Modifier" };
+  export type Effect = { tag: "Effect" };
 
   // Helper functions for constructing each variant of the tagged union.
   // ```
@@ -70,6 +71,7 @@ export namespace ActionKind {
   export const EndTurn = { tag: "EndTurn" };
   export const End = { tag: "End" };
   export const Modifier = { tag: "Modifier" };
+  export const Effect = { tag: "Effect" };
 
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createSumType([
@@ -86,6 +88,7 @@ export namespace ActionKind {
       new SumTypeVariant("EndTurn", AlgebraicType.createProductType([])),
       new SumTypeVariant("End", AlgebraicType.createProductType([])),
       new SumTypeVariant("Modifier", AlgebraicType.createProductType([])),
+      new SumTypeVariant("Effect", AlgebraicType.createProductType([])),
     ]);
   }
 
@@ -100,7 +103,7 @@ export namespace ActionKind {
 }
 
 // The tagged union or sum type for the algebraic type `ActionKind`.
-export type ActionKind = ActionKind.Initiative | ActionKind.Join | ActionKind.TurnStart | ActionKind.DeathSave | ActionKind.Attack | ActionKind.Move | ActionKind.Dash | ActionKind.Dodge | ActionKind.UseItem | ActionKind.Flee | ActionKind.EndTurn | ActionKind.End | ActionKind.Modifier;
+export type ActionKind = ActionKind.Initiative | ActionKind.Join | ActionKind.TurnStart | ActionKind.DeathSave | ActionKind.Attack | ActionKind.Move | ActionKind.Dash | ActionKind.Dodge | ActionKind.UseItem | ActionKind.Flee | ActionKind.EndTurn | ActionKind.End | ActionKind.Modifier | ActionKind.Effect;
 
 export default ActionKind;
 

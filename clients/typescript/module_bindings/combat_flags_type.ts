@@ -40,6 +40,8 @@ export type CombatFlags = {
   attackersAdvantage: __ByRange,
   attackersDisadvantage: __ByRange,
   cannotAct: boolean,
+  extraAction: boolean,
+  critWithin5Ft: boolean,
 };
 
 /**
@@ -57,6 +59,8 @@ export namespace CombatFlags {
       new ProductTypeElement("attackersAdvantage", __ByRange.getTypeScriptAlgebraicType()),
       new ProductTypeElement("attackersDisadvantage", __ByRange.getTypeScriptAlgebraicType()),
       new ProductTypeElement("cannotAct", AlgebraicType.createBoolType()),
+      new ProductTypeElement("extraAction", AlgebraicType.createBoolType()),
+      new ProductTypeElement("critWithin5Ft", AlgebraicType.createBoolType()),
     ]);
   }
 

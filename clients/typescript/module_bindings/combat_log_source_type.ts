@@ -46,6 +46,7 @@ export namespace CombatLogSource {
   export type QueueTick = { tag: "QueueTick" };
   export type Connection = { tag: "Connection" };
   export type HouseRules = { tag: "HouseRules" };
+  export type Outside = { tag: "Outside" };
 
   // Helper functions for constructing each variant of the tagged union.
   // ```
@@ -62,6 +63,7 @@ export namespace CombatLogSource {
   export const QueueTick = { tag: "QueueTick" };
   export const Connection = { tag: "Connection" };
   export const HouseRules = { tag: "HouseRules" };
+  export const Outside = { tag: "Outside" };
 
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createSumType([
@@ -74,6 +76,7 @@ export namespace CombatLogSource {
       new SumTypeVariant("QueueTick", AlgebraicType.createProductType([])),
       new SumTypeVariant("Connection", AlgebraicType.createProductType([])),
       new SumTypeVariant("HouseRules", AlgebraicType.createProductType([])),
+      new SumTypeVariant("Outside", AlgebraicType.createProductType([])),
     ]);
   }
 
@@ -88,7 +91,7 @@ export namespace CombatLogSource {
 }
 
 // The tagged union or sum type for the algebraic type `CombatLogSource`.
-export type CombatLogSource = CombatLogSource.Start | CombatLogSource.HumanCall | CombatLogSource.Join | CombatLogSource.AiTurns | CombatLogSource.InstantResolution | CombatLogSource.Timeout | CombatLogSource.QueueTick | CombatLogSource.Connection | CombatLogSource.HouseRules;
+export type CombatLogSource = CombatLogSource.Start | CombatLogSource.HumanCall | CombatLogSource.Join | CombatLogSource.AiTurns | CombatLogSource.InstantResolution | CombatLogSource.Timeout | CombatLogSource.QueueTick | CombatLogSource.Connection | CombatLogSource.HouseRules | CombatLogSource.Outside;
 
 export default CombatLogSource;
 

@@ -37,6 +37,7 @@ import { Defenses as __Defenses } from "./defenses_type";
 import { AbilityBonuses as __AbilityBonuses } from "./ability_bonuses_type";
 import { AttackDef as __AttackDef } from "./attack_def_type";
 import { CombatPerk as __CombatPerk } from "./combat_perk_type";
+import { SaveMods as __SaveMods } from "./save_mods_type";
 
 export type Creature = {
   id: string,
@@ -52,6 +53,7 @@ export type Creature = {
   multiattack: number[],
   xp: number,
   perks: __CombatPerk[],
+  saveMods: __SaveMods,
 };
 
 /**
@@ -77,6 +79,7 @@ export namespace Creature {
       new ProductTypeElement("multiattack", AlgebraicType.createArrayType(AlgebraicType.createU32Type())),
       new ProductTypeElement("xp", AlgebraicType.createU32Type()),
       new ProductTypeElement("perks", AlgebraicType.createArrayType(__CombatPerk.getTypeScriptAlgebraicType())),
+      new ProductTypeElement("saveMods", __SaveMods.getTypeScriptAlgebraicType()),
     ]);
   }
 

@@ -208,6 +208,8 @@ import { EventPruneTimerTableHandle } from "./event_prune_timer_table.ts";
 export { EventPruneTimerTableHandle };
 import { FeatureGateTableHandle } from "./feature_gate_table.ts";
 export { FeatureGateTableHandle };
+import { FightInboxTableHandle } from "./fight_inbox_table.ts";
+export { FightInboxTableHandle };
 import { ItemDefTableHandle } from "./item_def_table.ts";
 export { ItemDefTableHandle };
 import { ItemDespawnTimerTableHandle } from "./item_despawn_timer_table.ts";
@@ -360,6 +362,8 @@ import { Creature } from "./creature_type.ts";
 export { Creature };
 import { CustomModifier } from "./custom_modifier_type.ts";
 export { CustomModifier };
+import { Damage } from "./damage_type.ts";
+export { Damage };
 import { DamageDice } from "./damage_dice_type.ts";
 export { DamageDice };
 import { DamageSet } from "./damage_set_type.ts";
@@ -390,6 +394,8 @@ import { FeatureGate } from "./feature_gate_type.ts";
 export { FeatureGate };
 import { Fight } from "./fight_type.ts";
 export { Fight };
+import { FightInbox } from "./fight_inbox_type.ts";
+export { FightInbox };
 import { FightMods } from "./fight_mods_type.ts";
 export { FightMods };
 import { FightStatus } from "./fight_status_type.ts";
@@ -492,6 +498,8 @@ import { RulesConfig } from "./rules_config_type.ts";
 export { RulesConfig };
 import { RunStateRow } from "./run_state_row_type.ts";
 export { RunStateRow };
+import { SaveMods } from "./save_mods_type.ts";
+export { SaveMods };
 import { Severity } from "./severity_type.ts";
 export { Severity };
 import { SkillBonus } from "./skill_bonus_type.ts";
@@ -714,6 +722,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "feature",
         colType: FeatureGate.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    fight_inbox: {
+      tableName: "fight_inbox",
+      rowType: FightInbox.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: FightInbox.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     item_def: {
@@ -2768,6 +2785,10 @@ export class RemoteTables {
 
   get featureGate(): FeatureGateTableHandle {
     return new FeatureGateTableHandle(this.connection.clientCache.getOrCreateTable<FeatureGate>(REMOTE_MODULE.tables.feature_gate));
+  }
+
+  get fightInbox(): FightInboxTableHandle {
+    return new FightInboxTableHandle(this.connection.clientCache.getOrCreateTable<FightInbox>(REMOTE_MODULE.tables.fight_inbox));
   }
 
   get itemDef(): ItemDefTableHandle {

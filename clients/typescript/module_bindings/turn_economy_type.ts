@@ -39,6 +39,7 @@ export type TurnEconomy = {
   movementUsedFt: number,
   dashFt: number,
   dodging: boolean,
+  extraActionUsed: boolean,
 };
 
 /**
@@ -57,6 +58,7 @@ export namespace TurnEconomy {
       new ProductTypeElement("movementUsedFt", AlgebraicType.createF32Type()),
       new ProductTypeElement("dashFt", AlgebraicType.createF32Type()),
       new ProductTypeElement("dodging", AlgebraicType.createBoolType()),
+      new ProductTypeElement("extraActionUsed", AlgebraicType.createBoolType()),
     ]);
   }
 

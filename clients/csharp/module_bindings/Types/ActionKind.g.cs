@@ -25,5 +25,6 @@ namespace SpacetimeDB.Types
         EndTurn,
         End,
         Modifier,
+        Effect,
     }
 }

@@ -25,13 +25,19 @@ namespace SpacetimeDB.Types
         public ByRange AttackersDisadvantage;
         [DataMember(Name = "cannot_act")]
         public bool CannotAct;
+        [DataMember(Name = "extra_action")]
+        public bool ExtraAction;
+        [DataMember(Name = "crit_within_5ft")]
+        public bool CritWithin5Ft;
 
         public CombatFlags(
             bool AttackAdvantage,
             bool AttackDisadvantage,
             ByRange AttackersAdvantage,
             ByRange AttackersDisadvantage,
-            bool CannotAct
+            bool CannotAct,
+            bool ExtraAction,
+            bool CritWithin5Ft
         )
         {
             this.AttackAdvantage = AttackAdvantage;
@@ -39,6 +45,8 @@ namespace SpacetimeDB.Types
             this.AttackersAdvantage = AttackersAdvantage;
             this.AttackersDisadvantage = AttackersDisadvantage;
             this.CannotAct = CannotAct;
+            this.ExtraAction = ExtraAction;
+            this.CritWithin5Ft = CritWithin5Ft;
         }
 
         public CombatFlags()

@@ -21,5 +21,6 @@ namespace SpacetimeDB.Types
         QueueTick,
         Connection,
         HouseRules,
+        Outside,
     }
 }

@@ -41,6 +41,8 @@ namespace SpacetimeDB.Types
         public uint Xp;
         [DataMember(Name = "perks")]
         public System.Collections.Generic.List<CombatPerk> Perks;
+        [DataMember(Name = "save_mods")]
+        public SaveMods SaveMods;
 
         public Creature(
             string Id,
@@ -55,7 +57,8 @@ namespace SpacetimeDB.Types
             System.Collections.Generic.List<AttackDef> Attacks,
             System.Collections.Generic.List<uint> Multiattack,
             uint Xp,
-            System.Collections.Generic.List<CombatPerk> Perks
+            System.Collections.Generic.List<CombatPerk> Perks,
+            SaveMods SaveMods
         )
         {
             this.Id = Id;
@@ -71,6 +74,7 @@ namespace SpacetimeDB.Types
             this.Multiattack = Multiattack;
             this.Xp = Xp;
             this.Perks = Perks;
+            this.SaveMods = SaveMods;
         }
 
         public Creature()
@@ -84,6 +88,7 @@ namespace SpacetimeDB.Types
             this.Attacks = new();
             this.Multiattack = new();
             this.Perks = new();
+            this.SaveMods = new();
         }
     }
 }

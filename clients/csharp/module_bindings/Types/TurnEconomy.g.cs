@@ -27,6 +27,8 @@ namespace SpacetimeDB.Types
         public float DashFt;
         [DataMember(Name = "dodging")]
         public bool Dodging;
+        [DataMember(Name = "extra_action_used")]
+        public bool ExtraActionUsed;
 
         public TurnEconomy(
             bool ActionUsed,
@@ -34,7 +36,8 @@ namespace SpacetimeDB.Types
             bool ReactionUsed,
             float MovementUsedFt,
             float DashFt,
-            bool Dodging
+            bool Dodging,
+            bool ExtraActionUsed
         )
         {
             this.ActionUsed = ActionUsed;
@@ -43,6 +46,7 @@ namespace SpacetimeDB.Types
             this.MovementUsedFt = MovementUsedFt;
             this.DashFt = DashFt;
             this.Dodging = Dodging;
+            this.ExtraActionUsed = ExtraActionUsed;
         }
 
         public TurnEconomy()
