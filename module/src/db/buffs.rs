@@ -630,7 +630,7 @@ pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
             PeriodicKind::Damage(ty) => (amounts.iter().map(|a| Damage::new(*a, ty)).collect(), 0),
             PeriodicKind::Heal => (Vec::new(), total),
         };
-        super::inbox::post_effect(ctx, c.id, damage, heal, &label);
+        super::inbox::post_effect(ctx, c.id, damage, (heal, 0), &label);
         events::record(
             ctx,
             EventKind::BuffTick,

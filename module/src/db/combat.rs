@@ -313,13 +313,16 @@ pub fn use_consumable(ctx: &ReducerContext, c: &Character, slot: crate::systems:
         ConsumableEffect::Heal(d) => {
             Some(crate::rules::DiceExpr { count: d.count, sides: d.sides, modifier: d.modifier })
         }
-        ConsumableEffect::Buff(_) => None,
+        ConsumableEffect::Buff(_) | ConsumableEffect::BuffTempHp(_) => None,
     };
     let name = used.name.clone();
     act(ctx, c.id, |me| ReplayAction::UseItem(replay::UseItemArgs { actor: me, target: me, item_name: name, heal }))?;
-    if let ConsumableEffect::Buff(id) = &used.effect {
+    if let Some(id) = used.effect.buff() {
         crate::db::buffs::apply(ctx, c.id, crate::systems::buffs::Application::new(id, c.id))?;
-        drain_inbox(ctx); // the potion's buff changes the combatant at once
+        if used.effect.temp_hp() > 0 {
+            super::inbox::post_effect(ctx, c.id, vec![], (0, used.effect.temp_hp()), &used.name);
+        }
+        drain_inbox(ctx); // the potion's buff and temporary HP reach the combatant at once
     }
     crate::db::items::apply(ctx, &used.ops)?;
     events::record(
@@ -388,7 +391,7 @@ pub fn drain_inbox(ctx: &ReducerContext) {
             } else {
                 None
             };
-            if view.is_none() && p.damage.is_empty() && p.heal == 0 {
+            if view.is_none() && p.damage.is_empty() && p.heal == 0 && p.temp_hp == 0 {
                 continue;
             }
             let args = RefreshArgs {
@@ -396,6 +399,7 @@ pub fn drain_inbox(ctx: &ReducerContext) {
                 view,
                 damage: p.damage.clone(),
                 heal: p.heal,
+                temp_hp: p.temp_hp,
                 source: p.source.clone(),
             };
             let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Refresh(args));
@@ -426,7 +430,7 @@ fn same_view(old: &Combatant, v: &CombatantView) -> bool {
 
 /// Outside damage or healing for a fight that ended before it landed: the sheet takes it.
 fn outside_to_sheet(ctx: &ReducerContext, p: &FightInbox) {
-    if p.damage.is_empty() && p.heal == 0 {
+    if p.damage.is_empty() && p.heal == 0 && p.temp_hp == 0 {
         return;
     }
     let Some(mut ch) = ctx.db.character().id().find(p.character_id) else { return };
@@ -440,6 +444,9 @@ fn outside_to_sheet(ctx: &ReducerContext, p: &FightInbox) {
     }
     if p.heal > 0 {
         let _ = ActiveRules::heal(&ch.name, &mut ch.sheet.vitals, p.heal);
+    }
+    if p.temp_hp > 0 {
+        ActiveRules::grant_temp_hp(&mut ch.sheet.vitals, p.temp_hp);
     }
     let died = died && !crate::db::perks::on_death(ctx, &mut ch); // perk death hook
     let ch = chars::save(ctx, ch);

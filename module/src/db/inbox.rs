@@ -21,13 +21,20 @@ pub fn post_view(ctx: &ReducerContext, character_id: u64, source: &str) {
         view: true,
         damage: Vec::new(),
         heal: 0,
+        temp_hp: 0,
         source: source.to_string(),
     });
 }
 
-/// Damage or healing from outside a fight for a fighting character: posted for the fight (true),
-/// or `false` when the character is not fighting (the caller applies it to the sheet).
-pub fn post_effect(ctx: &ReducerContext, character_id: u64, damage: Vec<Damage>, heal: i32, source: &str) -> bool {
+/// Damage, healing or temporary HP from outside a fight for a fighting character: posted for the
+/// fight (true), or `false` when the character is not fighting (the caller applies it to the sheet).
+pub fn post_effect(
+    ctx: &ReducerContext,
+    character_id: u64,
+    damage: Vec<Damage>,
+    (heal, temp_hp): (i32, i32),
+    source: &str,
+) -> bool {
     let Some(combat_id) = rows::active_combat_of(ctx, character_id) else { return false };
     ctx.db.fight_inbox().insert(FightInbox {
         id: 0,
@@ -36,6 +43,7 @@ pub fn post_effect(ctx: &ReducerContext, character_id: u64, damage: Vec<Damage>,
         view: false,
         damage,
         heal,
+        temp_hp,
         source: source.to_string(),
     });
     true

@@ -12,9 +12,9 @@ use crate::events;
 use crate::gate::{self, Feature};
 use crate::rules::{ActiveRules, DiceLog, RulesEngine};
 use crate::systems::items::{
-    self as items, AddMode, ConsumableEffect, LoadoutChange, LoadoutSlot, MoveTarget, Place, SpawnRequest, Stash,
-    Wearer, Whereabouts,
+    self as items, AddMode, LoadoutChange, LoadoutSlot, MoveTarget, Place, SpawnRequest, Stash, Wearer, Whereabouts,
 };
+use crate::tables::characters::character;
 use crate::tables::characters::Character;
 use crate::tables::combat::loot_origin;
 use crate::tables::events::EventKind;
@@ -291,10 +291,17 @@ pub fn use_consumable(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot
     let l = db::loadout(ctx, c.id);
     let catalog = db::catalog()?;
     let used = items::use_consumable(catalog, &l, slot)?;
-    if let ConsumableEffect::Buff(id) = &used.effect {
+    if let Some(id) = used.effect.buff() {
         // Through the buff system's stacking and immunity rules; an immune target is refused
         // (the transaction rolls back, nothing is used up).
         let applied = crate::db::buffs::apply(ctx, c.id, crate::systems::buffs::Application::new(id, c.id))?;
+        if used.effect.temp_hp() > 0 {
+            // Temporary HP do not stack: the higher of current and new is kept.
+            if let Some(mut fresh) = ctx.db.character().id().find(c.id) {
+                ActiveRules::grant_temp_hp(&mut fresh.sheet.vitals, used.effect.temp_hp());
+                chars::save(ctx, fresh);
+            }
+        }
         db::apply(ctx, &used.ops)?;
         events::record(
             ctx,

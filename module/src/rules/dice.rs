@@ -289,6 +289,15 @@ impl TestDice {
 
 /// Roll a test: exactly `keep` faces on a normal roll, `keep + extra` with advantage or
 /// disadvantage. Logged as `1d20+3`, `2d20kh1+3`, `3d6kl2-1`...
+/// A bonus die (Bless's 1d4) rolled and logged under `purpose`; 0 and nothing logged when
+/// `sides` is 0.
+pub fn bonus_die(src: &mut impl DiceSource, sides: u32, purpose: impl Into<String>, log: &mut DiceLog) -> i32 {
+    if sides == 0 {
+        return 0;
+    }
+    DiceExpr { count: 1, sides, modifier: 0 }.roll(src, &purpose.into(), log)
+}
+
 pub fn roll_keep(
     src: &mut impl DiceSource,
     dice: TestDice,

@@ -316,7 +316,9 @@ pub trait RulesEngine {
         }
         let adv = creature.save_mods.advantage_for(ability, adv);
         let before = log.len();
-        let roll = Self::roll_test(modifier, adv, &format!("{}: {label}", creature.name), rng, log);
+        let mut roll = Self::roll_test(modifier, adv, &format!("{}: {label}", creature.name), rng, log);
+        let die = creature.save_mods.die;
+        roll.total += dice::bonus_die(rng, die, format!("{}: {label}, bonus d{die}", creature.name), log);
         let success = roll.total >= dc;
         let text = resolve::check_text(&creature.name, &label, Self::TEST_DIE, &roll, adv, dc, success);
         let dice = log.entries[before..].to_vec();
@@ -471,16 +473,17 @@ pub trait RulesEngine {
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> Result<DeathSaveOutcome, WkError>;
-    /// A death save rolled with the advantage the creature's view gives (`SaveMods::death`).
+    /// A death save with what the creature's view gives saving throws (`SaveMods`: advantage,
+    /// a bonus die).
     /// Rulesets without death saves answer as `death_save` does.
     fn death_save_with(
         name: &str,
         vitals: &mut Vitals,
-        adv: Advantage,
+        mods: &SaveMods,
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> Result<DeathSaveOutcome, WkError> {
-        let _ = adv;
+        let _ = mods;
         Self::death_save(name, vitals, rng, log)
     }
     /// Heal (wakes a creature at 0 HP and resets its death saves).

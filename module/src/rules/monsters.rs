@@ -185,7 +185,7 @@ pub fn parse_attacks(cell: &str) -> Result<Vec<AttackDef>, String> {
             })?;
             damage.push(DamageDice { dice, damage_type });
         }
-        out.push(AttackDef { id: id.to_string(), name: title(id), to_hit, damage, magical: false });
+        out.push(AttackDef { id: id.to_string(), name: title(id), to_hit, damage, magical: false, bonus_die: 0 });
     }
     Ok(out)
 }

@@ -392,6 +392,8 @@ pub struct AttackDef {
     pub to_hit: i32,
     pub damage: Vec<DamageDice>,
     pub magical: bool,
+    /// A die rolled and added to the to-hit roll (its size; 0: none): Bless's 1d4.
+    pub bonus_die: u32,
 }
 
 /// A character's weapon before the character's numbers are added (items will provide these).
@@ -455,6 +457,8 @@ pub struct Creature {
 /// throws" sources count).
 #[derive(SpacetimeType, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SaveMods {
+    /// A die rolled and added to every saving throw (its size; 0: none): Bless's 1d4.
+    pub die: u32,
     pub advantage: u8,
     pub disadvantage: u8,
     pub auto_fail: u8,

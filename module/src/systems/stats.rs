@@ -61,6 +61,8 @@ impl BaseStats {
             Stat::SaveBonus => self.save_bonus,
             Stat::Speed => self.speed,
             Stat::MaxHp => self.max_hp,
+            // No bonus die before a modifier grants one.
+            Stat::AttackDie | Stat::SaveDie => 0,
         }
     }
 }
@@ -324,6 +326,8 @@ pub fn stat_label(stat: Stat) -> &'static str {
         Stat::SaveBonus => "Save bonus",
         Stat::Speed => "Speed",
         Stat::MaxHp => "Max HP",
+        Stat::AttackDie => "Attack die",
+        Stat::SaveDie => "Save die",
     }
 }
 

@@ -132,6 +132,7 @@ pub fn save_mods(eff: &EffectiveStats) -> SaveMods {
             m.auto_fail |= bit;
         }
     }
+    m.die = eff.get(Stat::SaveDie).max(0) as u32;
     m.death_advantage = eff.has(ModifierKey::Advantage(Roll::AnySave));
     m.death_disadvantage = eff.has(ModifierKey::Disadvantage(Roll::AnySave));
     m
@@ -143,8 +144,10 @@ pub fn creature<R: RulesEngine>(sheet: &CharacterSheet, view: &View, weapons: &[
     let mut c = R::creature_from_sheet(&effective_sheet(sheet, eff), weapons);
     c.ac = eff.get(Stat::ArmorClass);
     let (to_hit, dmg) = (eff.get(Stat::AttackBonus), eff.get(Stat::DamageBonus));
+    let die = eff.get(Stat::AttackDie).max(0) as u32;
     for a in &mut c.attacks {
         a.to_hit += to_hit;
+        a.bonus_die = die;
         if let Some(first) = a.damage.first_mut() {
             first.dice.modifier += dmg;
         }
@@ -285,6 +288,45 @@ mod tests {
         assert_eq!(c.save_mods.advantage_for(Ability::Dex, Advantage::Disadvantage), Advantage::Normal);
         assert_eq!(c.save_mods.advantage_for(Ability::Dex, Advantage::Normal), Advantage::Advantage);
         assert_eq!(c.save_mods.death(), Advantage::Normal);
+    }
+
+    #[test]
+    fn blesss_die_is_rolled_into_attacks_and_saves() {
+        use crate::rules::Ability;
+        let s = sheet();
+        let up = |k| Modifier { key: k, op: ModOp::Upgrade, value: ModValue::Int(4) };
+        let v = view_with(&s, &[up(ModifierKey::AttackDie), up(ModifierKey::SaveDie)]);
+        assert_eq!((v.get(Stat::AttackDie), v.get(Stat::SaveDie)), (4, 4));
+        let c = creature::<ActiveRules>(&s, &v, &[]);
+        let plain = creature::<ActiveRules>(&s, &view_with(&s, &[]), &[]);
+        assert!(c.attacks.iter().all(|a| a.bonus_die == 4) && plain.attacks.iter().all(|a| a.bonus_die == 0));
+        let atk = &c.attacks[0];
+        // One test roll, then the d4 (3): the total is roll + to-hit + 3, with the die in the log.
+        let natural: Vec<i32> = if ActiveRules::TEST_DIE == "d20" { vec![10] } else { vec![5, 5] };
+        let mut faces = natural.clone();
+        faces.push(3);
+        let mut log = DiceLog::new();
+        let r = ActiveRules::attack_roll("Tess", atk, 99, Advantage::Normal, &mut Scripted::new(&faces), &mut log);
+        assert_eq!(r.total, 10 + atk.to_hit + 3, "{}", r.text);
+        assert!(log.entries.iter().any(|e| e.expr == "1d4" && e.total == 3), "{:?}", log.entries);
+        let mut log = DiceLog::new();
+        let save =
+            ActiveRules::saving_throw(&c, Ability::Wis, 99, Advantage::Normal, &mut Scripted::new(&faces), &mut log);
+        assert_eq!(save.total, 10 + c.save_bonuses.get(Ability::Wis) + 3, "{}", save.text);
+    }
+
+    #[cfg(feature = "dnd5e")]
+    #[test]
+    fn a_blessed_death_save_counts_the_die() {
+        let mut v = crate::rules::Vitals { hp: 0, max_hp: 10, ..Default::default() };
+        let mods = SaveMods { die: 4, ..Default::default() };
+        // A natural 8 fails; 8 + 3 on the d4 is 11: a success.
+        let o = ActiveRules::death_save_with("Tess", &mut v, &mods, &mut Scripted::new(&[8, 3]), &mut DiceLog::new())
+            .expect("dying");
+        assert_eq!((v.death_save_successes, v.death_save_failures), (1, 0), "{}", o.text);
+        let mut w = crate::rules::Vitals { hp: 0, max_hp: 10, ..Default::default() };
+        ActiveRules::death_save("Tess", &mut w, &mut Scripted::new(&[8]), &mut DiceLog::new()).expect("dying");
+        assert_eq!(w.death_save_failures, 1);
     }
 
     #[test]

@@ -161,6 +161,7 @@ pub struct FightInbox {
     pub view: bool,
     pub damage: Vec<Damage>,
     pub heal: i32,
+    pub temp_hp: i32,
     /// What caused it ("Venom", "effective stats").
     pub source: String,
 }

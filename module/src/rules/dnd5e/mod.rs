@@ -21,7 +21,7 @@ mod data;
 mod srd_tests;
 
 use super::damage::{absorb, begin_damage};
-use super::dice::{roll_keep, signed, DiceExpr, DiceLog, DiceSource, KeptRoll, TestDice};
+use super::dice::{bonus_die, roll_keep, signed, DiceExpr, DiceLog, DiceSource, KeptRoll, TestDice};
 use super::levels::LevelDef;
 use super::monsters::MonsterDef;
 use super::outcomes::*;
@@ -323,6 +323,7 @@ impl RulesEngine for Dnd5e {
             to_hit: ability_mod + proficiency_for_level(sheet.level),
             damage: vec![DamageDice { dice: weapon.damage.plus(ability_mod), damage_type: weapon.damage_type }],
             magical: weapon.magical,
+            bonus_die: 0,
         }
     }
 
@@ -336,7 +337,15 @@ impl RulesEngine for Dnd5e {
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> AttackRoll {
-        let r = roll_keep(rng, TestDice::D20, adv, attack.to_hit, format!("{attacker}: {} attack", attack.name), log);
+        let mut r =
+            roll_keep(rng, TestDice::D20, adv, attack.to_hit, format!("{attacker}: {} attack", attack.name), log);
+        let die = bonus_die(
+            rng,
+            attack.bonus_die,
+            format!("{attacker}: {} attack, bonus d{}", attack.name, attack.bonus_die),
+            log,
+        );
+        r.total += die;
         let crit = r.natural == 20;
         let hit = crit || (r.natural != 1 && r.total >= target_ac);
         let verdict = match (hit, crit, r.natural) {
@@ -345,8 +354,9 @@ impl RulesEngine for Dnd5e {
             (true, _, _) => "hit",
             (false, _, _) => "miss",
         };
+        let bonus = if attack.bonus_die > 0 { format!(" + d{} {die}", attack.bonus_die) } else { String::new() };
         let text = format!(
-            "{attacker} attacks with {}{}: {} (d20 {} {}) vs AC {target_ac} — {verdict}",
+            "{attacker} attacks with {}{}: {} (d20 {} {}{bonus}) vs AC {target_ac} — {verdict}",
             attack.name,
             adv.label(),
             r.total,
@@ -459,15 +469,15 @@ impl RulesEngine for Dnd5e {
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> Result<DeathSaveOutcome, WkError> {
-        Self::death_save_with(name, vitals, Advantage::Normal, rng, log)
+        Self::death_save_with(name, vitals, &SaveMods::default(), rng, log)
     }
 
-    /// As [`Self::death_save`], rolled with advantage or disadvantage (exhaustion 3+ gives
-    /// disadvantage on saving throws, death saves included).
+    /// As [`Self::death_save`], with what the creature's view gives every saving throw: advantage
+    /// or disadvantage (exhaustion 3+), a bonus die (Bless). Naturals 1 and 20 are the d20's.
     fn death_save_with(
         name: &str,
         vitals: &mut Vitals,
-        adv: Advantage,
+        mods: &SaveMods,
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> Result<DeathSaveOutcome, WkError> {
@@ -481,7 +491,8 @@ impl RulesEngine for Dnd5e {
             ));
         }
         let before = log.len();
-        let natural = roll_keep(rng, TestDice::D20, adv, 0, format!("{name}: death save"), log).natural;
+        let natural = roll_keep(rng, TestDice::D20, mods.death(), 0, format!("{name}: death save"), log).natural;
+        let total = natural + bonus_die(rng, mods.die, format!("{name}: death save, bonus d{}", mods.die), log);
         let effect = match natural {
             20 => {
                 vitals.hp = 1;
@@ -499,7 +510,7 @@ impl RulesEngine for Dnd5e {
                     DeathSaveEffect::DoubleFailure
                 }
             }
-            n if n >= 10 => {
+            _ if total >= 10 => {
                 vitals.death_save_successes += 1;
                 if vitals.death_save_successes >= 3 {
                     vitals.stable = true;

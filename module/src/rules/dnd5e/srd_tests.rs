@@ -36,6 +36,7 @@ fn attack(to_hit: i32, dice: &str, t: DamageType) -> AttackDef {
         to_hit,
         damage: vec![DamageDice { dice: DiceExpr::parse(dice).unwrap(), damage_type: t }],
         magical: false,
+        bonus_die: 0,
     }
 }
 

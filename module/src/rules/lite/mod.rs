@@ -286,6 +286,7 @@ impl RulesEngine for Lite {
                 damage_type: weapon.damage_type,
             }],
             magical: weapon.magical,
+            bonus_die: 0,
         }
     }
 
@@ -298,8 +299,14 @@ impl RulesEngine for Lite {
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> AttackRoll {
-        let r =
+        let mut r =
             roll_keep(rng, TestDice::TWO_D6, adv, attack.to_hit, format!("{attacker}: {} attack", attack.name), log);
+        r.total += crate::rules::dice::bonus_die(
+            rng,
+            attack.bonus_die,
+            format!("{attacker}: {} attack, bonus d{}", attack.name, attack.bonus_die),
+            log,
+        );
         let hit = r.total >= target_ac;
         let text = format!(
             "{attacker} attacks with {}{}: {} (2d6 {} {}) vs defense {target_ac} — {}",

@@ -25,6 +25,10 @@ pub enum ModifierKey {
     DamageBonus,
     /// Bonus to every saving throw.
     SaveBonus,
+    /// A die added to the bearer's attack rolls; the value is its size (4: +1d4, Bless).
+    AttackDie,
+    /// A die added to the bearer's saving throws, death saves included (4: +1d4, Bless).
+    SaveDie,
     /// Walking speed in feet.
     Speed,
     MaxHp,
@@ -82,10 +86,12 @@ pub enum Stat {
     SaveBonus,
     Speed,
     MaxHp,
+    AttackDie,
+    SaveDie,
 }
 
 impl Stat {
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 14;
     pub const ALL: [Stat; Stat::COUNT] = [
         Stat::Str,
         Stat::Dex,
@@ -99,6 +105,8 @@ impl Stat {
         Stat::SaveBonus,
         Stat::Speed,
         Stat::MaxHp,
+        Stat::AttackDie,
+        Stat::SaveDie,
     ];
 
     pub fn index(self) -> usize {
@@ -131,6 +139,8 @@ impl Stat {
             Stat::SaveBonus => ModifierKey::SaveBonus,
             Stat::Speed => ModifierKey::Speed,
             Stat::MaxHp => ModifierKey::MaxHp,
+            Stat::AttackDie => ModifierKey::AttackDie,
+            Stat::SaveDie => ModifierKey::SaveDie,
         }
     }
 
@@ -143,6 +153,7 @@ impl Stat {
             Stat::AttackBonus | Stat::DamageBonus | Stat::SaveBonus => (-50, 50),
             Stat::Speed => (0, 1000),
             Stat::MaxHp => (1, 100_000),
+            Stat::AttackDie | Stat::SaveDie => (0, 12),
         }
     }
 }
@@ -357,6 +368,7 @@ const SPEED_SET: ValueRange = ValueRange::Int { min: 0, max: 240 };
 const HP_ADD: ValueRange = ValueRange::Int { min: -500, max: 500 };
 const HP_SET: ValueRange = ValueRange::Int { min: 1, max: 9999 };
 const FACTOR: ValueRange = ValueRange::Float { min: 0.0, max: 4.0 };
+const DIE: ValueRange = ValueRange::Int { min: 0, max: 12 };
 
 impl ModifierKey {
     /// Every key, for documentation and tests (grows with the enum; a test checks the count).
@@ -372,6 +384,8 @@ impl ModifierKey {
             ModifierKey::SaveBonus,
             ModifierKey::Speed,
             ModifierKey::MaxHp,
+            ModifierKey::AttackDie,
+            ModifierKey::SaveDie,
         ]);
         for d in DamageType::ALL {
             v.push(ModifierKey::Resistance(d));
@@ -420,6 +434,8 @@ impl ModifierKey {
             ModifierKey::SaveBonus => KeyKind::Stat(Stat::SaveBonus),
             ModifierKey::Speed => KeyKind::Stat(Stat::Speed),
             ModifierKey::MaxHp => KeyKind::Stat(Stat::MaxHp),
+            ModifierKey::AttackDie => KeyKind::Stat(Stat::AttackDie),
+            ModifierKey::SaveDie => KeyKind::Stat(Stat::SaveDie),
             ModifierKey::Resistance(d) => KeyKind::Resistance(d),
             ModifierKey::Vulnerability(d) => KeyKind::Vulnerability(d),
             ModifierKey::Immunity(d) => KeyKind::Immunity(d),
@@ -463,6 +479,11 @@ impl ModifierKey {
             }
             ModifierKey::Speed => numeric(SPEED_ADD, SPEED_SET, Some(FACTOR)),
             ModifierKey::MaxHp => numeric(HP_ADD, HP_SET, Some(FACTOR)),
+            // A die is not a number to add to: the largest (upgrade) or a set one applies.
+            ModifierKey::AttackDie | ModifierKey::SaveDie => match op {
+                Upgrade | Override | Downgrade => Some(DIE),
+                Add | Multiply => None,
+            },
             ModifierKey::Resistance(_)
             | ModifierKey::Vulnerability(_)
             | ModifierKey::Immunity(_)
@@ -508,6 +529,8 @@ impl ModifierKey {
             ModifierKey::SaveBonus => "save_bonus".into(),
             ModifierKey::Speed => "speed".into(),
             ModifierKey::MaxHp => "max_hp".into(),
+            ModifierKey::AttackDie => "attack_die".into(),
+            ModifierKey::SaveDie => "save_die".into(),
             ModifierKey::Resistance(d) => format!("resistance:{}", d.id()),
             ModifierKey::Vulnerability(d) => format!("vulnerability:{}", d.id()),
             ModifierKey::Immunity(d) => format!("immunity:{}", d.id()),
@@ -542,6 +565,8 @@ impl ModifierKey {
             ("save_bonus", None) => ModifierKey::SaveBonus,
             ("speed", None) => ModifierKey::Speed,
             ("max_hp", None) => ModifierKey::MaxHp,
+            ("attack_die", None) => ModifierKey::AttackDie,
+            ("save_die", None) => ModifierKey::SaveDie,
             ("resistance", Some(d)) => ModifierKey::Resistance(DamageType::parse(d)?),
             ("vulnerability", Some(d)) => ModifierKey::Vulnerability(DamageType::parse(d)?),
             ("immunity", Some(d)) => ModifierKey::Immunity(DamageType::parse(d)?),
@@ -707,7 +732,7 @@ mod tests {
     #[test]
     fn every_key_round_trips_through_its_spelling_and_has_a_unique_flag_bit() {
         let all = ModifierKey::all();
-        assert_eq!(all.len(), 6 + 6 + 13 * 3 + 15 * 2 + 6 + 6 + 11);
+        assert_eq!(all.len(), 6 + 8 + 13 * 3 + 15 * 2 + 6 + 6 + 11);
         let mut bits = std::collections::HashSet::new();
         for k in &all {
             assert_eq!(ModifierKey::parse(&k.code()), Some(*k), "{}", k.code());

@@ -34,7 +34,7 @@ fn decide_on(cat: &BuffCatalog, active: &[ActiveBuff], app: &Application, now: i
 #[test]
 fn every_shipped_dnd5e_row_loads_with_the_fifteen_srd_conditions() {
     let cat = catalog();
-    assert_eq!(cat.len(), 43);
+    assert_eq!(cat.len(), 44);
     for c in [
         "blinded",
         "charmed",
@@ -60,7 +60,7 @@ fn every_shipped_dnd5e_row_loads_with_the_fifteen_srd_conditions() {
         assert_eq!((d.exclusive_group.as_deref(), d.group_rank), (Some("exhaustion"), level));
     }
     assert!(cat.is_group("exhaustion"));
-    assert_eq!(cat.defs().iter().filter(|d| !d.flags.condition).count(), 23);
+    assert_eq!(cat.defs().iter().filter(|d| !d.flags.condition).count(), 24);
 }
 
 #[test]

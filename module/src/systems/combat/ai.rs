@@ -218,9 +218,7 @@ pub fn queue_tick<R: RulesEngine>(
             c.cooldown.touch(now, window);
             let name = c.creature.name.clone();
             let mut log = crate::rules::DiceLog::new();
-            if let Ok(o) =
-                R::death_save_with(&name, &mut c.creature.vitals, c.creature.save_mods.death(), rng, &mut log)
-            {
+            if let Ok(o) = R::death_save_with(&name, &mut c.creature.vitals, &c.creature.save_mods, rng, &mut log) {
                 out.push(fight.push(super::model::ActionKind::DeathSave, id, None, log.take(), o.text));
                 fight.check_end();
             }

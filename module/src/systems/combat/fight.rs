@@ -254,9 +254,7 @@ impl Fight {
             let name = c.creature.name.clone();
             // The lite ruleset has no death saves (`E_NOT_DYING`): its down timer runs on world
             // time, so the turn simply passes.
-            if let Ok(o) =
-                R::death_save_with(&name, &mut c.creature.vitals, c.creature.save_mods.death(), rng, &mut log)
-            {
+            if let Ok(o) = R::death_save_with(&name, &mut c.creature.vitals, &c.creature.save_mods, rng, &mut log) {
                 out.push(self.push(ActionKind::DeathSave, id, None, log.take(), o.text));
                 self.check_end();
             }

@@ -28,6 +28,8 @@ pub struct RefreshArgs {
     pub damage: Vec<Damage>,
     /// Healing from outside the fight (already rolled).
     pub heal: i32,
+    /// Temporary hit points granted from outside the fight (a potion's); the higher is kept.
+    pub temp_hp: i32,
     /// What caused it, for the log ("Venom", "Shield of Faith").
     pub source: String,
 }
@@ -68,6 +70,10 @@ impl Fight {
             if let Ok(o) = R::heal(&cr.name, &mut cr.vitals, a.heal) {
                 texts.push(format!("{} ({})", o.text, a.source));
             }
+        }
+        if a.temp_hp > 0 && !c.creature.vitals.dead {
+            let now = R::grant_temp_hp(&mut c.creature.vitals, a.temp_hp);
+            texts.push(format!("{} has {now} temporary HP ({})", c.creature.name, a.source));
         }
         let r = self.push(ActionKind::Effect, a.combatant, None, vec![], texts.join("; "));
         self.check_end();
@@ -132,7 +138,8 @@ mod tests {
         view.creature.vitals.hp = 999; // a view's HP is never taken: the fight owns the vitals
         let ac = view.creature.ac;
         let streams = f.rng_streams;
-        let args = RefreshArgs { combatant: 1, view: Some(view), damage: vec![], heal: 0, source: "Haste".into() };
+        let args =
+            RefreshArgs { combatant: 1, view: Some(view), damage: vec![], heal: 0, temp_hp: 0, source: "Haste".into() };
         replay::apply::<R>(&mut f, &refresh_step(args)).expect("refresh");
         let c = f.get(1).unwrap();
         assert_eq!((c.creature.ac, c.speed_ft, c.creature.vitals.hp), (ac, 60.0, hp_before));
@@ -149,6 +156,7 @@ mod tests {
             view: None,
             damage: vec![Damage::new(2, DamageType::Poison)],
             heal: 0,
+            temp_hp: 0,
             source: "Venom".into(),
         };
         replay::apply::<R>(&mut f, &refresh_step(args.clone())).expect("damage");
@@ -180,6 +188,7 @@ mod tests {
             view: Some(view),
             damage: vec![Damage::new(1, DamageType::Fire)],
             heal: 0,
+            temp_hp: 5,
             source: "Bless".into(),
         });
         replay::apply::<R>(&mut f, &step).expect("refresh");
@@ -191,7 +200,7 @@ mod tests {
     #[test]
     fn a_refresh_for_someone_not_in_the_fight_is_refused() {
         let (mut f, _) = fight();
-        let args = RefreshArgs { combatant: 99, view: None, damage: vec![], heal: 1, source: "x".into() };
+        let args = RefreshArgs { combatant: 99, view: None, damage: vec![], heal: 1, temp_hp: 0, source: "x".into() };
         let e = replay::apply::<R>(&mut f, &refresh_step(args)).expect_err("not in the fight");
         assert_eq!(e.code, crate::error::ErrorCode::NotInCombat);
     }

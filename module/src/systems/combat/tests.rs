@@ -356,8 +356,14 @@ fn range_rules() {
     assert_eq!(scim, Reach::MELEE);
     assert_eq!(scim.band(5.0), Some(RangeBand::Melee));
     assert_eq!(scim.band(5.5), None);
-    let bite =
-        crate::rules::AttackDef { id: "bite".into(), name: "Bite".into(), to_hit: 0, damage: vec![], magical: false };
+    let bite = crate::rules::AttackDef {
+        id: "bite".into(),
+        name: "Bite".into(),
+        to_hit: 0,
+        damage: vec![],
+        magical: false,
+        bonus_die: 0,
+    };
     assert_eq!(Reach::for_attack(&bite, None), Reach::MELEE);
     let spear = crate::rules::AttackDef { id: "spear".into(), ..bite.clone() };
     let sr = Reach::for_attack(&spear, Some(&cat));

@@ -76,6 +76,32 @@ pub fn roll_heal(
 ) -> Option<i32> {
     match effect {
         ConsumableEffect::Heal(d) => Some(DiceExpr::from(*d).roll(src, purpose, log)),
-        ConsumableEffect::Buff(_) => None,
+        ConsumableEffect::Buff(_) | ConsumableEffect::BuffTempHp(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::defs::{BuffTempHp, ConsumableEffect};
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn a_buff_effect_may_carry_temporary_hit_points() {
+        let e = ConsumableEffect::parse("buff:heroic_blessing;temp_hp:10").expect("parses");
+        assert_eq!(e, ConsumableEffect::BuffTempHp(BuffTempHp { buff: "heroic_blessing".into(), temp_hp: 10 }));
+        assert_eq!((e.buff(), e.temp_hp()), (Some("heroic_blessing"), 10));
+        assert_eq!(ConsumableEffect::parse(&e.code()).unwrap(), e, "round trip");
+        for bad in ["heal:1d4;temp_hp:10", "buff:x;temp_hp:0", "buff:x;temp_hp:101", "buff:x;hp:3", "buff:x;temp_hp:"] {
+            assert_eq!(ConsumableEffect::parse(bad).unwrap_err().code, ErrorCode::InvalidItemDef, "{bad}");
+        }
+    }
+
+    #[cfg(feature = "dnd5e")]
+    #[test]
+    fn the_shipped_potion_of_heroism_grants_ten_temporary_hp_and_a_blessing() {
+        let cat = crate::systems::items::load().expect("items load");
+        let d = cat.get("potion_of_heroism").expect("shipped");
+        let e = d.effect.clone().expect("a consumable effect");
+        assert_eq!((e.buff(), e.temp_hp()), (Some("heroic_blessing"), 10));
     }
 }

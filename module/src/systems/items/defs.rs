@@ -341,11 +341,37 @@ pub enum ConsumableEffect {
     Heal(ItemDice),
     /// Apply this buff (an id in the ruleset's buffs.csv) with its default duration.
     Buff(String),
+    /// Apply a buff and grant temporary hit points (Potion of Heroism).
+    BuffTempHp(BuffTempHp),
 }
 
+/// A buff with temporary hit points (`buff:<id>;temp_hp:<n>`).
+#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq)]
+pub struct BuffTempHp {
+    pub buff: String,
+    pub temp_hp: i32,
+}
+
+/// The most temporary hit points a consumable grants.
+pub const MAX_CONSUMABLE_TEMP_HP: i32 = 100;
+
 impl ConsumableEffect {
-    /// `heal:2d4+2` or `buff:<buff id>`.
+    /// `heal:2d4+2`, `buff:<buff id>` or `buff:<buff id>;temp_hp:<n>`.
     pub fn parse(cell: &str) -> WkResult<ConsumableEffect> {
+        if let Some((buff, temp)) = cell.split_once(';') {
+            let ConsumableEffect::Buff(buff) = Self::parse(buff)? else {
+                return Err(def_err(format!("effect `{cell}`: only a `buff:` effect takes `;temp_hp:<n>`")));
+            };
+            let n = temp
+                .trim()
+                .strip_prefix("temp_hp:")
+                .and_then(|n| n.trim().parse::<i32>().ok())
+                .filter(|n| (1..=MAX_CONSUMABLE_TEMP_HP).contains(n))
+                .ok_or_else(|| {
+                    def_err(format!("effect `{cell}`: write `;temp_hp:<n>` with n in 1..={MAX_CONSUMABLE_TEMP_HP}"))
+                })?;
+            return Ok(ConsumableEffect::BuffTempHp(BuffTempHp { buff, temp_hp: n }));
+        }
         match cell.split_once(':') {
             Some(("heal", dice)) => {
                 let d = DiceExpr::parse(dice)?;
@@ -363,6 +389,23 @@ impl ConsumableEffect {
         match self {
             ConsumableEffect::Heal(d) => format!("heal:{d}"),
             ConsumableEffect::Buff(id) => format!("buff:{id}"),
+            ConsumableEffect::BuffTempHp(b) => format!("buff:{};temp_hp:{}", b.buff, b.temp_hp),
+        }
+    }
+
+    /// The buff this effect applies, if any.
+    pub fn buff(&self) -> Option<&str> {
+        match self {
+            ConsumableEffect::Heal(_) => None,
+            ConsumableEffect::Buff(id) | ConsumableEffect::BuffTempHp(BuffTempHp { buff: id, .. }) => Some(id),
+        }
+    }
+
+    /// The temporary hit points this effect grants (0: none).
+    pub fn temp_hp(&self) -> i32 {
+        match self {
+            ConsumableEffect::BuffTempHp(b) => b.temp_hp,
+            ConsumableEffect::Heal(_) | ConsumableEffect::Buff(_) => 0,
         }
     }
 }
@@ -775,8 +818,8 @@ pub fn parse_items(file: &str, text: &str, class_ids: &[&str], buff_ids: &[&str]
             "" => None,
             cell => {
                 let eff = ConsumableEffect::parse(cell).map_err(|e| at(line, "effect", e))?;
-                if let ConsumableEffect::Buff(id) = &eff {
-                    if !buff_ids.contains(&id.as_str()) {
+                if let Some(id) = eff.buff() {
+                    if !buff_ids.contains(&id) {
                         return Err(at(
                             line,
                             "effect",

@@ -383,6 +383,7 @@ fn greatsword() -> crate::rules::AttackDef {
             damage_type: DamageType::Slashing,
         }],
         magical: false,
+        bonus_die: 0,
     }
 }
 
