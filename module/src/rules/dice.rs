@@ -295,7 +295,7 @@ pub fn bonus_die(src: &mut impl DiceSource, sides: u32, purpose: impl Into<Strin
     if sides == 0 {
         return 0;
     }
-    DiceExpr { count: 1, sides, modifier: 0 }.roll(src, &purpose.into(), log)
+    DiceExpr { count: 1, sides, modifier: 0 }.roll(src, purpose.into(), log)
 }
 
 pub fn roll_keep(
