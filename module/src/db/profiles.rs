@@ -17,9 +17,10 @@ use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
 use crate::rules::ActiveRules;
 use crate::systems::combat::{CombatantKind, Fight, FightStatus};
+use crate::systems::profiles::conditions::{condition_of, HeldSource};
 use crate::systems::profiles::runtime::{self, TypeTag};
 use crate::systems::profiles::{validate_stack, Issue, Profile, Registry, Report};
-use crate::tables::characters::character;
+use crate::tables::characters::{character, Character};
 use crate::tables::combat::combat_instance;
 use crate::tables::combat_log::CombatLogSource;
 use crate::tables::events::EventKind;
@@ -46,7 +47,27 @@ pub fn set_consent_timeout(ctx: &ReducerContext, secs: u32) -> WkResult<()> {
     Ok(())
 }
 
-/// The active fight `combat_id`, with its layout and type tags refreshed.
+/// A character's own modifier sources tagged by condition, in the order its effective stats
+/// resolve them (equipment by slot, then buffs by instance id); empty when it holds no condition
+/// (then nothing for house-rule condition immunity to take out). See
+/// `systems::profiles::conditions`.
+fn condition_sources(ctx: &ReducerContext, ch: &Character) -> Vec<HeldSource> {
+    let held = super::stats::buff_sources(ctx, ch.id);
+    if !held.iter().any(|(_, d)| d.flags.condition) {
+        return Vec::new();
+    }
+    let equipped = super::stats::equipment_sources(ctx, ch).unwrap_or_default();
+    let gear = equipped.into_iter().map(|e| HeldSource { condition: None, stacks: 1, modifiers: e.modifiers });
+    let buffs = held.iter().map(|(r, d)| HeldSource {
+        condition: condition_of(&d.id, d.exclusive_group.as_deref(), d.flags.condition),
+        stacks: r.stacks,
+        modifiers: d.modifiers.clone(),
+    });
+    gear.chain(buffs).collect()
+}
+
+/// The active fight `combat_id`, with its layout and type tags (class keys, condition sources)
+/// refreshed.
 fn active_fight(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
     let inst = ctx.db.combat_instance().id().find(combat_id).ok_or_else(|| {
         err(ErrorCode::NotInCombat, format!("no fight {combat_id}; see SELECT * FROM combat_instance"))
@@ -60,12 +81,12 @@ fn active_fight(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
         .combatants
         .iter()
         .filter_map(|c| match c.kind {
-            CombatantKind::Character { character_id } => ctx
-                .db
-                .character()
-                .id()
-                .find(character_id)
-                .map(|ch| TypeTag { combatant_id: c.id, tags: vec![format!("class:{}", ch.sheet.class_id)] }),
+            CombatantKind::Character { character_id } => ctx.db.character().id().find(character_id).map(|ch| TypeTag {
+                combatant_id: c.id,
+                tags: vec![format!("class:{}", ch.sheet.class_id)],
+                sources: condition_sources(ctx, &ch),
+                base_speed_ft: super::stats::BASE_SPEED_FT,
+            }),
             _ => None,
         })
         .collect();

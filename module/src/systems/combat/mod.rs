@@ -66,6 +66,7 @@ pub mod loot;
 pub mod mode;
 pub mod model;
 pub mod replay;
+pub mod write_back;
 
 #[cfg(test)]
 mod replay_tests;
@@ -79,6 +80,7 @@ pub use hash::{hash_hex, state_hash};
 pub use instant::{plural, run_instant, simulate_instant, summary, InstantOutcome};
 pub use mode::{select_mode, AiPolicy, CombatMode, ModeConfig};
 pub use model::*;
+pub use write_back::vitals_after_fight;
 
 use crate::rules::{DiceLog, MonsterDef, RulesEngine, Scripted};
 use crate::systems::items::ItemCatalog;
