@@ -25,6 +25,12 @@
 //!   retract-then-reapply from the base (idempotent). Triggers fire at their phase (turn start,
 //!   on damaged, on kill) and aura contributions are read by the effective-stat resolution,
 //!   recomputed after every move and at turn boundaries.
+//! - House rules stay in their fight: each attribute's stack total is bounded
+//!   ([`STACK_BOUNDS`], `E_PROFILE_STACK_LIMIT`); attacks go through the ruleset's one pipeline
+//!   with the house rules as hooks (`rules::attack`), so perk hooks keep working;
+//!   [`conditions`] takes the conditions a combatant is immune to out of its combat view; and
+//!   nothing of the house rules reaches a character sheet when the fight ends
+//!   (`runtime::vitals_without_house_rules`, `systems::combat::vitals_after_fight`).
 
 pub mod conditions;
 pub mod dsl;

@@ -1,12 +1,15 @@
 //! The fight's profile state (`Fight::mods`) and the hooks the combat core calls:
 //! [`turn_boundary`] (queued swap, joiners, auras, `on_turn_start` triggers), [`after_move`]
-//! (auras) and [`resolve_attack`] (attack bonus and crit range read at roll time, percent
-//! resistances, absorb, unkillable, reflect, `on_damaged` and `on_kill` triggers).
+//! (auras) and [`resolve_attack`] (the ruleset's one attack pipeline, perk hooks included, with
+//! the house rules as its hooks: crit range, percent resistances, absorb, unkillable; then
+//! reflect, `on_damaged` and `on_kill` triggers). When the fight ends,
+//! [`vitals_without_house_rules`] takes what the house rules did to a combatant's HP back out.
 //!
 //! Reconciliation is retract-then-reapply: every target keeps its base (profile-free) stats;
 //! applying a stack writes `base + resolved` back into the combatant, so applying the same stack
 //! twice changes nothing, and removing one restores the base. Current HP is always
-//! `min(current, new max)`: a bonus raises the ceiling only and removing one never heals.
+//! `min(current, new max)`: a bonus raises the ceiling only and removing one never heals (the
+//! HP a lowered maximum held back are kept in [`HpLedger`] and returned when the fight ends).
 //! A swap resets what the old stack's custom modifiers built up (counters are seeded again,
 //! trigger-earned bonuses dropped).
 
