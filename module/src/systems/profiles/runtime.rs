@@ -690,7 +690,6 @@ impl AttackHooks for HouseRules {
         tgt.vitals.stable = false;
         tgt.vitals.death_save_failures = before.death_save_failures;
         outcome.hp_after = 1;
-        outcome.hp_lost = (before.hp - 1).max(0);
         outcome.dropped_to_zero = false;
         outcome.death_save_failures_added = 0;
         outcome.instant_death = false;
