@@ -165,6 +165,7 @@ pub fn fix(code: ErrorCode) -> &'static str {
         E::ProfileSelfConsent => "The other side must consent; wait for its answer (or the timeout).",
         E::ProfileProposalClosed => "The proposal was answered, superseded or timed out; propose again.",
         E::ProfileNotParticipant => "Act with a character of yours that is a human combatant in this fight (or as an admin).",
+        E::ProfileStackLimit => "Keep each attribute's total over the whole stack within its bound (max HP ±500, attack and AC ±20, multiplied max HP / speed 10..=300 %): lower or drop entries.",
     }
 }
 
@@ -180,6 +181,7 @@ macro_rules! codes_and_profile_checks {
         codes![
             $($c,)*
             ProfileAttrLimit,
+            ProfileStackLimit,
             ProfileUnkillableSide,
             ProfileDeadlock,
             ProfileUnknownKind,

@@ -131,6 +131,7 @@ error_codes! {
     ProfileSelfConsent => "E_PROFILE_SELF_CONSENT",
     ProfileProposalClosed => "E_PROFILE_PROPOSAL_CLOSED",
     ProfileNotParticipant => "E_PROFILE_NOT_PARTICIPANT",
+    ProfileStackLimit => "E_PROFILE_STACK_LIMIT",
 }
 
 /// An error with its stable code and a message that names the fix.

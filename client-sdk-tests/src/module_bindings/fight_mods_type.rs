@@ -6,6 +6,7 @@
 #![allow(unused, clippy::all)]
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
+use super::hp_ledger_type::HpLedger;
 use super::mod_target_type::ModTarget;
 use super::profile_type::Profile;
 use super::swap_outcome_type::SwapOutcome;
@@ -22,6 +23,7 @@ pub struct FightMods {
     pub targets: Vec<ModTarget>,
     pub applied: u64,
     pub outcomes: Vec<SwapOutcome>,
+    pub ledger: Vec<HpLedger>,
 }
 
 impl __sdk::InModule for FightMods {

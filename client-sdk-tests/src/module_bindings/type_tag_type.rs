@@ -6,11 +6,15 @@
 #![allow(unused, clippy::all)]
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
+use super::held_source_type::HeldSource;
+
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
 pub struct TypeTag {
     pub combatant_id: u64,
     pub tags: Vec<String>,
+    pub sources: Vec<HeldSource>,
+    pub base_speed_ft: i32,
 }
 
 impl __sdk::InModule for TypeTag {

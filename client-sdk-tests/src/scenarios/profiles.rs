@@ -2,6 +2,10 @@
 //! HP changes), rejection codes seen by the caller, a queued swap applied at the turn boundary,
 //! and the consent workflow between two human sides (propose / self-consent / reject / approve /
 //! supersede / timeout, with the consent timeout shortened by admin config for the test).
+//! Issue 17: house rules stay in their fight — a stack's summed `hp_bonus` is bounded
+//! (`E_PROFILE_STACK_LIMIT`), and after the fight the character's sheet has its own max HP back
+//! with HP clamped to it (a raised ceiling filled by a house-rule heal), and a negative entry
+//! leaves nothing but the damage taken.
 
 use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
 use crate::module_bindings::*;
@@ -66,6 +70,49 @@ fn proposals(c: &Client, combat_id: u64) -> Vec<ProfileProposal> {
 
 fn latest_proposal(c: &Client, combat_id: u64) -> Result<ProfileProposal, String> {
     proposals(c, combat_id).pop().ok_or_else(|| "no proposal row".to_string())
+}
+
+fn node(op: PrimitiveOp, attr: StatAttr, amount: i32, then: Vec<u32>) -> PrimitiveNode {
+    PrimitiveNode {
+        op: Some(op),
+        attr,
+        counter: String::new(),
+        amount,
+        radius_ft: 0,
+        text: String::new(),
+        cond: CondKind::None,
+        then,
+        otherwise: vec![],
+    }
+}
+
+/// The combatant row of `character_id` in fight `cid`.
+fn my_row(c: &Client, cid: u64, character_id: u64) -> Option<CombatantRow> {
+    c.conn.db.combatant().iter().find(|x| x.combat_id == cid && x.character_id == character_id)
+}
+
+/// The character row's sheet vitals.
+fn sheet_vitals(c: &Client, id: u64) -> Option<Vitals> {
+    c.conn.db.character().id().find(&id).map(|ch| ch.sheet.vitals)
+}
+
+/// Start a solo fight of `id` against a fresh rat and wait until it is `id`'s turn.
+fn solo_fight(admin: &Client, a: &Client, id: u64) -> Result<u64, String> {
+    let rat = spawn_rat(admin)?;
+    a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
+    let cid = combat_of(a, id).filter(|f| f.status == FightStatus::Active).ok_or("no active combat")?.id;
+    wait_for("the character's turn", Duration::from_secs(5), || {
+        a.conn.db.combat_instance().id().find(&cid).is_some_and(|f| f.current_combatant == Some(id))
+    })?;
+    Ok(cid)
+}
+
+/// Flee and wait for the fight to be over.
+fn flee_out(a: &Client, cid: u64, id: u64) -> TestResult {
+    a.ok("flee", move |r| r.flee(id))?;
+    wait_for("fight over", Duration::from_secs(5), || {
+        a.conn.db.combat_instance().id().find(&cid).is_some_and(|f| f.status != FightStatus::Active)
+    })
 }
 
 pub fn run(env: &Env, r: &mut Runner) {
@@ -245,6 +292,66 @@ pub fn run(env: &Env, r: &mut Runner) {
         let cur = combat_of(&a, xid).and_then(|c| c.current_combatant).unwrap_or(xid);
         let (cc, cur_id) = if cur == xid { (&a, xid) } else { (&b, yid) };
         let _ = cc.ok("flee", move |r| r.flee(cur_id));
+        Ok(())
+    });
+    r.run("profiles: house rules stay in their fight (stack bound, sheet max HP and HP after the fight)", || {
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        let me = create(&a, &fx, "Stalwart")?;
+        let id = me.id;
+        let own_max = me.sheet.vitals.max_hp;
+        check(own_max > 2 && own_max < 100, format!("a level-1 max HP ({own_max})"))?;
+
+        // Fight 1: a raised ceiling, filled by a house-rule heal at each turn start.
+        let cid = solo_fight(&admin, &a, id)?;
+        let three = vec![profile(
+            "giants",
+            "character",
+            vec![entry("hp_bonus", 500, "", &[]), entry("hp_bonus", 500, "", &[]), entry("hp_bonus", 500, "", &[])],
+        )];
+        a.fails_with("apply_profiles", "E_PROFILE_STACK_LIMIT", move |r| r.apply_profiles(cid, three))?;
+        let mut giant =
+            profile("giant", "character", vec![entry("hp_bonus", 500, "", &[]), entry("custom", 0, "mend", &[])]);
+        giant.customs = vec![CustomModifier {
+            id: "mend".into(),
+            version: 1,
+            label: "Mend".into(),
+            nodes: vec![
+                node(PrimitiveOp::OnTurnStart, StatAttr::None, 0, vec![1]),
+                node(PrimitiveOp::AddToAttribute, StatAttr::Hp, 100, vec![]),
+            ],
+            roots: vec![0],
+        }];
+        a.ok("apply_profiles", move |r| r.apply_profiles(cid, vec![giant]))?;
+        wait_for("combatant max HP + 500", Duration::from_secs(5), || {
+            my_row(&a, cid, id).is_some_and(|x| x.max_hp == own_max + 500)
+        })?;
+        a.ok("end_turn", move |r| r.end_turn(id))?;
+        wait_for("healed past its own max by the house rule", Duration::from_secs(5), || {
+            my_row(&a, cid, id).is_some_and(|x| x.hp > own_max && x.max_hp == own_max + 500)
+                && a.conn.db.combat_instance().id().find(&cid).is_some_and(|f| f.current_combatant == Some(id))
+        })?;
+        flee_out(&a, cid, id)?;
+        wait_for("the sheet back to its own max, HP clamped to it", Duration::from_secs(5), || {
+            sheet_vitals(&a, id).is_some_and(|v| v.max_hp == own_max && v.hp == own_max)
+        })
+        .map_err(|e| format!("{e}; sheet: {:?}", sheet_vitals(&a, id)))?;
+
+        // Fight 2: a negative entry clamps the fight's HP to 1; the sheet keeps only the damage
+        // taken (what the rat did before the house rule).
+        let cid = solo_fight(&admin, &a, id)?;
+        let before = my_row(&a, cid, id).ok_or("combatant row")?.hp;
+        check(before > 1, format!("still up ({before} HP)"))?;
+        let frail = vec![profile("frail", "character", vec![entry("hp_bonus", 1 - own_max, "", &[])])];
+        a.ok("apply_profiles", move |r| r.apply_profiles(cid, frail))?;
+        wait_for("combatant max HP 1", Duration::from_secs(5), || {
+            my_row(&a, cid, id).is_some_and(|x| x.max_hp == 1 && x.hp == 1)
+        })?;
+        flee_out(&a, cid, id)?;
+        wait_for("the sheet keeps its max and the damage taken only", Duration::from_secs(5), || {
+            sheet_vitals(&a, id).is_some_and(|v| v.max_hp == own_max && v.hp == before)
+        })
+        .map_err(|e| format!("{e}; before {before}, sheet: {:?}", sheet_vitals(&a, id)))?;
         Ok(())
     });
 }

@@ -36,6 +36,7 @@ import { Profile as __Profile } from "./profile_type";
 import { TypeTag as __TypeTag } from "./type_tag_type";
 import { ModTarget as __ModTarget } from "./mod_target_type";
 import { SwapOutcome as __SwapOutcome } from "./swap_outcome_type";
+import { HpLedger as __HpLedger } from "./hp_ledger_type";
 
 export type FightMods = {
   stack: __Profile[],
@@ -46,6 +47,7 @@ export type FightMods = {
   targets: __ModTarget[],
   applied: bigint,
   outcomes: __SwapOutcome[],
+  ledger: __HpLedger[],
 };
 
 /**
@@ -66,6 +68,7 @@ export namespace FightMods {
       new ProductTypeElement("targets", AlgebraicType.createArrayType(__ModTarget.getTypeScriptAlgebraicType())),
       new ProductTypeElement("applied", AlgebraicType.createU64Type()),
       new ProductTypeElement("outcomes", AlgebraicType.createArrayType(__SwapOutcome.getTypeScriptAlgebraicType())),
+      new ProductTypeElement("ledger", AlgebraicType.createArrayType(__HpLedger.getTypeScriptAlgebraicType())),
     ]);
   }
 

@@ -32,9 +32,13 @@ import {
   type ReducerEventContextInterface,
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
+import { HeldSource as __HeldSource } from "./held_source_type";
+
 export type TypeTag = {
   combatantId: bigint,
   tags: string[],
+  sources: __HeldSource[],
+  baseSpeedFt: number,
 };
 
 /**
@@ -49,6 +53,8 @@ export namespace TypeTag {
     return AlgebraicType.createProductType([
       new ProductTypeElement("combatantId", AlgebraicType.createU64Type()),
       new ProductTypeElement("tags", AlgebraicType.createArrayType(AlgebraicType.createStringType())),
+      new ProductTypeElement("sources", AlgebraicType.createArrayType(__HeldSource.getTypeScriptAlgebraicType())),
+      new ProductTypeElement("baseSpeedFt", AlgebraicType.createI32Type()),
     ]);
   }
 

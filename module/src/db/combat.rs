@@ -382,6 +382,7 @@ pub fn drain_inbox(ctx: &ReducerContext) {
                     reaches: cb.reaches,
                     speed_ft: cb.speed_ft,
                     flags: cb.flags,
+                    sources: super::stats::condition_sources(ctx, &ch),
                 };
                 match fight.get(p.character_id) {
                     Some(old) if fight.mods.target(old.id).is_none() && same_view(old, &view) => None,
@@ -753,10 +754,9 @@ fn finish(
             CombatantKind::Character { character_id } => {
                 let Some(mut ch) = ctx.db.character().id().find(*character_id) else { continue };
                 actors.push(ch.id);
-                let mut v = c.creature.vitals.clone();
-                v.dies_at_zero = ch.sheet.vitals.dies_at_zero;
-                v.concentrating = false;
-                ch.sheet.vitals = v;
+                // What the fight did stays, what its house rules are does not (max HP: the sheet's).
+                let fought = crate::systems::profiles::runtime::vitals_without_house_rules(fight, c);
+                ch.sheet.vitals = crate::systems::combat::vitals_after_fight(&ch.sheet.vitals, &fought);
                 if let Some((_, xp)) = outcome.xp_awards.iter().find(|(id, _)| *id == c.id) {
                     if *xp > 0 {
                         let o = ActiveRules::award_xp(&mut ch.sheet, *xp);

@@ -46,7 +46,8 @@ pub fn set_consent_timeout(ctx: &ReducerContext, secs: u32) -> WkResult<()> {
     Ok(())
 }
 
-/// The active fight `combat_id`, with its layout and type tags refreshed.
+/// The active fight `combat_id`, with its layout and type tags (class keys, condition sources)
+/// refreshed.
 fn active_fight(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
     let inst = ctx.db.combat_instance().id().find(combat_id).ok_or_else(|| {
         err(ErrorCode::NotInCombat, format!("no fight {combat_id}; see SELECT * FROM combat_instance"))
@@ -60,12 +61,12 @@ fn active_fight(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
         .combatants
         .iter()
         .filter_map(|c| match c.kind {
-            CombatantKind::Character { character_id } => ctx
-                .db
-                .character()
-                .id()
-                .find(character_id)
-                .map(|ch| TypeTag { combatant_id: c.id, tags: vec![format!("class:{}", ch.sheet.class_id)] }),
+            CombatantKind::Character { character_id } => ctx.db.character().id().find(character_id).map(|ch| TypeTag {
+                combatant_id: c.id,
+                tags: vec![format!("class:{}", ch.sheet.class_id)],
+                sources: super::stats::condition_sources(ctx, &ch),
+                base_speed_ft: super::stats::BASE_SPEED_FT,
+            }),
             _ => None,
         })
         .collect();

@@ -11,6 +11,7 @@ use crate::rules::{ActiveRules, Defenses, DerivedStats};
 use crate::systems::buffs::modifiers::{KeyKind, ModifierKey, Stat};
 use crate::systems::buffs::BuffDef;
 use crate::systems::items::{equipment_effects, EquippedSource};
+use crate::systems::profiles::conditions::{condition_of, HeldSource};
 use crate::systems::stats::{Contribution, EffectiveStats, ModifierSource, SourceKind};
 use crate::systems::view::{self, View};
 use crate::tables::buffs::{
@@ -46,6 +47,25 @@ fn perk_adjust(ctx: &ReducerContext, c: &Character) -> impl Fn(&mut DerivedStats
             crate::systems::perks::dispatch::adjust_derived(&owned, d);
         }
     }
+}
+
+/// A character's own modifier sources tagged by condition, in the order its effective stats
+/// resolve them (equipment by slot, then buffs by instance id); empty when it holds no condition
+/// (then nothing for house-rule condition immunity to take out). See
+/// `systems::profiles::conditions`.
+pub fn condition_sources(ctx: &ReducerContext, ch: &Character) -> Vec<HeldSource> {
+    let held = buff_sources(ctx, ch.id);
+    if !held.iter().any(|(_, d)| d.flags.condition) {
+        return Vec::new();
+    }
+    let equipped = equipment_sources(ctx, ch).unwrap_or_default();
+    let gear = equipped.into_iter().map(|e| HeldSource { condition: None, stacks: 1, modifiers: e.modifiers });
+    let buffs = held.iter().map(|(r, d)| HeldSource {
+        condition: condition_of(&d.id, d.exclusive_group.as_deref(), d.flags.condition),
+        stacks: r.stacks,
+        modifiers: d.modifiers.clone(),
+    });
+    gear.chain(buffs).collect()
 }
 
 /// The character's resolved view (`systems::view::resolve`) from its rows: what every roll reads.

@@ -4,8 +4,9 @@
 //!
 //! Map: `dice` (expressions, the dice log, advantage), `sheet` (character sheet, creature view,
 //! damage types, defenses), `outcomes` (what resolutions return), `damage` (defenses, temp HP,
-//! healing), `resolve` (flow shared by rulesets), `levels` / `monsters` / `skills` (static data
-//! parsers), `dnd5e/` and `lite/` (the rulesets).
+//! healing), `attack` (the house-rule hooks of the one attack pipeline), `resolve` (flow shared
+//! by rulesets), `levels` / `monsters` / `skills` (static data parsers), `dnd5e/` and `lite/`
+//! (the rulesets).
 //!
 //! Adding a third ruleset:
 //! 1. `static_data/<id>/` with `classes.csv`, `skills.csv`, `xp_levels.csv`, `monsters.csv`
@@ -17,6 +18,7 @@
 //!    and an `ActiveRules` alias line below (and extend the two `compile_error!` guards).
 //! 4. Build and test with `--no-default-features --features <id>,all-systems`.
 
+pub mod attack;
 pub mod damage;
 pub mod dice;
 pub mod levels;
@@ -424,11 +426,28 @@ pub trait RulesEngine {
         Some(r)
     }
     /// One attack from start to finish: roll, damage on a hit, the concentration save it forces.
+    /// Exactly [`resolve_attack_with`](RulesEngine::resolve_attack_with) without house rules.
     fn resolve_attack(
         attacker: &Creature,
         attack: &AttackDef,
         target: &mut Creature,
         adv: Advantage,
+        rng: &mut impl DiceSource,
+        log: &mut DiceLog,
+    ) -> Result<AttackOutcome, WkError> {
+        Self::resolve_attack_with(attacker, attack, target, adv, &mut attack::NoHouseRules, rng, log)
+    }
+    /// The one attack pipeline (order: see [`attack`]): the roll and the Lucky reroll, the house
+    /// rules' roll hook, damage with the damage perks, the house rules' damage hook, the target's
+    /// defenses, the house rules' after-damage hook, the concentration save. A fight with house
+    /// rules passes its hooks; everything else passes [`attack::NoHouseRules`].
+    #[allow(clippy::too_many_arguments)]
+    fn resolve_attack_with(
+        attacker: &Creature,
+        attack: &AttackDef,
+        target: &mut Creature,
+        adv: Advantage,
+        hooks: &mut impl attack::AttackHooks,
         rng: &mut impl DiceSource,
         log: &mut DiceLog,
     ) -> Result<AttackOutcome, WkError> {
@@ -452,19 +471,36 @@ pub trait RulesEngine {
             roll = Self::attack_roll(&attacker.name, attack, target.ac, adv, rng, log);
             roll.text = format!("{} ({perk}: rerolled a natural {first})", roll.text);
         }
+        if hooks.helpless_within_5ft() {
+            Self::crit_on_helpless(&mut roll);
+        }
+        hooks.after_roll(&mut roll);
         if !roll.hit {
             let text = roll.text.clone();
             return Ok(AttackOutcome { roll, damage: None, concentration: None, text });
         }
         // Perk hooks (Great Weapon Fighting, Savage Attacks); without them this is `roll_damage`.
-        let dmg = crate::systems::perks::combat::roll_damage::<Self>(&attacker.perks, attack, roll.crit, rng, log);
-        let outcome = Self::apply_damage(&target.name, &mut target.vitals, &target.defenses, &dmg, roll.crit);
-        let concentration = Self::concentration_check(target, &outcome, rng, log);
+        let mut dmg = crate::systems::perks::combat::roll_damage::<Self>(&attacker.perks, attack, roll.crit, rng, log);
+        let note = hooks.before_defenses(&mut dmg);
+        let before = target.vitals.clone();
+        let mut outcome = Self::apply_damage(&target.name, &mut target.vitals, &target.defenses, &dmg, roll.crit);
         let mut text = format!("{}; {}", roll.text, outcome.text);
+        if let Some(n) = note {
+            text.push_str(&format!(" ({n})"));
+        }
+        if let Some(n) = hooks.after_damage(target, &before, &mut outcome) {
+            text.push_str(&format!("; {n}"));
+        }
+        let concentration = Self::concentration_check(target, &outcome, rng, log);
         if let Some(c) = &concentration {
             text.push_str(&format!("; {}", c.text));
         }
         Ok(AttackOutcome { roll, damage: Some(outcome), concentration, text })
+    }
+    /// A hit on a helpless target (unconscious, paralyzed) from within 5 ft: a critical hit where
+    /// the ruleset has critical hits (dnd5e); nothing otherwise.
+    fn crit_on_helpless(roll: &mut AttackRoll) {
+        let _ = roll;
     }
     /// One death saving throw (`E_NOT_DYING` unless at 0 HP, not stable, not dead).
     fn death_save(

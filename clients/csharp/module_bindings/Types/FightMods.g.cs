@@ -31,6 +31,8 @@ namespace SpacetimeDB.Types
         public ulong Applied;
         [DataMember(Name = "outcomes")]
         public System.Collections.Generic.List<SwapOutcome> Outcomes;
+        [DataMember(Name = "ledger")]
+        public System.Collections.Generic.List<HpLedger> Ledger;
 
         public FightMods(
             System.Collections.Generic.List<Profile> Stack,
@@ -40,7 +42,8 @@ namespace SpacetimeDB.Types
             System.Collections.Generic.List<TypeTag> Tags,
             System.Collections.Generic.List<ModTarget> Targets,
             ulong Applied,
-            System.Collections.Generic.List<SwapOutcome> Outcomes
+            System.Collections.Generic.List<SwapOutcome> Outcomes,
+            System.Collections.Generic.List<HpLedger> Ledger
         )
         {
             this.Stack = Stack;
@@ -51,6 +54,7 @@ namespace SpacetimeDB.Types
             this.Targets = Targets;
             this.Applied = Applied;
             this.Outcomes = Outcomes;
+            this.Ledger = Ledger;
         }
 
         public FightMods()
@@ -60,6 +64,7 @@ namespace SpacetimeDB.Types
             this.Tags = new();
             this.Targets = new();
             this.Outcomes = new();
+            this.Ledger = new();
         }
     }
 }

@@ -19,19 +19,28 @@ namespace SpacetimeDB.Types
         public ulong CombatantId;
         [DataMember(Name = "tags")]
         public System.Collections.Generic.List<string> Tags;
+        [DataMember(Name = "sources")]
+        public System.Collections.Generic.List<HeldSource> Sources;
+        [DataMember(Name = "base_speed_ft")]
+        public int BaseSpeedFt;
 
         public TypeTag(
             ulong CombatantId,
-            System.Collections.Generic.List<string> Tags
+            System.Collections.Generic.List<string> Tags,
+            System.Collections.Generic.List<HeldSource> Sources,
+            int BaseSpeedFt
         )
         {
             this.CombatantId = CombatantId;
             this.Tags = Tags;
+            this.Sources = Sources;
+            this.BaseSpeedFt = BaseSpeedFt;
         }
 
         public TypeTag()
         {
             this.Tags = new();
+            this.Sources = new();
         }
     }
 }

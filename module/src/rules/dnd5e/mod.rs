@@ -366,6 +366,15 @@ impl RulesEngine for Dnd5e {
         AttackRoll { natural: r.natural, total: r.total, target_ac, hit, crit, advantage: adv, text }
     }
 
+    /// SRD (unconscious, paralyzed): any attack that hits the creature is a critical hit if the
+    /// attacker is within 5 feet of it.
+    fn crit_on_helpless(roll: &mut AttackRoll) {
+        if roll.hit && !roll.crit {
+            roll.crit = true;
+            roll.text.push_str(" (critical: a helpless target within 5 ft)");
+        }
+    }
+
     /// A critical hit rolls the damage dice twice; modifiers are added once. Damage is never
     /// negative.
     fn roll_damage(attack: &AttackDef, crit: bool, rng: &mut impl DiceSource, log: &mut DiceLog) -> Vec<Damage> {

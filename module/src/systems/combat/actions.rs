@@ -120,6 +120,13 @@ impl Fight {
         Advantage::from_sources(adv, dis)
     }
 
+    /// Is target `t` helpless (down at 0 HP, or `crit_within_5ft`: paralyzed, unconscious) with
+    /// attacker `a` within 5 ft? A hit then is a critical hit where the ruleset has them.
+    pub fn helpless_within_5ft(&self, a: usize, t: usize) -> bool {
+        let (att, tgt) = (&self.combatants[a], &self.combatants[t]);
+        att.pos.dist(tgt.pos) <= MELEE_REACH_FT + FEET_EPSILON && (tgt.is_down() || tgt.flags.crit_within_5ft)
+    }
+
     /// Validate a target for a hostile action by `a`.
     fn hostile_target(&self, a: usize, target: u64) -> WkResult<usize> {
         let t = self

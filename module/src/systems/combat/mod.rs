@@ -67,6 +67,7 @@ pub mod mode;
 pub mod model;
 pub mod refresh;
 pub mod replay;
+pub mod write_back;
 
 #[cfg(test)]
 mod replay_tests;
@@ -81,6 +82,7 @@ pub use instant::{plural, run_instant, simulate_instant, summary, InstantOutcome
 pub use mode::{select_mode, AiPolicy, CombatMode, ModeConfig};
 pub use model::*;
 pub use refresh::{CombatantView, RefreshArgs};
+pub use write_back::vitals_after_fight;
 
 use crate::rules::{DiceLog, MonsterDef, RulesEngine, Scripted};
 use crate::systems::items::ItemCatalog;

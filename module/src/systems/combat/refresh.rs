@@ -16,6 +16,9 @@ pub struct CombatantView {
     pub reaches: Vec<Reach>,
     pub speed_ft: f32,
     pub flags: CombatFlags,
+    /// Its own modifier sources tagged by condition (`systems::profiles::conditions`), for house
+    /// rules that make it immune to a condition; empty when it holds none.
+    pub sources: Vec<crate::systems::profiles::conditions::HeldSource>,
 }
 
 /// Arguments of `ReplayAction::Refresh`.
@@ -57,7 +60,7 @@ impl Fight {
             c.speed_ft = v.speed_ft;
             c.flags = v.flags;
             texts.push(format!("{}: {} (AC {})", c.creature.name, a.source, c.creature.ac));
-            crate::systems::profiles::runtime::rebase(self, a.combatant);
+            crate::systems::profiles::runtime::rebase(self, a.combatant, &v.sources);
         }
         let c = &mut self.combatants[i];
         if !a.damage.is_empty() && !c.creature.vitals.dead {
@@ -132,7 +135,13 @@ mod tests {
         };
         let mut view = {
             let c = f.get(1).unwrap();
-            CombatantView { creature: c.creature.clone(), reaches: c.reaches.clone(), speed_ft: 60.0, flags: c.flags }
+            CombatantView {
+                creature: c.creature.clone(),
+                reaches: c.reaches.clone(),
+                speed_ft: 60.0,
+                flags: c.flags,
+                sources: vec![],
+            }
         };
         view.creature.ac += 2;
         view.creature.vitals.hp = 999; // a view's HP is never taken: the fight owns the vitals
@@ -180,6 +189,7 @@ mod tests {
                 reaches: c.reaches.clone(),
                 speed_ft: c.speed_ft,
                 flags: c.flags,
+                sources: vec![],
             }
         };
         view.creature.attacks[0].to_hit += 1;

@@ -692,3 +692,26 @@ fn bench_instant_8v8() {
         events as f64 / n as f64
     );
 }
+
+/// SRD (unconscious, paralyzed): a hit from within 5 ft on a helpless target is a critical hit.
+#[cfg(feature = "dnd5e")]
+#[test]
+fn a_hit_on_a_helpless_target_within_5_ft_is_a_critical() {
+    let text_of = |setup: &dyn Fn(&mut Combatant)| -> String {
+        let mut target = hero(2, 2, 5.0, 0.0);
+        target.creature.ac = 5;
+        setup(&mut target);
+        // A third, standing one keeps the fight going when the target starts down.
+        let mut f = start(CombatMode::RelaxedTurns, vec![hero(1, 1, 0.0, 0.0), target, hero(3, 2, 30.0, 30.0)], 3);
+        // Make hero 1 current whatever the initiative said.
+        f.turn_index = f.order.iter().position(|id| *id == 1).unwrap() as u32;
+        let mut dice = Scripted::new(&[15, 1, 1, 1, 1, 1, 1, 1, 1]);
+        f.attack::<R>(1, 2, 0, &mut dice).expect("attack").text
+    };
+    let plain = text_of(&|_| {});
+    assert!(plain.contains("hit") && !plain.contains("critical"), "{plain}");
+    let down = text_of(&|t| t.creature.vitals.hp = 0);
+    assert!(down.contains("critical: a helpless target within 5 ft"), "{down}");
+    let paralyzed = text_of(&|t| t.flags.crit_within_5ft = true);
+    assert!(paralyzed.contains("critical"), "{paralyzed}");
+}

@@ -1,7 +1,8 @@
 //! Combat hot paths. A character's combatant carries a snapshot of its combat-relevant perks
 //! (`Creature::perks`, taken by the glue when the combatant is built); `Fight::start` / `join`
-//! call [`prepare`] once the mode is known, and `rules::resolve_attack` calls [`lucky_reroll`]
-//! and [`roll_damage`]. Every function walks the manifest in order, so two perks touching the
+//! call [`prepare`] once the mode is known, and the one attack pipeline
+//! (`RulesEngine::resolve_attack_with`, which fights with house rules use too) calls
+//! [`lucky_reroll`] and [`roll_damage`]. Every function walks the manifest in order, so two perks touching the
 //! same roll always act (and draw) in manifest order.
 
 use super::data::mode_bit;

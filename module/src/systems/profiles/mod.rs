@@ -25,7 +25,14 @@
 //!   retract-then-reapply from the base (idempotent). Triggers fire at their phase (turn start,
 //!   on damaged, on kill) and aura contributions are read by the effective-stat resolution,
 //!   recomputed after every move and at turn boundaries.
+//! - House rules stay in their fight: each attribute's stack total is bounded
+//!   ([`STACK_BOUNDS`], `E_PROFILE_STACK_LIMIT`); attacks go through the ruleset's one pipeline
+//!   with the house rules as hooks (`rules::attack`), so perk hooks keep working;
+//!   [`conditions`] takes the conditions a combatant is immune to out of its combat view; and
+//!   nothing of the house rules reaches a character sheet when the fight ends
+//!   (`runtime::vitals_without_house_rules`, `systems::combat::vitals_after_fight`).
 
+pub mod conditions;
 pub mod dsl;
 pub mod kinds;
 pub mod registry;
@@ -114,6 +121,43 @@ pub enum Precedence {
 pub const MAX_PROFILES: usize = 8;
 pub const MAX_ENTRIES_PER_PROFILE: usize = 256;
 pub const MAX_ATTRIBUTES_PER_TARGET: usize = 16;
+
+/// Bounds of the summed value of one attribute on one target over the whole stack (every
+/// profile, every precedence layer, custom modifiers included): the validator rejects a stack
+/// whose total leaves them (`E_PROFILE_STACK_LIMIT`), and at run time auras and trigger-earned
+/// bonuses join the total clamped to them. Additive totals (`max_hp`, `attack_bonus`, `ac`) keep
+/// the range one entry of the kind may have; multiplied totals (`max_hp_percent`,
+/// `speed_percent`) the range of one `MultiplyAttribute`. Movement keeps its own documented clamp
+/// (`kinds::movement_bonus`) and resistances cannot pass 100 %.
+pub const STACK_BOUNDS: [(&str, i64, i64); 5] = [
+    ("max_hp", -500, 500),
+    ("attack_bonus", -20, 20),
+    ("ac", -20, 20),
+    ("max_hp_percent", 10, 300),
+    ("speed_percent", 10, 300),
+];
+
+/// The bounds of a [`STACK_BOUNDS`] attribute.
+pub fn stack_bound(attr: &str) -> (i64, i64) {
+    STACK_BOUNDS.iter().find(|(a, ..)| *a == attr).map(|&(_, lo, hi)| (lo, hi)).unwrap_or((i64::MIN, i64::MAX))
+}
+
+/// `v` clamped to the bounds of a [`STACK_BOUNDS`] attribute.
+pub fn bounded(attr: &str, v: i64) -> i64 {
+    let (lo, hi) = stack_bound(attr);
+    v.clamp(lo, hi)
+}
+
+/// The stack totals of a resolution that the bounds cover, as (attribute, total).
+pub fn stack_totals(r: &Resolved) -> [(&'static str, i64); 5] {
+    [
+        ("max_hp", i64::from(r.hp_bonus)),
+        ("attack_bonus", i64::from(r.attack_bonus)),
+        ("ac", i64::from(r.ac_bonus)),
+        ("max_hp_percent", i64::from(r.hp_percent)),
+        ("speed_percent", i64::from(r.speed_percent)),
+    ]
+}
 
 /// Trait flags (bitwise OR across sources).
 pub mod traits {

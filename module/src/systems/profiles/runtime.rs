@@ -1,22 +1,30 @@
 //! The fight's profile state (`Fight::mods`) and the hooks the combat core calls:
 //! [`turn_boundary`] (queued swap, joiners, auras, `on_turn_start` triggers), [`after_move`]
-//! (auras) and [`resolve_attack`] (attack bonus and crit range read at roll time, percent
-//! resistances, absorb, unkillable, reflect, `on_damaged` and `on_kill` triggers).
+//! (auras) and [`resolve_attack`] (the ruleset's one attack pipeline, perk hooks included, with
+//! the house rules as its hooks: crit range, percent resistances, absorb, unkillable; then
+//! reflect, `on_damaged` and `on_kill` triggers). When the fight ends,
+//! [`vitals_without_house_rules`] takes what the house rules did to a combatant's HP back out.
 //!
 //! Reconciliation is retract-then-reapply: every target keeps its base (profile-free) stats;
 //! applying a stack writes `base + resolved` back into the combatant, so applying the same stack
 //! twice changes nothing, and removing one restores the base. Current HP is always
-//! `min(current, new max)`: a bonus raises the ceiling only and removing one never heals.
+//! `min(current, new max)`: a bonus raises the ceiling only and removing one never heals (the
+//! HP a lowered maximum held back are kept in [`HpLedger`] and returned when the fight ends).
 //! A swap resets what the old stack's custom modifiers built up (counters are seeded again,
 //! trigger-earned bonuses dropped).
 
+use super::conditions::HeldSource;
 use super::dsl::{self, EvalCtx, Phase, PrimitiveOp, StatAttr};
 use super::registry::Registry;
 use super::resolve::{resolve_target, Resolved, TargetInfo};
 use super::validate::{validate_stack, Encounter, Issue, Member, Report};
 use super::{traits, Profile};
 use crate::error::WkResult;
-use crate::rules::{Advantage, AttackOutcome, Condition, DiceLog, DiceSource, RulesEngine};
+use crate::rules::attack::AttackHooks;
+use crate::rules::{
+    Advantage, AttackOutcome, AttackRoll, Condition, Creature, Damage, DamageOutcome, DiceLog, DiceSource, RulesEngine,
+    Vitals,
+};
 use crate::systems::combat::{ActionKind, CombatFlags, Combatant, CombatantKind, Fight, FightStatus};
 use spacetimedb::SpacetimeType;
 
@@ -58,11 +66,29 @@ pub struct Counter {
     pub value: i32,
 }
 
-/// Extra type keys the glue knows and the fight does not (`class:<id>` of characters).
-#[derive(SpacetimeType, Debug, Clone, PartialEq, Eq)]
+/// What the glue knows of a combatant and the fight does not: extra type keys (`class:<id>` of
+/// characters) and, for a combatant under a condition, its own modifier sources tagged by
+/// condition, so house-rule condition immunity can take a condition's effects out of the fight
+/// (see [`super::conditions`]).
+#[derive(SpacetimeType, Debug, Clone, PartialEq)]
 pub struct TypeTag {
     pub combatant_id: u64,
     pub tags: Vec<String>,
+    /// Its own sources in resolution order (empty: it holds no condition).
+    pub sources: Vec<HeldSource>,
+    /// The speed those sources start from.
+    pub base_speed_ft: i32,
+}
+
+/// What the house rules did to a combatant's HP that is not the fight's play, so the fight's end
+/// can take it back out (see [`vitals_without_house_rules`]).
+#[derive(SpacetimeType, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HpLedger {
+    pub combatant_id: u64,
+    /// HP a lowered maximum took away (current HP clamped to a house-rule max below it).
+    pub held_back_hp: i32,
+    /// Temporary HP before the first grant by a house-rule trigger (`None`: never granted).
+    pub temp_hp_before_grant: Option<i32>,
 }
 
 /// One combatant under the stack.
@@ -102,6 +128,8 @@ pub struct FightMods {
     /// Stacks applied so far (a version number for clients).
     pub applied: u64,
     pub outcomes: Vec<SwapOutcome>,
+    /// Per combatant, what the house rules did to its HP (kept across swaps, read at the end).
+    pub ledger: Vec<HpLedger>,
 }
 
 impl FightMods {
@@ -113,6 +141,28 @@ impl FightMods {
     }
     fn target_mut(&mut self, id: u64) -> Option<&mut ModTarget> {
         self.targets.iter_mut().find(|t| t.combatant_id == id)
+    }
+    fn ledger_mut(&mut self, id: u64) -> &mut HpLedger {
+        let k = match self.ledger.iter().position(|l| l.combatant_id == id) {
+            Some(k) => k,
+            None => {
+                self.ledger.push(HpLedger { combatant_id: id, ..Default::default() });
+                self.ledger.len() - 1
+            }
+        };
+        &mut self.ledger[k]
+    }
+    fn hold_back(&mut self, id: u64, hp: i32) {
+        if hp > 0 {
+            let l = self.ledger_mut(id);
+            l.held_back_hp = l.held_back_hp.saturating_add(hp);
+        }
+    }
+    /// The combatant's own flags and speed without the conditions it is immune to (`None`: as
+    /// it entered the fight).
+    fn own_view(&self, id: u64, immune: &[Condition]) -> Option<(CombatFlags, f32)> {
+        let tag = self.tags.iter().find(|t| t.combatant_id == id)?;
+        super::conditions::own_view(tag.base_speed_ft, &tag.sources, immune)
     }
 }
 
@@ -158,10 +208,19 @@ pub fn encounter(fight: &Fight) -> Encounter {
         .map(|c| {
             let base_flags = fight.mods.target(c.id).map(|t| t.base.flags).unwrap_or(c.flags);
             let counters = fight.mods.target(c.id).map(|t| t.counters.clone()).unwrap_or_default();
+            let (sources, base_speed_ft) = fight
+                .mods
+                .tags
+                .iter()
+                .find(|t| t.combatant_id == c.id)
+                .map(|t| (t.sources.clone(), t.base_speed_ft))
+                .unwrap_or_default();
             Member {
                 info: info_of(fight, c),
                 standing: c.is_standing(),
                 cannot_act: base_flags.cannot_act,
+                sources,
+                base_speed_ft,
                 eval: eval_of(fight, c, &counters),
             }
         })
@@ -181,22 +240,29 @@ fn base_of(c: &Combatant) -> BaseStats {
 }
 
 /// Write `base + resolved + aura + earned` into the combatant (current HP clamped, never raised).
-fn write_effective(c: &mut Combatant, t: &ModTarget) {
+/// `own`: its own flags and speed without the conditions the house rules make it immune to
+/// (`None`: the base ones). Each summed bonus (resolved + aura + earned) stays inside its stack
+/// bound ([`super::STACK_BOUNDS`]). Returns the HP a lowered maximum took away.
+fn write_effective(c: &mut Combatant, t: &ModTarget, own: Option<(CombatFlags, f32)>) -> i32 {
     let r = &t.resolved;
     let (b, a, e) = (&t.base, t.aura, t.earned);
-    let raw_max = i64::from(b.max_hp) + i64::from(r.hp_bonus) + i64::from(a.max_hp) + i64::from(e.max_hp);
+    let (own_flags, own_speed) = own.unwrap_or((b.flags, b.speed_ft));
+    let hp_bonus = super::bounded("max_hp", i64::from(r.hp_bonus) + i64::from(a.max_hp) + i64::from(e.max_hp));
+    let raw_max = i64::from(b.max_hp) + hp_bonus;
     let max = (raw_max * i64::from(r.hp_percent) / 100).clamp(1, 1_000_000) as i32;
     let v = &mut c.creature.vitals;
     v.max_hp = max;
+    // Only HP within the base maximum are the combatant's own; HP above it were the house rules'.
+    let held_back = (v.hp.min(b.max_hp) - max).max(0);
     v.hp = v.hp.min(max);
     let (lo, hi) = (super::kinds::movement_bonus::MIN_FT, super::kinds::movement_bonus::MAX_FT);
     let bonus = (r.movement_bonus_ft + a.speed_ft + e.speed_ft).clamp(lo, hi) as f32;
-    c.speed_ft = ((b.speed_ft + bonus) * r.speed_percent as f32 / 100.0).max(0.0);
-    let hit = r.attack_bonus + a.attack + e.attack;
+    c.speed_ft = ((own_speed + bonus) * r.speed_percent as f32 / 100.0).max(0.0);
+    let hit = super::bounded("attack_bonus", i64::from(r.attack_bonus) + i64::from(a.attack) + i64::from(e.attack));
     for (k, atk) in c.creature.attacks.iter_mut().enumerate() {
-        atk.to_hit = b.to_hit.get(k).copied().unwrap_or(atk.to_hit) + hit;
+        atk.to_hit = b.to_hit.get(k).copied().unwrap_or(atk.to_hit) + hit as i32;
     }
-    c.creature.ac = b.ac + r.ac_bonus + a.ac + e.ac;
+    c.creature.ac = b.ac + super::bounded("ac", i64::from(r.ac_bonus) + i64::from(a.ac) + i64::from(e.ac)) as i32;
     let mut imm = b.condition_immunities.clone();
     for x in &r.condition_immunities {
         if !imm.contains(x) {
@@ -204,14 +270,17 @@ fn write_effective(c: &mut Combatant, t: &ModTarget) {
         }
     }
     c.creature.defenses.condition_immunities = imm;
-    let mut f = b.flags;
-    f.cannot_act |= r.has_trait(traits::INCAPACITATED);
+    let mut f = own_flags;
+    let incapacitated_immune = r.condition_immunities.contains(&Condition::Incapacitated);
+    f.cannot_act |= r.has_trait(traits::INCAPACITATED) && !incapacitated_immune;
     f.attack_advantage |= r.has_trait(traits::RECKLESS);
     f.attackers_disadvantage.any |= r.has_trait(traits::ELUSIVE);
     c.flags = f;
+    held_back
 }
 
-/// Restore the base stats (retract), current HP clamped.
+/// Restore the base stats (retract), current HP clamped (HP above the base maximum were the
+/// house rules', so nothing is held back).
 fn write_base(c: &mut Combatant, b: &BaseStats) {
     c.creature.vitals.max_hp = b.max_hp;
     c.creature.vitals.hp = c.creature.vitals.hp.min(b.max_hp);
@@ -224,6 +293,27 @@ fn write_base(c: &mut Combatant, b: &BaseStats) {
     c.creature.ac = b.ac;
     c.creature.defenses.condition_immunities = b.condition_immunities.clone();
     c.flags = b.flags;
+}
+
+/// A combatant's vitals with what the house rules did to its HP taken back out: its maximum
+/// before any profile, the HP a lowered maximum held back returned (when it is still up: a
+/// combatant that went down or died keeps that outcome), temporary HP a house-rule trigger
+/// granted dropped (down to what it had before the first grant). Damage, healing and death saves
+/// of the fight stay: they are the fight's play. Without house rules: its vitals as they are.
+pub fn vitals_without_house_rules(fight: &Fight, c: &Combatant) -> crate::rules::Vitals {
+    let mut v = c.creature.vitals.clone();
+    if let Some(t) = fight.mods.target(c.id) {
+        v.max_hp = t.base.max_hp;
+    }
+    if let Some(l) = fight.mods.ledger.iter().find(|l| l.combatant_id == c.id) {
+        if v.hp > 0 && !v.dead {
+            v.hp = v.hp.saturating_add(l.held_back_hp);
+        }
+        if let Some(before) = l.temp_hp_before_grant {
+            v.temp_hp = v.temp_hp.min(before);
+        }
+    }
+    v
 }
 
 /// Recompute auras and every target's resolution, then write the effective stats.
@@ -271,9 +361,10 @@ pub fn recompute(fight: &mut Fight) {
     }
     for k in 0..fight.mods.targets.len() {
         let t = fight.mods.targets[k].clone();
-        if let Some(c) = fight.get_mut(t.combatant_id) {
-            write_effective(c, &t);
-        }
+        let own = fight.mods.own_view(t.combatant_id, &t.resolved.condition_immunities);
+        let Some(c) = fight.get_mut(t.combatant_id) else { continue };
+        let held_back = write_effective(c, &t, own);
+        fight.mods.hold_back(t.combatant_id, held_back);
     }
 }
 
@@ -454,8 +545,11 @@ pub fn fire(fight: &mut Fight, id: u64, phase: Phase, other: Option<u64>) {
                     texts.push(format!("{name} loses {lost} HP ({})", d.id));
                 }
                 (Some(PrimitiveOp::AddToAttribute), StatAttr::TempHp) => {
+                    let before = c.creature.vitals.temp_hp;
                     crate::rules::damage::grant_temp_hp(&mut c.creature.vitals, n.amount);
                     texts.push(format!("{name} gains {} temporary HP ({})", n.amount, d.id));
+                    let l = fight.mods.ledger_mut(id);
+                    l.temp_hp_before_grant.get_or_insert(before);
                 }
                 (Some(PrimitiveOp::AddToAttribute), StatAttr::Counter) | (Some(PrimitiveOp::SeedAttribute), _) => {
                     let seed = n.op == Some(PrimitiveOp::SeedAttribute);
@@ -503,55 +597,118 @@ pub fn fire(fight: &mut Fight, id: u64, phase: Phase, other: Option<u64>) {
     fight.check_end();
 }
 
-/// Apply percent resistances (rounding the reduction down) and absorb-with-counter to rolled
-/// damage. Returns a note for the log.
-fn mitigate(fight: &mut Fight, t: usize, dmg: &mut [crate::rules::Damage]) -> Option<String> {
-    let tid = fight.combatants[t].id;
-    let target = fight.mods.target(tid)?.clone();
-    for d in dmg.iter_mut() {
-        let p = target.resolved.resist_permille(d.damage_type) as i64;
-        if p > 0 && d.amount > 0 {
-            d.amount -= (i64::from(d.amount) * p / 1000) as i32;
-        }
-    }
-    let customs = super::resolve::customs_of(&fight.mods.stack);
-    let ctx = eval_of(fight, &fight.combatants[t], &target.counters);
-    let mut note = None;
-    for id in &target.resolved.customs {
-        let Some(d) = customs.iter().find(|d| &d.id == id) else { continue };
-        for n in dsl::active(d, Phase::Standing, &ctx) {
-            if n.op != Some(PrimitiveOp::AbsorbDamageWithAttribute) {
-                continue;
-            }
-            let have = target.counters.iter().find(|k| k.name == n.counter).map(|k| k.value).unwrap_or(0).max(0);
-            let total: i32 = dmg.iter().map(|d| d.amount.max(0)).sum();
-            let per = n.amount.max(1);
-            let used = have.min((total + per - 1) / per);
-            let mut absorbed = (used * per).min(total);
-            let stopped = absorbed;
-            for d in dmg.iter_mut() {
-                let x = absorbed.min(d.amount.max(0));
-                d.amount -= x;
-                absorbed -= x;
-            }
-            if used > 0 {
-                let name = n.counter.clone();
-                // `target` is a clone; write the counter back.
-                let tm = fight.mods.targets.iter_mut().find(|x| x.combatant_id == tid)?;
-                if let Some(k) = tm.counters.iter_mut().find(|k| k.name == name) {
-                    k.value -= used;
-                }
-                note = Some(format!("{stopped} damage absorbed by {used} {name}"));
-            }
-            return note;
-        }
-    }
-    note
+/// The house rules around one attack: the [`AttackHooks`] the one attack pipeline
+/// (`RulesEngine::resolve_attack_with`) calls, so perk hooks (Lucky, Great Weapon Fighting,
+/// Savage Attacks) run under house rules exactly as without them. Owns copies of what it reads;
+/// the absorb counters it spends are written back by [`resolve_attack`].
+struct HouseRules {
+    /// The attacker's crit range.
+    crit_min: Option<u8>,
+    /// The target's profile state (resistances, customs, counters).
+    target: Option<ModTarget>,
+    customs: Vec<super::CustomModifier>,
+    /// The target's state for conditionals.
+    ctx: EvalCtx,
+    unkillable: bool,
+    /// The target is helpless and the attacker within 5 ft (the ruleset's critical).
+    helpless: bool,
 }
 
-/// One attack of combatant `a` on `t` with attack `k`: the ruleset's pipeline, with the
-/// profile's crit range, percent resistances, absorb, unkillable, reflect and the
-/// `on_damaged` / `on_kill` triggers. Without profiles it is exactly `R::resolve_attack`.
+impl HouseRules {
+    fn of(fight: &Fight, a: usize, t: usize) -> HouseRules {
+        let (aid, tid) = (fight.combatants[a].id, fight.combatants[t].id);
+        let target = fight.mods.target(tid).cloned();
+        let counters = target.as_ref().map(|x| x.counters.clone()).unwrap_or_default();
+        HouseRules {
+            crit_min: fight.mods.target(aid).and_then(|x| x.resolved.crit_min),
+            unkillable: target.as_ref().is_some_and(|x| x.resolved.has_trait(traits::UNKILLABLE)),
+            target,
+            customs: super::resolve::customs_of(&fight.mods.stack).into_iter().cloned().collect(),
+            ctx: eval_of(fight, &fight.combatants[t], &counters),
+            helpless: false,
+        }
+    }
+}
+
+impl AttackHooks for HouseRules {
+    fn helpless_within_5ft(&self) -> bool {
+        self.helpless
+    }
+
+    /// A wider critical range: a hit from the house rule's natural up (lite has no crit damage,
+    /// the roll still hits).
+    fn after_roll(&mut self, roll: &mut AttackRoll) {
+        if let Some(m) = self.crit_min {
+            if !roll.crit && roll.natural >= i32::from(m) && roll.natural < 20 {
+                roll.crit = true;
+                roll.hit = true;
+                roll.text.push_str(&format!(" (critical on {m}–20 by house rule)"));
+            }
+        }
+    }
+
+    /// Percent resistances (the reduction rounded down), then absorb-with-counter, on the rolled
+    /// damage, before the target's own immunity / resistance / vulnerability (SRD 5.1 applies
+    /// those after every other modifier to damage).
+    fn before_defenses(&mut self, dmg: &mut [Damage]) -> Option<String> {
+        let target = self.target.as_mut()?;
+        for d in dmg.iter_mut() {
+            let p = target.resolved.resist_permille(d.damage_type) as i64;
+            if p > 0 && d.amount > 0 {
+                d.amount -= (i64::from(d.amount) * p / 1000) as i32;
+            }
+        }
+        for id in &target.resolved.customs {
+            let Some(desc) = self.customs.iter().find(|d| &d.id == id) else { continue };
+            for n in dsl::active(desc, Phase::Standing, &self.ctx) {
+                if n.op != Some(PrimitiveOp::AbsorbDamageWithAttribute) {
+                    continue;
+                }
+                let have = target.counters.iter().find(|k| k.name == n.counter).map(|k| k.value).unwrap_or(0).max(0);
+                let total: i32 = dmg.iter().map(|d| d.amount.max(0)).sum();
+                let per = n.amount.max(1);
+                let used = have.min((total + per - 1) / per);
+                let mut absorbed = (used * per).min(total);
+                let stopped = absorbed;
+                for d in dmg.iter_mut() {
+                    let x = absorbed.min(d.amount.max(0));
+                    d.amount -= x;
+                    absorbed -= x;
+                }
+                if used == 0 {
+                    return None;
+                }
+                if let Some(k) = target.counters.iter_mut().find(|k| k.name == n.counter) {
+                    k.value -= used;
+                }
+                return Some(format!("{stopped} damage absorbed by {used} {}", n.counter));
+            }
+        }
+        None
+    }
+
+    /// Unkillable: damage never takes it below 1 HP (and it does not die).
+    fn after_damage(&mut self, tgt: &mut Creature, before: &Vitals, outcome: &mut DamageOutcome) -> Option<String> {
+        if !self.unkillable || (tgt.vitals.hp > 0 && !tgt.vitals.dead) {
+            return None;
+        }
+        tgt.vitals.hp = 1;
+        tgt.vitals.dead = false;
+        tgt.vitals.stable = false;
+        tgt.vitals.death_save_failures = before.death_save_failures;
+        outcome.hp_after = 1;
+        outcome.dropped_to_zero = false;
+        outcome.death_save_failures_added = 0;
+        outcome.instant_death = false;
+        outcome.died = false;
+        Some(format!("{} refuses to fall (unkillable)", tgt.name))
+    }
+}
+
+/// One attack of combatant `a` on `t` with attack `k`: the ruleset's one attack pipeline
+/// (`RulesEngine::resolve_attack_with`, perk hooks included) with the house rules as its hooks
+/// (crit range, percent resistances, absorb, unkillable), then reflect and the `on_damaged` /
+/// `on_kill` triggers. Without profiles it is exactly `R::resolve_attack`.
 pub fn resolve_attack<R: RulesEngine>(
     fight: &mut Fight,
     a: usize,
@@ -561,65 +718,30 @@ pub fn resolve_attack<R: RulesEngine>(
     rng: &mut impl DiceSource,
     log: &mut DiceLog,
 ) -> WkResult<AttackOutcome> {
+    let no_attack = || crate::error::err(crate::error::ErrorCode::InvalidArgument, "no such attack");
+    let helpless = fight.helpless_within_5ft(a, t);
     if !fight.mods.active() {
         let (att, tgt) = two(&mut fight.combatants, a, t);
-        let Some(atk) = att.creature.attacks.get(k) else {
-            return Err(crate::error::err(crate::error::ErrorCode::InvalidArgument, "no such attack"));
-        };
-        return R::resolve_attack(&att.creature, atk, &mut tgt.creature, adv, rng, log);
+        let atk = att.creature.attacks.get(k).ok_or_else(no_attack)?;
+        let mut situation = crate::rules::attack::Situation { helpless_within_5ft: helpless };
+        return R::resolve_attack_with(&att.creature, atk, &mut tgt.creature, adv, &mut situation, rng, log);
     }
     let (aid, tid) = (fight.combatants[a].id, fight.combatants[t].id);
-    let crit_min = fight.mods.target(aid).and_then(|x| x.resolved.crit_min);
-    let unkillable = fight.mods.target(tid).is_some_and(|x| x.resolved.has_trait(traits::UNKILLABLE));
-    let attacker = fight.combatants[a].creature.clone();
-    let Some(atk) = attacker.attacks.get(k).cloned() else {
-        return Err(crate::error::err(crate::error::ErrorCode::InvalidArgument, "no such attack"));
-    };
-    if attacker.vitals.dead || attacker.vitals.hp <= 0 {
-        return Err(crate::error::err(
-            crate::error::ErrorCode::Unconscious,
-            format!("{} cannot attack at 0 HP", attacker.name),
-        ));
-    }
+    let mut rules = HouseRules::of(fight, a, t);
+    rules.helpless = helpless;
     let was_standing = fight.combatants[t].is_standing();
-    let mut roll = R::attack_roll(&attacker.name, &atk, fight.combatants[t].creature.ac, adv, rng, log);
-    if let Some(m) = crit_min {
-        if !roll.crit && roll.natural >= i32::from(m) && roll.natural < 20 {
-            roll.crit = true;
-            roll.hit = true;
-            roll.text.push_str(&format!(" (critical on {m}–20 by house rule)"));
-        }
+    let (att, tgt) = two(&mut fight.combatants, a, t);
+    let atk = att.creature.attacks.get(k).ok_or_else(no_attack)?;
+    let mut out = R::resolve_attack_with(&att.creature, atk, &mut tgt.creature, adv, &mut rules, rng, log)?;
+    // The absorb counters the hooks spent.
+    if let (Some(spent), Some(tm)) = (rules.target, fight.mods.target_mut(tid)) {
+        tm.counters = spent.counters;
     }
-    if !roll.hit {
-        let text = roll.text.clone();
-        return Ok(AttackOutcome { roll, damage: None, concentration: None, text });
-    }
-    let mut dmg = R::roll_damage(&atk, roll.crit, rng, log);
-    let note = mitigate(fight, t, &mut dmg);
-    let before = fight.combatants[t].creature.vitals.clone();
-    let tgt = &mut fight.combatants[t].creature;
-    let outcome = R::apply_damage(&tgt.name, &mut tgt.vitals, &tgt.defenses, &dmg, roll.crit);
-    let mut text = format!("{}; {}", roll.text, outcome.text);
-    if let Some(n) = note {
-        text.push_str(&format!(" ({n})"));
-    }
-    if unkillable && (tgt.vitals.hp <= 0 || tgt.vitals.dead) {
-        tgt.vitals.hp = 1;
-        tgt.vitals.dead = false;
-        tgt.vitals.stable = false;
-        tgt.vitals.death_save_failures = before.death_save_failures;
-        text.push_str(&format!("; {} refuses to fall (unkillable)", tgt.name));
-    }
-    let concentration = R::concentration_check(tgt, &outcome, rng, log);
-    if let Some(c) = &concentration {
-        text.push_str(&format!("; {}", c.text));
-    }
-    let took = outcome.hp_lost + outcome.absorbed_by_temp_hp;
+    let took = out.damage.as_ref().map(|d| d.hp_lost + d.absorbed_by_temp_hp).unwrap_or(0);
     // Reflect.
     if took > 0 {
         let customs = super::resolve::customs_of(&fight.mods.stack);
-        let tmod = fight.mods.target(tid).cloned();
-        if let Some(tm) = tmod {
+        if let Some(tm) = fight.mods.target(tid).cloned() {
             let ctx = eval_of(fight, &fight.combatants[t], &tm.counters);
             let pct: i32 = tm
                 .resolved
@@ -635,11 +757,10 @@ pub fn resolve_attack<R: RulesEngine>(
             if back > 0 {
                 let a_unkillable = fight.mods.target(aid).is_some_and(|x| x.resolved.has_trait(traits::UNKILLABLE));
                 let lost = lose_hp(&mut fight.combatants[a], back, a_unkillable);
-                text.push_str(&format!("; {lost} damage is reflected back"));
+                out.text.push_str(&format!("; {lost} damage is reflected back"));
             }
         }
     }
-    let out = AttackOutcome { roll, damage: Some(outcome), concentration, text };
     if took > 0 {
         fire(fight, tid, Phase::Damaged, Some(aid));
     }
@@ -684,13 +805,18 @@ pub fn apply_or_queue(fight: &mut Fight, stack: Vec<Profile>, request: u64) {
 }
 
 /// A combatant's profile-free numbers changed from outside the fight (`Fight::refresh`): take
-/// them as its new base and apply the house rules in force over them again.
-pub fn rebase(fight: &mut Fight, id: u64) {
+/// them as its new base (and `sources`, its condition-tagged sources, for condition immunity)
+/// and apply the house rules in force over them again.
+pub fn rebase(fight: &mut Fight, id: u64, sources: &[super::conditions::HeldSource]) {
     let Some(base) = fight.get(id).map(base_of) else { return };
+    if let Some(tag) = fight.mods.tags.iter_mut().find(|t| t.combatant_id == id) {
+        tag.sources = sources.to_vec();
+    }
     let Some(t) = fight.mods.target_mut(id) else { return };
     t.base = base;
     let t = t.clone();
-    if let Some(c) = fight.get_mut(id) {
-        write_effective(c, &t);
-    }
+    let own = fight.mods.own_view(id, &t.resolved.condition_immunities);
+    let Some(c) = fight.get_mut(id) else { return };
+    let held_back = write_effective(c, &t, own);
+    fight.mods.hold_back(id, held_back);
 }

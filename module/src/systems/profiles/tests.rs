@@ -623,3 +623,358 @@ fn absorb_reflect_and_conditional_primitives_work_in_attacks() {
     runtime::recompute(&mut f);
     assert_eq!(f.get(2).unwrap().creature.ac, base_ac);
 }
+
+// ----- issue 17: house rules stay in their fight ----------------------------------------------
+
+use super::conditions::HeldSource;
+use crate::rules::{Advantage, Condition, DamageDice, DefenseRule, DiceExpr, DiceLog, Scripted, Vitals};
+use crate::systems::combat::vitals_after_fight;
+use crate::systems::perks::combat::CombatPerk;
+
+/// The sheet a fighter came from (its own maximum, full HP).
+fn sheet_of(f: &Fight, id: u64) -> Vitals {
+    let base = f.mods.target(id).map(|t| t.base.max_hp).unwrap_or(f.get(id).unwrap().creature.vitals.max_hp);
+    Vitals { dies_at_zero: false, ..Vitals::new(base) }
+}
+
+/// What `db::combat::finish` writes to the sheet of fighter `id`.
+fn written_back(f: &Fight, sheet: &Vitals, id: u64) -> Vitals {
+    vitals_after_fight(sheet, &runtime::vitals_without_house_rules(f, f.get(id).unwrap()))
+}
+
+#[test]
+fn a_raised_max_hp_is_not_written_back_and_the_damage_taken_is() {
+    let mut f = fight();
+    let sheet = sheet_of(&f, 1);
+    let own_max = sheet.max_hp;
+    // Three hp_bonus 500 would be refused (stack bound); one is the most a stack may give.
+    let p = profile("giants", vec![("character", vec![ModifierEntry::new("hp_bonus", 500)])], vec![]);
+    assert!(apply_stack(&mut f, vec![p]).ok());
+    assert_eq!(f.get(1).unwrap().creature.vitals.max_hp, own_max + 500);
+    // A house-rule heal inside the fight can fill the raised ceiling ...
+    f.get_mut(1).unwrap().creature.vitals.hp = own_max + 300;
+    let v = written_back(&f, &sheet, 1);
+    assert_eq!((v.hp, v.max_hp), (own_max, own_max), "... the sheet keeps its own max, HP clamped to it");
+    // Damage taken inside the fight is kept.
+    f.get_mut(1).unwrap().creature.vitals.hp = own_max - 3;
+    let v = written_back(&f, &sheet, 1);
+    assert_eq!((v.hp, v.max_hp), (own_max - 3, own_max));
+}
+
+#[test]
+fn a_lowered_max_hp_does_not_cripple_the_character() {
+    let mut f = fight();
+    let sheet = sheet_of(&f, 1);
+    let own_max = sheet.max_hp;
+    assert!(own_max > 3, "the fixture has room for the penalty");
+    let p = profile("frail", vec![("character", vec![ModifierEntry::new("hp_bonus", -(own_max - 2))])], vec![]);
+    assert!(apply_stack(&mut f, vec![p]).ok());
+    let c = f.get(1).unwrap();
+    assert_eq!((c.creature.vitals.hp, c.creature.vitals.max_hp), (2, 2), "clamped inside the fight");
+    // No damage taken: the character leaves whole.
+    let v = written_back(&f, &sheet, 1);
+    assert_eq!((v.hp, v.max_hp), (own_max, own_max));
+    // One point of damage taken: it leaves one point down, whatever the house rule's ceiling did;
+    // retracting the house rule mid-fight does not change that.
+    f.get_mut(1).unwrap().creature.vitals.hp = 1;
+    assert!(apply_stack(&mut f, vec![]).ok());
+    let v = written_back(&f, &sheet, 1);
+    assert_eq!((v.hp, v.max_hp), (own_max - 1, own_max));
+    // Dropped to 0 in the fight: it stays down (the HP the ceiling held back do not wake it).
+    f.get_mut(1).unwrap().creature.vitals.hp = 0;
+    let v = written_back(&f, &sheet, 1);
+    assert_eq!((v.hp, v.max_hp), (0, own_max));
+}
+
+#[test]
+fn house_rule_temp_hp_end_with_the_fight() {
+    let mut f = fight();
+    let sheet = sheet_of(&f, 1);
+    let mut t = node(PrimitiveOp::OnTurnStart, StatAttr::None, 0);
+    t.then = vec![1];
+    let ward = custom("ward", vec![t, node(PrimitiveOp::AddToAttribute, StatAttr::TempHp, 8)], vec![0]);
+    assert!(apply_stack(&mut f, vec![with_custom("character", ward)]).ok());
+    runtime::turn_boundary(&mut f, 1);
+    assert_eq!(f.get(1).unwrap().creature.vitals.temp_hp, 8, "granted in the fight");
+    assert_eq!(written_back(&f, &sheet, 1).temp_hp, 0, "not carried out of it");
+}
+
+// ----- stack bounds ----------------------------------------------------------------------------
+
+#[test]
+fn the_summed_value_of_a_stack_per_attribute_is_bounded() {
+    let f = fight();
+    let reg = Registry::builtin();
+    let enc = runtime::encounter(&f);
+    let check = |stack: Vec<Profile>| validate_stack(&stack, &reg, &enc);
+    let hp = |n| ModifierEntry::new("hp_bonus", n);
+    // Three hp_bonus 500 for the character (the issue's stack): refused, per target.
+    let r = check(vec![profile("x", vec![("character", vec![hp(500), hp(500), hp(500)])], vec![])]);
+    assert!(!r.ok() && r.has(ErrorCode::ProfileStackLimit), "{r:?}");
+    assert!(r.errors().any(|i| i.subject == "slot `hero1`" && i.message.contains("1500")), "{r:?}");
+    // The bound is on the total over the whole stack: profiles and precedence layers add up.
+    let r = check(vec![
+        profile("a", vec![("*", vec![hp(300)])], vec![]),
+        profile("b", vec![], vec![("goblin-1", vec![hp(201)])]),
+    ]);
+    assert!(r.has(ErrorCode::ProfileStackLimit), "{r:?}");
+    assert!(r.errors().all(|i| i.subject == "slot `goblin-1`"), "only goblin-1 passes 500: {r:?}");
+    let r =
+        check(vec![profile("a", vec![("*", vec![hp(300)])], vec![]), profile("b", vec![("*", vec![hp(200)])], vec![])]);
+    assert!(r.ok(), "500 is the bound itself: {r:?}");
+    // Negative totals too.
+    let r = check(vec![profile("x", vec![("monster", vec![hp(-400), hp(-400)])], vec![])]);
+    assert!(r.has(ErrorCode::ProfileStackLimit));
+    let atk = |n| ModifierEntry::new("attack_bonus", n);
+    let r = check(vec![profile("x", vec![("character", vec![atk(15), atk(10)])], vec![])]);
+    assert!(r.has(ErrorCode::ProfileStackLimit));
+    // Custom modifiers count: AC added by two customs, max HP multiplied 300 % twice.
+    let ac = custom("ac", vec![node(PrimitiveOp::AddToAttribute, StatAttr::Ac, 15)], vec![0]);
+    let mut two = with_custom("character", ac.clone());
+    two.per_type[0].modifiers.push(ModifierEntry::keyed("custom", "ac2", 0));
+    two.customs.push(CustomModifier { id: "ac2".into(), ..ac });
+    assert!(check(vec![two]).has(ErrorCode::ProfileStackLimit));
+    let big = custom("big", vec![node(PrimitiveOp::MultiplyAttribute, StatAttr::MaxHp, 300)], vec![0]);
+    let mut p = with_custom("monster", big.clone());
+    p.per_type[0].modifiers.push(ModifierEntry::keyed("custom", "big2", 0));
+    p.customs.push(CustomModifier { id: "big2".into(), ..big });
+    assert!(check(vec![p]).has(ErrorCode::ProfileStackLimit));
+    // The code is a stable validator code.
+    assert_eq!(ErrorCode::ProfileStackLimit.as_str(), "E_PROFILE_STACK_LIMIT");
+}
+
+#[test]
+fn trigger_earned_bonuses_are_clamped_to_the_stack_bound() {
+    let mut f = fight();
+    let p = profile("sharp", vec![("character", vec![ModifierEntry::new("attack_bonus", 20)])], vec![]);
+    assert!(apply_stack(&mut f, vec![p]).ok());
+    let base = f.mods.target(1).unwrap().base.to_hit[0];
+    f.mods.targets.iter_mut().find(|t| t.combatant_id == 1).unwrap().earned.attack = 7;
+    runtime::recompute(&mut f);
+    assert_eq!(f.get(1).unwrap().creature.attacks[0].to_hit, base + 20, "20 + 7 earned stays at +20");
+}
+
+// ----- one attack path: perk hooks under house rules ------------------------------------------
+
+/// Faces of one test roll showing `natural` (dnd5e: a d20; lite: 2d6 as two faces).
+fn test_roll(natural: i32) -> Vec<i32> {
+    if R::TEST_DIE == "d20" {
+        vec![natural]
+    } else {
+        vec![natural / 2, natural - natural / 2]
+    }
+}
+
+/// `fight()` with Hero1 next to Goblin 1 (whose max HP is raised so nothing dies), a house rule
+/// in force (`stack`), and the hero carrying `perks`.
+fn house_rule_duel(stack: Vec<Profile>, perks: &[&str]) -> Fight {
+    let mut f = fight();
+    f.get_mut(1).unwrap().pos = Pos::new(25.0, 0.0);
+    f.get_mut(1).unwrap().creature.perks =
+        perks.iter().map(|p| CombatPerk { perk_id: p.to_string(), stacks: 1, modes: u8::MAX }).collect();
+    f.get_mut(2).unwrap().creature.vitals = Vitals { dies_at_zero: true, ..Vitals::new(400) };
+    assert!(apply_stack(&mut f, stack).ok());
+    assert!(f.mods.active(), "house rules in force");
+    f
+}
+
+fn attack_with(f: &mut Fight, faces: &[i32]) -> (crate::rules::AttackOutcome, usize) {
+    let mut dice = Scripted::new(faces);
+    let (a, t) = (f.index_of(1).unwrap(), f.index_of(2).unwrap());
+    let o = runtime::resolve_attack::<R>(f, a, t, 0, Advantage::Normal, &mut dice, &mut DiceLog::new()).unwrap();
+    (o, dice.remaining())
+}
+
+fn tough_goblins() -> Vec<Profile> {
+    vec![profile("tough", vec![("monster", vec![ModifierEntry::new("hp_bonus", 5)])], vec![])]
+}
+
+#[test]
+fn lucky_rerolls_under_house_rules() {
+    let low = crate::systems::perks::combat::lowest_natural(R::TEST_DIE);
+    let ac = 40; // only the reroll's high face can hit
+    let high = if R::TEST_DIE == "d20" { 20 } else { 12 };
+    let mut faces = test_roll(low);
+    faces.extend(test_roll(high));
+    let mut f = house_rule_duel(tough_goblins(), &["lucky"]);
+    f.get_mut(2).unwrap().creature.ac = ac;
+    f.mods.targets.iter_mut().find(|t| t.combatant_id == 2).unwrap().base.ac = ac;
+    f.get_mut(1).unwrap().creature.attacks[0].to_hit = ac - high + 1;
+    f.mods.targets.iter_mut().find(|t| t.combatant_id == 1).unwrap().base.to_hit[0] = ac - high + 1;
+    f.get_mut(1).unwrap().creature.attacks[0].damage =
+        vec![DamageDice { dice: DiceExpr::flat(3), damage_type: DamageType::Slashing }];
+    let (o, left) = attack_with(&mut f, &faces);
+    assert!(o.roll.hit && o.roll.natural == high, "{}", o.text);
+    assert!(o.text.contains("lucky: rerolled"), "{}", o.text);
+    assert_eq!(left, 0, "the reroll drew its dice");
+    // The same dice without Lucky: the lowest natural stands and misses.
+    let mut f = house_rule_duel(tough_goblins(), &[]);
+    f.get_mut(2).unwrap().creature.ac = ac;
+    f.mods.targets.iter_mut().find(|t| t.combatant_id == 2).unwrap().base.ac = ac;
+    let (o, left) = attack_with(&mut f, &faces);
+    assert!(!o.roll.hit, "{}", o.text);
+    assert_eq!(left, test_roll(high).len(), "no reroll");
+}
+
+#[cfg(feature = "dnd5e")]
+#[test]
+fn great_weapon_fighting_rerolls_under_house_rules() {
+    // Scimitar 1d6+2: d20 15 hits AC 15; the d6 shows 1, GWF rerolls it to 5: 7 damage.
+    let mut f = house_rule_duel(tough_goblins(), &["great_weapon_fighting"]);
+    let (o, left) = attack_with(&mut f, &[15, 1, 5]);
+    assert_eq!(o.damage.as_ref().unwrap().raw, 7, "{}", o.text);
+    assert_eq!(left, 0);
+    let mut f = house_rule_duel(tough_goblins(), &[]);
+    let (o, left) = attack_with(&mut f, &[15, 1, 5]);
+    assert_eq!(o.damage.as_ref().unwrap().raw, 3, "without the perk the 1 stands: {}", o.text);
+    assert_eq!(left, 1);
+}
+
+#[cfg(feature = "dnd5e")]
+#[test]
+fn savage_attacks_adds_its_die_on_a_house_rule_critical() {
+    // crit_range 19 by house rule: a natural 19 crits; 2d6+2 (3, 4) and Savage Attacks' d6 (6).
+    let stack = vec![profile("deadly", vec![("character", vec![ModifierEntry::new("crit_range", 19)])], vec![])];
+    let mut f = house_rule_duel(stack.clone(), &["savage_attacks"]);
+    let (o, left) = attack_with(&mut f, &[19, 3, 4, 6]);
+    assert!(o.roll.crit && o.text.contains("by house rule"), "{}", o.text);
+    assert_eq!(o.damage.as_ref().unwrap().raw, 3 + 4 + 2 + 6, "{}", o.text);
+    assert_eq!(left, 0);
+    let mut f = house_rule_duel(stack, &[]);
+    let (o, left) = attack_with(&mut f, &[19, 3, 4, 6]);
+    assert_eq!(o.damage.as_ref().unwrap().raw, 3 + 4 + 2, "{}", o.text);
+    assert_eq!(left, 1, "no extra die without the perk");
+}
+
+// ----- the order of profile resistance and the ruleset's defenses -----------------------------
+
+/// One hit of exactly `amount` fire damage by Hero1 on Goblin 1, who has `defense` from the
+/// ruleset and 50 % fire resistance by house rule. Returns the damage taken.
+fn fire_hit(amount: i32, defense: &str) -> i32 {
+    let stack =
+        vec![profile("ember", vec![], vec![("goblin-1", vec![ModifierEntry::keyed("resistance", "fire", 50)])])];
+    let mut f = house_rule_duel(stack, &[]);
+    let g = f.get_mut(2).unwrap();
+    match defense {
+        "resistance" => g.creature.defenses.resistances = vec![DefenseRule::of(DamageType::Fire)],
+        _ => g.creature.defenses.vulnerabilities = vec![DefenseRule::of(DamageType::Fire)],
+    }
+    let h = f.get_mut(1).unwrap();
+    h.creature.attacks[0].damage = vec![DamageDice { dice: DiceExpr::flat(amount), damage_type: DamageType::Fire }];
+    h.creature.attacks[0].to_hit = 30;
+    f.mods.targets.iter_mut().find(|t| t.combatant_id == 1).unwrap().base.to_hit[0] = 30;
+    let (o, left) = attack_with(&mut f, &test_roll(10));
+    assert_eq!(left, 0);
+    o.damage.unwrap().taken
+}
+
+#[test]
+fn profile_resistance_applies_before_the_rulesets_own_defenses() {
+    // 6 fire: 50 % by house rule first (6 - 3 = 3), then the ruleset halves (1). The other order
+    // would give 2 (6 halved to 3, then 3 - 1).
+    assert_eq!(fire_hit(6, "resistance"), 1);
+    // 5 fire: 5 - 2 = 3 by house rule, then vulnerability doubles: 6 (the other order: 10 - 5 = 5).
+    assert_eq!(fire_hit(5, "vulnerability"), 6);
+}
+
+// ----- condition immunity in the fight --------------------------------------------------------
+
+/// A catalog condition's modifiers (the shipped buff row).
+fn condition_mods(id: &str) -> Vec<crate::systems::buffs::modifiers::Modifier> {
+    let cat = crate::systems::buffs::load().expect("buffs load");
+    cat.defs().iter().find(|d| d.id == id).unwrap_or_else(|| panic!("no `{id}` buff")).modifiers.clone()
+}
+
+/// `fight()` with Hero1 stunned (a shipped condition buff) and wearing a cloak that makes
+/// attackers roll with disadvantage from beyond 5 ft, as the glue builds it: the combatant's flags
+/// and speed from its effective stats, its sources tagged by condition.
+fn stunned_hero() -> Fight {
+    let mut f = fight();
+    let cloak: Vec<crate::systems::buffs::modifiers::Modifier> =
+        crate::systems::buffs::modifiers::parse_modifiers("attackers_disadvantage:beyond_5ft").unwrap();
+    let sources = vec![
+        HeldSource { condition: None, stacks: 1, modifiers: cloak },
+        HeldSource { condition: Some(Condition::Stunned), stacks: 1, modifiers: condition_mods("stunned") },
+    ];
+    let (flags, speed) = super::conditions::flags_and_speed(30, &sources, &[]);
+    let h = f.get_mut(1).unwrap();
+    h.flags = flags;
+    h.speed_ft = speed;
+    f.mods.tags = vec![runtime::TypeTag { combatant_id: 1, tags: vec![], sources, base_speed_ft: 30 }];
+    f
+}
+
+#[test]
+fn condition_immunity_blocks_a_held_condition_in_the_fight() {
+    let mut f = stunned_hero();
+    let h = f.get(1).unwrap();
+    assert!(h.flags.cannot_act && h.flags.attackers_advantage.any && h.speed_ft == 0.0, "stunned: {:?}", h.flags);
+    assert!(h.flags.attackers_disadvantage.beyond_5ft, "the cloak");
+    // A stack that does not touch it leaves it stunned (a side its own conditions stop is not
+    // the stack's deadlock).
+    let plain = profile("plain", vec![("monster", vec![ModifierEntry::new("hp_bonus", 1)])], vec![]);
+    assert!(apply_stack(&mut f, vec![plain]).ok());
+    assert!(f.get(1).unwrap().flags.cannot_act);
+    // Immune to stunned by house rule: acts, moves at full speed, no advantage against it; the
+    // cloak (not a condition) still works.
+    let brave =
+        profile("brave", vec![("character", vec![ModifierEntry::listed("condition_immunity", &["stunned"])])], vec![]);
+    let r = apply_stack(&mut f, vec![brave.clone()]);
+    assert!(r.ok(), "{r:?}");
+    let h = f.get(1).unwrap();
+    assert!(!h.flags.cannot_act && !h.flags.attackers_advantage.any, "{:?}", h.flags);
+    assert_eq!(h.speed_ft, 30.0);
+    assert!(h.flags.attackers_disadvantage.beyond_5ft, "the cloak stays");
+    assert!(h.creature.defenses.condition_immunities.contains(&Condition::Stunned));
+    // It really acts: moving is allowed on its turn.
+    let k = f.order.iter().position(|x| *x == 1).unwrap();
+    f.turn_index = k as u32;
+    f.move_to(1, Pos::new(10.0, 0.0)).expect("not stunned in this fight");
+    // Immunity to another condition changes nothing; retracting the house rule: stunned again.
+    let other =
+        profile("other", vec![("character", vec![ModifierEntry::listed("condition_immunity", &["charmed"])])], vec![]);
+    assert!(apply_stack(&mut f, vec![other]).ok());
+    assert!(f.get(1).unwrap().flags.cannot_act);
+    assert!(apply_stack(&mut f, vec![brave]).ok());
+    assert!(!f.get(1).unwrap().flags.cannot_act);
+    assert!(apply_stack(&mut f, vec![]).ok());
+    let h = f.get(1).unwrap();
+    assert!(h.flags.cannot_act && h.speed_ft == 0.0 && h.flags.attackers_advantage.any);
+    // A stack that stops the goblins' side is still refused.
+    let r = apply_stack(
+        &mut f,
+        vec![profile("x", vec![("monster", vec![ModifierEntry::listed("traits", &["incapacitated"])])], vec![])],
+    );
+    assert!(r.has(ErrorCode::ProfileDeadlock));
+}
+
+#[test]
+fn condition_immunity_blocks_the_incapacitated_trait() {
+    let mut f = fight();
+    let stack = vec![profile(
+        "odd",
+        vec![],
+        vec![(
+            "goblin-1",
+            vec![
+                ModifierEntry::listed("traits", &["incapacitated"]),
+                ModifierEntry::listed("condition_immunity", &["incapacitated"]),
+            ],
+        )],
+    )];
+    assert!(apply_stack(&mut f, stack).ok());
+    assert!(!f.get(2).unwrap().flags.cannot_act, "immune to the condition the trait gives");
+    let stack =
+        vec![profile("odd", vec![], vec![("goblin-1", vec![ModifierEntry::listed("traits", &["incapacitated"])])])];
+    assert!(apply_stack(&mut f, stack).ok());
+    assert!(f.get(2).unwrap().flags.cannot_act);
+}
+
+#[test]
+fn condition_of_maps_buff_rows_to_srd_conditions() {
+    use super::conditions::condition_of;
+    assert_eq!(condition_of("stunned", None, true), Some(Condition::Stunned));
+    assert_eq!(condition_of("exhaustion_3", Some("exhaustion"), true), Some(Condition::Exhaustion));
+    assert_eq!(condition_of("stunned", None, false), None, "a buff that is not flagged a condition");
+    assert_eq!(condition_of("bless", None, true), None);
+}

@@ -7,18 +7,26 @@
 //! - `E_CUSTOM_STRUCTURE` / `E_CUSTOM_PARAM` / `E_CUSTOM_DEPTH` / `E_CUSTOM_SIZE` — a custom
 //!   descriptor fails semantic validation (see `dsl`);
 //! - `E_PROFILE_ATTR_LIMIT` — more than 16 resolved attributes on one target;
+//! - `E_PROFILE_STACK_LIMIT` — the summed value of one attribute on one target over the whole
+//!   stack leaves its bound ([`super::STACK_BOUNDS`]: max HP ±500, attack and AC ±20, max HP and
+//!   speed multiplied to 10..=300 %): three `hp_bonus` 500 entries for one target are refused;
 //! - `E_PROFILE_UNKILLABLE_SIDE` — every standing member of a side is unkillable (trait or
 //!   100 % resistance to every damage type): the side could never be defeated;
-//! - `E_PROFILE_DEADLOCK` — every standing member of a side cannot act: it has no legal action;
+//! - `E_PROFILE_DEADLOCK` — the stack leaves no standing member of a side able to act (its own
+//!   conditions the stack does not make it immune to, or the `incapacitated` trait): the side
+//!   would have no legal action. A side its own conditions already stop is not the stack's doing;
 //! - `E_PROFILE_ORPHAN_INSTANCE` (warning) — a per-instance key names no slot of the
 //!   encounter, or the profile is bound to another layout: the entry is dropped.
 
+use super::conditions::{own_view, HeldSource};
 use super::dsl::{self, EvalCtx};
 use super::registry::Registry;
-use super::resolve::{customs_of, instances_apply, resolve_target, TargetInfo};
-use super::{traits, Profile, MAX_ATTRIBUTES_PER_TARGET, MAX_ENTRIES_PER_PROFILE, MAX_PROFILES};
+use super::resolve::{customs_of, instances_apply, resolve_target, Resolved, TargetInfo};
+use super::{
+    stack_bound, stack_totals, traits, Profile, MAX_ATTRIBUTES_PER_TARGET, MAX_ENTRIES_PER_PROFILE, MAX_PROFILES,
+};
 use crate::error::ErrorCode;
-use crate::rules::DamageType;
+use crate::rules::{Condition, DamageType};
 use spacetimedb::SpacetimeType;
 
 #[derive(SpacetimeType, Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +87,24 @@ pub struct Member {
     pub standing: bool,
     /// Already unable to act without the profile (conditions).
     pub cannot_act: bool,
+    /// Its own modifier sources tagged by condition (empty: unknown or none; see
+    /// `super::conditions`), and the speed they start from.
+    pub sources: Vec<HeldSource>,
+    pub base_speed_ft: i32,
     pub eval: EvalCtx,
+}
+
+impl Member {
+    /// Unable to act under a resolution: its own `cannot_act` unless the resolution makes it
+    /// immune to the conditions behind it, or the `incapacitated` trait unless immune to that.
+    fn stuck(&self, res: &Resolved) -> bool {
+        let immune = &res.condition_immunities;
+        let own = match own_view(self.base_speed_ft, &self.sources, immune) {
+            Some((flags, _)) => flags.cannot_act,
+            None => self.cannot_act,
+        };
+        own || (res.has_trait(traits::INCAPACITATED) && !immune.contains(&Condition::Incapacitated))
+    }
 }
 
 /// The encounter: its layout id and members.
@@ -208,7 +233,8 @@ pub fn validate_stack(stack: &[Profile], registry: &Registry, enc: &Encounter) -
     }
     // Per target and per side.
     let _ = customs_of(stack);
-    let mut sides: Vec<(u32, bool, bool)> = Vec::new(); // (side, all unkillable, all stuck)
+    // (side, all unkillable, all stuck, all stuck without any house rule)
+    let mut sides: Vec<(u32, bool, bool, bool)> = Vec::new();
     for m in &enc.members {
         let res = resolve_target(stack, registry, &m.info, &enc.layout, &m.eval);
         if res.attributes as usize > MAX_ATTRIBUTES_PER_TARGET {
@@ -218,21 +244,36 @@ pub fn validate_stack(stack: &[Profile], registry: &Registry, enc: &Encounter) -
                 format!("{} resolved attributes; at most {MAX_ATTRIBUTES_PER_TARGET} per target", res.attributes),
             );
         }
+        for (attr, total) in stack_totals(&res) {
+            let (lo, hi) = stack_bound(attr);
+            if total < lo || total > hi {
+                r.error(
+                    ErrorCode::ProfileStackLimit,
+                    format!("slot `{}`", m.info.slot),
+                    format!(
+                        "the stack sums {attr} to {total} on this target; the total over every profile must stay \
+                         within {lo}..={hi}: lower or drop entries"
+                    ),
+                );
+            }
+        }
         if !m.standing {
             continue;
         }
         let unkillable =
             res.has_trait(traits::UNKILLABLE) || DamageType::ALL.iter().all(|t| res.resist_permille(*t) >= 1000);
-        let stuck = m.cannot_act || res.has_trait(traits::INCAPACITATED);
+        let stuck = m.stuck(&res);
+        let stuck_already = m.stuck(&Resolved::default());
         match sides.iter_mut().find(|s| s.0 == m.info.side) {
             Some(s) => {
                 s.1 &= unkillable;
                 s.2 &= stuck;
+                s.3 &= stuck_already;
             }
-            None => sides.push((m.info.side, unkillable, stuck)),
+            None => sides.push((m.info.side, unkillable, stuck, stuck_already)),
         }
     }
-    for (side, unkillable, stuck) in sides {
+    for (side, unkillable, stuck, stuck_already) in sides {
         if unkillable {
             r.error(
                 ErrorCode::ProfileUnkillableSide,
@@ -240,7 +281,9 @@ pub fn validate_stack(stack: &[Profile], registry: &Registry, enc: &Encounter) -
                 "every standing member would be unkillable, so the fight could never end; leave one killable",
             );
         }
-        if stuck {
+        // A side its own conditions already stop is not the stack's doing (and removing house rules
+        // must stay possible then).
+        if stuck && !stuck_already {
             r.error(
                 ErrorCode::ProfileDeadlock,
                 format!("side {side}"),

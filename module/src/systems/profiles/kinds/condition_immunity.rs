@@ -1,5 +1,6 @@
 //! `condition_immunity`: immunity to the conditions in `list` (set union across sources); added
-//! to the creature's defenses, which the buff system consults before applying a condition.
+//! to the combatant's defenses, and in the fight the conditions it holds are taken out of its
+//! combat view (flags, speed) and the `incapacitated` trait is blocked (see `conditions`).
 
 use super::super::registry::{KindDescriptor, StackingRule};
 use super::super::resolve::{Acc, Source};

@@ -1,7 +1,8 @@
 //! `resistance`: percent damage resistance against one damage type (`key`), stacking
 //! multiplicatively: `1 − ∏(1 − rᵢ)` (two 50 % sources give 75 %). Applied to each damage
-//! instance of that type after the ruleset's own immunity / resistance / vulnerability, rounding
-//! the reduction down.
+//! instance of that type before the ruleset's own immunity / resistance / vulnerability (SRD 5.1
+//! applies those after every other modifier to damage), rounding the reduction down; pinned by
+//! `profile_resistance_applies_before_the_rulesets_own_defenses`.
 
 use super::super::registry::{KindDescriptor, StackingRule};
 use super::super::resolve::{Acc, Source};
