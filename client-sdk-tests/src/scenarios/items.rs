@@ -643,6 +643,9 @@ pub fn run(env: &Env, r: &mut Runner) {
         a.fails_with("move_to_master", "E_RUN_ACTIVE", move |r| r.move_to_master(id, w))?;
         a.fails_with("admin_grant_currency", "E_NOT_ADMIN", move |r| r.admin_grant_currency(id, 5))?;
         admin.ok("admin_grant_currency", move |r| r.admin_grant_currency(id, 250))?;
+        // extraction needs a safe place: the crossroads is not one
+        a.fails_with("extract", "E_NOT_SAFE_TO_EXTRACT", move |r| r.extract(id))?;
+        crate::scenarios::world::travel(&a, id, "village")?;
         a.ok("extract", move |r| r.extract(id))?;
         wait_for("run stash emptied", WAIT, || run_stash(&a, id).is_empty())?;
         let master: Vec<(u64, u32)> = master_stash(&a, me).iter().map(|r| (r.uid, r.quantity)).collect();

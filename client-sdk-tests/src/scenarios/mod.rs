@@ -6,4 +6,5 @@ pub mod perks;
 pub mod profiles;
 pub mod reliability;
 pub mod replay;
+pub mod stakes;
 pub mod world;
