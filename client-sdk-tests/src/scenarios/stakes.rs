@@ -95,12 +95,14 @@ fn set_config(admin: &Client, k: &str, v: &str) -> TestResult {
     admin.ok("set_config", move |r| r.set_config(k, v))
 }
 
-/// Run `f` with config changes, restoring the old values afterwards whatever happened.
+/// Run `f` with config changes, restoring the old values afterwards (in reverse order) whatever
+/// happened.
 fn with_config(admin: &Client, changes: &[(&str, &str)], f: impl FnOnce() -> TestResult) -> TestResult {
     let cfg = admin.conn.db.config().id().find(&0).ok_or("config row missing")?;
     let old = |k: &str| match k {
         "wipe_difficulty" => format!("{:?}", cfg.wipe_difficulty).to_lowercase(),
         "long_rest_secs" => cfg.rules.long_rest_secs.to_string(),
+        "short_rest_secs" => cfg.rules.short_rest_secs.to_string(),
         _ => String::new(),
     };
     let restore: Vec<(String, String)> = changes.iter().map(|(k, _)| (k.to_string(), old(k))).collect();
@@ -108,7 +110,7 @@ fn with_config(admin: &Client, changes: &[(&str, &str)], f: impl FnOnce() -> Tes
         set_config(admin, k, v)?;
     }
     let res = f();
-    for (k, v) in restore {
+    for (k, v) in restore.into_iter().rev() {
         let r = set_config(admin, &k, &v);
         if res.is_ok() {
             r?;
@@ -433,7 +435,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         travel(&a, id, "village")?;
         apply_buff(&admin, id, ids.exhausted_2)?;
         wait_for("exhausted (level 2)", WAIT, || buff_ids(&a, id) == vec![ids.exhausted_2.to_string()])?;
-        with_config(&admin, &[("long_rest_secs", "2")], || {
+        with_config(&admin, &[("short_rest_secs", "1"), ("long_rest_secs", "2")], || {
             a.ok("rest", move |r| r.rest(id, RestKind::Long, 0))?;
             wait_for("one level less after a long rest", Duration::from_secs(10), || {
                 buff_ids(&a, id) == vec![ids.exhausted_1.to_string()]
