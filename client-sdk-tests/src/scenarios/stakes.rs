@@ -359,6 +359,27 @@ pub fn run(env: &Env, r: &mut Runner) {
         })
     });
 
+    r.run("stakes: a death by a buff loses the run too (dnd5e: exhaustion 6; lite: venom while down)", || {
+        let admin = Client::admin(env)?;
+        let (a, id, uids) = runner_with_bag(env, &admin, &fx, "Unlucky", &[(ids.junk, 3)])?;
+        let junk = uids[0];
+        if env.ruleset == "lite" {
+            // down at 0 HP, then a venom tick is a hit while down (buffs::run_ticks)
+            admin.ok("admin_damage", move |r| r.admin_damage(id, 500))?;
+            apply_buff(&admin, id, "venom")?;
+        } else {
+            // exhaustion 6 kills (buffs::kill)
+            apply_buff(&admin, id, "exhaustion_6")?;
+        }
+        wait_for("dead", Duration::from_secs(10), || {
+            a.conn.db.character().id().find(&id).is_some_and(|c| c.sheet.vitals.dead)
+        })?;
+        wait_for("RunLost (cause=death) and the bag gone", WAIT, || {
+            item(&a, junk).is_none() && events(&a, EventKind::RunLost, id).iter().any(|e| detail(e, "cause") == "death")
+        })?;
+        check(a.conn.db.run_state().character_id().find(&id).is_some_and(|s| !s.active), "the run is over")
+    });
+
     r.run("stakes: a death outside a run loses nothing", || {
         let admin = Client::admin(env)?;
         let (a, id, uids) = runner_with_bag(env, &admin, &fx, "Homebody", &[(ids.junk, 4)])?;
