@@ -22,6 +22,7 @@ fn main() {
     scenarios::items::run(&env, &mut runner);
     scenarios::perks::run(&env, &mut runner);
     scenarios::profiles::run(&env, &mut runner);
+    scenarios::stakes::run(&env, &mut runner);
     scenarios::reliability::run(&env, &mut runner);
     scenarios::replay::run(&env, &mut runner);
     println!("client suite ({}): {} passed, {} failed", env.ruleset, runner.passed, runner.failed);

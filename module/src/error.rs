@@ -132,6 +132,9 @@ error_codes! {
     ProfileProposalClosed => "E_PROFILE_PROPOSAL_CLOSED",
     ProfileNotParticipant => "E_PROFILE_NOT_PARTICIPANT",
     ProfileStackLimit => "E_PROFILE_STACK_LIMIT",
+    // --- conditions everywhere, runs with stakes (issue 17)
+    CannotMove => "E_CANNOT_MOVE",
+    NotSafeToExtract => "E_NOT_SAFE_TO_EXTRACT",
 }
 
 /// An error with its stable code and a message that names the fix.

@@ -125,6 +125,8 @@ pub enum EventKind {
     PerkTriggered,
 
     HouseRules,
+
+    RunLost,
 }
 
 impl __sdk::InModule for EventKind {

@@ -643,6 +643,9 @@ pub fn run(env: &Env, r: &mut Runner) {
         a.fails_with("move_to_master", "E_RUN_ACTIVE", move |r| r.move_to_master(id, w))?;
         a.fails_with("admin_grant_currency", "E_NOT_ADMIN", move |r| r.admin_grant_currency(id, 5))?;
         admin.ok("admin_grant_currency", move |r| r.admin_grant_currency(id, 250))?;
+        // extraction needs a safe place: the crossroads is not one
+        a.fails_with("extract", "E_NOT_SAFE_TO_EXTRACT", move |r| r.extract(id))?;
+        crate::scenarios::world::travel(&a, id, "village")?;
         a.ok("extract", move |r| r.extract(id))?;
         wait_for("run stash emptied", WAIT, || run_stash(&a, id).is_empty())?;
         let master: Vec<(u64, u32)> = master_stash(&a, me).iter().map(|r| (r.uid, r.quantity)).collect();
@@ -741,7 +744,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         )
     });
 
-    scenario(r, env, "items: deleting a character sends its gear and bag to the master stash", || {
+    scenario(r, env, "items: deleting a character outside a run sends its gear and hub pickups home", || {
+        // (during a run the run is lost first: scenarios/stakes.rs)
         let admin = Client::admin(env)?;
         let a = Client::fresh(env)?;
         let me = a.identity;
@@ -749,22 +753,20 @@ pub fn run(env: &Env, r: &mut Runner) {
         let id = ch.id;
         let (bx, by) = region();
         step(&a, id, bx, by)?;
-        a.ok("begin_run", move |r| r.begin_run(id))?;
         let w = spawn(&admin, ids.weapon, 1, bx, by)?;
         let s = spawn(&admin, ids.stackable, 9, bx, by)?;
         pick(&a, id)?;
-        wait_for("loot", WAIT, || run_stash(&a, id).len() == 2)?;
+        wait_for("hub pickups", WAIT, || run_stash(&a, id).len() == 2)?;
+        a.ok("move_to_master", move |r| r.move_to_master(id, w))?;
+        wait_for("weapon at home", WAIT, || item(&a, w).is_some_and(|r| r.place == PlaceKind::MasterStash))?;
         a.ok("equip", move |r| r.equip(id, w, LoadoutSlot::MainHand))?;
-        admin.ok("admin_grant_currency", move |r| r.admin_grant_currency(id, 12))?;
         a.ok("delete_character", move |r| r.delete_character(id))?;
         wait_for("both in the master stash", WAIT, || {
             let m: Vec<u64> = master_stash(&a, me).iter().map(|r| r.uid).collect();
             m == vec![w, s]
         })?;
-        wait_for("currency moved, run state gone", WAIT, || {
-            a.conn.db.master_stash().owner().find(&me).is_some_and(|m| m.currency_cp == 12)
-                && a.conn.db.run_state().character_id().find(&id).is_none()
-        })
+        wait_for("run state gone", WAIT, || a.conn.db.run_state().character_id().find(&id).is_none())?;
+        check(events(&a, EventKind::RunLost, id).is_empty(), "no run was lost")
     });
 
     scenario(r, env, "items: gate off answers E_FEATURE_DISABLED", || {

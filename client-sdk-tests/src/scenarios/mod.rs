@@ -6,5 +6,6 @@ pub mod perks;
 pub mod profiles;
 pub mod reliability;
 pub mod replay;
+pub mod stakes;
 pub mod truth;
 pub mod world;

@@ -26,7 +26,7 @@ fn location_of(c: &Client, id: u64) -> String {
 }
 
 /// Travel `id` from wherever it is to `to` (a neighbour) and wait for arrival.
-fn travel(c: &Client, id: u64, to: &str) -> TestResult {
+pub(crate) fn travel(c: &Client, id: u64, to: &str) -> TestResult {
     let dest = to.to_string();
     c.ok("move_to", move |r| r.move_to(id, dest))?;
     wait_for(&format!("arrival at {to}"), Duration::from_secs(15), || location_of(c, id) == to)

@@ -95,6 +95,7 @@ export namespace EventKind {
   export type PerkUsed = { tag: "PerkUsed" };
   export type PerkTriggered = { tag: "PerkTriggered" };
   export type HouseRules = { tag: "HouseRules" };
+  export type RunLost = { tag: "RunLost" };
 
   // Helper functions for constructing each variant of the tagged union.
   // ```
@@ -160,6 +161,7 @@ export namespace EventKind {
   export const PerkUsed = { tag: "PerkUsed" };
   export const PerkTriggered = { tag: "PerkTriggered" };
   export const HouseRules = { tag: "HouseRules" };
+  export const RunLost = { tag: "RunLost" };
 
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createSumType([
@@ -221,6 +223,7 @@ export namespace EventKind {
       new SumTypeVariant("PerkUsed", AlgebraicType.createProductType([])),
       new SumTypeVariant("PerkTriggered", AlgebraicType.createProductType([])),
       new SumTypeVariant("HouseRules", AlgebraicType.createProductType([])),
+      new SumTypeVariant("RunLost", AlgebraicType.createProductType([])),
     ]);
   }
 
@@ -235,7 +238,7 @@ export namespace EventKind {
 }
 
 // The tagged union or sum type for the algebraic type `EventKind`.
-export type EventKind = EventKind.WorldStarted | EventKind.PlayerConnected | EventKind.PlayerDisconnected | EventKind.AdminAdded | EventKind.AdminRemoved | EventKind.FeatureToggled | EventKind.ConfigChanged | EventKind.StaticDataReloaded | EventKind.CharacterCreated | EventKind.CharacterDeleted | EventKind.AbilityCheck | EventKind.Contest | EventKind.TravelStarted | EventKind.Arrived | EventKind.RestStarted | EventKind.RestCompleted | EventKind.RestInterrupted | EventKind.DeathSave | EventKind.Stabilized | EventKind.Died | EventKind.Recovered | EventKind.BuffApplied | EventKind.BuffRefreshed | EventKind.BuffStacked | EventKind.BuffReplaced | EventKind.BuffDropped | EventKind.BuffExpired | EventKind.BuffRemoved | EventKind.BuffTick | EventKind.CombatStarted | EventKind.CombatAction | EventKind.CombatEnded | EventKind.CombatJoined | EventKind.CombatControl | EventKind.MonsterSpawned | EventKind.MonsterKilled | EventKind.XpAwarded | EventKind.ItemSpawned | EventKind.ItemPickedUp | EventKind.ItemDespawned | EventKind.LoadoutChanged | EventKind.ConsumableUsed | EventKind.StackSplit | EventKind.StacksMerged | EventKind.ItemTransferred | EventKind.RunBegun | EventKind.RunExtracted | EventKind.RunWiped | EventKind.CurrencyGranted | EventKind.HpSet | EventKind.LootDropped | EventKind.ItemGiven | EventKind.CrossAgent | EventKind.PerkOffered | EventKind.PerkChosen | EventKind.PerkUsed | EventKind.PerkTriggered | EventKind.HouseRules;
+export type EventKind = EventKind.WorldStarted | EventKind.PlayerConnected | EventKind.PlayerDisconnected | EventKind.AdminAdded | EventKind.AdminRemoved | EventKind.FeatureToggled | EventKind.ConfigChanged | EventKind.StaticDataReloaded | EventKind.CharacterCreated | EventKind.CharacterDeleted | EventKind.AbilityCheck | EventKind.Contest | EventKind.TravelStarted | EventKind.Arrived | EventKind.RestStarted | EventKind.RestCompleted | EventKind.RestInterrupted | EventKind.DeathSave | EventKind.Stabilized | EventKind.Died | EventKind.Recovered | EventKind.BuffApplied | EventKind.BuffRefreshed | EventKind.BuffStacked | EventKind.BuffReplaced | EventKind.BuffDropped | EventKind.BuffExpired | EventKind.BuffRemoved | EventKind.BuffTick | EventKind.CombatStarted | EventKind.CombatAction | EventKind.CombatEnded | EventKind.CombatJoined | EventKind.CombatControl | EventKind.MonsterSpawned | EventKind.MonsterKilled | EventKind.XpAwarded | EventKind.ItemSpawned | EventKind.ItemPickedUp | EventKind.ItemDespawned | EventKind.LoadoutChanged | EventKind.ConsumableUsed | EventKind.StackSplit | EventKind.StacksMerged | EventKind.ItemTransferred | EventKind.RunBegun | EventKind.RunExtracted | EventKind.RunWiped | EventKind.CurrencyGranted | EventKind.HpSet | EventKind.LootDropped | EventKind.ItemGiven | EventKind.CrossAgent | EventKind.PerkOffered | EventKind.PerkChosen | EventKind.PerkUsed | EventKind.PerkTriggered | EventKind.HouseRules | EventKind.RunLost;
 
 export default EventKind;
 

@@ -26,10 +26,11 @@ use crate::events;
 use crate::rules::{ActiveRules, Damage, RulesEngine};
 use crate::systems::buffs::modifiers::ModifierKey;
 use crate::systems::buffs::{
-    collect_immunities, decide, ended_by_new_immunities, next_tick, select_by_category, select_by_trigger, tick_amount,
-    ticks_between, ActiveBuff, Application, BuffCatalog, BuffCategory, BuffDef, Decision, DropReason, NewBuff,
-    PeriodicKind, RemovalTrigger,
+    collect_immunities, decide, ended_by_new_immunities, lower_level, next_tick, select_by_category, select_by_trigger,
+    tick_amount, ticks_between, ActiveBuff, Application, BuffCatalog, BuffCategory, BuffDef, Decision, DropReason,
+    NewBuff, PeriodicKind, RemovalTrigger,
 };
+use crate::systems::items::RunLoss;
 use crate::tables::buffs::{
     active_buff, buff_def, buff_expiry_timer, buff_tick_timer, effective_stats as effective_stats_table, ActiveBuffRow,
     BuffDefRow, BuffExpiryTimer, BuffTickTimer, NEVER,
@@ -550,10 +551,44 @@ fn on_trigger(ctx: &ReducerContext, character_id: u64, trigger: RemovalTrigger, 
     ids.iter().filter(|id| remove_instance(ctx, **id, EventKind::BuffRemoved, reason, None).is_some()).count()
 }
 
-/// The bearer died: remove everything that does not persist on death (called by the world tick
-/// when the rules report `died`, and by periodic damage that kills).
+/// The one death handler. Every path that kills a character calls it once the dead character
+/// is saved (and its `Died` event recorded): a fight's end, a buff's periodic damage, a buff that
+/// kills (exhaustion 6), `admin_damage`, the world tick's failed death saves. Everything that
+/// does not persist on death ends, and a run under way is lost (`items::lose_run`: the run
+/// stash, its currency and equipped items by `wipe_difficulty`; one `RunLost` event). Returns how
+/// many buffs ended.
 pub fn on_death(ctx: &ReducerContext, character_id: u64) -> usize {
-    on_trigger(ctx, character_id, RemovalTrigger::Death, "death")
+    let n = on_trigger(ctx, character_id, RemovalTrigger::Death, "death");
+    if let Some(c) = ctx.db.character().id().find(character_id) {
+        // Fails only on a missing config row or a vanished item row; a death must still stand.
+        if let Err(e) = super::items::lose_run(ctx, &c, RunLoss::Death) {
+            log::error!("run of dead character {character_id} not settled: {e}");
+        }
+    }
+    n
+}
+
+/// A rest lowered the bearer's exhaustion ladder (`RulesEngine::EXHAUSTION_GROUP`) by `levels`:
+/// each level replaces the active buff of the group with the next lower one (keeping its source
+/// and what is left of its time) or ends it at the bottom (`systems::buffs::lower_level`). A
+/// `BuffRemoved` event (reason `rest`) and, for a lower level, a `BuffApplied` event each.
+pub fn lower_exhaustion(ctx: &ReducerContext, character_id: u64, levels: u8) {
+    let group = <ActiveRules as RulesEngine>::EXHAUSTION_GROUP;
+    let Ok(cat) = catalog() else { return };
+    for _ in 0..levels {
+        let now = now(ctx);
+        let active: Vec<ActiveBuff> = rows_of(ctx, character_id).iter().map(to_active).collect();
+        let Some(step) = lower_level(&active, group, cat.defs(), now) else { return };
+        let Some(old) = remove_instance(ctx, step.remove, EventKind::BuffRemoved, "rest", None) else { return };
+        if let Some(lower) = step.apply {
+            let source = if ctx.db.character().id().find(old.source_id).is_some() { old.source_id } else { 0 };
+            let app = Application { duration_micros: step.remaining_micros, ..Application::new(&lower, source) };
+            if let Err(e) = apply(ctx, character_id, app) {
+                // immune to the group by now: the level simply ends
+                log::info!("exhaustion of {character_id} not lowered to {lower}: {e}");
+            }
+        }
+    }
 }
 
 /// The bearer changed its equipment (issue 4 calls this).

@@ -7,7 +7,9 @@
 use super::{chars, stats};
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
-use crate::systems::items::{self as items, equipment_effects, ItemInstance, ItemOp, Place, SpawnRequest};
+use crate::systems::items::{
+    self as items, equipment_effects, ItemInstance, ItemOp, Place, RunLoss, SpawnRequest, WipePlan,
+};
 use crate::tables::characters::{character, Character};
 use crate::tables::combat::loot_origin;
 use crate::tables::events::EventKind;
@@ -15,6 +17,7 @@ use crate::tables::items::{
     item_despawn_timer, item_instance, master_stash, run_state, ItemDespawnTimer, ItemInstanceRow, MasterStashRow,
     PlaceKind, RunStateRow,
 };
+use crate::tables::world::config;
 use spacetimedb::{Identity, ReducerContext, ScheduleAt, Table, Timestamp};
 
 // The reads live in `rows` (the bottom of the layer); item callers find them here too.
@@ -280,9 +283,73 @@ pub fn sweep_expired(ctx: &ReducerContext) {
 
 // ----- character lifecycle --------------------------------------------------------------------
 
-/// Before a character is deleted: its loadout and run stash go to the owner's master stash
-/// (stacks merged; `E_CONTAINER_FULL` refuses the deletion), run currency too; the run ends.
+/// A run is lost ([`RunLoss`]: the voluntary `wipe`, the character's death, its deletion), by the
+/// one rule of the pure core (`systems::items::wipe`): the run stash's items and currency are
+/// gone, equipped items by config `wipe_difficulty`, the run ends; one event says what was lost
+/// (`RunWiped` for a wipe, `RunLost` otherwise). A wipe outside a run is `E_NO_ACTIVE_RUN`; a
+/// death or deletion outside a run loses nothing (`Ok(None)`).
+pub fn lose_run(ctx: &ReducerContext, c: &Character, cause: RunLoss) -> WkResult<Option<WipePlan>> {
+    let mut row = run_row(ctx, c.id);
+    if !row.active && cause != RunLoss::Wipe {
+        return Ok(None); // the common case (a death in the hub) reads nothing more
+    }
+    let difficulty = ctx
+        .db
+        .config()
+        .id()
+        .find(0)
+        .map(|cfg| cfg.wipe_difficulty)
+        .ok_or_else(|| err(ErrorCode::InvalidConfig, "config row missing; republish the module"))?;
+    let stash = run_stash(ctx, c.id);
+    let l = loadout(ctx, c.id);
+    let plan = match cause {
+        RunLoss::Wipe => items::wipe(&run_of(&row), &stash, &l, difficulty)?,
+        RunLoss::Death | RunLoss::Deleted => match items::lost_with(&run_of(&row), &stash, &l, difficulty) {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    apply(ctx, &plan.ops)?;
+    row.active = plan.run.active;
+    row.currency_cp = plan.run_currency_cp;
+    save_run(ctx, row);
+    if !plan.lost_equipped.is_empty() {
+        // the sheet's armor follows the gear (read again: the caller's copy may be older)
+        let fresh = ctx.db.character().id().find(c.id).unwrap_or_else(|| c.clone());
+        refresh_gear(ctx, fresh)?;
+    }
+    let mut stash_uids: Vec<u64> = stash.items.iter().map(|i| i.uid).collect();
+    stash_uids.sort_unstable();
+    let lost: Vec<String> = plan.lost_equipped.iter().map(|(u, s)| format!("{u}@{}", s.code())).collect();
+    let what = format!(
+        "difficulty={};stash_items_lost={};stash_uids={};currency_lost_cp={};equipped_lost={}",
+        difficulty.code(),
+        stash.items.len(),
+        stash_uids.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
+        plan.currency_lost_cp,
+        lost.join(",")
+    );
+    let (kind, text) = match cause {
+        RunLoss::Wipe => {
+            (EventKind::RunWiped, format!("{}'s run ends in a wipe ({}): the bag is lost", c.name, difficulty.code()))
+        }
+        RunLoss::Death => {
+            (EventKind::RunLost, format!("{} dies on a run: the bag ({} cp) is lost", c.name, plan.currency_lost_cp))
+        }
+        RunLoss::Deleted => (
+            EventKind::RunLost,
+            format!("{} leaves the world mid-run: the bag ({} cp) is lost", c.name, plan.currency_lost_cp),
+        ),
+    };
+    events::record(ctx, kind, vec![c.id], text, format!("cause={};{what}", cause.code()));
+    Ok(Some(plan))
+}
+
+/// Before a character is deleted: a run under way is lost first ([`lose_run`]); then what is
+/// left of its loadout and its run stash (hub pickups) go to the owner's master stash (stacks
+/// merged; `E_CONTAINER_FULL` refuses the deletion), run currency too; the run row goes.
 pub fn before_character_delete(ctx: &ReducerContext, c: &Character) -> WkResult<()> {
+    lose_run(ctx, c, RunLoss::Deleted)?;
     let mut master = master_stash_of(ctx, c.owner);
     let run = run_stash(ctx, c.id);
     let l = loadout(ctx, c.id);

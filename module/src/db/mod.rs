@@ -6,9 +6,12 @@
 //! - `inbox`: posts to a running fight from below `combat` (a view changed, outside damage);
 //! - `stats`: the one writer of the derived projections (`character_stats`, `effective_stats`)
 //!   and the one gatherer of a character's modifier sources (`effective_for`);
+//! - `conditions`: what a character's conditions allow (`require`: the one check every world
+//!   action makes), read from the published effective view;
 //! - `chars`: the one writer of `character` rows (`save` refreshes the stats);
-//! - `items`, `perks`: item places, stashes, runs and gear; owned perks and offers;
-//! - `buffs`: buff instances, their timers and periodic effects (a death calls the perk hook);
+//! - `items`, `perks`: item places, stashes, runs and gear (`lose_run`); owned perks and offers;
+//! - `buffs`: buff instances, their timers and periodic effects, and `on_death`, the one death
+//!   handler every path that kills a character calls (buffs that end on death, the run lost);
 //! - `combat_log`, `profile_rows`: a fight's action log and house-rule projections;
 //! - `combat`: fights (start, act, commit, finish) over all of the above;
 //! - `profiles`: the house-rule request and consent workflow (calls `combat`);
@@ -19,6 +22,8 @@ pub mod rows;
 
 pub mod inbox;
 pub mod stats;
+
+pub mod conditions;
 
 pub mod chars;
 pub mod items;

@@ -6,20 +6,23 @@
 
 use crate::auth;
 use crate::db::chars;
+use crate::db::conditions;
 use crate::db::items::{self as db, now_micros};
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
 use crate::gate::{self, Feature};
 use crate::rules::{ActiveRules, DiceLog, RulesEngine};
+use crate::systems::conditions::Action;
 use crate::systems::items::{
-    self as items, AddMode, LoadoutChange, LoadoutSlot, MoveTarget, Place, SpawnRequest, Stash, Wearer, Whereabouts,
+    self as items, AddMode, LoadoutChange, LoadoutSlot, MoveTarget, Place, RunLoss, SpawnRequest, Stash, Wearer,
+    Whereabouts,
 };
 use crate::tables::characters::character;
 use crate::tables::characters::Character;
 use crate::tables::combat::loot_origin;
 use crate::tables::events::EventKind;
 use crate::tables::items::{item_instance, ItemInstanceRow, ItemTarget, PlaceKind};
-use crate::tables::world::config;
+use crate::tables::world::location_def;
 use spacetimedb::{reducer, ReducerContext};
 
 /// Gate, then the character if the sender owns it (or is an admin).
@@ -84,7 +87,7 @@ pub fn spawn_world_item(
 #[reducer]
 pub fn pick_up(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     let c = actor(ctx, character_id)?;
-    ActiveRules::can_act(&c.sheet)?;
+    conditions::require(ctx, &c, Action::PickUp)?;
     if chars::is_traveling(ctx, c.id) {
         return Err(err(ErrorCode::Traveling, "nothing to pick up on the road; arrive first").into());
     }
@@ -147,7 +150,7 @@ pub fn give_item(
         return Err(err(ErrorCode::SameCharacter, "you already hold it; name another character to give it to").into());
     }
     let target = auth::existing_character(ctx, target_character_id)?;
-    ActiveRules::can_act(&c.sheet)?;
+    conditions::require(ctx, &c, Action::Give)?;
     if chars::is_traveling(ctx, c.id) {
         return Err(err(ErrorCode::Traveling, "you are on the road; give items once you arrive").into());
     }
@@ -242,6 +245,7 @@ fn doll(ctx: &ReducerContext, c: &Character) -> WkResult<(items::Loadout, Stash,
 #[reducer]
 pub fn equip(ctx: &ReducerContext, character_id: u64, item_uid: u64, slot: LoadoutSlot) -> Result<(), String> {
     let c = actor(ctx, character_id)?;
+    conditions::require(ctx, &c, Action::ChangeGear)?;
     not_in_combat(ctx, &c)?;
     item_row(ctx, item_uid)?;
     let (l, stash, catalog) = doll(ctx, &c)?;
@@ -254,6 +258,7 @@ pub fn equip(ctx: &ReducerContext, character_id: u64, item_uid: u64, slot: Loado
 #[reducer]
 pub fn unequip(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Result<(), String> {
     let c = actor(ctx, character_id)?;
+    conditions::require(ctx, &c, Action::ChangeGear)?;
     not_in_combat(ctx, &c)?;
     let (l, stash, catalog) = doll(ctx, &c)?;
     let change = items::unequip(catalog, &l, &stash, slot)?;
@@ -265,6 +270,7 @@ pub fn unequip(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Re
 #[reducer]
 pub fn move_item(ctx: &ReducerContext, character_id: u64, item_uid: u64, target: ItemTarget) -> Result<(), String> {
     let c = actor(ctx, character_id)?;
+    conditions::require(ctx, &c, Action::ChangeGear)?;
     not_in_combat(ctx, &c)?;
     item_row(ctx, item_uid)?;
     let (l, stash, catalog) = doll(ctx, &c)?;
@@ -283,7 +289,7 @@ pub fn move_item(ctx: &ReducerContext, character_id: u64, item_uid: u64, target:
 #[reducer]
 pub fn use_consumable(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Result<(), String> {
     let mut c = actor(ctx, character_id)?;
-    ActiveRules::can_act(&c.sheet)?;
+    conditions::require(ctx, &c, Action::UseItem)?;
     if crate::db::combat::in_combat(ctx, c.id) {
         // In a fight it is a bonus action on your turn, resolved by the fight.
         return Ok(crate::db::combat::use_consumable(ctx, &c, slot)?);
@@ -473,11 +479,22 @@ pub fn begin_run(ctx: &ReducerContext, character_id: u64) -> Result<(), String> 
 }
 
 /// End a run successfully: the run stash (items, stacks merged, and currency) goes into the
-/// master stash. All or nothing.
+/// master stash. All or nothing. Only a character that can act (alive, conscious, not
+/// incapacitated), out of combat, not on the road, at a safe location (`systems::items::may_extract`).
 #[reducer]
 pub fn extract(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     let c = actor(ctx, character_id)?;
+    conditions::require(ctx, &c, Action::Extract)?;
     let mut row = db::run_row(ctx, c.id);
+    let safe = ctx.db.location_def().id().find(&c.location_id).is_some_and(|l| l.safe);
+    let site = items::ExtractSite {
+        name: &c.name,
+        location_id: &c.location_id,
+        location_safe: safe,
+        in_combat: chars::in_combat(ctx, c.id),
+        traveling: chars::is_traveling(ctx, c.id),
+    };
+    items::may_extract(&db::run_of(&row), &site)?;
     let run_stash = db::run_stash(ctx, c.id);
     let master = db::master_stash_of(ctx, c.owner);
     let catalog = db::catalog()?;
@@ -504,42 +521,12 @@ pub fn extract(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// End a run in failure: the run stash is lost; equipped items by config `wipe_difficulty`.
+/// End a run in failure: the run stash is lost; equipped items by config `wipe_difficulty`
+/// (the same rule as a death during the run: `db::items::lose_run`).
 #[reducer]
 pub fn wipe(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     let c = actor(ctx, character_id)?;
-    let difficulty = ctx
-        .db
-        .config()
-        .id()
-        .find(0)
-        .map(|cfg| cfg.wipe_difficulty)
-        .ok_or_else(|| err(ErrorCode::InvalidConfig, "config row missing; republish the module"))?;
-    let mut row = db::run_row(ctx, c.id);
-    let run_stash = db::run_stash(ctx, c.id);
-    let l = db::loadout(ctx, c.id);
-    let plan = items::wipe(&db::run_of(&row), &run_stash, &l, difficulty)?;
-    db::apply(ctx, &plan.ops)?;
-    row.active = plan.run.active;
-    row.currency_cp = plan.run_currency_cp;
-    db::save_run(ctx, row);
-    if !plan.lost_equipped.is_empty() {
-        db::refresh_gear(ctx, c.clone())?;
-    }
-    let lost: Vec<u64> = plan.lost_equipped.iter().map(|(u, _)| *u).collect();
-    events::record(
-        ctx,
-        EventKind::RunWiped,
-        vec![c.id],
-        format!("{}'s run ends in a wipe ({}): the bag is lost", c.name, difficulty.code()),
-        format!(
-            "difficulty={};stash_items_lost={};currency_lost_cp={};equipped_lost={}",
-            difficulty.code(),
-            run_stash.items.len(),
-            plan.currency_lost_cp,
-            uids(&lost)
-        ),
-    );
+    db::lose_run(ctx, &c, RunLoss::Wipe)?;
     Ok(())
 }
 

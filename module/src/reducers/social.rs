@@ -1,25 +1,27 @@
 //! Checks and contests: social interaction between characters through the rules engine.
 
 use crate::auth;
-use crate::db::chars;
+use crate::db::{chars, conditions};
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
 use crate::gate::{self, Feature};
 use crate::rules::{ActiveRules, Advantage, CheckKind, RulesEngine};
+use crate::systems::conditions::{check_ability, check_advantage, Action, Standing};
 use crate::tables::characters::Character;
 use crate::tables::events::EventKind;
 use spacetimedb::{reducer, ReducerContext};
 
-/// Roll an ability or skill check for one of your characters against a DC. The result, with the
-/// dice, is a world event.
+/// Roll an ability or skill check for one of your characters against a DC, with the advantage
+/// or disadvantage its conditions and buffs give. The result, with the dice, is a world event.
 #[reducer]
 pub fn ability_check(ctx: &ReducerContext, character_id: u64, check: CheckKind, dc: i32) -> Result<(), String> {
     gate::require(ctx, Feature::Social)?;
     let c = auth::owned_character(ctx, character_id)?;
-    ready_to_act(ctx, &c)?;
+    let standing = ready_to_act(ctx, &c, Action::Check)?;
     ActiveRules::validate_check_kind(&check)?;
     ActiveRules::validate_dc(dc)?;
-    let r = ActiveRules::ability_check(&c.sheet, &check, dc, Advantage::Normal, &mut ctx.rng())?;
+    let adv = advantage_of(&standing, &check);
+    let r = ActiveRules::ability_check(&c.sheet, &check, dc, adv, &mut ctx.rng())?;
     events::record_with_dice(
         ctx,
         EventKind::AbilityCheck,
@@ -48,7 +50,7 @@ pub fn contest(
         return Err(err(ErrorCode::SameCharacter, "a character cannot contest itself; pick another target").into());
     }
     let target = auth::existing_character(ctx, target_id)?;
-    ready_to_act(ctx, &actor)?;
+    let actor_standing = ready_to_act(ctx, &actor, Action::Contest)?;
     if target.sheet.vitals.dead {
         return Err(err(ErrorCode::CharacterDead, format!("{} is dead; pick a living target", target.name)).into());
     }
@@ -67,13 +69,15 @@ pub fn contest(
     }
     ActiveRules::validate_check_kind(&actor_check)?;
     ActiveRules::validate_check_kind(&target_check)?;
+    let actor_adv = advantage_of(&actor_standing, &actor_check);
+    let target_adv = advantage_of(&conditions::standing(ctx, &target), &target_check);
     let r = ActiveRules::contest(
         &actor.sheet,
         &actor_check,
-        Advantage::Normal,
+        actor_adv,
         &target.sheet,
         &target_check,
-        Advantage::Normal,
+        target_adv,
         &mut ctx.rng(),
     )?;
     events::record_with_dice(
@@ -102,11 +106,19 @@ pub fn contest(
     Ok(())
 }
 
-/// Common preconditions for acting in the world: alive, conscious, not on the road.
-pub fn ready_to_act(ctx: &ReducerContext, c: &Character) -> WkResult<()> {
-    ActiveRules::can_act(&c.sheet)?;
+/// Common preconditions for acting in the world: alive, conscious, no condition forbidding it
+/// (`db::conditions::require`), not on the road. Returns the standing (its flags give the
+/// advantage of the roll).
+pub fn ready_to_act<'a>(ctx: &ReducerContext, c: &'a Character, action: Action) -> WkResult<Standing<'a>> {
+    let standing = conditions::require(ctx, c, action)?;
     if chars::is_traveling(ctx, c.id) {
         return Err(err(ErrorCode::Traveling, format!("{} is on the road; wait until you arrive", c.name)));
     }
-    Ok(())
+    Ok(standing)
+}
+
+/// The advantage the character's conditions and buffs give this check (Poisoned, exhaustion:
+/// disadvantage; Rage: advantage on STR checks).
+fn advantage_of(s: &Standing, check: &CheckKind) -> Advantage {
+    check_advantage(s.flags, check_ability(check, ActiveRules::cached_skills()))
 }

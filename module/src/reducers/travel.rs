@@ -1,11 +1,11 @@
 //! Travel along the location graph. A journey takes the edge's travel time in world seconds.
 
 use crate::auth;
-use crate::db::chars;
+use crate::db::{chars, conditions};
 use crate::error::{err, ErrorCode};
 use crate::events;
 use crate::gate::{self, Feature};
-use crate::rules::{ActiveRules, RulesEngine};
+use crate::systems::conditions::Action;
 use crate::systems::travel::{self, Edge, LocationDef, TravellerState};
 use crate::tables::characters::rest_state;
 use crate::tables::events::EventKind;
@@ -22,13 +22,13 @@ pub fn location_from_row(r: &LocationDefRow) -> LocationDef {
     }
 }
 
-/// Set out for a neighbouring location. Not while in combat or already travelling; moving
-/// interrupts a rest. Arrival is a one-shot timer at `now + travel_secs`.
+/// Set out for a neighbouring location. Not while in combat or already travelling, nor while a
+/// condition forbids it (`E_INCAPACITATED`, `E_CANNOT_MOVE`); moving interrupts a rest. Arrival is a one-shot timer at `now + travel_secs`.
 #[reducer]
 pub fn move_to(ctx: &ReducerContext, character_id: u64, location_id: String) -> Result<(), String> {
     gate::require(ctx, Feature::Travel)?;
     let c = auth::owned_character(ctx, character_id)?;
-    ActiveRules::can_act(&c.sheet)?;
+    conditions::require(ctx, &c, Action::Travel)?;
     let here = ctx.db.location_def().id().find(&c.location_id).map(|r| location_from_row(&r)).ok_or_else(|| {
         err(
             ErrorCode::UnknownLocation,
@@ -79,7 +79,7 @@ pub fn move_to(ctx: &ReducerContext, character_id: u64, location_id: String) -> 
 pub fn step_to(ctx: &ReducerContext, character_id: u64, x: f64, y: f64) -> Result<(), String> {
     gate::require(ctx, Feature::Travel)?;
     let mut c = auth::owned_character(ctx, character_id)?;
-    ActiveRules::can_act(&c.sheet)?;
+    conditions::require(ctx, &c, Action::Step)?;
     if chars::is_traveling(ctx, c.id) {
         return Err(err(ErrorCode::Traveling, "you are on the road; step around after you arrive").into());
     }

@@ -56,6 +56,9 @@ pub trait RulesEngine {
     const ID: &'static str;
     /// How a test roll reads in text: `d20`, `2d6`.
     const TEST_DIE: &'static str;
+    /// The exclusive buff group (buffs.csv) that is this ruleset's exhaustion ladder: one buff
+    /// per level, `group_rank` = level. A long rest lowers it by `RestOutcome::exhaustion_removed`.
+    const EXHAUSTION_GROUP: &'static str = "exhaustion";
 
     // ----- static data -------------------------------------------------------------------
 

@@ -226,6 +226,9 @@ pub struct RestOutcome {
     pub hp_regained: i32,
     pub hit_dice_spent: u8,
     pub hit_dice_regained: u8,
+    /// Levels of the exhaustion condition (`RulesEngine::EXHAUSTION_GROUP`) the rest removes;
+    /// the buff system lowers the character's exhaustion buff by this many.
+    pub exhaustion_removed: u8,
     pub dice: Vec<DiceLogEntry>,
     pub text: String,
 }

@@ -289,7 +289,8 @@ pub struct CharacterSheet {
     pub vitals: Vitals,
     pub defenses: Defenses,
     pub armor: ArmorWorn,
-    /// Exhaustion level 0..=6 (only the long-rest recovery is modelled here).
+    /// Unused, kept so stored character rows keep their shape: the exhaustion condition is the
+    /// ruleset's exhaustion buff group (`RulesEngine::EXHAUSTION_GROUP`), lowered by a long rest.
     pub exhaustion: u8,
 }
 

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod buffs;
 pub mod characters;
 pub mod combat;
+pub mod conditions;
 pub mod config;
 pub mod items;
 pub mod perks;

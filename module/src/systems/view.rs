@@ -18,8 +18,8 @@
 //! resistances, vulnerabilities and immunities.
 
 use crate::rules::{CharacterSheet, Creature, DefenseRule, Defenses, DerivedStats, RulesEngine, SaveMods, WeaponDef};
-use crate::systems::buffs::modifiers::{ModifierKey, Stat};
-use crate::systems::buffs::vocab::{DamageSet, Roll};
+use crate::systems::buffs::modifiers::Stat;
+use crate::systems::buffs::vocab::DamageSet;
 use crate::systems::stats::{effective_stats, BaseStats, EffectiveStats, ModifierSource};
 
 /// Walking speed the effective stats start from: the sheet has no speed yet (SRD default for
@@ -115,29 +115,6 @@ pub fn defenses(sheet: &Defenses, eff: &EffectiveStats) -> Defenses {
     d
 }
 
-/// What the view's flags do to saving throws: `advantage:save[:ability]`,
-/// `disadvantage:save[:ability]`, `auto_fail_save:ability`; "every save" sources reach death
-/// saves too.
-pub fn save_mods(eff: &EffectiveStats) -> SaveMods {
-    let mut m = SaveMods::default();
-    for a in crate::rules::Ability::ALL {
-        let bit = SaveMods::bit(a);
-        if eff.has(ModifierKey::Advantage(Roll::AnySave)) || eff.has(ModifierKey::Advantage(Roll::Save(a))) {
-            m.advantage |= bit;
-        }
-        if eff.has(ModifierKey::Disadvantage(Roll::AnySave)) || eff.has(ModifierKey::Disadvantage(Roll::Save(a))) {
-            m.disadvantage |= bit;
-        }
-        if eff.has(ModifierKey::AutoFailSave(a)) {
-            m.auto_fail |= bit;
-        }
-    }
-    m.die = eff.get(Stat::SaveDie).max(0) as u32;
-    m.death_advantage = eff.has(ModifierKey::Advantage(Roll::AnySave));
-    m.death_disadvantage = eff.has(ModifierKey::Disadvantage(Roll::AnySave));
-    m
-}
-
 /// The combat creature of a character with these weapons, from its resolved view.
 pub fn creature<R: RulesEngine>(sheet: &CharacterSheet, view: &View, weapons: &[WeaponDef]) -> Creature {
     let eff = &view.eff;
@@ -156,7 +133,8 @@ pub fn creature<R: RulesEngine>(sheet: &CharacterSheet, view: &View, weapons: &[
     for a in crate::rules::Ability::ALL {
         c.save_bonuses.set(a, c.save_bonuses.get(a) + save);
     }
-    c.save_mods = save_mods(eff);
+    c.save_mods =
+        SaveMods { die: eff.get(Stat::SaveDie).max(0) as u32, ..crate::systems::conditions::save_mods(eff.flags) };
     c.vitals.max_hp = eff.get(Stat::MaxHp);
     c.vitals.hp = c.vitals.hp.min(c.vitals.max_hp);
     c.defenses = defenses(&sheet.defenses, eff);

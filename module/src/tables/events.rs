@@ -76,6 +76,11 @@ pub enum EventKind {
     /// House rules: a stack applied, queued, proposed, consented to, rejected or timed out.
     /// Detail: `combat=<id>;action=...`.
     HouseRules,
+    // --- runs have stakes (issue 17)
+    /// A run ended in loss without a `wipe`: the character died during it or was deleted
+    /// (detail: `cause=death|deleted;difficulty=..;stash_items_lost=n;stash_uids=..;
+    /// currency_lost_cp=n;equipped_lost=uid@slot,..`).
+    RunLost,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

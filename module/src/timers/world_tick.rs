@@ -94,7 +94,6 @@ fn tick_character(ctx: &ReducerContext, mut c: Character, secs: u32, cfg: &Confi
     let died = out.died && !crate::db::perks::on_death(ctx, &mut c); // perk death hook
     if died {
         events::record(ctx, EventKind::Died, vec![c.id], format!("{} dies", c.name), "");
-        crate::db::buffs::on_death(ctx, c.id);
     } else if out.regained_consciousness {
         events::record(ctx, EventKind::Recovered, vec![c.id], format!("{} regains consciousness", c.name), "");
     } else if !before.stable && c.sheet.vitals.stable {
@@ -115,6 +114,7 @@ fn tick_character(ctx: &ReducerContext, mut c: Character, secs: u32, cfg: &Confi
                 match ActiveRules::complete_rest(&mut c.sheet, &done, row.hit_dice_to_spend, &mut rng) {
                     Ok(o) => {
                         crate::db::perks::on_rest_completed(ctx, c.id, o.kind);
+                        crate::db::buffs::lower_exhaustion(ctx, c.id, o.exhaustion_removed);
                         events::record_with_dice(
                             ctx,
                             EventKind::RestCompleted,
@@ -154,5 +154,9 @@ fn tick_character(ctx: &ReducerContext, mut c: Character, secs: u32, cfg: &Confi
     if !out.text.is_empty() && out.death_saves.is_empty() && out.hp_regained > 0 {
         log::debug!("{}", out.text);
     }
-    chars::save(ctx, c);
+    let c = chars::save(ctx, c);
+    if died {
+        // After the save: the death handler may change the character (gear lost with its run).
+        crate::db::buffs::on_death(ctx, c.id);
+    }
 }

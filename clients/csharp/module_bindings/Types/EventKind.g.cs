@@ -70,5 +70,6 @@ namespace SpacetimeDB.Types
         PerkUsed,
         PerkTriggered,
         HouseRules,
+        RunLost,
     }
 }

@@ -13,8 +13,8 @@
 //!   needs no dice. Hit dice spent on a short rest heal die + CON modifier each, at least 0 per
 //!   die (a negative CON never makes resting hurt); spending stops once HP is full.
 //! - Monsters die at 0 HP (SRD "Monsters and Death"); characters make death saves.
-//! - Not modelled yet: exhaustion effects (only its long-rest recovery), spell slots,
-//!   multiclassing, reactions, conditions' mechanical effects.
+//! - Exhaustion is the `exhaustion` buff group (levels 1-6 in buffs.csv); a long rest lowers it by one.
+//! - Not modelled yet: spell slots, multiclassing, reactions, conditions' mechanical effects.
 
 mod data;
 #[cfg(test)]
@@ -633,7 +633,8 @@ impl RulesEngine for Dnd5e {
 
     /// Short rest: spend up to `hit_dice_to_spend` hit dice. Long rest: all HP back, temporary HP
     /// gone, half the character's total hit dice back (at least 1), death saves reset, one
-    /// level of exhaustion removed. (SRD's "one long rest per 24 hours" is not enforced: world
+    /// level of exhaustion removed (reported in the outcome; the buff system lowers the
+    /// `exhaustion` buff). (SRD's "one long rest per 24 hours" is not enforced: world
     /// time runs much faster than the fiction's.)
     fn complete_rest(
         sheet: &mut CharacterSheet,
@@ -656,6 +657,7 @@ impl RulesEngine for Dnd5e {
                     hp_regained: healed,
                     hit_dice_spent: spent,
                     hit_dice_regained: 0,
+                    exhaustion_removed: 0,
                     dice,
                     text: format!("{} finishes a short rest{extra}", sheet.name),
                 })
@@ -670,12 +672,13 @@ impl RulesEngine for Dnd5e {
                 v.down_secs = 0;
                 let regain = ((sheet.level / 2).max(1)).min(sheet.level - sheet.hit_dice_remaining.min(sheet.level));
                 sheet.hit_dice_remaining += regain;
-                sheet.exhaustion = sheet.exhaustion.saturating_sub(1);
                 Ok(RestOutcome {
                     kind: RestKind::Long,
                     hp_regained: healed,
                     hit_dice_spent: 0,
                     hit_dice_regained: regain,
+                    // SRD: "reduces a creature's exhaustion level by 1" (the `exhaustion` buffs).
+                    exhaustion_removed: 1,
                     dice: vec![],
                     text: format!(
                         "{} finishes a long rest: {healed} HP back (full), {regain} hit dice regained",

@@ -707,11 +707,12 @@ fn long_rest_restores_everything_and_half_the_hit_dice() {
     b.vitals.hp = 3;
     b.vitals.temp_hp = 4;
     b.hit_dice_remaining = 0;
-    b.exhaustion = 2;
     let done = RestState { kind: RestKind::Long, elapsed_secs: 480, required_secs: 480 };
     let o = Dnd5e::complete_rest(&mut b, &done, 0, &mut Scripted::new(&[])).unwrap();
-    assert_eq!((b.vitals.hp, b.vitals.max_hp, b.vitals.temp_hp, b.hit_dice_remaining, b.exhaustion), (36, 36, 0, 2, 1));
+    assert_eq!((b.vitals.hp, b.vitals.max_hp, b.vitals.temp_hp, b.hit_dice_remaining), (36, 36, 0, 2));
     assert_eq!((o.hp_regained, o.hit_dice_regained), (33, 2));
+    // one level of exhaustion: the buff system lowers the `exhaustion` group by this
+    assert_eq!((o.exhaustion_removed, Dnd5e::EXHAUSTION_GROUP), (1, "exhaustion"));
     let mut one = bram();
     one.hit_dice_remaining = 0;
     assert_eq!(

@@ -254,6 +254,7 @@ fn rests_heal_half_or_all_and_there_are_no_hit_dice() {
     let done = RestState { elapsed_secs: 30, ..short };
     let o = Lite::complete_rest(&mut k, &done, 3, &mut Scripted::new(&[])).unwrap();
     assert_eq!((o.hp_regained, k.vitals.hp), (9, 11), "half of 19, rounded down");
+    assert_eq!(o.exhaustion_removed, 0, "a short rest lifts no weariness");
     let unsafe_long = Lite::begin_rest(
         &k,
         RestKind::Long,
@@ -262,8 +263,9 @@ fn rests_heal_half_or_all_and_there_are_no_hit_dice() {
     );
     assert_eq!(unsafe_long.unwrap_err().code, ErrorCode::NotSafeToRest);
     let long = RestState { kind: RestKind::Long, elapsed_secs: 240, required_secs: 240 };
-    Lite::complete_rest(&mut k, &long, 0, &mut Scripted::new(&[])).unwrap();
+    let o = Lite::complete_rest(&mut k, &long, 0, &mut Scripted::new(&[])).unwrap();
     assert_eq!(k.vitals.hp, 19);
+    assert_eq!((o.exhaustion_removed, Lite::EXHAUSTION_GROUP), (1, "weariness"), "a long rest lifts one level");
     assert_eq!(Lite::spend_hit_dice(&mut k, 1, &mut Scripted::new(&[])).unwrap_err().code, ErrorCode::NoHitDice);
 }
 

@@ -99,6 +99,8 @@ fn bonuses_of(scores: &AbilityScores) -> AbilityBonuses {
 impl RulesEngine for Lite {
     const ID: &'static str = "lite";
     const TEST_DIE: &'static str = "2d6";
+    /// Weary, Very Weary, Spent: lite's exhaustion.
+    const EXHAUSTION_GROUP: &'static str = "weariness";
 
     fn static_files() -> &'static [(&'static str, &'static str)] {
         FILES
@@ -463,6 +465,8 @@ impl RulesEngine for Lite {
             hp_regained: healed,
             hit_dice_spent: 0,
             hit_dice_regained: 0,
+            // A night's sleep lifts one level of weariness, as a long rest does exhaustion.
+            exhaustion_removed: u8::from(state.kind == RestKind::Long),
             dice: vec![],
             text: format!(
                 "{} finishes a {} and regains {healed} HP ({}/{})",

@@ -10,7 +10,7 @@
 //! every 6 s ticks 9 times). Refreshing keeps `started_at`, so the rhythm does not shift.
 //! Catch-up after downtime counts every missed tick with [`ticks_between`].
 
-use super::defs::{BuffCategory, PeriodicEffect};
+use super::defs::{BuffCategory, BuffDef, PeriodicEffect};
 use super::stacking::ActiveBuff;
 use rand::Rng;
 
@@ -122,4 +122,37 @@ pub fn select_by_trigger(active: &[ActiveBuff], trigger: RemovalTrigger) -> Vec<
         RemovalTrigger::Attack => b.flags.removed_on_attack,
     };
     sorted(active.iter().filter(|b| hit(b)).map(|b| b.id).collect())
+}
+
+/// One level down a ladder of ranked buffs (exhaustion 3 -> 2, weary 1 -> gone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelDown {
+    /// The instance that goes.
+    pub remove: u64,
+    /// The next lower level of the group to apply in its place (`None`: the condition ends).
+    pub apply: Option<String>,
+    /// What is left of the removed instance's time (`None`: permanent), for the lower level.
+    pub remaining_micros: Option<i64>,
+}
+
+/// Lower the bearer's buff of exclusive group `group` by one level (a long rest and the
+/// exhaustion ladder): the active instance of the group (the highest rank if the data ever
+/// allowed two) is replaced by the group's definition with the next lower rank, or ends when
+/// there is none. `None` when no buff of the group is active.
+pub fn lower_level<'a>(
+    active: &[ActiveBuff],
+    group: &str,
+    defs: impl IntoIterator<Item = &'a BuffDef>,
+    now: i64,
+) -> Option<LevelDown> {
+    let top = active
+        .iter()
+        .filter(|b| b.exclusive_group.as_deref() == Some(group) && is_active(b, now))
+        .max_by_key(|b| (b.group_rank, std::cmp::Reverse(b.id)))?;
+    let lower = defs
+        .into_iter()
+        .filter(|d| d.exclusive_group.as_deref() == Some(group) && d.group_rank < top.group_rank)
+        .max_by_key(|d| d.group_rank)
+        .map(|d| d.id.clone());
+    Some(LevelDown { remove: top.id, apply: lower, remaining_micros: top.expires_at.map(|end| end - now) })
 }

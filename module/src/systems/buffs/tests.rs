@@ -304,6 +304,47 @@ fn exhaustion_two_becomes_three_but_never_drops_back_to_one() {
 }
 
 #[test]
+fn a_long_rest_walks_the_exhaustion_ladder_down_one_level_at_a_time() {
+    let cat = catalog();
+    let ex3 = applied(&cat, 11, "exhaustion_3", 0, T0);
+    let down = lower_level(&[ex3], "exhaustion", cat.defs(), T0 + S).expect("exhausted");
+    assert_eq!(down, LevelDown { remove: 11, apply: Some("exhaustion_2".into()), remaining_micros: None });
+    let ex1 = applied(&cat, 12, "exhaustion_1", 0, T0);
+    assert_eq!(
+        lower_level(&[ex1], "exhaustion", cat.defs(), T0),
+        Some(LevelDown { remove: 12, apply: None, remaining_micros: None }),
+        "level 1 ends"
+    );
+    // A timed level keeps what is left of its time; other buffs and expired ones do not count.
+    let mut timed = applied(&cat, 13, "exhaustion_2", 0, T0);
+    timed.expires_at = Some(T0 + 60 * S);
+    let bless = applied(&cat, 14, "bless", 0, T0);
+    let down = lower_level(&[bless.clone(), timed.clone()], "exhaustion", cat.defs(), T0 + 20 * S).unwrap();
+    assert_eq!(down, LevelDown { remove: 13, apply: Some("exhaustion_1".into()), remaining_micros: Some(40 * S) });
+    assert_eq!(lower_level(&[bless.clone(), timed], "exhaustion", cat.defs(), T0 + 60 * S), None);
+    assert_eq!(lower_level(&[bless], "exhaustion", cat.defs(), T0), None, "nothing to lower");
+    // lite's ladder is `weariness`
+    let lite = parse_buffs(LITE_BUFFS_FILE, LITE_BUFFS_CSV).unwrap();
+    let w2 = applied(&lite, 3, "weary_2", 0, T0);
+    assert_eq!(lower_level(&[w2], "weariness", lite.defs(), T0).and_then(|d| d.apply), Some("weary_1".into()));
+}
+
+#[test]
+fn each_rulesets_exhaustion_group_is_a_ladder_in_its_buffs() {
+    use crate::rules::{ActiveRules, RulesEngine};
+    let cat = load().expect("the compiled-in buffs load");
+    let mut ranks: Vec<u8> = cat
+        .defs()
+        .iter()
+        .filter(|d| d.exclusive_group.as_deref() == Some(ActiveRules::EXHAUSTION_GROUP))
+        .map(|d| d.group_rank)
+        .collect();
+    ranks.sort_unstable();
+    assert!(ranks.len() >= 2 && ranks[0] == 1, "{}: {ranks:?}", ActiveRules::EXHAUSTION_GROUP);
+    assert!(ranks.windows(2).all(|w| w[1] == w[0] + 1), "one buff per level: {ranks:?}");
+}
+
+#[test]
 fn immunity_blocks_application_with_its_code() {
     let cat = catalog();
     let poisoned = cat.get("poisoned").unwrap();

@@ -8,8 +8,12 @@
 //!   (lowest uid first), the rest move over as they are (same uids); currency is added. All or
 //!   nothing: a full master stash (`E_CONTAINER_FULL`) or a currency overflow
 //!   (`E_CURRENCY_OVERFLOW`) changes nothing and the run stays active.
+//! - [`may_extract`]: only out of combat, not on the road, at a safe location (`location_def.safe`);
+//!   the character itself must be able to act (alive, conscious, not incapacitated:
+//!   `systems::conditions::forbids(Action::Extract, ..)`, checked first).
 //! - [`wipe`]: the run stash is lost (items deleted, currency 0); equipped gear by
-//!   [`WipeDifficulty`].
+//!   [`WipeDifficulty`]. One rule for every way a run is lost ([`RunLoss`]): the voluntary `wipe`,
+//!   the character's death during the run ([`lost_with`]) and its deletion during the run.
 //!
 //! Currency is a `u64` count of copper pieces (1 gp = 100 cp) on every storage.
 
@@ -107,6 +111,38 @@ pub struct ExtractPlan {
     pub extracted: Vec<(u64, u32)>,
 }
 
+/// Where the character stands when it asks to extract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtractSite<'a> {
+    pub name: &'a str,
+    pub location_id: &'a str,
+    pub location_safe: bool,
+    pub in_combat: bool,
+    pub traveling: bool,
+}
+
+/// May a run end in extraction here? `E_IN_COMBAT`, `E_TRAVELING`, `E_NOT_SAFE_TO_EXTRACT`; a
+/// character without an active run gets `E_NO_ACTIVE_RUN` first.
+pub fn may_extract(run: &RunState, site: &ExtractSite) -> WkResult<()> {
+    if !run.active {
+        return Err(err(ErrorCode::NoActiveRun, "no run to extract from; begin a run first"));
+    }
+    let name = site.name;
+    if site.in_combat {
+        return Err(err(ErrorCode::InCombat, format!("{name} is in a fight; win it or flee before extracting")));
+    }
+    if site.traveling {
+        return Err(err(ErrorCode::Traveling, format!("{name} is on the road; extract after arriving somewhere safe")));
+    }
+    if !site.location_safe {
+        return Err(err(
+            ErrorCode::NotSafeToExtract,
+            format!("{} is not a safe place to extract; travel to a safe location first", site.location_id),
+        ));
+    }
+    Ok(())
+}
+
 /// Extract: merge the run stash into the master stash. See the module docs.
 pub fn extract(catalog: &ItemCatalog, run: &RunState, run_stash: &Stash, master: &Stash) -> WkResult<ExtractPlan> {
     if !run.active {
@@ -141,6 +177,36 @@ pub struct WipePlan {
     pub currency_lost_cp: u64,
     pub run: RunState,
     pub lost_equipped: Vec<(u64, LoadoutSlot)>,
+}
+
+/// How a run was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunLoss {
+    /// The player gave up (`wipe`).
+    Wipe,
+    /// The character died during the run.
+    Death,
+    /// The character was deleted during the run.
+    Deleted,
+}
+
+impl RunLoss {
+    pub fn code(self) -> &'static str {
+        match self {
+            RunLoss::Wipe => "wipe",
+            RunLoss::Death => "death",
+            RunLoss::Deleted => "deleted",
+        }
+    }
+}
+
+/// A death or a deletion loses a run under way exactly as a [`wipe`] does; outside a run nothing
+/// is lost (`None`: the stashes and the gear stay as they are).
+pub fn lost_with(run: &RunState, run_stash: &Stash, loadout: &Loadout, difficulty: WipeDifficulty) -> Option<WipePlan> {
+    if !run.active {
+        return None;
+    }
+    wipe(run, run_stash, loadout, difficulty).ok()
 }
 
 /// Wipe: the run stash is lost; equipped items by difficulty. `E_NO_ACTIVE_RUN` outside a run.

@@ -1077,3 +1077,57 @@ fn a_wipe_loses_the_bag_and_equipped_gear_by_difficulty() {
         assert_eq!(code(wipe(&plan.run, &run_stash, &loadout_of(&l), difficulty)), ErrorCode::NoActiveRun);
     }
 }
+
+#[test]
+fn a_death_or_deletion_during_a_run_loses_it_like_a_wipe_and_outside_a_run_loses_nothing() {
+    let c = cat();
+    let f = fighter();
+    let bag = Place::RunStash(HERO);
+    for difficulty in WipeDifficulty::ALL {
+        let mut l = Ledger::new(1);
+        let loot = l.insert("gold_ingot", 5, bag.clone());
+        let sword = l.insert("longsword", 1, bag.clone());
+        let potion = l.insert("potion_of_healing", 2, bag.clone());
+        let run = begin_run(&RunState::idle(HERO), &Stash::run(HERO), T0).unwrap();
+        for (uid, s) in [(sword, LoadoutSlot::MainHand), (potion, LoadoutSlot::Belt1)] {
+            let ch = equip(&c, &loadout_of(&l), &stash_of(&l, &bag, 200), uid, s, &f).unwrap();
+            l.apply(&ch.ops).unwrap();
+        }
+        let run_stash = Stash { currency_cp: 40, ..stash_of(&l, &bag, 200) };
+        // one rule: the same plan as the voluntary wipe
+        let lost = lost_with(&run, &run_stash, &loadout_of(&l), difficulty).expect("a run under way is lost");
+        assert_eq!(Ok(lost.clone()), wipe(&run, &run_stash, &loadout_of(&l), difficulty));
+        assert_eq!((lost.currency_lost_cp, lost.run_currency_cp, lost.run.active), (40, 0, false));
+        assert!(lost.ops.contains(&ItemOp::Delete { uid: loot }), "the bag is gone");
+        assert_eq!(lost.lost_equipped.iter().any(|(u, _)| *u == sword), !difficulty.keeps(LoadoutSlot::MainHand));
+        assert_eq!(lost.lost_equipped.iter().any(|(u, _)| *u == potion), !difficulty.keeps(LoadoutSlot::Belt1));
+        l.apply(&lost.ops).unwrap();
+        assert_invariants(&c, &l);
+        // outside a run (the hub, or after the loss) nothing more is lost
+        assert_eq!(lost_with(&lost.run, &stash_of(&l, &bag, 200), &loadout_of(&l), difficulty), None);
+    }
+    let mut l = Ledger::new(1);
+    l.insert("gold_ingot", 5, bag.clone());
+    assert_eq!(
+        lost_with(&RunState::idle(HERO), &stash_of(&l, &bag, 200), &loadout_of(&l), WipeDifficulty::Hardcore),
+        None,
+        "hub pickups are not a run"
+    );
+}
+
+#[test]
+fn extraction_needs_a_run_no_fight_no_road_and_a_safe_place() {
+    let run = begin_run(&RunState::idle(HERO), &Stash::run(HERO), T0).unwrap();
+    let safe =
+        ExtractSite { name: "Ayla", location_id: "village", location_safe: true, in_combat: false, traveling: false };
+    assert_eq!(may_extract(&run, &safe), Ok(()));
+    assert_eq!(code(may_extract(&RunState::idle(HERO), &safe)), ErrorCode::NoActiveRun);
+    assert_eq!(code(may_extract(&run, &ExtractSite { in_combat: true, ..safe })), ErrorCode::InCombat);
+    assert_eq!(code(may_extract(&run, &ExtractSite { traveling: true, ..safe })), ErrorCode::Traveling);
+    let wild = ExtractSite { location_id: "goblin_cave", location_safe: false, ..safe };
+    let e = may_extract(&run, &wild).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotSafeToExtract);
+    assert!(e.message.contains("goblin_cave") && e.message.contains("safe location"), "{}", e.message);
+    // a fight comes first: the fix is to end it, wherever it happens
+    assert_eq!(code(may_extract(&run, &ExtractSite { in_combat: true, ..wild })), ErrorCode::InCombat);
+}
