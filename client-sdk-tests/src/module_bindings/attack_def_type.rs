@@ -16,6 +16,7 @@ pub struct AttackDef {
     pub to_hit: i32,
     pub damage: Vec<DamageDice>,
     pub magical: bool,
+    pub bonus_die: u32,
 }
 
 impl __sdk::InModule for AttackDef {

@@ -6,6 +6,7 @@
 #![allow(unused, clippy::all)]
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
+use super::buff_temp_hp_type::BuffTempHp;
 use super::item_dice_type::ItemDice;
 
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
@@ -14,6 +15,8 @@ pub enum ConsumableEffect {
     Heal(ItemDice),
 
     Buff(String),
+
+    BuffTempHp(BuffTempHp),
 }
 
 impl __sdk::InModule for ConsumableEffect {

@@ -17,6 +17,7 @@ pub struct FightInbox {
     pub view: bool,
     pub damage: Vec<Damage>,
     pub heal: i32,
+    pub temp_hp: i32,
     pub source: String,
 }
 

@@ -24,6 +24,10 @@ pub enum ModifierKey {
 
     SaveBonus,
 
+    AttackDie,
+
+    SaveDie,
+
     Speed,
 
     MaxHp,

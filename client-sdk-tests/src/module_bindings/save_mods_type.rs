@@ -9,6 +9,7 @@ use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
 pub struct SaveMods {
+    pub die: u32,
     pub advantage: u8,
     pub disadvantage: u8,
     pub auto_fail: u8,

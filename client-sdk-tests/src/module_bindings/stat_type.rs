@@ -33,6 +33,10 @@ pub enum Stat {
     Speed,
 
     MaxHp,
+
+    AttackDie,
+
+    SaveDie,
 }
 
 impl __sdk::InModule for Stat {

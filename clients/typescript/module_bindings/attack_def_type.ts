@@ -40,6 +40,7 @@ export type AttackDef = {
   toHit: number,
   damage: __DamageDice[],
   magical: boolean,
+  bonusDie: number,
 };
 
 /**
@@ -57,6 +58,7 @@ export namespace AttackDef {
       new ProductTypeElement("toHit", AlgebraicType.createI32Type()),
       new ProductTypeElement("damage", AlgebraicType.createArrayType(__DamageDice.getTypeScriptAlgebraicType())),
       new ProductTypeElement("magical", AlgebraicType.createBoolType()),
+      new ProductTypeElement("bonusDie", AlgebraicType.createU32Type()),
     ]);
   }
 

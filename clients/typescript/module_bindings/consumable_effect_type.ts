@@ -33,6 +33,7 @@ import {
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
 import { ItemDice as __ItemDice } from "./item_dice_type";
+import { BuffTempHp as __BuffTempHp } from "./buff_temp_hp_type";
 
 // A namespace for generated variants and helper functions.
 export namespace ConsumableEffect {
@@ -41,6 +42,7 @@ export namespace ConsumableEffect {
   // the tagged union.
   export type Heal = { tag: "Heal", value: __ItemDice };
   export type Buff = { tag: "Buff", value: string };
+  export type BuffTempHp = { tag: "BuffTempHp", value: __BuffTempHp };
 
   // Helper functions for constructing each variant of the tagged union.
   // ```
@@ -50,11 +52,13 @@ export namespace ConsumableEffect {
   // ```
   export const Heal = (value: __ItemDice): ConsumableEffect => ({ tag: "Heal", value });
   export const Buff = (value: string): ConsumableEffect => ({ tag: "Buff", value });
+  export const BuffTempHp = (value: __BuffTempHp): ConsumableEffect => ({ tag: "BuffTempHp", value });
 
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createSumType([
       new SumTypeVariant("Heal", __ItemDice.getTypeScriptAlgebraicType()),
       new SumTypeVariant("Buff", AlgebraicType.createStringType()),
+      new SumTypeVariant("BuffTempHp", __BuffTempHp.getTypeScriptAlgebraicType()),
     ]);
   }
 
@@ -69,7 +73,7 @@ export namespace ConsumableEffect {
 }
 
 // The tagged union or sum type for the algebraic type `ConsumableEffect`.
-export type ConsumableEffect = ConsumableEffect.Heal | ConsumableEffect.Buff;
+export type ConsumableEffect = ConsumableEffect.Heal | ConsumableEffect.Buff | ConsumableEffect.BuffTempHp;
 
 export default ConsumableEffect;
 

@@ -41,6 +41,7 @@ export type FightInbox = {
   view: boolean,
   damage: __Damage[],
   heal: number,
+  tempHp: number,
   source: string,
 };
 
@@ -60,6 +61,7 @@ export namespace FightInbox {
       new ProductTypeElement("view", AlgebraicType.createBoolType()),
       new ProductTypeElement("damage", AlgebraicType.createArrayType(__Damage.getTypeScriptAlgebraicType())),
       new ProductTypeElement("heal", AlgebraicType.createI32Type()),
+      new ProductTypeElement("tempHp", AlgebraicType.createI32Type()),
       new ProductTypeElement("source", AlgebraicType.createStringType()),
     ]);
   }

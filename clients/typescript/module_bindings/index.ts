@@ -306,6 +306,8 @@ import { BuffExpiryTimer } from "./buff_expiry_timer_type.ts";
 export { BuffExpiryTimer };
 import { BuffFlags } from "./buff_flags_type.ts";
 export { BuffFlags };
+import { BuffTempHp } from "./buff_temp_hp_type.ts";
+export { BuffTempHp };
 import { BuffTickTimer } from "./buff_tick_timer_type.ts";
 export { BuffTickTimer };
 import { ByRange } from "./by_range_type.ts";

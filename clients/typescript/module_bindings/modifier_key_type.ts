@@ -47,6 +47,8 @@ export namespace ModifierKey {
   export type AttackBonus = { tag: "AttackBonus" };
   export type DamageBonus = { tag: "DamageBonus" };
   export type SaveBonus = { tag: "SaveBonus" };
+  export type AttackDie = { tag: "AttackDie" };
+  export type SaveDie = { tag: "SaveDie" };
   export type Speed = { tag: "Speed" };
   export type MaxHp = { tag: "MaxHp" };
   export type Resistance = { tag: "Resistance", value: __DamageType };
@@ -80,6 +82,8 @@ export namespace ModifierKey {
   export const AttackBonus = { tag: "AttackBonus" };
   export const DamageBonus = { tag: "DamageBonus" };
   export const SaveBonus = { tag: "SaveBonus" };
+  export const AttackDie = { tag: "AttackDie" };
+  export const SaveDie = { tag: "SaveDie" };
   export const Speed = { tag: "Speed" };
   export const MaxHp = { tag: "MaxHp" };
   export const Resistance = (value: __DamageType): ModifierKey => ({ tag: "Resistance", value });
@@ -109,6 +113,8 @@ export namespace ModifierKey {
       new SumTypeVariant("AttackBonus", AlgebraicType.createProductType([])),
       new SumTypeVariant("DamageBonus", AlgebraicType.createProductType([])),
       new SumTypeVariant("SaveBonus", AlgebraicType.createProductType([])),
+      new SumTypeVariant("AttackDie", AlgebraicType.createProductType([])),
+      new SumTypeVariant("SaveDie", AlgebraicType.createProductType([])),
       new SumTypeVariant("Speed", AlgebraicType.createProductType([])),
       new SumTypeVariant("MaxHp", AlgebraicType.createProductType([])),
       new SumTypeVariant("Resistance", __DamageType.getTypeScriptAlgebraicType()),
@@ -144,7 +150,7 @@ export namespace ModifierKey {
 }
 
 // The tagged union or sum type for the algebraic type `ModifierKey`.
-export type ModifierKey = ModifierKey.Ability | ModifierKey.ArmorClass | ModifierKey.AttackBonus | ModifierKey.DamageBonus | ModifierKey.SaveBonus | ModifierKey.Speed | ModifierKey.MaxHp | ModifierKey.Resistance | ModifierKey.Vulnerability | ModifierKey.Immunity | ModifierKey.Advantage | ModifierKey.Disadvantage | ModifierKey.AttackersAdvantage | ModifierKey.AttackersDisadvantage | ModifierKey.AutoFailSave | ModifierKey.CannotAct | ModifierKey.CannotSpeak | ModifierKey.CannotSee | ModifierKey.CannotHear | ModifierKey.Unaware | ModifierKey.Unseen | ModifierKey.CritWithin5Ft | ModifierKey.CannotHarmSource | ModifierKey.CannotApproachSource | ModifierKey.ExtraAction | ModifierKey.Dies;
+export type ModifierKey = ModifierKey.Ability | ModifierKey.ArmorClass | ModifierKey.AttackBonus | ModifierKey.DamageBonus | ModifierKey.SaveBonus | ModifierKey.AttackDie | ModifierKey.SaveDie | ModifierKey.Speed | ModifierKey.MaxHp | ModifierKey.Resistance | ModifierKey.Vulnerability | ModifierKey.Immunity | ModifierKey.Advantage | ModifierKey.Disadvantage | ModifierKey.AttackersAdvantage | ModifierKey.AttackersDisadvantage | ModifierKey.AutoFailSave | ModifierKey.CannotAct | ModifierKey.CannotSpeak | ModifierKey.CannotSee | ModifierKey.CannotHear | ModifierKey.Unaware | ModifierKey.Unseen | ModifierKey.CritWithin5Ft | ModifierKey.CannotHarmSource | ModifierKey.CannotApproachSource | ModifierKey.ExtraAction | ModifierKey.Dies;
 
 export default ModifierKey;
 

@@ -33,6 +33,7 @@ import {
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
 export type SaveMods = {
+  die: number,
   advantage: number,
   disadvantage: number,
   autoFail: number,
@@ -50,6 +51,7 @@ export namespace SaveMods {
   */
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createProductType([
+      new ProductTypeElement("die", AlgebraicType.createU32Type()),
       new ProductTypeElement("advantage", AlgebraicType.createU8Type()),
       new ProductTypeElement("disadvantage", AlgebraicType.createU8Type()),
       new ProductTypeElement("autoFail", AlgebraicType.createU8Type()),

@@ -49,6 +49,8 @@ export namespace Stat {
   export type SaveBonus = { tag: "SaveBonus" };
   export type Speed = { tag: "Speed" };
   export type MaxHp = { tag: "MaxHp" };
+  export type AttackDie = { tag: "AttackDie" };
+  export type SaveDie = { tag: "SaveDie" };
 
   // Helper functions for constructing each variant of the tagged union.
   // ```
@@ -68,6 +70,8 @@ export namespace Stat {
   export const SaveBonus = { tag: "SaveBonus" };
   export const Speed = { tag: "Speed" };
   export const MaxHp = { tag: "MaxHp" };
+  export const AttackDie = { tag: "AttackDie" };
+  export const SaveDie = { tag: "SaveDie" };
 
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createSumType([
@@ -83,6 +87,8 @@ export namespace Stat {
       new SumTypeVariant("SaveBonus", AlgebraicType.createProductType([])),
       new SumTypeVariant("Speed", AlgebraicType.createProductType([])),
       new SumTypeVariant("MaxHp", AlgebraicType.createProductType([])),
+      new SumTypeVariant("AttackDie", AlgebraicType.createProductType([])),
+      new SumTypeVariant("SaveDie", AlgebraicType.createProductType([])),
     ]);
   }
 
@@ -97,7 +103,7 @@ export namespace Stat {
 }
 
 // The tagged union or sum type for the algebraic type `Stat`.
-export type Stat = Stat.Str | Stat.Dex | Stat.Con | Stat.Int | Stat.Wis | Stat.Cha | Stat.ArmorClass | Stat.AttackBonus | Stat.DamageBonus | Stat.SaveBonus | Stat.Speed | Stat.MaxHp;
+export type Stat = Stat.Str | Stat.Dex | Stat.Con | Stat.Int | Stat.Wis | Stat.Cha | Stat.ArmorClass | Stat.AttackBonus | Stat.DamageBonus | Stat.SaveBonus | Stat.Speed | Stat.MaxHp | Stat.AttackDie | Stat.SaveDie;
 
 export default Stat;
 

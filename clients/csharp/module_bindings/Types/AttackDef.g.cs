@@ -25,13 +25,16 @@ namespace SpacetimeDB.Types
         public System.Collections.Generic.List<DamageDice> Damage;
         [DataMember(Name = "magical")]
         public bool Magical;
+        [DataMember(Name = "bonus_die")]
+        public uint BonusDie;
 
         public AttackDef(
             string Id,
             string Name,
             int ToHit,
             System.Collections.Generic.List<DamageDice> Damage,
-            bool Magical
+            bool Magical,
+            uint BonusDie
         )
         {
             this.Id = Id;
@@ -39,6 +42,7 @@ namespace SpacetimeDB.Types
             this.ToHit = ToHit;
             this.Damage = Damage;
             this.Magical = Magical;
+            this.BonusDie = BonusDie;
         }
 
         public AttackDef()

@@ -12,6 +12,7 @@ namespace SpacetimeDB.Types
     [SpacetimeDB.Type]
     public partial record ConsumableEffect : SpacetimeDB.TaggedEnum<(
         ItemDice Heal,
-        string Buff
+        string Buff,
+        BuffTempHp BuffTempHp
     )>;
 }

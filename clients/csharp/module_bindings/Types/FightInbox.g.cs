@@ -27,6 +27,8 @@ namespace SpacetimeDB.Types
         public System.Collections.Generic.List<Damage> Damage;
         [DataMember(Name = "heal")]
         public int Heal;
+        [DataMember(Name = "temp_hp")]
+        public int TempHp;
         [DataMember(Name = "source")]
         public string Source;
 
@@ -37,6 +39,7 @@ namespace SpacetimeDB.Types
             bool View,
             System.Collections.Generic.List<Damage> Damage,
             int Heal,
+            int TempHp,
             string Source
         )
         {
@@ -46,6 +49,7 @@ namespace SpacetimeDB.Types
             this.View = View;
             this.Damage = Damage;
             this.Heal = Heal;
+            this.TempHp = TempHp;
             this.Source = Source;
         }
 

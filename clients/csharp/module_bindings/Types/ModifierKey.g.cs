@@ -16,6 +16,8 @@ namespace SpacetimeDB.Types
         SpacetimeDB.Unit AttackBonus,
         SpacetimeDB.Unit DamageBonus,
         SpacetimeDB.Unit SaveBonus,
+        SpacetimeDB.Unit AttackDie,
+        SpacetimeDB.Unit SaveDie,
         SpacetimeDB.Unit Speed,
         SpacetimeDB.Unit MaxHp,
         DamageType Resistance,

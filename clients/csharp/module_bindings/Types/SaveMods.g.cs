@@ -15,6 +15,8 @@ namespace SpacetimeDB.Types
     [DataContract]
     public sealed partial class SaveMods
     {
+        [DataMember(Name = "die")]
+        public uint Die;
         [DataMember(Name = "advantage")]
         public byte Advantage;
         [DataMember(Name = "disadvantage")]
@@ -27,6 +29,7 @@ namespace SpacetimeDB.Types
         public bool DeathDisadvantage;
 
         public SaveMods(
+            uint Die,
             byte Advantage,
             byte Disadvantage,
             byte AutoFail,
@@ -34,6 +37,7 @@ namespace SpacetimeDB.Types
             bool DeathDisadvantage
         )
         {
+            this.Die = Die;
             this.Advantage = Advantage;
             this.Disadvantage = Disadvantage;
             this.AutoFail = AutoFail;

@@ -24,5 +24,7 @@ namespace SpacetimeDB.Types
         SaveBonus,
         Speed,
         MaxHp,
+        AttackDie,
+        SaveDie,
     }
 }
