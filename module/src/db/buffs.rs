@@ -16,26 +16,34 @@
 //!   [`on_loadout_change`], [`on_attack`]).
 //! - Effective stats are written by `stats::refresh` (through `chars::save` or directly).
 //!
+//! - Targets: a character, or a monster instance by its combatant id (`MONSTER_ID_BASE +
+//!   instance id`, `systems::buffs::BuffTarget`): the same rows, timers, stacking and expiry. A
+//!   fighting monster's changes go to its fight (`inbox`); out of a fight its periodic damage
+//!   lowers `monster_instance.hp` and at 0 it dies ([`outside_to_monster`]). A monster leaving
+//!   the world takes its buffs with it ([`purge_monster`]).
+//!
 //! These functions do not check the `buffs` gate or the caller: callers decide (the reducers are
 //! admin-only and gated; timers always run so a switched-off system never leaves buffs stuck).
 
 use super::rows::{buff_def as def_of, end_of, to_active};
-use super::{chars, stats};
+use super::{chars, rows, stats};
 use crate::error::{err, ErrorCode, WkResult};
 use crate::events;
+use crate::rules::MonsterDef;
 use crate::rules::{ActiveRules, Damage, RulesEngine};
 use crate::systems::buffs::modifiers::ModifierKey;
 use crate::systems::buffs::{
-    collect_immunities, decide, ended_by_new_immunities, lower_level, next_tick, select_by_category, select_by_trigger,
-    tick_amount, ticks_between, ActiveBuff, Application, BuffCatalog, BuffCategory, BuffDef, Decision, DropReason,
-    NewBuff, PeriodicKind, RemovalTrigger,
+    collect_immunities, decide, ended_by_new_immunities, lower_level, monster_dies_at, monster_target, next_tick,
+    select_by_category, select_by_trigger, tick_amount, ticks_between, ActiveBuff, Application, BuffCatalog,
+    BuffCategory, BuffDef, BuffTarget, Decision, DropReason, NewBuff, PeriodicEffect, PeriodicKind, RemovalTrigger,
 };
 use crate::systems::items::RunLoss;
 use crate::tables::buffs::{
     active_buff, buff_def, buff_expiry_timer, buff_tick_timer, effective_stats as effective_stats_table, ActiveBuffRow,
     BuffDefRow, BuffExpiryTimer, BuffTickTimer, NEVER,
 };
-use crate::tables::characters::character;
+use crate::tables::characters::{character, Character};
+use crate::tables::combat::{monster_instance, MonsterInstance};
 use crate::tables::events::EventKind;
 use spacetimedb::{ReducerContext, ScheduleAt, Table, Timestamp};
 use std::collections::BTreeSet;
@@ -92,7 +100,67 @@ fn end_text(end: Option<i64>) -> String {
 }
 
 fn name_of(ctx: &ReducerContext, id: u64) -> String {
-    ctx.db.character().id().find(id).map(|c| c.name).unwrap_or_else(|| format!("character {id}"))
+    match BuffTarget::of(id) {
+        BuffTarget::Character(c) => {
+            ctx.db.character().id().find(c).map(|c| c.name).unwrap_or_else(|| format!("character {c}"))
+        }
+        BuffTarget::Monster(m) => monster_name(m, rows::monster(ctx, m).map(|r| r.name).as_deref()),
+    }
+}
+
+fn monster_name(id: u64, name: Option<&str>) -> String {
+    format!("{} #{id}", name.unwrap_or("monster"))
+}
+
+/// Who a buff sits on, read from its rows.
+enum Bearer {
+    Character(Character),
+    Monster(MonsterInstance, MonsterDef),
+}
+
+impl Bearer {
+    fn name(&self) -> String {
+        match self {
+            Bearer::Character(c) => c.name.clone(),
+            Bearer::Monster(m, _) => monster_name(m.id, Some(&m.name)),
+        }
+    }
+
+    /// Conditions it cannot have: the sheet's, or the monster definition's.
+    fn condition_immunities(&self) -> Vec<&str> {
+        let d = match self {
+            Bearer::Character(c) => &c.sheet.defenses,
+            Bearer::Monster(_, def) => &def.defenses,
+        };
+        d.condition_immunities.iter().map(|c| c.id()).collect()
+    }
+}
+
+/// The bearer of a target id: `E_UNKNOWN_CHARACTER` / `E_UNKNOWN_MONSTER` when there is none.
+fn bearer(ctx: &ReducerContext, target_id: u64) -> WkResult<Bearer> {
+    match BuffTarget::of(target_id) {
+        BuffTarget::Character(id) => ctx.db.character().id().find(id).map(Bearer::Character).ok_or_else(|| {
+            err(ErrorCode::UnknownCharacter, format!("no character {target_id}; pick an existing target"))
+        }),
+        BuffTarget::Monster(id) => {
+            let m = rows::monster(ctx, id).ok_or_else(|| {
+                err(
+                    ErrorCode::UnknownMonster,
+                    format!(
+                        "no monster instance {id} (target {target_id} = MONSTER_ID_BASE + instance id); see SELECT * FROM monster_instance"
+                    ),
+                )
+            })?;
+            let def = <ActiveRules as RulesEngine>::monster(&m.def_id)?;
+            Ok(Bearer::Monster(m, def))
+        }
+    }
+}
+
+/// A buff target exists (a character, or a monster instance by `MONSTER_ID_BASE + instance id`):
+/// `E_UNKNOWN_CHARACTER` / `E_UNKNOWN_MONSTER` otherwise.
+pub fn require_target(ctx: &ReducerContext, target_id: u64) -> WkResult<()> {
+    bearer(ctx, target_id).map(|_| ())
 }
 
 fn detail(r: &ActiveBuffRow) -> String {
@@ -107,12 +175,18 @@ fn detail(r: &ActiveBuffRow) -> String {
     )
 }
 
+/// The characters an instance involves (events name characters; a monster bearer or source is in
+/// the event's detail).
 fn actors(r: &ActiveBuffRow) -> Vec<u64> {
-    if r.source_id != 0 && r.source_id != r.target_id {
-        vec![r.target_id, r.source_id]
-    } else {
-        vec![r.target_id]
+    let is_char = |id: u64| id != 0 && matches!(BuffTarget::of(id), BuffTarget::Character(_));
+    let mut v = Vec::new();
+    if is_char(r.target_id) {
+        v.push(r.target_id);
     }
+    if is_char(r.source_id) && r.source_id != r.target_id {
+        v.push(r.source_id);
+    }
+    v
 }
 
 // ------------------------------------------------------------------ timers
@@ -160,18 +234,18 @@ fn disarm_ticks(ctx: &ReducerContext, id: u64, keep: Option<u64>) {
 
 // ------------------------------------------------------------------ apply
 
-/// Apply a buff to a character: the entry point for the admin reducer and for other systems
-/// (rules engine, consumables, combat). `source_id` 0 = the world. Errors (nothing written by the
-/// reducer that returns them): `E_UNKNOWN_CHARACTER` (target or source), `E_UNKNOWN_BUFF`, the
-/// definition's validation codes, `E_INVALID_DURATION`, `E_BUFF_IMMUNE`.
+/// Apply a buff to a character or a monster instance (`target_id` = `MONSTER_ID_BASE + instance
+/// id`): the entry point for the admin reducer and for other systems (rules engine, consumables,
+/// combat). `source_id` 0 = the world. Errors (nothing written by the reducer that returns them):
+/// `E_UNKNOWN_CHARACTER` (target or source), `E_UNKNOWN_MONSTER`, `E_UNKNOWN_BUFF`, the
+/// definition's validation codes, `E_INVALID_DURATION`, `E_BUFF_IMMUNE` (the sheet's or the
+/// monster definition's condition immunities, or an active buff's).
 pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult<Applied> {
-    let target = ctx.db.character().id().find(target_id).ok_or_else(|| {
-        err(ErrorCode::UnknownCharacter, format!("no character {target_id}; pick an existing target"))
-    })?;
-    if app.source_id != 0 && ctx.db.character().id().find(app.source_id).is_none() {
+    let target = bearer(ctx, target_id)?;
+    if app.source_id != 0 && bearer(ctx, app.source_id).is_err() {
         return Err(err(
             ErrorCode::UnknownCharacter,
-            format!("no source character {}; pass 0 when the world applies the buff", app.source_id),
+            format!("no source character or monster {}; pass 0 when the world applies the buff", app.source_id),
         ));
     }
     let def = def_of(&app.buff_id).ok_or_else(|| {
@@ -184,10 +258,10 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
     let rows = rows_of(ctx, target_id);
     let active: Vec<ActiveBuff> = rows.iter().map(to_active).collect();
     let active_defs: Vec<&BuffDef> = rows.iter().filter_map(|r| def_of(&r.buff_id)).collect();
-    let own: Vec<&str> = target.sheet.defenses.condition_immunities.iter().map(|c| c.id()).collect();
+    let own = target.condition_immunities();
     let immunities = collect_immunities(own, active_defs.iter().copied());
     let decision = decide(&active, &immunities, &app, def, now)?;
-    let name = target.name.clone();
+    let name = target.name();
     let restat = decision.changes_stat_sources();
     let applied = match decision {
         Decision::Insert(new) => {
@@ -259,13 +333,19 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
             Applied { instance_id: kept, kind: EventKind::BuffDropped }
         }
     };
-    if applied.kind != EventKind::BuffDropped && def.modifiers.iter().any(|m| m.key == ModifierKey::Dies) {
-        kill(ctx, target_id, &def.name);
-        refresh(ctx, target_id); // the sheet changed: read it again
-    } else if restat && expired > 0 {
-        refresh(ctx, target_id); // an expiry's last tick may have written the character row
-    } else if restat {
-        stats::refresh(ctx, &target); // nothing above wrote the character row
+    let dies = applied.kind != EventKind::BuffDropped && def.modifiers.iter().any(|m| m.key == ModifierKey::Dies);
+    match target {
+        Bearer::Character(_) if dies => {
+            kill(ctx, target_id, &def.name);
+            refresh(ctx, target_id); // the sheet changed: read it again
+        }
+        Bearer::Monster(m, _) if dies && rows::combat_of(ctx, target_id).is_none() => {
+            kill_monster(ctx, m, &def.name);
+        }
+        _ if restat && expired > 0 => refresh(ctx, target_id), // an expiry's last tick may have written the row
+        Bearer::Character(c) if restat => stats::refresh(ctx, &c), // nothing above wrote the character row
+        Bearer::Monster(..) if restat => refresh(ctx, target_id),
+        _ => {}
     }
     Ok(applied)
 }
@@ -409,10 +489,16 @@ fn remove_instance_deferred(
     Some(row)
 }
 
-/// Refresh a character's derived and effective stats (no-op for a deleted character).
+/// Refresh a character's derived and effective stats (no-op for a deleted character); a fighting
+/// monster's combatant is rebuilt (posted to its fight; a monster has no stats projection).
 fn refresh(ctx: &ReducerContext, target_id: u64) {
-    if let Some(c) = ctx.db.character().id().find(target_id) {
-        stats::refresh(ctx, &c);
+    match BuffTarget::of(target_id) {
+        BuffTarget::Character(id) => {
+            if let Some(c) = ctx.db.character().id().find(id) {
+                stats::refresh(ctx, &c);
+            }
+        }
+        BuffTarget::Monster(_) => super::inbox::post_view(ctx, target_id, "its buffs change"),
     }
 }
 
@@ -530,7 +616,7 @@ pub fn remove(ctx: &ReducerContext, id: u64, reason: &str) -> WkResult<ActiveBuf
     })
 }
 
-/// Dispel: remove every instance of a category from a character. Returns how many.
+/// Dispel: remove every instance of a category from a character or monster. Returns how many.
 pub fn dispel(ctx: &ReducerContext, target_id: u64, category: BuffCategory) -> usize {
     let active: Vec<ActiveBuff> = rows_of(ctx, target_id).iter().map(to_active).collect();
     let ids = select_by_category(&active, category);
@@ -616,6 +702,111 @@ pub fn purge_character(ctx: &ReducerContext, character_id: u64) {
     ctx.db.effective_stats().character_id().delete(character_id);
 }
 
+// ------------------------------------------------------------------ monsters
+
+/// A monster instance leaves the world (killed, despawned): its buffs go with it (rows, timers,
+/// one `BuffRemoved` event each with `reason`). Returns how many.
+pub fn purge_monster(ctx: &ReducerContext, instance_id: u64, reason: &str) -> usize {
+    let rows = rows_of(ctx, monster_target(instance_id));
+    for r in &rows {
+        delete_row(ctx, r.id, None);
+        events::record(
+            ctx,
+            EventKind::BuffRemoved,
+            actors(r),
+            format!("{} ends: its bearer left the world", r.buff_id),
+            format!("{};reason={reason}", detail(r)),
+        );
+    }
+    rows.len()
+}
+
+/// A monster outside any fight dies of a buff (its periodic damage, a buff that kills): the row
+/// goes, a `MonsterKilled` event, its buffs with it. No loot: nobody slew it.
+fn kill_monster(ctx: &ReducerContext, m: MonsterInstance, cause: &str) {
+    ctx.db.monster_instance().id().delete(m.id);
+    events::record(
+        ctx,
+        EventKind::MonsterKilled,
+        vec![],
+        format!("{} dies of {cause}", m.name),
+        format!("monster={};def={};cause=buff", m.id, m.def_id),
+    );
+    purge_monster(ctx, m.id, "monster_killed");
+}
+
+/// A monster's HP after outside damage or healing, through its effective defenses (`None`: it
+/// has no definition any more). Writes nothing.
+fn monster_hp_after(ctx: &ReducerContext, m: &MonsterInstance, damage: &[Damage], heal: i32) -> Option<i32> {
+    let (_, creature, _) = stats::monster_view(ctx, m).ok()?;
+    let mut vitals = creature.vitals.clone();
+    if !damage.is_empty() {
+        ActiveRules::apply_damage(&m.name, &mut vitals, &creature.defenses, damage, false);
+    }
+    if heal > 0 {
+        let _ = ActiveRules::heal(&m.name, &mut vitals, heal);
+    }
+    Some(vitals.hp)
+}
+
+/// Write a monster's new HP; at 0 it dies (`systems::buffs::monster_dies_at`).
+fn settle_monster(ctx: &ReducerContext, mut m: MonsterInstance, hp: i32, cause: &str) {
+    if monster_dies_at(hp) {
+        kill_monster(ctx, m, cause);
+    } else if hp != m.hp {
+        m.hp = hp;
+        ctx.db.monster_instance().id().update(m);
+    }
+}
+
+/// Damage or healing from outside a fight for a monster that is not fighting (a post whose fight
+/// ended first): through its effective defenses to `monster_instance.hp`; at 0 HP it dies.
+pub fn outside_to_monster(ctx: &ReducerContext, target_id: u64, damage: &[Damage], heal: i32, source: &str) {
+    let BuffTarget::Monster(id) = BuffTarget::of(target_id) else { return };
+    let Some(m) = rows::monster(ctx, id).filter(|m| m.hp > 0) else { return };
+    if let Some(hp) = monster_hp_after(ctx, &m, damage, heal) {
+        settle_monster(ctx, m, hp, source);
+    }
+}
+
+/// Periodic ticks on a monster: to its fight when it fights, else to its row (at 0 HP it dies).
+fn tick_monster(ctx: &ReducerContext, row: &ActiveBuffRow, p: &PeriodicEffect, n: u64) {
+    let BuffTarget::Monster(id) = BuffTarget::of(row.target_id) else { return };
+    let Some(m) = rows::monster(ctx, id).filter(|m| m.hp > 0) else { return };
+    let label = def_of(&row.buff_id).map(|d| d.name.clone()).unwrap_or_else(|| row.buff_id.clone());
+    let who = monster_name(m.id, Some(&m.name));
+    let mut rng = ctx.rng();
+    let amounts: Vec<i32> = (0..n).map(|_| tick_amount(p, row.stacks, &mut rng)).collect();
+    let total: i32 = amounts.iter().sum();
+    let (damage, heal): (Vec<Damage>, i32) = match p.kind {
+        PeriodicKind::Damage(ty) => (amounts.iter().map(|a| Damage::new(*a, ty)).collect(), 0),
+        PeriodicKind::Heal => (Vec::new(), total),
+    };
+    if super::inbox::post_effect(ctx, row.target_id, damage.clone(), (heal, 0), &label) {
+        events::record(
+            ctx,
+            EventKind::BuffTick,
+            actors(row),
+            format!("{who}'s {label} ticks for {total} in the fight"),
+            format!("{};ticks={n};amount={total};in_fight=true", detail(row)),
+        );
+        return;
+    }
+    let Some(hp) = monster_hp_after(ctx, &m, &damage, heal) else { return };
+    let what = match p.kind {
+        PeriodicKind::Damage(ty) => format!("takes {} {} damage", (m.hp - hp).max(0), ty.id()),
+        PeriodicKind::Heal => format!("regains {} HP", (hp - m.hp).max(0)),
+    };
+    events::record(
+        ctx,
+        EventKind::BuffTick,
+        actors(row),
+        format!("{who} {what} from {label}"),
+        format!("{};ticks={n};amount={total};hp_after={}", detail(row), hp.max(0)),
+    );
+    settle_monster(ctx, m, hp, &label); // a death records its own events after the tick's
+}
+
 // ------------------------------------------------------------------ periodic effects
 
 /// Run the periodic ticks of an instance that are due (timer or sweeper). Idempotent: the row
@@ -646,6 +837,10 @@ pub fn run_ticks(ctx: &ReducerContext, id: u64, keep_timer: Option<u64>) {
         arm_tick(ctx, id, next);
     }
     if n == 0 {
+        return;
+    }
+    if let BuffTarget::Monster(_) = BuffTarget::of(row.target_id) {
+        tick_monster(ctx, &row, &p, n);
         return;
     }
     let Some(mut c) = ctx.db.character().id().find(row.target_id) else {

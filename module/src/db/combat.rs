@@ -24,8 +24,9 @@ use crate::tables::world::player;
 use rand::Rng;
 use spacetimedb::{ReducerContext, ScheduleAt, Table, Timestamp};
 
-/// Monster combatant ids are offset so they never collide with character ids.
-pub const MONSTER_ID_BASE: u64 = 1 << 48;
+/// Monster combatant ids are offset so they never collide with character ids (buff targets use
+/// the same ids: `systems::buffs::target`).
+pub use crate::systems::buffs::MONSTER_ID_BASE;
 /// Side of the combatant who starts a fight; everyone they attack is on side 2.
 pub const STARTER_SIDE: u32 = 1;
 pub const DEFENDER_SIDE: u32 = 2;
@@ -73,10 +74,15 @@ pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Co
     cb
 }
 
-pub fn monster_for(m: &MonsterInstance, side: u32) -> WkResult<Combatant> {
-    let def = ActiveRules::monster(&m.def_id)?;
+/// The combat view of a monster instance: its stat block's creature with its active buffs and
+/// conditions applied (`stats::monster_view`: AC, attacks, saves, defenses, speed and condition
+/// flags, as a character's), its HP from its row. A poisoned goblin attacks with disadvantage.
+pub fn monster_for(ctx: &ReducerContext, m: &MonsterInstance, side: u32) -> WkResult<Combatant> {
+    let (def, creature, eff) = super::stats::monster_view(ctx, m)?;
     let mut cb = monster_combatant::<ActiveRules>(MONSTER_ID_BASE + m.id, side, &def, None);
-    cb.creature.vitals.hp = m.hp.clamp(0, cb.creature.vitals.max_hp);
+    cb.creature = creature;
+    cb.speed_ft = eff.get(crate::systems::buffs::modifiers::Stat::Speed).max(0) as f32;
+    cb.flags = CombatFlags::from_effective(&eff);
     Ok(cb)
 }
 
@@ -159,7 +165,7 @@ pub fn start(
             err(ErrorCode::UnknownMonster, format!("no monster instance {id}; see SELECT * FROM monster_instance"))
         })?;
         check_monster(&m, &loc)?;
-        fighters.push(monster_for(&m, DEFENDER_SIDE)?);
+        fighters.push(monster_for(ctx, &m, DEFENDER_SIDE)?);
         monsters_in.push(m);
     }
     begin(ctx, &loc, fighters, &chars_in, monsters_in)
@@ -375,15 +381,7 @@ pub fn drain_inbox(ctx: &ReducerContext) {
                 continue;
             }
             let view = if p.view {
-                let Some(ch) = ctx.db.character().id().find(p.character_id) else { continue };
-                let cb = character_combatant(ctx, &ch, 0);
-                let view = CombatantView {
-                    creature: cb.creature,
-                    reaches: cb.reaches,
-                    speed_ft: cb.speed_ft,
-                    flags: cb.flags,
-                    sources: super::stats::condition_sources(ctx, &ch),
-                };
+                let Some(view) = combatant_view(ctx, p.character_id) else { continue };
                 match fight.get(p.character_id) {
                     Some(old) if fight.mods.target(old.id).is_none() && same_view(old, &view) => None,
                     Some(_) => Some(view),
@@ -415,6 +413,23 @@ pub fn drain_inbox(ctx: &ReducerContext) {
     }
 }
 
+/// A combatant's view as the world resolves it now (a character, or a monster instance by its
+/// combatant id); `None` when it left the world.
+fn combatant_view(ctx: &ReducerContext, combatant_id: u64) -> Option<CombatantView> {
+    use crate::systems::buffs::BuffTarget;
+    let (cb, sources) = match BuffTarget::of(combatant_id) {
+        BuffTarget::Character(id) => {
+            let ch = ctx.db.character().id().find(id)?;
+            (character_combatant(ctx, &ch, 0), super::stats::condition_sources(ctx, &ch))
+        }
+        BuffTarget::Monster(id) => {
+            let m = ctx.db.monster_instance().id().find(id)?;
+            (monster_for(ctx, &m, 0).ok()?, super::stats::monster_condition_sources(ctx, combatant_id))
+        }
+    };
+    Some(CombatantView { creature: cb.creature, reaches: cb.reaches, speed_ft: cb.speed_ft, flags: cb.flags, sources })
+}
+
 /// Does the fight already carry this view (no house rules in force on the combatant)?
 fn same_view(old: &Combatant, v: &CombatantView) -> bool {
     let (a, b) = (&old.creature, &v.creature);
@@ -432,6 +447,11 @@ fn same_view(old: &Combatant, v: &CombatantView) -> bool {
 /// Outside damage or healing for a fight that ended before it landed: the sheet takes it.
 fn outside_to_sheet(ctx: &ReducerContext, p: &FightInbox) {
     if p.damage.is_empty() && p.heal == 0 && p.temp_hp == 0 {
+        return;
+    }
+    if p.character_id >= MONSTER_ID_BASE {
+        // A monster's row takes it (and it dies at 0 HP, its buffs with it).
+        crate::db::buffs::outside_to_monster(ctx, p.character_id, &p.damage, p.heal, &p.source);
         return;
     }
     let Some(mut ch) = ctx.db.character().id().find(p.character_id) else { return };
@@ -788,6 +808,7 @@ fn finish(
                 let Some(mut m) = ctx.db.monster_instance().id().find(mid) else { continue };
                 if c.creature.vitals.dead || c.creature.vitals.hp <= 0 {
                     ctx.db.monster_instance().id().delete(mid);
+                    crate::db::buffs::purge_monster(ctx, mid, "monster_killed"); // its buffs go with it
                     drop_loot(ctx, loot_table, &m, (combat_id, &fight_owners), location_id, c.pos, loot_rng);
                     events::record(
                         ctx,

@@ -1,5 +1,6 @@
 //! Posts to a running fight from the layers below `combat` (`stats`, `buffs`): a fighting
-//! character's view changed, or outside damage or healing landed. `combat::drain_inbox` applies
+//! character's or monster's view changed, or outside damage or healing landed. Posts name the
+//! combatant id (`fight_inbox.character_id`: a character id, or `MONSTER_ID_BASE + instance id`). `combat::drain_inbox` applies
 //! them to the fight as logged steps. Calls nothing above `rows`.
 
 use super::rows;
@@ -7,10 +8,10 @@ use crate::rules::Damage;
 use crate::tables::combat::{fight_inbox, FightInbox};
 use spacetimedb::{ReducerContext, Table};
 
-/// The character's resolved view changed; if it is fighting, its combatant is rebuilt (one
-/// pending post per character is enough: the drain reads the rows as they are then).
+/// The combatant's resolved view changed; if it is fighting, its combatant is rebuilt (one
+/// pending post per combatant is enough: the drain reads the rows as they are then).
 pub fn post_view(ctx: &ReducerContext, character_id: u64, source: &str) {
-    let Some(combat_id) = rows::active_combat_of(ctx, character_id) else { return };
+    let Some(combat_id) = rows::combat_of(ctx, character_id) else { return };
     if ctx.db.fight_inbox().character_id().filter(character_id).any(|p| p.view) {
         return;
     }
@@ -26,8 +27,9 @@ pub fn post_view(ctx: &ReducerContext, character_id: u64, source: &str) {
     });
 }
 
-/// Damage, healing or temporary HP from outside a fight for a fighting character: posted for the
-/// fight (true), or `false` when the character is not fighting (the caller applies it to the sheet).
+/// Damage, healing or temporary HP from outside a fight for a fighting combatant: posted for the
+/// fight (true), or `false` when it is not fighting (the caller applies it to the sheet or the
+/// monster's row).
 pub fn post_effect(
     ctx: &ReducerContext,
     character_id: u64,
@@ -35,7 +37,7 @@ pub fn post_effect(
     (heal, temp_hp): (i32, i32),
     source: &str,
 ) -> bool {
-    let Some(combat_id) = rows::active_combat_of(ctx, character_id) else { return false };
+    let Some(combat_id) = rows::combat_of(ctx, character_id) else { return false };
     ctx.db.fight_inbox().insert(FightInbox {
         id: 0,
         combat_id,

@@ -11,7 +11,7 @@ use crate::systems::items::{
 use crate::systems::perks::OwnedPerk;
 use crate::tables::buffs::{active_buff, ActiveBuffRow};
 use crate::tables::characters::{rest_state, Character};
-use crate::tables::combat::combatant;
+use crate::tables::combat::{combatant, monster_instance, MonsterInstance};
 use crate::tables::items::{item_instance, master_stash, run_state, ItemInstanceRow, PlaceKind, RunStateRow};
 use crate::tables::perks::{character_perk, CharacterPerk};
 use crate::tables::world::travel_state;
@@ -34,6 +34,22 @@ pub fn active_combat_of(ctx: &ReducerContext, character_id: u64) -> Option<u64> 
 
 pub fn in_combat(ctx: &ReducerContext, character_id: u64) -> bool {
     active_combat_of(ctx, character_id).is_some()
+}
+
+// ----- monsters -------------------------------------------------------------------------------
+
+/// A monster instance (by instance id, not combatant id).
+pub fn monster(ctx: &ReducerContext, instance_id: u64) -> Option<MonsterInstance> {
+    ctx.db.monster_instance().id().find(instance_id)
+}
+
+/// The active fight of a combatant id (`systems::buffs::BuffTarget`): a character's, or a
+/// monster instance's (`MONSTER_ID_BASE + instance id`; its row names the fight it is in).
+pub fn combat_of(ctx: &ReducerContext, combatant_id: u64) -> Option<u64> {
+    match crate::systems::buffs::BuffTarget::of(combatant_id) {
+        crate::systems::buffs::BuffTarget::Character(id) => active_combat_of(ctx, id),
+        crate::systems::buffs::BuffTarget::Monster(id) => monster(ctx, id).map(|m| m.combat_id).filter(|c| *c != 0),
+    }
 }
 
 // ----- items ----------------------------------------------------------------------------------

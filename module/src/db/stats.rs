@@ -7,7 +7,7 @@
 
 use super::rows;
 use crate::error::WkResult;
-use crate::rules::{ActiveRules, Defenses, DerivedStats};
+use crate::rules::{ActiveRules, Creature, Defenses, DerivedStats, DiceLog, MonsterDef, RulesEngine, Scripted};
 use crate::systems::buffs::modifiers::{KeyKind, ModifierKey, Stat};
 use crate::systems::buffs::BuffDef;
 use crate::systems::items::{equipment_effects, EquippedSource};
@@ -18,14 +18,15 @@ use crate::tables::buffs::{
     effective_stats as effective_stats_table, ActiveBuffRow, EffectiveStatsRow, StatContribution, StatLine,
 };
 use crate::tables::characters::{character_stats, Character, CharacterStats};
+use crate::tables::combat::MonsterInstance;
 use spacetimedb::{ReducerContext, Table};
 
 pub use crate::systems::view::{base_stats, BASE_SPEED_FT};
 
 /// Active instances with their definitions, by instance id.
-pub fn buff_sources(ctx: &ReducerContext, character_id: u64) -> Vec<(ActiveBuffRow, &'static BuffDef)> {
+pub fn buff_sources(ctx: &ReducerContext, target_id: u64) -> Vec<(ActiveBuffRow, &'static BuffDef)> {
     let now = rows::now_micros(ctx);
-    rows::buff_rows(ctx, character_id)
+    rows::buff_rows(ctx, target_id)
         .into_iter()
         .filter(|r| r.permanent || now < r.expires_at_micros)
         .filter_map(|r| rows::buff_def(&r.buff_id).map(|d| (r, d)))
@@ -66,6 +67,37 @@ pub fn condition_sources(ctx: &ReducerContext, ch: &Character) -> Vec<HeldSource
         modifiers: d.modifiers.clone(),
     });
     gear.chain(buffs).collect()
+}
+
+/// A monster instance's own modifier sources tagged by condition (its active buffs; monsters
+/// wear no equipment), as [`condition_sources`] for a character.
+pub fn monster_condition_sources(ctx: &ReducerContext, target_id: u64) -> Vec<HeldSource> {
+    let held = buff_sources(ctx, target_id);
+    if !held.iter().any(|(_, d)| d.flags.condition) {
+        return Vec::new();
+    }
+    held.iter()
+        .map(|(r, d)| HeldSource {
+            condition: condition_of(&d.id, d.exclusive_group.as_deref(), d.flags.condition),
+            stacks: r.stacks,
+            modifiers: d.modifiers.clone(),
+        })
+        .collect()
+}
+
+/// A monster instance's resolved view: the creature it fights with (its stat block's, with every
+/// active buff and condition applied by `systems::view::monster_creature`; HP from its row) and
+/// its effective stats (speed, flags). `E_UNKNOWN_MONSTER` when its definition is gone.
+pub fn monster_view(ctx: &ReducerContext, m: &MonsterInstance) -> WkResult<(MonsterDef, Creature, EffectiveStats)> {
+    let def = ActiveRules::monster(&m.def_id)?;
+    // Average HP draws nothing, so an empty script is a safe dice source here.
+    let base = ActiveRules::creature_from_monster(&def, false, &mut Scripted::new(&[]), &mut DiceLog::new());
+    let held = buff_sources(ctx, crate::systems::buffs::monster_target(m.id));
+    let sources = all_sources(&[], &held);
+    let eff = view::monster_effective(&def, &base, &sources);
+    let mut c = view::monster_creature(&base, &eff);
+    c.vitals.hp = m.hp.clamp(0, c.vitals.max_hp);
+    Ok((def, c, eff))
 }
 
 /// The character's resolved view (`systems::view::resolve`) from its rows: what every roll reads.

@@ -11,8 +11,11 @@ use crate::systems::buffs::{Application, BuffCategory, SECOND_MICROS};
 use crate::tables::characters::character;
 use spacetimedb::{reducer, ReducerContext};
 
-/// Apply a buff to a character. `source_character_id` 0 = the world; `duration_secs` overrides
-/// the definition's default (1 s ..= 366 days). Stacking, immunity and expiry: README "Buffs".
+/// Apply a buff to a character or a monster instance. A monster is named by its combatant id,
+/// `MONSTER_ID_BASE` (2^48 = 281474976710656) + `monster_instance.id`; its definition's condition
+/// immunities refuse like a character's (`E_BUFF_IMMUNE`), and while it fights its combatant
+/// follows at once. `source_character_id` 0 = the world; `duration_secs` overrides the
+/// definition's default (1 s ..= 366 days). Stacking, immunity and expiry: README "Buffs".
 #[reducer]
 pub fn apply_buff(
     ctx: &ReducerContext,
@@ -40,12 +43,13 @@ pub fn remove_buff(ctx: &ReducerContext, buff_instance_id: u64) -> Result<(), St
     Ok(())
 }
 
-/// Remove every buff of a category from a character (dispel magic: `Magical`).
+/// Remove every buff of a category from a character or a monster instance (`MONSTER_ID_BASE` +
+/// instance id, as in `apply_buff`) (dispel magic: `Magical`).
 #[reducer]
 pub fn dispel(ctx: &ReducerContext, target_character_id: u64, category: BuffCategory) -> Result<(), String> {
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
-    auth::existing_character(ctx, target_character_id)?;
+    crate::db::buffs::require_target(ctx, target_character_id)?;
     crate::db::buffs::dispel(ctx, target_character_id, category);
     crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
     Ok(())

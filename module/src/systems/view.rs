@@ -17,7 +17,9 @@
 //! effective abilities, plus the view's attack and damage bonuses, AC, save bonus, max HP,
 //! resistances, vulnerabilities and immunities.
 
-use crate::rules::{CharacterSheet, Creature, DefenseRule, Defenses, DerivedStats, RulesEngine, SaveMods, WeaponDef};
+use crate::rules::{
+    CharacterSheet, Creature, DefenseRule, Defenses, DerivedStats, MonsterDef, RulesEngine, SaveMods, WeaponDef,
+};
 use crate::systems::buffs::modifiers::Stat;
 use crate::systems::buffs::vocab::DamageSet;
 use crate::systems::stats::{effective_stats, BaseStats, EffectiveStats, ModifierSource};
@@ -119,6 +121,15 @@ pub fn defenses(sheet: &Defenses, eff: &EffectiveStats) -> Defenses {
 pub fn creature<R: RulesEngine>(sheet: &CharacterSheet, view: &View, weapons: &[WeaponDef]) -> Creature {
     let eff = &view.eff;
     let mut c = R::creature_from_sheet(&effective_sheet(sheet, eff), weapons);
+    apply_effective(&mut c, &sheet.defenses, eff);
+    c
+}
+
+/// The effective numbers a creature fights with, over the ruleset's creature: AC, attack and
+/// damage bonus and the attack die on every attack, save bonus, die and advantage (from the
+/// conditions' flags, `systems::conditions::save_mods`), max HP (current HP clamped), and the
+/// base defenses plus what modifiers add. The same for characters and monsters.
+fn apply_effective(c: &mut Creature, base_defenses: &Defenses, eff: &EffectiveStats) {
     c.ac = eff.get(Stat::ArmorClass);
     let (to_hit, dmg) = (eff.get(Stat::AttackBonus), eff.get(Stat::DamageBonus));
     let die = eff.get(Stat::AttackDie).max(0) as u32;
@@ -137,7 +148,42 @@ pub fn creature<R: RulesEngine>(sheet: &CharacterSheet, view: &View, weapons: &[
         SaveMods { die: eff.get(Stat::SaveDie).max(0) as u32, ..crate::systems::conditions::save_mods(eff.flags) };
     c.vitals.max_hp = eff.get(Stat::MaxHp);
     c.vitals.hp = c.vitals.hp.min(c.vitals.max_hp);
-    c.defenses = defenses(&sheet.defenses, eff);
+    c.defenses = defenses(base_defenses, eff);
+}
+
+/// A monster's numbers before modifiers: its stat block (`def`: scores, walking speed) and the
+/// ruleset's creature built from it (`base`: AC, max HP, damage defenses). Attack, damage and
+/// save bonuses start at 0, as a character's do.
+pub fn monster_base(def: &MonsterDef, base: &Creature) -> BaseStats {
+    BaseStats {
+        abilities: def.scores,
+        armor_class: base.ac,
+        attack_bonus: 0,
+        damage_bonus: 0,
+        save_bonus: 0,
+        speed: i32::from(def.walk_speed()),
+        max_hp: base.vitals.max_hp,
+        resistances: damage_set(&base.defenses.resistances),
+        vulnerabilities: damage_set(&base.defenses.vulnerabilities),
+        immunities: damage_set(&base.defenses.immunities),
+    }
+}
+
+/// A monster's effective stats from its modifier sources (its active buffs and conditions by
+/// instance id). Ability-score modifiers show in the view but the stat block's attacks and saves
+/// are not derived again from them (a monster has no sheet to derive from).
+pub fn monster_effective(def: &MonsterDef, base: &Creature, sources: &[ModifierSource]) -> EffectiveStats {
+    effective_stats(&monster_base(def, base), sources)
+}
+
+/// The creature a monster fights with: its stat block's creature (`base`, from
+/// `RulesEngine::creature_from_monster`) with the same effective modifiers a character's gets
+/// (AC, attack and damage bonus, attack die, saves with their die and advantage, max HP, defenses).
+/// Speed and condition flags are the combatant's: `eff.get(Stat::Speed)`,
+/// `CombatFlags::from_effective(eff)`.
+pub fn monster_creature(base: &Creature, eff: &EffectiveStats) -> Creature {
+    let mut c = base.clone();
+    apply_effective(&mut c, &base.defenses, eff);
     c
 }
 
@@ -331,5 +377,114 @@ mod tests {
         let mut dice = Scripted::new(&faces);
         let r = ActiveRules::attack_roll("a", &atk, target.ac - 2, Advantage::Normal, &mut dice, &mut log);
         assert!(r.hit, "{}", r.text);
+    }
+
+    // ----- monsters -------------------------------------------------------------------------
+
+    fn goblin_with(buffs: &[&str]) -> crate::systems::combat::Combatant {
+        use crate::systems::combat::{monster_combatant, CombatFlags};
+        let cat = crate::systems::buffs::shipped().expect("buffs load");
+        let def = ActiveRules::monster("goblin").expect("goblin");
+        let mut cb = monster_combatant::<ActiveRules>(crate::systems::buffs::monster_target(1), 2, &def, None);
+        let defs: Vec<&crate::systems::buffs::BuffDef> = buffs.iter().map(|b| cat.find(b).expect(b)).collect();
+        let sources: Vec<ModifierSource> = defs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| ModifierSource {
+                kind: SourceKind::Buff,
+                id: i as u64 + 1,
+                label: &d.name,
+                stacks: 1,
+                modifiers: &d.modifiers,
+            })
+            .collect();
+        let eff = monster_effective(&def, &cb.creature, &sources);
+        cb.creature = monster_creature(&cb.creature, &eff);
+        cb.speed_ft = eff.get(Stat::Speed).max(0) as f32;
+        cb.flags = CombatFlags::from_effective(&eff);
+        cb
+    }
+
+    #[test]
+    fn a_monsters_view_starts_from_its_stat_block() {
+        let def = ActiveRules::monster("goblin").expect("goblin");
+        let plain = crate::systems::combat::monster_combatant::<ActiveRules>(1, 2, &def, None);
+        let g = goblin_with(&[]);
+        assert_eq!(g.creature, plain.creature, "no sources: the stat block's creature unchanged");
+        assert_eq!(g.speed_ft, f32::from(def.walk_speed()));
+        assert_eq!(g.flags, crate::systems::combat::CombatFlags::default());
+    }
+
+    #[test]
+    fn a_monsters_buffs_reach_its_ac_attacks_saves_and_defenses() {
+        let s = sheet();
+        let def = ActiveRules::monster("goblin").expect("goblin");
+        let base = crate::systems::combat::monster_combatant::<ActiveRules>(1, 2, &def, None).creature;
+        let fire = crate::rules::DamageType::Fire;
+        let mods = [
+            m(ModifierKey::ArmorClass, ModOp::Add, 2),
+            m(ModifierKey::AttackBonus, ModOp::Add, 1),
+            m(ModifierKey::DamageBonus, ModOp::Add, 3),
+            m(ModifierKey::SaveBonus, ModOp::Add, 1),
+            Modifier::flag(ModifierKey::Resistance(fire)),
+            Modifier::flag(ModifierKey::AutoFailSave(crate::rules::Ability::Dex)),
+        ];
+        let src = [ModifierSource { kind: SourceKind::Buff, id: 1, label: "test", stacks: 1, modifiers: &mods }];
+        let eff = monster_effective(&def, &base, &src);
+        let c = monster_creature(&base, &eff);
+        assert_eq!(c.ac, base.ac + 2);
+        assert_eq!(c.attacks[0].to_hit, base.attacks[0].to_hit + 1);
+        assert_eq!(c.attacks[0].damage[0].dice.modifier, base.attacks[0].damage[0].dice.modifier + 3);
+        for a in crate::rules::Ability::ALL {
+            assert_eq!(c.save_bonuses.get(a), base.save_bonuses.get(a) + 1);
+        }
+        assert!(c.defenses.resistances.iter().any(|r| r.damage_type == fire));
+        // An auto-failed DEX save rolls no die.
+        let mut log = DiceLog::new();
+        let r = ActiveRules::saving_throw(
+            &c,
+            crate::rules::Ability::Dex,
+            1,
+            Advantage::Normal,
+            &mut Scripted::new(&[]),
+            &mut log,
+        );
+        assert!(!r.success && r.dice.is_empty(), "{}", r.text);
+        let _ = s;
+    }
+
+    /// A poisoned goblin attacks with disadvantage: the same dice that hit unpoisoned miss, and
+    /// the roll says so.
+    #[test]
+    fn a_poisoned_goblin_attacks_with_disadvantage() {
+        use crate::systems::combat::{CombatMode, Fight, ModeConfig};
+        // One high and one low test roll (dnd5e: 19 then 1; lite: 6+6, and a 1 for the third d6).
+        let faces: Vec<i32> = if ActiveRules::TEST_DIE == "d20" { vec![19, 1] } else { vec![6, 6, 1] };
+        let mut faces = faces;
+        faces.extend([1; 12]);
+        let run = |buffs: &[&str]| {
+            let g = goblin_with(buffs);
+            let to_hit = g.creature.attacks[0].to_hit;
+            let target = ActiveRules::monster("goblin").expect("goblin");
+            let mut t = crate::systems::combat::monster_combatant::<ActiveRules>(7, 1, &target, None).at(5.0, 0.0);
+            t.creature.ac = to_hit + 10;
+            t.creature.vitals.hp = 999;
+            t.creature.vitals.max_hp = 999;
+            let mut f = Fight::start::<ActiveRules>(
+                1,
+                CombatMode::ActionQueues,
+                vec![g.at(0.0, 0.0), t],
+                &ModeConfig::default(),
+                0,
+            )
+            .expect("fight");
+            let id = crate::systems::buffs::monster_target(1);
+            f.attack::<ActiveRules>(id, 7, 0, &mut Scripted::new(&faces)).expect("attack")
+        };
+        let plain = run(&[]);
+        assert!(plain.text.contains("hit") && !plain.text.contains("disadvantage"), "{}", plain.text);
+        let poisoned = run(&["poisoned"]);
+        assert!(poisoned.text.contains("disadvantage") && poisoned.text.contains("miss"), "{}", poisoned.text);
+        assert!(goblin_with(&["poisoned"]).flags.attack_disadvantage);
     }
 }

@@ -155,9 +155,10 @@ pub struct FightInbox {
     pub id: u64,
     #[index(btree)]
     pub combat_id: u64,
+    /// The combatant id: a character id, or `MONSTER_ID_BASE + monster instance id`.
     #[index(btree)]
     pub character_id: u64,
-    /// The character's view changed: rebuild its combatant from the rows.
+    /// The combatant's view changed: rebuild it from the rows.
     pub view: bool,
     pub damage: Vec<Damage>,
     pub heal: i32,

@@ -4,6 +4,7 @@
 //! - [`defs`]: buff definitions and the `buffs.csv` parser.
 //! - [`stacking`]: what applying a buff does (insert, replace, add a stack, refresh, drop).
 //! - [`lifecycle`]: the expiry rule, periodic ticks and removal selectors.
+//! - [`target`]: who a buff sits on (a character, or a monster instance by its combatant id).
 //! - [`vocab`]: damage types and roll kinds (local until `rules/` ships its own).
 //!
 //! Effective stats (base + equipment + buffs + profiles) live in [`crate::systems::stats`].
@@ -13,6 +14,7 @@ pub mod defs;
 pub mod lifecycle;
 pub mod modifiers;
 pub mod stacking;
+pub mod target;
 pub mod vocab;
 
 #[cfg(test)]
@@ -22,6 +24,7 @@ pub use defs::*;
 pub use lifecycle::*;
 pub use modifiers::*;
 pub use stacking::*;
+pub use target::*;
 pub use vocab::*;
 
 use crate::data::DataError;
