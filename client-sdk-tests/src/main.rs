@@ -19,6 +19,7 @@ fn main() {
     scenarios::buffs::run(&env, &mut runner);
     scenarios::combat::run(&env, &mut runner);
     scenarios::truth::run(&env, &mut runner);
+    scenarios::monster_buffs::run(&env, &mut runner);
     scenarios::items::run(&env, &mut runner);
     scenarios::perks::run(&env, &mut runner);
     scenarios::profiles::run(&env, &mut runner);
