@@ -24,10 +24,11 @@ fn buffs_on(c: &Client, target: u64) -> Vec<ActiveBuffRow> {
     c.conn.db.active_buff().iter().filter(|b| b.target_id == target).collect()
 }
 
-/// The ruleset's AC buff (+2 Shield of Faith in dnd5e, +1 Warded in lite) and its bonus.
+/// The ruleset's AC buff (+2 Shield of Faith in dnd5e, +2 Guarded in lite; not lite's Warded,
+/// which ends Poisoned) and its bonus.
 fn ac_buff(env: &Env) -> (&'static str, i32) {
     if env.ruleset == "lite" {
-        ("warded", 1)
+        ("guarded", 2)
     } else {
         ("shield_of_faith", 2)
     }
