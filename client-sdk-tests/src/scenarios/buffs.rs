@@ -262,11 +262,14 @@ pub fn run(env: &Env, r: &mut Runner) {
         let b = t.clone();
         admin.fails_with("apply_buff", "E_INVALID_DURATION", move |r| r.apply_buff(id, b, 0, Some(u32::MAX)))?;
         let b = t.clone();
-        admin.fails_with("apply_buff", "E_UNKNOWN_CHARACTER", move |r| r.apply_buff(u64::MAX, b, 0, None))?;
+        // Ids from 2^48 up name monster instances (monster_buffs.rs); the last character id below.
+        let no_char = (1u64 << 48) - 1;
+        admin.fails_with("apply_buff", "E_UNKNOWN_CHARACTER", move |r| r.apply_buff(no_char, b, 0, None))?;
         let b = t.clone();
         admin.fails_with("apply_buff", "E_UNKNOWN_CHARACTER", move |r| r.apply_buff(id, b, u64::MAX, None))?;
         admin.fails_with("remove_buff", "E_UNKNOWN_BUFF_INSTANCE", |r| r.remove_buff(u64::MAX))?;
-        admin.fails_with("dispel", "E_UNKNOWN_CHARACTER", |r| r.dispel(u64::MAX, BuffCategory::Magical))?;
+        admin.fails_with("dispel", "E_UNKNOWN_CHARACTER", move |r| r.dispel(no_char, BuffCategory::Magical))?;
+        admin.fails_with("dispel", "E_UNKNOWN_MONSTER", |r| r.dispel(u64::MAX, BuffCategory::Magical))?;
         std::thread::sleep(Duration::from_millis(200));
         check(buffs_of(&admin, id).is_empty(), "nothing written")
     });
