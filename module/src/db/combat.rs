@@ -79,9 +79,9 @@ pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Co
 /// flags, as a character's), its HP from its row. A poisoned goblin attacks with disadvantage.
 pub fn monster_for(ctx: &ReducerContext, m: &MonsterInstance, side: u32) -> WkResult<Combatant> {
     let (def, creature, eff) = super::stats::monster_view(ctx, m)?;
-    let mut cb = monster_combatant::<ActiveRules>(MONSTER_ID_BASE + m.id, side, &def, None);
-    cb.creature = creature;
-    cb.speed_ft = eff.get(crate::systems::buffs::modifiers::Stat::Speed).max(0) as f32;
+    let speed = eff.get(crate::systems::buffs::modifiers::Stat::Speed).max(0) as f32;
+    let kind = CombatantKind::Monster { monster_id: def.id };
+    let mut cb = Combatant::new(MONSTER_ID_BASE + m.id, side, kind, creature, speed, None);
     cb.flags = CombatFlags::from_effective(&eff);
     Ok(cb)
 }
