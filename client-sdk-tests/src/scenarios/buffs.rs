@@ -85,7 +85,7 @@ fn events_of(c: &Client, kind: EventKind, instance: u64) -> Vec<WorldEvent> {
     v
 }
 
-fn stat(c: &Client, character: u64, s: Stat) -> Option<i32> {
+pub(crate) fn stat(c: &Client, character: u64, s: Stat) -> Option<i32> {
     c.conn
         .db
         .effective_stats()
