@@ -69,8 +69,32 @@ pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Co
     cb.is_ai = c.is_ai;
     cb.connected = c.is_ai || ctx.db.player().identity().find(c.owner).map(|p| p.online).unwrap_or(false);
     cb.flags = CombatFlags::from_effective(&view.eff);
+    (cb.cannot_harm, cb.cannot_approach) = source_rules(ctx, c);
     crate::db::perks::combat_snapshot(ctx, c.id, &mut cb.creature); // perk hot-path snapshot
     cb
+}
+
+/// The sources of a character's charm (`cannot_harm_source`) and fear (`cannot_approach_source`)
+/// buffs: the combatants it may not attack, or move closer to.
+fn source_rules(ctx: &ReducerContext, c: &Character) -> (Vec<u64>, Vec<u64>) {
+    use crate::systems::buffs::modifiers::ModifierKey;
+    let (mut harm, mut approach) = (Vec::new(), Vec::new());
+    for (row, def) in super::stats::buff_sources(ctx, c.id) {
+        if row.source_id == 0 {
+            continue;
+        }
+        for m in &def.modifiers {
+            let list = match m.key {
+                ModifierKey::CannotHarmSource => &mut harm,
+                ModifierKey::CannotApproachSource => &mut approach,
+                _ => continue,
+            };
+            if !list.contains(&row.source_id) {
+                list.push(row.source_id);
+            }
+        }
+    }
+    (harm, approach)
 }
 
 pub fn monster_for(m: &MonsterInstance, side: u32) -> WkResult<Combatant> {
@@ -383,6 +407,8 @@ pub fn drain_inbox(ctx: &ReducerContext) {
                     speed_ft: cb.speed_ft,
                     flags: cb.flags,
                     sources: super::stats::condition_sources(ctx, &ch),
+                    cannot_harm: cb.cannot_harm,
+                    cannot_approach: cb.cannot_approach,
                 };
                 match fight.get(p.character_id) {
                     Some(old) if fight.mods.target(old.id).is_none() && same_view(old, &view) => None,
@@ -427,6 +453,8 @@ fn same_view(old: &Combatant, v: &CombatantView) -> bool {
         && old.speed_ft == v.speed_ft
         && old.flags == v.flags
         && old.reaches == v.reaches
+        && old.cannot_harm == v.cannot_harm
+        && old.cannot_approach == v.cannot_approach
 }
 
 /// Outside damage or healing for a fight that ended before it landed: the sheet takes it.
