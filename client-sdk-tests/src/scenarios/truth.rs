@@ -146,7 +146,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             a.conn.db.combat_action_log().iter().any(|l| {
                 l.combat_id == fight.id
                     && l.source == CombatLogSource::Outside
-                    && l.lines.iter().any(|x| x.to_lowercase().contains("poison"))
+                    && l.lines.iter().any(|x| x.contains("Venom"))
             })
         })?;
         let hp_in_fight = combatant_of(&a, fight.id, id).ok_or("no combatant row")?.hp;
