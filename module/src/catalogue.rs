@@ -168,6 +168,8 @@ pub fn fix(code: ErrorCode) -> &'static str {
         E::ProfileStackLimit => "Keep each attribute's total over the whole stack within its bound (max HP ±500, attack and AC ±20, multiplied max HP / speed 10..=300 %): lower or drop entries.",
         E::CannotMove => "The character's speed is 0 (grappled, restrained, exhaustion 5): wait until the condition ends or have it removed (`effective_stats`).",
         E::NotSafeToExtract => "Extract at a safe location (`location_def.safe`, e.g. a village): travel there first (`move_to`).",
+        E::Charmed => "A charmed creature cannot attack its charmer: pick another target, or wait until the charm ends.",
+        E::Frightened => "A frightened creature cannot move closer to the source of its fear: move elsewhere, or wait until it ends.",
     }
 }
 
@@ -729,6 +731,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             OutOfRange,
             Incapacitated,
             NoActionLeft,
+            Charmed,
         ],
     },
     ReducerDoc {
@@ -747,6 +750,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             Unconscious,
             InvalidPosition,
             TooFar,
+            Frightened,
         ],
     },
     ReducerDoc {

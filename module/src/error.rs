@@ -135,6 +135,8 @@ error_codes! {
     // --- conditions everywhere, runs with stakes (issue 17)
     CannotMove => "E_CANNOT_MOVE",
     NotSafeToExtract => "E_NOT_SAFE_TO_EXTRACT",
+    Charmed => "E_CHARMED",
+    Frightened => "E_FRIGHTENED",
 }
 
 /// An error with its stable code and a message that names the fix.

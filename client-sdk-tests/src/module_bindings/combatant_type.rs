@@ -33,6 +33,8 @@ pub struct Combatant {
     pub cooldown: Cooldown,
     pub flags: CombatFlags,
     pub fled: bool,
+    pub cannot_harm: Vec<u64>,
+    pub cannot_approach: Vec<u64>,
 }
 
 impl __sdk::InModule for Combatant {

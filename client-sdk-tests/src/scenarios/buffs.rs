@@ -10,9 +10,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Buff ids per ruleset (the two data files name different buffs).
 struct Bx {
-    /// Timed, refresh policy, adds `timed_attack` to the attack bonus.
+    /// Timed, refresh policy, raises `timed_stat` by `timed_by` (lite: +1 attack bonus; dnd5e:
+    /// Bless's d4 attack die); `timed_name` is its display name.
     timed: &'static str,
-    timed_attack: i32,
+    timed_name: &'static str,
+    timed_stat: Stat,
+    timed_by: i32,
     /// Additive with `max_stacks`; periodic poison damage.
     additive: &'static str,
     max_stacks: u8,
@@ -29,7 +32,9 @@ fn bx(env: &Env) -> Bx {
     if env.ruleset == "lite" {
         Bx {
             timed: "blessed",
-            timed_attack: 1,
+            timed_name: "Blessed",
+            timed_stat: Stat::AttackBonus,
+            timed_by: 1,
             additive: "venom",
             max_stacks: 3,
             magical: "warded",
@@ -41,7 +46,9 @@ fn bx(env: &Env) -> Bx {
     } else {
         Bx {
             timed: "bless",
-            timed_attack: 2,
+            timed_name: "Bless",
+            timed_stat: Stat::AttackDie,
+            timed_by: 4,
             additive: "poison_dot",
             max_stacks: 5,
             magical: "haste",
@@ -85,7 +92,7 @@ fn events_of(c: &Client, kind: EventKind, instance: u64) -> Vec<WorldEvent> {
     v
 }
 
-fn stat(c: &Client, character: u64, s: Stat) -> Option<i32> {
+pub(crate) fn stat(c: &Client, character: u64, s: Stat) -> Option<i32> {
     c.conn
         .db
         .effective_stats()
@@ -124,18 +131,18 @@ pub fn run(env: &Env, r: &mut Runner) {
 
     r.run("buffs: apply -> subscriber sees it and the stats -> expires on time -> event", || {
         let (player, admin, id) = setup(env, "Blessed")?;
-        let base = stat(&player, id, Stat::AttackBonus).ok_or("effective_stats row missing")?;
+        let base = stat(&player, id, bx.timed_stat).ok_or("effective_stats row missing")?;
         apply(&admin, id, bx.timed, Some(2))?;
         let row = wait_buff(&player, id, bx.timed)?;
         check(!row.permanent, "timed buff is not permanent")?;
         check_eq(row.expires_at_micros - row.started_at_micros, 2_000_000, "duration")?;
-        wait_for("effective attack bonus raised", Duration::from_secs(5), || {
-            stat(&player, id, Stat::AttackBonus) == Some(base + bx.timed_attack)
+        wait_for("effective stat raised", Duration::from_secs(5), || {
+            stat(&player, id, bx.timed_stat) == Some(base + bx.timed_by)
         })?;
         let es = player.conn.db.effective_stats().character_id().find(&id).ok_or("no effective stats")?;
-        let line = es.stats.iter().find(|l| l.stat == Stat::AttackBonus).ok_or("no attack line")?;
+        let line = es.stats.iter().find(|l| l.stat == bx.timed_stat).ok_or("no stat line")?;
         check(line.contributions.iter().any(|c| c.source_id == row.id && c.effective), "breakdown names the buff")?;
-        check(line.explain.contains('+'), format!("explain shows the addition: {}", line.explain))?;
+        check(line.explain.contains(bx.timed_name), format!("explain names the buff: {}", line.explain))?;
         check(!events_of(&player, EventKind::BuffApplied, row.id).is_empty(), "BuffApplied event")?;
         wait_for("buff row gone", Duration::from_secs(5), || find_buff(&player, id, bx.timed).is_none())?;
         let seen_late = now_micros() - row.expires_at_micros;
@@ -151,8 +158,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         );
         check(late >= 0, format!("expired {late} us before its end"))?;
         check(late < 1_000_000, format!("expired {late} us after its end (want < 1 s)"))?;
-        wait_for("effective attack bonus back to base", Duration::from_secs(3), || {
-            stat(&player, id, Stat::AttackBonus) == Some(base)
+        wait_for("effective stat back to base", Duration::from_secs(3), || {
+            stat(&player, id, bx.timed_stat) == Some(base)
         })
     });
 

@@ -41,6 +41,20 @@ pub(crate) fn combat_of(c: &Client, character_id: u64) -> Option<CombatInstance>
     ids.iter().max().and_then(|id| c.conn.db.combat_instance().id().find(id))
 }
 
+/// Step `me` to within 5 ft of `target` in fight `combat_id` (wherever its turn took it).
+pub(crate) fn close_in(c: &Client, combat_id: u64, me: u64, target: u64) -> TestResult {
+    let row = |cid: u64| c.conn.db.combatant().iter().find(|r| r.combat_id == combat_id && r.combatant_id == cid);
+    let (mine, its) = (row(me).ok_or("my combatant row")?, row(target).ok_or("the target's combatant row")?);
+    let (dx, dy) = (its.x - mine.x, its.y - mine.y);
+    let dist = (dx * dx + dy * dy).sqrt();
+    if dist > 5.0 {
+        let k = (dist - 4.0) / dist;
+        let (nx, ny) = (mine.x + dx * k, mine.y + dy * k);
+        c.ok("move_in_combat", move |r| r.move_in_combat(me, nx, ny))?;
+    }
+    Ok(())
+}
+
 pub(crate) fn set_turn_secs(admin: &Client, secs: u32) -> TestResult {
     let mut modes = admin.conn.db.combat_config().id().find(&0).ok_or("combat_config row missing")?.modes;
     modes.relaxed_turn_secs = secs;
@@ -174,16 +188,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             a.fails_with("delete_character", "E_IN_COMBAT", move |r| r.delete_character(id))?;
             let seq = fight.turn_seq;
             // step next to the rat (wherever its turn took it), then strike
-            let row =
-                |cid: u64| a.conn.db.combatant().iter().find(|r| r.combat_id == fight.id && r.combatant_id == cid);
-            let (mine, its) = (row(id).ok_or("my combatant row")?, row(target).ok_or("rat combatant row")?);
-            let (dx, dy) = (its.x - mine.x, its.y - mine.y);
-            let dist = (dx * dx + dy * dy).sqrt();
-            if dist > 5.0 {
-                let k = (dist - 4.0) / dist;
-                let (nx, ny) = (mine.x + dx * k, mine.y + dy * k);
-                a.ok("move_in_combat", move |r| r.move_in_combat(id, nx, ny))?;
-            }
+            close_in(&a, fight.id, id, target)?;
             a.ok("attack", move |r| r.attack(id, target, 0))?;
             a.ok("end_turn", move |r| r.end_turn(id))?;
             let now = combat_of(&a, id).ok_or("no combat")?;

@@ -563,7 +563,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             a.ok("equip", move |r| r.equip(id, b, LoadoutSlot::Belt2))?;
             a.ok("use_consumable", move |r| r.use_consumable(id, LoadoutSlot::Belt2))?;
             wait_for("the potion's buff is active", WAIT, || {
-                a.conn.db.active_buff().iter().any(|r| r.target_id == id && r.buff_id == "heroism")
+                a.conn.db.active_buff().iter().any(|r| r.target_id == id && r.buff_id == "heroic_blessing")
             })?;
             wait_for("the potion used up", WAIT, || {
                 item(&a, b).is_none() && in_slot(&a, id, LoadoutSlot::Belt2).is_none()

@@ -4,24 +4,13 @@
 
 use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
 use crate::module_bindings::*;
-use crate::scenarios::combat::{combat_of, events_for_combat, spawn};
+use crate::scenarios::buffs::stat;
+use crate::scenarios::combat::{close_in, combat_of, events_for_combat, spawn};
 use crate::scenarios::foundation::{create, fixture};
 use spacetimedb_sdk::Table;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(5);
-
-fn stat(c: &Client, character: u64, s: Stat) -> Option<i32> {
-    c.conn
-        .db
-        .effective_stats()
-        .character_id()
-        .find(&character)?
-        .stats
-        .into_iter()
-        .find(|l| l.stat == s)
-        .map(|l| l.value)
-}
 
 fn combatant_of(c: &Client, combat_id: u64, combatant_id: u64) -> Option<CombatantRow> {
     c.conn.db.combatant().iter().find(|r| r.combat_id == combat_id && r.combatant_id == combatant_id)
@@ -46,7 +35,18 @@ fn venom(env: &Env) -> &'static str {
 }
 
 fn flee_out(c: &Client, id: u64) -> TestResult {
-    let _ = c.call("flee", move |r| r.flee(id));
+    // Flee on my turn; if the rules refuse (the action is spent), end the turn and try on the next.
+    for _ in 0..6 {
+        match combat_of(c, id) {
+            Some(f) if f.status == FightStatus::Active && f.current_combatant == Some(id) => {
+                if !matches!(c.call("flee", move |r| r.flee(id)), Ok(Ok(()))) {
+                    let _ = c.call("end_turn", move |r| r.end_turn(id));
+                }
+            }
+            Some(f) if f.status == FightStatus::Active => std::thread::sleep(Duration::from_millis(200)),
+            _ => return Ok(()),
+        }
+    }
     wait_for("the fight is over", WAIT, || combat_of(c, id).is_none_or(|f| f.status != FightStatus::Active))
 }
 
@@ -146,7 +146,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             a.conn.db.combat_action_log().iter().any(|l| {
                 l.combat_id == fight.id
                     && l.source == CombatLogSource::Outside
-                    && l.lines.iter().any(|x| x.to_lowercase().contains("poison"))
+                    && l.lines.iter().any(|x| x.contains("Venom"))
             })
         })?;
         let hp_in_fight = combatant_of(&a, fight.id, id).ok_or("no combatant row")?.hp;
@@ -204,15 +204,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             check_eq(fight.status, FightStatus::Active, "a fresh rat cannot end the fight before my first turn")?;
             wait_for("my turn", WAIT, || combat_of(&a, id).is_some_and(|f| f.current_combatant == Some(id)))?;
             let target = 1u64 << 48 | rat;
-            let (mine, its) =
-                (combatant_of(&a, fight.id, id).ok_or("my row")?, combatant_of(&a, fight.id, target).ok_or("rat row")?);
-            let (dx, dy) = (its.x - mine.x, its.y - mine.y);
-            let dist = (dx * dx + dy * dy).sqrt();
-            if dist > 5.0 {
-                let k = (dist - 4.0) / dist;
-                let (nx, ny) = (mine.x + dx * k, mine.y + dy * k);
-                a.ok("move_in_combat", move |r| r.move_in_combat(id, nx, ny))?;
-            }
+            close_in(&a, fight.id, id, target)?;
             a.ok("attack", move |r| r.attack(id, target, 0))?;
             let mut entry = None;
             wait_for("my attack's event", WAIT, || {

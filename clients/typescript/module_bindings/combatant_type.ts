@@ -57,6 +57,8 @@ export type Combatant = {
   cooldown: __Cooldown,
   flags: __CombatFlags,
   fled: boolean,
+  cannotHarm: bigint[],
+  cannotApproach: bigint[],
 };
 
 /**
@@ -85,6 +87,8 @@ export namespace Combatant {
       new ProductTypeElement("cooldown", __Cooldown.getTypeScriptAlgebraicType()),
       new ProductTypeElement("flags", __CombatFlags.getTypeScriptAlgebraicType()),
       new ProductTypeElement("fled", AlgebraicType.createBoolType()),
+      new ProductTypeElement("cannotHarm", AlgebraicType.createArrayType(AlgebraicType.createU64Type())),
+      new ProductTypeElement("cannotApproach", AlgebraicType.createArrayType(AlgebraicType.createU64Type())),
     ]);
   }
 

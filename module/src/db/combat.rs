@@ -70,19 +70,47 @@ pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Co
     cb.is_ai = c.is_ai;
     cb.connected = c.is_ai || ctx.db.player().identity().find(c.owner).map(|p| p.online).unwrap_or(false);
     cb.flags = CombatFlags::from_effective(&view.eff);
+    (cb.cannot_harm, cb.cannot_approach) = source_rules(ctx, c.id);
     crate::db::perks::combat_snapshot(ctx, c.id, &mut cb.creature); // perk hot-path snapshot
     cb
 }
 
+/// The sources of a bearer's charm (`cannot_harm_source`) and fear (`cannot_approach_source`)
+/// buffs: the combatants it may not attack, or move closer to. A character or a monster
+/// (`target_id`: its combatant id), so a frightened wolf keeps away from its source too.
+fn source_rules(ctx: &ReducerContext, target_id: u64) -> (Vec<u64>, Vec<u64>) {
+    use crate::systems::buffs::modifiers::ModifierKey;
+    let (mut harm, mut approach) = (Vec::new(), Vec::new());
+    for (row, def) in super::stats::buff_sources(ctx, target_id) {
+        if row.source_id == 0 {
+            continue;
+        }
+        for m in &def.modifiers {
+            let list = match m.key {
+                ModifierKey::CannotHarmSource => &mut harm,
+                ModifierKey::CannotApproachSource => &mut approach,
+                _ => continue,
+            };
+            if !list.contains(&row.source_id) {
+                list.push(row.source_id);
+            }
+        }
+    }
+    (harm, approach)
+}
+
 /// The combat view of a monster instance: its stat block's creature with its active buffs and
 /// conditions applied (`stats::monster_view`: AC, attacks, saves, defenses, speed and condition
-/// flags, as a character's), its HP from its row. A poisoned goblin attacks with disadvantage.
+/// flags, as a character's; charm and fear sources), its HP from its row. A poisoned goblin
+/// attacks with disadvantage.
 pub fn monster_for(ctx: &ReducerContext, m: &MonsterInstance, side: u32) -> WkResult<Combatant> {
     let (def, creature, eff) = super::stats::monster_view(ctx, m)?;
     let speed = eff.get(crate::systems::buffs::modifiers::Stat::Speed).max(0) as f32;
     let kind = CombatantKind::Monster { monster_id: def.id };
-    let mut cb = Combatant::new(MONSTER_ID_BASE + m.id, side, kind, creature, speed, None);
+    let id = MONSTER_ID_BASE + m.id;
+    let mut cb = Combatant::new(id, side, kind, creature, speed, None);
     cb.flags = CombatFlags::from_effective(&eff);
+    (cb.cannot_harm, cb.cannot_approach) = source_rules(ctx, id);
     Ok(cb)
 }
 
@@ -427,7 +455,15 @@ fn combatant_view(ctx: &ReducerContext, combatant_id: u64) -> Option<CombatantVi
             (monster_for(ctx, &m, 0).ok()?, super::stats::monster_condition_sources(ctx, combatant_id))
         }
     };
-    Some(CombatantView { creature: cb.creature, reaches: cb.reaches, speed_ft: cb.speed_ft, flags: cb.flags, sources })
+    Some(CombatantView {
+        creature: cb.creature,
+        reaches: cb.reaches,
+        speed_ft: cb.speed_ft,
+        flags: cb.flags,
+        sources,
+        cannot_harm: cb.cannot_harm,
+        cannot_approach: cb.cannot_approach,
+    })
 }
 
 /// Does the fight already carry this view (no house rules in force on the combatant)?
@@ -442,6 +478,8 @@ fn same_view(old: &Combatant, v: &CombatantView) -> bool {
         && old.speed_ft == v.speed_ft
         && old.flags == v.flags
         && old.reaches == v.reaches
+        && old.cannot_harm == v.cannot_harm
+        && old.cannot_approach == v.cannot_approach
 }
 
 /// Outside damage or healing for a fight that ended before it landed: the sheet takes it.

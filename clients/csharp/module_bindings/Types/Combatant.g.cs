@@ -47,6 +47,10 @@ namespace SpacetimeDB.Types
         public CombatFlags Flags;
         [DataMember(Name = "fled")]
         public bool Fled;
+        [DataMember(Name = "cannot_harm")]
+        public System.Collections.Generic.List<ulong> CannotHarm;
+        [DataMember(Name = "cannot_approach")]
+        public System.Collections.Generic.List<ulong> CannotApproach;
 
         public Combatant(
             ulong Id,
@@ -64,7 +68,9 @@ namespace SpacetimeDB.Types
             TurnEconomy Economy,
             Cooldown Cooldown,
             CombatFlags Flags,
-            bool Fled
+            bool Fled,
+            System.Collections.Generic.List<ulong> CannotHarm,
+            System.Collections.Generic.List<ulong> CannotApproach
         )
         {
             this.Id = Id;
@@ -83,6 +89,8 @@ namespace SpacetimeDB.Types
             this.Cooldown = Cooldown;
             this.Flags = Flags;
             this.Fled = Fled;
+            this.CannotHarm = CannotHarm;
+            this.CannotApproach = CannotApproach;
         }
 
         public Combatant()
@@ -95,6 +103,8 @@ namespace SpacetimeDB.Types
             this.Economy = new();
             this.Cooldown = new();
             this.Flags = new();
+            this.CannotHarm = new();
+            this.CannotApproach = new();
         }
     }
 }

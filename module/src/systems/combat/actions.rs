@@ -143,6 +143,12 @@ impl Fight {
         if tgt.side == att.side {
             return Err(err(ErrorCode::InvalidTarget, format!("{} is on your side", tgt.name())));
         }
+        if att.cannot_harm.contains(&tgt.id) {
+            return Err(err(
+                ErrorCode::Charmed,
+                format!("{} is charmed by {} and cannot attack them; pick another target", att.name(), tgt.name()),
+            ));
+        }
         Ok(t)
     }
 
@@ -222,6 +228,20 @@ impl Fight {
                 ErrorCode::TooFar,
                 format!("that is {d:.1} ft but {} has {left:.1} ft of movement left", self.combatants[i].name()),
             ));
+        }
+        // Frightened: never willingly closer to the source of its fear.
+        for src in &self.combatants[i].cannot_approach {
+            let Some(s) = self.get(*src).filter(|s| s.is_present()) else { continue };
+            if to.dist(s.pos) + FEET_EPSILON < from.dist(s.pos) {
+                return Err(err(
+                    ErrorCode::Frightened,
+                    format!(
+                        "{} is frightened of {} and cannot move closer to them; move elsewhere",
+                        self.combatants[i].name(),
+                        s.name()
+                    ),
+                ));
+            }
         }
         let (now, window, turn) = (self.now_micros, self.queue_window_micros, self.mode.is_turn_based());
         let c = &mut self.combatants[i];

@@ -20,14 +20,14 @@ fn avg_damage(fight: &Fight, i: usize, k: usize) -> f32 {
     a.damage.iter().map(|d| d.dice.count as f32 * (d.dice.sides as f32 + 1.0) / 2.0 + d.dice.modifier as f32).sum()
 }
 
-/// The closest standing enemy of combatant `i` (ties: lower id).
+/// The closest standing enemy of combatant `i` it may attack (not its charmer; ties: lower id).
 pub fn closest_enemy(fight: &Fight, i: usize) -> Option<usize> {
     let me = &fight.combatants[i];
     fight
         .combatants
         .iter()
         .enumerate()
-        .filter(|(_, o)| o.side != me.side && o.is_standing())
+        .filter(|(_, o)| o.side != me.side && o.is_standing() && !me.cannot_harm.contains(&o.id))
         .min_by(|(_, x), (_, y)| me.pos.dist(x.pos).total_cmp(&me.pos.dist(y.pos)).then(x.id.cmp(&y.id)))
         .map(|(j, _)| j)
 }

@@ -271,6 +271,11 @@ pub struct Combatant {
     pub cooldown: Cooldown,
     pub flags: CombatFlags,
     pub fled: bool,
+    /// Combatants it cannot attack: the sources of its `cannot_harm_source` buffs (charmed).
+    pub cannot_harm: Vec<u64>,
+    /// Combatants it cannot move closer to: the sources of its `cannot_approach_source` buffs
+    /// (frightened).
+    pub cannot_approach: Vec<u64>,
 }
 
 impl Combatant {
@@ -303,6 +308,8 @@ impl Combatant {
             cooldown: Cooldown::default(),
             flags: CombatFlags::default(),
             fled: false,
+            cannot_harm: Vec::new(),
+            cannot_approach: Vec::new(),
         }
     }
 

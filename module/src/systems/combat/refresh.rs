@@ -19,6 +19,9 @@ pub struct CombatantView {
     /// Its own modifier sources tagged by condition (`systems::profiles::conditions`), for house
     /// rules that make it immune to a condition; empty when it holds none.
     pub sources: Vec<crate::systems::profiles::conditions::HeldSource>,
+    /// The sources of its charm (`cannot_harm_source`) and fear (`cannot_approach_source`).
+    pub cannot_harm: Vec<u64>,
+    pub cannot_approach: Vec<u64>,
 }
 
 /// Arguments of `ReplayAction::Refresh`.
@@ -59,6 +62,8 @@ impl Fight {
             c.reaches = v.reaches.clone();
             c.speed_ft = v.speed_ft;
             c.flags = v.flags;
+            c.cannot_harm = v.cannot_harm.clone();
+            c.cannot_approach = v.cannot_approach.clone();
             texts.push(format!("{}: {} (AC {})", c.creature.name, a.source, c.creature.ac));
             crate::systems::profiles::runtime::rebase(self, a.combatant, &v.sources);
         }
@@ -141,6 +146,8 @@ mod tests {
                 speed_ft: 60.0,
                 flags: c.flags,
                 sources: vec![],
+                cannot_harm: vec![],
+                cannot_approach: vec![],
             }
         };
         view.creature.ac += 2;
@@ -190,6 +197,8 @@ mod tests {
                 speed_ft: c.speed_ft,
                 flags: c.flags,
                 sources: vec![],
+                cannot_harm: vec![],
+                cannot_approach: vec![],
             }
         };
         view.creature.attacks[0].to_hit += 1;

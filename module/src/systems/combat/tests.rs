@@ -715,3 +715,29 @@ fn a_hit_on_a_helpless_target_within_5_ft_is_a_critical() {
     let paralyzed = text_of(&|t| t.flags.crit_within_5ft = true);
     assert!(paralyzed.contains("critical"), "{paralyzed}");
 }
+
+/// Charmed: no attack on the charmer (others are fine). Frightened: no step closer to the source.
+#[test]
+fn charm_and_fear_bind_to_their_source() {
+    let mut me = hero(1, 1, 0.0, 0.0);
+    me.cannot_harm = vec![2];
+    me.cannot_approach = vec![3];
+    let mut f = start(
+        CombatMode::RelaxedTurns,
+        vec![me, hero(2, 2, 5.0, 0.0), hero(3, 2, 0.0, 20.0), {
+            let mut h = hero(4, 2, 0.0, -5.0);
+            h.creature.ac = 100; // a sure miss: no damage dice
+            h
+        }],
+        3,
+    );
+    f.turn_index = f.order.iter().position(|id| *id == 1).unwrap() as u32;
+    let miss: Vec<i32> = if R::TEST_DIE == "d20" { vec![1, 1] } else { test_roll(2).repeat(2) };
+    assert_eq!(code(f.attack::<R>(1, 2, 0, &mut Scripted::new(&miss))), ErrorCode::Charmed);
+    assert_eq!(code(f.move_to(1, Pos { x: 0.0, y: 10.0 })), ErrorCode::Frightened, "closer to 3");
+    f.move_to(1, Pos { x: 0.0, y: -1.0 }).expect("away from 3");
+    f.attack::<R>(1, 4, 0, &mut Scripted::new(&miss)).expect("another target");
+    // The AI never picks its charmer.
+    let i = f.index_of(1).unwrap();
+    assert_ne!(closest_enemy(&f, i).map(|j| f.combatants[j].id), Some(2));
+}
