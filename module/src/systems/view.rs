@@ -487,4 +487,18 @@ mod tests {
         assert!(poisoned.text.contains("disadvantage") && poisoned.text.contains("miss"), "{}", poisoned.text);
         assert!(goblin_with(&["poisoned"]).flags.attack_disadvantage);
     }
+
+    /// A frightened, restrained monster: disadvantage on its attacks and DEX saves, no speed,
+    /// attackers with advantage (the SRD conditions' keys, as on a character).
+    #[cfg(feature = "dnd5e")]
+    #[test]
+    fn a_frightened_restrained_monster_carries_its_conditions_flags() {
+        use crate::rules::Ability;
+        let g = goblin_with(&["frightened", "restrained"]);
+        assert!(g.flags.attack_disadvantage);
+        assert_eq!(g.speed_ft, 0.0);
+        assert_eq!(g.flags.against(5.0), (true, false));
+        assert_eq!(g.creature.save_mods.advantage_for(Ability::Dex, Advantage::Normal), Advantage::Disadvantage);
+        assert_eq!(g.creature.save_mods.advantage_for(Ability::Con, Advantage::Normal), Advantage::Normal);
+    }
 }
