@@ -9,16 +9,13 @@ use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult}
 use crate::module_bindings::*;
 use crate::scenarios::combat::{combat_of, events_for_combat, spawn};
 use crate::scenarios::foundation::{create, fixture};
+use crate::scenarios::truth::{await_attack_on, combatant_of, flee_out};
 use spacetimedb_sdk::Table;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(5);
 /// Monster combatant and buff-target ids: `MONSTER_ID_BASE + instance id`.
 const MONSTER_ID_BASE: u64 = 1 << 48;
-
-fn combatant_of(c: &Client, combat_id: u64, combatant_id: u64) -> Option<CombatantRow> {
-    c.conn.db.combatant().iter().find(|r| r.combat_id == combat_id && r.combatant_id == combatant_id)
-}
 
 fn buffs_on(c: &Client, target: u64) -> Vec<ActiveBuffRow> {
     c.conn.db.active_buff().iter().filter(|b| b.target_id == target).collect()
@@ -47,11 +44,6 @@ fn venom(env: &Env) -> (&'static str, usize) {
 fn apply(admin: &Client, target: u64, buff: &str) -> TestResult {
     let b = buff.to_string();
     admin.ok("apply_buff", move |r| r.apply_buff(target, b, 0, Some(600)))
-}
-
-fn flee_out(c: &Client, id: u64) -> TestResult {
-    let _ = c.call("flee", move |r| r.flee(id));
-    wait_for("the fight is over", WAIT, || combat_of(c, id).is_none_or(|f| f.status != FightStatus::Active))
 }
 
 pub fn run(env: &Env, r: &mut Runner) {
@@ -108,29 +100,14 @@ pub fn run(env: &Env, r: &mut Runner) {
         check(logged, "the monster's change is a logged step of the fight")?;
         // End my turns until a rat bites: its attack roll keeps the lower of two d20 (lite: 3d6 keep 2).
         let want = if env.ruleset == "lite" { "3d6kl2" } else { "2d20kl1" };
-        for _ in 0..6 {
-            let rolls: Vec<DiceLogEntry> = events_for_combat(&a, fight.id, EventKind::CombatAction)
-                .into_iter()
-                .filter(|e| e.detail.contains(";kind=Attack;") && e.detail.contains(&format!(";target={id}")))
-                .filter_map(|e| e.dice.into_iter().find(|d| d.purpose.contains("attack")))
-                .collect();
-            if let Some(d) = rolls.first() {
-                check(
-                    d.expr.starts_with(want) && d.rolls.len() == if env.ruleset == "lite" { 3 } else { 2 },
-                    format!("a poisoned rat's attack roll is {want}: {} {:?}", d.expr, d.rolls),
-                )?;
-                return flee_out(&a, id);
-            }
-            match combat_of(&a, id) {
-                Some(f) if f.status == FightStatus::Active && f.current_combatant == Some(id) => {
-                    a.ok("end_turn", move |r| r.end_turn(id))?;
-                }
-                Some(f) if f.status == FightStatus::Active => std::thread::sleep(Duration::from_millis(200)),
-                _ => break,
-            }
-        }
+        let attack = await_attack_on(&a, fight.id, id, 6);
         let _ = flee_out(&a, id);
-        Err("no rat attacked within six turns".into())
+        let e = attack?.ok_or("no rat attacked within six turns")?;
+        let d = e.dice.into_iter().find(|d| d.purpose.contains("attack")).ok_or("no attack roll in the dice log")?;
+        check(
+            d.expr.starts_with(want) && d.rolls.len() == if env.ruleset == "lite" { 3 } else { 2 },
+            format!("a poisoned rat's attack roll is {want}: {} {:?}", d.expr, d.rolls),
+        )
     });
 
     r.run("monster buffs: poison kills a fighting rat in its fight, and its buffs go with it", || {

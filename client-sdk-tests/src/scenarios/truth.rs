@@ -12,7 +12,7 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(5);
 
-fn combatant_of(c: &Client, combat_id: u64, combatant_id: u64) -> Option<CombatantRow> {
+pub(crate) fn combatant_of(c: &Client, combat_id: u64, combatant_id: u64) -> Option<CombatantRow> {
     c.conn.db.combatant().iter().find(|r| r.combat_id == combat_id && r.combatant_id == combatant_id)
 }
 
@@ -34,7 +34,7 @@ fn venom(env: &Env) -> &'static str {
     }
 }
 
-fn flee_out(c: &Client, id: u64) -> TestResult {
+pub(crate) fn flee_out(c: &Client, id: u64) -> TestResult {
     // Flee on my turn; if the rules refuse (the action is spent), end the turn and try on the next.
     for _ in 0..6 {
         match combat_of(c, id) {
@@ -48,6 +48,27 @@ fn flee_out(c: &Client, id: u64) -> TestResult {
         }
     }
     wait_for("the fight is over", WAIT, || combat_of(c, id).is_none_or(|f| f.status != FightStatus::Active))
+}
+
+/// End my turns (up to `turns` of them) until a monster's attack on character `me` is an event of
+/// fight `combat_id`; that event (`None`: no attack came, or the fight ended).
+pub(crate) fn await_attack_on(c: &Client, combat_id: u64, me: u64, turns: usize) -> Result<Option<WorldEvent>, String> {
+    for _ in 0..turns {
+        let hit = events_for_combat(c, combat_id, EventKind::CombatAction)
+            .into_iter()
+            .find(|e| e.detail.contains(";kind=Attack;") && e.detail.contains(&format!(";target={me}")));
+        if hit.is_some() {
+            return Ok(hit);
+        }
+        match combat_of(c, me) {
+            Some(f) if f.status == FightStatus::Active && f.current_combatant == Some(me) => {
+                c.ok("end_turn", move |r| r.end_turn(me))?;
+            }
+            Some(f) if f.status == FightStatus::Active => std::thread::sleep(Duration::from_millis(200)),
+            _ => break,
+        }
+    }
+    Ok(None)
 }
 
 pub fn run(env: &Env, r: &mut Runner) {
@@ -76,25 +97,10 @@ pub fn run(env: &Env, r: &mut Runner) {
         } else {
             format!("vs AC {}", base + bonus)
         };
-        for _ in 0..4 {
-            let attacks: Vec<WorldEvent> = events_for_combat(&a, fight.id, EventKind::CombatAction)
-                .into_iter()
-                .filter(|e| e.detail.contains(";kind=Attack;") && e.detail.contains(&format!(";target={id}")))
-                .collect();
-            if let Some(e) = attacks.first() {
-                check(e.text.contains(&needle), format!("a rat's attack rolls against {needle}: {}", e.text))?;
-                return flee_out(&a, id);
-            }
-            match combat_of(&a, id) {
-                Some(f) if f.status == FightStatus::Active && f.current_combatant == Some(id) => {
-                    a.ok("end_turn", move |r| r.end_turn(id))?;
-                }
-                Some(f) if f.status == FightStatus::Active => std::thread::sleep(Duration::from_millis(200)),
-                _ => break,
-            }
-        }
+        let attack = await_attack_on(&a, fight.id, id, 4);
         let _ = flee_out(&a, id);
-        Err("no rat attacked within four turns".into())
+        let e = attack?.ok_or("no rat attacked within four turns")?;
+        check(e.text.contains(&needle), format!("a rat's attack rolls against {needle}: {}", e.text))
     });
 
     r.run("truth: a buff applied mid-fight changes the combatant at once, its end changes it back", || {
