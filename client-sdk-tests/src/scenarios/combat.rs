@@ -18,7 +18,8 @@ pub(crate) fn spawn(admin: &Client, def: &str, n: usize) -> Result<Vec<u64>, Str
         admin.ok("spawn_monster", move |r| r.spawn_monster(d, SPAWN_AT.into()))?;
     }
     let mut ids: Vec<u64> = Vec::new();
-    wait_for("spawned monsters", Duration::from_secs(5), || {
+    // 10 s: on a loaded machine the subscription update can lag the reducer's result.
+    let waited = wait_for("spawned monsters", Duration::from_secs(10), || {
         ids = admin
             .conn
             .db
@@ -28,7 +29,18 @@ pub(crate) fn spawn(admin: &Client, def: &str, n: usize) -> Result<Vec<u64>, Str
             .map(|m| m.id)
             .collect();
         ids.len() >= n
-    })?;
+    });
+    if let Err(e) = waited {
+        let seen: Vec<String> = admin
+            .conn
+            .db
+            .monster_instance()
+            .iter()
+            .filter(|m| !before.contains(&m.id))
+            .map(|m| format!("#{} {} at {} combat {}", m.id, m.def_id, m.location_id, m.combat_id))
+            .collect();
+        return Err(format!("{e}; new monster rows seen: [{}]", seen.join(", ")));
+    }
     ids.sort();
     ids.truncate(n);
     Ok(ids)
