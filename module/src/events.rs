@@ -25,6 +25,7 @@ pub fn record_with_dice(
 ) {
     // No `log::info!` copy of the event: the table is the log, and a module log line per event is
     // a host call plus a log-file write (a fight records one event per action).
+    let _span = crate::timing::span("events/record");
     let text = text.into();
     ctx.db.world_event().insert(WorldEvent {
         id: 0,

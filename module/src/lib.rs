@@ -16,6 +16,7 @@ pub mod rules;
 pub mod systems;
 pub mod tables;
 pub mod timers;
+pub mod timing;
 
 use crate::rules::{ActiveRules, RulesEngine};
 use crate::systems::config::Tunables;

@@ -253,9 +253,13 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
     })?;
     def.validate()?;
     let now = now(ctx);
-    let expired = expire_due_of(ctx, target_id, now);
-
-    let rows = rows_of(ctx, target_id);
+    // One read of the target's instances; read again only when some were due and expired here.
+    let mut rows = rows_of(ctx, target_id);
+    let mut expired = 0;
+    if rows.iter().any(|r| !r.permanent && now >= r.expires_at_micros) {
+        expired = expire_due_of(ctx, target_id, now);
+        rows = rows_of(ctx, target_id);
+    }
     let active: Vec<ActiveBuff> = rows.iter().map(to_active).collect();
     let active_defs: Vec<&BuffDef> = rows.iter().filter_map(|r| def_of(&r.buff_id)).collect();
     let own = target.condition_immunities();
@@ -297,7 +301,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
             Applied { instance_id: row.id, kind: EventKind::BuffReplaced }
         }
         Decision::AddStack { id, new_stacks, new_expires } => {
-            let row = update_end(ctx, id, Some(new_stacks), new_expires, def)?;
+            let row = update_end(ctx, id, row_in(&rows, id), Some(new_stacks), new_expires, def)?;
             events::record(
                 ctx,
                 EventKind::BuffStacked,
@@ -308,7 +312,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
             Applied { instance_id: id, kind: EventKind::BuffStacked }
         }
         Decision::Refresh { id, new_expires } => {
-            let row = update_end(ctx, id, None, new_expires, def)?;
+            let row = update_end(ctx, id, row_in(&rows, id), None, new_expires, def)?;
             events::record(
                 ctx,
                 EventKind::BuffRefreshed,
@@ -388,21 +392,23 @@ fn insert_new(ctx: &ReducerContext, target_id: u64, n: NewBuff, def: &BuffDef) -
     row
 }
 
+/// Instance `id` among rows already read.
+fn row_in(rows: &[ActiveBuffRow], id: u64) -> Option<ActiveBuffRow> {
+    rows.iter().find(|r| r.id == id).cloned()
+}
+
 /// New stacks and/or end of an instance; re-arms the expiry and (if the end moved) the tick.
 fn update_end(
     ctx: &ReducerContext,
     id: u64,
+    row: Option<ActiveBuffRow>,
     stacks: Option<u8>,
     new_end: Option<i64>,
     def: &BuffDef,
 ) -> WkResult<ActiveBuffRow> {
     // `decide` only names instances it was given, so the row exists; fail cleanly if not.
-    let mut row = ctx
-        .db
-        .active_buff()
-        .id()
-        .find(id)
-        .ok_or_else(|| err(ErrorCode::UnknownBuffInstance, format!("buff instance {id} vanished; apply again")))?;
+    let mut row =
+        row.ok_or_else(|| err(ErrorCode::UnknownBuffInstance, format!("buff instance {id} vanished; apply again")))?;
     if let Some(s) = stacks {
         row.stacks = s;
     }

@@ -323,15 +323,24 @@ pub(crate) fn load(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
 /// from the combatant id, which is the character id), then let the AI play the turns that
 /// follow, log the step and store everything.
 pub fn act(ctx: &ReducerContext, character_id: u64, action: impl FnOnce(u64) -> ReplayAction) -> WkResult<()> {
+    let _span = crate::timing::span("act/drain_inbox");
     drain_inbox(ctx);
+    _span.end();
     let combat_id = active_combat_of(ctx, character_id).ok_or_else(|| {
         err(ErrorCode::NotInCombat, "this character is not in a fight; start_combat or join_combat first")
     })?;
+    let span = crate::timing::span("act/load");
     let mut fight = load(ctx, combat_id)?;
     let cfg = mode_config(ctx);
+    span.end();
+    let span = crate::timing::span("act/apply");
     let step = LoggedStep::new(now(ctx), &cfg, action(character_id));
     let applied = replay::apply::<ActiveRules>(&mut fight, &step)?;
+    span.end();
+    let span = crate::timing::span("act/log");
     combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::HumanCall, &applied);
+    span.end();
+    let _span = crate::timing::span("act/commit");
     commit(ctx, combat_id, fight, &cfg);
     Ok(())
 }
@@ -681,35 +690,50 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
         Some(i) => i,
         None => return,
     };
-    for t in ctx.db.turn_timer().combat_id().filter(combat_id).collect::<Vec<_>>() {
-        ctx.db.turn_timer().scheduled_id().delete(t.scheduled_id);
+    // The turn timer: kept while the same human's turn goes on (an attack or a step within a
+    // turn re-arms nothing); otherwise the old one goes and the new turn's is armed.
+    let timeout = fight.mode.turn_timeout_secs(cfg);
+    let human_turn = fight.current_id().filter(|cur| fight.get(*cur).is_some_and(|c| !c.ai_controlled()));
+    let timers: Vec<TurnTimer> = ctx.db.turn_timer().combat_id().filter(combat_id).collect();
+    let keep = !over
+        && timeout.is_some()
+        && human_turn.is_some()
+        && inst.current_combatant == fight.current_id()
+        && inst.turn_deadline_micros != i64::MAX
+        && timers.len() == 1
+        && timers.iter().all(|t| t.turn_seq == fight.turn_seq);
+    let before =
+        (inst.round, inst.turn_seq, inst.current_combatant, inst.status, inst.winner, inst.turn_deadline_micros);
+    if !keep {
+        for t in &timers {
+            ctx.db.turn_timer().scheduled_id().delete(t.scheduled_id);
+        }
+        inst.turn_deadline_micros = i64::MAX;
+        if let (false, Some(_), Some(secs)) = (over, human_turn, timeout) {
+            let at = now(ctx) + secs as i64 * 1_000_000;
+            inst.turn_deadline_micros = at;
+            ctx.db.turn_timer().insert(TurnTimer {
+                scheduled_id: 0,
+                scheduled_at: ScheduleAt::Time(Timestamp::from_micros_since_unix_epoch(at)),
+                combat_id,
+                turn_seq: fight.turn_seq,
+            });
+        }
     }
     inst.round = fight.round;
     inst.turn_seq = fight.turn_seq;
     inst.current_combatant = fight.current_id();
     inst.status = fight.status;
     inst.winner = fight.winner;
-    inst.turn_deadline_micros = i64::MAX;
-    if !over {
-        if let (Some(cur), Some(secs)) = (fight.current_id(), fight.mode.turn_timeout_secs(cfg)) {
-            let human = fight.get(cur).map(|c| !c.ai_controlled()).unwrap_or(false);
-            if human {
-                let at = now(ctx) + secs as i64 * 1_000_000;
-                inst.turn_deadline_micros = at;
-                ctx.db.turn_timer().insert(TurnTimer {
-                    scheduled_id: 0,
-                    scheduled_at: ScheduleAt::Time(Timestamp::from_micros_since_unix_epoch(at)),
-                    combat_id,
-                    turn_seq: fight.turn_seq,
-                });
-            }
-        }
-    }
     if over {
         let mut loot_rng = fight.next_rng();
         inst.summary = finish(ctx, combat_id, &inst.location_id, &fight, &mut loot_rng);
     }
-    ctx.db.combat_instance().id().update(inst);
+    let after =
+        (inst.round, inst.turn_seq, inst.current_combatant, inst.status, inst.winner, inst.turn_deadline_micros);
+    if over || after != before {
+        ctx.db.combat_instance().id().update(inst);
+    }
     project(ctx, combat_id, &fight, !over);
     // The whole fight is kept only while it runs: a finished fight's record is its public rows,
     // its events and its action log (which replays it), and serialising a whole `Fight` is the

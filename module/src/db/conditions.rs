@@ -1,8 +1,9 @@
 //! What a character's conditions allow, for every reducer that acts in the world: one helper,
 //! [`require`], over the one pure rule (`systems::conditions::forbids`). It reads the
-//! character's published effective view (`effective_stats`: the flags and speed that its
-//! conditions, buffs and gear resolve to, written by `stats` from the one resolution), so the
-//! answer is exactly what a client sees, at the cost of one index lookup.
+//! character's published effective view (the flags and speed that its conditions, buffs and gear
+//! resolve to, written by `stats` from the one resolution), so the answer is exactly what a client
+//! sees: the small `stats_input` row first, the whole `effective_stats` row (for the causes) only
+//! when a flag is set or the character cannot move.
 
 use super::stats::BASE_SPEED_FT;
 use crate::error::WkResult;
@@ -14,6 +15,12 @@ use spacetimedb::ReducerContext;
 
 /// The character's standing: its sheet with the flags and speed in force, and their sources.
 pub fn standing<'a>(ctx: &ReducerContext, c: &'a Character) -> Standing<'a> {
+    // The common case from one small row: nothing flagged and free to move.
+    if let Some((flags, speed)) = super::stats::standing_of(ctx, c.id) {
+        if flags.is_empty() && speed > 0 {
+            return Standing::plain(&c.sheet, speed);
+        }
+    }
     let Some(row) = ctx.db.effective_stats().character_id().find(c.id) else {
         return Standing::plain(&c.sheet, BASE_SPEED_FT);
     };
@@ -32,6 +39,14 @@ pub fn standing<'a>(ctx: &ReducerContext, c: &'a Character) -> Standing<'a> {
 /// (`E_CHARACTER_DEAD`, `E_UNCONSCIOUS`, `E_INCAPACITATED` naming it, `E_CANNOT_MOVE`). The
 /// standing's flags give the advantage of a check (`systems::conditions::check_advantage`).
 pub fn require<'a>(ctx: &ReducerContext, c: &'a Character, action: Action) -> WkResult<Standing<'a>> {
+    // The flags and speed from the small row decide; the causes (for the refusal's message) are
+    // read from `effective_stats` only when the action is refused.
+    if let Some((flags, speed)) = super::stats::standing_of(ctx, c.id) {
+        let s = Standing::new(&c.sheet, &flags, speed, Vec::new());
+        if forbids(action, &s).is_ok() {
+            return Ok(s);
+        }
+    }
     let s = standing(ctx, c);
     forbids(action, &s)?;
     Ok(s)

@@ -11,11 +11,13 @@ use crate::rules::{ActiveRules, Creature, Defenses, DerivedStats, DiceLog, Monst
 use crate::systems::buffs::modifiers::{KeyKind, ModifierKey, Stat};
 use crate::systems::buffs::BuffDef;
 use crate::systems::items::{equipment_effects, EquippedSource};
+use crate::systems::perks::hooks::OwnedPerk;
 use crate::systems::profiles::conditions::{condition_of, HeldSource};
 use crate::systems::stats::{Contribution, EffectiveStats, ModifierSource, SourceKind};
 use crate::systems::view::{self, View};
 use crate::tables::buffs::{
-    effective_stats as effective_stats_table, ActiveBuffRow, EffectiveStatsRow, StatContribution, StatLine,
+    effective_stats as effective_stats_table, stats_input, ActiveBuffRow, EffectiveStatsRow, StatContribution,
+    StatLine, StatsInput,
 };
 use crate::tables::characters::{character_stats, Character, CharacterStats};
 use crate::tables::combat::MonsterInstance;
@@ -41,8 +43,7 @@ pub fn equipment_sources(ctx: &ReducerContext, c: &Character) -> WkResult<Vec<Eq
 }
 
 /// Perk passives on derived stats (Alert, Iron Will) of a character's owned perks.
-fn perk_adjust(ctx: &ReducerContext, c: &Character) -> impl Fn(&mut DerivedStats) {
-    let owned = if rows::PERKS_ON { rows::owned_of(&rows::perk_rows(ctx, c.id)) } else { Vec::new() };
+fn perk_adjust(owned: Vec<OwnedPerk>) -> impl Fn(&mut DerivedStats) {
     move |d: &mut DerivedStats| {
         if !owned.is_empty() {
             crate::systems::perks::dispatch::adjust_derived(&owned, d);
@@ -105,7 +106,16 @@ pub fn view_of(ctx: &ReducerContext, c: &Character) -> View {
     let held = buff_sources(ctx, c.id);
     let equipped = equipment_sources(ctx, c).unwrap_or_default();
     let sources = all_sources(&equipped, &held);
-    view::resolve::<ActiveRules>(&c.sheet, &sources, &perk_adjust(ctx, c))
+    view::resolve::<ActiveRules>(&c.sheet, &sources, &perk_adjust(owned_perks(ctx, c.id)))
+}
+
+/// A character's owned perks (none when the perk system is compiled out).
+fn owned_perks(ctx: &ReducerContext, character_id: u64) -> Vec<OwnedPerk> {
+    if rows::PERKS_ON {
+        rows::owned_of(&rows::perk_rows(ctx, character_id))
+    } else {
+        Vec::new()
+    }
 }
 
 /// The sheet's defenses plus what equipment and active buffs grant (periodic damage goes
@@ -140,14 +150,59 @@ fn all_sources<'a>(
     v
 }
 
+/// The bytes a character's derived projections are computed from: its sheet, its equipped
+/// sources (uid, slot, label, modifiers), its active buffs (instance id, definition, stacks,
+/// strength: a definition's modifiers are static data) and its owned perks, each in BSATN.
+fn inputs_of(
+    c: &Character,
+    equipped: &[EquippedSource],
+    held: &[(ActiveBuffRow, &'static BuffDef)],
+    perks: &[OwnedPerk],
+) -> Vec<u8> {
+    use spacetimedb::sats::bsatn::to_writer;
+    // BSATN strings and vectors carry their length, and each list is preceded by its count, so
+    // equal bytes mean equal inputs. Encoding these types cannot fail.
+    let mut key = Vec::with_capacity(512);
+    let _ = to_writer(&mut key, &c.sheet);
+    let _ = to_writer(&mut key, &(equipped.len() as u32));
+    for e in equipped {
+        let _ = to_writer(&mut key, &e.uid);
+        let _ = to_writer(&mut key, &e.slot);
+        let _ = to_writer(&mut key, &e.label);
+        let _ = to_writer(&mut key, &e.modifiers);
+    }
+    let _ = to_writer(&mut key, &(held.len() as u32));
+    for (r, _) in held {
+        let _ = to_writer(&mut key, &r.id);
+        let _ = to_writer(&mut key, &r.buff_id);
+        let _ = to_writer(&mut key, &r.stacks);
+        let _ = to_writer(&mut key, &r.strength);
+    }
+    let _ = to_writer(&mut key, &(perks.len() as u32));
+    for p in perks {
+        let _ = to_writer(&mut key, &p.perk_id);
+        let _ = to_writer(&mut key, &p.state);
+    }
+    key
+}
+
 /// Rewrite a character's derived projections (`character_stats`, `effective_stats`) from its
 /// row and everything that modifies it. The only writer of both tables; `chars::save` calls it.
-/// Each row is written only when it changed.
+/// Nothing is resolved or written when its inputs are the bytes of the last refresh (so a second
+/// refresh in one transaction costs only the reads); otherwise each row is written only when it
+/// changed.
 pub fn refresh(ctx: &ReducerContext, c: &Character) {
+    let _span = crate::timing::span("stats/refresh");
     let held = buff_sources(ctx, c.id);
     let equipped = equipment_sources(ctx, c).unwrap_or_default();
+    let owned = owned_perks(ctx, c.id);
+    let inputs = inputs_of(c, &equipped, &held, &owned);
+    let last = ctx.db.stats_input().character_id().find(c.id);
+    if last.as_ref().is_some_and(|l| l.inputs == inputs) {
+        return;
+    }
     let sources = all_sources(&equipped, &held);
-    let View { derived, eff } = view::resolve::<ActiveRules>(&c.sheet, &sources, &perk_adjust(ctx, c));
+    let View { derived, eff } = view::resolve::<ActiveRules>(&c.sheet, &sources, &perk_adjust(owned));
     let row = CharacterStats { character_id: c.id, derived, updated_at: ctx.timestamp };
     let mut changed = true;
     match ctx.db.character_stats().character_id().find(c.id) {
@@ -184,8 +239,17 @@ pub fn refresh(ctx: &ReducerContext, c: &Character) {
         .collect();
     let other =
         eff.contributions.iter().filter(|x| !matches!(x.key.kind(), KeyKind::Stat(_))).map(contribution).collect();
-    let flags =
+    let flags: Vec<ModifierKey> =
         ModifierKey::all().into_iter().filter(|k| matches!(k.kind(), KeyKind::Flag(_)) && eff.has(*k)).collect();
+    let standing = StatsInput { character_id: c.id, inputs, flags: flags.clone(), speed: eff.get(Stat::Speed) };
+    match last {
+        Some(_) => {
+            ctx.db.stats_input().character_id().update(standing);
+        }
+        None => {
+            ctx.db.stats_input().insert(standing);
+        }
+    }
     let mut row = EffectiveStatsRow {
         character_id: c.id,
         stats,
@@ -221,4 +285,15 @@ pub fn refresh(ctx: &ReducerContext, c: &Character) {
 /// A character's effective stats right now (the view's numbers, flags and defenses).
 pub fn effective_for(ctx: &ReducerContext, c: &Character) -> EffectiveStats {
     view_of(ctx, c).eff
+}
+
+/// The flag keys in force and the speed of a character, from its last refresh (`None` before
+/// its first): what a condition check reads.
+pub fn standing_of(ctx: &ReducerContext, character_id: u64) -> Option<(Vec<ModifierKey>, i32)> {
+    ctx.db.stats_input().character_id().find(character_id).map(|r| (r.flags, r.speed))
+}
+
+/// A character leaves the world: its refresh record goes with it.
+pub fn forget(ctx: &ReducerContext, character_id: u64) {
+    ctx.db.stats_input().character_id().delete(character_id);
 }

@@ -54,6 +54,7 @@ pub fn delete_character(ctx: &ReducerContext, id: u64) {
     crate::db::perks::purge_character(ctx, id);
     ctx.db.character().id().delete(id);
     ctx.db.character_stats().character_id().delete(id);
+    crate::db::stats::forget(ctx, id);
     ctx.db.rest_state().character_id().delete(id);
     ctx.db.travel_state().character_id().delete(id);
 }

@@ -110,6 +110,7 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
 /// Change one tunable (`key`, `value` as text). Timer periods take effect at once.
 #[reducer]
 pub fn set_config(ctx: &ReducerContext, key: String, value: String) -> Result<(), String> {
+    let _span = crate::timing::span("set_config");
     auth::require_admin(ctx)?;
     let current = ctx
         .db

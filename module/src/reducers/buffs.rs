@@ -24,11 +24,15 @@ pub fn apply_buff(
     source_character_id: u64,
     duration_secs: Option<u32>,
 ) -> Result<(), String> {
+    let _span = crate::timing::span("apply_buff");
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
     let mut app = Application::new(&buff_id, source_character_id);
     app.duration_micros = duration_secs.map(|s| s as i64 * SECOND_MICROS);
+    let sp = crate::timing::span("apply_buff/apply");
     crate::db::buffs::apply(ctx, target_character_id, app)?;
+    sp.end();
+    let _sp = crate::timing::span("apply_buff/drain");
     crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
     Ok(())
 }

@@ -52,6 +52,7 @@ pub fn attack(
     target_combatant_id: u64,
     attack_index: u32,
 ) -> Result<(), String> {
+    let _span = crate::timing::span("attack");
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
     crate::db::combat::act(ctx, character_id, |me| {
@@ -64,6 +65,7 @@ pub fn attack(
 /// Move on the encounter map (feet), within your remaining movement.
 #[reducer]
 pub fn move_in_combat(ctx: &ReducerContext, character_id: u64, x: f32, y: f32) -> Result<(), String> {
+    let _span = crate::timing::span("move_in_combat");
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
     crate::db::combat::act(ctx, character_id, |me| ReplayAction::Move(MoveArgs { actor: me, x, y }))?;
@@ -97,6 +99,7 @@ pub fn flee(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 
 #[reducer]
 pub fn end_turn(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
+    let _span = crate::timing::span("end_turn");
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
     crate::db::combat::act(ctx, character_id, ReplayAction::EndTurn)?;

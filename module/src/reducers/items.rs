@@ -86,6 +86,7 @@ pub fn spawn_world_item(
 /// `E_NOTHING_IN_REACH` when nothing was taken.
 #[reducer]
 pub fn pick_up(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
+    let _span = crate::timing::span("pick_up");
     let c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::PickUp)?;
     if chars::is_traveling(ctx, c.id) {
@@ -213,9 +214,15 @@ fn finish_loadout(ctx: &ReducerContext, c: Character, change: LoadoutChange, wha
     if change.is_empty() {
         return Ok(());
     }
+    let sp = crate::timing::span("loadout/apply");
     db::apply(ctx, &change.ops)?;
+    sp.end();
+    let sp = crate::timing::span("loadout/on_change");
     crate::db::buffs::on_loadout_change(ctx, c.id);
+    sp.end();
+    let sp = crate::timing::span("loadout/refresh_gear");
     let c = db::refresh_gear(ctx, c)?;
+    sp.end();
     let equipped: Vec<String> = change.equipped.iter().map(|(u, s)| format!("{u}@{}", s.code())).collect();
     events::record(
         ctx,
@@ -244,12 +251,23 @@ fn doll(ctx: &ReducerContext, c: &Character) -> WkResult<(items::Loadout, Stash,
 /// `systems::items::loadout`.
 #[reducer]
 pub fn equip(ctx: &ReducerContext, character_id: u64, item_uid: u64, slot: LoadoutSlot) -> Result<(), String> {
+    let _span = crate::timing::span("equip");
+    let sp = crate::timing::span("equip/actor");
     let c = actor(ctx, character_id)?;
+    sp.end();
+    let sp = crate::timing::span("equip/require");
     conditions::require(ctx, &c, Action::ChangeGear)?;
+    sp.end();
+    let sp = crate::timing::span("equip/checks");
     not_in_combat(ctx, &c)?;
     item_row(ctx, item_uid)?;
+    sp.end();
+    let sp = crate::timing::span("equip/doll");
     let (l, stash, catalog) = doll(ctx, &c)?;
+    sp.end();
+    let sp = crate::timing::span("equip/plan");
     let change = items::equip(catalog, &l, &stash, item_uid, slot, &wearer(&c))?;
+    sp.end();
     finish_loadout(ctx, c, change, "equip")?;
     Ok(())
 }
@@ -257,6 +275,7 @@ pub fn equip(ctx: &ReducerContext, character_id: u64, item_uid: u64, slot: Loado
 /// Take the item in `slot` back to the active stash.
 #[reducer]
 pub fn unequip(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Result<(), String> {
+    let _span = crate::timing::span("unequip");
     let c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::ChangeGear)?;
     not_in_combat(ctx, &c)?;

@@ -77,6 +77,7 @@ pub fn move_to(ctx: &ReducerContext, character_id: u64, location_id: String) -> 
 /// often and the character row itself shows them.
 #[reducer]
 pub fn step_to(ctx: &ReducerContext, character_id: u64, x: f64, y: f64) -> Result<(), String> {
+    let _span = crate::timing::span("step_to");
     gate::require(ctx, Feature::Travel)?;
     let mut c = auth::owned_character(ctx, character_id)?;
     conditions::require(ctx, &c, Action::Step)?;

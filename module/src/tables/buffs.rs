@@ -110,6 +110,22 @@ pub struct StatLine {
     pub explain: String,
 }
 
+/// Private: what a character's derived projections (`character_stats`, `effective_stats`) were
+/// last computed from, as bytes (its sheet, equipped items, active buffs and owned perks, each in
+/// BSATN), and the standing every world action checks (the flag keys in force and the speed).
+/// A refresh whose inputs are the same bytes resolves and writes nothing, so callers never need
+/// to know whether a refresh already happened in the transaction; a condition check reads this
+/// small row instead of the whole `effective_stats` row. Written only by `db::stats`.
+#[table(name = stats_input)]
+#[derive(Clone)]
+pub struct StatsInput {
+    #[primary_key]
+    pub character_id: u64,
+    pub inputs: Vec<u8>,
+    pub flags: Vec<ModifierKey>,
+    pub speed: i32,
+}
+
 /// A character's effective stats: ruleset-derived base + active buffs (sources ordered by buff
 /// instance id). Refreshed with every character write and every buff change; base stats are
 /// never mutated by buffs.
