@@ -1,0 +1,280 @@
+// Headless Chromium test of the web viewer against a live World Kernel database.
+//   node test/viewer-test.mjs URL DB
+// Env: WK_AGENTS_BIN (default <repo>/target/release/wk-agents; "" = no agents), WK_WEB_AGENTS (2),
+//      CHROMIUM (default /usr/bin/chromium), WK_SCREENSHOT (default <repo>/target/web-viewer.png),
+//      WK_WEB_DIST (default clients/web/dist).
+// It creates two characters over plain HTTP (a fresh identity from POST /v1/identity), runs a few
+// agents so the world moves, opens the built viewer in headless Chromium and checks, printing
+// PASS <name> / FAIL <name> lines:
+//   web_connects       the page connects and subscribes
+//   web_locations      every location of static_data/world/locations.csv is drawn
+//   web_characters     the test's characters are drawn at their locations
+//   web_sheet          clicking a character opens its sheet with effective stats
+//   web_fight_hp       a fight the test starts (its character vs a monster, or vs its other
+//                      character when no monster is free) is shown and a combatant's HP bar changes
+//   web_events_grow    the event log grows while the agents act
+// Exit code 1 when any check fails.
+
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import puppeteer from "puppeteer-core";
+import { serve } from "../serve.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..", "..");
+const [URL_, DB] = process.argv.slice(2);
+if (!URL_ || !DB) {
+  console.error("usage: node test/viewer-test.mjs URL DB");
+  process.exit(2);
+}
+const AGENTS_BIN = process.env.WK_AGENTS_BIN ?? join(root, "target", "release", "wk-agents");
+const N_AGENTS = Number(process.env.WK_WEB_AGENTS ?? 2);
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const SHOT = process.env.WK_SCREENSHOT ?? join(root, "target", "web-viewer.png");
+const DIST = process.env.WK_WEB_DIST ?? join(here, "..", "dist");
+const t0 = Date.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.log(`[web-test ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+
+let passed = 0;
+let failed = 0;
+function pass(name, why = "") {
+  passed++;
+  console.log(`PASS ${name}${why ? ` (${why})` : ""}`);
+}
+function fail(name, why) {
+  failed++;
+  console.log(`FAIL ${name}: ${why}`);
+}
+
+// ------------------------------------------------------------------ HTTP API
+
+async function newIdentity() {
+  const r = await fetch(`${URL_}/v1/identity`, { method: "POST" });
+  if (!r.ok) throw new Error(`POST /v1/identity: ${r.status}`);
+  return r.json();
+}
+
+async function call(token, reducer, args) {
+  const r = await fetch(`${URL_}/v1/database/${DB}/call/${reducer}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(args),
+  });
+  return { ok: r.ok, status: r.status, body: await r.text() };
+}
+
+/** Rows of a SQL query as objects (column name -> JSON value). */
+async function sql(token, query) {
+  const r = await fetch(`${URL_}/v1/database/${DB}/sql`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body: query,
+  });
+  if (!r.ok) throw new Error(`sql ${query}: ${r.status} ${await r.text()}`);
+  const [res] = await r.json();
+  const names = res.schema.elements.map((e) => e.name?.some ?? e.name);
+  return res.rows.map((row) => Object.fromEntries(row.map((v, i) => [names[i], v])));
+}
+
+// The SQL endpoint writes a sum type as [variant index, payload]: Option is [0, value] (some) or
+// [1, []] (none); FightStatus Active is variant 0.
+const someOf = (v) => (Array.isArray(v) && v[0] === 0 ? v[1] : undefined);
+const isActive = (status) => Array.isArray(status) && status[0] === 0;
+
+// ------------------------------------------------------------------ setup
+
+const locations = readFileSync(join(root, "static_data", "world", "locations.csv"), "utf8")
+  .split("\n")
+  .filter((l) => l.trim() && !l.startsWith("#") && !l.startsWith("id,"))
+  .map((l) => l.split(",")[0]);
+
+const children = [];
+let browser;
+let httpServer;
+async function cleanup() {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  if (browser) await browser.close().catch(() => {});
+  if (httpServer) httpServer.close();
+}
+
+let token;
+async function main() {
+  const me = await newIdentity();
+  token = me.token;
+  const suffix = Math.random().toString(36).slice(2, 7);
+  const scores = { str_: 15, dex: 14, con: 13, int: 8, wis: 12, cha: 10 };
+  const names = [`Web Ayla ${suffix}`, `Web Bram ${suffix}`];
+  for (const n of names) {
+    const r = await call(token, "create_character", [n, "fighter", scores, []]);
+    if (!r.ok) throw new Error(`create_character ${n}: ${r.status} ${r.body}`);
+  }
+  const mine = (await sql(token, "SELECT * FROM character")).filter((c) => names.includes(c.name));
+  if (mine.length !== 2) throw new Error(`expected 2 test characters, found ${mine.length}`);
+  mine.sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name));
+  log(`created ${mine.map((c) => `${c.name} #${c.id} at ${c.location_id}`).join(", ")}`);
+
+  if (AGENTS_BIN && N_AGENTS > 0) {
+    const a = spawn(AGENTS_BIN, ["--agents", String(N_AGENTS), "--duration", "90", "--url", URL_, "--db", DB], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    children.push(a);
+    log(`started ${N_AGENTS} agents (pid ${a.pid})`);
+  }
+
+  const s = await serve(0, DIST);
+  httpServer = s.server;
+  // The page connects as the test's identity, so the test's characters are connected players:
+  // their turns wait for the test's calls instead of being played (and the fight resolved) by the AI.
+  const pageUrl = `http://127.0.0.1:${s.port}/?url=${encodeURIComponent(URL_)}&db=${encodeURIComponent(DB)}&token=${encodeURIComponent(token)}`;
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1600, height: 1000 });
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error") pageErrors.push(m.text());
+  });
+  await page.goto(pageUrl, { waitUntil: "load" });
+
+  // 1. connects
+  try {
+    await page.waitForSelector('#status[data-state="connected"]', { timeout: 20000 });
+    pass("web_connects");
+  } catch {
+    const st = await page.$eval("#status", (e) => e.textContent).catch(() => "?");
+    fail("web_connects", `status stays '${st}' after 20 s; page errors: ${pageErrors.slice(0, 3).join(" | ")}`);
+    return;
+  }
+  const events0 = Number(await page.$eval("#events", (e) => e.dataset.received));
+  const tx0 = Number(await page.$eval("#updates", (e) => e.dataset.tx));
+
+  // 2. every location
+  await page.waitForSelector("[data-location]", { timeout: 5000 }).catch(() => {});
+  const shownLocs = await page.$$eval("[data-location]", (els) => els.map((e) => e.dataset.location));
+  const missing = locations.filter((l) => !shownLocs.includes(l));
+  if (locations.length > 0 && missing.length === 0) pass("web_locations", `${locations.length} locations`);
+  else fail("web_locations", `missing ${missing.join(", ") || "(no locations in static data)"}`);
+
+  // 3. the test's characters at their locations
+  const charSel = (c) => `[data-location="${c.location_id}"] [data-character-id="${c.id}"]`;
+  try {
+    for (const c of mine) await page.waitForSelector(charSel(c), { timeout: 10000 });
+    pass("web_characters", mine.map((c) => `#${c.id}@${c.location_id}`).join(" "));
+  } catch {
+    fail("web_characters", `not drawn at their locations: ${mine.map((c) => charSel(c)).join(" ; ")}`);
+  }
+
+  // 4. the sheet
+  try {
+    await page.click(charSel(mine[0]));
+    await page.waitForSelector(`#sheet[data-character-id="${mine[0].id}"] tr[data-stat="ArmorClass"]`, { timeout: 5000 });
+    pass("web_sheet");
+  } catch (e) {
+    fail("web_sheet", `no sheet with effective stats after clicking #${mine[0].id}: ${e.message}`);
+  }
+
+  // 5. a fight and its HP bars
+  await fightHp(page, token, mine);
+
+  // 6. the event log grows (agents and the fight act meanwhile)
+  const deadline = Date.now() + 20000;
+  let events1 = events0;
+  let tx1 = tx0;
+  while (Date.now() < deadline) {
+    events1 = Number(await page.$eval("#events", (e) => e.dataset.received));
+    tx1 = Number(await page.$eval("#updates", (e) => e.dataset.tx));
+    if (events1 >= events0 + 3) break;
+    await sleep(500);
+  }
+  const listed = await page.$$eval("#events .event", (els) => els.length);
+  if (events1 >= events0 + 3 && listed > 0) pass("web_events_grow", `${events1 - events0} new events, ${tx1 - tx0} row changes, ${listed} listed`);
+  else fail("web_events_grow", `event log went from ${events0} to ${events1} received (${listed} listed, ${tx1 - tx0} row changes)`);
+
+  mkdirSync(dirname(SHOT), { recursive: true });
+  await page.screenshot({ path: SHOT });
+  log(`screenshot: ${SHOT}`);
+  if (pageErrors.length) log(`page errors: ${pageErrors.slice(0, 5).join(" | ")}`);
+}
+
+async function pageHp(page, combatId) {
+  return page.$$eval(`.fight[data-combat-id="${combatId}"] .combatant`, (els) =>
+    Object.fromEntries(els.map((e) => [e.dataset.combatantId, Number(e.dataset.hp)])),
+  );
+}
+
+async function fightHp(page, token, mine) {
+  const [a, b] = mine;
+  // A free monster where A stands, else A against B.
+  const monsters = (await sql(token, "SELECT * FROM monster_instance")).filter((m) => m.location_id === a.location_id && Number(m.combat_id) === 0 && m.hp > 0);
+  let started = false;
+  let against = "";
+  for (const m of monsters.slice(0, 5)) {
+    const r = await call(token, "start_combat", [a.id, [], [m.id]]);
+    if (r.ok) {
+      started = true;
+      against = `${m.name} #${m.id}`;
+      break;
+    }
+    log(`start_combat vs monster #${m.id}: ${r.body}`);
+  }
+  if (!started) {
+    const r = await call(token, "start_combat", [a.id, [b.id], []]);
+    if (!r.ok) return fail("web_fight_hp", `start_combat failed: ${r.body}`);
+    against = b.name;
+  }
+  const row = (await sql(token, "SELECT * FROM combatant")).filter((c) => String(c.character_id) === String(a.id) && c.active).pop();
+  if (!row) return fail("web_fight_hp", "no active combatant row for the test character");
+  const combatId = String(row.combat_id);
+  log(`fight #${combatId}: ${a.name} vs ${against}`);
+
+  try {
+    await page.waitForSelector(`.fight[data-combat-id="${combatId}"] .combatant`, { timeout: 10000 });
+  } catch {
+    return fail("web_fight_hp", `fight #${combatId} not shown within 10 s`);
+  }
+  const first = await pageHp(page, combatId);
+  const ours = new Set(mine.map((c) => String(c.id)));
+  const until = Date.now() + 45000;
+  let acted = 0;
+  while (Date.now() < until) {
+    const now = await pageHp(page, combatId);
+    const changed = Object.keys(first).filter((k) => now[k] !== undefined && now[k] !== first[k]);
+    if (changed.length) {
+      return pass("web_fight_hp", `fight #${combatId}: ${changed.map((k) => `${k}: ${first[k]}→${now[k]}`).join(", ")} after ${acted} calls`);
+    }
+    // Act on our turn: attack the other side, then end the turn (a refused call is fine: not our
+    // turn, the fight is over, the AI took the turn).
+    const f = (await sql(token, `SELECT * FROM combat_instance WHERE id = ${combatId}`))[0];
+    if (f && isActive(f.status)) {
+      const cur = String(someOf(f.current_combatant) ?? "");
+      const rows = (await sql(token, "SELECT * FROM combatant")).filter((c) => String(c.combat_id) === combatId);
+      const me = rows.find((c) => String(c.combatant_id) === cur && ours.has(cur));
+      const actor = me ?? rows.find((c) => ours.has(String(c.character_id)) && !c.dead && !c.down);
+      const target = actor && rows.find((c) => c.side !== actor.side && !c.dead && !c.fled);
+      if (actor && target) {
+        await call(token, "attack", [actor.character_id, target.combatant_id, 0]);
+        await call(token, "end_turn", [actor.character_id]);
+        acted += 2;
+      }
+    }
+    await sleep(400);
+  }
+  fail("web_fight_hp", `no HP bar of fight #${combatId} changed in 45 s (first ${JSON.stringify(first)})`);
+}
+
+try {
+  await main();
+} catch (e) {
+  fail("web_setup", e.stack ?? String(e));
+} finally {
+  await cleanup();
+}
+log(`${passed} passed, ${failed} failed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+process.exit(failed ? 1 : 0);
