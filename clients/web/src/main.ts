@@ -377,6 +377,7 @@ function renderEvents() {
   const list = document.getElementById("events")!;
   list.dataset.received = String(state.eventsReceived);
   list.dataset.total = String(state.events.length);
+  list.dataset.lastId = String(state.events.length ? state.events[state.events.length - 1].id : 0n);
   const kinds = new Set(state.events.map((e) => e.kind.tag));
   const ksel = document.getElementById("kind-filter") as HTMLSelectElement;
   const want = ["", ...[...kinds].sort()];
@@ -402,7 +403,7 @@ function renderEvents() {
   list.innerHTML = shown
     .map((e) => {
       const t = e.at.toDate().toLocaleTimeString();
-      return `<li class="event k-${esc(e.kind.tag)}" data-event-id="${e.id}" data-kind="${esc(e.kind.tag)}"><span class="time">${t}</span> <span class="kind">${esc(e.kind.tag)}</span> ${esc(e.text)}</li>`;
+      return `<li class="event k-${esc(e.kind.tag)}" data-event-id="${e.id}" data-kind="${esc(e.kind.tag)}" data-actors="${e.actors.join(" ")}"><span class="time">${t}</span> <span class="kind">${esc(e.kind.tag)}</span> ${esc(e.text)}</li>`;
     })
     .join("");
 }
@@ -487,7 +488,9 @@ function wire(conn: DbConnection) {
 }
 
 function bindUi() {
-  document.body.addEventListener("click", (ev) => {
+  // pointerdown, not click: the map is redrawn up to 4 times a second, and a click whose
+  // mousedown and mouseup land on different (redrawn) nodes never reaches the character.
+  document.body.addEventListener("pointerdown", (ev) => {
     const t = (ev.target as HTMLElement).closest("[data-character-id]") as HTMLElement | null;
     if (!t || !t.dataset.characterId) return;
     state.selected = BigInt(t.dataset.characterId);
