@@ -154,6 +154,12 @@ function buffsOf(targetId: bigint): ActiveBuffRow[] {
   return [...db().activeBuff.iter()].filter((b) => b.targetId === targetId).sort((a, b) => Number(a.id - b.id));
 }
 
+/** The character's row in the fight it is in now, if any. */
+function fightRow(characterId: bigint): CombatantRow | undefined {
+  for (const r of db().combatant.iter()) if (r.active && r.characterId === characterId) return r;
+  return undefined;
+}
+
 function travelOf(characterId: bigint): TravelState | undefined {
   return db().travelState.characterId.find(characterId);
 }
@@ -243,9 +249,11 @@ function renderMap() {
       .sort((a, b) => Number(a.id - b.id))
       .map((c) => {
         const v = c.sheet.vitals;
-        const cls = ["char", c.isAi ? "ai" : "human", v.dead ? "dead" : v.hp <= 0 ? "down" : "", state.selected === c.id ? "selected" : ""].join(" ");
-        const fighting = [...db().combatant.iter()].some((r) => r.active && r.characterId === c.id);
-        return `<li class="${cls}" data-character-id="${c.id}" data-hp="${v.hp}" title="click for the sheet">${fighting ? "⚔ " : ""}${esc(c.name)} <small>L${c.sheet.level} ${esc(c.sheet.classId)}</small> ${hpBar(v.hp, v.maxHp)}</li>`;
+        // In a fight the fight holds the HP (the character row catches up when it ends).
+        const f = fightRow(c.id);
+        const [hp, max] = f ? [f.hp, f.maxHp] : [v.hp, v.maxHp];
+        const cls = ["char", c.isAi ? "ai" : "human", v.dead ? "dead" : hp <= 0 ? "down" : "", state.selected === c.id ? "selected" : ""].join(" ");
+        return `<li class="${cls}" data-character-id="${c.id}" data-hp="${hp}" title="click for the sheet">${f ? "⚔ " : ""}${esc(c.name)} <small>L${c.sheet.level} ${esc(c.sheet.classId)}</small> ${hpBar(hp, max)}</li>`;
       })
       .join("");
     const mons = here.mons
@@ -332,6 +340,7 @@ function renderSheet() {
   const derived = db().characterStats.characterId.find(c.id)?.derived;
   const t = travelOf(c.id);
   const rest = db().restState.characterId.find(c.id);
+  const fight = fightRow(c.id);
   const stats = (eff?.stats ?? [])
     .map((s) => {
       const srcs = s.contributions
@@ -363,7 +372,7 @@ function renderSheet() {
     .join("");
   const where = t ? `travelling ${esc(t.from)} → ${esc(t.to)} (${fmtSecs(secsLeft(t.arrivesAtMicros))})` : esc(c.locationId);
   el.innerHTML = `<h3>${esc(c.name)} <small>#${c.id} · level ${c.sheet.level} ${esc(c.sheet.classId)} · ${c.sheet.xp} XP · ${c.isAi ? "AI" : "player"}</small></h3>
-    <p>${hpBar(v.hp, v.maxHp)} ${v.tempHp ? `+${v.tempHp} temp` : ""} ${v.dead ? '<span class="tag">dead</span>' : ""} at ${where}${rest ? ` · resting (${esc(rest.rest.kind.tag)} ${rest.rest.elapsedSecs}/${rest.rest.requiredSecs}s)` : ""}</p>
+    <p>${hpBar(v.hp, v.maxHp)} ${v.tempHp ? `+${v.tempHp} temp` : ""} ${fight ? `· in fight #${fight.combatId}: ${hpBar(fight.hp, fight.maxHp)}` : ""} ${v.dead ? '<span class="tag">dead</span>' : ""} at ${where}${rest ? ` · resting (${esc(rest.rest.kind.tag)} ${rest.rest.elapsedSecs}/${rest.rest.requiredSecs}s)` : ""}</p>
     ${derived ? `<p class="derived">AC ${derived.ac} · proficiency +${derived.proficiencyBonus} · initiative ${derived.initiativeBonus >= 0 ? "+" : ""}${derived.initiativeBonus} · save DC ${derived.saveDc} · passive perception ${derived.passivePerception}</p>` : ""}
     <h4>Effective stats</h4><table class="stats"><tr><th>stat</th><th>value</th><th>base</th><th>where it comes from</th></tr>${stats || '<tr><td colspan="4">no effective_stats row yet</td></tr>'}</table>
     ${flags ? `<p>flags: ${flags}</p>` : ""}
