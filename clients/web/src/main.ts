@@ -1,7 +1,7 @@
 // World Kernel live viewer: subscribes to the public tables of a World Kernel database with the
 // SpacetimeDB TypeScript SDK (1.3.3, on the bindings the 1.2 CLI generates) and redraws the
 // location graph, the fights, the selected character's sheet and the event log as rows change.
-// Read-only: it never calls a reducer.
+// A small play panel (src/play.ts) calls reducers as the page's identity.
 //
 // Connection: `?url=http://127.0.0.1:3000&db=world-kernel` in the page address, else
 // `config.json` beside index.html ({"url": ..., "db": ...}), else those defaults
@@ -28,6 +28,7 @@ import {
   type WorldEvent,
 } from "../../typescript/module_bindings/index.ts";
 import { layoutGraph, type Point } from "./layout.ts";
+import { bindPlay, renderPlay, tokenKey, wirePlay } from "./play.ts";
 
 const MONSTER_ID_BASE = 1n << 48n;
 const NEVER = 9223372036854775807n; // i64::MAX: no deadline / permanent
@@ -55,6 +56,7 @@ export const QUERIES = [
   "SELECT * FROM character_perk",
   "SELECT * FROM perk_def",
   "SELECT * FROM world_event",
+  "SELECT * FROM class_def",
 ];
 
 type Cfg = { url: string; db: string; token?: string };
@@ -71,6 +73,10 @@ async function loadConfig(): Promise<Cfg> {
   cfg.url = q.get("url") ?? cfg.url;
   cfg.db = q.get("db") ?? cfg.db;
   cfg.token = q.get("token") ?? cfg.token;
+  if (!cfg.token) {
+    // The play panel's identity survives a reload (kept per server and database).
+    cfg.token = localStorage.getItem(tokenKey(cfg.url, cfg.db)) ?? undefined;
+  }
   return cfg;
 }
 
@@ -424,6 +430,7 @@ function render() {
   renderFights();
   renderSheet();
   renderEvents();
+  renderPlay(state.conn!);
 }
 
 // Redraw at most 4 times a second, and every second anyway (countdowns, travellers).
@@ -496,7 +503,10 @@ function wire(conn: DbConnection) {
   });
 }
 
+const playCtx = { conn: () => state.conn, redraw: () => render() };
+
 function bindUi() {
+  bindPlay(playCtx);
   // pointerdown, not click: the map is redrawn up to 4 times a second, and a click whose
   // mousedown and mouseup land on different (redrawn) nodes never reaches the character.
   document.body.addEventListener("pointerdown", (ev) => {
@@ -526,7 +536,8 @@ async function main() {
     .withUri(cfg.url)
     .withModuleName(cfg.db)
     .withToken(cfg.token)
-    .onConnect((c: DbConnection) => {
+    .onConnect((c: DbConnection, _identity, token: string) => {
+      if (!new URLSearchParams(location.search).get("token")) localStorage.setItem(tokenKey(cfg.url, cfg.db), token);
       state.status = "subscribing";
       state.statusText = "connected, subscribing …";
       renderStatus();
@@ -560,6 +571,7 @@ async function main() {
     .build();
   state.conn = conn;
   wire(conn);
+  wirePlay(conn, playCtx);
   requestAnimationFrame(tick);
 }
 
