@@ -1,5 +1,5 @@
 // The small play panel: create a character, pick which of yours acts, travel to a neighbouring
-// location, start a fight with a monster there, attack, end the turn, flee. Every button calls
+// location, start a fight with a monster there, attack (closing in first), end the turn, flee. Every button calls
 // one reducer over the SDK; the answer (ok or the `E_CODE: message`) shows under the buttons.
 // The page's identity is the `?token=` one, else a token kept in localStorage per server and
 // database (so a reload keeps your characters).
@@ -49,6 +49,7 @@ export function wirePlay(conn: DbConnection, ctx: Ctx) {
   r.onMoveTo(report("move_to"));
   r.onStartCombat(report("start_combat"));
   r.onAttack(report("attack"));
+  r.onMoveInCombat(report("move_in_combat"));
   r.onEndTurn(report("end_turn"));
   r.onFlee(report("flee"));
   conn.db.character.onInsert((_c, row) => {
@@ -88,10 +89,26 @@ export function bindPlay(ctx: Ctx) {
         result(`start_combat …`, true);
         conn.reducers.startCombat(id, [], [BigInt(d.monster!)]);
         break;
-      case "attack":
+      case "attack": {
+        // Close in first when out of melee reach (30 ft of movement a turn), then attack.
+        const target = BigInt(d.target!);
+        let me, them;
+        for (const r of conn.db.combatant.iter()) {
+          if (!r.active) continue;
+          if (r.characterId === id) me = r;
+          if (r.combatantId === target) them = r;
+        }
+        if (me && them) {
+          const dist = Math.hypot(them.x - me.x, them.y - me.y);
+          if (dist > 5) {
+            const step = Math.min(dist - 4.5, 30) / dist;
+            conn.reducers.moveInCombat(id, me.x + (them.x - me.x) * step, me.y + (them.y - me.y) * step);
+          }
+        }
         result(`attack …`, true);
-        conn.reducers.attack(id, BigInt(d.target!), 0);
+        conn.reducers.attack(id, target, 0);
         break;
+      }
       case "end-turn":
         conn.reducers.endTurn(id);
         break;

@@ -11,8 +11,8 @@
 //   web_locations      every location of static_data/world/locations.csv is drawn
 //   web_characters     the test's characters are drawn at their locations
 //   web_sheet          clicking a character opens its sheet with effective stats
-//   web_play           the play panel creates a character (over the SDK) and sends it down the
-//                      longest road: it is drawn on the road, then at the destination
+//   web_play           the play panel creates a character (over the SDK; its answer is shown) and
+//                      sends it down the longest road: it is drawn on the road, then at the destination
 //   web_fight_hp       a fight the test starts (its character vs a monster, or vs its other
 //                      character when no monster is free) is shown and a combatant's HP bar changes
 //   web_events_grow    the event log grows while the agents act
@@ -247,6 +247,7 @@ async function playPanel(page, suffix) {
         name,
       )
       .then((h) => h.jsonValue());
+    await page.waitForFunction(() => document.querySelector("#play-result")?.textContent === "create_character: ok", { timeout: 5000 });
     const from = await page.$eval(`.loc [data-character-id="${id}"]`, (e) => e.closest(".loc").dataset.location);
     await page.waitForSelector(`#play-actions[data-act-as="${id}"] button[data-action="move"]`, { timeout: 5000 });
     // The longest road, so the journey is seen on the way.
@@ -255,6 +256,8 @@ async function playPanel(page, suffix) {
       b.click();
       return b.dataset.to;
     });
+    // The SDK's reducer callback reports the call's outcome in the panel.
+    await page.waitForFunction(() => document.querySelector("#play-result")?.textContent === "move_to: ok", { timeout: 5000 });
     await page.waitForSelector(`.traveller[data-character-id="${id}"][data-to="${to}"]`, { timeout: 5000 });
     await page.waitForSelector(`[data-location="${to}"] [data-character-id="${id}"]`, { timeout: 20000 });
     pass("web_play", `created #${id} from the panel; seen on the road ${from} → ${to}, then there`);
