@@ -35,6 +35,8 @@ done
 "$ROOT/scripts/publish.sh" "${publish_args[@]}" || die "publish failed; if the module schema changed since the last run, start fresh with: scripts/run.sh --clear"
 
 WEB_PID=""
+# Whatever ends this script (an error included) stops the viewer's server.
+trap '[[ -n "$WEB_PID" ]] && kill "$WEB_PID" 2>/dev/null; true' EXIT
 WK_WEB_PORT="${WK_WEB_PORT:-8080}"
 if [[ "$WK_WEB_PORT" != 0 ]]; then
     if port_in_use "$WK_WEB_PORT"; then
@@ -79,8 +81,6 @@ stop_all() {
     exit 0
 }
 trap stop_all INT TERM
-# Whatever ends this script (an error included) stops the viewer's server.
-trap '[[ -n "$WEB_PID" ]] && kill "$WEB_PID" 2>/dev/null; true' EXIT
 
 say "world '$WK_DB' is up at $WK_URL"
 say "streaming the world event log (Ctrl-C stops the agents and the stream; the server keeps running)"

@@ -6,7 +6,7 @@
 #   4. the client-SDK suite against the real module, once per ruleset (dnd5e, lite); it may restart
 #      the server through WK_RESTART_SCRIPT (same data dir and port; the pid file follows it)
 #   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s on a fresh database; then the
-#      web viewer's headless Chromium test on another fresh database (scripts/web.sh test, ~15 s;
+#      web viewer's headless Chromium test on another fresh database (scripts/web.sh test, 10-16 s;
 #      `scripts/web.sh check` and `build` run after the bindings check)
 #   6. (dnd5e) the reliability suite, short versions (scripts/reliability.py; long ones: scripts/soak.sh):
 #      authorization matrix, 10,000-call fuzzer, 50 agents for 90 s, 3 SIGKILLs under load
