@@ -35,7 +35,8 @@ const NEVER = 9223372036854775807n; // i64::MAX: no deadline / permanent
 const EVENTS_SHOWN = 200;
 const ENDED_FIGHT_SHOWN_MS = 30_000;
 
-/** Every query the viewer subscribes to (all public tables it draws from). */
+/** The first subscription: every public table the viewer draws from, but only the fights going
+ * on (`combat_instance` and `combatant` keep every fight ever fought). */
 export const QUERIES = [
   "SELECT * FROM config",
   "SELECT * FROM world_state",
@@ -46,8 +47,7 @@ export const QUERIES = [
   "SELECT * FROM travel_state",
   "SELECT * FROM rest_state",
   "SELECT * FROM monster_instance",
-  "SELECT * FROM combat_instance",
-  "SELECT * FROM combatant",
+  "SELECT * FROM combatant WHERE active = true",
   "SELECT * FROM active_buff",
   "SELECT * FROM buff_def",
   "SELECT * FROM item_def",
@@ -58,6 +58,38 @@ export const QUERIES = [
   "SELECT * FROM world_event",
   "SELECT * FROM class_def",
 ];
+
+/** The second subscription: fights from id `from` on (the ones in the event log, those going on,
+ * and every new one). */
+function fightQueries(from: bigint): string[] {
+  return [`SELECT * FROM combat_instance WHERE id >= ${from}`, `SELECT * FROM combatant WHERE combat_id >= ${from}`];
+}
+
+/** The oldest fight worth loading: the oldest one still going on or named in the event log (its
+ * rows are bounded by `config.event_log_limit`); with none, the next fight (from the ids the
+ * server has, over its SQL endpoint), or everything if that fails. */
+async function firstFight(conn: DbConnection, cfg: Cfg): Promise<bigint> {
+  const ids: bigint[] = [];
+  for (const r of conn.db.combatant.iter()) ids.push(r.combatId);
+  for (const m of conn.db.monsterInstance.iter()) if (m.combatId !== 0n) ids.push(m.combatId);
+  for (const e of conn.db.worldEvent.iter()) {
+    const m = /(?:^|;)combat=(\d+)/.exec(e.detail);
+    if (m) ids.push(BigInt(m[1]));
+  }
+  if (ids.length) return ids.reduce((a, b) => (b < a ? b : a));
+  try {
+    const r = await fetch(`${cfg.url.replace(/\/$/, "")}/v1/database/${encodeURIComponent(cfg.db)}/sql`, {
+      method: "POST",
+      body: "SELECT id FROM combat_instance",
+    });
+    const [res] = await r.json();
+    let max = 0n;
+    for (const [id] of res.rows as [number | string][]) if (BigInt(id) > max) max = BigInt(id);
+    return max + 1n;
+  } catch {
+    return 0n;
+  }
+}
 
 type Cfg = { url: string; db: string; token?: string };
 
@@ -325,6 +357,7 @@ function renderFights() {
   const el = document.getElementById("fights")!;
   el.innerHTML = html || '<p class="empty">No fight right now.</p>';
   el.dataset.count = String(fights.filter((f) => f.status.tag === "Active").length);
+  el.dataset.loaded = String(db().combatInstance.count());
 }
 
 function statName(s: StatLine): string {
@@ -541,26 +574,36 @@ async function main() {
       state.status = "subscribing";
       state.statusText = "connected, subscribing …";
       renderStatus();
+      const failed = (_ctx: ErrorContext) => {
+        state.status = "error";
+        state.statusText = "subscription failed (see the console)";
+        renderStatus();
+      };
       c.subscriptionBuilder()
-        .onApplied((_ctx: SubscriptionEventContext) => {
-          state.events = [...c.db.worldEvent.iter()].sort((a, b) => Number(a.id - b.id));
-          for (const f of c.db.combatInstance.iter()) if (f.status.tag !== "Active") state.endedAt.set(String(f.id), 0);
-          state.applied = true;
-          state.status = "connected";
-          state.statusText = "live";
-          markDirty();
-          render();
+        .onApplied(async (_ctx: SubscriptionEventContext) => {
+          const from = await firstFight(c, cfg);
+          document.getElementById("fights")!.dataset.from = String(from);
+          c.subscriptionBuilder()
+            .onApplied((_ctx2: SubscriptionEventContext) => {
+              state.events = [...c.db.worldEvent.iter()].sort((a, b) => Number(a.id - b.id));
+              for (const f of c.db.combatInstance.iter()) if (f.status.tag !== "Active") state.endedAt.set(String(f.id), 0);
+              state.applied = true;
+              state.status = "connected";
+              state.statusText = "live";
+              markDirty();
+              render();
+            })
+            .onError(failed)
+            .subscribe(fightQueries(from));
         })
-        .onError((_ctx: ErrorContext) => {
-          state.status = "error";
-          state.statusText = "subscription failed (see the console)";
-          renderStatus();
-        })
+        .onError(failed)
         .subscribe(QUERIES);
     })
     .onConnectError((_ctx: ErrorContext, e: Error) => {
       state.status = "error";
-      state.statusText = `cannot connect to ${cfg.url} / ${cfg.db}: ${e.message ?? e}`;
+      // The SDK may hand over the WebSocket's CloseEvent rather than an Error.
+      const why = e instanceof Error ? e.message : "the connection closed (is the server up, and the database name right?)";
+      state.statusText = `cannot connect to ${cfg.url} / ${cfg.db}: ${why}`;
       renderStatus();
     })
     .onDisconnect(() => {
