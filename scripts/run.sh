@@ -43,10 +43,13 @@ if [[ "$WK_WEB_PORT" != 0 ]]; then
         say "port $WK_WEB_PORT is taken: not serving the web viewer (set WK_WEB_PORT to another port)"
     else
         mkdir -p "$WK_HOME"
-        "$ROOT/scripts/web.sh" build >"$WK_HOME/web.log" 2>&1 || die "web viewer build failed (see $WK_HOME/web.log)"
-        WK_URL="$WK_URL" WK_DB="$WK_DB" node "$ROOT/clients/web/serve.mjs" "$WK_WEB_PORT" >>"$WK_HOME/web.log" 2>&1 &
-        WEB_PID=$!
-        say "web viewer: http://127.0.0.1:$WK_WEB_PORT/ (world '$WK_DB' at $WK_URL)"
+        if "$ROOT/scripts/web.sh" build >"$WK_HOME/web.log" 2>&1; then
+            WK_URL="$WK_URL" WK_DB="$WK_DB" node "$ROOT/clients/web/serve.mjs" "$WK_WEB_PORT" >>"$WK_HOME/web.log" 2>&1 &
+            WEB_PID=$!
+            say "web viewer: http://127.0.0.1:$WK_WEB_PORT/ (world '$WK_DB' at $WK_URL)"
+        else
+            say "warning: the web viewer did not build, not serving it (see $WK_HOME/web.log)"
+        fi
     fi
 fi
 
