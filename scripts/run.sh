@@ -36,7 +36,7 @@ done
 
 WEB_PID=""
 # Whatever ends this script (an error included) stops the viewer's server.
-trap '[[ -n "$WEB_PID" ]] && kill "$WEB_PID" 2>/dev/null; true' EXIT
+trap 'if [[ -n "$WEB_PID" ]]; then kill "$WEB_PID" 2>/dev/null || true; fi' EXIT
 WK_WEB_PORT="${WK_WEB_PORT:-8080}"
 if [[ "$WK_WEB_PORT" != 0 ]]; then
     if port_in_use "$WK_WEB_PORT"; then
@@ -78,6 +78,7 @@ stop_all() {
     if [[ -n "$WEB_PID" ]] && kill -0 "$WEB_PID" 2>/dev/null; then
         kill "$WEB_PID" 2>/dev/null || true
         wait "$WEB_PID" 2>/dev/null || true
+        WEB_PID=""
         say "web viewer stopped"
     fi
     say "stopped watching; server still running at $WK_URL (scripts/server.sh stop)"
