@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, start the local server, publish the world (static data
 # is loaded and a first set of monsters and items seeded by the module's init), start the AI
-# agents (wk-agents) in the background, then stream the world event log.
+# agents (wk-agents) in the background, serve the web viewer (http://127.0.0.1:8080, docs/viewer.md),
+# then stream the world event log.
 #   scripts/run.sh [--agents N] [--duration SECS] [--clear] [--verbose]
 #     --agents N        how many agents (default 4; 0 = none, just the world and the stream)
 #     --duration SECS   stop the agents and the stream after SECS (default: until Ctrl-C)
 #     --clear           start the world from scratch
 #     --verbose         the agents print one line per action decision (interleaved with the stream)
-# Ctrl-C (or the end of --duration) stops the agents; the server keeps running (scripts/server.sh stop).
-# Env: WK_PORT (default 3000), WK_DB (default world-kernel).
+# Ctrl-C (or the end of --duration) stops the agents and the viewer; the server keeps running
+# (scripts/server.sh stop).
+# Env: WK_PORT (default 3000), WK_DB (default world-kernel), WK_WEB_PORT (viewer, default 8080; 0 = none).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -32,6 +34,25 @@ done
 "$ROOT/scripts/server.sh" start
 "$ROOT/scripts/publish.sh" "${publish_args[@]}" || die "publish failed; if the module schema changed since the last run, start fresh with: scripts/run.sh --clear"
 
+WEB_PID=""
+# Whatever ends this script (an error included) stops the viewer's server.
+trap 'if [[ -n "$WEB_PID" ]]; then kill "$WEB_PID" 2>/dev/null || true; fi' EXIT
+WK_WEB_PORT="${WK_WEB_PORT:-8080}"
+if [[ "$WK_WEB_PORT" != 0 ]]; then
+    if port_in_use "$WK_WEB_PORT"; then
+        say "port $WK_WEB_PORT is taken: not serving the web viewer (set WK_WEB_PORT to another port)"
+    else
+        mkdir -p "$WK_HOME"
+        if "$ROOT/scripts/web.sh" build >"$WK_HOME/web.log" 2>&1; then
+            WK_URL="$WK_URL" WK_DB="$WK_DB" node "$ROOT/clients/web/serve.mjs" "$WK_WEB_PORT" >>"$WK_HOME/web.log" 2>&1 &
+            WEB_PID=$!
+            say "web viewer: http://127.0.0.1:$WK_WEB_PORT/ (world '$WK_DB' at $WK_URL)"
+        else
+            say "warning: the web viewer did not build, not serving it (see $WK_HOME/web.log)"
+        fi
+    fi
+fi
+
 AGENTS_PID=""
 if (( agents > 0 )); then
     say "building the agents (wk-agents)"
@@ -53,6 +74,12 @@ stop_all() {
         kill "$AGENTS_PID" 2>/dev/null || true
         wait "$AGENTS_PID" 2>/dev/null || true
         say "agents stopped"
+    fi
+    if [[ -n "$WEB_PID" ]] && kill -0 "$WEB_PID" 2>/dev/null; then
+        kill "$WEB_PID" 2>/dev/null || true
+        wait "$WEB_PID" 2>/dev/null || true
+        WEB_PID=""
+        say "web viewer stopped"
     fi
     say "stopped watching; server still running at $WK_URL (scripts/server.sh stop)"
     exit 0

@@ -55,4 +55,8 @@ if ! command -v wasm-opt >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
         || say "binaryen not installed (optional; publish works without wasm-opt)"
 fi
 
+# The web viewer: node packages from clients/web/package-lock.json, Chromium for its headless test
+# (docs/viewer.md; ~20 s for npm ci and ~1.5 min for apt-get install chromium, once).
+"$(dirname "$0")/web.sh" setup
+
 say "ready: $(spacetime --version 2>/dev/null | grep -m1 'tool version' || echo 'spacetime CLI')"

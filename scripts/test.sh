@@ -5,7 +5,9 @@
 #   3. a fresh SpacetimeDB server on a free port with a temp data dir (stopped on exit, even on failure)
 #   4. the client-SDK suite against the real module, once per ruleset (dnd5e, lite); it may restart
 #      the server through WK_RESTART_SCRIPT (same data dir and port; the pid file follows it)
-#   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s on a fresh database
+#   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s on a fresh database; then the
+#      web viewer's headless Chromium test on another fresh database (scripts/web.sh test, 10-16 s;
+#      `scripts/web.sh check` and `build` run after the bindings check)
 #   6. (dnd5e) the reliability suite, short versions (scripts/reliability.py; long ones: scripts/soak.sh):
 #      authorization matrix, 10,000-call fuzzer, 50 agents for 90 s, 3 SIGKILLs under load
 # Last line: "N passed, N failed" over both suites. Non-zero exit on any failure.
@@ -112,6 +114,17 @@ for f in "$ROOT"/client-sdk-tests/src/module_bindings/*_reducer.rs; do
 done
 [[ -z "$missing" ]] || die "docs/reducers.md misses:$missing (add entries to module/src/catalogue.rs, then WK_BLESS=1 cargo test -p world-kernel --lib catalogue)"
 
+# The web viewer type-checks against the committed TypeScript bindings and builds (docs/viewer.md).
+web_ok=0
+for step in check build; do
+    set +e
+    "$ROOT/scripts/web.sh" "$step" 2>&1 | tee "$TMP/web-$step.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    if [[ $rc -eq 0 ]]; then echo "PASS web_$step"; passed=$((passed + 1)); web_ok=$((web_ok + 1))
+    else echo "FAIL web_$step (scripts/web.sh $step exited with $rc)"; failed=$((failed + 1)); fi
+done
+
 say "building the client-SDK suite and the agents"
 cargo build -q -p client-sdk-tests --release
 cargo build -q -p wk-agents --release
@@ -188,6 +201,23 @@ for rs in dnd5e lite; do
         f=$(grep -Ec '^FAIL ' "$TMP/agents-$rs.log" || true)
         if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "wk-agents exited with $rc"; fi
         passed=$((passed + p)); failed=$((failed + f))
+        # The web viewer in headless Chromium: connects, draws every location and the test's
+        # characters, a fight's HP bar changes, the event log grows while 2 agents act.
+        wdb="wk-web-$rs-$$"
+        if [[ $web_ok -eq 2 ]]; then
+            say "publishing $wdb ($rs) for the web viewer test"
+            stdb publish -s "$URL" -b "$WASM" -y "$wdb" >"$TMP/publish-web.log" 2>&1 || { cat "$TMP/publish-web.log"; die "publish failed (web)"; }
+            set +e
+            "$ROOT/scripts/web.sh" test "$URL" "$wdb" 2>&1 | tee "$TMP/web-test.log"
+            rc=${PIPESTATUS[0]}
+            set -e
+            p=$(grep -Ec '^PASS ' "$TMP/web-test.log" || true)
+            f=$(grep -Ec '^FAIL ' "$TMP/web-test.log" || true)
+            if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "web viewer test exited with $rc"; fi
+            passed=$((passed + p)); failed=$((failed + f))
+        else
+            say "skipping the web viewer test: scripts/web.sh check/build failed"
+        fi
         reliability "$rs"
     fi
 done
