@@ -105,9 +105,10 @@ struct Phase {
 }
 
 impl Phase {
+    /// Successful calls per second (failed calls are reported, never counted as throughput).
     fn rate(&self) -> f64 {
         if self.secs > 0.0 {
-            self.calls as f64 / self.secs
+            self.ok as f64 / self.secs
         } else {
             0.0
         }
@@ -313,6 +314,8 @@ fn detail(e: &WorldEvent, key: &str) -> Option<String> {
 #[derive(Default)]
 struct Out {
     fields: Vec<(String, String)>,
+    /// The floor reducer's rate (`set_config`), once measured: game reducers are judged against it.
+    floor_rate: Option<f64>,
 }
 
 impl Out {
@@ -324,8 +327,9 @@ impl Out {
         self.fields.push((k.into(), format!("{:?}", v)));
     }
     fn phase(&mut self, k: &str, p: &Phase, base_rate: f64) {
+        let floor = self.floor_rate.map(|f| format!("  ÷ floor {:.3}", p.rate() / f)).unwrap_or_default();
         println!(
-            "{k:<28} {:>7} calls {:>6} failed {:>8.2} s {:>9.0} calls/s  ratio {:.3}{}",
+            "{k:<28} {:>7} calls {:>6} failed {:>8.2} s {:>9.0} ok calls/s  ÷ ping {:.3}{floor}{}",
             p.calls,
             p.failed,
             p.secs,
@@ -338,6 +342,9 @@ impl Out {
         self.num(&format!("{k}.secs"), p.secs);
         self.num(&format!("{k}.rate"), p.rate());
         self.num(&format!("{k}.ratio"), p.rate() / base_rate);
+        if let Some(f) = self.floor_rate {
+            self.num(&format!("{k}.floor_ratio"), p.rate() / f);
+        }
         if !p.last_error.is_empty() {
             self.text(&format!("{k}.last_error"), &p.last_error);
         }
@@ -388,7 +395,9 @@ fn run(out: &mut Out) -> Res<()> {
     let floor = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, _| {
         r.set_config("max_characters_per_player".into(), "100".into())
     })?;
-    out.phase("floor_set_config", &b.must("set_config (floor)", floor)?, base);
+    let floor = b.must("set_config (floor)", floor)?;
+    out.phase("floor_set_config", &floor, base);
+    out.floor_rate = Some(floor.rate());
 
     // ---- setup: characters for every phase
     let n_load = 64u64;
