@@ -629,8 +629,17 @@ pub const REDUCERS: &[ReducerDoc] = &[
         name: "begin_run",
         group: "items",
         caller: Caller::Owner("character_id"),
-        summary: "Start an expedition: the run stash becomes the active stash.",
-        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, RunActive, RunStashNotEmpty],
+        summary: "Start an expedition: the run stash becomes the active stash. Only a character that can act (alive, conscious, not incapacitated).",
+        errors: codes![
+            FeatureDisabled,
+            UnknownCharacter,
+            NotOwner,
+            CharacterDead,
+            Unconscious,
+            Incapacitated,
+            RunActive,
+            RunStashNotEmpty
+        ],
     },
     ReducerDoc {
         name: "extract",

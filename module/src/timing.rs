@@ -1,7 +1,7 @@
 //! Reducer time spans for profiling, compiled in only with the `timing` cargo feature
-//! (`scripts/bench.sh --timing` builds it): each span writes one `Timing span "NAME": DURATION`
-//! line to the module log when it ends, which the bench reads back (the server's log). Without
-//! the feature a span is an empty value and costs nothing.
+//! (`cargo build -p world-kernel --target wasm32-unknown-unknown --release --features timing`):
+//! each span writes one `Timing span "NAME": DURATION` line to the module log when it ends
+//! (`spacetime logs`). Without the feature a span is an empty value and costs nothing.
 
 /// A running span: it ends (and is logged) when dropped.
 #[cfg(feature = "timing")]

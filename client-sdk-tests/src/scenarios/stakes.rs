@@ -355,6 +355,9 @@ pub fn run(env: &Env, r: &mut Runner) {
             a.fails_with("extract", "E_CHARACTER_DEAD", move |r| r.extract(id))?;
             a.fails_with("wipe", "E_NO_ACTIVE_RUN", move |r| r.wipe(id))?;
             a.fails_with("move_to", "E_CHARACTER_DEAD", move |r| r.move_to(id, "village".into()))?;
+            // nor set out on a new run, nor rest back to life
+            a.fails_with("begin_run", "E_CHARACTER_DEAD", move |r| r.begin_run(id))?;
+            a.fails_with("rest", "E_CHARACTER_DEAD", move |r| r.rest(id, RestKind::Long, 0))?;
             a.fails_with("equip", "E_CHARACTER_DEAD", move |r| r.equip(id, weapon, LoadoutSlot::MainHand))
         })
     });

@@ -152,7 +152,7 @@ pub fn refresh_gear(ctx: &ReducerContext, mut c: Character) -> WkResult<Characte
     let eff = equipment_effects(catalog, &l, c.sheet.scores.str_)?;
     if c.sheet.armor == eff.armor {
         // The sheet is unchanged (a weapon or trinket moved): no character write, only the stats.
-        stats::refresh(ctx, &c);
+        stats::refresh_with(ctx, &c, eff.sources);
         return Ok(c);
     }
     c.sheet.armor = eff.armor;

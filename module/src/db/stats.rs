@@ -192,9 +192,15 @@ fn inputs_of(
 /// refresh in one transaction costs only the reads); otherwise each row is written only when it
 /// changed.
 pub fn refresh(ctx: &ReducerContext, c: &Character) {
+    let equipped = equipment_sources(ctx, c).unwrap_or_default();
+    refresh_with(ctx, c, equipped);
+}
+
+/// [`refresh`] with the equipped sources the caller has just computed from the loadout rows as
+/// they are now (`items::refresh_gear`), so they are not read twice.
+pub fn refresh_with(ctx: &ReducerContext, c: &Character, equipped: Vec<EquippedSource>) {
     let _span = crate::timing::span("stats/refresh");
     let held = buff_sources(ctx, c.id);
-    let equipped = equipment_sources(ctx, c).unwrap_or_default();
     let owned = owned_perks(ctx, c.id);
     let inputs = inputs_of(c, &equipped, &held, &owned);
     let last = ctx.db.stats_input().character_id().find(c.id);

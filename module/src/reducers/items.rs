@@ -488,6 +488,7 @@ pub fn move_to_run(ctx: &ReducerContext, character_id: u64, item_uid: u64) -> Re
 #[reducer]
 pub fn begin_run(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     let c = actor(ctx, character_id)?;
+    conditions::require(ctx, &c, Action::BeginRun)?;
     let mut row = db::run_row(ctx, c.id);
     let next = items::begin_run(&db::run_of(&row), &db::run_stash(ctx, c.id), now_micros(ctx))?;
     row.active = next.active;

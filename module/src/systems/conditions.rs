@@ -38,6 +38,8 @@ pub enum Action {
     UseItem,
     /// `extract`.
     Extract,
+    /// `begin_run`.
+    BeginRun,
 }
 
 impl Action {
@@ -53,6 +55,7 @@ impl Action {
             Action::ChangeGear => "change gear",
             Action::UseItem => "use items",
             Action::Extract => "extract",
+            Action::BeginRun => "set out on a run",
         }
     }
 
@@ -66,7 +69,8 @@ impl Action {
             | Action::Give
             | Action::ChangeGear
             | Action::UseItem
-            | Action::Extract => false,
+            | Action::Extract
+            | Action::BeginRun => false,
         }
     }
 }
