@@ -1,6 +1,6 @@
 //! World Kernel: a persistent, rules-driven game world as a SpacetimeDB module.
 //!
-//! Layout (see README): `tables/` schema, `reducers/` thin shells, `timers/` scheduled reducers,
+//! Layout (see README's folder map and docs/architecture.md): `tables/` schema, `reducers/` thin shells, `timers/` scheduled reducers,
 //! `db/` rows <-> the pure core, `rules/` the `RulesEngine` seam and its rulesets, `systems/` the
 //! pure core, `data/` the CSV pipeline, `error` the stable codes. Lifecycle reducers live here.
 

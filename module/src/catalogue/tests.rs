@@ -104,7 +104,7 @@ fn render(args: &BTreeMap<String, Args>) -> String {
          bindings), who may call it, what it does, and every error code it can answer with the general \
          fix. A rejected call changes nothing and answers `E_CODE: message`: match on the code before \
          the first `:`; the message adds the specifics (which id, which range, whose turn). How to call \
-         reducers and subscribe from any language: [README, \"Calling the world\"](../README.md#calling-the-world).\n\n",
+         reducers and subscribe from any language: [docs/calling.md](calling.md).\n\n",
     );
     s.push_str(
         "Arguments in JSON (HTTP body `[arg1, arg2, ...]`, or one JSON value per `spacetime call` \

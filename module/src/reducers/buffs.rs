@@ -15,7 +15,7 @@ use spacetimedb::{reducer, ReducerContext};
 /// `MONSTER_ID_BASE` (2^48 = 281474976710656) + `monster_instance.id`; its definition's condition
 /// immunities refuse like a character's (`E_BUFF_IMMUNE`), and while it fights its combatant
 /// follows at once. `source_character_id` 0 = the world; `duration_secs` overrides the
-/// definition's default (1 s ..= 366 days). Stacking, immunity and expiry: README "Buffs".
+/// definition's default (1 s ..= 366 days). Stacking, immunity and expiry: docs/buffs.md.
 #[reducer]
 pub fn apply_buff(
     ctx: &ReducerContext,

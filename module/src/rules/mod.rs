@@ -102,7 +102,7 @@ pub trait RulesEngine {
 
     // ----- character creation ------------------------------------------------------------
 
-    /// Validate ability scores for a new character (the method is the ruleset's; see README).
+    /// Validate ability scores for a new character (the method is the ruleset's; see docs/rules.md).
     fn validate_ability_scores(scores: &AbilityScores) -> Result<(), WkError>;
     /// Validate the skill proficiencies picked at creation; an empty pick means the class default.
     /// Returns the final list of skill ids.

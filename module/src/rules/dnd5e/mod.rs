@@ -1,7 +1,7 @@
 //! D&D 5e (SRD 5.1) adapted to a persistent world. Numbers from the SRD 5.1 (CC-BY-4.0, see
 //! static_data/dnd5e/ATTRIBUTION.md).
 //!
-//! Adaptations to a world that never pauses (also in README):
+//! Adaptations to a world that never pauses (also in docs/rules.md):
 //! - Rests are world time: a short rest is `short_rest_secs` anywhere out of combat, a long rest
 //!   `long_rest_secs` in a location flagged safe. Combat interrupts either and the progress is
 //!   lost. Hit dice are spent when a short rest completes.

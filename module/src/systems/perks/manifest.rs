@@ -3,7 +3,7 @@
 //! order its hooks run in within a phase, and therefore the order in which they draw random
 //! numbers. Moving a line changes replays; `tests.rs` pins the order of draws.
 //!
-//! Adding a perk: see README, "Add a perk in four steps".
+//! Adding a perk: see docs/perks.md, "Add a perk in four steps".
 
 use super::hooks::PerkHooks;
 pub use super::hooks::{CharacterTickFn, DeathFn, EffectsFn, WorldTickFn};
