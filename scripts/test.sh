@@ -50,6 +50,7 @@ cargo clippy -q -p client-sdk-tests -- -D warnings
 cargo clippy -q -p wk-bench -- -D warnings
 cargo clippy -q -p wk-agents -- -D warnings
 cargo clippy -q -p wk-replay -- -D warnings
+cargo clippy -q -p wk-client --tests -- -D warnings
 
 for rs in dnd5e lite; do
     say "native tests ($rs ruleset)"
@@ -85,7 +86,7 @@ say "checking the committed client bindings are current"
 CHECK_DIR="$ROOT/.wk/bindings-check-$$"
 rm -rf "$CHECK_DIR"
 stale=0
-for pair in "rust:client-sdk-tests/src/module_bindings" "typescript:clients/typescript/module_bindings" \
+for pair in "rust:wk-client/src/module_bindings" "typescript:clients/typescript/module_bindings" \
     "csharp:clients/csharp/module_bindings"; do
     lang="${pair%%:*}"; committed="${pair#*:}"
     # TypeScript and C# bindings must generate without error (web, Unity, Godot clients) and, like the
@@ -106,7 +107,7 @@ fi
 # docs/reducers.md (the reducer catalogue) has a section for every reducer the module exports.
 # The native test `catalogue` checks this and more (arguments, error codes); this is the quick hint.
 missing=""
-for f in "$ROOT"/client-sdk-tests/src/module_bindings/*_reducer.rs; do
+for f in "$ROOT"/wk-client/src/module_bindings/*_reducer.rs; do
     r="$(basename "$f" _reducer.rs)"
     grep -qx "### $r" "$ROOT/docs/reducers.md" || missing="$missing $r"
 done
