@@ -5,7 +5,8 @@
 #   3. a fresh SpacetimeDB server on a free port with a temp data dir (stopped on exit, even on failure)
 #   4. the client-SDK suite against the real module, once per ruleset (dnd5e, lite); it may restart
 #      the server through WK_RESTART_SCRIPT (same data dir and port; the pid file follows it)
-#   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s on a fresh database
+#   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s on a fresh database; then the
+#      MCP scenario: `wk-mcp-test` plays a character through the `wk-mcp` server's tools (docs/mcp.md)
 #   6. (dnd5e) the reliability suite, short versions (scripts/reliability.py; long ones: scripts/soak.sh):
 #      authorization matrix, 10,000-call fuzzer, 50 agents for 90 s, 3 SIGKILLs under load
 # Last line: "N passed, N failed" over both suites. Non-zero exit on any failure.
@@ -51,6 +52,7 @@ cargo clippy -q -p wk-bench -- -D warnings
 cargo clippy -q -p wk-agents -- -D warnings
 cargo clippy -q -p wk-replay -- -D warnings
 cargo clippy -q -p wk-client --tests -- -D warnings
+cargo clippy -q -p wk-mcp --all-targets -- -D warnings
 
 for rs in dnd5e lite; do
     say "native tests ($rs ruleset)"
@@ -116,6 +118,8 @@ done
 say "building the client-SDK suite and the agents"
 cargo build -q -p client-sdk-tests --release
 cargo build -q -p wk-agents --release
+# The MCP server and its test client (debug: it only waits on the world).
+cargo build -q -p wk-mcp
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 URL="http://127.0.0.1:$PORT"
@@ -188,6 +192,21 @@ for rs in dnd5e lite; do
         p=$(grep -Ec '^PASS ' "$TMP/agents-$rs.log" || true)
         f=$(grep -Ec '^FAIL ' "$TMP/agents-$rs.log" || true)
         if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "wk-agents exited with $rc"; fi
+        passed=$((passed + p)); failed=$((failed + f))
+        # The MCP scenario: wk-mcp-test spawns wk-mcp over stdio and plays one character through the
+        # MCP tools on a fresh database (~20 s); its transcript is kept for docs/mcp.md.
+        mdb="wk-mcp-$rs-$$"
+        say "publishing $mdb ($rs) for the MCP scenario"
+        stdb publish -s "$URL" -b "$WASM" -y "$mdb" >"$TMP/publish-mcp.log" 2>&1 || { cat "$TMP/publish-mcp.log"; die "publish failed (mcp)"; }
+        set +e
+        WK_URL="$URL" WK_DB="$mdb" WK_MCP_TRANSCRIPT="$TMP/mcp-transcript.md" \
+            WK_ADMIN_TOKEN="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)" \
+            "$CARGO_TARGET_DIR/debug/wk-mcp-test" 2>&1 | tee "$TMP/mcp-$rs.log"
+        rc=${PIPESTATUS[0]}
+        set -e
+        p=$(grep -Ec '^PASS ' "$TMP/mcp-$rs.log" || true)
+        f=$(grep -Ec '^FAIL ' "$TMP/mcp-$rs.log" || true)
+        if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "wk-mcp-test exited with $rc"; fi
         passed=$((passed + p)); failed=$((failed + f))
         reliability "$rs"
     fi

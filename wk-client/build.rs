@@ -64,7 +64,32 @@ fn main() {
         )
         .unwrap();
     }
-    out.push_str("}\n");
+    out.push_str("}\n\n");
+    // `call_json`: a reducer called by name with SATS-JSON arguments (feature `json`, for wk-mcp).
+    out.push_str("/// Call reducer `name` with its arguments in SATS-JSON (one value per argument, in order).\n");
+    out.push_str(
+        "/// `None`: no such reducer. `Some(Err)`: an argument does not parse, or the call could not be sent.\n",
+    );
+    out.push_str("#[cfg(feature = \"json\")]\n#[allow(clippy::len_zero, clippy::redundant_closure_call)]\n");
+    out.push_str("pub fn call_json(r: &RemoteReducers, name: &str, args: &[serde_json::Value]) -> Option<Result<(), String>> {\n");
+    out.push_str("    #[allow(unused_imports)]\n    use spacetimedb_sdk::__codegen as __sdk;\n    match name {\n");
+    for r in &reducers {
+        let mut call = String::new();
+        for (i, (n, t)) in r.args.iter().enumerate() {
+            let _ = write!(call, "json_arg::<{t}>(args, {i}, {n:?})?, ");
+        }
+        writeln!(
+            out,
+            "        {:?} => Some((|| {{ if args.len() != {} {{ return Err(format!(\"{} takes {} arguments, got {{}}\", args.len())); }} r.{}({call}).map_err(|e| e.to_string()) }})()),",
+            r.name,
+            r.args.len(),
+            r.name,
+            r.args.len(),
+            r.method
+        )
+        .unwrap();
+    }
+    out.push_str("        _ => None,\n    }\n}\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("reducers.rs");
     std::fs::write(dest, out).unwrap();
 }

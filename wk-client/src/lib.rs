@@ -21,6 +21,19 @@ use std::time::{Duration, Instant};
 
 include!(concat!(env!("OUT_DIR"), "/reducers.rs"));
 
+/// Argument `i` (named `name`) of a reducer call, from SATS-JSON.
+#[cfg(feature = "json")]
+fn json_arg<T: for<'de> spacetimedb_sats::de::Deserialize<'de>>(
+    args: &[serde_json::Value],
+    i: usize,
+    name: &str,
+) -> Result<T, String> {
+    let v = args.get(i).ok_or_else(|| format!("argument `{name}` missing"))?;
+    serde_json::from_value::<spacetimedb_sats::serde::SerdeWrapper<T>>(v.clone())
+        .map(|w| w.0)
+        .map_err(|e| format!("argument `{name}`: {e}"))
+}
+
 /// A callback for every reducer event (context, reducer name).
 type OutcomeFn = Arc<dyn Fn(&ReducerEventContext, &'static str) + Send + Sync>;
 
