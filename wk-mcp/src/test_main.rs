@@ -90,11 +90,19 @@ impl Play {
         let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         let ok = r.is_error != Some(true);
         if log {
+            // observe answers are long: the transcript keeps what a turn is decided on.
+            let shown = if tool == "observe" && ok {
+                json!({"character": {"name": body["character"]["name"], "hp": body["character"]["hp"]},
+                       "location": body["location"]["id"], "near": body["near"], "loadout": body["loadout"],
+                       "fight": body["fight"], "(omitted here)": "effective_stats with sources, buffs, stashes"})
+            } else {
+                body.clone()
+            };
             self.transcript.push(format!(
                 "→ {tool} {}\n← {}{}",
                 args,
                 if ok { "" } else { "ERROR " },
-                short(&body, 600)
+                short(&shown, 1200)
             ));
         }
         Ok(Answer { ok, body })
@@ -447,6 +455,67 @@ async fn resource_updates(p: &mut Play) -> Res<String> {
     Ok(format!("{n} updates"))
 }
 
+/// The same server over streamable HTTP (plain HTTP requests, as any MCP client sends them):
+/// initialize, then `my_characters` in that session finds the character (same token file).
+fn streamable_http(
+    bin: &std::path::Path,
+    url: &str,
+    db: &str,
+    token_file: &std::path::Path,
+    character: Option<u64>,
+) -> Res<String> {
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let mut child = std::process::Command::new(bin)
+        .args(["--url", url, "--db", db, "--http", &format!("127.0.0.1:{port}")])
+        .arg("--token-file")
+        .arg(token_file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let endpoint = format!("http://127.0.0.1:{port}/mcp");
+    let post = |body: Value, session: Option<&str>| {
+        let mut r = ureq::post(&endpoint)
+            .set("content-type", "application/json")
+            .set("accept", "application/json, text/event-stream");
+        if let Some(s) = session {
+            r = r.set("mcp-session-id", s).set("mcp-protocol-version", "2025-06-18");
+        }
+        r.send_string(&body.to_string()).map_err(|e| e.to_string())
+    };
+    let result = (|| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "wk-mcp-test", "version": "0"}}});
+        let resp = loop {
+            match post(init.clone(), None) {
+                Ok(r) => break r,
+                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+                Err(e) => return Err(format!("initialize over HTTP: {e}")),
+            }
+        };
+        let session = resp.header("mcp-session-id").ok_or("no mcp-session-id")?.to_string();
+        let body = resp.into_string().map_err(|e| e.to_string())?;
+        if !body.contains("\"wk-mcp\"") {
+            return Err(format!("initialize answer lacks serverInfo wk-mcp: {body}"));
+        }
+        post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), Some(&session))
+            .map_err(|e| e.to_string())?;
+        let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "my_characters", "arguments": {}}});
+        let body = post(call, Some(&session)).map_err(|e| e.to_string())?.into_string().map_err(|e| e.to_string())?;
+        let id = character.ok_or("no character")?;
+        if body.contains(&format!("\\\"id\\\": {id},")) {
+            Ok(format!("port {port}"))
+        } else {
+            Err(format!("my_characters over HTTP lacks character {id}: {body}"))
+        }
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
 #[tokio::main]
 async fn main() {
     let started = Instant::now();
@@ -520,6 +589,15 @@ async fn main() {
     };
     let r: Res<String> = restart.await;
     p.report("mcp_same_player_after_restart", t, r);
+    let t = Instant::now();
+    let r = tokio::task::spawn_blocking({
+        let (bin, url, db, token_file) = (bin.clone(), url.clone(), db.clone(), token_file.clone());
+        let id = p.character;
+        move || streamable_http(&bin, &url, &db, &token_file, id)
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    p.report("mcp_streamable_http", t, r);
     let _ = std::fs::remove_dir_all(&dir);
     if let Ok(path) = std::env::var("WK_MCP_TRANSCRIPT") {
         let _ = std::fs::write(&path, p.transcript.join("\n\n") + "\n");
