@@ -79,6 +79,14 @@ for rs in dnd5e lite; do
     fi
 done
 
+say "wk-client tests (the outcome listeners cover every reducer of the bindings)"
+set +e
+cargo test -p wk-client 2>&1 | tee "$TMP/wk-client.log"
+rc=${PIPESTATUS[0]}
+set -e
+count_cargo "$TMP/wk-client.log"
+if [[ $rc -ne 0 ]] && ! grep -q 'test result' "$TMP/wk-client.log"; then failed=$((failed + 1)); say "wk-client test build failed"; fi
+
 say "every system compiled out still builds (dnd5e, no systems)"
 cargo check -q -p world-kernel --no-default-features --features dnd5e
 
