@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate the client bindings from the module:
-#   Rust       -> client-sdk-tests/src/module_bindings   (used by the live suite, wk-agents, wk-bench)
+#   Rust       -> wk-client/src/module_bindings   (the shared client crate: live suite, wk-agents, wk-bench, wk-mcp)
 #   TypeScript -> clients/typescript/module_bindings     (web clients)
 #   C#         -> clients/csharp/module_bindings         (Unity, Godot .NET clients)
 # scripts/test.sh fails when any committed set is stale.
@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 root="${1:-}"
-rust_out="${root:+$root/rust}"; rust_out="${rust_out:-$ROOT/client-sdk-tests/src/module_bindings}"
+rust_out="${root:+$root/rust}"; rust_out="${rust_out:-$ROOT/wk-client/src/module_bindings}"
 ts_out="${root:+$root/typescript}"; ts_out="${ts_out:-$ROOT/clients/typescript/module_bindings}"
 cs_out="${root:+$root/csharp}"; cs_out="${cs_out:-$ROOT/clients/csharp/module_bindings}"
 build_wasm dnd5e

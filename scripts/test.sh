@@ -7,7 +7,8 @@
 #      the server through WK_RESTART_SCRIPT (same data dir and port; the pid file follows it)
 #   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s on a fresh database; then the
 #      web viewer's headless Chromium test on another fresh database (scripts/web.sh test, 10-16 s;
-#      `scripts/web.sh check` and `build` run after the bindings check)
+#      `scripts/web.sh check` and `build` run after the bindings check); then the
+#      MCP scenario: `wk-mcp-test` plays a character through the `wk-mcp` server's tools (docs/mcp.md)
 #   6. (dnd5e) the reliability suite, short versions (scripts/reliability.py; long ones: scripts/soak.sh):
 #      authorization matrix, 10,000-call fuzzer, 50 agents for 90 s, 3 SIGKILLs under load
 # Last line: "N passed, N failed" over both suites. Non-zero exit on any failure.
@@ -52,6 +53,8 @@ cargo clippy -q -p client-sdk-tests -- -D warnings
 cargo clippy -q -p wk-bench -- -D warnings
 cargo clippy -q -p wk-agents -- -D warnings
 cargo clippy -q -p wk-replay -- -D warnings
+cargo clippy -q -p wk-client --tests -- -D warnings
+cargo clippy -q -p wk-mcp --all-targets -- -D warnings
 
 for rs in dnd5e lite; do
     say "native tests ($rs ruleset)"
@@ -78,6 +81,14 @@ for rs in dnd5e lite; do
     fi
 done
 
+say "wk-client tests (the outcome listeners cover every reducer of the bindings)"
+set +e
+cargo test -p wk-client 2>&1 | tee "$TMP/wk-client.log"
+rc=${PIPESTATUS[0]}
+set -e
+count_cargo "$TMP/wk-client.log"
+if [[ $rc -ne 0 ]] && ! grep -q 'test result' "$TMP/wk-client.log"; then failed=$((failed + 1)); say "wk-client test build failed"; fi
+
 say "every system compiled out still builds (dnd5e, no systems)"
 cargo check -q -p world-kernel --no-default-features --features dnd5e
 
@@ -87,7 +98,7 @@ say "checking the committed client bindings are current"
 CHECK_DIR="$ROOT/.wk/bindings-check-$$"
 rm -rf "$CHECK_DIR"
 stale=0
-for pair in "rust:client-sdk-tests/src/module_bindings" "typescript:clients/typescript/module_bindings" \
+for pair in "rust:wk-client/src/module_bindings" "typescript:clients/typescript/module_bindings" \
     "csharp:clients/csharp/module_bindings"; do
     lang="${pair%%:*}"; committed="${pair#*:}"
     # TypeScript and C# bindings must generate without error (web, Unity, Godot clients) and, like the
@@ -108,7 +119,7 @@ fi
 # docs/reducers.md (the reducer catalogue) has a section for every reducer the module exports.
 # The native test `catalogue` checks this and more (arguments, error codes); this is the quick hint.
 missing=""
-for f in "$ROOT"/client-sdk-tests/src/module_bindings/*_reducer.rs; do
+for f in "$ROOT"/wk-client/src/module_bindings/*_reducer.rs; do
     r="$(basename "$f" _reducer.rs)"
     grep -qx "### $r" "$ROOT/docs/reducers.md" || missing="$missing $r"
 done
@@ -128,6 +139,8 @@ done
 say "building the client-SDK suite and the agents"
 cargo build -q -p client-sdk-tests --release
 cargo build -q -p wk-agents --release
+# The MCP server and its test client (debug: it only waits on the world).
+cargo build -q -p wk-mcp
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 URL="http://127.0.0.1:$PORT"
@@ -218,6 +231,21 @@ for rs in dnd5e lite; do
         else
             say "skipping the web viewer test: scripts/web.sh check/build failed"
         fi
+        # The MCP scenario: wk-mcp-test spawns wk-mcp over stdio and plays one character through the
+        # MCP tools on a fresh database (~20 s); its transcript is kept for docs/mcp.md.
+        mdb="wk-mcp-$rs-$$"
+        say "publishing $mdb ($rs) for the MCP scenario"
+        stdb publish -s "$URL" -b "$WASM" -y "$mdb" >"$TMP/publish-mcp.log" 2>&1 || { cat "$TMP/publish-mcp.log"; die "publish failed (mcp)"; }
+        set +e
+        WK_URL="$URL" WK_DB="$mdb" WK_MCP_TRANSCRIPT="$TMP/mcp-transcript.md" \
+            WK_ADMIN_TOKEN="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)" \
+            "$CARGO_TARGET_DIR/debug/wk-mcp-test" 2>&1 | tee "$TMP/mcp-$rs.log"
+        rc=${PIPESTATUS[0]}
+        set -e
+        p=$(grep -Ec '^PASS ' "$TMP/mcp-$rs.log" || true)
+        f=$(grep -Ec '^FAIL ' "$TMP/mcp-$rs.log" || true)
+        if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "wk-mcp-test exited with $rc"; fi
+        passed=$((passed + p)); failed=$((failed + f))
         reliability "$rs"
     fi
 done

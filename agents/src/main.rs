@@ -12,10 +12,7 @@
 //! TAB ok|E_CODE`) and prints the number of connections the server closed (the load test of
 //! `scripts/reliability.py load`).
 
-#[rustfmt::skip]
-#[allow(clippy::all, unused)]
-#[path = "../../client-sdk-tests/src/module_bindings/mod.rs"]
-mod module_bindings;
+use wk_client::module_bindings;
 
 mod agent;
 mod conn;

@@ -8,10 +8,7 @@
 //! WK_BENCH_THROUGHPUT_ONLY=1 (stop after the throughput phases: for profiling a reducer).
 //! The module must run the dnd5e ruleset (class, buff, item and monster ids below are dnd5e's).
 
-#[path = "../../client-sdk-tests/src/module_bindings/mod.rs"]
-#[rustfmt::skip]
-#[allow(clippy::all, unused)]
-mod module_bindings;
+use wk_client::module_bindings;
 
 use module_bindings::*;
 use spacetimedb_sdk::{DbContext, Identity, Status, Table};
@@ -71,28 +68,27 @@ impl Counts {
     }
 }
 
-macro_rules! count {
-    ($conn:expr, $counts:expr; $($on:ident ($($arg:ident),*);)*) => {
-        $({
-            let counts = $counts.clone();
-            $conn.reducers.$on(move |ctx: &ReducerEventContext, $($arg: &_),*| {
-                $(let _ = $arg;)*
-                if ctx.event.caller_connection_id != Some(ctx.connection_id()) {
-                    return;
-                }
-                if let Status::Failed(m) = &ctx.event.status {
-                    counts.failed.fetch_add(1, Ordering::SeqCst);
-                    if let Ok(mut e) = counts.last_error.lock() {
-                        *e = m.to_string();
-                    }
-                } else if !matches!(ctx.event.status, Status::Committed) {
-                    counts.failed.fetch_add(1, Ordering::SeqCst);
-                }
-                counts.done.fetch_add(1, Ordering::SeqCst);
-            });
-        })*
-    };
-}
+/// The reducers whose completions the phases count.
+const COUNTED: &[&str] = &[
+    "ping",
+    "set_config",
+    "create_character",
+    "create_ai_character",
+    "apply_buff",
+    "begin_run",
+    "step_to",
+    "spawn_world_item",
+    "pick_up",
+    "equip",
+    "unequip",
+    "start_combat",
+    "move_in_combat",
+    "attack",
+    "end_turn",
+    "admin_skirmish",
+    "admin_bench_effective_stats",
+    "admin_seed_scale",
+];
 
 /// One measured phase.
 #[derive(Debug, Clone, Default)]
@@ -136,61 +132,39 @@ impl Bench {
         let url = std::env::var("WK_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into());
         let db = std::env::var("WK_DB").unwrap_or_else(|_| "world-kernel".into());
         let token = std::env::var("WK_ADMIN_TOKEN").map_err(|_| "WK_ADMIN_TOKEN not set".to_string())?;
-        let (tx, rx) = std::sync::mpsc::channel::<Res<Identity>>();
-        let tx2 = tx.clone();
-        let conn = DbConnection::builder()
-            .with_uri(url.as_str())
-            .with_module_name(db)
-            .with_token(Some(token))
-            .on_connect(move |_c, id, _t| {
-                let _ = tx.send(Ok(id));
-            })
-            .on_connect_error(move |_c, e| {
-                let _ = tx2.send(Err(format!("connect error: {e}")));
-            })
-            .build()
-            .map_err(|e| format!("build connection: {e}"))?;
         let counts = Arc::new(Counts::default());
-        count!(conn, counts;
-            on_ping();
-            on_set_config(a, b);
-            on_create_character(a, b, c, d);
-            on_create_ai_character(a, b, c, d, e);
-            on_apply_buff(a, b, c, d);
-            on_begin_run(a);
-            on_step_to(a, b, c);
-            on_spawn_world_item(a, b, c, d, e, f, g);
-            on_pick_up(a);
-            on_equip(a, b, c);
-            on_unequip(a, b);
-            on_start_combat(a, b, c);
-            on_move_in_combat(a, b, c);
-            on_attack(a, b, c);
-            on_end_turn(a);
-            on_admin_skirmish(a, b, c);
-            on_admin_bench_effective_stats(a);
-            on_admin_seed_scale(a, b, c);
-        );
-        conn.run_threaded();
-        let me = rx.recv_timeout(Duration::from_secs(10)).map_err(|_| "timed out connecting".to_string())??;
+        let c = wk_client::connect(
+            &url,
+            &db,
+            Some(token),
+            Duration::from_secs(10),
+            |b| b,
+            |conn| {
+                let counts = counts.clone();
+                wk_client::on_outcomes(conn, Some(COUNTED), move |ctx, _name| {
+                    if ctx.event.caller_connection_id != Some(ctx.connection_id()) {
+                        return;
+                    }
+                    if let Status::Failed(m) = &ctx.event.status {
+                        counts.failed.fetch_add(1, Ordering::SeqCst);
+                        if let Ok(mut e) = counts.last_error.lock() {
+                            *e = m.to_string();
+                        }
+                    } else if !matches!(ctx.event.status, Status::Committed) {
+                        counts.failed.fetch_add(1, Ordering::SeqCst);
+                    }
+                    counts.done.fetch_add(1, Ordering::SeqCst);
+                });
+            },
+        )?;
+        let (conn, me) = (c.conn, c.identity);
         let quick = std::env::var("WK_BENCH_QUICK").is_ok_and(|v| v == "1");
         Ok(Bench { conn, me, counts, quick })
     }
 
     /// Subscribe and wait for the initial rows.
     fn subscribe(&self, queries: &[&str]) -> Res<()> {
-        let (tx, rx) = std::sync::mpsc::channel::<Res<()>>();
-        let tx2 = tx.clone();
-        self.conn
-            .subscription_builder()
-            .on_applied(move |_| {
-                let _ = tx.send(Ok(()));
-            })
-            .on_error(move |_c, e| {
-                let _ = tx2.send(Err(format!("subscription error: {e}")));
-            })
-            .subscribe(queries.iter().map(|q| q.to_string()).collect::<Vec<_>>());
-        rx.recv_timeout(Duration::from_secs(60)).map_err(|_| "timed out subscribing".to_string())?
+        wk_client::subscribe(&self.conn, Some(queries), Duration::from_secs(60))
     }
 
     /// Send `total` calls (call `i` made by `send(i)`), at most WINDOW in flight, stopping early at
@@ -281,15 +255,8 @@ impl Bench {
     }
 }
 
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) -> Res<()> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if cond() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Err(format!("timed out waiting for {what}"))
+fn wait_until(what: &str, cond: impl FnMut() -> bool) -> Res<()> {
+    wk_client::wait_for(what, Duration::from_secs(60), cond)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

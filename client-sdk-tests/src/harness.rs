@@ -2,9 +2,7 @@
 //! waits with timeouts that fail loudly, and a tiny runner printing `PASS name` / `FAIL name`.
 
 use crate::module_bindings::*;
-use spacetimedb_sdk::{DbContext, Identity, Status};
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use spacetimedb_sdk::{DbContext, Identity};
 use std::time::{Duration, Instant};
 
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,7 +31,7 @@ impl Env {
 pub struct Client {
     pub conn: DbConnection,
     pub identity: Identity,
-    results: Mutex<Receiver<(String, Result<(), String>)>>,
+    results: wk_client::Outcomes,
 }
 
 impl Client {
@@ -52,50 +50,25 @@ impl Client {
     }
 
     pub fn connect(env: &Env, token: Option<String>) -> Result<Client, String> {
-        let (id_tx, id_rx) = channel::<Result<Identity, String>>();
-        let id_tx2 = id_tx.clone();
-        let conn = DbConnection::builder()
-            .with_uri(env.url.as_str())
-            .with_module_name(env.db.clone())
-            .with_token(token)
-            .on_connect(move |_c, identity, _token| {
-                let _ = id_tx.send(Ok(identity));
-            })
-            .on_connect_error(move |_c, e| {
-                let _ = id_tx2.send(Err(format!("connect error: {e}")));
-            })
-            .build()
-            .map_err(|e| format!("build connection: {e}"))?;
-        let (tx, rx) = channel();
-        register_result_listeners(&conn, tx);
-        conn.run_threaded();
-        let identity = id_rx.recv_timeout(TIMEOUT).map_err(|_| "timed out connecting".to_string())??;
-        let (sub_tx, sub_rx) = channel::<Result<(), String>>();
-        let sub_tx2 = sub_tx.clone();
-        conn.subscription_builder()
-            .on_applied(move |_| {
-                let _ = sub_tx.send(Ok(()));
-            })
-            .on_error(move |_c, e| {
-                let _ = sub_tx2.send(Err(format!("subscription error: {e}")));
-            })
-            .subscribe_to_all_tables();
-        sub_rx.recv_timeout(TIMEOUT).map_err(|_| "timed out subscribing".to_string())??;
-        Ok(Client { conn, identity, results: Mutex::new(rx) })
+        let mut results = None;
+        let c = wk_client::connect(
+            &env.url,
+            &env.db,
+            token,
+            TIMEOUT,
+            |b| b,
+            |conn| {
+                results = Some(wk_client::Outcomes::listen(conn));
+            },
+        )?;
+        wk_client::subscribe(&c.conn, None, TIMEOUT)?;
+        let results = results.ok_or("outcome listener not registered")?;
+        Ok(Client { conn: c.conn, identity: c.identity, results })
     }
 
     /// Wait for the result of this client's next call of `reducer` (calls are sequential per client).
     pub fn wait_result(&self, reducer: &str) -> Result<Result<(), String>, String> {
-        let rx = self.results.lock().map_err(|_| "poisoned")?;
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok((name, res)) if name == reducer => return Ok(res),
-                Ok(_) => continue,
-                Err(_) => return Err(format!("no result for `{reducer}` within {TIMEOUT:?}")),
-            }
-        }
+        self.results.wait(reducer, TIMEOUT).ok_or_else(|| format!("no result for `{reducer}` within {TIMEOUT:?}"))
     }
 
     pub fn disconnect(self) {
@@ -108,98 +81,6 @@ impl Drop for Client {
     fn drop(&mut self) {
         let _ = self.conn.disconnect();
     }
-}
-
-/// Routes this connection's own reducer outcomes to the channel `wait_result` reads.
-macro_rules! listen {
-    ($conn:expr, $tx:expr; $($on:ident $name:literal ($($arg:ident),*);)*) => {
-        $({
-            let tx = $tx.clone();
-            $conn.reducers.$on(move |ctx: &ReducerEventContext, $($arg: &_),*| {
-                $(let _ = $arg;)*
-                if Some(ctx.event.caller_identity) != ctx.try_identity() {
-                    return;
-                }
-                let res = match &ctx.event.status {
-                    Status::Committed => Ok(()),
-                    Status::Failed(m) => Err(m.to_string()),
-                    Status::OutOfEnergy => Err("out of energy".into()),
-                };
-                if let Ok(tx) = tx.lock() {
-                    let _ = tx.send(($name.to_string(), res));
-                }
-            });
-        })*
-    };
-}
-
-fn register_result_listeners(conn: &DbConnection, tx: Sender<(String, Result<(), String>)>) {
-    let tx = Arc::new(Mutex::new(tx));
-    listen!(conn, tx;
-        on_ping "ping" ();
-        on_add_admin "add_admin" (a);
-        on_remove_admin "remove_admin" (a);
-        on_set_feature_enabled "set_feature_enabled" (a, b);
-        on_set_config "set_config" (a, b);
-        on_reload_static_data "reload_static_data" ();
-        on_create_character "create_character" (a, b, c, d);
-        on_create_ai_character "create_ai_character" (a, b, c, d, e);
-        on_delete_character "delete_character" (a);
-        on_world_tick "world_tick" (a);
-        on_prune_event_log "prune_event_log" (a);
-        on_ability_check "ability_check" (a, b, c);
-        on_contest "contest" (a, b, c, d);
-        on_move_to "move_to" (a, b);
-        on_rest "rest" (a, b, c);
-        on_stop_rest "stop_rest" (a);
-        on_arrive "arrive" (a);
-        on_apply_buff "apply_buff" (a, b, c, d);
-        on_remove_buff "remove_buff" (a);
-        on_dispel "dispel" (a, b);
-        on_remove_buffs_by_source "remove_buffs_by_source" (a);
-        on_expire_buff "expire_buff" (a);
-        on_tick_buff "tick_buff" (a);
-        on_spawn_monster "spawn_monster" (a, b);
-        on_start_combat "start_combat" (a, b, c);
-        on_join_combat "join_combat" (a, b, c);
-        on_apply_profiles "apply_profiles" (a, b);
-        on_propose_profiles "propose_profiles" (a, b);
-        on_consent "consent" (a, b);
-        on_set_profile_consent_timeout "set_profile_consent_timeout" (a);
-        on_profile_consent_timeout "profile_consent_timeout" (a);
-        on_attack "attack" (a, b, c);
-        on_move_in_combat "move_in_combat" (a, b, c);
-        on_dodge "dodge" (a);
-        on_dash "dash" (a);
-        on_flee "flee" (a);
-        on_end_turn "end_turn" (a);
-        on_set_combat_config "set_combat_config" (a);
-        on_turn_timeout "turn_timeout" (a);
-        on_step_to "step_to" (a, b, c);
-        on_spawn_world_item "spawn_world_item" (a, b, c, d, e, f, g);
-        on_pick_up "pick_up" (a);
-        on_equip "equip" (a, b, c);
-        on_unequip "unequip" (a, b);
-        on_move_item "move_item" (a, b, c);
-        on_use_consumable "use_consumable" (a, b);
-        on_split_stack "split_stack" (a, b, c);
-        on_merge_stacks "merge_stacks" (a, b, c, d);
-        on_move_to_master "move_to_master" (a, b);
-        on_move_to_run "move_to_run" (a, b);
-        on_begin_run "begin_run" (a);
-        on_extract "extract" (a);
-        on_wipe "wipe" (a);
-        on_admin_set_hp "admin_set_hp" (a, b);
-        on_admin_grant_currency "admin_grant_currency" (a, b);
-        on_despawn_world_item "despawn_world_item" (a);
-        on_admin_skirmish "admin_skirmish" (a, b, c);
-        on_give_item "give_item" (a, b, c);
-        on_choose_perk "choose_perk" (a, b);
-        on_use_perk "use_perk" (a, b);
-        on_admin_grant_xp "admin_grant_xp" (a, b);
-        on_admin_damage "admin_damage" (a, b);
-        on_admin_grant_perk "admin_grant_perk" (a, b);
-    );
 }
 
 impl Client {
@@ -247,19 +128,8 @@ impl Client {
 }
 
 /// Poll `cond` against the client cache until it holds or the timeout passes.
-pub fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) -> TestResult {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if cond() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    if cond() {
-        Ok(())
-    } else {
-        Err(format!("timed out after {timeout:?} waiting for: {what}"))
-    }
+pub fn wait_for(what: &str, timeout: Duration, cond: impl FnMut() -> bool) -> TestResult {
+    wk_client::wait_for(what, timeout, cond)
 }
 
 pub fn check(cond: bool, what: impl Into<String>) -> TestResult {

@@ -3,9 +3,8 @@
 //! WK_URL, WK_DB, WK_RULESET and WK_ADMIN_TOKEN set. An optional first argument filters scenarios
 //! by name. Prints `PASS name` / `FAIL name: why` lines and a summary; exits non-zero on failure.
 
-#[rustfmt::skip]
-#[allow(clippy::all, unused)]
-mod module_bindings;
+/// The generated bindings live in the shared client crate; the scenarios import them from here.
+pub use wk_client::module_bindings;
 
 mod harness;
 mod scenarios;

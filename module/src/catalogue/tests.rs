@@ -40,7 +40,7 @@ type Args = Vec<(String, String)>;
 
 /// Reducer name -> arguments (name, type), from the committed Rust bindings.
 fn bindings_args() -> BTreeMap<String, Args> {
-    let dir = root().join("client-sdk-tests/src/module_bindings");
+    let dir = root().join("wk-client/src/module_bindings");
     let mut out = BTreeMap::new();
     for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
         let p = e.expect("dir entry").path();
