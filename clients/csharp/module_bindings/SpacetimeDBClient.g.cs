@@ -62,6 +62,7 @@ namespace SpacetimeDB.Types
             AddTable(RestState = new(conn));
             AddTable(RunState = new(conn));
             AddTable(SkillDef = new(conn));
+            AddTable(StatsInput = new(conn));
             AddTable(TravelState = new(conn));
             AddTable(TravelTimer = new(conn));
             AddTable(TurnTimer = new(conn));

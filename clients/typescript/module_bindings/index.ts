@@ -248,6 +248,8 @@ import { RunStateTableHandle } from "./run_state_table.ts";
 export { RunStateTableHandle };
 import { SkillDefTableHandle } from "./skill_def_table.ts";
 export { SkillDefTableHandle };
+import { StatsInputTableHandle } from "./stats_input_table.ts";
+export { StatsInputTableHandle };
 import { TravelStateTableHandle } from "./travel_state_table.ts";
 export { TravelStateTableHandle };
 import { TravelTimerTableHandle } from "./travel_timer_table.ts";
@@ -526,6 +528,8 @@ import { StatContribution } from "./stat_contribution_type.ts";
 export { StatContribution };
 import { StatLine } from "./stat_line_type.ts";
 export { StatLine };
+import { StatsInput } from "./stats_input_type.ts";
+export { StatsInput };
 import { SwapOutcome } from "./swap_outcome_type.ts";
 export { SwapOutcome };
 import { TickDice } from "./tick_dice_type.ts";
@@ -908,6 +912,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "id",
         colType: SkillDefRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    stats_input: {
+      tableName: "stats_input",
+      rowType: StatsInput.getTypeScriptAlgebraicType(),
+      primaryKey: "characterId",
+      primaryKeyInfo: {
+        colName: "characterId",
+        colType: StatsInput.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     travel_state: {
@@ -2871,6 +2884,10 @@ export class RemoteTables {
 
   get skillDef(): SkillDefTableHandle {
     return new SkillDefTableHandle(this.connection.clientCache.getOrCreateTable<SkillDefRow>(REMOTE_MODULE.tables.skill_def));
+  }
+
+  get statsInput(): StatsInputTableHandle {
+    return new StatsInputTableHandle(this.connection.clientCache.getOrCreateTable<StatsInput>(REMOTE_MODULE.tables.stats_input));
   }
 
   get travelState(): TravelStateTableHandle {

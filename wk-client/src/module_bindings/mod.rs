@@ -235,6 +235,8 @@ pub mod stat_bonus_type;
 pub mod stat_contribution_type;
 pub mod stat_line_type;
 pub mod stat_type;
+pub mod stats_input_table;
+pub mod stats_input_type;
 pub mod step_to_reducer;
 pub mod stop_rest_reducer;
 pub mod swap_outcome_type;
@@ -515,6 +517,8 @@ pub use stat_bonus_type::StatBonus;
 pub use stat_contribution_type::StatContribution;
 pub use stat_line_type::StatLine;
 pub use stat_type::Stat;
+pub use stats_input_table::*;
+pub use stats_input_type::StatsInput;
 pub use step_to_reducer::{set_flags_for_step_to, step_to, StepToCallbackId};
 pub use stop_rest_reducer::{set_flags_for_stop_rest, stop_rest, StopRestCallbackId};
 pub use swap_outcome_type::SwapOutcome;
@@ -1168,6 +1172,7 @@ pub struct DbUpdate {
     rest_state: __sdk::TableUpdate<RestStateRow>,
     run_state: __sdk::TableUpdate<RunStateRow>,
     skill_def: __sdk::TableUpdate<SkillDefRow>,
+    stats_input: __sdk::TableUpdate<StatsInput>,
     travel_state: __sdk::TableUpdate<TravelState>,
     travel_timer: __sdk::TableUpdate<TravelTimer>,
     turn_timer: __sdk::TableUpdate<TurnTimer>,
@@ -1259,6 +1264,7 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
                 "run_state" => db_update.run_state.append(run_state_table::parse_table_update(table_update)?),
                 "skill_def" => db_update.skill_def.append(skill_def_table::parse_table_update(table_update)?),
+                "stats_input" => db_update.stats_input.append(stats_input_table::parse_table_update(table_update)?),
                 "travel_state" => db_update.travel_state.append(travel_state_table::parse_table_update(table_update)?),
                 "travel_timer" => db_update.travel_timer.append(travel_timer_table::parse_table_update(table_update)?),
                 "turn_timer" => db_update.turn_timer.append(turn_timer_table::parse_table_update(table_update)?),
@@ -1386,6 +1392,9 @@ impl __sdk::DbUpdate for DbUpdate {
             .with_updates_by_pk(|row| &row.character_id);
         diff.skill_def =
             cache.apply_diff_to_table::<SkillDefRow>("skill_def", &self.skill_def).with_updates_by_pk(|row| &row.id);
+        diff.stats_input = cache
+            .apply_diff_to_table::<StatsInput>("stats_input", &self.stats_input)
+            .with_updates_by_pk(|row| &row.character_id);
         diff.travel_state = cache
             .apply_diff_to_table::<TravelState>("travel_state", &self.travel_state)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1450,6 +1459,7 @@ pub struct AppliedDiff<'r> {
     rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
     run_state: __sdk::TableAppliedDiff<'r, RunStateRow>,
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
+    stats_input: __sdk::TableAppliedDiff<'r, StatsInput>,
     travel_state: __sdk::TableAppliedDiff<'r, TravelState>,
     travel_timer: __sdk::TableAppliedDiff<'r, TravelTimer>,
     turn_timer: __sdk::TableAppliedDiff<'r, TurnTimer>,
@@ -1511,6 +1521,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
         callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
         callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
+        callbacks.invoke_table_row_callbacks::<StatsInput>("stats_input", &self.stats_input, event);
         callbacks.invoke_table_row_callbacks::<TravelState>("travel_state", &self.travel_state, event);
         callbacks.invoke_table_row_callbacks::<TravelTimer>("travel_timer", &self.travel_timer, event);
         callbacks.invoke_table_row_callbacks::<TurnTimer>("turn_timer", &self.turn_timer, event);
@@ -2131,6 +2142,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
         rest_state_table::register_table(client_cache);
         run_state_table::register_table(client_cache);
         skill_def_table::register_table(client_cache);
+        stats_input_table::register_table(client_cache);
         travel_state_table::register_table(client_cache);
         travel_timer_table::register_table(client_cache);
         turn_timer_table::register_table(client_cache);
