@@ -13,7 +13,6 @@ use wk_client::module_bindings;
 use module_bindings::*;
 use spacetimedb_sdk::{DbContext, Identity, Status, Table};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -277,21 +276,22 @@ fn detail(e: &WorldEvent, key: &str) -> Option<String> {
     e.detail.split(';').find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v.to_string()))
 }
 
-/// The results, as flat JSON written by hand (no serde_json in the workspace).
+/// The results, as one flat JSON object (`serde_json`, keys in insertion order).
 #[derive(Default)]
 struct Out {
-    fields: Vec<(String, String)>,
+    fields: serde_json::Map<String, serde_json::Value>,
     /// The floor reducer's rate (`set_config`), once measured: game reducers are judged against it.
     floor_rate: Option<f64>,
 }
 
 impl Out {
     fn num(&mut self, k: &str, v: f64) {
-        let s = if v.is_finite() { format!("{v:.3}") } else { "null".into() };
-        self.fields.push((k.into(), s));
+        // A non-finite number (a ratio over nothing) is JSON null.
+        let v = serde_json::Number::from_f64((v * 1000.0).round() / 1000.0).map_or(serde_json::Value::Null, Into::into);
+        self.fields.insert(k.into(), v);
     }
     fn text(&mut self, k: &str, v: &str) {
-        self.fields.push((k.into(), format!("{:?}", v)));
+        self.fields.insert(k.into(), v.into());
     }
     fn phase(&mut self, k: &str, p: &Phase, base_rate: f64) {
         let floor = self.floor_rate.map(|f| format!("  ÷ floor {:.3}", p.rate() / f)).unwrap_or_default();
@@ -317,12 +317,7 @@ impl Out {
         }
     }
     fn json(&self) -> String {
-        let mut s = String::from("{\n");
-        for (i, (k, v)) in self.fields.iter().enumerate() {
-            let _ = write!(s, "  {k:?}: {v}{}", if i + 1 < self.fields.len() { ",\n" } else { "\n" });
-        }
-        s.push('}');
-        s
+        serde_json::to_string_pretty(&self.fields).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 }
 
