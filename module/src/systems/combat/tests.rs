@@ -662,37 +662,6 @@ fn round_limit_makes_both_sides_disengage() {
     assert!(out.summary.ends_with("nobody wins"), "{}", out.summary);
 }
 
-#[test]
-#[ignore = "timing: run with --release --ignored --nocapture"]
-fn bench_instant_8v8() {
-    // Static data is parsed once (the module does that at init); what is timed is what the
-    // instant reducer would do per fight: start (initiative) + simulate + outcome + summary.
-    let mut roster = Vec::new();
-    for k in 0..8u64 {
-        roster.push(monster(1 + k, 1, GUARD, 0.0, 5.0 * k as f32));
-        roster.push(monster(101 + k, 2, "goblin", 60.0, 5.0 * k as f32));
-    }
-    let cfg = ModeConfig::default();
-    let n = 500u64;
-    let mut rounds = 0u64;
-    let mut events = 0usize;
-    let t = std::time::Instant::now();
-    for seed in 0..n {
-        let mut f = Fight::start::<R>(seed, CombatMode::InstantResolution, roster.clone(), &cfg, 0).unwrap();
-        let mut rng = f.next_rng();
-        let out = simulate_instant::<R>(&mut f, &mut rng, &cfg);
-        rounds += u64::from(out.outcome.rounds);
-        events += out.events.len();
-    }
-    let per = t.elapsed() / n as u32;
-    println!(
-        "8v8 instant ({}): {per:?} per fight incl. start; avg {:.1} rounds, {:.0} log entries",
-        R::ID,
-        rounds as f64 / n as f64,
-        events as f64 / n as f64
-    );
-}
-
 /// SRD (unconscious, paralyzed): a hit from within 5 ft on a helpless target is a critical hit.
 #[cfg(feature = "dnd5e")]
 #[test]
