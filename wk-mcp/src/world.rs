@@ -265,23 +265,19 @@ impl World {
         let current = f.current_combatant;
         let whose = current.and_then(|c| rows.iter().find(|r| r.combatant_id == c)).map(|r| r.name.clone());
         let my_turn = current == Some(me.combatant_id);
-        let state = db.combat_state().combat_id().find(&f.id);
-        let mine = state.as_ref().and_then(|s| s.fight.combatants.iter().find(|c| c.id == me.combatant_id).cloned());
         let mut may = Vec::new();
         if my_turn {
-            if let Some(c) = &mine {
-                let e = &c.economy;
-                let left = c.speed_ft + e.dash_ft - e.movement_used_ft;
-                if !e.action_used {
-                    may.push(json!({"tool": "attack", "args": {"character_id": id, "target_combatant_id": "an enemy's combatant_id", "attack_index": 0},
-                                    "note": "melee reach is 5 ft: move next to the target first"}));
-                    may.push(json!({"tool": "dodge", "args": {"character_id": id}}));
-                    may.push(json!({"tool": "dash", "args": {"character_id": id}}));
-                }
-                if left > 0.0 {
-                    may.push(json!({"tool": "move_in_combat", "args": {"character_id": id, "x": "feet", "y": "feet"},
-                                    "note": format!("{left} ft of movement left this turn")}));
-                }
+            // The turn economy is public on the combatant row.
+            let left = me.movement_left_ft;
+            if !me.action_used {
+                may.push(json!({"tool": "attack", "args": {"character_id": id, "target_combatant_id": "an enemy's combatant_id", "attack_index": 0},
+                                "note": "melee reach is 5 ft: move next to the target first"}));
+                may.push(json!({"tool": "dodge", "args": {"character_id": id}}));
+                may.push(json!({"tool": "dash", "args": {"character_id": id}}));
+            }
+            if left > 0.0 {
+                may.push(json!({"tool": "move_in_combat", "args": {"character_id": id, "x": "feet", "y": "feet"},
+                                "note": format!("{left} ft of movement left this turn")}));
             }
             may.push(json!({"tool": "flee", "args": {"character_id": id}}));
             may.push(json!({"tool": "end_turn", "args": {"character_id": id}}));

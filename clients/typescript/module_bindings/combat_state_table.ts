@@ -33,8 +33,6 @@ import {
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
 import { CombatState } from "./combat_state_type";
-import { Fight as __Fight } from "./fight_type";
-
 import { type EventContext, type Reducer, RemoteReducers, RemoteTables } from ".";
 
 /**

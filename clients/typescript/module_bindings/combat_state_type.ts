@@ -32,11 +32,9 @@ import {
   type ReducerEventContextInterface,
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
-import { Fight as __Fight } from "./fight_type";
-
 export type CombatState = {
   combatId: bigint,
-  fight: __Fight,
+  fight: Uint8Array,
 };
 
 /**
@@ -50,7 +48,7 @@ export namespace CombatState {
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createProductType([
       new ProductTypeElement("combatId", AlgebraicType.createU64Type()),
-      new ProductTypeElement("fight", __Fight.getTypeScriptAlgebraicType()),
+      new ProductTypeElement("fight", AlgebraicType.createArrayType(AlgebraicType.createU8Type())),
     ]);
   }
 

@@ -53,6 +53,9 @@ export type CombatantRow = {
   down: boolean,
   dead: boolean,
   active: boolean,
+  actionUsed: boolean,
+  bonusActionUsed: boolean,
+  movementLeftFt: number,
 };
 
 /**
@@ -85,6 +88,9 @@ export namespace CombatantRow {
       new ProductTypeElement("down", AlgebraicType.createBoolType()),
       new ProductTypeElement("dead", AlgebraicType.createBoolType()),
       new ProductTypeElement("active", AlgebraicType.createBoolType()),
+      new ProductTypeElement("actionUsed", AlgebraicType.createBoolType()),
+      new ProductTypeElement("bonusActionUsed", AlgebraicType.createBoolType()),
+      new ProductTypeElement("movementLeftFt", AlgebraicType.createF32Type()),
     ]);
   }
 

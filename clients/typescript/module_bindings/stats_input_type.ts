@@ -39,6 +39,8 @@ export type StatsInput = {
   inputs: Uint8Array,
   flags: __ModifierKey[],
   speed: number,
+  derivedHash: bigint,
+  viewHash: bigint,
 };
 
 /**
@@ -55,6 +57,8 @@ export namespace StatsInput {
       new ProductTypeElement("inputs", AlgebraicType.createArrayType(AlgebraicType.createU8Type())),
       new ProductTypeElement("flags", AlgebraicType.createArrayType(__ModifierKey.getTypeScriptAlgebraicType())),
       new ProductTypeElement("speed", AlgebraicType.createI32Type()),
+      new ProductTypeElement("derivedHash", AlgebraicType.createU64Type()),
+      new ProductTypeElement("viewHash", AlgebraicType.createU64Type()),
     ]);
   }
 

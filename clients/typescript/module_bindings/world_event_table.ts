@@ -33,8 +33,8 @@ import {
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
 import { WorldEvent } from "./world_event_type";
-import { DiceLogEntry as __DiceLogEntry } from "./dice_log_entry_type";
 import { EventKind as __EventKind } from "./event_kind_type";
+import { DiceLogEntry as __DiceLogEntry } from "./dice_log_entry_type";
 
 import { type EventContext, type Reducer, RemoteReducers, RemoteTables } from ".";
 

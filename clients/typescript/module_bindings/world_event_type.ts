@@ -32,8 +32,8 @@ import {
   type ReducerEventContextInterface,
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
-import { DiceLogEntry as __DiceLogEntry } from "./dice_log_entry_type";
 import { EventKind as __EventKind } from "./event_kind_type";
+import { DiceLogEntry as __DiceLogEntry } from "./dice_log_entry_type";
 
 export type WorldEvent = {
   id: bigint,

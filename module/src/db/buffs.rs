@@ -267,10 +267,16 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
     let decision = decide(&active, &immunities, &app, def, now)?;
     let name = target.name();
     let restat = decision.changes_stat_sources();
+    // The target's rows after this application, when known without reading them again (for the
+    // stats refresh below).
+    let mut after: Option<Vec<ActiveBuffRow>> = None;
     let applied = match decision {
         Decision::Insert(new) => {
-            end_by_immunity(ctx, def, &active, now);
+            let ended = end_by_immunity(ctx, def, &active, now);
             let row = insert_new(ctx, target_id, new, def);
+            if ended == 0 {
+                after = Some(rows_after(&rows, &row, &[]));
+            }
             events::record(
                 ctx,
                 EventKind::BuffApplied,
@@ -281,7 +287,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
             Applied { instance_id: row.id, kind: EventKind::BuffApplied }
         }
         Decision::Replace { old, new } => {
-            end_by_immunity(ctx, def, &active, now);
+            let ended = end_by_immunity(ctx, def, &active, now);
             let mut replaced = Vec::new();
             for id in &old {
                 if let Some(r) = ctx.db.active_buff().id().find(id) {
@@ -290,6 +296,9 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
                 }
             }
             let row = insert_new(ctx, target_id, new, def);
+            if ended == 0 {
+                after = Some(rows_after(&rows, &row, &old));
+            }
             let old_ids: Vec<String> = old.iter().map(u64::to_string).collect();
             events::record(
                 ctx,
@@ -302,6 +311,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
         }
         Decision::AddStack { id, new_stacks, new_expires } => {
             let row = update_end(ctx, id, row_in(&rows, id), Some(new_stacks), new_expires, def)?;
+            after = Some(rows_after(&rows, &row, &[]));
             events::record(
                 ctx,
                 EventKind::BuffStacked,
@@ -347,7 +357,13 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
             kill_monster(ctx, m, &def.name);
         }
         _ if restat && expired > 0 => refresh(ctx, target_id), // an expiry's last tick may have written the row
-        Bearer::Character(c) if restat => stats::refresh(ctx, &c), // nothing above wrote the character row
+        // nothing above wrote the character row
+        Bearer::Character(c) if restat => match after {
+            Some(rows) => {
+                stats::refresh_with(ctx, &c, stats::equipment_sources(ctx, &c).unwrap_or_default(), Some(rows))
+            }
+            None => stats::refresh(ctx, &c),
+        },
         Bearer::Monster(..) if restat => refresh(ctx, target_id),
         _ => {}
     }
@@ -355,10 +371,23 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
 }
 
 /// A newly applied buff ends the target's instances it grants immunity against.
-fn end_by_immunity(ctx: &ReducerContext, def: &BuffDef, active: &[ActiveBuff], now: i64) {
-    for id in ended_by_new_immunities(def, active, now) {
-        remove_instance(ctx, id, EventKind::BuffRemoved, &format!("immunity_from_{}", def.id), None);
+/// Returns how many ended.
+fn end_by_immunity(ctx: &ReducerContext, def: &BuffDef, active: &[ActiveBuff], now: i64) -> usize {
+    let ids = ended_by_new_immunities(def, active, now);
+    for id in &ids {
+        remove_instance(ctx, *id, EventKind::BuffRemoved, &format!("immunity_from_{}", def.id), None);
     }
+    ids.len()
+}
+
+/// The target's rows after a change in place: `rows` with `changed` put in (replacing the row of
+/// its id, or added) and `gone` taken out, sorted by instance id.
+fn rows_after(rows: &[ActiveBuffRow], changed: &ActiveBuffRow, gone: &[u64]) -> Vec<ActiveBuffRow> {
+    let mut v: Vec<ActiveBuffRow> =
+        rows.iter().filter(|r| r.id != changed.id && !gone.contains(&r.id)).cloned().collect();
+    v.push(changed.clone());
+    v.sort_by_key(|r| r.id);
+    v
 }
 
 fn insert_new(ctx: &ReducerContext, target_id: u64, n: NewBuff, def: &BuffDef) -> ActiveBuffRow {
@@ -416,9 +445,17 @@ fn update_end(
     if old_end != new_end {
         row.permanent = new_end.is_none();
         row.expires_at_micros = new_end.unwrap_or(NEVER);
-        disarm_expiry(ctx, id);
-        if let Some(end) = new_end {
-            arm_expiry(ctx, id, end);
+        match (old_end, new_end) {
+            // Later end: the armed timer stays; when it fires at the old end it finds the buff
+            // still running and re-arms itself at the new end (`expire_if_due`). A refresh then
+            // writes no timer rows: re-applications far outnumber expiries.
+            (Some(old), Some(new)) if new > old => {}
+            _ => {
+                disarm_expiry(ctx, id);
+                if let Some(end) = new_end {
+                    arm_expiry(ctx, id, end);
+                }
+            }
         }
         let next = def
             .periodic
@@ -520,7 +557,10 @@ pub fn expire_if_due(ctx: &ReducerContext, id: u64, timer_id: u64, timer_at: i64
     }
     let now = now(ctx);
     if now < row.expires_at_micros {
-        if timer_at == row.expires_at_micros {
+        // Fired early, or the buff was extended after this timer was armed (extensions keep the
+        // timer, see `update_end`): re-arm at the end in force, unless another timer has it.
+        let other = ctx.db.buff_expiry_timer().buff_instance_id().filter(id).any(|t| t.scheduled_id != timer_id);
+        if timer_at <= row.expires_at_micros && !other {
             arm_expiry(ctx, id, row.expires_at_micros);
         }
         return;
@@ -684,8 +724,19 @@ pub fn lower_exhaustion(ctx: &ReducerContext, character_id: u64, levels: u8) {
 }
 
 /// The bearer changed its equipment (issue 4 calls this).
-pub fn on_loadout_change(ctx: &ReducerContext, character_id: u64) -> usize {
-    on_trigger(ctx, character_id, RemovalTrigger::LoadoutChange, "loadout_change")
+/// Returns the bearer's buff rows as they are afterwards (sorted by instance id), for the stats
+/// refresh that follows.
+pub fn on_loadout_change(ctx: &ReducerContext, character_id: u64) -> Vec<ActiveBuffRow> {
+    let rows = rows_of(ctx, character_id);
+    let active: Vec<ActiveBuff> = rows.iter().map(to_active).collect();
+    let ids = select_by_trigger(&active, RemovalTrigger::LoadoutChange);
+    if ids.is_empty() {
+        return rows;
+    }
+    for id in ids {
+        remove_instance(ctx, id, EventKind::BuffRemoved, "loadout_change", None);
+    }
+    rows_of(ctx, character_id)
 }
 
 /// The bearer attacked (issue 6 calls this).

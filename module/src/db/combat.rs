@@ -50,9 +50,13 @@ pub fn seed_config(ctx: &ReducerContext) {
 
 pub use super::rows::{active_combat_of, in_combat};
 
-fn character_name_of(ctx: &ReducerContext, combatant_id: u64) -> Option<u64> {
-    (combatant_id != 0 && combatant_id < MONSTER_ID_BASE && ctx.db.character().id().find(combatant_id).is_some())
-        .then_some(combatant_id)
+/// The character id of a combatant of `fight` that is a character (its combatant id), for an
+/// event's actors; `None` for monsters and fight-level lines.
+fn character_of(fight: &Fight, combatant_id: u64) -> Option<u64> {
+    fight.get(combatant_id).and_then(|c| match c.kind {
+        CombatantKind::Character { character_id } => Some(character_id),
+        CombatantKind::Monster { .. } => None,
+    })
 }
 
 /// The combat view of a character: the ruleset's creature built from the character's resolved
@@ -229,7 +233,7 @@ pub fn begin(
         &cfg,
         ReplayAction::Start(StartArgs { ruleset: ActiveRules::ID.into(), seed, mode, combatants: fighters }),
     );
-    let (fight, started) = replay::start::<ActiveRules>(&start_step)?;
+    let (mut fight, started) = replay::start::<ActiveRules>(&start_step)?;
     let inst = ctx.db.combat_instance().insert(CombatInstance {
         id: 0,
         location_id: loc.clone(),
@@ -247,7 +251,7 @@ pub fn begin(
     let id = inst.id;
     // The private `combat_state` row is written by `commit` below (once: an instant fight that is
     // over by then never gets one).
-    combat_log::append(ctx, id, &fight, &start_step, CombatLogSource::Start, &started);
+    combat_log::append(ctx, id, &mut fight, &start_step, CombatLogSource::Start, &started);
     for c in chars_in {
         interrupt_rest(ctx, c);
     }
@@ -273,7 +277,6 @@ pub fn begin(
             format!("combat={id};via=start_combat"),
         );
     }
-    let mut fight = fight;
     let (action, source) = if mode == CombatMode::InstantResolution {
         (ReplayAction::Instant, CombatLogSource::InstantResolution)
     } else {
@@ -289,7 +292,7 @@ pub fn begin(
             ctx.db.monster_instance().id().update(m);
         }
     }
-    combat_log::append(ctx, id, &fight, &step, source, &applied);
+    combat_log::append(ctx, id, &mut fight, &step, source, &applied);
     commit(ctx, id, fight, &cfg);
     Ok(id)
 }
@@ -311,12 +314,14 @@ fn interrupt_rest(ctx: &ReducerContext, c: &Character) {
 }
 
 pub(crate) fn load(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
-    ctx.db
+    let row = ctx
+        .db
         .combat_state()
         .combat_id()
         .find(combat_id)
-        .map(|s| s.fight)
-        .ok_or_else(|| err(ErrorCode::NotInCombat, format!("no fight {combat_id}")))
+        .ok_or_else(|| err(ErrorCode::NotInCombat, format!("no fight {combat_id}")))?;
+    spacetimedb::sats::bsatn::from_slice(&row.fight)
+        .map_err(|e| err(ErrorCode::NotInCombat, format!("fight {combat_id}: its stored state cannot be read ({e})")))
 }
 
 /// Run one action of `character_id`'s combatant in its active fight (`action` builds the step
@@ -338,7 +343,7 @@ pub fn act(ctx: &ReducerContext, character_id: u64, action: impl FnOnce(u64) -> 
     let applied = replay::apply::<ActiveRules>(&mut fight, &step)?;
     span.end();
     let span = crate::timing::span("act/log");
-    combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::HumanCall, &applied);
+    combat_log::append(ctx, combat_id, &mut fight, &step, CombatLogSource::HumanCall, &applied);
     span.end();
     let _span = crate::timing::span("act/commit");
     commit(ctx, combat_id, fight, &cfg);
@@ -440,7 +445,7 @@ pub fn drain_inbox(ctx: &ReducerContext) {
             };
             let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Refresh(args));
             if let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) {
-                combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::Outside, &applied);
+                combat_log::append(ctx, combat_id, &mut fight, &step, CombatLogSource::Outside, &applied);
                 stepped = true;
             }
         }
@@ -545,7 +550,7 @@ pub fn join(ctx: &ReducerContext, c: &Character, combat_id: u64, side: u32) -> W
     cb.pos = Pos { x, y };
     let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Join(cb));
     let applied = replay::apply::<ActiveRules>(&mut fight, &step)?;
-    combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::Join, &applied);
+    combat_log::append(ctx, combat_id, &mut fight, &step, CombatLogSource::Join, &applied);
     interrupt_rest(ctx, c);
     events::record(
         ctx,
@@ -590,7 +595,7 @@ pub fn timeout(ctx: &ReducerContext, combat_id: u64, turn_seq: u64) {
     let cfg = mode_config(ctx);
     let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Timeout(turn_seq));
     let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { return };
-    combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::Timeout, &applied);
+    combat_log::append(ctx, combat_id, &mut fight, &step, CombatLogSource::Timeout, &applied);
     commit(ctx, combat_id, fight, &cfg);
 }
 
@@ -621,7 +626,7 @@ pub fn tick(ctx: &ReducerContext) {
         let cfg = mode_config(ctx);
         let step = LoggedStep::new(t, &cfg, ReplayAction::QueueTick);
         let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { continue };
-        combat_log::append(ctx, id, &fight, &step, CombatLogSource::QueueTick, &applied);
+        combat_log::append(ctx, id, &mut fight, &step, CombatLogSource::QueueTick, &applied);
         commit(ctx, id, fight, &cfg);
     }
 }
@@ -639,7 +644,7 @@ pub fn on_connection(ctx: &ReducerContext, connected: bool) {
         let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { continue };
         // A second connection of a player already in control changes nothing: not a step.
         if applied.stream.is_some() || crate::systems::combat::state_hash(&fight) != before {
-            combat_log::append(ctx, combat_id, &fight, &step, CombatLogSource::Connection, &applied);
+            combat_log::append(ctx, combat_id, &mut fight, &step, CombatLogSource::Connection, &applied);
         }
         events::record(
             ctx,
@@ -659,13 +664,14 @@ pub fn on_connection(ctx: &ReducerContext, connected: bool) {
 /// Write new log lines as events, finish the fight if it is over, arm the turn timer, store the
 /// fight and rewrite the projections.
 pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg: &ModeConfig) {
+    let sp = crate::timing::span("commit/events");
     let lines: Vec<ActionResult> = std::mem::take(&mut fight.log);
     for l in lines.into_iter().filter(|l| fight.mode.records_event(l.kind)) {
         let mut actors: Vec<u64> = Vec::new();
-        if let Some(a) = character_name_of(ctx, l.actor) {
+        if let Some(a) = character_of(&fight, l.actor) {
             actors.push(a);
         }
-        if let Some(t) = l.target.and_then(|t| character_name_of(ctx, t)) {
+        if let Some(t) = l.target.and_then(|t| character_of(&fight, t)) {
             actors.push(t);
         }
         events::record_with_dice(
@@ -683,8 +689,12 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
             l.dice,
         );
     }
+    sp.end();
+    let sp = crate::timing::span("commit/sync");
     #[cfg(feature = "profiles")]
     super::profile_rows::sync(ctx, combat_id, &mut fight);
+    sp.end();
+    let sp = crate::timing::span("commit/instance");
     let over = fight.status != FightStatus::Active;
     let mut inst = match ctx.db.combat_instance().id().find(combat_id) {
         Some(i) => i,
@@ -734,7 +744,11 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
     if over || after != before {
         ctx.db.combat_instance().id().update(inst);
     }
+    sp.end();
+    let sp = crate::timing::span("commit/project");
     project(ctx, combat_id, &fight, !over);
+    sp.end();
+    let _sp = crate::timing::span("commit/state");
     // The whole fight is kept only while it runs: a finished fight's record is its public rows,
     // its events and its action log (which replays it), and serialising a whole `Fight` is the
     // costliest write of an instant fight.
@@ -743,14 +757,18 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
             ctx.db.combat_state().combat_id().delete(combat_id);
         }
         (true, None) => {}
-        (false, Some(mut s)) => {
-            s.fight = fight;
-            ctx.db.combat_state().combat_id().update(s);
+        (false, Some(_)) => {
+            ctx.db.combat_state().combat_id().update(CombatState { combat_id, fight: encode(&fight) });
         }
         (false, None) => {
-            ctx.db.combat_state().insert(CombatState { combat_id, fight });
+            ctx.db.combat_state().insert(CombatState { combat_id, fight: encode(&fight) });
         }
     }
+}
+
+/// The stored form of a fight (see `tables::combat::CombatState`).
+fn encode(fight: &Fight) -> Vec<u8> {
+    spacetimedb::sats::bsatn::to_vec(fight).unwrap_or_default()
 }
 
 /// Rewrite the public combatant rows (and queue budgets) of a fight.
@@ -783,6 +801,9 @@ fn project(ctx: &ReducerContext, combat_id: u64, fight: &Fight, active: bool) {
             down: v.hp <= 0 && !v.dead,
             dead: v.dead,
             active,
+            action_used: c.economy.action_used,
+            bonus_action_used: c.economy.bonus_used,
+            movement_left_ft: (c.speed_ft + c.economy.dash_ft - c.economy.movement_used_ft).max(0.0),
         };
         let key = match existing.iter().find(|r| r.combatant_id == c.id) {
             Some(old) => {

@@ -10,12 +10,13 @@ use spacetimedb::{ReducerContext, Table};
 pub fn append(
     ctx: &ReducerContext,
     combat_id: u64,
-    fight: &Fight,
+    fight: &mut Fight,
     step: &LoggedStep,
     source: CombatLogSource,
     applied: &Applied,
 ) {
-    let seq = ctx.db.combat_action_log().combat_id().filter(combat_id).count() as u32;
+    let seq = fight.log_steps;
+    fight.log_steps += 1;
     let lines = fight.log.get(applied.first_line..).unwrap_or_default().iter().map(line_text).collect();
     ctx.db.combat_action_log().insert(CombatActionLog {
         id: 0,

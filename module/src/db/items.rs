@@ -146,13 +146,23 @@ fn blank_row(ctx: &ReducerContext, def_id: &str, quantity: u32) -> ItemInstanceR
 
 /// Write the loadout's armor into the sheet and save, so `character_stats` (AC...) follows the
 /// gear in the same transaction. Returns the saved character.
-pub fn refresh_gear(ctx: &ReducerContext, mut c: Character) -> WkResult<Character> {
+pub fn refresh_gear(ctx: &ReducerContext, c: Character) -> WkResult<Character> {
+    refresh_gear_with(ctx, c, None)
+}
+
+/// [`refresh_gear`] given the bearer's buff rows as they are now (`buffs::on_loadout_change`
+/// has just read them), so the stats refresh does not read them again.
+pub fn refresh_gear_with(
+    ctx: &ReducerContext,
+    mut c: Character,
+    buffs: Option<Vec<crate::tables::buffs::ActiveBuffRow>>,
+) -> WkResult<Character> {
     let l = loadout(ctx, c.id);
     let catalog = catalog()?;
     let eff = equipment_effects(catalog, &l, c.sheet.scores.str_)?;
     if c.sheet.armor == eff.armor {
         // The sheet is unchanged (a weapon or trinket moved): no character write, only the stats.
-        stats::refresh_with(ctx, &c, eff.sources);
+        stats::refresh_with(ctx, &c, eff.sources, buffs);
         return Ok(c);
     }
     c.sheet.armor = eff.armor;

@@ -27,9 +27,13 @@ pub use crate::systems::view::{base_stats, BASE_SPEED_FT};
 
 /// Active instances with their definitions, by instance id.
 pub fn buff_sources(ctx: &ReducerContext, target_id: u64) -> Vec<(ActiveBuffRow, &'static BuffDef)> {
+    sources_of(ctx, rows::buff_rows(ctx, target_id))
+}
+
+/// [`buff_sources`] from rows already read (sorted by instance id).
+fn sources_of(ctx: &ReducerContext, rows: Vec<ActiveBuffRow>) -> Vec<(ActiveBuffRow, &'static BuffDef)> {
     let now = rows::now_micros(ctx);
-    rows::buff_rows(ctx, target_id)
-        .into_iter()
+    rows.into_iter()
         .filter(|r| r.permanent || now < r.expires_at_micros)
         .filter_map(|r| rows::buff_def(&r.buff_id).map(|d| (r, d)))
         .collect()
@@ -186,6 +190,13 @@ fn inputs_of(
     key
 }
 
+/// FNV-1a of a value's BSATN: what a refresh remembers of the rows it wrote.
+fn hash_of<T: spacetimedb::sats::ser::Serialize>(v: &T) -> u64 {
+    let mut h = crate::systems::combat::hash::Fnv::default();
+    h.bytes(&spacetimedb::sats::bsatn::to_vec(v).unwrap_or_default());
+    h.finish()
+}
+
 /// Rewrite a character's derived projections (`character_stats`, `effective_stats`) from its
 /// row and everything that modifies it. The only writer of both tables; `chars::save` calls it.
 /// Nothing is resolved or written when its inputs are the bytes of the last refresh (so a second
@@ -193,14 +204,24 @@ fn inputs_of(
 /// changed.
 pub fn refresh(ctx: &ReducerContext, c: &Character) {
     let equipped = equipment_sources(ctx, c).unwrap_or_default();
-    refresh_with(ctx, c, equipped);
+    refresh_with(ctx, c, equipped, None);
 }
 
 /// [`refresh`] with the equipped sources the caller has just computed from the loadout rows as
 /// they are now (`items::refresh_gear`), so they are not read twice.
-pub fn refresh_with(ctx: &ReducerContext, c: &Character, equipped: Vec<EquippedSource>) {
+/// `buffs`: the character's buff rows as they are now (sorted by instance id), when the caller
+/// has just read them.
+pub fn refresh_with(
+    ctx: &ReducerContext,
+    c: &Character,
+    equipped: Vec<EquippedSource>,
+    buffs: Option<Vec<ActiveBuffRow>>,
+) {
     let _span = crate::timing::span("stats/refresh");
-    let held = buff_sources(ctx, c.id);
+    let held = match buffs {
+        Some(rows) => sources_of(ctx, rows),
+        None => buff_sources(ctx, c.id),
+    };
     let owned = owned_perks(ctx, c.id);
     let inputs = inputs_of(c, &equipped, &held, &owned);
     let last = ctx.db.stats_input().character_id().find(c.id);
@@ -209,16 +230,14 @@ pub fn refresh_with(ctx: &ReducerContext, c: &Character, equipped: Vec<EquippedS
     }
     let sources = all_sources(&equipped, &held);
     let View { derived, eff } = view::resolve::<ActiveRules>(&c.sheet, &sources, &perk_adjust(owned));
-    let row = CharacterStats { character_id: c.id, derived, updated_at: ctx.timestamp };
-    let mut changed = true;
-    match ctx.db.character_stats().character_id().find(c.id) {
-        Some(old) if old.derived == row.derived => changed = false,
-        Some(_) => {
-            ctx.db.character_stats().character_id().update(row);
-        }
-        None => {
-            ctx.db.character_stats().insert(row);
-        }
+    let (old_derived, old_view) = last.as_ref().map(|l| (l.derived_hash, l.view_hash)).unwrap_or((0, 0));
+    let derived_hash = hash_of(&derived);
+    let mut changed = false;
+    if derived_hash != old_derived {
+        changed = true;
+        let row = CharacterStats { character_id: c.id, derived, updated_at: ctx.timestamp };
+        ctx.db.character_stats().character_id().delete(c.id);
+        ctx.db.character_stats().insert(row);
     }
     let contribution = |x: &Contribution| {
         let s = &sources[x.source as usize];
@@ -247,39 +266,33 @@ pub fn refresh_with(ctx: &ReducerContext, c: &Character, equipped: Vec<EquippedS
         eff.contributions.iter().filter(|x| !matches!(x.key.kind(), KeyKind::Stat(_))).map(contribution).collect();
     let flags: Vec<ModifierKey> =
         ModifierKey::all().into_iter().filter(|k| matches!(k.kind(), KeyKind::Flag(_)) && eff.has(*k)).collect();
-    let standing = StatsInput { character_id: c.id, inputs, flags: flags.clone(), speed: eff.get(Stat::Speed) };
+    let row = EffectiveStatsRow {
+        character_id: c.id,
+        stats,
+        resistances: eff.resistances,
+        vulnerabilities: eff.vulnerabilities,
+        immunities: eff.immunities,
+        flags: flags.clone(),
+        other,
+        updated_at: spacetimedb::Timestamp::UNIX_EPOCH,
+    };
+    // Written only when something changed (`updated_at` is when the stats last changed): a refresh
+    // that changes nothing (a dagger swapped for a dagger) costs no row write and sends
+    // subscribers nothing. The whole row is compared (by hash), the time aside.
+    let view_hash = hash_of(&row);
+    if view_hash != old_view {
+        changed = true;
+        ctx.db.effective_stats().character_id().delete(c.id);
+        ctx.db.effective_stats().insert(EffectiveStatsRow { updated_at: ctx.timestamp, ..row });
+    }
+    let standing =
+        StatsInput { character_id: c.id, inputs, flags, speed: eff.get(Stat::Speed), derived_hash, view_hash };
     match last {
         Some(_) => {
             ctx.db.stats_input().character_id().update(standing);
         }
         None => {
             ctx.db.stats_input().insert(standing);
-        }
-    }
-    let mut row = EffectiveStatsRow {
-        character_id: c.id,
-        stats,
-        resistances: eff.resistances,
-        vulnerabilities: eff.vulnerabilities,
-        immunities: eff.immunities,
-        flags,
-        other,
-        updated_at: ctx.timestamp,
-    };
-    // Written only when something changed (`updated_at` is when the stats last changed): a refresh
-    // that changes nothing (a buff's duration refreshed, a dagger swapped for a dagger) costs no
-    // row write and sends subscribers nothing. The whole row is compared, the time aside.
-    match ctx.db.effective_stats().character_id().find(c.id) {
-        Some(old) => {
-            row.updated_at = old.updated_at;
-            if row != old {
-                row.updated_at = ctx.timestamp;
-                ctx.db.effective_stats().character_id().update(row);
-                changed = true;
-            }
-        }
-        None => {
-            ctx.db.effective_stats().insert(row);
         }
     }
     // A fighting character's numbers changed outside the fight: its combatant follows at once.

@@ -215,8 +215,8 @@ fn finish_loadout(ctx: &ReducerContext, c: Character, change: LoadoutChange, wha
         return Ok(());
     }
     db::apply(ctx, &change.ops)?;
-    crate::db::buffs::on_loadout_change(ctx, c.id);
-    let c = db::refresh_gear(ctx, c)?;
+    let buffs = crate::db::buffs::on_loadout_change(ctx, c.id);
+    let c = db::refresh_gear_with(ctx, c, Some(buffs))?;
     let equipped: Vec<String> = change.equipped.iter().map(|(u, s)| format!("{u}@{}", s.code())).collect();
     events::record(
         ctx,

@@ -124,6 +124,11 @@ pub struct StatsInput {
     pub inputs: Vec<u8>,
     pub flags: Vec<ModifierKey>,
     pub speed: i32,
+    /// Hashes (FNV-1a of the BSATN) of the `character_stats` derived numbers and of the
+    /// `effective_stats` row (its time aside) last written: a refresh compares these instead of
+    /// reading both public rows back.
+    pub derived_hash: u64,
+    pub view_hash: u64,
 }
 
 /// A character's effective stats: ruleset-derived base + active buffs (sources ordered by buff

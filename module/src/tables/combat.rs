@@ -3,7 +3,7 @@
 //! subscribe to, rewritten in the same transaction as every change.
 
 use crate::rules::Damage;
-use crate::systems::combat::{CombatMode, Cooldown, Fight, FightStatus, ModeConfig};
+use crate::systems::combat::{CombatMode, Cooldown, FightStatus, ModeConfig};
 use crate::timers::combat::turn_timeout;
 use spacetimedb::{table, ScheduleAt, Timestamp};
 
@@ -36,13 +36,16 @@ pub struct CombatInstance {
 }
 
 /// The whole fight as the pure core sees it, while it is active (deleted when it ends). Private:
-/// clients read the projections.
+/// clients read the projections. `fight` is the BSATN encoding of a `Fight`
+/// (`db::combat::{load, commit}` are its only reader and writer): one flat byte column the host
+/// stores as it is, rather than the nested value it would otherwise decode and re-encode on every
+/// action (the costliest write of a combat action before).
 #[table(name = combat_state)]
 #[derive(Clone)]
 pub struct CombatState {
     #[primary_key]
     pub combat_id: u64,
-    pub fight: Fight,
+    pub fight: Vec<u8>,
 }
 
 /// Rows of finished fights stay (with `active = false`) as the fight's public record; "is this
@@ -78,6 +81,12 @@ pub struct CombatantRow {
     pub dead: bool,
     /// Whether the combatant is still part of an active fight (false once the fight ended).
     pub active: bool,
+    /// This turn's action is spent (turn modes; the fight's public view of its turn economy).
+    pub action_used: bool,
+    /// This turn's bonus action is spent.
+    pub bonus_action_used: bool,
+    /// Feet of movement left this turn (speed plus Dash, minus what was walked).
+    pub movement_left_ft: f32,
 }
 
 /// One-shot timer per timed turn; stale ones (the turn already ended) do nothing.

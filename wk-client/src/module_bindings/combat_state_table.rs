@@ -5,7 +5,6 @@
 
 #![allow(unused, clippy::all)]
 use super::combat_state_type::CombatState;
-use super::fight_type::Fight;
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
 /// Table handle for the table `combat_state`.

@@ -6,13 +6,11 @@
 #![allow(unused, clippy::all)]
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
-use super::fight_type::Fight;
-
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
 pub struct CombatState {
     pub combat_id: u64,
-    pub fight: Fight,
+    pub fight: Vec<u8>,
 }
 
 impl __sdk::InModule for CombatState {

@@ -29,6 +29,9 @@ pub struct CombatantRow {
     pub down: bool,
     pub dead: bool,
     pub active: bool,
+    pub action_used: bool,
+    pub bonus_action_used: bool,
+    pub movement_left_ft: f32,
 }
 
 impl __sdk::InModule for CombatantRow {

@@ -15,6 +15,8 @@ pub struct StatsInput {
     pub inputs: Vec<u8>,
     pub flags: Vec<ModifierKey>,
     pub speed: i32,
+    pub derived_hash: u64,
+    pub view_hash: u64,
 }
 
 impl __sdk::InModule for StatsInput {

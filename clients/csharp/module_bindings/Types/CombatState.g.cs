@@ -18,11 +18,11 @@ namespace SpacetimeDB.Types
         [DataMember(Name = "combat_id")]
         public ulong CombatId;
         [DataMember(Name = "fight")]
-        public Fight Fight;
+        public System.Collections.Generic.List<byte> Fight;
 
         public CombatState(
             ulong CombatId,
-            Fight Fight
+            System.Collections.Generic.List<byte> Fight
         )
         {
             this.CombatId = CombatId;

@@ -55,6 +55,12 @@ namespace SpacetimeDB.Types
         public bool Dead;
         [DataMember(Name = "active")]
         public bool Active;
+        [DataMember(Name = "action_used")]
+        public bool ActionUsed;
+        [DataMember(Name = "bonus_action_used")]
+        public bool BonusActionUsed;
+        [DataMember(Name = "movement_left_ft")]
+        public float MovementLeftFt;
 
         public CombatantRow(
             ulong Key,
@@ -76,7 +82,10 @@ namespace SpacetimeDB.Types
             bool Fled,
             bool Down,
             bool Dead,
-            bool Active
+            bool Active,
+            bool ActionUsed,
+            bool BonusActionUsed,
+            float MovementLeftFt
         )
         {
             this.Key = Key;
@@ -99,6 +108,9 @@ namespace SpacetimeDB.Types
             this.Down = Down;
             this.Dead = Dead;
             this.Active = Active;
+            this.ActionUsed = ActionUsed;
+            this.BonusActionUsed = BonusActionUsed;
+            this.MovementLeftFt = MovementLeftFt;
         }
 
         public CombatantRow()

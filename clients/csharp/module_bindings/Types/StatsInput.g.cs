@@ -23,18 +23,26 @@ namespace SpacetimeDB.Types
         public System.Collections.Generic.List<ModifierKey> Flags;
         [DataMember(Name = "speed")]
         public int Speed;
+        [DataMember(Name = "derived_hash")]
+        public ulong DerivedHash;
+        [DataMember(Name = "view_hash")]
+        public ulong ViewHash;
 
         public StatsInput(
             ulong CharacterId,
             System.Collections.Generic.List<byte> Inputs,
             System.Collections.Generic.List<ModifierKey> Flags,
-            int Speed
+            int Speed,
+            ulong DerivedHash,
+            ulong ViewHash
         )
         {
             this.CharacterId = CharacterId;
             this.Inputs = Inputs;
             this.Flags = Flags;
             this.Speed = Speed;
+            this.DerivedHash = DerivedHash;
+            this.ViewHash = ViewHash;
         }
 
         public StatsInput()

@@ -111,6 +111,7 @@ impl Fight {
             now_micros,
             queue_window_micros: cfg.queue_window_micros,
             log: Vec::new(),
+            log_steps: 0,
             mods: Default::default(),
         };
         fight.roll_initiative::<R>(rng);

@@ -425,6 +425,9 @@ pub struct Fight {
     pub now_micros: i64,
     pub queue_window_micros: i64,
     pub log: Vec<ActionResult>,
+    /// Steps the fight's action log holds (the next step's `seq`): kept here so an append costs
+    /// the same at step 10,000 as at step 1. Not part of the state hash (storage, not game state).
+    pub log_steps: u32,
     /// Modifier profiles in force and their runtime state (issue 8; empty: no house rules).
     pub mods: crate::systems::profiles::FightMods,
 }
