@@ -136,10 +136,8 @@ fn is_active_fight(status: &Value) -> bool {
 /// are carried as they stand); a table in neither list stops the export.
 fn read_world(api: &Api) -> Res<BTreeMap<String, Table<Value>>> {
     let live = live_tables(api)?;
-    let unlisted: Vec<&String> = live
-        .iter()
-        .filter(|t| !CARRIED.contains(&t.as_str()) && !NOT_CARRIED.iter().any(|(n, _)| n == t))
-        .collect();
+    let unlisted: Vec<&String> =
+        live.iter().filter(|t| !CARRIED.contains(&t.as_str()) && !NOT_CARRIED.iter().any(|(n, _)| n == t)).collect();
     if !unlisted.is_empty() {
         return Err(format!(
             "E_SNAPSHOT_UNLISTED_TABLE: the module has tables a snapshot neither carries nor lists as not carried: {unlisted:?}; add them to CARRIED or NOT_CARRIED in module/src/systems/migrate.rs"
@@ -240,7 +238,8 @@ fn export(api: &Api, file: &str, commit: &str) -> Res<()> {
         "tables": to_json(&tables),
     });
     let tmp = format!("{file}.tmp");
-    std::fs::write(&tmp, serde_json::to_vec(&doc).map_err(|e| e.to_string())?).map_err(|e| format!("writing {tmp}: {e}"))?;
+    std::fs::write(&tmp, serde_json::to_vec(&doc).map_err(|e| e.to_string())?)
+        .map_err(|e| format!("writing {tmp}: {e}"))?;
     std::fs::rename(&tmp, file).map_err(|e| format!("renaming {tmp} to {file}: {e}"))?;
     println!(
         "exported {rows} rows of {} tables (schema version {version}, commit {commit}) to {file} in {:.2} s",
@@ -281,7 +280,9 @@ fn import(api: &Api, file: &str, batch: usize) -> Res<()> {
     // The rows' layout must be the module's, column for column, before anything is written.
     for (name, t) in &tables {
         if !CARRIED.contains(&name.as_str()) {
-            return Err(format!("E_SNAPSHOT_LAYOUT: the snapshot has table `{name}`, which this module does not carry"));
+            return Err(format!(
+                "E_SNAPSHOT_LAYOUT: the snapshot has table `{name}`, which this module does not carry"
+            ));
         }
         if !live.contains(name) {
             if t.rows.is_empty() {
@@ -314,8 +315,12 @@ fn import(api: &Api, file: &str, batch: usize) -> Res<()> {
         for (i, chunk) in t.rows.chunks(batch).enumerate() {
             let mut v = Map::new();
             v.insert(variant(name), Value::Array(chunk.iter().map(|r| Value::Array(r.clone())).collect()));
-            api.call("snapshot_import", json!([Value::Object(v)]))
-                .map_err(|e| format!("{e}\n(table `{name}`, batch {i}: rows {}..; fix the row and run the import again: it resumes)", i * batch))?;
+            api.call("snapshot_import", json!([Value::Object(v)])).map_err(|e| {
+                format!(
+                    "{e}\n(table `{name}`, batch {i}: rows {}..; fix the row and run the import again: it resumes)",
+                    i * batch
+                )
+            })?;
         }
         total += t.rows.len();
         println!("  {name}: {} rows in {:.2} s", t.rows.len(), tb.elapsed().as_secs_f64());
@@ -370,12 +375,13 @@ fn canonical(name: &str, t: &Table<Value>, now: i64, volatile_chars: &[Value]) -
             "active_buff" if due(&r, "expires_at_micros") || due(&r, "next_tick_at_micros") => continue,
             "item_instance" if due(&r, "expires_at_micros") => continue,
             "travel_state" if due(&r, "arrives_at_micros") => continue,
-            "character" => {
-                if volatile_chars.contains(&r[0]) || col(t, "needs_tick").map(|i| r[i] == json!(true)).unwrap_or(false) {
-                    for c in ["sheet", "needs_tick", "location_id", "x", "y"] {
-                        if let Some(i) = col(t, c) {
-                            r[i] = Value::Null;
-                        }
+            "character"
+                if volatile_chars.contains(&r[0])
+                    || col(t, "needs_tick").map(|i| r[i] == json!(true)).unwrap_or(false) =>
+            {
+                for c in ["sheet", "needs_tick", "location_id", "x", "y"] {
+                    if let Some(i) = col(t, c) {
+                        r[i] = Value::Null;
                     }
                 }
             }
@@ -409,7 +415,11 @@ fn verify(api: &Api, file: &str) -> Res<bool> {
         .get("travel_state")
         .map(|t| {
             let a = col(t, "arrives_at_micros");
-            t.rows.iter().filter(|r| a.and_then(|i| r[i].as_i64()).map(|v| v <= now).unwrap_or(false)).map(|r| r[0].clone()).collect()
+            t.rows
+                .iter()
+                .filter(|r| a.and_then(|i| r[i].as_i64()).map(|v| v <= now).unwrap_or(false))
+                .map(|r| r[0].clone())
+                .collect()
         })
         .unwrap_or_default();
     let mut all_a = Vec::new();
@@ -424,7 +434,8 @@ fn verify(api: &Api, file: &str) -> Res<bool> {
         };
         let (ca, cb) = (canonical(name, a, now, &volatile), canonical(name, b, now, &volatile));
         let missing: Vec<&String> = ca.keys().filter(|k| !cb.contains_key(*k)).collect();
-        let changed: Vec<&String> = ca.iter().filter(|(k, v)| cb.get(*k).map(|w| w != *v).unwrap_or(false)).map(|(k, _)| k).collect();
+        let changed: Vec<&String> =
+            ca.iter().filter(|(k, v)| cb.get(*k).map(|w| w != *v).unwrap_or(false)).map(|(k, _)| k).collect();
         // Rows created after the snapshot (not in it) are new play, not a loss.
         if missing.is_empty() && changed.is_empty() {
             println!("PASS snapshot_verify_{name} ({} rows exactly as exported)", ca.len());
@@ -439,8 +450,9 @@ fn verify(api: &Api, file: &str) -> Res<bool> {
                 println!("    snapshot: {}\n    live:     {}", ca[*k], cb[*k]);
             }
         }
+        // Rows created after the snapshot are new play: the checksum covers the snapshot's rows.
+        all_b.extend(cb.into_iter().filter(|(k, _)| ca.contains_key(k)).map(|(k, v)| format!("{name}:{k}:{v}")));
         all_a.extend(ca.into_iter().map(|(k, v)| format!("{name}:{k}:{v}")));
-        all_b.extend(cb.into_iter().filter(|(k, _)| snap[*name].rows.iter().any(|r| r[0].to_string() == *k)).map(|(k, v)| format!("{name}:{k}:{v}")));
     }
     let (ha, hb) = (fnv(&all_a), fnv(&all_b));
     println!("player-state checksum: snapshot {ha:016x}, live {hb:016x}");

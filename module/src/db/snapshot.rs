@@ -41,7 +41,10 @@ fn at(micros: i64) -> ScheduleAt {
 }
 
 fn row_err(table: &str, i: usize, id: impl std::fmt::Display, e: WkError) -> WkError {
-    err(e.code, format!("snapshot table `{table}` row {i} (id {id}): {}; fix or drop the row and re-send the batch", e.message))
+    err(
+        e.code,
+        format!("snapshot table `{table}` row {i} (id {id}): {}; fix or drop the row and re-send the batch", e.message),
+    )
 }
 
 fn bad(code: ErrorCode, msg: impl Into<String>) -> WkError {
@@ -68,11 +71,17 @@ pub fn begin(ctx: &ReducerContext, snapshot_id: String, schema_version: u32, rul
     if ruleset != ActiveRules::ID {
         return Err(err(
             ErrorCode::SnapshotVersion,
-            format!("the snapshot is of the `{ruleset}` ruleset, this module runs `{}`; publish a module of that ruleset", ActiveRules::ID),
+            format!(
+                "the snapshot is of the `{ruleset}` ruleset, this module runs `{}`; publish a module of that ruleset",
+                ActiveRules::ID
+            ),
         ));
     }
     if snapshot_id.is_empty() || snapshot_id.len() > 200 {
-        return Err(err(ErrorCode::InvalidArgument, "snapshot_id must be 1..=200 characters (<commit>@<exported_at_micros>)"));
+        return Err(err(
+            ErrorCode::InvalidArgument,
+            "snapshot_id must be 1..=200 characters (<commit>@<exported_at_micros>)",
+        ));
     }
     if let Some(s) = ctx.db.snapshot_import_state().id().find(0) {
         if s.snapshot_id == snapshot_id {
@@ -111,23 +120,17 @@ pub fn begin(ctx: &ReducerContext, snapshot_id: String, schema_version: u32, rul
     Ok(false)
 }
 
-/// Insert-or-update a row of an `auto_inc` table keeping its id `k` (see the module docs).
-/// `insert` inserts with the given id (0 = generate) and returns the stored id.
+/// Insert a new row of an `auto_inc` table keeping its id `k` (see the module docs). `insert`
+/// inserts with the given id (0 = generate) and returns the stored id.
 fn keep_id<R: Clone>(
     k: u64,
     row: R,
-    exists: bool,
     with_id: impl Fn(&R, u64) -> R,
     insert: impl Fn(R) -> Result<u64, String>,
     delete: impl Fn(u64),
-    update: impl Fn(R),
     burned: &mut u64,
 ) -> WkResult<()> {
     let fail = |m: String| err(ErrorCode::SnapshotBatch, m);
-    if exists {
-        update(row);
-        return Ok(());
-    }
     if k == 0 {
         return Err(fail("id 0 is not a stored id".into()));
     }
@@ -150,17 +153,43 @@ fn keep_id<R: Clone>(
     }
 }
 
+/// Update the row with the same primary key, or insert it keeping its id ([`keep_id`]).
+/// `Ok(true)`: it was new.
+macro_rules! keep {
+    ($tbl:expr, $pk:ident, $row:expr, $burned:expr) => {{
+        let row = $row;
+        let k = row.$pk;
+        if $tbl.$pk().find(k).is_some() {
+            $tbl.$pk().update(row);
+            Ok::<bool, WkError>(false)
+        } else {
+            keep_id(
+                k,
+                row,
+                |r, v| {
+                    let mut r = r.clone();
+                    r.$pk = v;
+                    r
+                },
+                |r| $tbl.try_insert(r).map(|r| r.$pk).map_err(|e| e.to_string()),
+                |v| {
+                    $tbl.$pk().delete(v);
+                },
+                $burned,
+            )
+            .map(|_| true)
+        }
+    }};
+}
+
 fn location_ok(ctx: &ReducerContext, id: &str) -> WkResult<()> {
     auth::existing_location(ctx, id)
 }
 
 fn character_owner(ctx: &ReducerContext, id: u64) -> WkResult<Identity> {
-    ctx.db
-        .character()
-        .id()
-        .find(id)
-        .map(|c| c.owner)
-        .ok_or_else(|| bad(ErrorCode::UnknownCharacter, format!("character {id} is not in the world (import characters first)")))
+    ctx.db.character().id().find(id).map(|c| c.owner).ok_or_else(|| {
+        bad(ErrorCode::UnknownCharacter, format!("character {id} is not in the world (import characters first)"))
+    })
 }
 
 /// Import one batch; returns the number of rows written.
@@ -197,7 +226,12 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
         SnapshotBatch::Config(rows) => {
             for (i, r) in rows.into_iter().enumerate() {
                 if r.id != 0 || r.ruleset != ActiveRules::ID {
-                    return Err(row_err("config", i, r.id, bad(ErrorCode::InvalidConfig, "only row 0 of this ruleset")));
+                    return Err(row_err(
+                        "config",
+                        i,
+                        r.id,
+                        bad(ErrorCode::InvalidConfig, "only row 0 of this ruleset"),
+                    ));
                 }
                 let t = crate::reducers::admin::tunables(&r);
                 crate::systems::config::validate(&t).map_err(|e| row_err("config", i, r.id, e))?;
@@ -283,29 +317,21 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                     crate::systems::items::world::validate_position(r.x, r.y)?;
                     let v = &r.sheet.vitals;
                     if v.max_hp < 1 || v.hp < 0 || v.hp > v.max_hp {
-                        return Err(bad(ErrorCode::InvalidArgument, format!("hp {} of max {} is out of range", v.hp, v.max_hp)));
+                        return Err(bad(
+                            ErrorCode::InvalidArgument,
+                            format!("hp {} of max {} is out of range", v.hp, v.max_hp),
+                        ));
                     }
                     if ctx.db.class_def().id().find(r.sheet.class_id.clone()).is_none() {
-                        return Err(bad(ErrorCode::UnknownClass, format!("class `{}` is not in this ruleset", r.sheet.class_id)));
+                        return Err(bad(
+                            ErrorCode::UnknownClass,
+                            format!("class `{}` is not in this ruleset", r.sheet.class_id),
+                        ));
                     }
                     Ok(())
                 };
                 check().map_err(|e| row_err("character", i, r.id, e))?;
-                let exists = ctx.db.character().id().find(r.id).is_some();
-                keep_id(
-                    r.id,
-                    r,
-                    exists,
-                    |r, id| crate::tables::characters::Character { id, ..r.clone() },
-                    |r| ctx.db.character().try_insert(r).map(|r| r.id).map_err(|e| e.to_string()),
-                    |id| {
-                        ctx.db.character().id().delete(id);
-                    },
-                    |r| {
-                        ctx.db.character().id().update(r);
-                    },
-                    &mut burned,
-                )?;
+                keep!(ctx.db.character(), id, r, &mut burned)?;
             }
         }
         SnapshotBatch::RestState(rows) => {
@@ -333,7 +359,11 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                     ctx.db.travel_state().character_id().update(r);
                 } else {
                     ctx.db.travel_state().insert(r);
-                    ctx.db.travel_timer().insert(TravelTimer { scheduled_id: 0, scheduled_at: at(when.max(now)), character_id: id });
+                    ctx.db.travel_timer().insert(TravelTimer {
+                        scheduled_id: 0,
+                        scheduled_at: at(when.max(now)),
+                        character_id: id,
+                    });
                 }
             }
         }
@@ -364,7 +394,12 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                     if r.quantity == 0 || r.quantity > def.stack_limit.max(1) {
                         return Err(bad(
                             ErrorCode::InvalidQuantity,
-                            format!("quantity {} of `{}` is outside 1..={}", r.quantity, r.def_id, def.stack_limit.max(1)),
+                            format!(
+                                "quantity {} of `{}` is outside 1..={}",
+                                r.quantity,
+                                r.def_id,
+                                def.stack_limit.max(1)
+                            ),
                         ));
                     }
                     match r.place {
@@ -382,7 +417,10 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                                 return Err(bad(ErrorCode::NotOwner, "the item's owner is not its character's owner"));
                             }
                             if (r.place == PlaceKind::Loadout) != r.slot.is_some() {
-                                return Err(bad(ErrorCode::SlotEmpty, "a loadout item needs a slot, a stash item none"));
+                                return Err(bad(
+                                    ErrorCode::SlotEmpty,
+                                    "a loadout item needs a slot, a stash item none",
+                                ));
                             }
                         }
                         PlaceKind::MasterStash => {
@@ -395,21 +433,7 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                 };
                 check().map_err(|e| row_err("item_instance", i, r.uid, e))?;
                 let (uid, ground, expires) = (r.uid, r.place == PlaceKind::Ground, r.expires_at_micros);
-                let exists = ctx.db.item_instance().uid().find(uid).is_some();
-                keep_id(
-                    uid,
-                    r,
-                    exists,
-                    |r, uid| crate::tables::items::ItemInstanceRow { uid, ..r.clone() },
-                    |r| ctx.db.item_instance().try_insert(r).map(|r| r.uid).map_err(|e| e.to_string()),
-                    |id| {
-                        ctx.db.item_instance().uid().delete(id);
-                    },
-                    |r| {
-                        ctx.db.item_instance().uid().update(r);
-                    },
-                    &mut burned,
-                )?;
+                let exists = !keep!(ctx.db.item_instance(), uid, r, &mut burned)?;
                 if ground && expires != i64::MAX && !exists {
                     ctx.db.item_despawn_timer().insert(ItemDespawnTimer {
                         scheduled_id: 0,
@@ -423,34 +447,26 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
             for (i, r) in rows.into_iter().enumerate() {
                 let check = || -> WkResult<()> {
                     if crate::db::rows::buff_def(&r.buff_id).is_none() {
-                        return Err(bad(ErrorCode::UnknownBuff, format!("buff `{}` is not in this ruleset", r.buff_id)));
+                        return Err(bad(
+                            ErrorCode::UnknownBuff,
+                            format!("buff `{}` is not in this ruleset", r.buff_id),
+                        ));
                     }
                     crate::db::buffs::require_target(ctx, r.target_id)?;
                     if r.stacks == 0 {
                         return Err(bad(ErrorCode::InvalidArgument, "stacks must be at least 1"));
                     }
                     if r.permanent != (r.expires_at_micros == NEVER) {
-                        return Err(bad(ErrorCode::InvalidDuration, "a permanent buff never expires, a timed one does"));
+                        return Err(bad(
+                            ErrorCode::InvalidDuration,
+                            "a permanent buff never expires, a timed one does",
+                        ));
                     }
                     Ok(())
                 };
                 check().map_err(|e| row_err("active_buff", i, r.id, e))?;
                 let (id, permanent, expires, tick) = (r.id, r.permanent, r.expires_at_micros, r.next_tick_at_micros);
-                let exists = ctx.db.active_buff().id().find(id).is_some();
-                keep_id(
-                    id,
-                    r,
-                    exists,
-                    |r, id| crate::tables::buffs::ActiveBuffRow { id, ..r.clone() },
-                    |r| ctx.db.active_buff().try_insert(r).map(|r| r.id).map_err(|e| e.to_string()),
-                    |id| {
-                        ctx.db.active_buff().id().delete(id);
-                    },
-                    |r| {
-                        ctx.db.active_buff().id().update(r);
-                    },
-                    &mut burned,
-                )?;
+                let exists = !keep!(ctx.db.active_buff(), id, r, &mut burned)?;
                 // A buff keeps its end time; one that ended while the world was down expires
                 // right after the import.
                 if !permanent && !exists {
@@ -478,21 +494,7 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                         })
                     })
                     .map_err(|e| row_err("character_perk", i, r.id, e))?;
-                let exists = ctx.db.character_perk().id().find(r.id).is_some();
-                keep_id(
-                    r.id,
-                    r,
-                    exists,
-                    |r, id| crate::tables::perks::CharacterPerk { id, ..r.clone() },
-                    |r| ctx.db.character_perk().try_insert(r).map(|r| r.id).map_err(|e| e.to_string()),
-                    |id| {
-                        ctx.db.character_perk().id().delete(id);
-                    },
-                    |r| {
-                        ctx.db.character_perk().id().update(r);
-                    },
-                    &mut burned,
-                )?;
+                keep!(ctx.db.character_perk(), id, r, &mut burned)?;
             }
         }
         SnapshotBatch::PerkOffer(rows) => {
@@ -507,21 +509,7 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                     Ok(())
                 };
                 check().map_err(|e| row_err("perk_offer", i, r.id, e))?;
-                let exists = ctx.db.perk_offer().id().find(r.id).is_some();
-                keep_id(
-                    r.id,
-                    r,
-                    exists,
-                    |r, id| crate::tables::perks::PerkOffer { id, ..r.clone() },
-                    |r| ctx.db.perk_offer().try_insert(r).map(|r| r.id).map_err(|e| e.to_string()),
-                    |id| {
-                        ctx.db.perk_offer().id().delete(id);
-                    },
-                    |r| {
-                        ctx.db.perk_offer().id().update(r);
-                    },
-                    &mut burned,
-                )?;
+                keep!(ctx.db.perk_offer(), id, r, &mut burned)?;
             }
         }
         SnapshotBatch::MonsterInstance(rows) => {
@@ -532,40 +520,12 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                     .map_err(|e| row_err("monster_instance", i, r.id, e))?;
                 // No fight runs after an import (fights end before export).
                 let r = crate::tables::combat::MonsterInstance { combat_id: 0, ..r };
-                let exists = ctx.db.monster_instance().id().find(r.id).is_some();
-                keep_id(
-                    r.id,
-                    r,
-                    exists,
-                    |r, id| crate::tables::combat::MonsterInstance { id, ..r.clone() },
-                    |r| ctx.db.monster_instance().try_insert(r).map(|r| r.id).map_err(|e| e.to_string()),
-                    |id| {
-                        ctx.db.monster_instance().id().delete(id);
-                    },
-                    |r| {
-                        ctx.db.monster_instance().id().update(r);
-                    },
-                    &mut burned,
-                )?;
+                keep!(ctx.db.monster_instance(), id, r, &mut burned)?;
             }
         }
         SnapshotBatch::WorldEvent(rows) => {
             for r in rows {
-                let exists = ctx.db.world_event().id().find(r.id).is_some();
-                keep_id(
-                    r.id,
-                    r,
-                    exists,
-                    |r, id| crate::tables::events::WorldEvent { id, ..r.clone() },
-                    |r| ctx.db.world_event().try_insert(r).map(|r| r.id).map_err(|e| e.to_string()),
-                    |id| {
-                        ctx.db.world_event().id().delete(id);
-                    },
-                    |r| {
-                        ctx.db.world_event().id().update(r);
-                    },
-                    &mut burned,
-                )?;
+                keep!(ctx.db.world_event(), id, r, &mut burned)?;
             }
         }
         SnapshotBatch::CombatInstance(rows) => {
@@ -578,21 +538,7 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                         bad(ErrorCode::SnapshotBatch, "running fights are not carried; export after they end"),
                     ));
                 }
-                let exists = ctx.db.combat_instance().id().find(r.id).is_some();
-                keep_id(
-                    r.id,
-                    r,
-                    exists,
-                    |r, id| crate::tables::combat::CombatInstance { id, ..r.clone() },
-                    |r| ctx.db.combat_instance().try_insert(r).map(|r| r.id).map_err(|e| e.to_string()),
-                    |id| {
-                        ctx.db.combat_instance().id().delete(id);
-                    },
-                    |r| {
-                        ctx.db.combat_instance().id().update(r);
-                    },
-                    &mut burned,
-                )?;
+                keep!(ctx.db.combat_instance(), id, r, &mut burned)?;
             }
         }
         SnapshotBatch::Combatant(rows) => {
@@ -605,21 +551,7 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                         bad(ErrorCode::SnapshotBatch, "only combatants of finished, imported fights are carried"),
                     ));
                 }
-                let exists = ctx.db.combatant().key().find(r.key).is_some();
-                keep_id(
-                    r.key,
-                    r,
-                    exists,
-                    |r, key| crate::tables::combat::CombatantRow { key, ..r.clone() },
-                    |r| ctx.db.combatant().try_insert(r).map(|r| r.key).map_err(|e| e.to_string()),
-                    |id| {
-                        ctx.db.combatant().key().delete(id);
-                    },
-                    |r| {
-                        ctx.db.combatant().key().update(r);
-                    },
-                    &mut burned,
-                )?;
+                keep!(ctx.db.combatant(), key, r, &mut burned)?;
             }
         }
         SnapshotBatch::CombatActionLog(rows) => {
@@ -629,24 +561,13 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                         "combat_action_log",
                         i,
                         r.id,
-                        bad(ErrorCode::SnapshotBatch, "its fight is not in the snapshot (import combat_instance first)"),
+                        bad(
+                            ErrorCode::SnapshotBatch,
+                            "its fight is not in the snapshot (import combat_instance first)",
+                        ),
                     ));
                 }
-                let exists = ctx.db.combat_action_log().id().find(r.id).is_some();
-                keep_id(
-                    r.id,
-                    r,
-                    exists,
-                    |r, id| crate::tables::combat_log::CombatActionLog { id, ..r.clone() },
-                    |r| ctx.db.combat_action_log().try_insert(r).map(|r| r.id).map_err(|e| e.to_string()),
-                    |id| {
-                        ctx.db.combat_action_log().id().delete(id);
-                    },
-                    |r| {
-                        ctx.db.combat_action_log().id().update(r);
-                    },
-                    &mut burned,
-                )?;
+                keep!(ctx.db.combat_action_log(), id, r, &mut burned)?;
             }
         }
     }

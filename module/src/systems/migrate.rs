@@ -104,9 +104,21 @@ pub enum Literal {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// A new column, inserted after `after` (or first when `None`), every row getting `default`.
-    AddColumn { table: &'static str, column: &'static str, after: Option<&'static str>, default: Literal },
-    RenameColumn { table: &'static str, from: &'static str, to: &'static str },
-    DropColumn { table: &'static str, column: &'static str },
+    AddColumn {
+        table: &'static str,
+        column: &'static str,
+        after: Option<&'static str>,
+        default: Literal,
+    },
+    RenameColumn {
+        table: &'static str,
+        from: &'static str,
+        to: &'static str,
+    },
+    DropColumn {
+        table: &'static str,
+        column: &'static str,
+    },
 }
 
 /// The steps from snapshot version `from` to `from + 1`.
@@ -145,10 +157,9 @@ pub fn plan(from: u32) -> Result<Vec<&'static Migration>, String> {
     }
     (from..SCHEMA_VERSION)
         .map(|v| {
-            MIGRATIONS
-                .iter()
-                .find(|m| m.from == v)
-                .ok_or_else(|| format!("E_SNAPSHOT_VERSION: no migration from schema version {v}; add one to MIGRATIONS"))
+            MIGRATIONS.iter().find(|m| m.from == v).ok_or_else(|| {
+                format!("E_SNAPSHOT_VERSION: no migration from schema version {v}; add one to MIGRATIONS")
+            })
         })
         .collect()
 }
@@ -262,9 +273,10 @@ mod tests {
         assert_eq!(w["master_stash"], table(&["owner", "currency_cp"], &[&["0xaa", "1250"]]));
         assert_eq!(
             w["player"],
-            table(&["identity", "online", "connections", "first_seen", "last_seen"], &[&[
-                "0xaa", "false", "0", "1", "2"
-            ]])
+            table(
+                &["identity", "online", "connections", "first_seen", "last_seen"],
+                &[&["0xaa", "false", "0", "1", "2"]]
+            )
         );
     }
 
