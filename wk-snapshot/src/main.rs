@@ -60,14 +60,15 @@ impl Api {
             .set("Authorization", &format!("Bearer {}", self.token))
             .set("Content-Type", "text/plain")
             .send_string(q);
-        let body = match resp {
-            Ok(r) => r.into_string().map_err(|e| format!("reading the answer to `{q}`: {e}"))?,
+        // Streamed: a large table's answer is tens of MB (ureq's into_string stops at 10 MB).
+        let v: Value = match resp {
+            Ok(r) => serde_json::from_reader(std::io::BufReader::new(r.into_reader()))
+                .map_err(|e| format!("`{q}`: the answer is not JSON: {e}"))?,
             Err(ureq::Error::Status(code, r)) => {
                 return Err(format!("`{q}` failed (HTTP {code}): {}", r.into_string().unwrap_or_default()))
             }
             Err(e) => return Err(format!("`{q}`: {e}")),
         };
-        let v: Value = serde_json::from_str(&body).map_err(|e| format!("`{q}`: not JSON: {e}"))?;
         let stmt = v.get(0).ok_or_else(|| format!("`{q}`: empty answer"))?;
         let cols = stmt["schema"]["elements"]
             .as_array()
