@@ -11,7 +11,8 @@
 #      MCP scenario: `wk-mcp-test` plays a character through the `wk-mcp` server's tools (docs/mcp.md)
 #   6. (dnd5e) the reliability suite, short versions (scripts/reliability.py; long ones: scripts/soak.sh):
 #      authorization matrix, 10,000-call fuzzer, 50 agents for 90 s, 3 SIGKILLs under load
-#   7. (dnd5e) the snapshot drill (scripts/snapshot-test.sh, ~2 min, its own server): migrate and
+#   7. (dnd5e) the snapshot drill (scripts/snapshot-test.sh, its own server; ~1.5 min of play and
+#      checks plus one release build of wk-snapshot): migrate and
 #      import a version-1 fixture, play, upgrade, backup rotation, restore on a deleted data dir
 # Last line: "N passed, N failed" over both suites. Non-zero exit on any failure.
 set -euo pipefail
@@ -261,7 +262,7 @@ for rs in dnd5e lite; do
     fi
 done
 
-# 7. (dnd5e) the snapshot drill on its own server (~2 min): the version-1 fixture migrated and
+# 7. (dnd5e) the snapshot drill on its own server: the version-1 fixture migrated and
 #    imported, agents play, scripts/upgrade.sh, backups with rotation, the data dir deleted and the
 #    newest backup restored, a bad row and a non-admin refused (docs/operations.md#snapshots).
 say "snapshot drill: upgrade, backups, restore (scripts/snapshot-test.sh)"
