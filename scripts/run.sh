@@ -8,6 +8,8 @@
 #     --duration SECS   stop the agents and the stream after SECS (default: until Ctrl-C)
 #     --clear           start the world from scratch
 #     --verbose         the agents print one line per action decision (interleaved with the stream)
+#     --backup-every MIN  snapshot the world into $WK_HOME/backups/ every MIN minutes while the
+#                       stream runs (default 60; 0 = off), keeping the newest --backup-keep N (24)
 # Ctrl-C (or the end of --duration) stops the agents and the viewer; the server keeps running
 # (scripts/server.sh stop).
 # Env: WK_PORT (default 3000), WK_DB (default world-kernel), WK_WEB_PORT (viewer, default 8080; 0 = none).
@@ -18,17 +20,23 @@ agents=4
 duration=0
 verbose=()
 publish_args=()
+backup_every=60
+backup_keep=24
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --agents) agents="${2:?--agents needs a number}"; shift 2 ;;
     --duration) duration="${2:?--duration needs seconds}"; shift 2 ;;
     --verbose|-v) verbose=(--verbose); shift ;;
     --clear|-c) publish_args+=(--clear); shift ;;
-    *) die "unknown option $1 (use --agents N, --duration SECS, --clear, --verbose)" ;;
+    --backup-every) backup_every="${2:?--backup-every needs minutes}"; shift 2 ;;
+    --backup-keep) backup_keep="${2:?--backup-keep needs a number}"; shift 2 ;;
+    *) die "unknown option $1 (use --agents N, --duration SECS, --clear, --verbose, --backup-every MIN, --backup-keep N)" ;;
     esac
 done
 [[ "$agents" =~ ^[0-9]+$ ]] || die "--agents takes a number, got '$agents'"
 [[ "$duration" =~ ^[0-9]+$ ]] || die "--duration takes seconds, got '$duration'"
+[[ "$backup_every" =~ ^[0-9]+$ ]] || die "--backup-every takes minutes, got '$backup_every'"
+[[ "$backup_keep" =~ ^[0-9]+$ && "$backup_keep" -ge 1 ]] || die "--backup-keep takes a number >= 1, got '$backup_keep'"
 
 "$ROOT/scripts/setup.sh"
 "$ROOT/scripts/server.sh" start
@@ -90,7 +98,15 @@ say "world '$WK_DB' is up at $WK_URL"
 say "streaming the world event log (Ctrl-C stops the agents and the stream; the server keeps running)"
 started=$SECONDS
 last=0
+last_backup=$SECONDS
+(( backup_every > 0 )) && say "backups every $backup_every min into $WK_HOME/backups/ (newest $backup_keep kept)"
 while true; do
+    if (( backup_every > 0 && SECONDS - last_backup >= backup_every * 60 )); then
+        last_backup=$SECONDS
+        # In the background: the stream goes on; a failed backup is reported, not fatal.
+        ( "$ROOT/scripts/snapshot.sh" backup --db "$WK_DB" --keep "$backup_keep" >>"$WK_HOME/backup.log" 2>&1 \
+            || say "warning: backup failed (see $WK_HOME/backup.log)" ) &
+    fi
     rows="$(spacetime sql -s "$WK_URL" "$WK_DB" "SELECT id, kind, text FROM world_event WHERE id > $last" 2>/dev/null || true)"
     # Table rows look like: ` 12 | (CharacterCreated = ()) | "Ayla the rogue entered ..."`
     while IFS= read -r line; do

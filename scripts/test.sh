@@ -11,6 +11,9 @@
 #      MCP scenario: `wk-mcp-test` plays a character through the `wk-mcp` server's tools (docs/mcp.md)
 #   6. (dnd5e) the reliability suite, short versions (scripts/reliability.py; long ones: scripts/soak.sh):
 #      authorization matrix, 10,000-call fuzzer, 50 agents for 90 s, 3 SIGKILLs under load
+#   7. (dnd5e) the snapshot drill (scripts/snapshot-test.sh, its own server; ~1.5 min of play and
+#      checks plus one release build of wk-snapshot): migrate and
+#      import a version-1 fixture, play, upgrade, backup rotation, restore on a deleted data dir
 # Last line: "N passed, N failed" over both suites. Non-zero exit on any failure.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -55,6 +58,7 @@ cargo clippy -q -p wk-agents -- -D warnings
 cargo clippy -q -p wk-replay -- -D warnings
 cargo clippy -q -p wk-client --tests -- -D warnings
 cargo clippy -q -p wk-mcp --all-targets -- -D warnings
+cargo clippy -q -p wk-snapshot --all-targets -- -D warnings
 
 for rs in dnd5e lite; do
     say "native tests ($rs ruleset)"
@@ -88,6 +92,14 @@ rc=${PIPESTATUS[0]}
 set -e
 count_cargo "$TMP/wk-client.log"
 if [[ $rc -ne 0 ]] && ! grep -q 'test result' "$TMP/wk-client.log"; then failed=$((failed + 1)); say "wk-client test build failed"; fi
+
+say "wk-snapshot tests"
+set +e
+cargo test -p wk-snapshot 2>&1 | tee "$TMP/wk-snapshot.log"
+rc=${PIPESTATUS[0]}
+set -e
+count_cargo "$TMP/wk-snapshot.log"
+if [[ $rc -ne 0 ]] && ! grep -q 'test result' "$TMP/wk-snapshot.log"; then failed=$((failed + 1)); say "wk-snapshot test build failed"; fi
 
 say "every system compiled out still builds (dnd5e, no systems)"
 cargo check -q -p world-kernel --no-default-features --features dnd5e
@@ -249,6 +261,19 @@ for rs in dnd5e lite; do
         reliability "$rs"
     fi
 done
+
+# 7. (dnd5e) the snapshot drill on its own server: the version-1 fixture migrated and
+#    imported, agents play, scripts/upgrade.sh, backups with rotation, the data dir deleted and the
+#    newest backup restored, a bad row and a non-admin refused (docs/operations.md#snapshots).
+say "snapshot drill: upgrade, backups, restore (scripts/snapshot-test.sh)"
+set +e
+"$ROOT/scripts/snapshot-test.sh" 2>&1 | tee "$TMP/snapshot.log"
+rc=${PIPESTATUS[0]}
+set -e
+p=$(grep -Ec '^PASS ' "$TMP/snapshot.log" || true)
+f=$(grep -Ec '^FAIL ' "$TMP/snapshot.log" || true)
+if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; say "snapshot drill exited with $rc"; fi
+passed=$((passed + p)); failed=$((failed + f))
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

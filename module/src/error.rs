@@ -137,6 +137,11 @@ error_codes! {
     NotSafeToExtract => "E_NOT_SAFE_TO_EXTRACT",
     Charmed => "E_CHARMED",
     Frightened => "E_FRIGHTENED",
+    // --- snapshots, migrations, restore
+    SnapshotVersion => "E_SNAPSHOT_VERSION",
+    SnapshotWorldNotEmpty => "E_SNAPSHOT_WORLD_NOT_EMPTY",
+    SnapshotNotStarted => "E_SNAPSHOT_NOT_STARTED",
+    SnapshotBatch => "E_SNAPSHOT_BATCH",
 }
 
 /// An error with its stable code and a message that names the fix.

@@ -21,6 +21,7 @@ pub mod timing;
 use crate::rules::{ActiveRules, RulesEngine};
 use crate::systems::config::Tunables;
 use crate::tables::events::EventKind;
+use crate::tables::snapshot::schema_meta;
 use crate::tables::world::{admin, config, player, world_state, Admin, Player, WorldState};
 use spacetimedb::{reducer, ReducerContext, Table};
 
@@ -37,6 +38,12 @@ pub fn init(ctx: &ReducerContext) -> Result<(), String> {
         started_at: ctx.timestamp,
         last_tick_at: ctx.timestamp,
         carry_micros: 0,
+    });
+    ctx.db.schema_meta().insert(tables::snapshot::SchemaMeta {
+        id: 0,
+        schema_version: systems::migrate::SCHEMA_VERSION,
+        ruleset: ActiveRules::ID.to_string(),
+        published_at: ctx.timestamp,
     });
     let summary = db::world::load_static(ctx)?;
     reducers::admin::seed_gates(ctx);

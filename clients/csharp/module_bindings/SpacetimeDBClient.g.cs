@@ -61,7 +61,9 @@ namespace SpacetimeDB.Types
             AddTable(ProfileValidation = new(conn));
             AddTable(RestState = new(conn));
             AddTable(RunState = new(conn));
+            AddTable(SchemaMeta = new(conn));
             AddTable(SkillDef = new(conn));
+            AddTable(SnapshotImportState = new(conn));
             AddTable(StatsInput = new(conn));
             AddTable(TravelState = new(conn));
             AddTable(TravelTimer = new(conn));
@@ -553,6 +555,9 @@ namespace SpacetimeDB.Types
                 "set_config" => BSATNHelpers.Decode<Reducer.SetConfig>(encodedArgs),
                 "set_feature_enabled" => BSATNHelpers.Decode<Reducer.SetFeatureEnabled>(encodedArgs),
                 "set_profile_consent_timeout" => BSATNHelpers.Decode<Reducer.SetProfileConsentTimeout>(encodedArgs),
+                "snapshot_begin" => BSATNHelpers.Decode<Reducer.SnapshotBegin>(encodedArgs),
+                "snapshot_finish" => BSATNHelpers.Decode<Reducer.SnapshotFinish>(encodedArgs),
+                "snapshot_import" => BSATNHelpers.Decode<Reducer.SnapshotImport>(encodedArgs),
                 "spawn_monster" => BSATNHelpers.Decode<Reducer.SpawnMonster>(encodedArgs),
                 "spawn_world_item" => BSATNHelpers.Decode<Reducer.SpawnWorldItem>(encodedArgs),
                 "split_stack" => BSATNHelpers.Decode<Reducer.SplitStack>(encodedArgs),
@@ -640,6 +645,9 @@ namespace SpacetimeDB.Types
                 Reducer.SetConfig args => Reducers.InvokeSetConfig(eventContext, args),
                 Reducer.SetFeatureEnabled args => Reducers.InvokeSetFeatureEnabled(eventContext, args),
                 Reducer.SetProfileConsentTimeout args => Reducers.InvokeSetProfileConsentTimeout(eventContext, args),
+                Reducer.SnapshotBegin args => Reducers.InvokeSnapshotBegin(eventContext, args),
+                Reducer.SnapshotFinish args => Reducers.InvokeSnapshotFinish(eventContext, args),
+                Reducer.SnapshotImport args => Reducers.InvokeSnapshotImport(eventContext, args),
                 Reducer.SpawnMonster args => Reducers.InvokeSpawnMonster(eventContext, args),
                 Reducer.SpawnWorldItem args => Reducers.InvokeSpawnWorldItem(eventContext, args),
                 Reducer.SplitStack args => Reducers.InvokeSplitStack(eventContext, args),

@@ -142,6 +142,12 @@ import { SetFeatureEnabled } from "./set_feature_enabled_reducer.ts";
 export { SetFeatureEnabled };
 import { SetProfileConsentTimeout } from "./set_profile_consent_timeout_reducer.ts";
 export { SetProfileConsentTimeout };
+import { SnapshotBegin } from "./snapshot_begin_reducer.ts";
+export { SnapshotBegin };
+import { SnapshotFinish } from "./snapshot_finish_reducer.ts";
+export { SnapshotFinish };
+import { SnapshotImport } from "./snapshot_import_reducer.ts";
+export { SnapshotImport };
 import { SpawnMonster } from "./spawn_monster_reducer.ts";
 export { SpawnMonster };
 import { SpawnWorldItem } from "./spawn_world_item_reducer.ts";
@@ -246,8 +252,12 @@ import { RestStateTableHandle } from "./rest_state_table.ts";
 export { RestStateTableHandle };
 import { RunStateTableHandle } from "./run_state_table.ts";
 export { RunStateTableHandle };
+import { SchemaMetaTableHandle } from "./schema_meta_table.ts";
+export { SchemaMetaTableHandle };
 import { SkillDefTableHandle } from "./skill_def_table.ts";
 export { SkillDefTableHandle };
+import { SnapshotImportStateTableHandle } from "./snapshot_import_state_table.ts";
+export { SnapshotImportStateTableHandle };
 import { StatsInputTableHandle } from "./stats_input_table.ts";
 export { StatsInputTableHandle };
 import { TravelStateTableHandle } from "./travel_state_table.ts";
@@ -466,12 +476,18 @@ import { RulesConfig } from "./rules_config_type.ts";
 export { RulesConfig };
 import { RunStateRow } from "./run_state_row_type.ts";
 export { RunStateRow };
+import { SchemaMeta } from "./schema_meta_type.ts";
+export { SchemaMeta };
 import { Severity } from "./severity_type.ts";
 export { Severity };
 import { SkillBonus } from "./skill_bonus_type.ts";
 export { SkillBonus };
 import { SkillDefRow } from "./skill_def_row_type.ts";
 export { SkillDefRow };
+import { SnapshotBatch } from "./snapshot_batch_type.ts";
+export { SnapshotBatch };
+import { SnapshotImport } from "./snapshot_import_type.ts";
+export { SnapshotImport };
 import { SourceKind } from "./source_kind_type.ts";
 export { SourceKind };
 import { StackingPolicy } from "./stacking_policy_type.ts";
@@ -857,6 +873,15 @@ const REMOTE_MODULE = {
         colType: RunStateRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
+    schema_meta: {
+      tableName: "schema_meta",
+      rowType: SchemaMeta.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: SchemaMeta.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
     skill_def: {
       tableName: "skill_def",
       rowType: SkillDefRow.getTypeScriptAlgebraicType(),
@@ -864,6 +889,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "id",
         colType: SkillDefRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    snapshot_import_state: {
+      tableName: "snapshot_import_state",
+      rowType: SnapshotImport.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: SnapshotImport.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     stats_input: {
@@ -1147,6 +1181,18 @@ const REMOTE_MODULE = {
       reducerName: "set_profile_consent_timeout",
       argsType: SetProfileConsentTimeout.getTypeScriptAlgebraicType(),
     },
+    snapshot_begin: {
+      reducerName: "snapshot_begin",
+      argsType: SnapshotBegin.getTypeScriptAlgebraicType(),
+    },
+    snapshot_finish: {
+      reducerName: "snapshot_finish",
+      argsType: SnapshotFinish.getTypeScriptAlgebraicType(),
+    },
+    snapshot_import: {
+      reducerName: "snapshot_import",
+      argsType: SnapshotImport.getTypeScriptAlgebraicType(),
+    },
     spawn_monster: {
       reducerName: "spawn_monster",
       argsType: SpawnMonster.getTypeScriptAlgebraicType(),
@@ -1283,6 +1329,9 @@ export type Reducer = never
 | { name: "SetConfig", args: SetConfig }
 | { name: "SetFeatureEnabled", args: SetFeatureEnabled }
 | { name: "SetProfileConsentTimeout", args: SetProfileConsentTimeout }
+| { name: "SnapshotBegin", args: SnapshotBegin }
+| { name: "SnapshotFinish", args: SnapshotFinish }
+| { name: "SnapshotImport", args: SnapshotImport }
 | { name: "SpawnMonster", args: SpawnMonster }
 | { name: "SpawnWorldItem", args: SpawnWorldItem }
 | { name: "SplitStack", args: SplitStack }
@@ -2141,6 +2190,54 @@ export class RemoteReducers {
     this.connection.offReducer("set_profile_consent_timeout", callback);
   }
 
+  snapshotBegin(snapshotId: string, schemaVersion: number, ruleset: string) {
+    const __args = { snapshotId, schemaVersion, ruleset };
+    let __writer = new BinaryWriter(1024);
+    SnapshotBegin.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("snapshot_begin", __argsBuffer, this.setCallReducerFlags.snapshotBeginFlags);
+  }
+
+  onSnapshotBegin(callback: (ctx: ReducerEventContext, snapshotId: string, schemaVersion: number, ruleset: string) => void) {
+    this.connection.onReducer("snapshot_begin", callback);
+  }
+
+  removeOnSnapshotBegin(callback: (ctx: ReducerEventContext, snapshotId: string, schemaVersion: number, ruleset: string) => void) {
+    this.connection.offReducer("snapshot_begin", callback);
+  }
+
+  snapshotFinish(characterIds: bigint[], last: boolean) {
+    const __args = { characterIds, last };
+    let __writer = new BinaryWriter(1024);
+    SnapshotFinish.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("snapshot_finish", __argsBuffer, this.setCallReducerFlags.snapshotFinishFlags);
+  }
+
+  onSnapshotFinish(callback: (ctx: ReducerEventContext, characterIds: bigint[], last: boolean) => void) {
+    this.connection.onReducer("snapshot_finish", callback);
+  }
+
+  removeOnSnapshotFinish(callback: (ctx: ReducerEventContext, characterIds: bigint[], last: boolean) => void) {
+    this.connection.offReducer("snapshot_finish", callback);
+  }
+
+  snapshotImport(batch: SnapshotBatch) {
+    const __args = { batch };
+    let __writer = new BinaryWriter(1024);
+    SnapshotImport.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("snapshot_import", __argsBuffer, this.setCallReducerFlags.snapshotImportFlags);
+  }
+
+  onSnapshotImport(callback: (ctx: ReducerEventContext, batch: SnapshotBatch) => void) {
+    this.connection.onReducer("snapshot_import", callback);
+  }
+
+  removeOnSnapshotImport(callback: (ctx: ReducerEventContext, batch: SnapshotBatch) => void) {
+    this.connection.offReducer("snapshot_import", callback);
+  }
+
   spawnMonster(defId: string, locationId: string) {
     const __args = { defId, locationId };
     let __writer = new BinaryWriter(1024);
@@ -2612,6 +2709,21 @@ export class SetReducerFlags {
     this.setProfileConsentTimeoutFlags = flags;
   }
 
+  snapshotBeginFlags: CallReducerFlags = 'FullUpdate';
+  snapshotBegin(flags: CallReducerFlags) {
+    this.snapshotBeginFlags = flags;
+  }
+
+  snapshotFinishFlags: CallReducerFlags = 'FullUpdate';
+  snapshotFinish(flags: CallReducerFlags) {
+    this.snapshotFinishFlags = flags;
+  }
+
+  snapshotImportFlags: CallReducerFlags = 'FullUpdate';
+  snapshotImport(flags: CallReducerFlags) {
+    this.snapshotImportFlags = flags;
+  }
+
   spawnMonsterFlags: CallReducerFlags = 'FullUpdate';
   spawnMonster(flags: CallReducerFlags) {
     this.spawnMonsterFlags = flags;
@@ -2834,8 +2946,16 @@ export class RemoteTables {
     return new RunStateTableHandle(this.connection.clientCache.getOrCreateTable<RunStateRow>(REMOTE_MODULE.tables.run_state));
   }
 
+  get schemaMeta(): SchemaMetaTableHandle {
+    return new SchemaMetaTableHandle(this.connection.clientCache.getOrCreateTable<SchemaMeta>(REMOTE_MODULE.tables.schema_meta));
+  }
+
   get skillDef(): SkillDefTableHandle {
     return new SkillDefTableHandle(this.connection.clientCache.getOrCreateTable<SkillDefRow>(REMOTE_MODULE.tables.skill_def));
+  }
+
+  get snapshotImportState(): SnapshotImportStateTableHandle {
+    return new SnapshotImportStateTableHandle(this.connection.clientCache.getOrCreateTable<SnapshotImport>(REMOTE_MODULE.tables.snapshot_import_state));
   }
 
   get statsInput(): StatsInputTableHandle {

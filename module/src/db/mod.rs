@@ -40,6 +40,7 @@ pub mod combat;
 pub mod profiles;
 
 pub mod load;
+pub mod snapshot;
 pub mod spawner;
 pub mod tick;
 pub mod world;

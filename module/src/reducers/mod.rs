@@ -20,6 +20,7 @@ pub mod profiles;
 pub mod rest;
 #[cfg(all(feature = "characters", feature = "items"))]
 pub mod scale;
+pub mod snapshot;
 #[cfg(feature = "social")]
 pub mod social;
 #[cfg(feature = "travel")]

@@ -120,10 +120,45 @@ pub fn apply(t: &Tunables, key: &str, value: &str) -> WkResult<Tunables> {
     Ok(n)
 }
 
+/// A whole set of tunables (a snapshot's config row) within the ranges [`apply`] enforces.
+pub fn validate(t: &Tunables) -> WkResult<()> {
+    let mut n = t.clone();
+    let r = t.rules;
+    for (k, v) in [
+        ("world_tick_ms", t.world_tick_ms.to_string()),
+        ("event_log_limit", t.event_log_limit.to_string()),
+        ("event_prune_ms", t.event_prune_ms.to_string()),
+        ("max_characters_per_player", t.max_characters_per_player.to_string()),
+        ("short_rest_secs", r.short_rest_secs.to_string()),
+        ("long_rest_secs", r.long_rest_secs.to_string()),
+        ("round_secs", r.round_secs.to_string()),
+        ("stable_recovery_secs", r.stable_recovery_secs.to_string()),
+        ("down_to_dead_secs", r.down_to_dead_secs.to_string()),
+        ("regen_interval_secs", r.regen_interval_secs.to_string()),
+        ("spawn_every_ticks", t.spawn_every_ticks.to_string()),
+        ("max_monsters_per_location", t.max_monsters_per_location.to_string()),
+        ("max_ground_items_per_location", t.max_ground_items_per_location.to_string()),
+        ("start_location", t.start_location.clone()),
+    ] {
+        n = apply(&n, k, &v)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::{ActiveRules, RulesEngine};
+
+    #[test]
+    fn validate_accepts_the_defaults_and_refuses_out_of_range_rows() {
+        let t = Tunables::with_rules(ActiveRules::default_config());
+        assert!(validate(&t).is_ok());
+        let bad = Tunables { world_tick_ms: 5, ..t.clone() };
+        assert_eq!(validate(&bad).unwrap_err().code, ErrorCode::InvalidConfig);
+        let bad = Tunables { max_monsters_per_location: 51, ..t };
+        assert_eq!(validate(&bad).unwrap_err().code, ErrorCode::InvalidConfig);
+    }
 
     #[test]
     fn valid_changes_apply_and_bad_ones_name_the_range() {

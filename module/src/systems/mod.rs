@@ -8,6 +8,7 @@ pub mod combat;
 pub mod conditions;
 pub mod config;
 pub mod items;
+pub mod migrate;
 pub mod perks;
 pub mod profiles;
 pub mod spawner;

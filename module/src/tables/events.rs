@@ -81,6 +81,9 @@ pub enum EventKind {
     /// (detail: `cause=death|deleted;difficulty=..;stash_items_lost=n;stash_uids=..;
     /// currency_lost_cp=n;equipped_lost=uid@slot,..`).
     RunLost,
+    // --- snapshots
+    /// A snapshot import finished (detail: `snapshot=<commit>@<exported_at_micros>;rows=<n>`).
+    WorldRestored,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

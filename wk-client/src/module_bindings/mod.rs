@@ -195,6 +195,8 @@ pub mod roll_type;
 pub mod rules_config_type;
 pub mod run_state_row_type;
 pub mod run_state_table;
+pub mod schema_meta_table;
+pub mod schema_meta_type;
 pub mod set_combat_config_reducer;
 pub mod set_config_reducer;
 pub mod set_feature_enabled_reducer;
@@ -203,6 +205,12 @@ pub mod severity_type;
 pub mod skill_bonus_type;
 pub mod skill_def_row_type;
 pub mod skill_def_table;
+pub mod snapshot_batch_type;
+pub mod snapshot_begin_reducer;
+pub mod snapshot_finish_reducer;
+pub mod snapshot_import_reducer;
+pub mod snapshot_import_state_table;
+pub mod snapshot_import_type;
 pub mod source_kind_type;
 pub mod spawn_monster_reducer;
 pub mod spawn_world_item_reducer;
@@ -449,6 +457,8 @@ pub use roll_type::Roll;
 pub use rules_config_type::RulesConfig;
 pub use run_state_row_type::RunStateRow;
 pub use run_state_table::*;
+pub use schema_meta_table::*;
+pub use schema_meta_type::SchemaMeta;
 pub use set_combat_config_reducer::{set_combat_config, set_flags_for_set_combat_config, SetCombatConfigCallbackId};
 pub use set_config_reducer::{set_config, set_flags_for_set_config, SetConfigCallbackId};
 pub use set_feature_enabled_reducer::{
@@ -461,6 +471,12 @@ pub use severity_type::Severity;
 pub use skill_bonus_type::SkillBonus;
 pub use skill_def_row_type::SkillDefRow;
 pub use skill_def_table::*;
+pub use snapshot_batch_type::SnapshotBatch;
+pub use snapshot_begin_reducer::{set_flags_for_snapshot_begin, snapshot_begin, SnapshotBeginCallbackId};
+pub use snapshot_finish_reducer::{set_flags_for_snapshot_finish, snapshot_finish, SnapshotFinishCallbackId};
+pub use snapshot_import_reducer::{set_flags_for_snapshot_import, snapshot_import, SnapshotImportCallbackId};
+pub use snapshot_import_state_table::*;
+pub use snapshot_import_type::SnapshotImport;
 pub use source_kind_type::SourceKind;
 pub use spawn_monster_reducer::{set_flags_for_spawn_monster, spawn_monster, SpawnMonsterCallbackId};
 pub use spawn_world_item_reducer::{set_flags_for_spawn_world_item, spawn_world_item, SpawnWorldItemCallbackId};
@@ -715,6 +731,18 @@ pub enum Reducer {
     SetProfileConsentTimeout {
         secs: u32,
     },
+    SnapshotBegin {
+        snapshot_id: String,
+        schema_version: u32,
+        ruleset: String,
+    },
+    SnapshotFinish {
+        character_ids: Vec<u64>,
+        last: bool,
+    },
+    SnapshotImport {
+        batch: SnapshotBatch,
+    },
     SpawnMonster {
         def_id: String,
         location_id: String,
@@ -833,6 +861,9 @@ impl __sdk::Reducer for Reducer {
             Reducer::SetConfig { .. } => "set_config",
             Reducer::SetFeatureEnabled { .. } => "set_feature_enabled",
             Reducer::SetProfileConsentTimeout { .. } => "set_profile_consent_timeout",
+            Reducer::SnapshotBegin { .. } => "snapshot_begin",
+            Reducer::SnapshotFinish { .. } => "snapshot_finish",
+            Reducer::SnapshotImport { .. } => "snapshot_import",
             Reducer::SpawnMonster { .. } => "spawn_monster",
             Reducer::SpawnWorldItem { .. } => "spawn_world_item",
             Reducer::SplitStack { .. } => "split_stack",
@@ -1036,6 +1067,21 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 set_profile_consent_timeout_reducer::SetProfileConsentTimeoutArgs,
             >("set_profile_consent_timeout", &value.args)?
             .into()),
+            "snapshot_begin" => Ok(__sdk::parse_reducer_args::<snapshot_begin_reducer::SnapshotBeginArgs>(
+                "snapshot_begin",
+                &value.args,
+            )?
+            .into()),
+            "snapshot_finish" => Ok(__sdk::parse_reducer_args::<snapshot_finish_reducer::SnapshotFinishArgs>(
+                "snapshot_finish",
+                &value.args,
+            )?
+            .into()),
+            "snapshot_import" => Ok(__sdk::parse_reducer_args::<snapshot_import_reducer::SnapshotImportArgs>(
+                "snapshot_import",
+                &value.args,
+            )?
+            .into()),
             "spawn_monster" => {
                 Ok(__sdk::parse_reducer_args::<spawn_monster_reducer::SpawnMonsterArgs>("spawn_monster", &value.args)?
                     .into())
@@ -1123,7 +1169,9 @@ pub struct DbUpdate {
     profile_validation: __sdk::TableUpdate<ProfileValidation>,
     rest_state: __sdk::TableUpdate<RestStateRow>,
     run_state: __sdk::TableUpdate<RunStateRow>,
+    schema_meta: __sdk::TableUpdate<SchemaMeta>,
     skill_def: __sdk::TableUpdate<SkillDefRow>,
+    snapshot_import_state: __sdk::TableUpdate<SnapshotImport>,
     stats_input: __sdk::TableUpdate<StatsInput>,
     travel_state: __sdk::TableUpdate<TravelState>,
     travel_timer: __sdk::TableUpdate<TravelTimer>,
@@ -1215,7 +1263,11 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 }
                 "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
                 "run_state" => db_update.run_state.append(run_state_table::parse_table_update(table_update)?),
+                "schema_meta" => db_update.schema_meta.append(schema_meta_table::parse_table_update(table_update)?),
                 "skill_def" => db_update.skill_def.append(skill_def_table::parse_table_update(table_update)?),
+                "snapshot_import_state" => db_update
+                    .snapshot_import_state
+                    .append(snapshot_import_state_table::parse_table_update(table_update)?),
                 "stats_input" => db_update.stats_input.append(stats_input_table::parse_table_update(table_update)?),
                 "travel_state" => db_update.travel_state.append(travel_state_table::parse_table_update(table_update)?),
                 "travel_timer" => db_update.travel_timer.append(travel_timer_table::parse_table_update(table_update)?),
@@ -1342,8 +1394,13 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.run_state = cache
             .apply_diff_to_table::<RunStateRow>("run_state", &self.run_state)
             .with_updates_by_pk(|row| &row.character_id);
+        diff.schema_meta =
+            cache.apply_diff_to_table::<SchemaMeta>("schema_meta", &self.schema_meta).with_updates_by_pk(|row| &row.id);
         diff.skill_def =
             cache.apply_diff_to_table::<SkillDefRow>("skill_def", &self.skill_def).with_updates_by_pk(|row| &row.id);
+        diff.snapshot_import_state = cache
+            .apply_diff_to_table::<SnapshotImport>("snapshot_import_state", &self.snapshot_import_state)
+            .with_updates_by_pk(|row| &row.id);
         diff.stats_input = cache
             .apply_diff_to_table::<StatsInput>("stats_input", &self.stats_input)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1410,7 +1467,9 @@ pub struct AppliedDiff<'r> {
     profile_validation: __sdk::TableAppliedDiff<'r, ProfileValidation>,
     rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
     run_state: __sdk::TableAppliedDiff<'r, RunStateRow>,
+    schema_meta: __sdk::TableAppliedDiff<'r, SchemaMeta>,
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
+    snapshot_import_state: __sdk::TableAppliedDiff<'r, SnapshotImport>,
     stats_input: __sdk::TableAppliedDiff<'r, StatsInput>,
     travel_state: __sdk::TableAppliedDiff<'r, TravelState>,
     travel_timer: __sdk::TableAppliedDiff<'r, TravelTimer>,
@@ -1472,7 +1531,13 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         );
         callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
         callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
+        callbacks.invoke_table_row_callbacks::<SchemaMeta>("schema_meta", &self.schema_meta, event);
         callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
+        callbacks.invoke_table_row_callbacks::<SnapshotImport>(
+            "snapshot_import_state",
+            &self.snapshot_import_state,
+            event,
+        );
         callbacks.invoke_table_row_callbacks::<StatsInput>("stats_input", &self.stats_input, event);
         callbacks.invoke_table_row_callbacks::<TravelState>("travel_state", &self.travel_state, event);
         callbacks.invoke_table_row_callbacks::<TravelTimer>("travel_timer", &self.travel_timer, event);
@@ -2093,7 +2158,9 @@ impl __sdk::SpacetimeModule for RemoteModule {
         profile_validation_table::register_table(client_cache);
         rest_state_table::register_table(client_cache);
         run_state_table::register_table(client_cache);
+        schema_meta_table::register_table(client_cache);
         skill_def_table::register_table(client_cache);
+        snapshot_import_state_table::register_table(client_cache);
         stats_input_table::register_table(client_cache);
         travel_state_table::register_table(client_cache);
         travel_timer_table::register_table(client_cache);
