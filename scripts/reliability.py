@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""World Kernel reliability and security suite (issue 12). Standard library only.
+"""World Kernel reliability and security suite. Standard library only.
 
 Talks to a live server over plain HTTP (127.0.0.1 only): reducer calls are
 `POST /v1/database/<db>/call/<reducer>` with a JSON array, reads are `POST .../sql` as the
@@ -14,6 +14,7 @@ authorization matrix until it has an entry in the reducer catalogue (docs/reduce
       crash --kills N --restart-script FILE --pid-file FILE [--agents-bin BIN] [--agents N]
       load  --agents N --duration S --agents-bin BIN --pid-file FILE
       private-tables                  print the private tables (for the SDK subscription check)
+      page --record FILE --out PAGE   write the results page of a run recorded with WK_REL_RECORD=FILE
 
 Each test prints `PASS name (...)` or `FAIL name: why` (counted by scripts/test.sh and soak.sh)
 and the process exits non-zero if any failed.
@@ -97,6 +98,17 @@ def auth_class(name, who):
 AUTH = {name: auth_class(name, who) for name, (who, _) in CATALOGUE.items()}
 
 results = {"passed": 0, "failed": 0}
+# WK_REL_RECORD=FILE: every PASS/FAIL line and every figure logged is also appended to FILE as one
+# JSON object per line; `reliability.py page` renders that file as the results page (test.sh and
+# soak.sh do), so the page holds exactly what the run printed.
+RECORD = {"file": os.environ.get("WK_REL_RECORD"), "cmd": ""}
+
+
+def record(kind, **kw):
+    if not RECORD["file"]:
+        return
+    with open(RECORD["file"], "a", encoding="utf-8") as f:
+        f.write(json.dumps({"t": time.time(), "cmd": RECORD["cmd"], "kind": kind, **kw}) + "\n")
 
 
 def report(name, ok, detail):
@@ -106,10 +118,12 @@ def report(name, ok, detail):
     else:
         results["failed"] += 1
         print(f"FAIL {name}: {detail}", flush=True)
+    record("test", name=name, ok=bool(ok), detail=str(detail))
 
 
 def log(msg):
     print(f"[reliability] {msg}", flush=True)
+    record("figure", text=str(msg))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1172,6 +1186,76 @@ def cmd_load(api, a):
 # ---------------------------------------------------------------------------------------------
 
 
+# Options whose values are secrets or throwaway paths/names: left out of the page's headings.
+UNSHOWN = {"--url", "--db", "--admin-token", "--server-log", "--pid-file", "--restart-script", "--agents-bin", "--seed"}
+
+
+def page_cmd(argv):
+    out, skip = [], False
+    for x in argv:
+        if skip:
+            skip = False
+        elif x in UNSHOWN:
+            skip = True
+        elif not x.split("=")[0] in UNSHOWN:
+            out.append(x)
+    return " ".join(out)
+
+
+def write_page(a):
+    """The results page of one run from its record file: every test as PASS or MISS with the figures
+    it printed, then every other figure the run logged, under the commit, machine and load."""
+    import datetime
+    import platform
+
+    runs = []  # [(cmd, start, end, [records])] in the order they ran
+    try:
+        with open(a.record, encoding="utf-8") as f:
+            recs = [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"page: cannot read {a.record}: {e} (run the suite with WK_REL_RECORD={a.record})")
+    for r in recs:
+        if r["kind"] == "start" or not runs or runs[-1][0] != r["cmd"]:
+            runs.append([r["cmd"], r["t"], r["t"], []])
+        runs[-1][2] = r["t"]
+        if r["kind"] in ("test", "figure"):
+            runs[-1][3].append(r)
+
+    def sh(*cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return "unknown"
+
+    dirty = sh("git", "status", "--porcelain", "--untracked-files=no") not in ("", "unknown")
+    commit = sh("git", "rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    tests = [r for run in runs for r in run[3] if r["kind"] == "test"]
+    npass = sum(1 for r in tests if r["ok"])
+
+    def cell(t):
+        return t.replace("|", "\\|").replace("\n", " ")
+
+    md = [f"# {a.title}", "",
+          f"Written by `scripts/reliability.py page` from the record of one run (do not edit by hand; what the",
+          "tests check: [reliability.md](reliability.md)). A test that failed reads MISS.", "",
+          f"Run: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC on commit `{commit}`, "
+          f"{platform.machine()}, {os.cpu_count()} cores, load average {load} (1 / 5 / 15 min) when the page was written, "
+          "SpacetimeDB 1.2.0 standalone, server and clients on the same machine." + (f" {a.run}" if a.run else ""), "",
+          f"**{npass} of {len(tests)} targets met.**", ""]
+    for cmd, t0, t1, rs in runs:
+        md += [f"## `reliability.py {cell(cmd)}` ({t1 - t0:.0f} s)", "", "| test | result | measured |", "|---|---|---|"]
+        md += [f"| `{r['name']}` | {'PASS' if r['ok'] else 'MISS'} | {cell(r['detail'])} |" for r in rs if r["kind"] == "test"]
+        figs = [r["text"] for r in rs if r["kind"] == "figure"]
+        if figs:
+            md += ["", "Figures printed during the run:", ""] + [f"- {cell(x)}" for x in figs]
+        md.append("")
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out, "w", encoding="utf-8") as f:
+        f.write("\n".join(md))
+    print(f"[reliability] wrote {a.out}: {npass} of {len(tests)} targets met", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", default=os.environ.get("WK_URL", "http://127.0.0.1:3000"))
@@ -1197,10 +1281,20 @@ def main():
     ld.add_argument("--duration", type=int, default=60)
     ld.add_argument("--agents-bin", required=True)
     ld.add_argument("--pid-file", required=True)
+    pg = sub.add_parser("page")
+    pg.add_argument("--record", required=True, help="the WK_REL_RECORD file of the run")
+    pg.add_argument("--out", required=True, help="the Markdown page to write")
+    pg.add_argument("--title", default="Reliability results")
+    pg.add_argument("--run", default="", help="what ran (script, versions, ruleset), one line")
     pr = sub.add_parser("probe")
     pr.add_argument("--out", required=True)
     pr.add_argument("--seconds", type=float, default=60)
     a = ap.parse_args()
+    if a.cmd == "page":
+        write_page(a)
+        return
+    RECORD["cmd"] = page_cmd(sys.argv[1:])
+    record("start")
     if not a.admin_token and a.cmd != "private-tables":
         raise SystemExit("--admin-token / WK_ADMIN_TOKEN is required (the database owner reads private tables)")
     api = Api(a.url, a.db, a.admin_token)
@@ -1223,6 +1317,7 @@ def main():
         cmd_probe(api, a)
         return
     print(f"reliability {a.cmd}: {results['passed']} passed, {results['failed']} failed", flush=True)
+    record("end", passed=results["passed"], failed=results["failed"])
     sys.exit(0 if results["failed"] == 0 else 1)
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reliability suite's long versions (issue 12); scripts/test.sh runs the short ones on every CI run.
+# The reliability suite's long versions; scripts/test.sh runs the short ones on every CI run.
 #   scripts/soak.sh [--minutes M] [--agents N] [--kills K] [--fuzz-calls C] [--ruleset dnd5e|lite]
 # defaults: 50 agents for 10 minutes, 10 SIGKILLs under load, 100,000 fuzz calls, dnd5e.
 # A fresh server on a free 127.0.0.1 port with a temp data dir (stopped on exit), then, each on a
@@ -67,6 +67,8 @@ for d in "$fdb" "$ldb" "$cdb"; do
 done
 TOKEN="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)"
 
+# Every PASS/FAIL line and figure is recorded and becomes docs/soak-results.md.
+export WK_REL_RECORD="$TMP/reliability-record.jsonl"
 say "authorization matrix and $fuzz_calls fuzz calls ($ruleset)"
 run_counted authz --db "$fdb" --admin-token "$TOKEN" authz
 run_counted fuzz --db "$fdb" --admin-token "$TOKEN" fuzz --calls "$fuzz_calls" --seconds $((fuzz_calls / 20 + 60))
@@ -77,5 +79,9 @@ say "crash and restart: $kills SIGKILLs under load"
 run_counted crash --db "$cdb" --admin-token "$TOKEN" crash --kills "$kills" --agents 10 \
     --restart-script "$TMP/restart.sh" --pid-file "$TMP/server.pid" --agents-bin "$CARGO_TARGET_DIR/release/wk-agents"
 
+python3 "$ROOT/scripts/reliability.py" page --record "$WK_REL_RECORD" --out "$ROOT/docs/soak-results.md" \
+    --title "Soak results (long versions)" \
+    --run "Ran by scripts/soak.sh: ruleset $ruleset, $agents agents for $minutes min, $kills SIGKILLs, $fuzz_calls fuzz calls." \
+    || say "could not write docs/soak-results.md"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
