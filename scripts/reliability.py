@@ -690,8 +690,16 @@ def cmd_fuzz(api, a):
     loc = next(c["location_id"] for c in api.sql("SELECT * FROM character") if c["id"] == me)
     api.call("spawn_monster", ["rat", loc], api.admin)
     mons = [m["id"] for m in api.sql("SELECT * FROM monster_instance") if m.get("location_id") == loc]
-    api.call("start_combat", [me, [], mons[-1:]], fuzzer.token)
-    cbs = [c["combatant_id"] for c in api.sql("SELECT * FROM combatant")]
+    s, t = api.call("start_combat", [me, [], mons[-1:]], fuzzer.token)
+    # The burst means something only inside a running fight with the fuzzer's character in it.
+    fights = {f["id"]: f for f in api.sql("SELECT * FROM combat_instance")}
+    mine = [c for c in api.sql("SELECT * FROM combatant") if c["character_id"] == me and c["active"]]
+    fid = mine[0]["combat_id"] if mine else None
+    started = s == 200 and fid is not None and fights.get(fid, {}).get("status") == "Active"
+    report("fuzz_turn_burst_fight_started", started,
+           f"fight {fid} active with the fuzzer's character in it" if started
+           else f"start_combat answered {s} {t[:160]!r}; the fuzzer's active combatant rows: {mine}")
+    cbs = [c["combatant_id"] for c in api.sql("SELECT * FROM combatant") if c["combat_id"] == fid]
     timer_red = next(r for r in reds if r["name"] == "turn_timeout")
     burst = []
     for _ in range(120):
@@ -700,11 +708,14 @@ def cmd_fuzz(api, a):
                                  ("end_turn", [me]), ("turn_timeout", gen.args(timer_red))]))
     with ThreadPoolExecutor(8) as ex:
         outs = list(ex.map(lambda c: (c[0], api.call(c[0], c[1], fuzzer.token)), burst))
+    burst_ok = 0
     for name, (s, t) in outs:
         c = classify(s, t, True)
         counts[c] = counts.get(c, 0) + 1
+        burst_ok += c == "accepted"
         if c.startswith("UNEXPECTED"):
             unexpected.append(f"{name} (turn burst): {c}")
+    log(f"fuzz: turn burst of {len(burst)} calls in fight {fid}: {burst_ok} accepted")
     ws.close()
     invariant_test(api, "fuzz_turn_burst_invariants")
 
