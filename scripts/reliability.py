@@ -1081,8 +1081,9 @@ def cmd_load(api, a):
     # The agents are the load generator: on a shared 2-core box their one client process (50 SDK
     # caches) competes with the server for the CPU, and on a deployment clients run elsewhere.
     # They run at a lower priority (nice 10) so the server's own latency is what is judged.
+    pause = ["--pause-ms", str(a.pause_ms)] if a.pause_ms is not None else []
     proc = subprocess.Popen(["nice", "-n", "10", a.agents_bin, "--agents", str(a.agents), "--duration", str(a.duration), "--url", a.url,
-                             "--db", a.db, "--stats", stats], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             "--db", a.db, "--stats", stats] + pause, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     pid = read_pid(a.pid_file)
     rss = []
@@ -1171,6 +1172,21 @@ def cmd_load(api, a):
     for _, _, code in samples:
         if code != "ok" and not re.match(r"^E_[A-Z0-9_]+$", code) or code == "E_CLIENT":
             unexpected[code] = unexpected.get(code, 0) + 1
+    # Load: calls/s after the warm-up (every answered call: ok or an E_ rejection), beside the
+    # capacity the bench measured when given (--capacity) and judged against --share of it.
+    span = max(1e-9, a.duration - warm)
+    steady = [code for t, _, code in samples if t >= warm]
+    rate = len(steady) / span
+    ok_rate = sum(1 for c in steady if c == "ok") / span
+    log(f"load: {rate:.0f} calls/s after the warm-up ({ok_rate:.0f} ok/s, {len(steady)} calls in {span:.0f} s) from "
+        f"{a.agents} agents" + (f", pause {a.pause_ms} ms" if a.pause_ms is not None else "")
+        + (f"; capacity {a.capacity:.0f} calls/s ({a.capacity_source}), {rate / a.capacity * 100:.0f} % of it"
+           if a.capacity else ""))
+    if a.capacity:
+        want = a.share * a.capacity
+        report("load_share_of_capacity", rate >= want,
+               f"{rate:.0f} calls/s ({ok_rate:.0f} ok/s) = {rate / a.capacity * 100:.0f} % of the capacity "
+               f"{a.capacity:.0f} calls/s ({a.capacity_source}); target >= {a.share * 100:.0f} % ({want:.0f} calls/s)")
     report("load_no_unexpected_errors", not unexpected and len(samples) > 0,
            f"{len(samples)} calls, every rejection an E_ code" if not unexpected and samples
            else f"unexpected outcomes {unexpected} of {len(samples)} calls")
@@ -1292,6 +1308,10 @@ def main():
     ld.add_argument("--duration", type=int, default=60)
     ld.add_argument("--agents-bin", required=True)
     ld.add_argument("--pid-file", required=True)
+    ld.add_argument("--pause-ms", type=int, default=None, help="wk-agents' pause between steps (default: its own)")
+    ld.add_argument("--capacity", type=float, default=0.0, help="calls/s the bench measured; judged when > 0")
+    ld.add_argument("--capacity-source", default="given", help="where --capacity came from (for the report)")
+    ld.add_argument("--share", type=float, default=0.5, help="the share of --capacity the load must reach")
     pg = sub.add_parser("page")
     pg.add_argument("--record", required=True, help="the WK_REL_RECORD file of the run")
     pg.add_argument("--out", required=True, help="the Markdown page to write")
