@@ -108,7 +108,7 @@ def record(kind, **kw):
     if not RECORD["file"]:
         return
     with open(RECORD["file"], "a", encoding="utf-8") as f:
-        f.write(json.dumps({"t": time.time(), "cmd": RECORD["cmd"], "kind": kind, **kw}) + "\n")
+        f.write(json.dumps({"t": time.time(), "pid": os.getpid(), "cmd": RECORD["cmd"], "kind": kind, **kw}) + "\n")
 
 
 def report(name, ok, detail):
@@ -1214,7 +1214,8 @@ def cmd_load(api, a):
 
 
 # Options whose values are secrets or throwaway paths/names: left out of the page's headings.
-UNSHOWN = {"--url", "--db", "--admin-token", "--server-log", "--pid-file", "--restart-script", "--agents-bin", "--seed"}
+UNSHOWN = {"--url", "--db", "--admin-token", "--server-log", "--pid-file", "--restart-script", "--agents-bin", "--seed",
+           "--capacity-source", "--out"}
 
 
 def page_cmd(argv):
@@ -1241,12 +1242,19 @@ def write_page(a):
             recs = [json.loads(line) for line in f if line.strip()]
     except (OSError, ValueError) as e:
         raise SystemExit(f"page: cannot read {a.record}: {e} (run the suite with WK_REL_RECORD={a.record})")
+    # One section per process (a command may start helpers, such as the load's probe, that record
+    # in between), in the order they started; helpers that printed nothing are left out.
+    by_proc = {}
     for r in recs:
-        if r["kind"] == "start" or not runs or runs[-1][0] != r["cmd"]:
-            runs.append([r["cmd"], r["t"], r["t"], []])
-        runs[-1][2] = r["t"]
+        key = (r.get("pid"), r["cmd"])
+        if key not in by_proc:
+            by_proc[key] = [r["cmd"], r["t"], r["t"], []]
+            runs.append(by_proc[key])
+        run = by_proc[key]
+        run[2] = r["t"]
         if r["kind"] in ("test", "figure"):
-            runs[-1][3].append(r)
+            run[3].append(r)
+    runs = [run for run in runs if run[3]]
 
     def sh(*cmd):
         try:
@@ -1254,6 +1262,10 @@ def write_page(a):
         except (OSError, subprocess.CalledProcessError):
             return "unknown"
 
+    # The run's date is its first record's; the commit and load are read when the page is written
+    # (the scripts write it right after the run).
+    first = min((r["t"] for r in recs), default=time.time())
+    when = datetime.datetime.fromtimestamp(first, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     dirty = sh("git", "status", "--porcelain", "--untracked-files=no") not in ("", "unknown")
     commit = sh("git", "rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -1266,7 +1278,7 @@ def write_page(a):
     md = [f"# {a.title}", "",
           f"Written by `scripts/reliability.py page` from the record of one run (do not edit by hand; what the",
           "tests check: [reliability.md](reliability.md)). A test that failed reads MISS.", "",
-          f"Run: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC on commit `{commit}`, "
+          f"Run: {when} UTC on commit `{commit}`, "
           f"{platform.machine()}, {os.cpu_count()} cores, load average {load} (1 / 5 / 15 min) when the page was written, "
           "SpacetimeDB 1.2.0 standalone, server and clients on the same machine." + (f" {a.run}" if a.run else ""), "",
           f"**{npass} of {len(tests)} targets met.**", ""]
