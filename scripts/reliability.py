@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""World Kernel reliability and security suite (issue 12). Standard library only.
+"""World Kernel reliability and security suite. Standard library only.
 
 Talks to a live server over plain HTTP (127.0.0.1 only): reducer calls are
 `POST /v1/database/<db>/call/<reducer>` with a JSON array, reads are `POST .../sql` as the
@@ -14,6 +14,7 @@ authorization matrix until it has an entry in the reducer catalogue (docs/reduce
       crash --kills N --restart-script FILE --pid-file FILE [--agents-bin BIN] [--agents N]
       load  --agents N --duration S --agents-bin BIN --pid-file FILE
       private-tables                  print the private tables (for the SDK subscription check)
+      page --record FILE --out PAGE   write the results page of a run recorded with WK_REL_RECORD=FILE
 
 Each test prints `PASS name (...)` or `FAIL name: why` (counted by scripts/test.sh and soak.sh)
 and the process exits non-zero if any failed.
@@ -97,6 +98,17 @@ def auth_class(name, who):
 AUTH = {name: auth_class(name, who) for name, (who, _) in CATALOGUE.items()}
 
 results = {"passed": 0, "failed": 0}
+# WK_REL_RECORD=FILE: every PASS/FAIL line and every figure logged is also appended to FILE as one
+# JSON object per line; `reliability.py page` renders that file as the results page (test.sh and
+# soak.sh do), so the page holds exactly what the run printed.
+RECORD = {"file": os.environ.get("WK_REL_RECORD"), "cmd": ""}
+
+
+def record(kind, **kw):
+    if not RECORD["file"]:
+        return
+    with open(RECORD["file"], "a", encoding="utf-8") as f:
+        f.write(json.dumps({"t": time.time(), "pid": os.getpid(), "cmd": RECORD["cmd"], "kind": kind, **kw}) + "\n")
 
 
 def report(name, ok, detail):
@@ -106,10 +118,12 @@ def report(name, ok, detail):
     else:
         results["failed"] += 1
         print(f"FAIL {name}: {detail}", flush=True)
+    record("test", name=name, ok=bool(ok), detail=str(detail))
 
 
 def log(msg):
     print(f"[reliability] {msg}", flush=True)
+    record("figure", text=str(msg))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -676,8 +690,16 @@ def cmd_fuzz(api, a):
     loc = next(c["location_id"] for c in api.sql("SELECT * FROM character") if c["id"] == me)
     api.call("spawn_monster", ["rat", loc], api.admin)
     mons = [m["id"] for m in api.sql("SELECT * FROM monster_instance") if m.get("location_id") == loc]
-    api.call("start_combat", [me, [], mons[-1:]], fuzzer.token)
-    cbs = [c["combatant_id"] for c in api.sql("SELECT * FROM combatant")]
+    s, t = api.call("start_combat", [me, [], mons[-1:]], fuzzer.token)
+    # The burst means something only inside a running fight with the fuzzer's character in it.
+    fights = {f["id"]: f for f in api.sql("SELECT * FROM combat_instance")}
+    mine = [c for c in api.sql("SELECT * FROM combatant") if c["character_id"] == me and c["active"]]
+    fid = mine[0]["combat_id"] if mine else None
+    started = s == 200 and fid is not None and fights.get(fid, {}).get("status") == "Active"
+    report("fuzz_turn_burst_fight_started", started,
+           f"fight {fid} active with the fuzzer's character in it" if started
+           else f"start_combat answered {s} {t[:160]!r}; the fuzzer's active combatant rows: {mine}")
+    cbs = [c["combatant_id"] for c in api.sql("SELECT * FROM combatant") if c["combat_id"] == fid]
     timer_red = next(r for r in reds if r["name"] == "turn_timeout")
     burst = []
     for _ in range(120):
@@ -686,11 +708,14 @@ def cmd_fuzz(api, a):
                                  ("end_turn", [me]), ("turn_timeout", gen.args(timer_red))]))
     with ThreadPoolExecutor(8) as ex:
         outs = list(ex.map(lambda c: (c[0], api.call(c[0], c[1], fuzzer.token)), burst))
+    burst_ok = 0
     for name, (s, t) in outs:
         c = classify(s, t, True)
         counts[c] = counts.get(c, 0) + 1
+        burst_ok += c == "accepted"
         if c.startswith("UNEXPECTED"):
             unexpected.append(f"{name} (turn burst): {c}")
+    log(f"fuzz: turn burst of {len(burst)} calls in fight {fid}: {burst_ok} accepted")
     ws.close()
     invariant_test(api, "fuzz_turn_burst_invariants")
 
@@ -1056,8 +1081,9 @@ def cmd_load(api, a):
     # The agents are the load generator: on a shared 2-core box their one client process (50 SDK
     # caches) competes with the server for the CPU, and on a deployment clients run elsewhere.
     # They run at a lower priority (nice 10) so the server's own latency is what is judged.
+    pause = ["--pause-ms", str(a.pause_ms)] if a.pause_ms is not None else []
     proc = subprocess.Popen(["nice", "-n", "10", a.agents_bin, "--agents", str(a.agents), "--duration", str(a.duration), "--url", a.url,
-                             "--db", a.db, "--stats", stats], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             "--db", a.db, "--stats", stats] + pause, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     pid = read_pid(a.pid_file)
     rss = []
@@ -1146,6 +1172,21 @@ def cmd_load(api, a):
     for _, _, code in samples:
         if code != "ok" and not re.match(r"^E_[A-Z0-9_]+$", code) or code == "E_CLIENT":
             unexpected[code] = unexpected.get(code, 0) + 1
+    # Load: calls/s after the warm-up (every answered call: ok or an E_ rejection), beside the
+    # capacity the bench measured when given (--capacity) and judged against --share of it.
+    span = max(1e-9, a.duration - warm)
+    steady = [code for t, _, code in samples if t >= warm]
+    rate = len(steady) / span
+    ok_rate = sum(1 for c in steady if c == "ok") / span
+    log(f"load: {rate:.0f} calls/s after the warm-up ({ok_rate:.0f} ok/s, {len(steady)} calls in {span:.0f} s) from "
+        f"{a.agents} agents" + (f", pause {a.pause_ms} ms" if a.pause_ms is not None else "")
+        + (f"; capacity {a.capacity:.0f} calls/s ({a.capacity_source}), {rate / a.capacity * 100:.0f} % of it"
+           if a.capacity else ""))
+    if a.capacity:
+        want = a.share * a.capacity
+        report("load_share_of_capacity", rate >= want,
+               f"{rate:.0f} calls/s ({ok_rate:.0f} ok/s) = {rate / a.capacity * 100:.0f} % of the capacity "
+               f"{a.capacity:.0f} calls/s ({a.capacity_source}); target >= {a.share * 100:.0f} % ({want:.0f} calls/s)")
     report("load_no_unexpected_errors", not unexpected and len(samples) > 0,
            f"{len(samples)} calls, every rejection an E_ code" if not unexpected and samples
            else f"unexpected outcomes {unexpected} of {len(samples)} calls")
@@ -1170,6 +1211,88 @@ def cmd_load(api, a):
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+# Options whose values are secrets or throwaway paths/names: left out of the page's headings.
+UNSHOWN = {"--url", "--db", "--admin-token", "--server-log", "--pid-file", "--restart-script", "--agents-bin", "--seed",
+           "--capacity-source", "--out"}
+
+
+def page_cmd(argv):
+    out, skip = [], False
+    for x in argv:
+        if skip:
+            skip = False
+        elif x in UNSHOWN:
+            skip = True
+        elif not x.split("=")[0] in UNSHOWN:
+            out.append(x)
+    return " ".join(out)
+
+
+def write_page(a):
+    """The results page of one run from its record file: every test as PASS or MISS with the figures
+    it printed, then every other figure the run logged, under the commit, machine and load."""
+    import datetime
+    import platform
+
+    runs = []  # [(cmd, start, end, [records])] in the order they ran
+    try:
+        with open(a.record, encoding="utf-8") as f:
+            recs = [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"page: cannot read {a.record}: {e} (run the suite with WK_REL_RECORD={a.record})")
+    # One section per process (a command may start helpers, such as the load's probe, that record
+    # in between), in the order they started; helpers that printed nothing are left out.
+    by_proc = {}
+    for r in recs:
+        key = (r.get("pid"), r["cmd"])
+        if key not in by_proc:
+            by_proc[key] = [r["cmd"], r["t"], r["t"], []]
+            runs.append(by_proc[key])
+        run = by_proc[key]
+        run[2] = r["t"]
+        if r["kind"] in ("test", "figure"):
+            run[3].append(r)
+    runs = [run for run in runs if run[3]]
+
+    def sh(*cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return "unknown"
+
+    # The run's date is its first record's; the commit and load are read when the page is written
+    # (the scripts write it right after the run).
+    first = min((r["t"] for r in recs), default=time.time())
+    when = datetime.datetime.fromtimestamp(first, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    dirty = sh("git", "status", "--porcelain", "--untracked-files=no") not in ("", "unknown")
+    commit = sh("git", "rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    tests = [r for run in runs for r in run[3] if r["kind"] == "test"]
+    npass = sum(1 for r in tests if r["ok"])
+
+    def cell(t):
+        return t.replace("|", "\\|").replace("\n", " ")
+
+    md = [f"# {a.title}", "",
+          f"Written by `scripts/reliability.py page` from the record of one run (do not edit by hand; what the",
+          "tests check: [reliability.md](reliability.md)). A test that failed reads MISS.", "",
+          f"Run: {when} UTC on commit `{commit}`, "
+          f"{platform.machine()}, {os.cpu_count()} cores, load average {load} (1 / 5 / 15 min) when the page was written, "
+          "SpacetimeDB 1.2.0 standalone, server and clients on the same machine." + (f" {a.run}" if a.run else ""), "",
+          f"**{npass} of {len(tests)} targets met.**", ""]
+    for cmd, t0, t1, rs in runs:
+        md += [f"## `reliability.py {cell(cmd)}` ({t1 - t0:.0f} s)", "", "| test | result | measured |", "|---|---|---|"]
+        md += [f"| `{r['name']}` | {'PASS' if r['ok'] else 'MISS'} | {cell(r['detail'])} |" for r in rs if r["kind"] == "test"]
+        figs = [r["text"] for r in rs if r["kind"] == "figure"]
+        if figs:
+            md += ["", "Figures printed during the run:", ""] + [f"- {cell(x)}" for x in figs]
+        md.append("")
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out, "w", encoding="utf-8") as f:
+        f.write("\n".join(md))
+    print(f"[reliability] wrote {a.out}: {npass} of {len(tests)} targets met", flush=True)
 
 
 def main():
@@ -1197,10 +1320,24 @@ def main():
     ld.add_argument("--duration", type=int, default=60)
     ld.add_argument("--agents-bin", required=True)
     ld.add_argument("--pid-file", required=True)
+    ld.add_argument("--pause-ms", type=int, default=None, help="wk-agents' pause between steps (default: its own)")
+    ld.add_argument("--capacity", type=float, default=0.0, help="calls/s the bench measured; judged when > 0")
+    ld.add_argument("--capacity-source", default="given", help="where --capacity came from (for the report)")
+    ld.add_argument("--share", type=float, default=0.5, help="the share of --capacity the load must reach")
+    pg = sub.add_parser("page")
+    pg.add_argument("--record", required=True, help="the WK_REL_RECORD file of the run")
+    pg.add_argument("--out", required=True, help="the Markdown page to write")
+    pg.add_argument("--title", default="Reliability results")
+    pg.add_argument("--run", default="", help="what ran (script, versions, ruleset), one line")
     pr = sub.add_parser("probe")
     pr.add_argument("--out", required=True)
     pr.add_argument("--seconds", type=float, default=60)
     a = ap.parse_args()
+    if a.cmd == "page":
+        write_page(a)
+        return
+    RECORD["cmd"] = page_cmd(sys.argv[1:])
+    record("start")
     if not a.admin_token and a.cmd != "private-tables":
         raise SystemExit("--admin-token / WK_ADMIN_TOKEN is required (the database owner reads private tables)")
     api = Api(a.url, a.db, a.admin_token)
@@ -1223,6 +1360,7 @@ def main():
         cmd_probe(api, a)
         return
     print(f"reliability {a.cmd}: {results['passed']} passed, {results['failed']} failed", flush=True)
+    record("end", passed=results["passed"], failed=results["failed"])
     sys.exit(0 if results["failed"] == 0 else 1)
 
 

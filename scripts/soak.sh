@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The reliability suite's long versions (issue 12); scripts/test.sh runs the short ones on every CI run.
-#   scripts/soak.sh [--minutes M] [--agents N] [--kills K] [--fuzz-calls C] [--ruleset dnd5e|lite]
-# defaults: 50 agents for 10 minutes, 10 SIGKILLs under load, 100,000 fuzz calls, dnd5e.
+# The reliability suite's long versions; scripts/test.sh runs the short ones on every CI run.
+#   scripts/soak.sh [--minutes M] [--agents N] [--pause-ms MS] [--share S] [--kills K] [--fuzz-calls C]
+#                   [--ruleset dnd5e|lite]
+# defaults: 50 agents acting without pauses for 10 minutes, judged against 50 % of the capacity,
+# 10 SIGKILLs under load, 100,000 fuzz calls, dnd5e.
+# Capacity: the median calls/s of the game reducers (apply_buff first and re-application,
+# equip/unequip, pick_up, combat turn) in target/bench/results.json from scripts/bench.sh on this
+# machine; without that file, 1500 calls/s (that median in docs/performance.md of 2026-12-07).
 # A fresh server on a free 127.0.0.1 port with a temp data dir (stopped on exit), then, each on a
 # fresh database: the authorization matrix, the fuzzer, the sustained load, the crash loop.
 # Last line: "N passed, N failed". Non-zero exit on any failure. Takes about M + 10 minutes.
@@ -10,15 +15,18 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
-minutes=10; agents=50; kills=10; fuzz_calls=100000; ruleset=dnd5e
+minutes=10; agents=50; pause_ms=0; share=0.5; kills=10; fuzz_calls=100000; ruleset=dnd5e
+DEFAULT_CAPACITY=1500
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --minutes) minutes="$2"; shift 2 ;;
         --agents) agents="$2"; shift 2 ;;
+        --pause-ms) pause_ms="$2"; shift 2 ;;
+        --share) share="$2"; shift 2 ;;
         --kills) kills="$2"; shift 2 ;;
         --fuzz-calls) fuzz_calls="$2"; shift 2 ;;
         --ruleset) ruleset="$2"; shift 2 ;;
-        -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,14p "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
 done
@@ -39,6 +47,22 @@ cleanup() {
 }
 trap cleanup EXIT
 stdb() { spacetime --config-path "$TMP/cli.toml" "$@"; }
+
+# "capacity source" from the bench's results, else the documented default.
+read -r capacity capacity_source < <(python3 - "$CARGO_TARGET_DIR/bench/results.json" "$DEFAULT_CAPACITY" <<'PY'
+import json, statistics, sys
+try:
+    live = json.load(open(sys.argv[1]))["live"]
+    rates = [live[k + ".rate"] for k in ("apply_buff_new", "apply_buff", "equip_unequip", "pick_up", "combat_turn_mix")
+             if isinstance(live.get(k + ".rate"), (int, float))]
+    if not rates:
+        raise ValueError("no game reducer rates")
+    print(f"{statistics.median(rates):.0f} median-of-{len(rates)}-game-reducers-in-target/bench/results.json")
+except Exception:
+    print(f"{sys.argv[2]} default-(no-bench-results-on-this-machine)")
+PY
+)
+say "capacity: $capacity calls/s ($capacity_source); the load must reach $share of it"
 
 build_wasm "$ruleset"
 say "building wk-agents"
@@ -67,15 +91,22 @@ for d in "$fdb" "$ldb" "$cdb"; do
 done
 TOKEN="$(stdb login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1)"
 
+# Every PASS/FAIL line and figure is recorded and becomes docs/soak-results.md.
+export WK_REL_RECORD="$TMP/reliability-record.jsonl"
 say "authorization matrix and $fuzz_calls fuzz calls ($ruleset)"
 run_counted authz --db "$fdb" --admin-token "$TOKEN" authz
 run_counted fuzz --db "$fdb" --admin-token "$TOKEN" fuzz --calls "$fuzz_calls" --seconds $((fuzz_calls / 20 + 60))
-say "sustained load: $agents agents for $minutes minutes"
+say "sustained load: $agents agents (pause $pause_ms ms) for $minutes minutes"
 run_counted load --db "$ldb" --admin-token "$TOKEN" load --agents "$agents" --duration $((minutes * 60)) \
-    --agents-bin "$CARGO_TARGET_DIR/release/wk-agents" --pid-file "$TMP/server.pid"
+    --agents-bin "$CARGO_TARGET_DIR/release/wk-agents" --pid-file "$TMP/server.pid" --pause-ms "$pause_ms" \
+    --capacity "$capacity" --capacity-source "${capacity_source//-/ }" --share "$share"
 say "crash and restart: $kills SIGKILLs under load"
 run_counted crash --db "$cdb" --admin-token "$TOKEN" crash --kills "$kills" --agents 10 \
     --restart-script "$TMP/restart.sh" --pid-file "$TMP/server.pid" --agents-bin "$CARGO_TARGET_DIR/release/wk-agents"
 
+python3 "$ROOT/scripts/reliability.py" page --record "$WK_REL_RECORD" --out "$ROOT/docs/soak-results.md" \
+    --title "Soak results (long versions)" \
+    --run "Ran by scripts/soak.sh: ruleset $ruleset, $agents agents (pause $pause_ms ms) for $minutes min against a capacity of $capacity calls/s (${capacity_source//-/ }), $kills SIGKILLs, $fuzz_calls fuzz calls." \
+    || say "could not write docs/soak-results.md"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

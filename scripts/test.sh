@@ -10,7 +10,8 @@
 #      `scripts/web.sh check` and `build` run after the bindings check); then the
 #      MCP scenario: `wk-mcp-test` plays a character through the `wk-mcp` server's tools (docs/mcp.md)
 #   6. (dnd5e) the reliability suite, short versions (scripts/reliability.py; long ones: scripts/soak.sh):
-#      authorization matrix, 10,000-call fuzzer, 50 agents for 90 s, 3 SIGKILLs under load
+#      authorization matrix, 10,000-call fuzzer, 50 agents for 90 s, 3 SIGKILLs under load; their
+#      results page, docs/reliability-results.md, is written from the run's record
 #   7. (dnd5e) the snapshot drill (scripts/snapshot-test.sh, its own server; ~1.5 min of play and
 #      checks plus one release build of wk-snapshot): migrate and
 #      import a version-1 fixture, play, upgrade, backup rotation, restore on a deleted data dir
@@ -167,7 +168,7 @@ curl -sf "$URL/v1/ping" >/dev/null || { tail -n 30 "$TMP/server.log"; die "test 
 # the same data dir and port, and records the new pid for the cleanup trap.
 write_restart_script
 
-# The reliability suite's short versions (issue 12), each on a fresh database: the authorization
+# The reliability suite's short versions, each on a fresh database: the authorization
 # matrix and the fuzzer (which also toggles features and config as the admin), then 50 agents for
 # 90 s and 3 SIGKILLs of the server under agent load (the server restarts on the same data dir).
 reliability() {
@@ -177,6 +178,9 @@ reliability() {
     for d in "$fdb" "$ldb"; do
         stdb publish -s "$URL" -b "$WASM" -y "$d" >"$TMP/publish-$d.log" 2>&1 || { cat "$TMP/publish-$d.log"; die "publish failed ($d)"; }
     done
+    # Every PASS/FAIL line and figure of these runs is recorded and becomes docs/reliability-results.md.
+    export WK_REL_RECORD="$TMP/reliability-record.jsonl"
+    rm -f "$WK_REL_RECORD"
     say "reliability: authorization matrix and fuzzer against $fdb ($rs)"
     run_counted authz --db "$fdb" --admin-token "$token" authz
     run_counted fuzz --db "$fdb" --admin-token "$token" fuzz --calls 10000 --seconds 240
@@ -185,6 +189,11 @@ reliability() {
         --agents-bin "$CARGO_TARGET_DIR/release/wk-agents" --pid-file "$TMP/server.pid"
     run_counted crash --db "$ldb" --admin-token "$token" crash --kills 3 --agents 5 \
         --restart-script "$TMP/restart.sh" --pid-file "$TMP/server.pid" --agents-bin "$CARGO_TARGET_DIR/release/wk-agents"
+    python3 "$ROOT/scripts/reliability.py" page --record "$WK_REL_RECORD" --out "$ROOT/docs/reliability-results.md" \
+        --title "Reliability results (short versions)" \
+        --run "Ran by scripts/test.sh, ruleset $rs, each command on a fresh database." \
+        || say "could not write docs/reliability-results.md"
+    unset WK_REL_RECORD
 }
 
 for rs in dnd5e lite; do

@@ -10,7 +10,8 @@
 //! `PASS agents_cross_agent_events` / `PASS agents_world_invariants` (or `FAIL name: why`) and exits
 //! non-zero on a failure. `--stats FILE` writes one line per call (`secs-since-start TAB latency-ms
 //! TAB ok|E_CODE`) and prints the number of connections the server closed (the load test of
-//! `scripts/reliability.py load`).
+//! `scripts/reliability.py load`). `--pause-ms MS` (default 300) is each agent's pause between steps;
+//! 0 makes them act without pauses (the soak's load at a share of the bench's capacity).
 
 use wk_client::module_bindings;
 
@@ -32,6 +33,8 @@ struct Opts {
     verbose: bool,
     test: bool,
     stats: Option<String>,
+    /// Pause between one agent's steps (ms); 0 = act without pauses (scripts/soak.sh).
+    pause_ms: u64,
 }
 
 fn parse_opts() -> Result<Opts, String> {
@@ -43,6 +46,7 @@ fn parse_opts() -> Result<Opts, String> {
         verbose: false,
         test: false,
         stats: None,
+        pause_ms: 300,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -55,9 +59,10 @@ fn parse_opts() -> Result<Opts, String> {
             "--verbose" | "-v" => o.verbose = true,
             "--test" => o.test = true,
             "--stats" => o.stats = Some(val("--stats")?),
+            "--pause-ms" => o.pause_ms = val("--pause-ms")?.parse().map_err(|_| "--pause-ms takes milliseconds")?,
             "--help" | "-h" => {
                 println!(
-                    "wk-agents [--agents N] [--duration SECS] [--url URL] [--db NAME] [--verbose] [--test] [--stats FILE]"
+                    "wk-agents [--agents N] [--duration SECS] [--url URL] [--db NAME] [--verbose] [--test] [--stats FILE] [--pause-ms MS]"
                 );
                 std::process::exit(0);
             }
@@ -116,8 +121,9 @@ fn main() {
     let stop = Arc::new(AtomicBool::new(false));
     let mut handles = Vec::new();
     for idx in 0..opts.agents {
-        let (url, db, verbose, stop) = (opts.url.clone(), opts.db.clone(), opts.verbose, stop.clone());
-        handles.push(std::thread::spawn(move || run_agent(idx, &url, &db, verbose, &stop)));
+        let (url, db, verbose, stop, pause) =
+            (opts.url.clone(), opts.db.clone(), opts.verbose, stop.clone(), opts.pause_ms);
+        handles.push(std::thread::spawn(move || run_agent(idx, &url, &db, verbose, pause, &stop)));
         std::thread::sleep(Duration::from_millis(150));
     }
     let started = Instant::now();
@@ -181,7 +187,7 @@ fn write_stats(path: &str) -> std::io::Result<()> {
     f.flush()
 }
 
-fn run_agent(idx: usize, url: &str, db: &str, verbose: bool, stop: &AtomicBool) -> (u64, u64) {
+fn run_agent(idx: usize, url: &str, db: &str, verbose: bool, pause_ms: u64, stop: &AtomicBool) -> (u64, u64) {
     let c = match conn::Conn::open(url, db) {
         Ok(c) => c,
         Err(e) => {
@@ -192,7 +198,9 @@ fn run_agent(idx: usize, url: &str, db: &str, verbose: bool, stop: &AtomicBool) 
     let mut a = agent::Agent::new(idx, c, verbose);
     while !stop.load(Ordering::SeqCst) {
         a.step();
-        std::thread::sleep(Duration::from_millis(300));
+        if pause_ms > 0 {
+            std::thread::sleep(Duration::from_millis(pause_ms));
+        }
     }
     (a.actions, a.rejections)
 }

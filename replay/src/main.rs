@@ -1,15 +1,14 @@
-//! wk-replay: re-run World Kernel fights from their action logs (issue 10).
+//! wk-replay: re-run World Kernel fights from their action logs.
 //!
 //! Reads a combat's log (the `combat_action_log` rows: seq, rng stream, state hash, step) from a
-//! CSV file or from a live database (through `spacetime sql`), replays every step through the
+//! CSV file or from a live database (the HTTP SQL endpoint, `POST /v1/database/{db}/sql`), replays every step through the
 //! module's own pure combat code (`world_kernel::systems::combat::replay`) under the ruleset this
 //! binary was built with, checks the RNG stream and the state hash after every step and reports
 //! the first divergence. `--dice-trace` prints every step with every roll and its purpose.
 //!
 //! ```text
 //! wk-replay --file fights.csv [--combat ID]... [--dice-trace]
-//! wk-replay --server URL --db NAME [--combat ID]... [--dice-trace] [--dump out.csv]
-//!           [--spacetime PATH] [--config-path FILE]
+//! wk-replay --server URL --db NAME [--token JWT] [--combat ID]... [--dice-trace] [--dump out.csv]
 //! ```
 //! CSV columns (header row, any order, extra columns ignored): `combat_id`, `seq`,
 //! `rng_stream` (empty: none), `state_hash` (16 hex digits), `step` (hex BSATN of a
@@ -18,48 +17,55 @@
 //! Exit status: 0 every combat matches, 1 a divergence, 2 bad usage or input.
 
 use std::collections::BTreeMap;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use world_kernel::rules::{ActiveRules, RulesEngine};
 use world_kernel::systems::combat::replay::{decode_step, replay, unlogged_draws, LogEntry, StepTrace};
 use world_kernel::systems::combat::{hash_hex, Fight};
 
-#[derive(Debug, Default)]
+/// Replay World Kernel fights from their action logs and check every state hash.
+#[derive(Debug, Default, clap::Parser)]
+#[command(name = "wk-replay", about, long_about = None)]
 struct Args {
+    /// Read the logs from this CSV file (columns: combat_id, seq, rng_stream, state_hash, step).
+    #[arg(long, conflicts_with_all = ["server", "db"])]
     file: Option<String>,
+    /// Read the logs from this server (127.0.0.1 or localhost) [default without --file: $WK_URL].
+    #[arg(long)]
     server: Option<String>,
+    /// The database to read from [default without --file: $WK_DB].
+    #[arg(long)]
     db: Option<String>,
+    /// A token to read as (the log table is public: none is needed today).
+    #[arg(long, env = "WK_TOKEN")]
+    token: Option<String>,
+    /// Only this combat (repeatable).
+    #[arg(long = "combat", value_name = "ID")]
     combats: Vec<u64>,
+    /// Print every step with every roll and its purpose.
+    #[arg(long)]
     dice_trace: bool,
+    /// Also write the rows read to this CSV file.
+    #[arg(long, value_name = "OUT.csv")]
     dump: Option<String>,
-    spacetime: String,
-    config_path: Option<String>,
 }
 
-const USAGE: &str = "usage: wk-replay (--file FILE.csv | --server URL --db NAME [--config-path F] [--spacetime BIN]) \
-                     [--combat ID]... [--dice-trace] [--dump OUT.csv]";
-
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { spacetime: "spacetime".into(), ..Args::default() };
-    let mut it = std::env::args().skip(1);
-    while let Some(k) = it.next() {
-        let mut val = || it.next().ok_or_else(|| format!("{k} needs a value\n{USAGE}"));
-        match k.as_str() {
-            "--file" => a.file = Some(val()?),
-            "--server" => a.server = Some(val()?),
-            "--db" => a.db = Some(val()?),
-            "--combat" => a.combats.push(val()?.parse().map_err(|_| "--combat takes a combat id (a number)")?),
-            "--dice-trace" => a.dice_trace = true,
-            "--dump" => a.dump = Some(val()?),
-            "--spacetime" => a.spacetime = val()?,
-            "--config-path" => a.config_path = Some(val()?),
-            "-h" | "--help" => return Err(USAGE.into()),
-            _ => return Err(format!("unknown argument {k}\n{USAGE}")),
+    use clap::Parser;
+    // --help prints and exits 0; a usage error prints clap's message and exits 2.
+    let mut a = Args::parse();
+    // The environment names the server only when no file is given (a test run exports WK_URL and
+    // WK_DB to everything it starts, `--file` runs too).
+    if a.file.is_none() {
+        a.server = a.server.or_else(|| std::env::var("WK_URL").ok());
+        a.db = a.db.or_else(|| std::env::var("WK_DB").ok());
+        if a.server.is_none() || a.db.is_none() {
+            return Err("give --file FILE.csv, or --server URL and --db NAME (or WK_URL and WK_DB); see --help".into());
         }
     }
-    a.server = a.server.or_else(|| std::env::var("WK_URL").ok().filter(|_| a.file.is_none()));
-    a.db = a.db.or_else(|| std::env::var("WK_DB").ok().filter(|_| a.file.is_none()));
-    if a.file.is_some() == (a.server.is_some() && a.db.is_some()) {
-        return Err(format!("give either --file or --server and --db\n{USAGE}"));
+    if let Some(s) = &a.server {
+        if !(s.starts_with("http://127.0.0.1") || s.starts_with("http://localhost")) {
+            return Err(format!("refusing server {s}: wk-replay reads from a local server (http://127.0.0.1:PORT)"));
+        }
     }
     Ok(a)
 }
@@ -121,48 +127,60 @@ fn write_csv(path: &str, rows: &[Row]) -> Result<(), String> {
     w.flush().map_err(|e| format!("{path}: {e}"))
 }
 
-/// The cells of `spacetime sql` output: a header line, a `---+---` rule, then one row per line,
-/// cells separated by `|`, strings in double quotes.
-fn sql_cells(out: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut seen_rule = false;
-    for line in out.lines() {
-        if !seen_rule {
-            seen_rule = line.trim_start().starts_with('-') && line.contains('+') || line.trim().starts_with("---");
-            continue;
-        }
-        if line.trim().is_empty() {
-            continue;
-        }
-        // The readable `action` column comes last, so a `|` inside it cannot shift the others.
-        rows.push(line.splitn(6, '|').map(|c| c.trim().trim_matches('"').to_string()).collect());
-    }
-    rows
-}
-
-fn sql(a: &Args, query: &str) -> Result<String, String> {
-    let mut cmd = Command::new(&a.spacetime);
-    if let Some(c) = &a.config_path {
-        cmd.arg("--config-path").arg(c);
-    }
+/// One SQL statement through the HTTP endpoint; the answer's rows as JSON values (SATS JSON:
+/// a row is an array of its columns, an option is `[0, value]` for some and `[1, []]` for none).
+fn sql(a: &Args, query: &str) -> Result<Vec<Vec<serde_json::Value>>, String> {
     let (server, db) = (a.server.as_deref().unwrap_or(""), a.db.as_deref().unwrap_or(""));
-    let out = cmd
-        .args(["sql", "-s", server, db, query])
-        .output()
-        .map_err(|e| format!("cannot run `{}` ({e}); pass --spacetime PATH", a.spacetime))?;
-    if !out.status.success() {
-        return Err(format!("spacetime sql failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    let url = format!("{}/v1/database/{db}/sql", server.trim_end_matches('/'));
+    let mut req = ureq::post(&url).set("Content-Type", "text/plain");
+    if let Some(t) = &a.token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let body = match req.send_string(query) {
+        Ok(r) => r.into_string().map_err(|e| format!("POST {url}: {e}"))?,
+        Err(ureq::Error::Status(code, r)) => {
+            return Err(format!("POST {url}: HTTP {code}: {}", r.into_string().unwrap_or_default().trim()))
+        }
+        Err(e) => return Err(format!("POST {url}: {e} (is the server running?)")),
+    };
+    sql_rows(&body)
 }
 
-/// `(some = 3)`, `3` → Some(3); `(none = ())` → None.
-fn parse_option_u64(cell: &str) -> Option<u64> {
-    if cell.contains("none") {
-        return None;
+/// The rows of every statement's result in an HTTP SQL answer.
+fn sql_rows(body: &str) -> Result<Vec<Vec<serde_json::Value>>, String> {
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("SQL answer is not JSON: {e}"))?;
+    let mut out = Vec::new();
+    for res in v.as_array().ok_or("SQL answer: expected a list of results")? {
+        for row in res["rows"].as_array().ok_or("SQL answer: a result without rows")? {
+            out.push(row.as_array().ok_or("SQL answer: a row that is not a list")?.clone());
+        }
     }
-    let digits: String = cell.chars().filter(|c| c.is_ascii_digit()).collect();
-    digits.parse().ok()
+    Ok(out)
+}
+
+/// `[0, 3]` → Some(3); `[1, []]` → None (an `Option<u64>` in SATS JSON).
+fn option_u64(v: &serde_json::Value) -> Result<Option<u64>, String> {
+    match v.as_array().map(|a| (a.first().and_then(|t| t.as_u64()), a.get(1))) {
+        Some((Some(0), Some(x))) => x.as_u64().map(Some).ok_or_else(|| format!("bad option value {v}")),
+        Some((Some(1), _)) => Ok(None),
+        _ => Err(format!("bad option {v}")),
+    }
+}
+
+fn row_of(cells: &[serde_json::Value]) -> Result<Row, String> {
+    if cells.len() < 6 {
+        return Err(format!("unexpected SQL row: {cells:?}"));
+    }
+    let text =
+        |i: usize| cells[i].as_str().map(String::from).ok_or_else(|| format!("column {i} is not text: {}", cells[i]));
+    Ok(Row {
+        combat_id: cells[0].as_u64().ok_or_else(|| format!("bad combat_id {}", cells[0]))?,
+        seq: cells[1].as_u64().and_then(|s| u32::try_from(s).ok()).ok_or_else(|| format!("bad seq {}", cells[1]))?,
+        rng_stream: option_u64(&cells[2])?,
+        state_hash: text(3)?,
+        step: text(4)?,
+        action: text(5)?,
+    })
 }
 
 fn fetch_live(a: &Args) -> Result<Vec<Row>, String> {
@@ -174,18 +192,8 @@ fn fetch_live(a: &Args) -> Result<Vec<Row>, String> {
         if let Some(c) = f {
             q.push_str(&format!(" WHERE combat_id = {c}"));
         }
-        for cells in sql_cells(&sql(a, &q)?) {
-            if cells.len() < 6 {
-                return Err(format!("unexpected `spacetime sql` row: {cells:?}"));
-            }
-            rows.push(Row {
-                combat_id: cells[0].parse().map_err(|_| format!("bad combat_id cell {:?}", cells[0]))?,
-                seq: cells[1].parse().map_err(|_| format!("bad seq cell {:?}", cells[1]))?,
-                rng_stream: parse_option_u64(&cells[2]),
-                state_hash: cells[3].clone(),
-                step: cells[4].clone(),
-                action: cells[5].clone(),
-            });
+        for cells in sql(a, &q)? {
+            rows.push(row_of(&cells)?);
         }
     }
     Ok(rows)
@@ -313,18 +321,20 @@ mod tests {
     use world_kernel::systems::combat::{monster_combatant, CombatMode, ModeConfig};
 
     #[test]
-    fn parses_spacetime_sql_output() {
-        let out = " combat_id | seq | rng_stream   | state_hash         | step   | action\n\
-                   -----------+-----+--------------+--------------------+--------+-----------------\n \
-                   1         | 0   | (some = 0)   | \"b34e25b33540e637\" | \"0a0b\" | \"start a | b\"\n \
-                   1         | 2   | (none = ())  | \"635b1e0ff1029c87\" | \"0c\"   | \"connection\"\n";
-        let rows = sql_cells(out);
+    fn parses_http_sql_answers() {
+        let body = r#"[{"schema":{"elements":[]},"rows":[
+            [1,0,[0,0],"b34e25b33540e637","0a0b","start a | b"],
+            [1,2,[1,[]],"635b1e0ff1029c87","0c","connection"]]}]"#;
+        let rows: Vec<Row> = sql_rows(body).unwrap().iter().map(|c| row_of(c).unwrap()).collect();
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0], vec!["1", "0", "(some = 0)", "b34e25b33540e637", "0a0b", "start a | b"]);
-        assert_eq!(parse_option_u64(&rows[0][2]), Some(0));
-        assert_eq!(parse_option_u64(&rows[1][2]), None);
-        assert_eq!(parse_hash(&rows[1][3]), Ok(0x635b_1e0f_f102_9c87));
+        assert_eq!((rows[0].combat_id, rows[0].seq, rows[0].rng_stream), (1, 0, Some(0)));
+        assert_eq!((rows[0].step.as_str(), rows[0].action.as_str()), ("0a0b", "start a | b"));
+        assert_eq!(rows[1].rng_stream, None);
+        assert_eq!(parse_hash(&rows[1].state_hash), Ok(0x635b_1e0f_f102_9c87));
         assert!(parse_hash("xyz").is_err());
+        // A malformed answer is an error, not an empty log.
+        assert!(sql_rows("{}").is_err());
+        assert!(row_of(&sql_rows(r#"[{"rows":[[1,0,[2,0],"h","s","a"]]}]"#).unwrap()[0]).is_err());
     }
 
     fn fight_rows() -> Vec<Row> {

@@ -1,5 +1,6 @@
-//! Issue 6 scenarios: an AI-only fight resolves in one call; relaxed and classic turns with
-//! ownership and turn order enforced; a short turn timeout makes the AI act; a disconnect hands
+//! Combat scenarios: an AI-only fight resolves in one call; relaxed and classic turns with
+//! ownership and turn order enforced; the effect of `attack`, `dodge`, `dash` and `join_combat`
+//! seen in the rows and the dice log; a short turn timeout makes the AI act; a disconnect hands
 //! the combatant to the AI; rejections with their codes.
 
 use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
@@ -77,6 +78,31 @@ pub(crate) fn set_turn_secs(admin: &Client, secs: u32) -> TestResult {
 pub(crate) fn events_for_combat(c: &Client, combat_id: u64, kind: EventKind) -> Vec<WorldEvent> {
     let tag = format!("combat={combat_id};");
     c.conn.db.world_event().iter().filter(|e| e.kind == kind && e.detail.starts_with(&tag)).collect()
+}
+
+/// A fight's combatant row.
+fn row_of(c: &Client, combat_id: u64, combatant_id: u64) -> Option<CombatantRow> {
+    c.conn.db.combatant().iter().find(|r| r.combat_id == combat_id && r.combatant_id == combatant_id)
+}
+
+/// The `Attack` action events of `actor` on `target` in a fight.
+fn attacks_by(c: &Client, combat_id: u64, actor: u64, target: u64) -> Vec<WorldEvent> {
+    let tag = format!(";kind=Attack;actor={actor};target={target}");
+    events_for_combat(c, combat_id, EventKind::CombatAction).into_iter().filter(|e| e.detail.ends_with(&tag)).collect()
+}
+
+/// A human against a fresh rat in relaxed turns, on the human's first turn: (client, character
+/// id, fight, the rat's combatant id).
+fn human_vs_rat(env: &Env, fx: &Fixture, name: &str) -> Result<(Client, u64, CombatInstance, u64), String> {
+    let admin = Client::admin(env)?;
+    let a = Client::fresh(env)?;
+    let rat = spawn(&admin, "rat", 1)?[0];
+    let id = create(&a, fx, name)?.id;
+    a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
+    let fight = combat_of(&a, id).ok_or("no combat")?;
+    check_eq(fight.status, FightStatus::Active, "a fresh rat cannot end the fight before the human's first turn")?;
+    check_eq(fight.current_combatant, Some(id), "after the AI's turns it is the human's turn")?;
+    Ok((a, id, fight, 1u64 << 48 | rat))
 }
 
 pub fn run(env: &Env, r: &mut Runner) {
@@ -338,6 +364,121 @@ pub fn run(env: &Env, r: &mut Runner) {
         wait_for("CombatControl event", Duration::from_secs(3), || {
             !events_for_combat(&admin, fight.id, EventKind::CombatControl).is_empty()
         })
+    });
+
+    r.run("attack: the target's HP falls by exactly the damage in the dice log", || {
+        // A strong fighter (unarmed: 1 + STR) against a tough, easy-to-hit monster, until a hit
+        // lands: every attack's HP change must equal its logged damage, and one must do damage.
+        let admin = Client::admin(env)?;
+        let a = Client::fresh(env)?;
+        let def = if env.ruleset == "lite" { "orc" } else { "zombie" };
+        let m = spawn(&admin, def, 1)?[0];
+        let strong = Fixture {
+            class: fx.other_class,
+            scores: AbilityScores { str: 15, dex: 14, con: 13, int: 12, wis: 10, cha: 8 },
+            ..fx.clone()
+        };
+        let id = create(&a, &strong, "Striker")?.id;
+        a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![m]))?;
+        let fight = combat_of(&a, id).ok_or("no combat")?;
+        let target = 1u64 << 48 | m;
+        let mut seen = Vec::new();
+        for turn in 0..6 {
+            let f = combat_of(&a, id).ok_or("no combat")?;
+            check(f.status == FightStatus::Active, format!("the fight ended before a hit: {seen:?}"))?;
+            check_eq(f.current_combatant, Some(id), "it is my turn")?;
+            close_in(&a, fight.id, id, target)?;
+            let before = row_of(&a, fight.id, target).ok_or("the target's row")?.hp;
+            a.ok("attack", move |r| r.attack(id, target, 0))?;
+            let mut ev = Vec::new();
+            wait_for("the attack's event", Duration::from_secs(5), || {
+                ev = attacks_by(&a, fight.id, id, target);
+                ev.len() > turn
+            })?;
+            let e = ev.last().ok_or("no attack event")?;
+            let damage: i32 = e.dice.iter().filter(|d| d.purpose.contains(" damage (")).map(|d| d.total.max(0)).sum();
+            let after = row_of(&a, fight.id, target).ok_or("the target's row")?.hp;
+            check_eq(before - after, damage.min(before), &format!("HP {before} -> {after}, {}", e.text))?;
+            seen.push(e.text.clone());
+            if damage > 0 {
+                return Ok(());
+            }
+            let seq = f.turn_seq;
+            a.ok("end_turn", move |r| r.end_turn(id))?;
+            wait_for("my next turn", Duration::from_secs(5), || {
+                combat_of(&a, id).is_some_and(|c| c.status != FightStatus::Active || c.turn_seq > seq + 1)
+            })?;
+        }
+        Err(format!("no damaging hit in 6 turns: {seen:?}"))
+    });
+
+    r.run("dodge: attacks against the dodger roll with disadvantage", || {
+        let (a, id, fight, rat) = human_vs_rat(env, &fx, "Dodger")?;
+        close_in(&a, fight.id, id, rat)?;
+        a.ok("dodge", move |r| r.dodge(id))?;
+        a.ok("end_turn", move |r| r.end_turn(id))?;
+        let mut ev = Vec::new();
+        wait_for("the rat's attack on the dodger", Duration::from_secs(5), || {
+            ev = attacks_by(&a, fight.id, rat, id);
+            !ev.is_empty()
+        })?;
+        let roll =
+            ev[0].dice.iter().find(|d| d.purpose.ends_with(" attack")).ok_or("no attack roll in the dice log")?;
+        // dnd5e: two d20, the lower kept; lite: 3d6, the lower two kept.
+        let want = if env.ruleset == "lite" { ("3d6kl2", 3) } else { ("2d20kl1", 2) };
+        check(
+            roll.expr.starts_with(want.0) && roll.rolls.len() == want.1,
+            format!("the rat's attack roll is {} with faces {:?}, want {}", roll.expr, roll.rolls, want.0),
+        )?;
+        // Dropping the client hands the fight to the AI, which ends it.
+        Ok(())
+    });
+
+    r.run("dash: a move beyond the speed but within twice it succeeds after a dash", || {
+        let (a, id, fight, rat) = human_vs_rat(env, &fx, "Sprinter")?;
+        let (mine, its) =
+            (row_of(&a, fight.id, id).ok_or("my row")?, row_of(&a, fight.id, rat).ok_or("the rat's row")?);
+        // Away from the rat (straight along x when on top of it). Characters have 30 ft of speed:
+        // 45 ft is beyond it and within twice it; 45 + 30 ft is beyond twice it.
+        let (dx, dy) = (mine.x - its.x, mine.y - its.y);
+        let d = (dx * dx + dy * dy).sqrt();
+        let (ux, uy) = if d > 0.1 { (dx / d, dy / d) } else { (1.0, 0.0) };
+        let (x1, y1) = (mine.x + 45.0 * ux, mine.y + 45.0 * uy);
+        let (x2, y2) = (x1 + 30.0 * ux, y1 + 30.0 * uy);
+        a.fails_with("move_in_combat", "E_TOO_FAR", move |r| r.move_in_combat(id, x1, y1))?;
+        a.ok("dash", move |r| r.dash(id))?;
+        a.ok("move_in_combat", move |r| r.move_in_combat(id, x1, y1))?;
+        wait_for("my row at the new spot", Duration::from_secs(5), || {
+            row_of(&a, fight.id, id).is_some_and(|m| (m.x - x1).abs() < 0.5 && (m.y - y1).abs() < 0.5)
+        })?;
+        a.fails_with("move_in_combat", "E_TOO_FAR", move |r| r.move_in_combat(id, x2, y2))?;
+        // Dropping the client hands the fight to the AI, which ends it.
+        Ok(())
+    });
+
+    r.run("join_combat: the joiner is a combatant in the fight's initiative order", || {
+        let (a, id, fight, _rat) = human_vs_rat(env, &fx, "Opener")?;
+        let b = Client::fresh(env)?;
+        let bid = create(&b, &fx, "Latecomer")?.id;
+        let side = row_of(&a, fight.id, id).ok_or("my row")?.side;
+        let fid = fight.id;
+        b.ok("join_combat", move |r| r.join_combat(bid, fid, side))?;
+        let mut rows = Vec::new();
+        wait_for("the joiner's combatant row", Duration::from_secs(5), || {
+            rows = a.conn.db.combatant().iter().filter(|r| r.combat_id == fid && r.active).collect();
+            rows.iter().any(|r| r.character_id == bid)
+        })?;
+        let joiner = rows.iter().find(|r| r.character_id == bid).ok_or("joiner row")?;
+        check_eq(joiner.side, side, "the joiner's side")?;
+        rows.sort_by_key(|r| r.turn_order);
+        let order: Vec<(u32, i32, String)> =
+            rows.iter().map(|r| (r.turn_order, r.initiative, r.name.clone())).collect();
+        let distinct = rows.windows(2).all(|w| w[0].turn_order < w[1].turn_order);
+        let by_initiative = rows.windows(2).all(|w| w[0].initiative >= w[1].initiative);
+        check(distinct && by_initiative, format!("turn order by initiative, the joiner in it: {order:?}"))?;
+        check_eq(rows.len(), 3, "the human, the rat and the joiner")?;
+        // Dropping the client hands the fight to the AI, which ends it.
+        Ok(())
     });
 
     r.run("combat rejections have their codes", || {

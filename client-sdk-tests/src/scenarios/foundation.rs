@@ -7,6 +7,7 @@ use spacetimedb_sdk::{DbContext, Table};
 use std::time::Duration;
 
 /// Per-ruleset fixtures: a valid class, valid scores and the expected level-1 HP.
+#[derive(Clone)]
 pub struct Fixture {
     pub class: &'static str,
     pub other_class: &'static str,

@@ -1,4 +1,4 @@
-//! Issue 12 (the SDK half of the reliability suite; the rest is `scripts/reliability.py`):
+//! The SDK half of the reliability suite (the rest is `scripts/reliability.py`):
 //! NaN and infinities, which JSON cannot carry, sent over BSATN to every reducer that takes a
 //! float; and private tables refused to a non-owner's subscription.
 
@@ -15,16 +15,18 @@ pub const FLOAT_REDUCERS: &[&str] = &["step_to", "move_in_combat", "spawn_world_
 
 const BAD: [f64; 4] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0];
 
-/// The call must be refused with an `E_` code (a non-finite float never commits).
+/// The call must be refused with exactly `code` (a non-finite float never commits, and is named
+/// as the bad argument it is, not refused by some other check on the way).
 fn refused(
     c: &Client,
     reducer: &str,
+    code: &str,
     send: impl FnOnce(&RemoteReducers) -> Result<(), spacetimedb_sdk::Error>,
 ) -> TestResult {
     match c.call(reducer, send)? {
         Ok(()) => Err(format!("`{reducer}` committed a non-finite float")),
-        Err(m) if m.starts_with("E_") => Ok(()),
-        Err(m) => Err(format!("`{reducer}` failed without an E_ code: {m}")),
+        Err(m) if m.starts_with(&format!("{code}:")) => Ok(()),
+        Err(m) => Err(format!("`{reducer}` answered {m:?}, expected {code}")),
     }
 }
 
@@ -39,7 +41,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let mut covered = std::collections::BTreeSet::new();
         for &v in &BAD[..3] {
             for (x, y) in [(v, 1.0), (1.0, v)] {
-                refused(&a, "step_to", move |r| r.step_to(id, x, y))?;
+                refused(&a, "step_to", "E_INVALID_POSITION", move |r| r.step_to(id, x, y))?;
                 covered.insert("step_to");
             }
         }
@@ -59,7 +61,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         for &v in &BAD[..3] {
             let v = v as f32;
             for (x, y) in [(v, 1.0f32), (1.0, v)] {
-                refused(&a, "move_in_combat", move |r| r.move_in_combat(id, x, y))?;
+                refused(&a, "move_in_combat", "E_INVALID_POSITION", move |r| r.move_in_combat(id, x, y))?;
                 covered.insert("move_in_combat");
             }
         }
@@ -68,8 +70,11 @@ pub fn run(env: &Env, r: &mut Runner) {
                 let mut f = [10.0, 10.0, 5.0, 60.0];
                 f[k] = v;
                 let l = loc.clone();
-                refused(&admin, "spawn_world_item", move |r| {
-                    r.spawn_world_item("dagger".into(), 1, l, f[0], f[1], f[2], f[3])
+                let code = ["E_INVALID_POSITION", "E_INVALID_POSITION", "E_INVALID_RADIUS", "E_INVALID_TTL"][k];
+                // An item of the ruleset, so the float is the only thing wrong with the call.
+                let item = if env.ruleset == "lite" { "healing_draught" } else { "dagger" };
+                refused(&admin, "spawn_world_item", code, move |r| {
+                    r.spawn_world_item(item.into(), 1, l, f[0], f[1], f[2], f[3])
                 })?;
                 covered.insert("spawn_world_item");
             }

@@ -10,14 +10,11 @@ use crate::systems::spawner as pure;
 use crate::tables::combat::monster_instance;
 use crate::tables::items::{item_instance, PlaceKind};
 use crate::tables::world::{config, location_def};
-use rand::Rng;
 use spacetimedb::{ReducerContext, Table};
 
 /// Ground items from the spawner: contact radius (ft) and time to live.
 const ITEM_RADIUS_FT: f64 = 5.0;
 const ITEM_TTL_MICROS: i64 = 15 * 60 * 1_000_000;
-/// Spawned items land within this square (ft) of the location's origin, where characters arrive.
-const ITEM_SPREAD_FT: f64 = 40.0;
 
 /// World tick step: run the spawner when this tick is due.
 pub fn tick(ctx: &ReducerContext, tick: u64) {
@@ -34,42 +31,56 @@ pub fn seed(ctx: &ReducerContext) {
     top_up(ctx, cfg.max_monsters_per_location.min(1), cfg.max_ground_items_per_location.min(2), 2);
 }
 
-/// At each non-safe location: at most `per_call` new monsters and items, never over the caps.
+/// At each non-safe location: at most `per_call` new monsters and items, never over the caps
+/// (the pure `spawner::plan_top_up` decides; this counts by the indexes and writes).
 fn top_up(ctx: &ReducerContext, monster_cap: u32, item_cap: u32, per_call: u32) {
-    let monsters_on = gate::require(ctx, Feature::Combat).is_ok();
-    let items_on = gate::require(ctx, Feature::Items).is_ok();
+    let t = pure::TopUp {
+        monster_cap,
+        item_cap,
+        per_call,
+        monsters_on: gate::require(ctx, Feature::Combat).is_ok(),
+        items_on: gate::require(ctx, Feature::Items).is_ok(),
+    };
     let spawns = pure::table();
     let loot = crate::systems::combat::loot::table();
-    let locations: Vec<String> = ctx.db.location_def().iter().filter(|l| !l.safe).map(|l| l.id).collect();
+    let locations: Vec<pure::LocationCount> = ctx
+        .db
+        .location_def()
+        .iter()
+        .filter(|l| !l.safe)
+        .map(|l| pure::LocationCount {
+            monsters: if t.monsters_on { ctx.db.monster_instance().location_id().filter(&l.id).count() } else { 0 },
+            ground_items: if t.items_on {
+                ctx.db.item_instance().by_location_place_cell().filter((l.id.as_str(), PlaceKind::Ground)).count()
+            } else {
+                0
+            },
+            location_id: l.id,
+        })
+        .collect();
     let mut rng = ctx.rng();
-    for loc in locations {
-        if monsters_on {
-            let have = ctx.db.monster_instance().location_id().filter(&loc).count();
-            for _ in 0..pure::missing(have, monster_cap).min(per_call) {
-                let Some(def) = pure::pick_monster(&spawns, &loc, &mut rng) else { break };
-                if let Err(e) = crate::db::combat::spawn_monster(ctx, def, &loc) {
-                    log::warn!("spawner: {def} at {loc}: {e}");
+    for s in pure::plan_top_up(&spawns, loot, &locations, t, &mut rng) {
+        match s {
+            pure::Spawn::Monster { location_id, def } => {
+                if let Err(e) = crate::db::combat::spawn_monster(ctx, &def, &location_id) {
+                    log::warn!("spawner: {def} at {location_id}: {e}");
                 }
             }
-        }
-        if items_on {
-            let have =
-                ctx.db.item_instance().by_location_place_cell().filter((loc.as_str(), PlaceKind::Ground)).count();
-            for _ in 0..pure::missing(have, item_cap).min(per_call) {
-                let Some((item, quantity)) = pure::pick_item(loot, &mut rng) else { break };
+            pure::Spawn::Item { location_id, def, quantity, x, y } => {
                 let req = SpawnRequest {
-                    def_id: item.to_string(),
+                    def_id: def,
                     quantity,
-                    location_id: loc.clone(),
-                    x: rng.gen_range(0.0..ITEM_SPREAD_FT).round(),
-                    y: rng.gen_range(0.0..ITEM_SPREAD_FT).round(),
+                    location_id,
+                    x,
+                    y,
                     contact_radius_ft: ITEM_RADIUS_FT,
                     ttl_micros: ITEM_TTL_MICROS,
                 };
                 // a loot row may name several of an item that does not stack: spawn one then
                 if crate::db::items::spawn(ctx, &req).is_err() {
-                    if let Err(e) = crate::db::items::spawn(ctx, &SpawnRequest { quantity: 1, ..req }) {
-                        log::warn!("spawner: {item} at {loc}: {e}");
+                    let one = SpawnRequest { quantity: 1, ..req };
+                    if let Err(e) = crate::db::items::spawn(ctx, &one) {
+                        log::warn!("spawner: {} at {}: {e}", one.def_id, one.location_id);
                     }
                 }
             }

@@ -115,6 +115,66 @@ pub fn due(tick: u64, every: u32) -> bool {
     every > 0 && tick.is_multiple_of(u64::from(every))
 }
 
+/// What one location has now, for a spawner step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationCount {
+    pub location_id: String,
+    pub monsters: usize,
+    pub ground_items: usize,
+}
+
+/// The spawner's caps for one step and whether each half of it runs (its feature gate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopUp {
+    pub monster_cap: u32,
+    pub item_cap: u32,
+    /// At most this many new monsters and items per location in one step.
+    pub per_call: u32,
+    pub monsters_on: bool,
+    pub items_on: bool,
+}
+
+/// Ground items from the spawner land within this square (ft) of the location's origin, where
+/// characters arrive.
+pub const ITEM_SPREAD_FT: f64 = 40.0;
+
+/// One thing a spawner step adds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Spawn {
+    Monster { location_id: String, def: String },
+    Item { location_id: String, def: String, quantity: u32, x: f64, y: f64 },
+}
+
+/// One spawner step (the world tick's, and a fresh world's seeding): per location in the given
+/// order, monsters up to the cap then items up to the cap, at most `per_call` of each, drawn from
+/// `rng` in that order. The rows side writes exactly this plan.
+pub fn plan_top_up<G: rand::Rng>(
+    spawns: &[SpawnRow],
+    loot: &[crate::systems::combat::loot::LootRow],
+    locations: &[LocationCount],
+    t: TopUp,
+    rng: &mut G,
+) -> Vec<Spawn> {
+    let mut out = Vec::new();
+    for loc in locations {
+        if t.monsters_on {
+            for _ in 0..missing(loc.monsters, t.monster_cap).min(t.per_call) {
+                let Some(def) = pick_monster(spawns, &loc.location_id, rng) else { break };
+                out.push(Spawn::Monster { location_id: loc.location_id.clone(), def: def.to_string() });
+            }
+        }
+        if t.items_on {
+            for _ in 0..missing(loc.ground_items, t.item_cap).min(t.per_call) {
+                let Some((item, quantity)) = pick_item(loot, rng) else { break };
+                let x = rng.gen_range(0.0..ITEM_SPREAD_FT).round();
+                let y = rng.gen_range(0.0..ITEM_SPREAD_FT).round();
+                out.push(Spawn::Item { location_id: loc.location_id.clone(), def: item.to_string(), quantity, x, y });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use super::*;
 use crate::data::DataError;
 use crate::error::WkError;
 use crate::rules::*;
+use crate::systems::spawner;
 
 type R = ActiveRules;
 
@@ -465,29 +466,55 @@ struct WorldEnd {
     fights: Vec<WorldFight>,
     /// Monsters still alive at each location (def, HP).
     alive: Vec<(String, String, i32)>,
+    /// Ground items the spawner placed (location, def, quantity, x, y).
+    ground: Vec<(String, String, u32, f64, f64)>,
+    /// Attacks the human made (each one a step that had to succeed).
+    human_attacks: usize,
 }
 
-/// A small world driven by one world seed: each tick the spawn table picks a monster for each
-/// location (world RNG), then at every location with monsters a party fights them (fight seed
-/// from the world RNG). Even ticks the party is AI-only (instant); odd ticks a human plays with
-/// a fixed script (attack the first enemy, end the turn; every third turn times out). Loot comes
-/// from each fight's own stream after it ends, as in `combat::commit`.
+/// The spawner's caps in the world run (one new monster and item per location and tick).
+const WORLD_TOP_UP: spawner::TopUp =
+    spawner::TopUp { monster_cap: 3, item_cap: 2, per_call: 1, monsters_on: true, items_on: true };
+
+/// A small world driven by one world seed, through the module's own steps: each tick the
+/// module's spawner step (`spawner::plan_top_up`, which the world tick's spawner writes) adds
+/// monsters and ground items from the world RNG; then at every location with monsters a party
+/// fights them through the fight engine the reducers use (fight seed from the world RNG). Even
+/// ticks the party is AI-only (instant); odd ticks a human plays: step toward the nearest enemy
+/// when out of reach, attack when in reach, end the turn; every third turn times out. Every step
+/// the script takes must succeed (a refused step fails the test). Loot comes from each fight's
+/// own stream after it ends, as in `combat::commit`.
 fn run_world(world_seed: u64, ticks: u32) -> WorldEnd {
     use rand::{Rng, SeedableRng};
     let mut world = rand::rngs::StdRng::seed_from_u64(world_seed);
-    let spawns = crate::systems::spawner::table();
+    let spawns = spawner::table();
     let loot = loot::table();
     let mut locations: Vec<String> = spawns.iter().map(|s| s.location_id.clone()).collect();
     locations.sort();
     locations.dedup();
     let mut alive: Vec<(String, String, i32)> = Vec::new();
+    let mut ground = Vec::new();
     let mut fights = Vec::new();
+    let mut human_attacks = 0;
     let mut next_id = 100u64;
     for tick in 0..ticks {
-        for loc in &locations {
-            if let Some(def) = crate::systems::spawner::pick_monster(&spawns, loc, &mut world) {
-                let hp = monster(0, 2, def, 0.0, 0.0).creature.vitals.max_hp;
-                alive.push((loc.clone(), def.to_string(), hp));
+        let counts: Vec<spawner::LocationCount> = locations
+            .iter()
+            .map(|l| spawner::LocationCount {
+                location_id: l.clone(),
+                monsters: alive.iter().filter(|m| &m.0 == l).count(),
+                ground_items: ground.iter().filter(|g: &&(String, String, u32, f64, f64)| &g.0 == l).count(),
+            })
+            .collect();
+        for s in spawner::plan_top_up(&spawns, loot, &counts, WORLD_TOP_UP, &mut world) {
+            match s {
+                spawner::Spawn::Monster { location_id, def } => {
+                    let hp = monster(0, 2, &def, 0.0, 0.0).creature.vitals.max_hp;
+                    alive.push((location_id, def, hp));
+                }
+                spawner::Spawn::Item { location_id, def, quantity, x, y } => {
+                    ground.push((location_id, def, quantity, x, y))
+                }
             }
         }
         for loc in &locations {
@@ -520,20 +547,15 @@ fn run_world(world_seed: u64, ticks: u32) -> WorldEnd {
                 r.step::<R>(step(now, ReplayAction::AiTurns)).unwrap();
                 for turn in 0..60 {
                     let f = r.fight();
-                    let Some(cur) = f.current_id() else { break };
+                    if f.status != FightStatus::Active {
+                        break;
+                    }
+                    assert_eq!(f.current_id(), Some(1), "after the AI's turns it is the human's turn");
                     if turn % 3 == 2 {
                         r.step::<R>(step(now, ReplayAction::Timeout(f.turn_seq))).unwrap();
                         continue;
                     }
-                    if let Some(t) = f.combatants.iter().find(|c| c.side == 2 && c.is_present()).map(|c| c.id) {
-                        let _ = r.step::<R>(step(
-                            now,
-                            ReplayAction::Attack(AttackArgs { actor: cur, target: t, attack_index: 0 }),
-                        ));
-                    }
-                    if r.fight().status == FightStatus::Active {
-                        let _ = r.step::<R>(step(now, ReplayAction::EndTurn(cur)));
-                    }
+                    human_attacks += human_turn(&mut r, now);
                 }
             }
             // Loot from the fight's next stream; survivors go back to the location.
@@ -560,7 +582,45 @@ fn run_world(world_seed: u64, ticks: u32) -> WorldEnd {
             fights.push((r.fight().clone(), r.entries.clone(), drops));
         }
     }
-    WorldEnd { fights, alive }
+    WorldEnd { fights, alive, ground, human_attacks }
+}
+
+/// The human's (combatant 1) turn in the world run: out of reach of the nearest enemy, step
+/// toward it (up to the movement left, stopping 4 ft short); in reach, attack; then end the
+/// turn. Every step must succeed. Returns the attacks made (0 or 1).
+fn human_turn(r: &mut Recorder, now: i64) -> usize {
+    let f = r.fight();
+    let me = f.get(1).expect("the hero is in the fight").clone();
+    let mut attacks = 0;
+    if me.is_standing() {
+        let nearest = f
+            .combatants
+            .iter()
+            .filter(|c| c.side == 2 && c.is_present())
+            .min_by(|a, b| me.pos.dist(a.pos).total_cmp(&me.pos.dist(b.pos)).then(a.id.cmp(&b.id)))
+            .map(|c| (c.id, c.pos));
+        if let Some((target, at)) = nearest {
+            let d = me.pos.dist(at);
+            if me.reach(0).band(d).is_none() {
+                let go = (d - 4.0).min(f.movement_left(1)).max(0.0);
+                if go > 0.0 {
+                    let k = go / d;
+                    let (x, y) = (me.pos.x + (at.x - me.pos.x) * k, me.pos.y + (at.y - me.pos.y) * k);
+                    r.step::<R>(step(now, ReplayAction::Move(MoveArgs { actor: 1, x, y }))).unwrap();
+                }
+            }
+            let f = r.fight();
+            let (me, at) = (f.get(1).unwrap(), f.get(target).unwrap().pos);
+            if f.status == FightStatus::Active && me.is_standing() && me.reach(0).band(me.pos.dist(at)).is_some() {
+                r.step::<R>(step(now, ReplayAction::Attack(AttackArgs { actor: 1, target, attack_index: 0 }))).unwrap();
+                attacks = 1;
+            }
+        }
+    }
+    if r.fight().status == FightStatus::Active {
+        r.step::<R>(step(now, ReplayAction::EndTurn(1))).unwrap();
+    }
+    attacks
 }
 
 #[test]
@@ -568,6 +628,8 @@ fn two_identical_world_runs_end_identical() {
     let a = run_world(2024, 6);
     let b = run_world(2024, 6);
     assert!(a.fights.len() >= 6, "the run fights: {}", a.fights.len());
+    assert!(a.human_attacks >= 3, "the human attacked {} times", a.human_attacks);
+    assert!(!a.ground.is_empty(), "the spawner placed ground items");
     assert_eq!(a, b);
     // Every fight of the run also replays from its log alone.
     for (f, entries, _) in &a.fights {

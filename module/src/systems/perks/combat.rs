@@ -9,7 +9,7 @@ use super::data::mode_bit;
 use super::hooks::{PerkHooks, PerkState, RerollDamageFaceFn};
 use super::manifest::PERK_HOOKS_IN_ORDER;
 use super::DynDice;
-use crate::rules::{AttackDef, Creature, Damage, DiceLog, DiceSource, RulesEngine};
+use crate::rules::{AttackDef, Creature, Damage, DiceLog, DiceLogEntry, DiceSource, RulesEngine};
 use crate::systems::combat::CombatMode;
 use spacetimedb::SpacetimeType;
 
@@ -46,16 +46,19 @@ pub fn lucky_reroll(perks: &[CombatPerk], natural: i32, lowest: i32) -> Option<&
     active(perks).find(|(h, _)| h.reroll_lowest_attack).map(|(h, _)| h.id)
 }
 
-/// Rerolls a die face once when any of the hooks asks for it.
+/// Rerolls a die face once when any of the hooks asks for it, and remembers the face it
+/// replaced (perk, sides, face) so the dice log can show it.
 struct RerollFaces<'a, D: DiceSource + ?Sized> {
     inner: &'a mut D,
-    hooks: &'a [RerollDamageFaceFn],
+    hooks: &'a [(&'static str, RerollDamageFaceFn)],
+    replaced: Vec<(&'static str, u32, i32)>,
 }
 
 impl<D: DiceSource + ?Sized> DiceSource for RerollFaces<'_, D> {
     fn roll_die(&mut self, sides: u32) -> i32 {
         let face = self.inner.roll_die(sides);
-        if self.hooks.iter().any(|f| f(face, sides)) {
+        if let Some((id, _)) = self.hooks.iter().find(|(_, f)| f(face, sides)) {
+            self.replaced.push((id, sides, face));
             self.inner.roll_die(sides)
         } else {
             face
@@ -65,7 +68,9 @@ impl<D: DiceSource + ?Sized> DiceSource for RerollFaces<'_, D> {
 
 /// The ruleset's damage roll with the attacker's damage perks: face rerolls wrap the dice
 /// (Great Weapon Fighting), critical extras are rolled after (Savage Attacks), each in manifest
-/// order. Without such perks it is exactly `R::roll_damage`.
+/// order. Without such perks it is exactly `R::roll_damage`. A rerolled face is logged as its own
+/// entry after the damage roll (the damage entry holds the face that stands), so every die drawn
+/// appears in the dice log.
 pub fn roll_damage<R: RulesEngine + ?Sized>(
     perks: &[CombatPerk],
     attack: &AttackDef,
@@ -73,11 +78,23 @@ pub fn roll_damage<R: RulesEngine + ?Sized>(
     rng: &mut impl DiceSource,
     log: &mut DiceLog,
 ) -> Vec<Damage> {
-    let rerolls: Vec<RerollDamageFaceFn> = active(perks).filter_map(|(h, _)| h.reroll_damage_face).collect();
+    let rerolls: Vec<(&'static str, RerollDamageFaceFn)> =
+        active(perks).filter_map(|(h, _)| h.reroll_damage_face.map(|f| (h.id, f))).collect();
     let mut dmg = if rerolls.is_empty() {
         R::roll_damage(attack, crit, rng, log)
     } else {
-        R::roll_damage(attack, crit, &mut RerollFaces { inner: rng, hooks: &rerolls }, log)
+        let mut dice = RerollFaces { inner: rng, hooks: &rerolls, replaced: Vec::new() };
+        let dmg = R::roll_damage(attack, crit, &mut dice, log);
+        for (id, sides, face) in dice.replaced {
+            log.push(DiceLogEntry {
+                purpose: format!("{id}: {} damage d{sides} showed {face}, rerolled", attack.name),
+                expr: format!("1d{sides}"),
+                rolls: vec![face],
+                modifier: 0,
+                total: face,
+            });
+        }
+        dmg
     };
     if crit {
         for (h, _) in active(perks) {

@@ -459,6 +459,20 @@ fn great_weapon_fighting_rerolls_ones_and_twos_once() {
     assert_eq!(roll(&[], &[1, 5]), 9);
     assert_eq!(roll(&perk("great_weapon_fighting"), &[1, 5, 2, 6]), 5 + 6 + 3);
     assert_eq!(roll(&perk("great_weapon_fighting"), &[1, 1, 4]), 1 + 4 + 3, "the reroll stands, even a 1");
+    // The replaced faces are in the dice log, each once, after the damage roll; with them every
+    // drawn die is logged.
+    let mut rng = Recorder::new(&[1, 5, 2, 6]);
+    let mut log = DiceLog::new();
+    roll_damage::<R>(&perk("great_weapon_fighting"), &a, false, &mut rng, &mut log);
+    let rerolled: Vec<(String, Vec<i32>)> = log
+        .entries
+        .iter()
+        .filter(|e| e.purpose.starts_with("great_weapon_fighting:"))
+        .map(|e| (e.expr.clone(), e.rolls.clone()))
+        .collect();
+    assert_eq!(rerolled, vec![("1d6".to_string(), vec![1]), ("1d6".to_string(), vec![2])]);
+    assert_eq!(log.entries.iter().map(|e| e.rolls.len()).sum::<usize>(), rng.draws.len());
+    assert_eq!(log.entries[0].rolls, vec![5, 6], "the damage entry keeps the faces that stand");
 }
 
 #[test]
