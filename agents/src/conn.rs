@@ -165,6 +165,7 @@ fn register(conn: &DbConnection, tx: Sender<(String, Result<(), String>)>) {
         on_rest "rest" (a, b, c);
         on_start_combat "start_combat" (a, b, c);
         on_join_combat "join_combat" (a, b, c);
+        on_invite_to_combat "invite_to_combat" (a, b);
         on_attack "attack" (a, b, c);
         on_move_in_combat "move_in_combat" (a, b, c);
         on_end_turn "end_turn" (a);

@@ -162,6 +162,11 @@ fn register_result_listeners(conn: &DbConnection, tx: Sender<(String, Result<(),
         on_spawn_monster "spawn_monster" (a, b);
         on_start_combat "start_combat" (a, b, c);
         on_join_combat "join_combat" (a, b, c);
+        on_challenge "challenge" (a, b);
+        on_accept_challenge "accept_challenge" (a, b);
+        on_decline_challenge "decline_challenge" (a, b);
+        on_set_pvp_opt_in "set_pvp_opt_in" (a, b);
+        on_invite_to_combat "invite_to_combat" (a, b);
         on_apply_profiles "apply_profiles" (a, b);
         on_propose_profiles "propose_profiles" (a, b);
         on_consent "consent" (a, b);

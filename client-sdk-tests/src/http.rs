@@ -87,8 +87,7 @@ impl HttpAgent {
         let v: Value = serde_json::from_str(&body).map_err(|e| format!("sql answer: {e}"))?;
         let res = &v[0];
         let elements = res["schema"]["elements"].as_array().ok_or("sql answer without a schema")?;
-        let cols: Vec<String> =
-            elements.iter().map(|c| c["name"]["some"].as_str().unwrap_or("").to_string()).collect();
+        let cols: Vec<String> = elements.iter().map(|c| c["name"]["some"].as_str().unwrap_or("").to_string()).collect();
         // A sum value (enum, Option) comes as `[variant index, value]`: name it from the schema.
         let variants: Vec<Vec<String>> = elements
             .iter()

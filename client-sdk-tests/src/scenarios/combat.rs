@@ -266,7 +266,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         let x = create(&a, &fx, "Duelist A")?;
         let y = create(&b, &fx, "Duelist B")?;
         let (xid, yid) = (x.id, y.id);
-        a.ok("start_combat", move |r| r.start_combat(xid, vec![yid], vec![]))?;
+        // Issue 18: another player's character is fought by consent (a challenge it accepts).
+        crate::scenarios::security::duel(&a, xid, &b, yid)?;
         let fight = combat_of(&a, xid).ok_or("no combat")?;
         check_eq(fight.mode, CombatMode::ClassicTurns, "mode")?;
         let cur = fight.current_combatant.ok_or("no current combatant")?;
@@ -329,7 +330,11 @@ pub fn run(env: &Env, r: &mut Runner) {
             let id = me.id;
             a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
             let fight = combat_of(&a, id).ok_or("no combat")?;
-            check_eq(fight.status, FightStatus::Active, "a fresh rat cannot end the fight before the human's first turn")?;
+            check_eq(
+                fight.status,
+                FightStatus::Active,
+                "a fresh rat cannot end the fight before the human's first turn",
+            )?;
             let seq = fight.turn_seq;
             drop(a);
             std::thread::sleep(Duration::from_millis(800));

@@ -4,9 +4,11 @@
 use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
 use crate::http::{some_u64, HttpAgent};
 use crate::module_bindings::*;
-use crate::scenarios::combat::{events_for_combat, set_turn_secs, spawn};
-use crate::scenarios::foundation::{fixture, Fixture};
+use crate::scenarios::combat::{combat_of, events_for_combat, set_turn_secs, spawn};
+use crate::scenarios::foundation::{create, fixture, Fixture};
+use crate::scenarios::world::travel;
 use serde_json::{json, Value};
+use spacetimedb_sdk::Table;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 fn unique(prefix: &str) -> String {
@@ -44,6 +46,39 @@ fn fight_state(a: &HttpAgent, combat_id: u64) -> Result<(String, Option<u64>, u6
 fn my_combatant(a: &HttpAgent, me: u64) -> Result<serde_json::Map<String, Value>, String> {
     let rows = a.sql(&format!("SELECT * FROM combatant WHERE character_id = {me}"))?;
     rows.into_iter().max_by_key(|r| r["combat_id"].as_u64()).ok_or_else(|| "no combatant row for me".into())
+}
+
+/// A consented duel (issue 18): `a`'s character `x` challenges `b`'s `y`, `b` accepts; the fight id.
+pub(crate) fn duel(a: &Client, x: u64, b: &Client, y: u64) -> Result<u64, String> {
+    a.ok("challenge", move |r| r.challenge(x, y))?;
+    let mut ch = 0;
+    wait_for("the challenge row at its target", Duration::from_secs(5), || {
+        ch = b
+            .conn
+            .db
+            .pvp_challenge()
+            .iter()
+            .find(|c| c.challenger_id == x && c.target_id == y)
+            .map(|c| c.id)
+            .unwrap_or(0);
+        ch != 0
+    })?;
+    b.ok("accept_challenge", move |r| r.accept_challenge(y, ch))?;
+    let mut fight = 0;
+    wait_for("the accepted duel's fight", Duration::from_secs(5), || {
+        fight = combat_of(a, x).filter(|f| f.status == FightStatus::Active).map(|f| f.id).unwrap_or(0);
+        fight != 0
+    })?;
+    Ok(fight)
+}
+
+fn challenge_of(c: &Client, x: u64, y: u64) -> Option<u64> {
+    c.conn.db.pvp_challenge().iter().find(|ch| ch.challenger_id == x && ch.target_id == y).map(|ch| ch.id)
+}
+
+fn set_cfg(admin: &Client, k: &str, v: &str) -> TestResult {
+    let (k, v) = (k.to_string(), v.to_string());
+    admin.ok("set_config", move |r| r.set_config(k, v))
 }
 
 pub fn run(env: &Env, r: &mut Runner) {
@@ -99,9 +134,11 @@ pub fn run(env: &Env, r: &mut Runner) {
                 check(seq3 > seq, "the turn moved on after end_turn")?;
                 check_eq(cur, Some(me), "the agent's turn again after the foe's")?;
                 check(my_combatant(&agent, me)?["connected"] == true, "still the agent's after end_turn")?;
-                wait_for("the AI takes the away agent's character when its turn runs out", Duration::from_secs(10), || {
-                    !events_for_combat(&admin, cid, EventKind::CombatControl).is_empty()
-                })?;
+                wait_for(
+                    "the AI takes the away agent's character when its turn runs out",
+                    Duration::from_secs(10),
+                    || !events_for_combat(&admin, cid, EventKind::CombatControl).is_empty(),
+                )?;
                 let ev = events_for_combat(&admin, cid, EventKind::CombatControl);
                 check(ev.iter().any(|e| e.detail.contains("connected=false")), "a hand-over event (connected=false)")?;
             }
@@ -109,5 +146,114 @@ pub fn run(env: &Env, r: &mut Runner) {
         })();
         set_turn_secs(&admin, 60)?;
         res
+    });
+
+    // Item 1: the issue's attack (A starts a fight with B's character at the crossroads, B never
+    // asked), then every way of consenting, and what consent never allows.
+    r.run("PvP needs the target player's consent: challenge, accept, decline, expiry (issue 18)", || {
+        let admin = Client::admin(env)?;
+        let (a, b, c) = (Client::fresh(env)?, Client::fresh(env)?, Client::fresh(env)?);
+        let x = create(&a, &fx, "Griefer")?.id;
+        let y = create(&b, &fx, "Newcomer")?.id;
+        let z = create(&c, &fx, "Bystander")?.id;
+        a.fails_with("start_combat", "E_PVP_CONSENT_REQUIRED", move |r| r.start_combat(x, vec![y], vec![]))?;
+        check(combat_of(&b, y).is_none(), "no fight for the newcomer")?;
+        // A challenge; only its target can accept it.
+        a.ok("challenge", move |r| r.challenge(x, y))?;
+        wait_for("the challenge row", Duration::from_secs(5), || challenge_of(&b, x, y).is_some())?;
+        let ch = challenge_of(&b, x, y).ok_or("challenge")?;
+        c.fails_with("accept_challenge", "E_NOT_OWNER", move |r| r.accept_challenge(y, ch))?;
+        c.fails_with("accept_challenge", "E_UNKNOWN_CHALLENGE", move |r| r.accept_challenge(z, ch))?;
+        a.fails_with("accept_challenge", "E_UNKNOWN_CHALLENGE", move |r| r.accept_challenge(x, ch))?;
+        // Declined: gone, no fight.
+        b.ok("decline_challenge", move |r| r.decline_challenge(y, ch))?;
+        wait_for("the declined challenge is gone", Duration::from_secs(5), || challenge_of(&a, x, y).is_none())?;
+        b.fails_with("accept_challenge", "E_UNKNOWN_CHALLENGE", move |r| r.accept_challenge(y, ch))?;
+        check(combat_of(&b, y).is_none(), "no fight after a decline")?;
+        // Expired: its timer ends it.
+        set_cfg(&admin, "challenge_ttl_secs", "2")?;
+        let res = (|| -> TestResult {
+            a.ok("challenge", move |r| r.challenge(x, y))?;
+            wait_for("the second challenge", Duration::from_secs(5), || challenge_of(&b, x, y).is_some())?;
+            let ch2 = challenge_of(&b, x, y).ok_or("challenge")?;
+            wait_for("its timer ends the challenge", Duration::from_secs(8), || challenge_of(&b, x, y).is_none())?;
+            b.fails_with("accept_challenge", "E_UNKNOWN_CHALLENGE", move |r| r.accept_challenge(y, ch2))
+        })();
+        set_cfg(&admin, "challenge_ttl_secs", "120")?;
+        res?;
+        // Accepted: the fight starts, both human.
+        let fight = duel(&a, x, &b, y)?;
+        let f = admin.conn.db.combat_instance().id().find(&fight).ok_or("fight row")?;
+        check_eq(f.mode, CombatMode::ClassicTurns, "a duel of two humans")?;
+        // A third player cannot join a side with humans uninvited, nor the other.
+        c.fails_with("join_combat", "E_INVITATION_REQUIRED", move |r| r.join_combat(z, fight, 2))?;
+        c.fails_with("join_combat", "E_INVITATION_REQUIRED", move |r| r.join_combat(z, fight, 1))?;
+        // B invites C onto B's side: C joins it (and only it).
+        let side_b = admin
+            .conn
+            .db
+            .combatant()
+            .iter()
+            .find(|r| r.combat_id == fight && r.character_id == y)
+            .map(|r| r.side)
+            .ok_or("B's combatant row")?;
+        let other_side = 3 - side_b;
+        b.ok("invite_to_combat", move |r| r.invite_to_combat(y, z))?;
+        c.fails_with("join_combat", "E_INVITATION_REQUIRED", move |r| r.join_combat(z, fight, other_side))?;
+        c.ok("join_combat", move |r| r.join_combat(z, fight, side_b))?;
+        let _ = a.call("flee", move |r| r.flee(x));
+        let _ = b.call("flee", move |r| r.flee(y));
+        Ok(())
+    });
+
+    r.run("PvP never at a safe location, never on a downed or travelling character (issue 18)", || {
+        let admin = Client::admin(env)?;
+        let (a, b) = (Client::fresh(env)?, Client::fresh(env)?);
+        let x = create(&a, &fx, "Bully")?.id;
+        let y = create(&b, &fx, "Villager")?.id;
+        // Downed: 0 HP (not dead).
+        let hp = b.conn.db.character().id().find(&y).map(|c| c.sheet.vitals.hp).ok_or("target row")?;
+        admin.ok("admin_damage", move |r| r.admin_damage(y, hp))?;
+        wait_for("the target at 0 HP", Duration::from_secs(5), || {
+            a.conn.db.character().id().find(&y).is_some_and(|c| c.sheet.vitals.hp == 0)
+        })?;
+        a.fails_with("challenge", "E_TARGET_DOWN", move |r| r.challenge(x, y))?;
+        let max = a.conn.db.character().id().find(&y).map(|c| c.sheet.vitals.max_hp).unwrap_or(10);
+        admin.ok("admin_set_hp", move |r| r.admin_set_hp(y, max))?;
+        // Travelling: on the road to the village.
+        b.ok("move_to", move |r| r.move_to(y, "village".into()))?;
+        a.fails_with("challenge", "E_TRAVELING", move |r| r.challenge(x, y))?;
+        // Safe: both in the village, even a challenge is refused.
+        wait_for("the target in the village", Duration::from_secs(15), || {
+            a.conn.db.character().id().find(&y).is_some_and(|c| c.location_id == "village")
+        })?;
+        travel(&a, x, "village")?;
+        a.fails_with("challenge", "E_SAFE_LOCATION", move |r| r.challenge(x, y))?;
+        a.fails_with("start_combat", "E_SAFE_LOCATION", move |r| r.start_combat(x, vec![y], vec![]))
+    });
+
+    r.run("PvP location: only characters that both opted in fight without a challenge (issue 18)", || {
+        let (a, b) = (Client::fresh(env)?, Client::fresh(env)?);
+        let x = create(&a, &fx, "Gladiator")?.id;
+        let y = create(&b, &fx, "Challenger")?.id;
+        let arena = a.conn.db.location_def().iter().find(|l| l.pvp).map(|l| l.id).ok_or("no PvP location")?;
+        check_eq(arena.as_str(), "old_road", "the shipped PvP location")?;
+        let (ar1, ar2) = (arena.clone(), arena.clone());
+        std::thread::scope(|s| {
+            let t = s.spawn(|| travel(&b, y, &ar2));
+            let r1 = travel(&a, x, &ar1);
+            r1.and(t.join().unwrap_or(Err("travel thread".into())))
+        })?;
+        a.fails_with("start_combat", "E_PVP_CONSENT_REQUIRED", move |r| r.start_combat(x, vec![y], vec![]))?;
+        a.ok("set_pvp_opt_in", move |r| r.set_pvp_opt_in(x, true))?;
+        a.fails_with("start_combat", "E_PVP_CONSENT_REQUIRED", move |r| r.start_combat(x, vec![y], vec![]))?;
+        b.ok("set_pvp_opt_in", move |r| r.set_pvp_opt_in(y, true))?;
+        a.ok("start_combat", move |r| r.start_combat(x, vec![y], vec![]))?;
+        wait_for("the arena fight", Duration::from_secs(5), || {
+            combat_of(&b, y).is_some_and(|f| f.status == FightStatus::Active)
+        })?;
+        let _ = a.call("flee", move |r| r.flee(x));
+        let _ = b.call("flee", move |r| r.flee(y));
+        Ok(())
     });
 }

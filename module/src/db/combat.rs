@@ -119,7 +119,7 @@ pub fn monster_for(ctx: &ReducerContext, m: &MonsterInstance, side: u32) -> WkRe
 
 /// Who may be pulled into a fight: present at the location, alive, not already fighting, not on
 /// the road.
-fn check_fighter(ctx: &ReducerContext, c: &Character, location: &str) -> WkResult<()> {
+pub(crate) fn check_fighter(ctx: &ReducerContext, c: &Character, location: &str) -> WkResult<()> {
     if c.sheet.vitals.dead {
         return Err(err(ErrorCode::InvalidTarget, format!("{} is dead; pick a living target", c.name)));
     }
@@ -151,13 +151,44 @@ fn check_monster(m: &MonsterInstance, location: &str) -> WkResult<()> {
     Ok(())
 }
 
+/// What static data says about a place (unknown: neither safe nor PvP).
+pub(crate) fn place(ctx: &ReducerContext, location_id: &str) -> crate::systems::pvp::Place {
+    use crate::tables::world::location_def;
+    let l = ctx.db.location_def().id().find(location_id.to_string());
+    crate::systems::pvp::Place { safe: l.as_ref().is_some_and(|l| l.safe), pvp: l.as_ref().is_some_and(|l| l.pvp) }
+}
+
+/// A character of another player: not the same owner, and not the world's own (AI characters
+/// an admin made without an owner belong to the module identity).
+fn other_players(ctx: &ReducerContext, mine: &Character, other: &Character) -> bool {
+    other.owner != mine.owner && other.owner != ctx.identity()
+}
+
+fn opted_in(ctx: &ReducerContext, character_id: u64) -> bool {
+    use crate::tables::pvp::pvp_opt_in;
+    ctx.db.pvp_opt_in().character_id().find(character_id).is_some()
+}
+
 /// Start a fight: `starter` (and its side) against the target characters and monsters, all at
 /// the starter's location. The mode follows who is fighting; an AI-only fight resolves at once.
+/// Another player's character is a target only with its player's consent (issue 18:
+/// `systems::pvp::may_attack`): here, a PvP location where both opted in.
 pub fn start(
     ctx: &ReducerContext,
     starter: &Character,
     target_chars: &[u64],
     target_monsters: &[u64],
+) -> WkResult<u64> {
+    start_consented(ctx, starter, target_chars, target_monsters, &[])
+}
+
+/// `start`, where the players of the characters in `accepted` accepted a challenge for it.
+pub fn start_consented(
+    ctx: &ReducerContext,
+    starter: &Character,
+    target_chars: &[u64],
+    target_monsters: &[u64],
+    accepted: &[u64],
 ) -> WkResult<u64> {
     if target_chars.is_empty() && target_monsters.is_empty() {
         return Err(err(ErrorCode::InvalidTarget, "name at least one character or monster to fight"));
@@ -184,6 +215,15 @@ pub fn start(
             .find(*id)
             .ok_or_else(|| err(ErrorCode::UnknownCharacter, format!("no character {id}")))?;
         check_fighter(ctx, &c, &loc)?;
+        crate::systems::pvp::check_not_down(c.sheet.vitals.hp, c.sheet.vitals.dead, &c.name)?;
+        let both_opted_in = opted_in(ctx, starter.id) && opted_in(ctx, c.id);
+        crate::systems::pvp::may_attack(
+            !other_players(ctx, starter, &c),
+            place(ctx, &loc),
+            accepted.contains(&c.id),
+            both_opted_in,
+            &c.name,
+        )?;
         fighters.push(character_combatant(ctx, &c, DEFENDER_SIDE));
         chars_in.push(c);
     }
@@ -532,6 +572,23 @@ pub fn join(ctx: &ReducerContext, c: &Character, combat_id: u64, side: u32) -> W
     ActiveRules::can_act(&c.sheet)?;
     check_fighter(ctx, c, &inst.location_id)?;
     let mut fight = load(ctx, combat_id)?;
+    // Issue 18: a fight with other players' characters is joined only by invitation from a
+    // player on the side joined (the invitation is used up).
+    let others = fight.combatants.iter().any(|o| match o.kind {
+        CombatantKind::Character { character_id } => {
+            ctx.db.character().id().find(character_id).is_some_and(|oc| other_players(ctx, c, &oc))
+        }
+        _ => false,
+    });
+    let invite = {
+        use crate::tables::pvp::combat_invite;
+        ctx.db.combat_invite().invitee_id().filter(c.id).find(|i| i.combat_id == combat_id && i.side == side)
+    };
+    crate::systems::pvp::may_join(others, invite.is_some())?;
+    if let Some(i) = invite {
+        use crate::tables::pvp::combat_invite;
+        ctx.db.combat_invite().id().delete(i.id);
+    }
     let cfg = mode_config(ctx);
     let mut cb = character_combatant(ctx, c, side);
     let x = if side == STARTER_SIDE { 0.0 } else { 30.0 };
@@ -757,6 +814,12 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
         }
     }
     if over {
+        {
+            use crate::tables::pvp::combat_invite;
+            for i in ctx.db.combat_invite().combat_id().filter(combat_id).collect::<Vec<_>>() {
+                ctx.db.combat_invite().id().delete(i.id);
+            }
+        }
         let mut loot_rng = fight.next_rng();
         inst.summary = finish(ctx, combat_id, &inst.location_id, &fight, &mut loot_rng);
     }
