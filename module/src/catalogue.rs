@@ -994,15 +994,15 @@ pub const REDUCERS: &[ReducerDoc] = &[
         name: "propose_profiles",
         group: "profiles",
         caller: Caller::Player,
-        summary: "Propose a profile stack to a fight with two or more human sides; the other side consents (or it times out).",
+        summary: "Propose a profile stack to a fight where other players have human characters; every one of them must consent (or it times out).",
         errors: codes_and_profile_checks![FeatureDisabled, NotInCombat, CombatOver, ProfileNotParticipant, InvalidArgument],
     },
     ReducerDoc {
         name: "consent",
         group: "profiles",
         caller: Caller::Player,
-        summary: "Approve or reject another side's proposal (approval re-validates it and applies or queues it).",
-        errors: codes_and_profile_checks![FeatureDisabled, ProfileProposalClosed, ProfileSelfConsent, ProfileNotParticipant, NotInCombat, CombatOver],
+        summary: "Approve or reject a proposal as one of its `consenters` (every other player with a human character in the fight when it was proposed); the last approval re-validates it and applies or queues it, one rejection rejects it.",
+        errors: codes_and_profile_checks![FeatureDisabled, ProfileProposalClosed, ProfileSelfConsent, NotInCombat, CombatOver, ProfileNotParticipant, InvalidArgument],
     },
     ReducerDoc {
         name: "set_profile_consent_timeout",

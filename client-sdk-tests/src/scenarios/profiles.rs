@@ -13,11 +13,11 @@ use crate::scenarios::foundation::{create, fixture, Fixture};
 use spacetimedb_sdk::Table;
 use std::time::Duration;
 
-fn entry(kind: &str, amount: i32, key: &str, list: &[&str]) -> ModifierEntry {
+pub(crate) fn entry(kind: &str, amount: i32, key: &str, list: &[&str]) -> ModifierEntry {
     ModifierEntry { kind: kind.into(), amount, key: key.into(), list: list.iter().map(|s| s.to_string()).collect() }
 }
 
-fn profile(id: &str, target: &str, mods: Vec<ModifierEntry>) -> Profile {
+pub(crate) fn profile(id: &str, target: &str, mods: Vec<ModifierEntry>) -> Profile {
     Profile {
         id: id.into(),
         name: id.into(),

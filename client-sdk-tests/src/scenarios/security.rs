@@ -256,4 +256,57 @@ pub fn run(env: &Env, r: &mut Runner) {
         let _ = b.call("flee", move |r| r.flee(y));
         Ok(())
     });
+
+    // Item 2: X joins Y's side (one human side), then rewrites the house rules for Y's
+    // character; a second identity of X "consents". Now: every other player with a human
+    // character in the fight at proposal time must consent, and only they count.
+    r.run("house rules change another player's character only with that player's consent (issue 18)", || {
+        use crate::scenarios::profiles::{entry, profile};
+        let admin = Client::admin(env)?;
+        let (x_pl, y_pl, x_alt) = (Client::fresh(env)?, Client::fresh(env)?, Client::fresh(env)?);
+        let x = create(&x_pl, &fx, "Meddler")?.id;
+        let y = create(&y_pl, &fx, "Victim")?.id;
+        let foe = spawn(&admin, sturdy, 1)?[0];
+        y_pl.ok("start_combat", move |r| r.start_combat(y, vec![], vec![foe]))?;
+        let mut cid = 0;
+        wait_for("Y's fight", Duration::from_secs(5), || {
+            cid = combat_of(&x_pl, y).filter(|f| f.status == FightStatus::Active).map(|f| f.id).unwrap_or(0);
+            cid != 0
+        })?;
+        let side = admin.conn.db.combatant().iter().find(|r| r.combat_id == cid && r.character_id == y).map(|r| r.side);
+        let side = side.ok_or("Y's combatant")?;
+        y_pl.ok("invite_to_combat", move |r| r.invite_to_combat(y, x))?;
+        x_pl.ok("join_combat", move |r| r.join_combat(x, cid, side))?;
+        let harm = vec![profile("harm", "*", vec![entry("hp_bonus", -5, "", &[])])];
+        let h = harm.clone();
+        x_pl.fails_with("apply_profiles", "E_PROFILE_CONSENT_REQUIRED", move |r| r.apply_profiles(cid, h))?;
+        let h = harm.clone();
+        x_pl.ok("propose_profiles", move |r| r.propose_profiles(cid, h))?;
+        let mut pid = 0;
+        wait_for("the proposal", Duration::from_secs(5), || {
+            pid = y_pl
+                .conn
+                .db
+                .profile_proposal()
+                .iter()
+                .filter(|p| p.combat_id == cid && p.status == ProposalStatus::Pending)
+                .map(|p| p.id)
+                .max()
+                .unwrap_or(0);
+            pid != 0
+        })?;
+        let prop = y_pl.conn.db.profile_proposal().id().find(&pid).ok_or("proposal row")?;
+        check_eq(prop.consenters.clone(), vec![y_pl.identity], "Y, and only Y, must consent")?;
+        x_alt.fails_with("consent", "E_PROFILE_NOT_PARTICIPANT", move |r| r.consent(pid, ConsentDecision::Approve))?;
+        x_pl.fails_with("consent", "E_PROFILE_SELF_CONSENT", move |r| r.consent(pid, ConsentDecision::Approve))?;
+        check(admin.conn.db.profile_stack().combat_id().find(&cid).is_none(), "nothing applied without Y")?;
+        y_pl.ok("consent", move |r| r.consent(pid, ConsentDecision::Reject))?;
+        wait_for("rejected by Y", Duration::from_secs(5), || {
+            admin.conn.db.profile_proposal().id().find(&pid).is_some_and(|p| p.status == ProposalStatus::Rejected)
+        })?;
+        check(admin.conn.db.profile_stack().combat_id().find(&cid).is_none(), "nothing applied after Y said no")?;
+        let _ = x_pl.call("flee", move |r| r.flee(x));
+        let _ = y_pl.call("flee", move |r| r.flee(y));
+        Ok(())
+    });
 }

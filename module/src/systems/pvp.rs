@@ -75,6 +75,36 @@ pub fn may_join(others: bool, invited: bool) -> WkResult<()> {
     Ok(())
 }
 
+/// House rules (issue 18, item 2): the players whose consent a proposal needs: every player,
+/// other than the proposer, with a human character in the fight when it is proposed (`humans`:
+/// the owners of those characters). Snapshotted into the proposal: a player (or a second
+/// identity) who joins later has no say.
+pub fn consenters<I: PartialEq + Copy>(proposer: I, humans: &[I]) -> Vec<I> {
+    let mut out: Vec<I> = Vec::new();
+    for h in humans {
+        if *h != proposer && !out.contains(h) {
+            out.push(*h);
+        }
+    }
+    out
+}
+
+/// One approval of a proposal: `who` must be one of `required` and not have approved yet.
+/// Returns how many approvals are still missing (0: apply it).
+pub fn approve<I: PartialEq + Copy>(required: &[I], approved: &mut Vec<I>, who: I) -> WkResult<usize> {
+    if !required.contains(&who) {
+        return Err(err(
+            ErrorCode::ProfileNotParticipant,
+            "only a player whose character was a human combatant of this fight when it was proposed can consent",
+        ));
+    }
+    if approved.contains(&who) {
+        return Err(err(ErrorCode::InvalidArgument, "you approved this proposal already"));
+    }
+    approved.push(who);
+    Ok(required.iter().filter(|r| !approved.contains(r)).count())
+}
+
 /// A character at 0 HP (dying or stable, not dead) cannot be pulled into a fight.
 pub fn check_not_down(hp: i32, dead: bool, name: &str) -> WkResult<()> {
     if hp <= 0 && !dead {
@@ -124,6 +154,24 @@ mod tests {
         assert_eq!(code(may_join(true, false)), ErrorCode::InvitationRequired);
         assert!(may_join(true, true).is_ok());
         assert!(may_join(false, false).is_ok(), "a fight of only your characters and monsters");
+    }
+
+    #[test]
+    fn house_rules_need_every_affected_players_consent() {
+        // proposer 1; players 2 and 3 fight too (3 with two characters).
+        let req = consenters(1, &[1, 2, 3, 3]);
+        assert_eq!(req, vec![2, 3]);
+        let mut ok = Vec::new();
+        assert_eq!(code(approve(&req, &mut ok, 1)), ErrorCode::ProfileNotParticipant, "not the proposer");
+        assert_eq!(
+            code(approve(&req, &mut ok, 9)),
+            ErrorCode::ProfileNotParticipant,
+            "a late joiner / second identity"
+        );
+        assert_eq!(approve(&req, &mut ok, 2).unwrap(), 1, "one more to go");
+        assert_eq!(code(approve(&req, &mut ok, 2)), ErrorCode::InvalidArgument, "twice counts once");
+        assert_eq!(approve(&req, &mut ok, 3).unwrap(), 0, "everyone affected said yes");
+        assert!(consenters(1, &[1, 1]).is_empty(), "only your own characters: nobody else to ask");
     }
 
     #[test]
