@@ -183,20 +183,24 @@ pub fn run(env: &Env, r: &mut Runner) {
         res?;
         // Accepted: the fight starts, both human.
         let fight = duel(&a, x, &b, y)?;
-        let f = admin.conn.db.combat_instance().id().find(&fight).ok_or("fight row")?;
+        let f = a.conn.db.combat_instance().id().find(&fight).ok_or("fight row")?;
         check_eq(f.mode, CombatMode::ClassicTurns, "a duel of two humans")?;
         // A third player cannot join a side with humans uninvited, nor the other.
         c.fails_with("join_combat", "E_INVITATION_REQUIRED", move |r| r.join_combat(z, fight, 2))?;
         c.fails_with("join_combat", "E_INVITATION_REQUIRED", move |r| r.join_combat(z, fight, 1))?;
         // B invites C onto B's side: C joins it (and only it).
-        let side_b = admin
-            .conn
-            .db
-            .combatant()
-            .iter()
-            .find(|r| r.combat_id == fight && r.character_id == y)
-            .map(|r| r.side)
-            .ok_or("B's combatant row")?;
+        let mut side_b = 0;
+        wait_for("B's combatant row", Duration::from_secs(5), || {
+            side_b = b
+                .conn
+                .db
+                .combatant()
+                .iter()
+                .find(|r| r.combat_id == fight && r.character_id == y)
+                .map(|r| r.side)
+                .unwrap_or(0);
+            side_b != 0
+        })?;
         let other_side = 3 - side_b;
         b.ok("invite_to_combat", move |r| r.invite_to_combat(y, z))?;
         c.fails_with("join_combat", "E_INVITATION_REQUIRED", move |r| r.join_combat(z, fight, other_side))?;
@@ -273,8 +277,18 @@ pub fn run(env: &Env, r: &mut Runner) {
             cid = combat_of(&x_pl, y).filter(|f| f.status == FightStatus::Active).map(|f| f.id).unwrap_or(0);
             cid != 0
         })?;
-        let side = admin.conn.db.combatant().iter().find(|r| r.combat_id == cid && r.character_id == y).map(|r| r.side);
-        let side = side.ok_or("Y's combatant")?;
+        let mut side = 0;
+        wait_for("Y's combatant row", Duration::from_secs(5), || {
+            side = y_pl
+                .conn
+                .db
+                .combatant()
+                .iter()
+                .find(|r| r.combat_id == cid && r.character_id == y)
+                .map(|r| r.side)
+                .unwrap_or(0);
+            side != 0
+        })?;
         y_pl.ok("invite_to_combat", move |r| r.invite_to_combat(y, x))?;
         x_pl.ok("join_combat", move |r| r.join_combat(x, cid, side))?;
         let harm = vec![profile("harm", "*", vec![entry("hp_bonus", -5, "", &[])])];
