@@ -924,7 +924,12 @@ def cmd_crash(api, a):
             mine2, theirs2 = pp.ensure_character("Prop"), pq.ensure_character("Foe")
             # Connected players: their combatants are humans, not handed to the AI.
             held += [hold_connection(api, pp.token), hold_connection(api, pq.token)]
-            s3, t3 = api.call("start_combat", [mine2, [theirs2], []], pp.token)
+            # Another player's character is fought by consent (issue 18): a challenge it accepts.
+            s3, t3 = api.call("challenge", [mine2, theirs2], pp.token)
+            chal = next((x["id"] for x in api.sql("SELECT * FROM pvp_challenge")
+                         if x["challenger_id"] == mine2 and x["target_id"] == theirs2), None)
+            if s3 == 200:
+                s3, t3 = api.call("accept_challenge", [theirs2, chal or 0], pq.token)
             cid = next((c["combat_id"] for c in api.sql("SELECT * FROM combatant")
                         if c["character_id"] == mine2 and c["active"]), None)
             prof = {"id": "crash", "name": "crash", "version": 1, "layout": {"none": []},

@@ -137,6 +137,13 @@ error_codes! {
     NotSafeToExtract => "E_NOT_SAFE_TO_EXTRACT",
     Charmed => "E_CHARMED",
     Frightened => "E_FRIGHTENED",
+    // --- a world safe to open to strangers (issue 18)
+    SafeLocation => "E_SAFE_LOCATION",
+    PvpConsentRequired => "E_PVP_CONSENT_REQUIRED",
+    InvitationRequired => "E_INVITATION_REQUIRED",
+    UnknownChallenge => "E_UNKNOWN_CHALLENGE",
+    TooManyChallenges => "E_TOO_MANY_CHALLENGES",
+    TargetDown => "E_TARGET_DOWN",
 }
 
 /// An error with its stable code and a message that names the fix.

@@ -36,6 +36,8 @@ import {
 // Import and reexport all reducer arg types
 import { AbilityCheck } from "./ability_check_reducer.ts";
 export { AbilityCheck };
+import { AcceptChallenge } from "./accept_challenge_reducer.ts";
+export { AcceptChallenge };
 import { AddAdmin } from "./add_admin_reducer.ts";
 export { AddAdmin };
 import { AdminBenchEffectiveStats } from "./admin_bench_effective_stats_reducer.ts";
@@ -64,6 +66,8 @@ import { Attack } from "./attack_reducer.ts";
 export { Attack };
 import { BeginRun } from "./begin_run_reducer.ts";
 export { BeginRun };
+import { Challenge } from "./challenge_reducer.ts";
+export { Challenge };
 import { ChoosePerk } from "./choose_perk_reducer.ts";
 export { ChoosePerk };
 import { ClientConnected } from "./client_connected_reducer.ts";
@@ -80,6 +84,8 @@ import { CreateCharacter } from "./create_character_reducer.ts";
 export { CreateCharacter };
 import { Dash } from "./dash_reducer.ts";
 export { Dash };
+import { DeclineChallenge } from "./decline_challenge_reducer.ts";
+export { DeclineChallenge };
 import { DeleteCharacter } from "./delete_character_reducer.ts";
 export { DeleteCharacter };
 import { DespawnWorldItem } from "./despawn_world_item_reducer.ts";
@@ -100,6 +106,8 @@ import { Flee } from "./flee_reducer.ts";
 export { Flee };
 import { GiveItem } from "./give_item_reducer.ts";
 export { GiveItem };
+import { InviteToCombat } from "./invite_to_combat_reducer.ts";
+export { InviteToCombat };
 import { JoinCombat } from "./join_combat_reducer.ts";
 export { JoinCombat };
 import { MergeStacks } from "./merge_stacks_reducer.ts";
@@ -124,6 +132,8 @@ import { ProposeProfiles } from "./propose_profiles_reducer.ts";
 export { ProposeProfiles };
 import { PruneEventLog } from "./prune_event_log_reducer.ts";
 export { PruneEventLog };
+import { PvpChallengeTimeout } from "./pvp_challenge_timeout_reducer.ts";
+export { PvpChallengeTimeout };
 import { ReloadStaticData } from "./reload_static_data_reducer.ts";
 export { ReloadStaticData };
 import { RemoveAdmin } from "./remove_admin_reducer.ts";
@@ -142,6 +152,8 @@ import { SetFeatureEnabled } from "./set_feature_enabled_reducer.ts";
 export { SetFeatureEnabled };
 import { SetProfileConsentTimeout } from "./set_profile_consent_timeout_reducer.ts";
 export { SetProfileConsentTimeout };
+import { SetPvpOptIn } from "./set_pvp_opt_in_reducer.ts";
+export { SetPvpOptIn };
 import { SpawnMonster } from "./spawn_monster_reducer.ts";
 export { SpawnMonster };
 import { SpawnWorldItem } from "./spawn_world_item_reducer.ts";
@@ -196,6 +208,8 @@ import { CombatConfigTableHandle } from "./combat_config_table.ts";
 export { CombatConfigTableHandle };
 import { CombatInstanceTableHandle } from "./combat_instance_table.ts";
 export { CombatInstanceTableHandle };
+import { CombatInviteTableHandle } from "./combat_invite_table.ts";
+export { CombatInviteTableHandle };
 import { CombatStateTableHandle } from "./combat_state_table.ts";
 export { CombatStateTableHandle };
 import { CombatantTableHandle } from "./combatant_table.ts";
@@ -242,6 +256,12 @@ import { ProfileStackTableHandle } from "./profile_stack_table.ts";
 export { ProfileStackTableHandle };
 import { ProfileValidationTableHandle } from "./profile_validation_table.ts";
 export { ProfileValidationTableHandle };
+import { PvpChallengeTableHandle } from "./pvp_challenge_table.ts";
+export { PvpChallengeTableHandle };
+import { PvpChallengeTimerTableHandle } from "./pvp_challenge_timer_table.ts";
+export { PvpChallengeTimerTableHandle };
+import { PvpOptInTableHandle } from "./pvp_opt_in_table.ts";
+export { PvpOptInTableHandle };
 import { RestStateTableHandle } from "./rest_state_table.ts";
 export { RestStateTableHandle };
 import { RunStateTableHandle } from "./run_state_table.ts";
@@ -334,6 +354,8 @@ import { CombatFlags } from "./combat_flags_type.ts";
 export { CombatFlags };
 import { CombatInstance } from "./combat_instance_type.ts";
 export { CombatInstance };
+import { CombatInvite } from "./combat_invite_type.ts";
+export { CombatInvite };
 import { CombatLogSource } from "./combat_log_source_type.ts";
 export { CombatLogSource };
 import { CombatMode } from "./combat_mode_type.ts";
@@ -486,6 +508,12 @@ import { ProfileValidation } from "./profile_validation_type.ts";
 export { ProfileValidation };
 import { ProposalStatus } from "./proposal_status_type.ts";
 export { ProposalStatus };
+import { PvpChallenge } from "./pvp_challenge_type.ts";
+export { PvpChallenge };
+import { PvpChallengeTimer } from "./pvp_challenge_timer_type.ts";
+export { PvpChallengeTimer };
+import { PvpOptIn } from "./pvp_opt_in_type.ts";
+export { PvpOptIn };
 import { Rarity } from "./rarity_type.ts";
 export { Rarity };
 import { Reach } from "./reach_type.ts";
@@ -678,6 +706,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "id",
         colType: CombatInstance.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    combat_invite: {
+      tableName: "combat_invite",
+      rowType: CombatInvite.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: CombatInvite.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     combat_state: {
@@ -887,6 +924,33 @@ const REMOTE_MODULE = {
         colType: ProfileValidation.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
+    pvp_challenge: {
+      tableName: "pvp_challenge",
+      rowType: PvpChallenge.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: PvpChallenge.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    pvp_challenge_timer: {
+      tableName: "pvp_challenge_timer",
+      rowType: PvpChallengeTimer.getTypeScriptAlgebraicType(),
+      primaryKey: "scheduledId",
+      primaryKeyInfo: {
+        colName: "scheduledId",
+        colType: PvpChallengeTimer.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    pvp_opt_in: {
+      tableName: "pvp_opt_in",
+      rowType: PvpOptIn.getTypeScriptAlgebraicType(),
+      primaryKey: "characterId",
+      primaryKeyInfo: {
+        colName: "characterId",
+        colType: PvpOptIn.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
     rest_state: {
       tableName: "rest_state",
       rowType: RestStateRow.getTypeScriptAlgebraicType(),
@@ -983,6 +1047,10 @@ const REMOTE_MODULE = {
       reducerName: "ability_check",
       argsType: AbilityCheck.getTypeScriptAlgebraicType(),
     },
+    accept_challenge: {
+      reducerName: "accept_challenge",
+      argsType: AcceptChallenge.getTypeScriptAlgebraicType(),
+    },
     add_admin: {
       reducerName: "add_admin",
       argsType: AddAdmin.getTypeScriptAlgebraicType(),
@@ -1039,6 +1107,10 @@ const REMOTE_MODULE = {
       reducerName: "begin_run",
       argsType: BeginRun.getTypeScriptAlgebraicType(),
     },
+    challenge: {
+      reducerName: "challenge",
+      argsType: Challenge.getTypeScriptAlgebraicType(),
+    },
     choose_perk: {
       reducerName: "choose_perk",
       argsType: ChoosePerk.getTypeScriptAlgebraicType(),
@@ -1070,6 +1142,10 @@ const REMOTE_MODULE = {
     dash: {
       reducerName: "dash",
       argsType: Dash.getTypeScriptAlgebraicType(),
+    },
+    decline_challenge: {
+      reducerName: "decline_challenge",
+      argsType: DeclineChallenge.getTypeScriptAlgebraicType(),
     },
     delete_character: {
       reducerName: "delete_character",
@@ -1110,6 +1186,10 @@ const REMOTE_MODULE = {
     give_item: {
       reducerName: "give_item",
       argsType: GiveItem.getTypeScriptAlgebraicType(),
+    },
+    invite_to_combat: {
+      reducerName: "invite_to_combat",
+      argsType: InviteToCombat.getTypeScriptAlgebraicType(),
     },
     join_combat: {
       reducerName: "join_combat",
@@ -1159,6 +1239,10 @@ const REMOTE_MODULE = {
       reducerName: "prune_event_log",
       argsType: PruneEventLog.getTypeScriptAlgebraicType(),
     },
+    pvp_challenge_timeout: {
+      reducerName: "pvp_challenge_timeout",
+      argsType: PvpChallengeTimeout.getTypeScriptAlgebraicType(),
+    },
     reload_static_data: {
       reducerName: "reload_static_data",
       argsType: ReloadStaticData.getTypeScriptAlgebraicType(),
@@ -1194,6 +1278,10 @@ const REMOTE_MODULE = {
     set_profile_consent_timeout: {
       reducerName: "set_profile_consent_timeout",
       argsType: SetProfileConsentTimeout.getTypeScriptAlgebraicType(),
+    },
+    set_pvp_opt_in: {
+      reducerName: "set_pvp_opt_in",
+      argsType: SetPvpOptIn.getTypeScriptAlgebraicType(),
     },
     spawn_monster: {
       reducerName: "spawn_monster",
@@ -1278,6 +1366,7 @@ const REMOTE_MODULE = {
 // A type representing all the possible variants of a reducer.
 export type Reducer = never
 | { name: "AbilityCheck", args: AbilityCheck }
+| { name: "AcceptChallenge", args: AcceptChallenge }
 | { name: "AddAdmin", args: AddAdmin }
 | { name: "AdminBenchEffectiveStats", args: AdminBenchEffectiveStats }
 | { name: "AdminDamage", args: AdminDamage }
@@ -1292,6 +1381,7 @@ export type Reducer = never
 | { name: "Arrive", args: Arrive }
 | { name: "Attack", args: Attack }
 | { name: "BeginRun", args: BeginRun }
+| { name: "Challenge", args: Challenge }
 | { name: "ChoosePerk", args: ChoosePerk }
 | { name: "ClientConnected", args: ClientConnected }
 | { name: "ClientDisconnected", args: ClientDisconnected }
@@ -1300,6 +1390,7 @@ export type Reducer = never
 | { name: "CreateAiCharacter", args: CreateAiCharacter }
 | { name: "CreateCharacter", args: CreateCharacter }
 | { name: "Dash", args: Dash }
+| { name: "DeclineChallenge", args: DeclineChallenge }
 | { name: "DeleteCharacter", args: DeleteCharacter }
 | { name: "DespawnWorldItem", args: DespawnWorldItem }
 | { name: "Dispel", args: Dispel }
@@ -1310,6 +1401,7 @@ export type Reducer = never
 | { name: "Extract", args: Extract }
 | { name: "Flee", args: Flee }
 | { name: "GiveItem", args: GiveItem }
+| { name: "InviteToCombat", args: InviteToCombat }
 | { name: "JoinCombat", args: JoinCombat }
 | { name: "MergeStacks", args: MergeStacks }
 | { name: "MoveInCombat", args: MoveInCombat }
@@ -1322,6 +1414,7 @@ export type Reducer = never
 | { name: "ProfileConsentTimeout", args: ProfileConsentTimeout }
 | { name: "ProposeProfiles", args: ProposeProfiles }
 | { name: "PruneEventLog", args: PruneEventLog }
+| { name: "PvpChallengeTimeout", args: PvpChallengeTimeout }
 | { name: "ReloadStaticData", args: ReloadStaticData }
 | { name: "RemoveAdmin", args: RemoveAdmin }
 | { name: "RemoveBuff", args: RemoveBuff }
@@ -1331,6 +1424,7 @@ export type Reducer = never
 | { name: "SetConfig", args: SetConfig }
 | { name: "SetFeatureEnabled", args: SetFeatureEnabled }
 | { name: "SetProfileConsentTimeout", args: SetProfileConsentTimeout }
+| { name: "SetPvpOptIn", args: SetPvpOptIn }
 | { name: "SpawnMonster", args: SpawnMonster }
 | { name: "SpawnWorldItem", args: SpawnWorldItem }
 | { name: "SplitStack", args: SplitStack }
@@ -1363,6 +1457,22 @@ export class RemoteReducers {
 
   removeOnAbilityCheck(callback: (ctx: ReducerEventContext, characterId: bigint, check: CheckKind, dc: number) => void) {
     this.connection.offReducer("ability_check", callback);
+  }
+
+  acceptChallenge(characterId: bigint, challengeId: bigint) {
+    const __args = { characterId, challengeId };
+    let __writer = new BinaryWriter(1024);
+    AcceptChallenge.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("accept_challenge", __argsBuffer, this.setCallReducerFlags.acceptChallengeFlags);
+  }
+
+  onAcceptChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, challengeId: bigint) => void) {
+    this.connection.onReducer("accept_challenge", callback);
+  }
+
+  removeOnAcceptChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, challengeId: bigint) => void) {
+    this.connection.offReducer("accept_challenge", callback);
   }
 
   addAdmin(identity: Identity) {
@@ -1589,6 +1699,22 @@ export class RemoteReducers {
     this.connection.offReducer("begin_run", callback);
   }
 
+  challenge(characterId: bigint, targetCharacterId: bigint) {
+    const __args = { characterId, targetCharacterId };
+    let __writer = new BinaryWriter(1024);
+    Challenge.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("challenge", __argsBuffer, this.setCallReducerFlags.challengeFlags);
+  }
+
+  onChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, targetCharacterId: bigint) => void) {
+    this.connection.onReducer("challenge", callback);
+  }
+
+  removeOnChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, targetCharacterId: bigint) => void) {
+    this.connection.offReducer("challenge", callback);
+  }
+
   choosePerk(offerId: bigint, perkId: string) {
     const __args = { offerId, perkId };
     let __writer = new BinaryWriter(1024);
@@ -1699,6 +1825,22 @@ export class RemoteReducers {
 
   removeOnDash(callback: (ctx: ReducerEventContext, characterId: bigint) => void) {
     this.connection.offReducer("dash", callback);
+  }
+
+  declineChallenge(characterId: bigint, challengeId: bigint) {
+    const __args = { characterId, challengeId };
+    let __writer = new BinaryWriter(1024);
+    DeclineChallenge.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("decline_challenge", __argsBuffer, this.setCallReducerFlags.declineChallengeFlags);
+  }
+
+  onDeclineChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, challengeId: bigint) => void) {
+    this.connection.onReducer("decline_challenge", callback);
+  }
+
+  removeOnDeclineChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, challengeId: bigint) => void) {
+    this.connection.offReducer("decline_challenge", callback);
   }
 
   deleteCharacter(characterId: bigint) {
@@ -1859,6 +2001,22 @@ export class RemoteReducers {
 
   removeOnGiveItem(callback: (ctx: ReducerEventContext, characterId: bigint, itemUid: bigint, targetCharacterId: bigint) => void) {
     this.connection.offReducer("give_item", callback);
+  }
+
+  inviteToCombat(characterId: bigint, inviteeCharacterId: bigint) {
+    const __args = { characterId, inviteeCharacterId };
+    let __writer = new BinaryWriter(1024);
+    InviteToCombat.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("invite_to_combat", __argsBuffer, this.setCallReducerFlags.inviteToCombatFlags);
+  }
+
+  onInviteToCombat(callback: (ctx: ReducerEventContext, characterId: bigint, inviteeCharacterId: bigint) => void) {
+    this.connection.onReducer("invite_to_combat", callback);
+  }
+
+  removeOnInviteToCombat(callback: (ctx: ReducerEventContext, characterId: bigint, inviteeCharacterId: bigint) => void) {
+    this.connection.offReducer("invite_to_combat", callback);
   }
 
   joinCombat(characterId: bigint, combatId: bigint, side: number) {
@@ -2049,6 +2207,22 @@ export class RemoteReducers {
     this.connection.offReducer("prune_event_log", callback);
   }
 
+  pvpChallengeTimeout(timer: PvpChallengeTimer) {
+    const __args = { timer };
+    let __writer = new BinaryWriter(1024);
+    PvpChallengeTimeout.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("pvp_challenge_timeout", __argsBuffer, this.setCallReducerFlags.pvpChallengeTimeoutFlags);
+  }
+
+  onPvpChallengeTimeout(callback: (ctx: ReducerEventContext, timer: PvpChallengeTimer) => void) {
+    this.connection.onReducer("pvp_challenge_timeout", callback);
+  }
+
+  removeOnPvpChallengeTimeout(callback: (ctx: ReducerEventContext, timer: PvpChallengeTimer) => void) {
+    this.connection.offReducer("pvp_challenge_timeout", callback);
+  }
+
   reloadStaticData() {
     this.connection.callReducer("reload_static_data", new Uint8Array(0), this.setCallReducerFlags.reloadStaticDataFlags);
   }
@@ -2187,6 +2361,22 @@ export class RemoteReducers {
 
   removeOnSetProfileConsentTimeout(callback: (ctx: ReducerEventContext, secs: number) => void) {
     this.connection.offReducer("set_profile_consent_timeout", callback);
+  }
+
+  setPvpOptIn(characterId: bigint, optIn: boolean) {
+    const __args = { characterId, optIn };
+    let __writer = new BinaryWriter(1024);
+    SetPvpOptIn.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("set_pvp_opt_in", __argsBuffer, this.setCallReducerFlags.setPvpOptInFlags);
+  }
+
+  onSetPvpOptIn(callback: (ctx: ReducerEventContext, characterId: bigint, optIn: boolean) => void) {
+    this.connection.onReducer("set_pvp_opt_in", callback);
+  }
+
+  removeOnSetPvpOptIn(callback: (ctx: ReducerEventContext, characterId: bigint, optIn: boolean) => void) {
+    this.connection.offReducer("set_pvp_opt_in", callback);
   }
 
   spawnMonster(defId: string, locationId: string) {
@@ -2405,6 +2595,11 @@ export class SetReducerFlags {
     this.abilityCheckFlags = flags;
   }
 
+  acceptChallengeFlags: CallReducerFlags = 'FullUpdate';
+  acceptChallenge(flags: CallReducerFlags) {
+    this.acceptChallengeFlags = flags;
+  }
+
   addAdminFlags: CallReducerFlags = 'FullUpdate';
   addAdmin(flags: CallReducerFlags) {
     this.addAdminFlags = flags;
@@ -2475,6 +2670,11 @@ export class SetReducerFlags {
     this.beginRunFlags = flags;
   }
 
+  challengeFlags: CallReducerFlags = 'FullUpdate';
+  challenge(flags: CallReducerFlags) {
+    this.challengeFlags = flags;
+  }
+
   choosePerkFlags: CallReducerFlags = 'FullUpdate';
   choosePerk(flags: CallReducerFlags) {
     this.choosePerkFlags = flags;
@@ -2503,6 +2703,11 @@ export class SetReducerFlags {
   dashFlags: CallReducerFlags = 'FullUpdate';
   dash(flags: CallReducerFlags) {
     this.dashFlags = flags;
+  }
+
+  declineChallengeFlags: CallReducerFlags = 'FullUpdate';
+  declineChallenge(flags: CallReducerFlags) {
+    this.declineChallengeFlags = flags;
   }
 
   deleteCharacterFlags: CallReducerFlags = 'FullUpdate';
@@ -2553,6 +2758,11 @@ export class SetReducerFlags {
   giveItemFlags: CallReducerFlags = 'FullUpdate';
   giveItem(flags: CallReducerFlags) {
     this.giveItemFlags = flags;
+  }
+
+  inviteToCombatFlags: CallReducerFlags = 'FullUpdate';
+  inviteToCombat(flags: CallReducerFlags) {
+    this.inviteToCombatFlags = flags;
   }
 
   joinCombatFlags: CallReducerFlags = 'FullUpdate';
@@ -2615,6 +2825,11 @@ export class SetReducerFlags {
     this.pruneEventLogFlags = flags;
   }
 
+  pvpChallengeTimeoutFlags: CallReducerFlags = 'FullUpdate';
+  pvpChallengeTimeout(flags: CallReducerFlags) {
+    this.pvpChallengeTimeoutFlags = flags;
+  }
+
   reloadStaticDataFlags: CallReducerFlags = 'FullUpdate';
   reloadStaticData(flags: CallReducerFlags) {
     this.reloadStaticDataFlags = flags;
@@ -2658,6 +2873,11 @@ export class SetReducerFlags {
   setProfileConsentTimeoutFlags: CallReducerFlags = 'FullUpdate';
   setProfileConsentTimeout(flags: CallReducerFlags) {
     this.setProfileConsentTimeoutFlags = flags;
+  }
+
+  setPvpOptInFlags: CallReducerFlags = 'FullUpdate';
+  setPvpOptIn(flags: CallReducerFlags) {
+    this.setPvpOptInFlags = flags;
   }
 
   spawnMonsterFlags: CallReducerFlags = 'FullUpdate';
@@ -2782,6 +3002,10 @@ export class RemoteTables {
     return new CombatInstanceTableHandle(this.connection.clientCache.getOrCreateTable<CombatInstance>(REMOTE_MODULE.tables.combat_instance));
   }
 
+  get combatInvite(): CombatInviteTableHandle {
+    return new CombatInviteTableHandle(this.connection.clientCache.getOrCreateTable<CombatInvite>(REMOTE_MODULE.tables.combat_invite));
+  }
+
   get combatState(): CombatStateTableHandle {
     return new CombatStateTableHandle(this.connection.clientCache.getOrCreateTable<CombatState>(REMOTE_MODULE.tables.combat_state));
   }
@@ -2872,6 +3096,18 @@ export class RemoteTables {
 
   get profileValidation(): ProfileValidationTableHandle {
     return new ProfileValidationTableHandle(this.connection.clientCache.getOrCreateTable<ProfileValidation>(REMOTE_MODULE.tables.profile_validation));
+  }
+
+  get pvpChallenge(): PvpChallengeTableHandle {
+    return new PvpChallengeTableHandle(this.connection.clientCache.getOrCreateTable<PvpChallenge>(REMOTE_MODULE.tables.pvp_challenge));
+  }
+
+  get pvpChallengeTimer(): PvpChallengeTimerTableHandle {
+    return new PvpChallengeTimerTableHandle(this.connection.clientCache.getOrCreateTable<PvpChallengeTimer>(REMOTE_MODULE.tables.pvp_challenge_timer));
+  }
+
+  get pvpOptIn(): PvpOptInTableHandle {
+    return new PvpOptInTableHandle(this.connection.clientCache.getOrCreateTable<PvpOptIn>(REMOTE_MODULE.tables.pvp_opt_in));
   }
 
   get restState(): RestStateTableHandle {

@@ -15,6 +15,7 @@
 //! - `combat_log`, `profile_rows`: a fight's action log and house-rule projections;
 //! - `combat`: fights (start, act, commit, finish) over all of the above;
 //! - `profiles`: the house-rule request and consent workflow (calls `combat`);
+//! - `pvp`: challenges, PvP opt-ins and fight invitations (calls `combat` to start an accepted fight);
 //! - `tick`, `spawner`: the world tick's perk/effects phases and the monster spawner;
 //! - `load`, `world`: static data into tables; cross-system entry points (character deletion).
 
@@ -38,6 +39,7 @@ pub mod profile_rows;
 pub mod combat;
 #[cfg(feature = "profiles")]
 pub mod profiles;
+pub mod pvp;
 
 pub mod load;
 pub mod spawner;

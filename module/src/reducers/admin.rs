@@ -87,6 +87,7 @@ pub fn tunables(c: &Config) -> cfg::Tunables {
         spawn_every_ticks: c.spawn_every_ticks,
         max_monsters_per_location: c.max_monsters_per_location,
         max_ground_items_per_location: c.max_ground_items_per_location,
+        challenge_ttl_secs: c.challenge_ttl_secs,
     }
 }
 
@@ -104,6 +105,7 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
         spawn_every_ticks: t.spawn_every_ticks,
         max_monsters_per_location: t.max_monsters_per_location,
         max_ground_items_per_location: t.max_ground_items_per_location,
+        challenge_ttl_secs: t.challenge_ttl_secs,
     }
 }
 

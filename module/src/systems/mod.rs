@@ -10,6 +10,7 @@ pub mod config;
 pub mod items;
 pub mod perks;
 pub mod profiles;
+pub mod pvp;
 pub mod spawner;
 pub mod stats;
 pub mod stats_fixture;

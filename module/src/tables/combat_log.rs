@@ -22,7 +22,7 @@ pub enum CombatLogSource {
     Timeout,
     /// ActionQueues: the world tick let the AI act.
     QueueTick,
-    /// A player disconnected (the AI takes over and plays on) or came back.
+    /// A player was away when their turn ran out (the AI takes over and plays on) or came back.
     Connection,
     /// House rules (modifier profiles) applied or queued: `apply_profiles` or an approved proposal.
     HouseRules,

@@ -81,6 +81,11 @@ pub enum EventKind {
     /// (detail: `cause=death|deleted;difficulty=..;stash_items_lost=n;stash_uids=..;
     /// currency_lost_cp=n;equipped_lost=uid@slot,..`).
     RunLost,
+    // --- a world safe to open to strangers (issue 18)
+    /// A challenge issued, accepted, declined or expired; a PvP opt-in; an invitation to a fight.
+    /// Detail: `challenge=<id>;action=issued|accepted|declined|expired` / `action=opt_in;on=..` /
+    /// `combat=<id>;action=invite;side=<n>`.
+    PvpChallenge,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

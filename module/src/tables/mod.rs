@@ -11,5 +11,6 @@ pub mod items;
 pub mod perks;
 #[cfg(feature = "profiles")]
 pub mod profiles;
+pub mod pvp;
 pub mod statics;
 pub mod world;

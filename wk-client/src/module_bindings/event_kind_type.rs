@@ -127,6 +127,8 @@ pub enum EventKind {
     HouseRules,
 
     RunLost,
+
+    PvpChallenge,
 }
 
 impl __sdk::InModule for EventKind {

@@ -11,6 +11,7 @@ pub mod ability_check_reducer;
 pub mod ability_min_type;
 pub mod ability_scores_type;
 pub mod ability_type;
+pub mod accept_challenge_reducer;
 pub mod action_cooldown_table;
 pub mod action_cooldown_type;
 pub mod action_kind_type;
@@ -52,6 +53,7 @@ pub mod buff_temp_hp_type;
 pub mod buff_tick_timer_table;
 pub mod buff_tick_timer_type;
 pub mod by_range_type;
+pub mod challenge_reducer;
 pub mod character_perk_table;
 pub mod character_perk_type;
 pub mod character_sheet_type;
@@ -72,6 +74,8 @@ pub mod combat_config_type;
 pub mod combat_flags_type;
 pub mod combat_instance_table;
 pub mod combat_instance_type;
+pub mod combat_invite_table;
+pub mod combat_invite_type;
 pub mod combat_log_source_type;
 pub mod combat_mode_type;
 pub mod combat_perk_type;
@@ -100,6 +104,7 @@ pub mod damage_set_type;
 pub mod damage_type;
 pub mod damage_type_type;
 pub mod dash_reducer;
+pub mod decline_challenge_reducer;
 pub mod defense_rule_type;
 pub mod defenses_type;
 pub mod delete_character_reducer;
@@ -132,6 +137,7 @@ pub mod give_item_reducer;
 pub mod held_source_type;
 pub mod hp_ledger_type;
 pub mod instance_entry_type;
+pub mod invite_to_combat_reducer;
 pub mod issue_type;
 pub mod item_def_row_type;
 pub mod item_def_table;
@@ -198,6 +204,13 @@ pub mod profile_validation_type;
 pub mod proposal_status_type;
 pub mod propose_profiles_reducer;
 pub mod prune_event_log_reducer;
+pub mod pvp_challenge_table;
+pub mod pvp_challenge_timeout_reducer;
+pub mod pvp_challenge_timer_table;
+pub mod pvp_challenge_timer_type;
+pub mod pvp_challenge_type;
+pub mod pvp_opt_in_table;
+pub mod pvp_opt_in_type;
 pub mod rarity_type;
 pub mod reach_type;
 pub mod reload_static_data_reducer;
@@ -220,6 +233,7 @@ pub mod set_combat_config_reducer;
 pub mod set_config_reducer;
 pub mod set_feature_enabled_reducer;
 pub mod set_profile_consent_timeout_reducer;
+pub mod set_pvp_opt_in_reducer;
 pub mod severity_type;
 pub mod skill_bonus_type;
 pub mod skill_def_row_type;
@@ -273,6 +287,7 @@ pub use ability_check_reducer::{ability_check, set_flags_for_ability_check, Abil
 pub use ability_min_type::AbilityMin;
 pub use ability_scores_type::AbilityScores;
 pub use ability_type::Ability;
+pub use accept_challenge_reducer::{accept_challenge, set_flags_for_accept_challenge, AcceptChallengeCallbackId};
 pub use action_cooldown_table::*;
 pub use action_cooldown_type::ActionCooldown;
 pub use action_kind_type::ActionKind;
@@ -318,6 +333,7 @@ pub use buff_temp_hp_type::BuffTempHp;
 pub use buff_tick_timer_table::*;
 pub use buff_tick_timer_type::BuffTickTimer;
 pub use by_range_type::ByRange;
+pub use challenge_reducer::{challenge, set_flags_for_challenge, ChallengeCallbackId};
 pub use character_perk_table::*;
 pub use character_perk_type::CharacterPerk;
 pub use character_sheet_type::CharacterSheet;
@@ -340,6 +356,8 @@ pub use combat_config_type::CombatConfig;
 pub use combat_flags_type::CombatFlags;
 pub use combat_instance_table::*;
 pub use combat_instance_type::CombatInstance;
+pub use combat_invite_table::*;
+pub use combat_invite_type::CombatInvite;
 pub use combat_log_source_type::CombatLogSource;
 pub use combat_mode_type::CombatMode;
 pub use combat_perk_type::CombatPerk;
@@ -370,6 +388,7 @@ pub use damage_set_type::DamageSet;
 pub use damage_type::Damage;
 pub use damage_type_type::DamageType;
 pub use dash_reducer::{dash, set_flags_for_dash, DashCallbackId};
+pub use decline_challenge_reducer::{decline_challenge, set_flags_for_decline_challenge, DeclineChallengeCallbackId};
 pub use defense_rule_type::DefenseRule;
 pub use defenses_type::Defenses;
 pub use delete_character_reducer::{delete_character, set_flags_for_delete_character, DeleteCharacterCallbackId};
@@ -404,6 +423,7 @@ pub use give_item_reducer::{give_item, set_flags_for_give_item, GiveItemCallback
 pub use held_source_type::HeldSource;
 pub use hp_ledger_type::HpLedger;
 pub use instance_entry_type::InstanceEntry;
+pub use invite_to_combat_reducer::{invite_to_combat, set_flags_for_invite_to_combat, InviteToCombatCallbackId};
 pub use issue_type::Issue;
 pub use item_def_row_type::ItemDefRow;
 pub use item_def_table::*;
@@ -472,6 +492,15 @@ pub use profile_validation_type::ProfileValidation;
 pub use proposal_status_type::ProposalStatus;
 pub use propose_profiles_reducer::{propose_profiles, set_flags_for_propose_profiles, ProposeProfilesCallbackId};
 pub use prune_event_log_reducer::{prune_event_log, set_flags_for_prune_event_log, PruneEventLogCallbackId};
+pub use pvp_challenge_table::*;
+pub use pvp_challenge_timeout_reducer::{
+    pvp_challenge_timeout, set_flags_for_pvp_challenge_timeout, PvpChallengeTimeoutCallbackId,
+};
+pub use pvp_challenge_timer_table::*;
+pub use pvp_challenge_timer_type::PvpChallengeTimer;
+pub use pvp_challenge_type::PvpChallenge;
+pub use pvp_opt_in_table::*;
+pub use pvp_opt_in_type::PvpOptIn;
 pub use rarity_type::Rarity;
 pub use reach_type::Reach;
 pub use reload_static_data_reducer::{
@@ -502,6 +531,7 @@ pub use set_feature_enabled_reducer::{
 pub use set_profile_consent_timeout_reducer::{
     set_flags_for_set_profile_consent_timeout, set_profile_consent_timeout, SetProfileConsentTimeoutCallbackId,
 };
+pub use set_pvp_opt_in_reducer::{set_flags_for_set_pvp_opt_in, set_pvp_opt_in, SetPvpOptInCallbackId};
 pub use severity_type::Severity;
 pub use skill_bonus_type::SkillBonus;
 pub use skill_def_row_type::SkillDefRow;
@@ -563,6 +593,10 @@ pub enum Reducer {
         check: CheckKind,
         dc: i32,
     },
+    AcceptChallenge {
+        character_id: u64,
+        challenge_id: u64,
+    },
     AddAdmin {
         identity: __sdk::Identity,
     },
@@ -620,6 +654,10 @@ pub enum Reducer {
     BeginRun {
         character_id: u64,
     },
+    Challenge {
+        character_id: u64,
+        target_character_id: u64,
+    },
     ChoosePerk {
         offer_id: u64,
         perk_id: String,
@@ -651,6 +689,10 @@ pub enum Reducer {
     },
     Dash {
         character_id: u64,
+    },
+    DeclineChallenge {
+        character_id: u64,
+        challenge_id: u64,
     },
     DeleteCharacter {
         character_id: u64,
@@ -686,6 +728,10 @@ pub enum Reducer {
         character_id: u64,
         item_uid: u64,
         target_character_id: u64,
+    },
+    InviteToCombat {
+        character_id: u64,
+        invitee_character_id: u64,
     },
     JoinCombat {
         character_id: u64,
@@ -734,6 +780,9 @@ pub enum Reducer {
     PruneEventLog {
         timer: EventPruneTimer,
     },
+    PvpChallengeTimeout {
+        timer: PvpChallengeTimer,
+    },
     ReloadStaticData,
     RemoveAdmin {
         identity: __sdk::Identity,
@@ -762,6 +811,10 @@ pub enum Reducer {
     },
     SetProfileConsentTimeout {
         secs: u32,
+    },
+    SetPvpOptIn {
+        character_id: u64,
+        opt_in: bool,
     },
     SpawnMonster {
         def_id: String,
@@ -828,6 +881,7 @@ impl __sdk::Reducer for Reducer {
     fn reducer_name(&self) -> &'static str {
         match self {
             Reducer::AbilityCheck { .. } => "ability_check",
+            Reducer::AcceptChallenge { .. } => "accept_challenge",
             Reducer::AddAdmin { .. } => "add_admin",
             Reducer::AdminBenchEffectiveStats { .. } => "admin_bench_effective_stats",
             Reducer::AdminDamage { .. } => "admin_damage",
@@ -842,6 +896,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::Arrive { .. } => "arrive",
             Reducer::Attack { .. } => "attack",
             Reducer::BeginRun { .. } => "begin_run",
+            Reducer::Challenge { .. } => "challenge",
             Reducer::ChoosePerk { .. } => "choose_perk",
             Reducer::ClientConnected => "client_connected",
             Reducer::ClientDisconnected => "client_disconnected",
@@ -850,6 +905,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::CreateAiCharacter { .. } => "create_ai_character",
             Reducer::CreateCharacter { .. } => "create_character",
             Reducer::Dash { .. } => "dash",
+            Reducer::DeclineChallenge { .. } => "decline_challenge",
             Reducer::DeleteCharacter { .. } => "delete_character",
             Reducer::DespawnWorldItem { .. } => "despawn_world_item",
             Reducer::Dispel { .. } => "dispel",
@@ -860,6 +916,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::Extract { .. } => "extract",
             Reducer::Flee { .. } => "flee",
             Reducer::GiveItem { .. } => "give_item",
+            Reducer::InviteToCombat { .. } => "invite_to_combat",
             Reducer::JoinCombat { .. } => "join_combat",
             Reducer::MergeStacks { .. } => "merge_stacks",
             Reducer::MoveInCombat { .. } => "move_in_combat",
@@ -872,6 +929,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::ProfileConsentTimeout { .. } => "profile_consent_timeout",
             Reducer::ProposeProfiles { .. } => "propose_profiles",
             Reducer::PruneEventLog { .. } => "prune_event_log",
+            Reducer::PvpChallengeTimeout { .. } => "pvp_challenge_timeout",
             Reducer::ReloadStaticData => "reload_static_data",
             Reducer::RemoveAdmin { .. } => "remove_admin",
             Reducer::RemoveBuff { .. } => "remove_buff",
@@ -881,6 +939,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::SetConfig { .. } => "set_config",
             Reducer::SetFeatureEnabled { .. } => "set_feature_enabled",
             Reducer::SetProfileConsentTimeout { .. } => "set_profile_consent_timeout",
+            Reducer::SetPvpOptIn { .. } => "set_pvp_opt_in",
             Reducer::SpawnMonster { .. } => "spawn_monster",
             Reducer::SpawnWorldItem { .. } => "spawn_world_item",
             Reducer::SplitStack { .. } => "split_stack",
@@ -905,6 +964,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 Ok(__sdk::parse_reducer_args::<ability_check_reducer::AbilityCheckArgs>("ability_check", &value.args)?
                     .into())
             }
+            "accept_challenge" => Ok(__sdk::parse_reducer_args::<accept_challenge_reducer::AcceptChallengeArgs>(
+                "accept_challenge",
+                &value.args,
+            )?
+            .into()),
             "add_admin" => {
                 Ok(__sdk::parse_reducer_args::<add_admin_reducer::AddAdminArgs>("add_admin", &value.args)?.into())
             }
@@ -957,6 +1021,9 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "begin_run" => {
                 Ok(__sdk::parse_reducer_args::<begin_run_reducer::BeginRunArgs>("begin_run", &value.args)?.into())
             }
+            "challenge" => {
+                Ok(__sdk::parse_reducer_args::<challenge_reducer::ChallengeArgs>("challenge", &value.args)?.into())
+            }
             "choose_perk" => {
                 Ok(__sdk::parse_reducer_args::<choose_perk_reducer::ChoosePerkArgs>("choose_perk", &value.args)?.into())
             }
@@ -984,6 +1051,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             )?
             .into()),
             "dash" => Ok(__sdk::parse_reducer_args::<dash_reducer::DashArgs>("dash", &value.args)?.into()),
+            "decline_challenge" => Ok(__sdk::parse_reducer_args::<decline_challenge_reducer::DeclineChallengeArgs>(
+                "decline_challenge",
+                &value.args,
+            )?
+            .into()),
             "delete_character" => Ok(__sdk::parse_reducer_args::<delete_character_reducer::DeleteCharacterArgs>(
                 "delete_character",
                 &value.args,
@@ -1008,6 +1080,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "give_item" => {
                 Ok(__sdk::parse_reducer_args::<give_item_reducer::GiveItemArgs>("give_item", &value.args)?.into())
             }
+            "invite_to_combat" => Ok(__sdk::parse_reducer_args::<invite_to_combat_reducer::InviteToCombatArgs>(
+                "invite_to_combat",
+                &value.args,
+            )?
+            .into()),
             "join_combat" => {
                 Ok(__sdk::parse_reducer_args::<join_combat_reducer::JoinCombatArgs>("join_combat", &value.args)?.into())
             }
@@ -1048,6 +1125,10 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 &value.args,
             )?
             .into()),
+            "pvp_challenge_timeout" => Ok(__sdk::parse_reducer_args::<
+                pvp_challenge_timeout_reducer::PvpChallengeTimeoutArgs,
+            >("pvp_challenge_timeout", &value.args)?
+            .into()),
             "reload_static_data" => Ok(__sdk::parse_reducer_args::<reload_static_data_reducer::ReloadStaticDataArgs>(
                 "reload_static_data",
                 &value.args,
@@ -1084,6 +1165,10 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 set_profile_consent_timeout_reducer::SetProfileConsentTimeoutArgs,
             >("set_profile_consent_timeout", &value.args)?
             .into()),
+            "set_pvp_opt_in" => {
+                Ok(__sdk::parse_reducer_args::<set_pvp_opt_in_reducer::SetPvpOptInArgs>("set_pvp_opt_in", &value.args)?
+                    .into())
+            }
             "spawn_monster" => {
                 Ok(__sdk::parse_reducer_args::<spawn_monster_reducer::SpawnMonsterArgs>("spawn_monster", &value.args)?
                     .into())
@@ -1146,6 +1231,7 @@ pub struct DbUpdate {
     combat_action_log: __sdk::TableUpdate<CombatActionLog>,
     combat_config: __sdk::TableUpdate<CombatConfig>,
     combat_instance: __sdk::TableUpdate<CombatInstance>,
+    combat_invite: __sdk::TableUpdate<CombatInvite>,
     combat_state: __sdk::TableUpdate<CombatState>,
     combatant: __sdk::TableUpdate<CombatantRow>,
     config: __sdk::TableUpdate<Config>,
@@ -1169,6 +1255,9 @@ pub struct DbUpdate {
     profile_proposal: __sdk::TableUpdate<ProfileProposal>,
     profile_stack: __sdk::TableUpdate<ProfileStack>,
     profile_validation: __sdk::TableUpdate<ProfileValidation>,
+    pvp_challenge: __sdk::TableUpdate<PvpChallenge>,
+    pvp_challenge_timer: __sdk::TableUpdate<PvpChallengeTimer>,
+    pvp_opt_in: __sdk::TableUpdate<PvpOptIn>,
     rest_state: __sdk::TableUpdate<RestStateRow>,
     run_state: __sdk::TableUpdate<RunStateRow>,
     skill_def: __sdk::TableUpdate<SkillDefRow>,
@@ -1216,6 +1305,9 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 "combat_instance" => {
                     db_update.combat_instance.append(combat_instance_table::parse_table_update(table_update)?)
                 }
+                "combat_invite" => {
+                    db_update.combat_invite.append(combat_invite_table::parse_table_update(table_update)?)
+                }
                 "combat_state" => db_update.combat_state.append(combat_state_table::parse_table_update(table_update)?),
                 "combatant" => db_update.combatant.append(combatant_table::parse_table_update(table_update)?),
                 "config" => db_update.config.append(config_table::parse_table_update(table_update)?),
@@ -1261,6 +1353,13 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 "profile_validation" => {
                     db_update.profile_validation.append(profile_validation_table::parse_table_update(table_update)?)
                 }
+                "pvp_challenge" => {
+                    db_update.pvp_challenge.append(pvp_challenge_table::parse_table_update(table_update)?)
+                }
+                "pvp_challenge_timer" => {
+                    db_update.pvp_challenge_timer.append(pvp_challenge_timer_table::parse_table_update(table_update)?)
+                }
+                "pvp_opt_in" => db_update.pvp_opt_in.append(pvp_opt_in_table::parse_table_update(table_update)?),
                 "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
                 "run_state" => db_update.run_state.append(run_state_table::parse_table_update(table_update)?),
                 "skill_def" => db_update.skill_def.append(skill_def_table::parse_table_update(table_update)?),
@@ -1323,6 +1422,9 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.combat_instance = cache
             .apply_diff_to_table::<CombatInstance>("combat_instance", &self.combat_instance)
             .with_updates_by_pk(|row| &row.id);
+        diff.combat_invite = cache
+            .apply_diff_to_table::<CombatInvite>("combat_invite", &self.combat_invite)
+            .with_updates_by_pk(|row| &row.id);
         diff.combat_state = cache
             .apply_diff_to_table::<CombatState>("combat_state", &self.combat_state)
             .with_updates_by_pk(|row| &row.combat_id);
@@ -1384,6 +1486,15 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.profile_validation = cache
             .apply_diff_to_table::<ProfileValidation>("profile_validation", &self.profile_validation)
             .with_updates_by_pk(|row| &row.id);
+        diff.pvp_challenge = cache
+            .apply_diff_to_table::<PvpChallenge>("pvp_challenge", &self.pvp_challenge)
+            .with_updates_by_pk(|row| &row.id);
+        diff.pvp_challenge_timer = cache
+            .apply_diff_to_table::<PvpChallengeTimer>("pvp_challenge_timer", &self.pvp_challenge_timer)
+            .with_updates_by_pk(|row| &row.scheduled_id);
+        diff.pvp_opt_in = cache
+            .apply_diff_to_table::<PvpOptIn>("pvp_opt_in", &self.pvp_opt_in)
+            .with_updates_by_pk(|row| &row.character_id);
         diff.rest_state = cache
             .apply_diff_to_table::<RestStateRow>("rest_state", &self.rest_state)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1433,6 +1544,7 @@ pub struct AppliedDiff<'r> {
     combat_action_log: __sdk::TableAppliedDiff<'r, CombatActionLog>,
     combat_config: __sdk::TableAppliedDiff<'r, CombatConfig>,
     combat_instance: __sdk::TableAppliedDiff<'r, CombatInstance>,
+    combat_invite: __sdk::TableAppliedDiff<'r, CombatInvite>,
     combat_state: __sdk::TableAppliedDiff<'r, CombatState>,
     combatant: __sdk::TableAppliedDiff<'r, CombatantRow>,
     config: __sdk::TableAppliedDiff<'r, Config>,
@@ -1456,6 +1568,9 @@ pub struct AppliedDiff<'r> {
     profile_proposal: __sdk::TableAppliedDiff<'r, ProfileProposal>,
     profile_stack: __sdk::TableAppliedDiff<'r, ProfileStack>,
     profile_validation: __sdk::TableAppliedDiff<'r, ProfileValidation>,
+    pvp_challenge: __sdk::TableAppliedDiff<'r, PvpChallenge>,
+    pvp_challenge_timer: __sdk::TableAppliedDiff<'r, PvpChallengeTimer>,
+    pvp_opt_in: __sdk::TableAppliedDiff<'r, PvpOptIn>,
     rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
     run_state: __sdk::TableAppliedDiff<'r, RunStateRow>,
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
@@ -1487,6 +1602,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<CombatActionLog>("combat_action_log", &self.combat_action_log, event);
         callbacks.invoke_table_row_callbacks::<CombatConfig>("combat_config", &self.combat_config, event);
         callbacks.invoke_table_row_callbacks::<CombatInstance>("combat_instance", &self.combat_instance, event);
+        callbacks.invoke_table_row_callbacks::<CombatInvite>("combat_invite", &self.combat_invite, event);
         callbacks.invoke_table_row_callbacks::<CombatState>("combat_state", &self.combat_state, event);
         callbacks.invoke_table_row_callbacks::<CombatantRow>("combatant", &self.combatant, event);
         callbacks.invoke_table_row_callbacks::<Config>("config", &self.config, event);
@@ -1518,6 +1634,13 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
             &self.profile_validation,
             event,
         );
+        callbacks.invoke_table_row_callbacks::<PvpChallenge>("pvp_challenge", &self.pvp_challenge, event);
+        callbacks.invoke_table_row_callbacks::<PvpChallengeTimer>(
+            "pvp_challenge_timer",
+            &self.pvp_challenge_timer,
+            event,
+        );
+        callbacks.invoke_table_row_callbacks::<PvpOptIn>("pvp_opt_in", &self.pvp_opt_in, event);
         callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
         callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
         callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
@@ -2116,6 +2239,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
         combat_action_log_table::register_table(client_cache);
         combat_config_table::register_table(client_cache);
         combat_instance_table::register_table(client_cache);
+        combat_invite_table::register_table(client_cache);
         combat_state_table::register_table(client_cache);
         combatant_table::register_table(client_cache);
         config_table::register_table(client_cache);
@@ -2139,6 +2263,9 @@ impl __sdk::SpacetimeModule for RemoteModule {
         profile_proposal_table::register_table(client_cache);
         profile_stack_table::register_table(client_cache);
         profile_validation_table::register_table(client_cache);
+        pvp_challenge_table::register_table(client_cache);
+        pvp_challenge_timer_table::register_table(client_cache);
+        pvp_opt_in_table::register_table(client_cache);
         rest_state_table::register_table(client_cache);
         run_state_table::register_table(client_cache);
         skill_def_table::register_table(client_cache);

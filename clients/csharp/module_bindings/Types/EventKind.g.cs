@@ -71,5 +71,6 @@ namespace SpacetimeDB.Types
         PerkTriggered,
         HouseRules,
         RunLost,
+        PvpChallenge,
     }
 }

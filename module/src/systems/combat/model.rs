@@ -251,7 +251,8 @@ pub struct Combatant {
     pub kind: CombatantKind,
     /// Played by the AI always (monsters, NPCs).
     pub is_ai: bool,
-    /// For humans: is the owner connected? A disconnected human's combatant is played by the AI.
+    /// For humans: is the player in control? Cleared when a turn ran out while the player was
+    /// offline (never at a mere disconnect: issue 18); the AI plays the combatant until they return.
     pub connected: bool,
     /// Stats and vitals. `creature.name` is the display name in logs, made unique in the fight
     /// (numbered when several share it: "Goblin 2").
