@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""World Kernel reliability and security suite (issue 12). Standard library only.
+"""World Kernel reliability and security suite. Standard library only.
 
 Talks to a live server over plain HTTP (127.0.0.1 only): reducer calls are
 `POST /v1/database/<db>/call/<reducer>` with a JSON array, reads are `POST .../sql` as the
@@ -924,7 +924,7 @@ def cmd_crash(api, a):
             mine2, theirs2 = pp.ensure_character("Prop"), pq.ensure_character("Foe")
             # Connected players: their combatants are humans, not handed to the AI.
             held += [hold_connection(api, pp.token), hold_connection(api, pq.token)]
-            # Another player's character is fought by consent (issue 18): a challenge it accepts.
+            # Another player's character is fought by consent: a challenge it accepts.
             s3, t3 = api.call("challenge", [mine2, theirs2], pp.token)
             chal = next((x["id"] for x in api.sql("SELECT * FROM pvp_challenge")
                          if x["challenger_id"] == mine2 and x["target_id"] == theirs2), None)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reliability suite's long versions (issue 12); scripts/test.sh runs the short ones on every CI run.
+# The reliability suite's long versions; scripts/test.sh runs the short ones on every CI run.
 #   scripts/soak.sh [--minutes M] [--agents N] [--kills K] [--fuzz-calls C] [--ruleset dnd5e|lite]
 # defaults: 50 agents for 10 minutes, 10 SIGKILLs under load, 100,000 fuzz calls, dnd5e.
 # A fresh server on a free 127.0.0.1 port with a temp data dir (stopped on exit), then, each on a

@@ -155,7 +155,7 @@ curl -sf "$URL/v1/ping" >/dev/null || { tail -n 30 "$TMP/server.log"; die "test 
 # the same data dir and port, and records the new pid for the cleanup trap.
 write_restart_script
 
-# The reliability suite's short versions (issue 12), each on a fresh database: the authorization
+# The reliability suite's short versions, each on a fresh database: the authorization
 # matrix and the fuzzer (which also toggles features and config as the admin), then 50 agents for
 # 90 s and 3 SIGKILLs of the server under agent load (the server restarts on the same data dir).
 reliability() {

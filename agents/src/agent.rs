@@ -416,7 +416,7 @@ impl Agent {
         }
         let id = me.id;
         // Joining a fight with other players' characters needs an invitation from one of them
-        // (issue 18): invite up to two other players' characters here, once per fight.
+        //: invite up to two other players' characters here, once per fight.
         let guests: Vec<(u64, String)> = db
             .character()
             .iter()

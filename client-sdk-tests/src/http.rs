@@ -1,4 +1,4 @@
-//! Plain HTTP, as an agent in any language would use it (issue 18): a fresh identity from
+//! Plain HTTP, as an agent in any language would use it: a fresh identity from
 //! `POST /v1/identity`, reducer calls as `POST /v1/database/<db>/call/<reducer>` with a JSON array
 //! (a reducer `Err` is HTTP 530 with the message), and reads as `POST /v1/database/<db>/sql`. No
 //! websocket: every call connects and disconnects (the module's `client_connected` and

@@ -1,4 +1,4 @@
-//! wk-replay: re-run World Kernel fights from their action logs (issue 10).
+//! wk-replay: re-run World Kernel fights from their action logs.
 //!
 //! Reads a combat's log (the `combat_action_log` rows: seq, rng stream, state hash, step) from a
 //! CSV file or from a live database (through `spacetime sql`), replays every step through the

@@ -1,4 +1,4 @@
-//! Issue 5 scenarios: buffs on the live server. Apply, see, expire on time, refresh, stack,
+//! Scenarios: buffs on the live server. Apply, see, expire on time, refresh, stack,
 //! strongest-in-group, dispel, immunity, every rejection code, authorization, the gate, periodic
 //! damage, effective stats, and expiry across a server restart (WK_RESTART_SCRIPT).
 

@@ -1,4 +1,4 @@
-//! Issue 6 scenarios: an AI-only fight resolves in one call; relaxed and classic turns with
+//! Scenarios: an AI-only fight resolves in one call; relaxed and classic turns with
 //! ownership and turn order enforced; a short turn timeout makes the AI act; a player who is away
 //! when their turn runs out is handed to the AI; rejections with their codes.
 
@@ -266,7 +266,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let x = create(&a, &fx, "Duelist A")?;
         let y = create(&b, &fx, "Duelist B")?;
         let (xid, yid) = (x.id, y.id);
-        // Issue 18: another player's character is fought by consent (a challenge it accepts).
+        // Another player's character is fought by consent (a challenge it accepts).
         crate::scenarios::security::duel(&a, xid, &b, yid)?;
         let fight = combat_of(&a, xid).ok_or("no combat")?;
         check_eq(fight.mode, CombatMode::ClassicTurns, "mode")?;
@@ -318,7 +318,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         res
     });
 
-    // Issue 18: a disconnect alone hands nothing over (an HTTP agent disconnects after every
+    // A disconnect alone hands nothing over (an HTTP agent disconnects after every
     // call); the AI takes the character when a turn of the absent player runs out.
     r.run("a disconnect hands the combatant to the AI when its turn runs out", || {
         let admin = Client::admin(env)?;

@@ -1,4 +1,4 @@
-//! Issue 12 (the SDK half of the reliability suite; the rest is `scripts/reliability.py`):
+//! The SDK half of the reliability suite (the rest is `scripts/reliability.py`):
 //! NaN and infinities, which JSON cannot carry, sent over BSATN to every reducer that takes a
 //! float; and private tables refused to a non-owner's subscription.
 

@@ -1,4 +1,4 @@
-//! Issue 10 scenario: fights on the live server are reproducible. AI-only fights (instant
+//! Scenarios: fights on the live server are reproducible. AI-only fights (instant
 //! resolution) and a human fight in RelaxedTurns with one turn that times out (the AI takes it)
 //! are fought; their `combat_action_log` rows (and those of every other fight in the database)
 //! are fetched through the SDK and replayed natively

@@ -1,4 +1,4 @@
-//! Issue 18 scenarios: a world safe to open to strangers. Each one is an attack (or a broken
+//! Scenarios: a world safe to open to strangers. Each one is an attack (or a broken
 //! promise) from the issue, tried as a stranger would, and refused with its code.
 
 use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
@@ -48,7 +48,7 @@ fn my_combatant(a: &HttpAgent, me: u64) -> Result<serde_json::Map<String, Value>
     rows.into_iter().max_by_key(|r| r["combat_id"].as_u64()).ok_or_else(|| "no combatant row for me".into())
 }
 
-/// A consented duel (issue 18): `a`'s character `x` challenges `b`'s `y`, `b` accepts; the fight id.
+/// A consented duel: `a`'s character `x` challenges `b`'s `y`, `b` accepts; the fight id.
 pub(crate) fn duel(a: &Client, x: u64, b: &Client, y: u64) -> Result<u64, String> {
     a.ok("challenge", move |r| r.challenge(x, y))?;
     let mut ch = 0;
@@ -87,7 +87,7 @@ pub fn run(env: &Env, r: &mut Runner) {
 
     // Item 7: every HTTP call connects and disconnects; the disconnect must not hand the agent's
     // character to the AI. Start, read whose turn it is, move, attack, end the turn: five calls.
-    r.run("an HTTP agent plays its own turns in separate calls (issue 18)", || {
+    r.run("an HTTP agent plays its own turns in separate calls", || {
         let admin = Client::admin(env)?;
         set_turn_secs(&admin, 60)?;
         let res = (|| -> TestResult {
@@ -150,7 +150,7 @@ pub fn run(env: &Env, r: &mut Runner) {
 
     // Item 1: the issue's attack (A starts a fight with B's character at the crossroads, B never
     // asked), then every way of consenting, and what consent never allows.
-    r.run("PvP needs the target player's consent: challenge, accept, decline, expiry (issue 18)", || {
+    r.run("PvP needs the target player's consent: challenge, accept, decline, expiry", || {
         let admin = Client::admin(env)?;
         let (a, b, c) = (Client::fresh(env)?, Client::fresh(env)?, Client::fresh(env)?);
         let x = create(&a, &fx, "Griefer")?.id;
@@ -210,7 +210,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         Ok(())
     });
 
-    r.run("PvP never at a safe location, never on a downed or travelling character (issue 18)", || {
+    r.run("PvP never at a safe location, never on a downed or travelling character", || {
         let admin = Client::admin(env)?;
         let (a, b) = (Client::fresh(env)?, Client::fresh(env)?);
         let x = create(&a, &fx, "Bully")?.id;
@@ -236,7 +236,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         a.fails_with("start_combat", "E_SAFE_LOCATION", move |r| r.start_combat(x, vec![y], vec![]))
     });
 
-    r.run("PvP location: only characters that both opted in fight without a challenge (issue 18)", || {
+    r.run("PvP location: only characters that both opted in fight without a challenge", || {
         let (a, b) = (Client::fresh(env)?, Client::fresh(env)?);
         let x = create(&a, &fx, "Gladiator")?.id;
         let y = create(&b, &fx, "Challenger")?.id;
@@ -264,7 +264,7 @@ pub fn run(env: &Env, r: &mut Runner) {
     // Item 2: X joins Y's side (one human side), then rewrites the house rules for Y's
     // character; a second identity of X "consents". Now: every other player with a human
     // character in the fight at proposal time must consent, and only they count.
-    r.run("house rules change another player's character only with that player's consent (issue 18)", || {
+    r.run("house rules change another player's character only with that player's consent", || {
         use crate::scenarios::profiles::{entry, profile};
         let admin = Client::admin(env)?;
         let (x_pl, y_pl, x_alt) = (Client::fresh(env)?, Client::fresh(env)?, Client::fresh(env)?);

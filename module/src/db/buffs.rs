@@ -683,12 +683,12 @@ pub fn lower_exhaustion(ctx: &ReducerContext, character_id: u64, levels: u8) {
     }
 }
 
-/// The bearer changed its equipment (issue 4 calls this).
+/// The bearer changed its equipment (items call this).
 pub fn on_loadout_change(ctx: &ReducerContext, character_id: u64) -> usize {
     on_trigger(ctx, character_id, RemovalTrigger::LoadoutChange, "loadout_change")
 }
 
-/// The bearer attacked (issue 6 calls this).
+/// The bearer attacked (items call this).
 pub fn on_attack(ctx: &ReducerContext, character_id: u64) -> usize {
     on_trigger(ctx, character_id, RemovalTrigger::Attack, "attack")
 }

@@ -1,4 +1,4 @@
-//! Combat rows <-> the pure fight (issue 6). Reducers, the turn timer, the world tick and the
+//! Combat rows <-> the pure fight. Reducers, the turn timer, the world tick and the
 //! connection hooks all go through here. Each call: load the `Fight` from `combat_state`, take
 //! the fight's next RNG stream, run the pure action, let AI combatants act, write every new log
 //! line as a world event (with its dice), then store the fight and rewrite the projections.
@@ -70,7 +70,7 @@ pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Co
     cb.is_ai = c.is_ai;
     // A human starts every fight in control, online or not: a player (an HTTP agent between two
     // calls is offline) is handed to the AI only when one of their turns runs out while they are
-    // offline (`timeout`), never at a disconnect (issue 18).
+    // offline (`timeout`), never at a disconnect.
     cb.connected = true;
     cb.flags = CombatFlags::from_effective(&view.eff);
     (cb.cannot_harm, cb.cannot_approach) = source_rules(ctx, c.id);
@@ -171,7 +171,7 @@ fn opted_in(ctx: &ReducerContext, character_id: u64) -> bool {
 
 /// Start a fight: `starter` (and its side) against the target characters and monsters, all at
 /// the starter's location. The mode follows who is fighting; an AI-only fight resolves at once.
-/// Another player's character is a target only with its player's consent (issue 18:
+/// Another player's character is a target only with its player's consent (
 /// `systems::pvp::may_attack`): here, a PvP location where both opted in.
 pub fn start(
     ctx: &ReducerContext,
@@ -581,7 +581,7 @@ pub fn join(ctx: &ReducerContext, c: &Character, combat_id: u64, side: u32) -> W
     ActiveRules::can_act(&c.sheet)?;
     check_fighter(ctx, c, &inst.location_id)?;
     let mut fight = load(ctx, combat_id)?;
-    // Issue 18: a fight with other players' characters is joined only by invitation from a
+    // A fight with other players' characters is joined only by invitation from a
     // player on the side joined (the invitation is used up).
     let others = fight.combatants.iter().any(|o| match o.kind {
         CombatantKind::Character { character_id } => {
@@ -715,7 +715,7 @@ pub fn tick(ctx: &ReducerContext) {
 /// A player connected: their characters that the AI was playing in fights (handed over when a
 /// turn of theirs ran out while they were offline) are theirs again. A disconnect changes
 /// nothing in a fight: an HTTP agent connects and disconnects on every call and keeps its turn
-/// (issue 18); `timeout` and the queue tick hand an offline player's combatant to the AI.
+///; `timeout` and the queue tick hand an offline player's combatant to the AI.
 pub fn on_connection(ctx: &ReducerContext, connected: bool) {
     if !connected {
         return;

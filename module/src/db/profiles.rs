@@ -1,4 +1,4 @@
-//! Modifier-profile rows <-> the pure core (issue 8). The stack in force lives in the fight
+//! Modifier-profile rows <-> the pure core. The stack in force lives in the fight
 //! (`Fight::mods`); this file authorizes requests, validates, applies or queues swaps, runs the
 //! consent workflow and rewrites the public projections (`profile_stack`, `profile_effect`,
 //! `profile_validation`) whenever the combat glue commits a fight (`profile_rows::sync`).
@@ -7,7 +7,7 @@
 //! (non-AI) character in it. When every human character of the fight is the caller's (solo,
 //! AI-only, or all of one player's) `apply_profiles` applies directly; otherwise a player must
 //! `propose_profiles` and EVERY other player with a human character in the fight at that moment
-//! must `consent` (issue 18: house rules change another player's character only with that
+//! must `consent` (house rules change another player's character only with that
 //! player's consent; a player or second identity who joins later has no say). An admin may
 //! still `apply_profiles`: the game master's override.
 //! The first stack of a fight applies at once (setting up the encounter); every later change is
@@ -263,7 +263,7 @@ pub fn consent(ctx: &ReducerContext, proposal_id: u64, decision: ConsentDecision
         return Err(err(ErrorCode::ProfileSelfConsent, "you proposed this; the other side must consent"));
     }
     let mut fight = active_fight(ctx, prop.combat_id)?;
-    // Issue 18: only the players snapshotted at proposal time (every other player with a human
+    // Only the players snapshotted at proposal time (every other player with a human
     // character in the fight then) count, each once; all must approve.
     if !prop.consenters.contains(&ctx.sender) {
         return Err(err(

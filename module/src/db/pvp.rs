@@ -1,4 +1,4 @@
-//! Challenges, PvP opt-ins and invitations (issue 18) <-> rows. The consent rules themselves are
+//! Challenges, PvP opt-ins and invitations <-> rows. The consent rules themselves are
 //! `systems::pvp`; `combat::start` and `combat::join` check them.
 
 use super::combat;

@@ -1,4 +1,4 @@
-//! Consent before one player fights another (issue 18): thin shells over `crate::db::pvp`.
+//! Consent before one player fights another: thin shells over `crate::db::pvp`.
 
 use crate::auth;
 use crate::gate::{self, Feature};

@@ -22,7 +22,7 @@ pub struct Tunables {
     pub max_monsters_per_location: u32,
     /// The spawner tops a non-safe location up to this many items on the ground.
     pub max_ground_items_per_location: u32,
-    /// How long a PvP challenge stays open (issue 18).
+    /// How long a PvP challenge stays open.
     pub challenge_ttl_secs: u32,
 }
 

@@ -1,4 +1,4 @@
-//! Consent before one player fights another (issue 18), as pure decisions over plain facts.
+//! Consent before one player fights another, as pure decisions over plain facts.
 //!
 //! A character fights another player's character only when that player said yes: by accepting a
 //! challenge (`pvp_challenge`, open for config `challenge_ttl_secs`), or by both characters having
@@ -75,7 +75,7 @@ pub fn may_join(others: bool, invited: bool) -> WkResult<()> {
     Ok(())
 }
 
-/// House rules (issue 18, item 2): the players whose consent a proposal needs: every player,
+/// House rules (item 2): the players whose consent a proposal needs: every player,
 /// other than the proposer, with a human character in the fight when it is proposed (`humans`:
 /// the owners of those characters). Snapshotted into the proposal: a player (or a second
 /// identity) who joins later has no say.

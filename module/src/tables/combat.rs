@@ -1,4 +1,4 @@
-//! Combat schema (issue 6). The authoritative fight state is the pure `Fight` in the private
+//! Combat schema. The authoritative fight state is the pure `Fight` in the private
 //! `combat_state` table; `combat_instance` and `combatant` are the public projections clients
 //! subscribe to, rewritten in the same transaction as every change.
 
@@ -28,7 +28,7 @@ pub struct CombatInstance {
     /// world tick's sweeper finds overdue turns.
     #[index(btree)]
     pub turn_deadline_micros: i64,
-    /// The fight's RNG seed: with the action log it reproduces the fight (issue 10).
+    /// The fight's RNG seed: with the action log it reproduces the fight.
     pub seed: u64,
     pub started_at: Timestamp,
     /// Narrative summary once the fight is over.

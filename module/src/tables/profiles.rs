@@ -1,4 +1,4 @@
-//! Modifier-profile schema (issue 8). The profiles in force live in the fight itself
+//! Modifier-profile schema. The profiles in force live in the fight itself
 //! (`Fight::mods`, private `combat_state`); these are the public projections and the consent
 //! workflow.
 
@@ -91,7 +91,7 @@ pub struct ProfileProposal {
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub decided_by: Option<Identity>,
-    /// Issue 18: every player, other than the proposer, with a human character in the fight when
+    /// Every player, other than the proposer, with a human character in the fight when
     /// it was proposed; all of them must approve (one rejection rejects it).
     pub consenters: Vec<Identity>,
     /// Those of `consenters` who approved so far.

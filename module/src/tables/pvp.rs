@@ -1,4 +1,4 @@
-//! Consent before fighting another player (issue 18): challenges, PvP opt-ins and invitations
+//! Consent before fighting another player: challenges, PvP opt-ins and invitations
 //! to join a fight. Public: each player sees what is asked of them.
 
 use crate::timers::pvp::pvp_challenge_timeout;

@@ -39,7 +39,7 @@ pub struct Config {
     pub max_monsters_per_location: u32,
     /// Spawner cap of ground items per non-safe location.
     pub max_ground_items_per_location: u32,
-    /// How long a PvP challenge stays open, seconds (issue 18).
+    /// How long a PvP challenge stays open, seconds.
     pub challenge_ttl_secs: u32,
 }
 

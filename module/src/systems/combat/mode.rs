@@ -1,4 +1,4 @@
-//! Which combat mode an encounter runs in, decided from who is fighting (issue 6), and the
+//! Which combat mode an encounter runs in, decided from who is fighting, and the
 //! admin-tunable numbers behind it.
 
 use crate::error::{err, ErrorCode, WkResult};

@@ -252,7 +252,7 @@ pub struct Combatant {
     /// Played by the AI always (monsters, NPCs).
     pub is_ai: bool,
     /// For humans: is the player in control? Cleared when a turn ran out while the player was
-    /// offline (never at a mere disconnect: issue 18); the AI plays the combatant until they return.
+    /// offline (never at a mere disconnect); the AI plays the combatant until they return.
     pub connected: bool,
     /// Stats and vitals. `creature.name` is the display name in logs, made unique in the fight
     /// (numbered when several share it: "Goblin 2").
@@ -382,7 +382,7 @@ pub enum ActionKind {
     Flee,
     EndTurn,
     End,
-    /// House rules (issue 8): a profile swap at a turn boundary or a custom-modifier trigger.
+    /// House rules: a profile swap at a turn boundary or a custom-modifier trigger.
     Modifier,
     /// The world reached in: a buff or potion changed the combatant's numbers, or outside damage
     /// or healing (a buff's periodic damage) landed (`Fight::refresh`).
@@ -426,6 +426,6 @@ pub struct Fight {
     pub now_micros: i64,
     pub queue_window_micros: i64,
     pub log: Vec<ActionResult>,
-    /// Modifier profiles in force and their runtime state (issue 8; empty: no house rules).
+    /// Modifier profiles in force and their runtime state (empty: no house rules).
     pub mods: crate::systems::profiles::FightMods,
 }

@@ -1,4 +1,4 @@
-//! Determinism and replay (issue 10), pure. Every change to a fight is one [`LoggedStep`]: the
+//! Determinism and replay, pure. Every change to a fight is one [`LoggedStep`]: the
 //! input of one call (a human's action, a timeout, an action-queue tick, a join, a hand-over to
 //! the AI, the start and the instant resolution) with the clock and combat config it ran under.
 //! The live code applies a step with [`start`] / [`apply`] and logs it with the fight's

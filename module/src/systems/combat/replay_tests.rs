@@ -1,4 +1,4 @@
-//! Native tests of issue 10: seeded fights replay exactly; a changed rule is caught at the first
+//! Native tests of replay: seeded fights replay exactly; a changed rule is caught at the first
 //! divergent action; the hash and the encoding; every draw has a purpose; and a small world run
 //! twice ends identical.
 
