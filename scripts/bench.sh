@@ -126,14 +126,16 @@ row("resolve_attack, native (random dice)", native.get("resolve_attack"), "{:.2f
 row("resolve_attack, native (scripted hit)", native.get("resolve_attack_scripted_hit"), "{:.2f} µs", "—", None)
 n, e = g("sched.spread.n"), g("sched.spread.expected")
 row(f"expiry lateness p50 ({n:.0f}/{e:.0f} buffs ending over 60 s)" if n else "expiry lateness p50", g("sched.spread.p50_ms"), "{:.1f} ms", "—", None)
-row("expiry lateness p99", g("sched.spread.p99_ms"), "{:.1f} ms", "≤ 20 ms", lambda v: v <= 20)
+# Lateness is judged only when every expected buff expired (a missing expiry is a MISS, not a fast one).
+spread_all = bool(n) and n == e
+row("expiry lateness p99" + ("" if spread_all else f" (only {n or 0:.0f} of {e or 0:.0f} expired)"), g("sched.spread.p99_ms"), "{:.1f} ms", "≤ 20 ms, every buff expired", lambda v: spread_all and v <= 20)
 row("expiry lateness max", g("sched.spread.max_ms"), "{:.1f} ms", "—", None)
 n, e = g("sched.burst.n"), g("sched.burst.expected")
 # "10,000 buffs due in the same second all expired within 1 s": whole-second durations applied over
 # several seconds put the due times anywhere in one second, so the target is on each buff's own
 # lateness (its expiry event minus its expires_at): the worst one within 1 s.
 row(f"burst: {n:.0f}/{e:.0f} due in the same second (due times spread {g('sched.burst.due_spread_ms'):.0f} ms), worst lateness" if n else "burst: worst lateness",
-    g("sched.burst.max_ms"), "{:.0f} ms", "≤ 1000 ms", lambda v: v <= 1000)
+    g("sched.burst.max_ms"), "{:.0f} ms", "≤ 1000 ms, every buff expired", lambda v: bool(n) and n == e and v <= 1000)
 row("burst: all gone after the first was due", g("sched.burst.drain_ms"), "{:.0f} ms", "—", None)
 row("burst: all gone after the last was due", g("sched.burst.after_last_due_ms"), "{:.0f} ms", "—", None)
 row("burst lateness p99", g("sched.burst.p99_ms"), "{:.0f} ms", "—", None)
