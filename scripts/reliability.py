@@ -906,7 +906,13 @@ def cmd_crash(api, a):
         s0, t0_ = api.call("start_combat", [me, [], rat[:1]], p.token)
         s1, t1 = api.call("apply_buff", [me, buff_def, 0, {"some": 2}], api.admin)
         items0 = {i["uid"] for i in api.sql("SELECT * FROM item_instance")}
-        s2, t2 = api.call("spawn_world_item", ["dagger", 1, loc, 50.0, 50.0, 5.0, 2.0], api.admin)
+        # The ground item goes where no character stands or is headed, so no agent picks it up
+        # before its despawn timer (agents step to ground items and take them).
+        busy = {c["location_id"] for c in api.sql("SELECT * FROM character")} | \
+            {t["to"] for t in api.sql("SELECT * FROM travel_state")}
+        item_loc = next((x["id"] for x in sorted(api.sql("SELECT * FROM location_def"), key=lambda x: x["id"])
+                         if x["id"] not in busy), loc)
+        s2, t2 = api.call("spawn_world_item", ["dagger", 1, item_loc, 50.0, 50.0, 5.0, 2.0], api.admin)
         mine = [b for b in api.sql("SELECT * FROM active_buff") if b["target_id"] == me and not b["permanent"]]
         buffs = [b["id"] for b in mine]
         items = [i["uid"] for i in api.sql("SELECT * FROM item_instance") if i["uid"] not in items0]

@@ -415,8 +415,8 @@ impl Agent {
             return;
         }
         let id = me.id;
-        // Joining a fight with other players' characters needs an invitation from one of them
-        //: invite up to two other players' characters here, once per fight.
+        // Joining a fight with other players' characters needs an invitation from one of them:
+        // invite up to two other players' characters here, once per fight.
         let guests: Vec<(u64, String)> = db
             .character()
             .iter()

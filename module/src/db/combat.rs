@@ -714,8 +714,8 @@ pub fn tick(ctx: &ReducerContext) {
 
 /// A player connected: their characters that the AI was playing in fights (handed over when a
 /// turn of theirs ran out while they were offline) are theirs again. A disconnect changes
-/// nothing in a fight: an HTTP agent connects and disconnects on every call and keeps its turn
-///; `timeout` and the queue tick hand an offline player's combatant to the AI.
+/// nothing in a fight: an HTTP agent connects and disconnects on every call and keeps its turn;
+/// `timeout` and the queue tick hand an offline player's combatant to the AI.
 pub fn on_connection(ctx: &ReducerContext, connected: bool) {
     if !connected {
         return;
