@@ -214,15 +214,9 @@ fn finish_loadout(ctx: &ReducerContext, c: Character, change: LoadoutChange, wha
     if change.is_empty() {
         return Ok(());
     }
-    let sp = crate::timing::span("loadout/apply");
     db::apply(ctx, &change.ops)?;
-    sp.end();
-    let sp = crate::timing::span("loadout/on_change");
     crate::db::buffs::on_loadout_change(ctx, c.id);
-    sp.end();
-    let sp = crate::timing::span("loadout/refresh_gear");
     let c = db::refresh_gear(ctx, c)?;
-    sp.end();
     let equipped: Vec<String> = change.equipped.iter().map(|(u, s)| format!("{u}@{}", s.code())).collect();
     events::record(
         ctx,
@@ -252,22 +246,12 @@ fn doll(ctx: &ReducerContext, c: &Character) -> WkResult<(items::Loadout, Stash,
 #[reducer]
 pub fn equip(ctx: &ReducerContext, character_id: u64, item_uid: u64, slot: LoadoutSlot) -> Result<(), String> {
     let _span = crate::timing::span("equip");
-    let sp = crate::timing::span("equip/actor");
     let c = actor(ctx, character_id)?;
-    sp.end();
-    let sp = crate::timing::span("equip/require");
     conditions::require(ctx, &c, Action::ChangeGear)?;
-    sp.end();
-    let sp = crate::timing::span("equip/checks");
     not_in_combat(ctx, &c)?;
     item_row(ctx, item_uid)?;
-    sp.end();
-    let sp = crate::timing::span("equip/doll");
     let (l, stash, catalog) = doll(ctx, &c)?;
-    sp.end();
-    let sp = crate::timing::span("equip/plan");
     let change = items::equip(catalog, &l, &stash, item_uid, slot, &wearer(&c))?;
-    sp.end();
     finish_loadout(ctx, c, change, "equip")?;
     Ok(())
 }
