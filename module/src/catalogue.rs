@@ -244,6 +244,13 @@ pub const REDUCERS: &[ReducerDoc] = &[
         errors: codes![NotAdmin],
     },
     ReducerDoc {
+        name: "add_dice_entropy",
+        group: "admin",
+        caller: Caller::Admin,
+        summary: "Mix 16-64 bytes of operator entropy (hex) into the private dice secret that fight seeds come from (`scripts/publish.sh` does it after every publish; docs/security.md).",
+        errors: codes![NotAdmin, InvalidArgument],
+    },
+    ReducerDoc {
         name: "remove_admin",
         group: "admin",
         caller: Caller::Admin,

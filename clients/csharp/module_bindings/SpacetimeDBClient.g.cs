@@ -37,9 +37,11 @@ namespace SpacetimeDB.Types
             AddTable(CombatConfig = new(conn));
             AddTable(CombatInstance = new(conn));
             AddTable(CombatInvite = new(conn));
+            AddTable(CombatSeed = new(conn));
             AddTable(CombatState = new(conn));
             AddTable(Combatant = new(conn));
             AddTable(Config = new(conn));
+            AddTable(DiceSecret = new(conn));
             AddTable(EffectiveStats = new(conn));
             AddTable(EventPruneTimer = new(conn));
             AddTable(FeatureGate = new(conn));
@@ -506,6 +508,7 @@ namespace SpacetimeDB.Types
                 "ability_check" => BSATNHelpers.Decode<Reducer.AbilityCheck>(encodedArgs),
                 "accept_challenge" => BSATNHelpers.Decode<Reducer.AcceptChallenge>(encodedArgs),
                 "add_admin" => BSATNHelpers.Decode<Reducer.AddAdmin>(encodedArgs),
+                "add_dice_entropy" => BSATNHelpers.Decode<Reducer.AddDiceEntropy>(encodedArgs),
                 "admin_bench_effective_stats" => BSATNHelpers.Decode<Reducer.AdminBenchEffectiveStats>(encodedArgs),
                 "admin_damage" => BSATNHelpers.Decode<Reducer.AdminDamage>(encodedArgs),
                 "admin_grant_currency" => BSATNHelpers.Decode<Reducer.AdminGrantCurrency>(encodedArgs),
@@ -599,6 +602,7 @@ namespace SpacetimeDB.Types
                 Reducer.AbilityCheck args => Reducers.InvokeAbilityCheck(eventContext, args),
                 Reducer.AcceptChallenge args => Reducers.InvokeAcceptChallenge(eventContext, args),
                 Reducer.AddAdmin args => Reducers.InvokeAddAdmin(eventContext, args),
+                Reducer.AddDiceEntropy args => Reducers.InvokeAddDiceEntropy(eventContext, args),
                 Reducer.AdminBenchEffectiveStats args => Reducers.InvokeAdminBenchEffectiveStats(eventContext, args),
                 Reducer.AdminDamage args => Reducers.InvokeAdminDamage(eventContext, args),
                 Reducer.AdminGrantCurrency args => Reducers.InvokeAdminGrantCurrency(eventContext, args),

@@ -40,6 +40,8 @@ import { AcceptChallenge } from "./accept_challenge_reducer.ts";
 export { AcceptChallenge };
 import { AddAdmin } from "./add_admin_reducer.ts";
 export { AddAdmin };
+import { AddDiceEntropy } from "./add_dice_entropy_reducer.ts";
+export { AddDiceEntropy };
 import { AdminBenchEffectiveStats } from "./admin_bench_effective_stats_reducer.ts";
 export { AdminBenchEffectiveStats };
 import { AdminDamage } from "./admin_damage_reducer.ts";
@@ -210,12 +212,16 @@ import { CombatInstanceTableHandle } from "./combat_instance_table.ts";
 export { CombatInstanceTableHandle };
 import { CombatInviteTableHandle } from "./combat_invite_table.ts";
 export { CombatInviteTableHandle };
+import { CombatSeedTableHandle } from "./combat_seed_table.ts";
+export { CombatSeedTableHandle };
 import { CombatStateTableHandle } from "./combat_state_table.ts";
 export { CombatStateTableHandle };
 import { CombatantTableHandle } from "./combatant_table.ts";
 export { CombatantTableHandle };
 import { ConfigTableHandle } from "./config_table.ts";
 export { ConfigTableHandle };
+import { DiceSecretTableHandle } from "./dice_secret_table.ts";
+export { DiceSecretTableHandle };
 import { EffectiveStatsTableHandle } from "./effective_stats_table.ts";
 export { EffectiveStatsTableHandle };
 import { EventPruneTimerTableHandle } from "./event_prune_timer_table.ts";
@@ -362,6 +368,8 @@ import { CombatMode } from "./combat_mode_type.ts";
 export { CombatMode };
 import { CombatPerk } from "./combat_perk_type.ts";
 export { CombatPerk };
+import { CombatSeed } from "./combat_seed_type.ts";
+export { CombatSeed };
 import { CombatState } from "./combat_state_type.ts";
 export { CombatState };
 import { Combatant } from "./combatant_type.ts";
@@ -406,6 +414,8 @@ import { DiceExpr } from "./dice_expr_type.ts";
 export { DiceExpr };
 import { DiceLogEntry } from "./dice_log_entry_type.ts";
 export { DiceLogEntry };
+import { DiceSecret } from "./dice_secret_type.ts";
+export { DiceSecret };
 import { Edge } from "./edge_type.ts";
 export { Edge };
 import { EffectiveStatsRow } from "./effective_stats_row_type.ts";
@@ -717,6 +727,15 @@ const REMOTE_MODULE = {
         colType: CombatInvite.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
+    combat_seed: {
+      tableName: "combat_seed",
+      rowType: CombatSeed.getTypeScriptAlgebraicType(),
+      primaryKey: "combatId",
+      primaryKeyInfo: {
+        colName: "combatId",
+        colType: CombatSeed.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
     combat_state: {
       tableName: "combat_state",
       rowType: CombatState.getTypeScriptAlgebraicType(),
@@ -742,6 +761,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "id",
         colType: Config.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    dice_secret: {
+      tableName: "dice_secret",
+      rowType: DiceSecret.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: DiceSecret.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     effective_stats: {
@@ -1054,6 +1082,10 @@ const REMOTE_MODULE = {
     add_admin: {
       reducerName: "add_admin",
       argsType: AddAdmin.getTypeScriptAlgebraicType(),
+    },
+    add_dice_entropy: {
+      reducerName: "add_dice_entropy",
+      argsType: AddDiceEntropy.getTypeScriptAlgebraicType(),
     },
     admin_bench_effective_stats: {
       reducerName: "admin_bench_effective_stats",
@@ -1368,6 +1400,7 @@ export type Reducer = never
 | { name: "AbilityCheck", args: AbilityCheck }
 | { name: "AcceptChallenge", args: AcceptChallenge }
 | { name: "AddAdmin", args: AddAdmin }
+| { name: "AddDiceEntropy", args: AddDiceEntropy }
 | { name: "AdminBenchEffectiveStats", args: AdminBenchEffectiveStats }
 | { name: "AdminDamage", args: AdminDamage }
 | { name: "AdminGrantCurrency", args: AdminGrantCurrency }
@@ -1489,6 +1522,22 @@ export class RemoteReducers {
 
   removeOnAddAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
     this.connection.offReducer("add_admin", callback);
+  }
+
+  addDiceEntropy(entropyHex: string) {
+    const __args = { entropyHex };
+    let __writer = new BinaryWriter(1024);
+    AddDiceEntropy.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("add_dice_entropy", __argsBuffer, this.setCallReducerFlags.addDiceEntropyFlags);
+  }
+
+  onAddDiceEntropy(callback: (ctx: ReducerEventContext, entropyHex: string) => void) {
+    this.connection.onReducer("add_dice_entropy", callback);
+  }
+
+  removeOnAddDiceEntropy(callback: (ctx: ReducerEventContext, entropyHex: string) => void) {
+    this.connection.offReducer("add_dice_entropy", callback);
   }
 
   adminBenchEffectiveStats(iterations: number) {
@@ -2605,6 +2654,11 @@ export class SetReducerFlags {
     this.addAdminFlags = flags;
   }
 
+  addDiceEntropyFlags: CallReducerFlags = 'FullUpdate';
+  addDiceEntropy(flags: CallReducerFlags) {
+    this.addDiceEntropyFlags = flags;
+  }
+
   adminBenchEffectiveStatsFlags: CallReducerFlags = 'FullUpdate';
   adminBenchEffectiveStats(flags: CallReducerFlags) {
     this.adminBenchEffectiveStatsFlags = flags;
@@ -3006,6 +3060,10 @@ export class RemoteTables {
     return new CombatInviteTableHandle(this.connection.clientCache.getOrCreateTable<CombatInvite>(REMOTE_MODULE.tables.combat_invite));
   }
 
+  get combatSeed(): CombatSeedTableHandle {
+    return new CombatSeedTableHandle(this.connection.clientCache.getOrCreateTable<CombatSeed>(REMOTE_MODULE.tables.combat_seed));
+  }
+
   get combatState(): CombatStateTableHandle {
     return new CombatStateTableHandle(this.connection.clientCache.getOrCreateTable<CombatState>(REMOTE_MODULE.tables.combat_state));
   }
@@ -3016,6 +3074,10 @@ export class RemoteTables {
 
   get config(): ConfigTableHandle {
     return new ConfigTableHandle(this.connection.clientCache.getOrCreateTable<Config>(REMOTE_MODULE.tables.config));
+  }
+
+  get diceSecret(): DiceSecretTableHandle {
+    return new DiceSecretTableHandle(this.connection.clientCache.getOrCreateTable<DiceSecret>(REMOTE_MODULE.tables.dice_secret));
   }
 
   get effectiveStats(): EffectiveStatsTableHandle {

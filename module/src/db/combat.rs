@@ -21,7 +21,6 @@ use crate::tables::combat::{
 use crate::tables::combat_log::CombatLogSource;
 use crate::tables::events::EventKind;
 use crate::tables::world::player;
-use rand::Rng;
 use spacetimedb::{ReducerContext, ScheduleAt, Table, Timestamp};
 
 /// Monster combatant ids are offset so they never collide with character ids (buff targets use
@@ -266,7 +265,10 @@ pub fn begin(
     let cfg = mode_config(ctx);
     let humans = fighters.iter().filter(|f| !f.is_ai).count() as u32;
     let mode = select_mode(humans, fighters.len() as u32, &cfg);
-    let seed: u64 = ctx.rng().gen();
+    // The seed comes from the database's private dice secret, never from `ctx.rng()` (seeded
+    // from the public timestamp); the public row carries only its commitment until the end.
+    let dice = crate::db::dice::new_fight(ctx);
+    let seed = dice.seed;
     let start_step = LoggedStep::new(
         now(ctx),
         &cfg,
@@ -283,14 +285,18 @@ pub fn begin(
         current_combatant: None,
         turn_seq: fight.turn_seq,
         turn_deadline_micros: i64::MAX,
-        seed,
+        seed_commitment: crate::systems::fair_dice::commitment(dice.seed, &dice.nonce),
+        revealed_seed: None,
+        seed_nonce: String::new(),
         started_at: ctx.timestamp,
         summary: String::new(),
     });
     let id = inst.id;
     // The private `combat_state` row is written by `commit` below (once: an instant fight that is
     // over by then never gets one).
-    combat_log::append(ctx, id, &fight, &start_step, CombatLogSource::Start, &started);
+    crate::db::dice::store(ctx, id, &dice);
+    let public_start = crate::systems::fair_dice::redacted_start(&start_step);
+    combat_log::append(ctx, id, &fight, &public_start, CombatLogSource::Start, &started);
     for c in chars_in {
         interrupt_rest(ctx, c);
     }
@@ -300,7 +306,7 @@ pub fn begin(
         EventKind::CombatStarted,
         chars_in.iter().map(|c| c.id).collect(),
         format!("a fight breaks out at {loc}: {} ({:?})", names.join(", "), mode),
-        format!("combat={id};mode={mode:?};seed={seed}"),
+        format!("combat={id};mode={mode:?};commitment={}", inst.seed_commitment),
     );
     // The first character (if any) started it; a fight naming other players' characters is a
     // cross-agent interaction.
@@ -842,6 +848,7 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
         }
         let mut loot_rng = fight.next_rng();
         inst.summary = finish(ctx, combat_id, &inst.location_id, &fight, &mut loot_rng);
+        crate::db::dice::reveal(ctx, &mut inst);
     }
     let after =
         (inst.round, inst.turn_seq, inst.current_combatant, inst.status, inst.winner, inst.turn_deadline_micros);

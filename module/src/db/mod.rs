@@ -3,6 +3,7 @@
 //! bottom-up; each calls only modules above it in this list (no circle):
 //!
 //! - `rows`: reads only (rows -> plain data) for every system;
+//! - `dice`: the fight dice's private secret and seeds (`systems::fair_dice`), revealed at a fight's end;
 //! - `inbox`: posts to a running fight from below `combat` (a view changed, outside damage);
 //! - `stats`: the one writer of the derived projections (`character_stats`, `effective_stats`)
 //!   and the one gatherer of a character's modifier sources (`effective_for`);
@@ -20,6 +21,8 @@
 //! - `load`, `world`: static data into tables; cross-system entry points (character deletion).
 
 pub mod rows;
+
+pub mod dice;
 
 pub mod inbox;
 pub mod stats;

@@ -5,6 +5,7 @@ pub mod buffs;
 pub mod characters;
 pub mod combat;
 pub mod combat_log;
+pub mod dice;
 pub mod events;
 pub mod gates;
 pub mod items;

@@ -19,6 +19,7 @@ pub mod action_result_type;
 pub mod active_buff_row_type;
 pub mod active_buff_table;
 pub mod add_admin_reducer;
+pub mod add_dice_entropy_reducer;
 pub mod admin_bench_effective_stats_reducer;
 pub mod admin_damage_reducer;
 pub mod admin_grant_currency_reducer;
@@ -79,6 +80,8 @@ pub mod combat_invite_type;
 pub mod combat_log_source_type;
 pub mod combat_mode_type;
 pub mod combat_perk_type;
+pub mod combat_seed_table;
+pub mod combat_seed_type;
 pub mod combat_state_table;
 pub mod combat_state_type;
 pub mod combatant_kind_type;
@@ -112,6 +115,8 @@ pub mod derived_stats_type;
 pub mod despawn_world_item_reducer;
 pub mod dice_expr_type;
 pub mod dice_log_entry_type;
+pub mod dice_secret_table;
+pub mod dice_secret_type;
 pub mod dispel_reducer;
 pub mod dodge_reducer;
 pub mod edge_type;
@@ -295,6 +300,7 @@ pub use action_result_type::ActionResult;
 pub use active_buff_row_type::ActiveBuffRow;
 pub use active_buff_table::*;
 pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallbackId};
+pub use add_dice_entropy_reducer::{add_dice_entropy, set_flags_for_add_dice_entropy, AddDiceEntropyCallbackId};
 pub use admin_bench_effective_stats_reducer::{
     admin_bench_effective_stats, set_flags_for_admin_bench_effective_stats, AdminBenchEffectiveStatsCallbackId,
 };
@@ -361,6 +367,8 @@ pub use combat_invite_type::CombatInvite;
 pub use combat_log_source_type::CombatLogSource;
 pub use combat_mode_type::CombatMode;
 pub use combat_perk_type::CombatPerk;
+pub use combat_seed_table::*;
+pub use combat_seed_type::CombatSeed;
 pub use combat_state_table::*;
 pub use combat_state_type::CombatState;
 pub use combatant_kind_type::CombatantKind;
@@ -398,6 +406,8 @@ pub use despawn_world_item_reducer::{
 };
 pub use dice_expr_type::DiceExpr;
 pub use dice_log_entry_type::DiceLogEntry;
+pub use dice_secret_table::*;
+pub use dice_secret_type::DiceSecret;
 pub use dispel_reducer::{dispel, set_flags_for_dispel, DispelCallbackId};
 pub use dodge_reducer::{dodge, set_flags_for_dodge, DodgeCallbackId};
 pub use edge_type::Edge;
@@ -599,6 +609,9 @@ pub enum Reducer {
     },
     AddAdmin {
         identity: __sdk::Identity,
+    },
+    AddDiceEntropy {
+        entropy_hex: String,
     },
     AdminBenchEffectiveStats {
         iterations: u32,
@@ -883,6 +896,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::AbilityCheck { .. } => "ability_check",
             Reducer::AcceptChallenge { .. } => "accept_challenge",
             Reducer::AddAdmin { .. } => "add_admin",
+            Reducer::AddDiceEntropy { .. } => "add_dice_entropy",
             Reducer::AdminBenchEffectiveStats { .. } => "admin_bench_effective_stats",
             Reducer::AdminDamage { .. } => "admin_damage",
             Reducer::AdminGrantCurrency { .. } => "admin_grant_currency",
@@ -972,6 +986,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "add_admin" => {
                 Ok(__sdk::parse_reducer_args::<add_admin_reducer::AddAdminArgs>("add_admin", &value.args)?.into())
             }
+            "add_dice_entropy" => Ok(__sdk::parse_reducer_args::<add_dice_entropy_reducer::AddDiceEntropyArgs>(
+                "add_dice_entropy",
+                &value.args,
+            )?
+            .into()),
             "admin_bench_effective_stats" => Ok(__sdk::parse_reducer_args::<
                 admin_bench_effective_stats_reducer::AdminBenchEffectiveStatsArgs,
             >("admin_bench_effective_stats", &value.args)?
@@ -1232,9 +1251,11 @@ pub struct DbUpdate {
     combat_config: __sdk::TableUpdate<CombatConfig>,
     combat_instance: __sdk::TableUpdate<CombatInstance>,
     combat_invite: __sdk::TableUpdate<CombatInvite>,
+    combat_seed: __sdk::TableUpdate<CombatSeed>,
     combat_state: __sdk::TableUpdate<CombatState>,
     combatant: __sdk::TableUpdate<CombatantRow>,
     config: __sdk::TableUpdate<Config>,
+    dice_secret: __sdk::TableUpdate<DiceSecret>,
     effective_stats: __sdk::TableUpdate<EffectiveStatsRow>,
     event_prune_timer: __sdk::TableUpdate<EventPruneTimer>,
     feature_gate: __sdk::TableUpdate<FeatureGate>,
@@ -1308,9 +1329,11 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 "combat_invite" => {
                     db_update.combat_invite.append(combat_invite_table::parse_table_update(table_update)?)
                 }
+                "combat_seed" => db_update.combat_seed.append(combat_seed_table::parse_table_update(table_update)?),
                 "combat_state" => db_update.combat_state.append(combat_state_table::parse_table_update(table_update)?),
                 "combatant" => db_update.combatant.append(combatant_table::parse_table_update(table_update)?),
                 "config" => db_update.config.append(config_table::parse_table_update(table_update)?),
+                "dice_secret" => db_update.dice_secret.append(dice_secret_table::parse_table_update(table_update)?),
                 "effective_stats" => {
                     db_update.effective_stats.append(effective_stats_table::parse_table_update(table_update)?)
                 }
@@ -1425,12 +1448,17 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.combat_invite = cache
             .apply_diff_to_table::<CombatInvite>("combat_invite", &self.combat_invite)
             .with_updates_by_pk(|row| &row.id);
+        diff.combat_seed = cache
+            .apply_diff_to_table::<CombatSeed>("combat_seed", &self.combat_seed)
+            .with_updates_by_pk(|row| &row.combat_id);
         diff.combat_state = cache
             .apply_diff_to_table::<CombatState>("combat_state", &self.combat_state)
             .with_updates_by_pk(|row| &row.combat_id);
         diff.combatant =
             cache.apply_diff_to_table::<CombatantRow>("combatant", &self.combatant).with_updates_by_pk(|row| &row.key);
         diff.config = cache.apply_diff_to_table::<Config>("config", &self.config).with_updates_by_pk(|row| &row.id);
+        diff.dice_secret =
+            cache.apply_diff_to_table::<DiceSecret>("dice_secret", &self.dice_secret).with_updates_by_pk(|row| &row.id);
         diff.effective_stats = cache
             .apply_diff_to_table::<EffectiveStatsRow>("effective_stats", &self.effective_stats)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1545,9 +1573,11 @@ pub struct AppliedDiff<'r> {
     combat_config: __sdk::TableAppliedDiff<'r, CombatConfig>,
     combat_instance: __sdk::TableAppliedDiff<'r, CombatInstance>,
     combat_invite: __sdk::TableAppliedDiff<'r, CombatInvite>,
+    combat_seed: __sdk::TableAppliedDiff<'r, CombatSeed>,
     combat_state: __sdk::TableAppliedDiff<'r, CombatState>,
     combatant: __sdk::TableAppliedDiff<'r, CombatantRow>,
     config: __sdk::TableAppliedDiff<'r, Config>,
+    dice_secret: __sdk::TableAppliedDiff<'r, DiceSecret>,
     effective_stats: __sdk::TableAppliedDiff<'r, EffectiveStatsRow>,
     event_prune_timer: __sdk::TableAppliedDiff<'r, EventPruneTimer>,
     feature_gate: __sdk::TableAppliedDiff<'r, FeatureGate>,
@@ -1603,9 +1633,11 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<CombatConfig>("combat_config", &self.combat_config, event);
         callbacks.invoke_table_row_callbacks::<CombatInstance>("combat_instance", &self.combat_instance, event);
         callbacks.invoke_table_row_callbacks::<CombatInvite>("combat_invite", &self.combat_invite, event);
+        callbacks.invoke_table_row_callbacks::<CombatSeed>("combat_seed", &self.combat_seed, event);
         callbacks.invoke_table_row_callbacks::<CombatState>("combat_state", &self.combat_state, event);
         callbacks.invoke_table_row_callbacks::<CombatantRow>("combatant", &self.combatant, event);
         callbacks.invoke_table_row_callbacks::<Config>("config", &self.config, event);
+        callbacks.invoke_table_row_callbacks::<DiceSecret>("dice_secret", &self.dice_secret, event);
         callbacks.invoke_table_row_callbacks::<EffectiveStatsRow>("effective_stats", &self.effective_stats, event);
         callbacks.invoke_table_row_callbacks::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer, event);
         callbacks.invoke_table_row_callbacks::<FeatureGate>("feature_gate", &self.feature_gate, event);
@@ -2240,9 +2272,11 @@ impl __sdk::SpacetimeModule for RemoteModule {
         combat_config_table::register_table(client_cache);
         combat_instance_table::register_table(client_cache);
         combat_invite_table::register_table(client_cache);
+        combat_seed_table::register_table(client_cache);
         combat_state_table::register_table(client_cache);
         combatant_table::register_table(client_cache);
         config_table::register_table(client_cache);
+        dice_secret_table::register_table(client_cache);
         effective_stats_table::register_table(client_cache);
         event_prune_timer_table::register_table(client_cache);
         feature_gate_table::register_table(client_cache);

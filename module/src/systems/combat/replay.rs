@@ -321,6 +321,11 @@ pub fn apply<R: RulesEngine>(fight: &mut Fight, step: &LoggedStep) -> WkResult<A
             fight.refresh::<R>(a)?;
         }
     }
+    // A step that rolled nothing (a move, a dodge, a dash) consumes no dice: its stream is the
+    // next step's, so nobody can skip ahead through the streams with free actions.
+    if draws.is_empty() {
+        fight.rng_streams = streams_before;
+    }
     let stream = (fight.rng_streams > streams_before).then_some(streams_before);
     Ok(Applied { stream, first_line, draws })
 }
