@@ -877,6 +877,18 @@ def stop_proc(p):
         p.wait()
 
 
+def quiet_location(api):
+    """A location where no online player's character stands and no journey ends (see cmd_crash)."""
+    online = {p["identity"] for p in api.sql("SELECT * FROM player") if p["online"]}
+    here = {}
+    for c in api.sql("SELECT * FROM character"):
+        if c["owner"] in online:
+            here[c["location_id"]] = here.get(c["location_id"], 0) + 1
+    headed = {t["to"] for t in api.sql("SELECT * FROM travel_state")}
+    ids = sorted(x["id"] for x in api.sql("SELECT * FROM location_def"))
+    return min(ids, key=lambda x: (x in headed or here.get(x, 0) > 0, here.get(x, 0), x))
+
+
 def hold_connection(api, token):
     """A bare websocket session for `token` (the module's client_connected runs; nothing is read):
     a human with an open connection gets timed turns instead of the AI acting for it."""
@@ -931,7 +943,14 @@ def cmd_crash(api, a):
         s0, t0_ = api.call("start_combat", [me, [], rat[:1]], p.token)
         s1, t1 = api.call("apply_buff", [me, buff_def, 0, {"some": 2}], api.admin)
         items0 = {i["uid"] for i in api.sql("SELECT * FROM item_instance")}
-        s2, t2 = api.call("spawn_world_item", ["dagger", 1, loc, 50.0, 50.0, 5.0, 2.0], api.admin)
+        # The ground item goes where no running agent can take it before the kill: agents step to
+        # ground items at their location and pick them up, and since joining another player's fight
+        # needs an invitation they no longer spend this window fighting. Characters of players who
+        # are offline (the load test's, whose agents stopped) take nothing, so only the online
+        # players' characters and every journey's destination make a place busy; failing a free
+        # one, the place with the fewest online characters.
+        item_loc = quiet_location(api)
+        s2, t2 = api.call("spawn_world_item", ["dagger", 1, item_loc, 50.0, 50.0, 5.0, 2.0], api.admin)
         mine = [b for b in api.sql("SELECT * FROM active_buff") if b["target_id"] == me and not b["permanent"]]
         buffs = [b["id"] for b in mine]
         items = [i["uid"] for i in api.sql("SELECT * FROM item_instance") if i["uid"] not in items0]
@@ -949,7 +968,12 @@ def cmd_crash(api, a):
             mine2, theirs2 = pp.ensure_character("Prop"), pq.ensure_character("Foe")
             # Connected players: their combatants are humans, not handed to the AI.
             held += [hold_connection(api, pp.token), hold_connection(api, pq.token)]
-            s3, t3 = api.call("start_combat", [mine2, [theirs2], []], pp.token)
+            # Another player's character is fought by consent: a challenge it accepts.
+            s3, t3 = api.call("challenge", [mine2, theirs2], pp.token)
+            chal = next((x["id"] for x in api.sql("SELECT * FROM pvp_challenge")
+                         if x["challenger_id"] == mine2 and x["target_id"] == theirs2), None)
+            if s3 == 200:
+                s3, t3 = api.call("accept_challenge", [theirs2, chal or 0], pq.token)
             cid = next((c["combat_id"] for c in api.sql("SELECT * FROM combatant")
                         if c["character_id"] == mine2 and c["active"]), None)
             prof = {"id": "crash", "name": "crash", "version": 1, "layout": {"none": []},
@@ -963,6 +987,8 @@ def cmd_crash(api, a):
         # fsynced every 500 ms), so a SIGKILL may take the last ~500 ms with it. Let the setup reach
         # the disk first: this test is about the timers, not that window.
         time.sleep(0.7)
+        # The item must still lie on the ground now, or this kill tests nothing about its timer.
+        taken = [i for i in api.sql("SELECT * FROM item_instance") if i["uid"] in items and i["place"] != "Ground"]
         pid = read_pid(a.pid_file)
         os.kill(pid, signal.SIGKILL)
         killed_at = time.time()
@@ -972,6 +998,9 @@ def cmd_crash(api, a):
             h.close()
         time.sleep(max(0.0, down - (time.time() - killed_at)))
         t0 = time.time()
+        if taken:
+            failures.append(f"kill {k}: setup: the 2 s ground item was taken before the kill "
+                            "(" + ", ".join(f"uid {i['uid']} -> character {i['character_id']}" for i in taken) + f" at {item_loc})")
         if any(not killed_at * 1e6 < x["expires_at_micros"] < t0 * 1e6 for x in mine):
             failures.append(f"kill {k}: the test buff did not fall due while the server was down")
         r = subprocess.run([a.restart_script, "0"], capture_output=True, text=True)
@@ -1029,7 +1058,7 @@ def cmd_crash(api, a):
         if bad:
             failures.append(f"kill {k}: invariants after restart: {'; '.join(bad[:4])}")
         log(f"crash {k + 1}/{a.kills}: down {t0 - killed_at:.1f} s, serving after {up:.1f} s, "
-            f"overdue timers done {fired:.1f} s later; {stats}")
+            f"overdue timers done {fired:.1f} s later (test item at {item_loc}); {stats}")
     report("crash_restart", not failures,
            f"{a.kills} SIGKILLs under load, serving again within {worst_up:.1f} s, timers due while down (buff, item, turn, consent) "
            f"fired within {worst_fire:.1f} s and once each, invariants held after each" if not failures

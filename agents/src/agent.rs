@@ -6,7 +6,8 @@
 //! 3. hurt -> drink from the belt; else long rest at a safe place; else travel towards one;
 //! 4. no run -> begin one (so pickups are the active stash);
 //! 5. better gear in the stash -> equip it (weapon by average damage, armour by AC, belt potions);
-//! 6. another player's character here -> join its fight, contest it (deception / persuasion vs
+//! 6. another player's character here -> join its fight (when it invited us: fighters invite the
+//!    other players' characters at their location once per fight), contest it (deception / persuasion vs
 //!    insight), or give it a spare item;
 //! 7. an item on the ground -> step to it and pick it up;
 //! 8. a monster here -> start a fight;
@@ -414,6 +415,31 @@ impl Agent {
             return;
         }
         let id = me.id;
+        // Joining a fight with other players' characters needs an invitation from one of them:
+        // invite up to two other players' characters here, once per fight.
+        let guests: Vec<(u64, String)> = db
+            .character()
+            .iter()
+            .filter(|c| {
+                c.location_id == me.loc
+                    && c.owner != self.c.identity
+                    && c.owner != Identity::ZERO
+                    && !c.is_ai
+                    && !c.sheet.vitals.dead
+                    && c.sheet.vitals.hp > 0
+            })
+            .map(|c| (c.id, c.name))
+            .take(2)
+            .collect();
+        for (gid, gname) in guests {
+            let key = format!("invite:{}:{gid}", inst.id);
+            if !self.avoided(&key) {
+                self.cool(&key, 600);
+                self.act(&key, format!("invites {gname} to fight {}", inst.id), "invite_to_combat", move |r| {
+                    r.invite_to_combat(id, gid)
+                });
+            }
+        }
         // one round of decisions per turn (turn modes) or per 6 s window (action queues)
         let round = if turns {
             inst.turn_seq

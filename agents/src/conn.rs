@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(8);
 
-/// Load statistics (`wk-agents --stats FILE`, issue 12): every call's outcome with its latency, and
+/// Load statistics (`wk-agents --stats FILE`): every call's outcome with its latency, and
 /// connections the server closed while the agents were still running.
 pub mod stats {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

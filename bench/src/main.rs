@@ -1,4 +1,4 @@
-//! `wk-bench`: the live half of scripts/bench.sh (issue 11). One admin connection (the publisher's
+//! `wk-bench`: the live half of scripts/bench.sh. One admin connection (the publisher's
 //! token) pipelines reducer calls — at most `WINDOW` in flight, bounded in count and in time — and
 //! counts completions from the reducer callbacks. Every throughput is reported next to the `ping`
 //! baseline measured in the same run on the same server, as a ratio.

@@ -7,6 +7,7 @@
 pub use wk_client::module_bindings;
 
 mod harness;
+mod http;
 mod scenarios;
 
 fn main() {
@@ -25,6 +26,7 @@ fn main() {
     scenarios::stakes::run(&env, &mut runner);
     scenarios::reliability::run(&env, &mut runner);
     scenarios::replay::run(&env, &mut runner);
+    scenarios::security::run(&env, &mut runner);
     println!("client suite ({}): {} passed, {} failed", env.ruleset, runner.passed, runner.failed);
     std::process::exit(if runner.failed == 0 { 0 } else { 1 });
 }

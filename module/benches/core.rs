@@ -1,4 +1,4 @@
-//! Native micro-benchmarks of the pure core (issue 11): effective stats with 50 modifiers, damage
+//! Native micro-benchmarks of the pure core: effective stats with 50 modifiers, damage
 //! resolution, and an InstantResolution 8-vs-8 fight. No tables, no host calls (those would not
 //! link natively). Run: `cargo bench -p world-kernel --bench core` (scripts/bench.sh does, with
 //! short warm-up and measurement times).

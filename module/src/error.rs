@@ -47,7 +47,7 @@ error_codes! {
     CharacterDead => "E_CHARACTER_DEAD",
     // --- static data
     StaticData => "E_STATIC_DATA",
-    // --- rules / world actions (issue 3)
+    // --- rules / world actions
     UnknownSkill => "E_UNKNOWN_SKILL",
     InvalidDc => "E_INVALID_DC",
     UnknownLocation => "E_UNKNOWN_LOCATION",
@@ -66,7 +66,7 @@ error_codes! {
     NotDying => "E_NOT_DYING",
     UnknownMonster => "E_UNKNOWN_MONSTER",
     NotResting => "E_NOT_RESTING",
-    // --- buffs (issue 5)
+    // --- buffs
     UnknownBuff => "E_UNKNOWN_BUFF",
     UnknownModifierKey => "E_UNKNOWN_MODIFIER_KEY",
     ModifierValueOutOfRange => "E_MODIFIER_VALUE_OUT_OF_RANGE",
@@ -76,7 +76,7 @@ error_codes! {
     BuffImmune => "E_BUFF_IMMUNE",
     InvalidDuration => "E_INVALID_DURATION",
     UnknownBuffInstance => "E_UNKNOWN_BUFF_INSTANCE",
-    // --- items (issue 4)
+    // --- items
     UnknownItem => "E_UNKNOWN_ITEM",
     UnknownItemDef => "E_UNKNOWN_ITEM_DEF",
     InvalidItemDef => "E_INVALID_ITEM_DEF",
@@ -99,7 +99,7 @@ error_codes! {
     NoActiveRun => "E_NO_ACTIVE_RUN",
     CurrencyOverflow => "E_CURRENCY_OVERFLOW",
     RunStashNotEmpty => "E_RUN_STASH_NOT_EMPTY",
-    // --- combat (issue 6)
+    // --- combat
     NotInCombat => "E_NOT_IN_COMBAT",
     NotYourTurn => "E_NOT_YOUR_TURN",
     AlreadyInCombat => "E_ALREADY_IN_COMBAT",
@@ -116,7 +116,7 @@ error_codes! {
     OfferAlreadyChosen => "E_OFFER_ALREADY_CHOSEN",
     UnknownOffer => "E_UNKNOWN_OFFER",
     PerkNotReady => "E_PERK_NOT_READY",
-    // --- modifier profiles (issue 8)
+    // --- modifier profiles
     ProfileAttrLimit => "E_PROFILE_ATTR_LIMIT",
     ProfileUnkillableSide => "E_PROFILE_UNKILLABLE_SIDE",
     ProfileDeadlock => "E_PROFILE_DEADLOCK",
@@ -132,7 +132,7 @@ error_codes! {
     ProfileProposalClosed => "E_PROFILE_PROPOSAL_CLOSED",
     ProfileNotParticipant => "E_PROFILE_NOT_PARTICIPANT",
     ProfileStackLimit => "E_PROFILE_STACK_LIMIT",
-    // --- conditions everywhere, runs with stakes (issue 17)
+    // --- conditions everywhere, runs with stakes
     CannotMove => "E_CANNOT_MOVE",
     NotSafeToExtract => "E_NOT_SAFE_TO_EXTRACT",
     Charmed => "E_CHARMED",
@@ -142,6 +142,13 @@ error_codes! {
     SnapshotWorldNotEmpty => "E_SNAPSHOT_WORLD_NOT_EMPTY",
     SnapshotNotStarted => "E_SNAPSHOT_NOT_STARTED",
     SnapshotBatch => "E_SNAPSHOT_BATCH",
+    // --- a world safe to open to strangers
+    SafeLocation => "E_SAFE_LOCATION",
+    PvpConsentRequired => "E_PVP_CONSENT_REQUIRED",
+    InvitationRequired => "E_INVITATION_REQUIRED",
+    UnknownChallenge => "E_UNKNOWN_CHALLENGE",
+    TooManyChallenges => "E_TOO_MANY_CHALLENGES",
+    TargetDown => "E_TARGET_DOWN",
 }
 
 /// An error with its stable code and a message that names the fix.

@@ -48,6 +48,7 @@ pub fn init(ctx: &ReducerContext) -> Result<(), String> {
     let summary = db::world::load_static(ctx)?;
     reducers::admin::seed_gates(ctx);
     db::combat::seed_config(ctx);
+    db::dice::init_secret(ctx);
     db::spawner::seed(ctx);
     reducers::admin::schedule_clock(ctx, t.world_tick_ms);
     reducers::admin::schedule_prune(ctx, t.event_prune_ms);

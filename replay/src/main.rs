@@ -6,21 +6,38 @@
 //! binary was built with, checks the RNG stream and the state hash after every step and reports
 //! the first divergence. `--dice-trace` prints every step with every roll and its purpose.
 //!
+//! Fair dice: the log's start step carries the seed blanked (0) while the fight runs; the
+//! fight's `combat_instance` row carries a SHA-256 commitment from the start and reveals the
+//! seed and nonce when it ends. Before replaying a fight, the revealed seed is checked against
+//! the commitment (a mismatch is a failure) and put back into the start step; a fight with no
+//! revealed seed (still running) is skipped and said so.
+//!
 //! ```text
 //! wk-replay --file fights.csv [--combat ID]... [--dice-trace]
 //! wk-replay --server URL --db NAME [--token JWT] [--combat ID]... [--dice-trace] [--dump out.csv]
 //! ```
 //! CSV columns (header row, any order, extra columns ignored): `combat_id`, `seq`,
 //! `rng_stream` (empty: none), `state_hash` (16 hex digits), `step` (hex BSATN of a
-//! `LoggedStep`, exactly as the table stores it). `--dump` writes that format (plus `action`).
+//! `LoggedStep`, exactly as the table stores it); optional `seed_commitment`, `revealed_seed`
+//! (empty: not revealed) and `seed_nonce` (the fight's `combat_instance` values, on any of its
+//! rows). `--dump` writes that format (plus `action`).
 //!
 //! Exit status: 0 every combat matches, 1 a divergence, 2 bad usage or input.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use world_kernel::rules::{ActiveRules, RulesEngine};
-use world_kernel::systems::combat::replay::{decode_step, replay, unlogged_draws, LogEntry, StepTrace};
+use world_kernel::systems::combat::replay::{decode_step, replay, unlogged_draws, LogEntry, ReplayAction, StepTrace};
 use world_kernel::systems::combat::{hash_hex, Fight};
+use world_kernel::systems::fair_dice;
+
+/// A fight's public dice record: the commitment from its start, the seed and nonce once over.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Reveal {
+    commitment: String,
+    seed: Option<u64>,
+    nonce: String,
+}
 
 /// Replay World Kernel fights from their action logs and check every state hash.
 #[derive(Debug, Default, clap::Parser)]
@@ -79,6 +96,7 @@ struct Row {
     state_hash: String,
     step: String,
     action: String,
+    reveal: Option<Reveal>,
 }
 
 fn parse_hash(s: &str) -> Result<u64, String> {
@@ -93,6 +111,7 @@ fn read_csv(path: &str) -> Result<Vec<Row>, String> {
     let (ci, si, ri, hi, pi) =
         (need("combat_id")?, need("seq")?, need("rng_stream")?, need("state_hash")?, need("step")?);
     let ai = col("action");
+    let (ci2, si2, ni2) = (col("seed_commitment"), col("revealed_seed"), col("seed_nonce"));
     let mut out = Vec::new();
     for (n, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| format!("{path}: {e}"))?;
@@ -110,6 +129,11 @@ fn read_csv(path: &str) -> Result<Vec<Row>, String> {
             state_hash: get(hi),
             step: get(pi),
             action: ai.map(get).unwrap_or_default(),
+            reveal: ci2.map(|c| Reveal {
+                commitment: get(c),
+                seed: si2.map(get).and_then(|s| s.parse().ok()),
+                nonce: ni2.map(get).unwrap_or_default(),
+            }),
         });
     }
     Ok(out)
@@ -118,11 +142,34 @@ fn read_csv(path: &str) -> Result<Vec<Row>, String> {
 fn write_csv(path: &str, rows: &[Row]) -> Result<(), String> {
     let mut w = csv::Writer::from_path(path).map_err(|e| format!("{path}: {e}"))?;
     let io = |e: csv::Error| format!("{path}: {e}");
-    w.write_record(["combat_id", "seq", "rng_stream", "state_hash", "action", "step"]).map_err(io)?;
+    w.write_record([
+        "combat_id",
+        "seq",
+        "rng_stream",
+        "state_hash",
+        "action",
+        "step",
+        "seed_commitment",
+        "revealed_seed",
+        "seed_nonce",
+    ])
+    .map_err(io)?;
     for r in rows {
         let stream = r.rng_stream.map(|s| s.to_string()).unwrap_or_default();
-        w.write_record([&r.combat_id.to_string(), &r.seq.to_string(), &stream, &r.state_hash, &r.action, &r.step])
-            .map_err(io)?;
+        let rv = r.reveal.clone().unwrap_or_default();
+        let seed = rv.seed.map(|s| s.to_string()).unwrap_or_default();
+        w.write_record([
+            &r.combat_id.to_string(),
+            &r.seq.to_string(),
+            &stream,
+            &r.state_hash,
+            &r.action,
+            &r.step,
+            &rv.commitment,
+            &seed,
+            &rv.nonce,
+        ])
+        .map_err(io)?;
     }
     w.flush().map_err(|e| format!("{path}: {e}"))
 }
@@ -180,10 +227,24 @@ fn row_of(cells: &[serde_json::Value]) -> Result<Row, String> {
         state_hash: text(3)?,
         step: text(4)?,
         action: text(5)?,
+        reveal: None,
     })
 }
 
 fn fetch_live(a: &Args) -> Result<Vec<Row>, String> {
+    // Every fight's public dice record (commitment; seed and nonce once it is over).
+    let mut reveals: BTreeMap<u64, Reveal> = BTreeMap::new();
+    for cells in sql(a, "SELECT id, seed_commitment, revealed_seed, seed_nonce FROM combat_instance")? {
+        if cells.len() < 4 {
+            return Err(format!("unexpected SQL row: {cells:?}"));
+        }
+        let id = cells[0].as_u64().ok_or_else(|| format!("bad combat id {}", cells[0]))?;
+        let text = |i: usize| {
+            cells[i].as_str().map(String::from).ok_or_else(|| format!("column {i} is not text: {}", cells[i]))
+        };
+        let rv = Reveal { commitment: text(1)?, seed: option_u64(&cells[2])?, nonce: text(3)? };
+        reveals.insert(id, rv);
+    }
     let mut rows = Vec::new();
     let filters: Vec<Option<u64>> =
         if a.combats.is_empty() { vec![None] } else { a.combats.iter().map(|c| Some(*c)).collect() };
@@ -196,7 +257,30 @@ fn fetch_live(a: &Args) -> Result<Vec<Row>, String> {
             rows.push(row_of(&cells)?);
         }
     }
+    for r in rows.iter_mut() {
+        r.reveal = reveals.get(&r.combat_id).cloned();
+    }
     Ok(rows)
+}
+
+/// Put a fight's revealed seed back into its start step, after checking it against the
+/// commitment. `Ok(false)`: no seed revealed yet (a running fight), nothing to replay.
+fn unblind(id: u64, log: &mut [LogEntry], reveal: Option<&Reveal>) -> Result<bool, String> {
+    let Some(first) = log.first_mut() else { return Ok(false) };
+    let ReplayAction::Start(s) = &first.step.action else { return Ok(true) };
+    if s.seed != fair_dice::REDACTED_SEED {
+        return Ok(true); // a log written before seeds were secret carries its seed
+    }
+    let Some(seed) = reveal.and_then(|r| r.seed) else { return Ok(false) };
+    let rv = reveal.cloned().unwrap_or_default();
+    if !fair_dice::verify(&rv.commitment, seed, &rv.nonce) {
+        return Err(format!(
+            "combat {id}: the revealed seed {seed} and nonce do not match the commitment {} the fight published at its start",
+            rv.commitment
+        ));
+    }
+    first.step = fair_dice::unredacted_start(&first.step, seed)?;
+    Ok(true)
 }
 
 fn entries(rows: &[Row]) -> Result<BTreeMap<u64, Vec<LogEntry>>, String> {
@@ -274,9 +358,30 @@ fn run() -> Result<bool, String> {
             return Err(format!("combat {want} has no log rows"));
         }
     }
+    let reveals: BTreeMap<u64, Reveal> = rows
+        .iter()
+        .filter_map(|r| r.reveal.clone().filter(|v| !v.commitment.is_empty()).map(|v| (r.combat_id, v)))
+        .collect();
     println!("wk-replay: ruleset {}, {} combat(s)", ActiveRules::ID, by.len());
-    let (mut ok, mut steps) = (0usize, 0usize);
-    for (id, log) in &by {
+    let (mut ok, mut steps, mut skipped, mut bad) = (0usize, 0usize, 0usize, 0usize);
+    let mut by = by;
+    for (id, log) in by.iter_mut() {
+        match unblind(*id, log, reveals.get(id)) {
+            Ok(true) => {}
+            Ok(false) => {
+                skipped += 1;
+                println!(
+                    "combat {id}: no seed revealed yet (still running?): its dice stay secret until it ends; skipped"
+                );
+                continue;
+            }
+            Err(e) => {
+                bad += 1;
+                println!("combat {id}: COMMITMENT MISMATCH: {e}");
+                continue;
+            }
+        }
+        let log = &*log;
         if a.dice_trace {
             println!("combat {id}:");
         }
@@ -298,8 +403,14 @@ fn run() -> Result<bool, String> {
             }
         }
     }
-    let total = by.len();
-    println!("replayed {total} combat(s), {steps} step(s): {ok}/{total} match ({}%)", ok * 100 / total);
+    let total = by.len() - skipped;
+    if skipped > 0 {
+        println!("{skipped} running combat(s) skipped (seed not revealed)");
+    }
+    if bad > 0 {
+        println!("{bad} combat(s) whose revealed seed does not match its commitment");
+    }
+    println!("replayed {total} combat(s), {steps} step(s): {ok}/{total} match ({}%)", ok * 100 / total.max(1));
     Ok(ok == total)
 }
 
@@ -362,6 +473,7 @@ mod tests {
                 state_hash: hash_hex(e.hash),
                 step: encode_step(&e.step),
                 action: e.step.action.describe(),
+                reveal: None,
             })
             .collect()
     }
@@ -383,5 +495,32 @@ mod tests {
         assert_eq!(d.index, 1);
         // A gap in the log is refused before replaying.
         assert!(entries(&back[1..]).is_err());
+    }
+
+    #[test]
+    fn a_blinded_log_replays_only_with_the_committed_seed() {
+        // The fixture fight (seed 5) as the live log stores it: the seed blanked in the start step.
+        let mut rows = fight_rows();
+        let first = decode_step(&rows[0].step).unwrap();
+        rows[0].step = encode_step(&fair_dice::redacted_start(&first));
+        let nonce = [9u8; 32];
+        let commitment = fair_dice::commitment(5, &nonce);
+        let nonce_hex = world_kernel::systems::sha256::hex(&nonce);
+        let reveal = |seed: Option<u64>| Reveal { commitment: commitment.clone(), seed, nonce: nonce_hex.clone() };
+        let prepared = |rv: Option<Reveal>| {
+            let mut log = entries(&rows).unwrap().remove(&7).unwrap();
+            unblind(7, &mut log, rv.as_ref()).map(|ready| (ready, log))
+        };
+        // Revealed and matching: the replay matches every step.
+        let (ready, log) = prepared(Some(reveal(Some(5)))).unwrap();
+        assert!(ready && replay::<ActiveRules>(&log, |_| {}).ok());
+        // Not revealed (a running fight): skipped, not replayed.
+        assert!(!prepared(Some(reveal(None))).unwrap().0);
+        assert!(!prepared(None).unwrap().0);
+        // Another seed does not match the commitment.
+        assert!(prepared(Some(reveal(Some(6)))).unwrap_err().contains("do not match the commitment"));
+        // Without the seed put back, the blanked log does not replay.
+        let blind = entries(&rows).unwrap().remove(&7).unwrap();
+        assert!(!replay::<ActiveRules>(&blind, |_| {}).ok());
     }
 }

@@ -204,6 +204,7 @@ fn literal(l: &Literal) -> Value {
         Literal::I64(v) => json!(v),
         Literal::Bool(v) => json!(v),
         Literal::F64(v) => json!(v),
+        Literal::None => json!([1, []]),
         Literal::Str(s) => json!(s),
     }
 }

@@ -1,7 +1,7 @@
 //! Combat scenarios: an AI-only fight resolves in one call; relaxed and classic turns with
 //! ownership and turn order enforced; the effect of `attack`, `dodge`, `dash` and `join_combat`
-//! seen in the rows and the dice log; a short turn timeout makes the AI act; a disconnect hands
-//! the combatant to the AI; rejections with their codes.
+//! seen in the rows and the dice log; a short turn timeout makes the AI act; a player who is away
+//! when their turn runs out is handed to the AI; rejections with their codes.
 
 use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
 use crate::module_bindings::*;
@@ -292,7 +292,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         let x = create(&a, &fx, "Duelist A")?;
         let y = create(&b, &fx, "Duelist B")?;
         let (xid, yid) = (x.id, y.id);
-        a.ok("start_combat", move |r| r.start_combat(xid, vec![yid], vec![]))?;
+        // Another player's character is fought by consent (a challenge it accepts).
+        crate::scenarios::security::duel(&a, xid, &b, yid)?;
         let fight = combat_of(&a, xid).ok_or("no combat")?;
         check_eq(fight.mode, CombatMode::ClassicTurns, "mode")?;
         let cur = fight.current_combatant.ok_or("no current combatant")?;
@@ -343,27 +344,45 @@ pub fn run(env: &Env, r: &mut Runner) {
         res
     });
 
-    r.run("a disconnect hands the combatant to the AI", || {
+    // A disconnect alone hands nothing over (an HTTP agent disconnects after every
+    // call); the AI takes the character when a turn of the absent player runs out.
+    r.run("a disconnect hands the combatant to the AI when its turn runs out", || {
         let admin = Client::admin(env)?;
-        let a = Client::fresh(env)?;
-        let rat = spawn(&admin, "rat", 1)?[0];
-        let me = create(&a, &fx, "Leaver")?;
-        let id = me.id;
-        a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
-        let fight = combat_of(&a, id).ok_or("no combat")?;
-        check_eq(fight.status, FightStatus::Active, "a fresh rat cannot end the fight before the human's first turn")?;
-        let seq = fight.turn_seq;
-        drop(a);
-        wait_for("AI takes over after the disconnect", Duration::from_secs(5), || {
+        set_turn_secs(&admin, 3)?;
+        let res = (|| -> TestResult {
+            let a = Client::fresh(env)?;
+            let rat = spawn(&admin, "rat", 1)?[0];
+            let me = create(&a, &fx, "Leaver")?;
+            let id = me.id;
+            a.ok("start_combat", move |r| r.start_combat(id, vec![], vec![rat]))?;
+            let fight = combat_of(&a, id).ok_or("no combat")?;
+            check_eq(
+                fight.status,
+                FightStatus::Active,
+                "a fresh rat cannot end the fight before the human's first turn",
+            )?;
+            let seq = fight.turn_seq;
+            drop(a);
+            std::thread::sleep(Duration::from_millis(800));
             let row = admin.conn.db.combatant().iter().find(|r| r.character_id == id && r.combat_id == fight.id);
-            let inst = admin.conn.db.combat_instance().id().find(&fight.id);
-            let handed = row.map(|r| !r.connected || !r.active).unwrap_or(false);
-            let moved = inst.map(|c| c.status != FightStatus::Active || c.turn_seq > seq).unwrap_or(false);
-            handed && moved
-        })?;
-        wait_for("CombatControl event", Duration::from_secs(3), || {
-            !events_for_combat(&admin, fight.id, EventKind::CombatControl).is_empty()
-        })
+            check(row.is_some_and(|r| r.connected), "still the player's right after the disconnect")?;
+            check(
+                admin.conn.db.combat_instance().id().find(&fight.id).is_some_and(|c| c.turn_seq == seq),
+                "the AI does not play the turn at the disconnect",
+            )?;
+            wait_for("AI takes over when the turn runs out", Duration::from_secs(10), || {
+                let row = admin.conn.db.combatant().iter().find(|r| r.character_id == id && r.combat_id == fight.id);
+                let inst = admin.conn.db.combat_instance().id().find(&fight.id);
+                let handed = row.map(|r| !r.connected || !r.active).unwrap_or(false);
+                let moved = inst.map(|c| c.status != FightStatus::Active || c.turn_seq > seq).unwrap_or(false);
+                handed && moved
+            })?;
+            wait_for("CombatControl event", Duration::from_secs(3), || {
+                !events_for_combat(&admin, fight.id, EventKind::CombatControl).is_empty()
+            })
+        })();
+        set_turn_secs(&admin, 60)?;
+        res
     });
 
     r.run("attack: the target's HP falls by exactly the damage in the dice log", || {

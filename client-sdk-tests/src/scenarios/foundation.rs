@@ -1,4 +1,4 @@
-//! Issue 2 scenarios: players, characters and every rejection, ownership, admin and scheduler
+//! Scenarios: players, characters and every rejection, ownership, admin and scheduler
 //! authorization, feature gates, the event log, the world clock.
 
 use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};

@@ -1,4 +1,4 @@
-//! Issue 4 scenarios: world items (spawn, contact pickup order, despawn), the paper doll and the
+//! Scenarios: world items (spawn, contact pickup order, despawn), the paper doll and the
 //! stats it drives, consumables, stacks, stashes and runs, ownership, gates, determinism. Every
 //! scenario ends with the live invariant check over all `item_instance` rows.
 //!

@@ -7,6 +7,7 @@ pub mod perks;
 pub mod profiles;
 pub mod reliability;
 pub mod replay;
+pub mod security;
 pub mod stakes;
 pub mod truth;
 pub mod world;

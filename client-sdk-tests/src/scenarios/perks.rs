@@ -1,4 +1,4 @@
-//! Issue 7 scenarios: level up → offer → choose → effect in derived stats; the death-hook perk
+//! Scenarios: level up → offer → choose → effect in derived stats; the death-hook perk
 //! (Relentless Endurance) keeps a character at 1 HP once, then not again until a long rest;
 //! Second Wind as an action; rejection codes.
 

@@ -1,8 +1,8 @@
-//! Issue 8 scenarios: modifier profiles on live fights — apply to a solo encounter (effective max
+//! Scenarios: modifier profiles on live fights — apply to a solo encounter (effective max
 //! HP changes), rejection codes seen by the caller, a queued swap applied at the turn boundary,
 //! and the consent workflow between two human sides (propose / self-consent / reject / approve /
 //! supersede / timeout, with the consent timeout shortened by admin config for the test).
-//! Issue 17: house rules stay in their fight — a stack's summed `hp_bonus` is bounded
+//! House rules stay in their fight — a stack's summed `hp_bonus` is bounded
 //! (`E_PROFILE_STACK_LIMIT`), and after the fight the character's sheet has its own max HP back
 //! with HP clamped to it (a raised ceiling filled by a house-rule heal), and a negative entry
 //! leaves nothing but the damage taken.
@@ -13,11 +13,11 @@ use crate::scenarios::foundation::{create, fixture, Fixture};
 use spacetimedb_sdk::Table;
 use std::time::Duration;
 
-fn entry(kind: &str, amount: i32, key: &str, list: &[&str]) -> ModifierEntry {
+pub(crate) fn entry(kind: &str, amount: i32, key: &str, list: &[&str]) -> ModifierEntry {
     ModifierEntry { kind: kind.into(), amount, key: key.into(), list: list.iter().map(|s| s.to_string()).collect() }
 }
 
-fn profile(id: &str, target: &str, mods: Vec<ModifierEntry>) -> Profile {
+pub(crate) fn profile(id: &str, target: &str, mods: Vec<ModifierEntry>) -> Profile {
     Profile {
         id: id.into(),
         name: id.into(),
@@ -198,8 +198,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let x = create(&a, &fx, "Arbiter A")?;
         let y = create(&b, &fx, "Arbiter B")?;
         let (xid, yid) = (x.id, y.id);
-        a.ok("start_combat", move |r| r.start_combat(xid, vec![yid], vec![]))?;
-        let cid = combat_of(&a, xid).ok_or("no combat")?.id;
+        let cid = crate::scenarios::security::duel(&a, xid, &b, yid)?; // consent to fight
         let p1 = vec![profile("swift", "*", vec![entry("movement_bonus", 10, "", &[])])];
         let p = p1.clone();
         a.fails_with("apply_profiles", "E_PROFILE_CONSENT_REQUIRED", move |r| r.apply_profiles(cid, p))?;

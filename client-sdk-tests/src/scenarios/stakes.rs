@@ -1,4 +1,4 @@
-//! Issue 17 items 4 and 6 in play: conditions forbid world actions everywhere (the refused call's
+//! In play: conditions forbid world actions everywhere (the refused call's
 //! code names the condition), checks roll with the advantage their sources give (the dice log
 //! shows it), a long rest lowers exhaustion, and runs have stakes (a death or a deletion during
 //! a run loses it; extract needs a living character, out of combat, at a safe location).

@@ -1,4 +1,4 @@
-//! Issue 3 scenarios: checks and contests through the active ruleset (dice reach subscribers),
+//! Scenarios: checks and contests through the active ruleset (dice reach subscribers),
 //! travel along the location graph with travel time honoured, rests, derived stats.
 
 use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};

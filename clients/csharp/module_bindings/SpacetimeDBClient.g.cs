@@ -36,9 +36,12 @@ namespace SpacetimeDB.Types
             AddTable(CombatActionLog = new(conn));
             AddTable(CombatConfig = new(conn));
             AddTable(CombatInstance = new(conn));
+            AddTable(CombatInvite = new(conn));
+            AddTable(CombatSeed = new(conn));
             AddTable(CombatState = new(conn));
             AddTable(Combatant = new(conn));
             AddTable(Config = new(conn));
+            AddTable(DiceSecret = new(conn));
             AddTable(EffectiveStats = new(conn));
             AddTable(EventPruneTimer = new(conn));
             AddTable(FeatureGate = new(conn));
@@ -59,11 +62,12 @@ namespace SpacetimeDB.Types
             AddTable(ProfileProposal = new(conn));
             AddTable(ProfileStack = new(conn));
             AddTable(ProfileValidation = new(conn));
+            AddTable(PvpChallenge = new(conn));
+            AddTable(PvpChallengeTimer = new(conn));
+            AddTable(PvpOptIn = new(conn));
             AddTable(RestState = new(conn));
             AddTable(RunState = new(conn));
-            AddTable(SchemaMeta = new(conn));
             AddTable(SkillDef = new(conn));
-            AddTable(SnapshotImportState = new(conn));
             AddTable(StatsInput = new(conn));
             AddTable(TravelState = new(conn));
             AddTable(TravelTimer = new(conn));
@@ -502,7 +506,9 @@ namespace SpacetimeDB.Types
             var encodedArgs = update.ReducerCall.Args;
             return update.ReducerCall.ReducerName switch {
                 "ability_check" => BSATNHelpers.Decode<Reducer.AbilityCheck>(encodedArgs),
+                "accept_challenge" => BSATNHelpers.Decode<Reducer.AcceptChallenge>(encodedArgs),
                 "add_admin" => BSATNHelpers.Decode<Reducer.AddAdmin>(encodedArgs),
+                "add_dice_entropy" => BSATNHelpers.Decode<Reducer.AddDiceEntropy>(encodedArgs),
                 "admin_bench_effective_stats" => BSATNHelpers.Decode<Reducer.AdminBenchEffectiveStats>(encodedArgs),
                 "admin_damage" => BSATNHelpers.Decode<Reducer.AdminDamage>(encodedArgs),
                 "admin_grant_currency" => BSATNHelpers.Decode<Reducer.AdminGrantCurrency>(encodedArgs),
@@ -516,6 +522,7 @@ namespace SpacetimeDB.Types
                 "arrive" => BSATNHelpers.Decode<Reducer.Arrive>(encodedArgs),
                 "attack" => BSATNHelpers.Decode<Reducer.Attack>(encodedArgs),
                 "begin_run" => BSATNHelpers.Decode<Reducer.BeginRun>(encodedArgs),
+                "challenge" => BSATNHelpers.Decode<Reducer.Challenge>(encodedArgs),
                 "choose_perk" => BSATNHelpers.Decode<Reducer.ChoosePerk>(encodedArgs),
                 "client_connected" => BSATNHelpers.Decode<Reducer.ClientConnected>(encodedArgs),
                 "client_disconnected" => BSATNHelpers.Decode<Reducer.ClientDisconnected>(encodedArgs),
@@ -524,6 +531,7 @@ namespace SpacetimeDB.Types
                 "create_ai_character" => BSATNHelpers.Decode<Reducer.CreateAiCharacter>(encodedArgs),
                 "create_character" => BSATNHelpers.Decode<Reducer.CreateCharacter>(encodedArgs),
                 "dash" => BSATNHelpers.Decode<Reducer.Dash>(encodedArgs),
+                "decline_challenge" => BSATNHelpers.Decode<Reducer.DeclineChallenge>(encodedArgs),
                 "delete_character" => BSATNHelpers.Decode<Reducer.DeleteCharacter>(encodedArgs),
                 "despawn_world_item" => BSATNHelpers.Decode<Reducer.DespawnWorldItem>(encodedArgs),
                 "dispel" => BSATNHelpers.Decode<Reducer.Dispel>(encodedArgs),
@@ -534,6 +542,7 @@ namespace SpacetimeDB.Types
                 "extract" => BSATNHelpers.Decode<Reducer.Extract>(encodedArgs),
                 "flee" => BSATNHelpers.Decode<Reducer.Flee>(encodedArgs),
                 "give_item" => BSATNHelpers.Decode<Reducer.GiveItem>(encodedArgs),
+                "invite_to_combat" => BSATNHelpers.Decode<Reducer.InviteToCombat>(encodedArgs),
                 "join_combat" => BSATNHelpers.Decode<Reducer.JoinCombat>(encodedArgs),
                 "merge_stacks" => BSATNHelpers.Decode<Reducer.MergeStacks>(encodedArgs),
                 "move_in_combat" => BSATNHelpers.Decode<Reducer.MoveInCombat>(encodedArgs),
@@ -546,6 +555,7 @@ namespace SpacetimeDB.Types
                 "profile_consent_timeout" => BSATNHelpers.Decode<Reducer.ProfileConsentTimeout>(encodedArgs),
                 "propose_profiles" => BSATNHelpers.Decode<Reducer.ProposeProfiles>(encodedArgs),
                 "prune_event_log" => BSATNHelpers.Decode<Reducer.PruneEventLog>(encodedArgs),
+                "pvp_challenge_timeout" => BSATNHelpers.Decode<Reducer.PvpChallengeTimeout>(encodedArgs),
                 "reload_static_data" => BSATNHelpers.Decode<Reducer.ReloadStaticData>(encodedArgs),
                 "remove_admin" => BSATNHelpers.Decode<Reducer.RemoveAdmin>(encodedArgs),
                 "remove_buff" => BSATNHelpers.Decode<Reducer.RemoveBuff>(encodedArgs),
@@ -555,9 +565,7 @@ namespace SpacetimeDB.Types
                 "set_config" => BSATNHelpers.Decode<Reducer.SetConfig>(encodedArgs),
                 "set_feature_enabled" => BSATNHelpers.Decode<Reducer.SetFeatureEnabled>(encodedArgs),
                 "set_profile_consent_timeout" => BSATNHelpers.Decode<Reducer.SetProfileConsentTimeout>(encodedArgs),
-                "snapshot_begin" => BSATNHelpers.Decode<Reducer.SnapshotBegin>(encodedArgs),
-                "snapshot_finish" => BSATNHelpers.Decode<Reducer.SnapshotFinish>(encodedArgs),
-                "snapshot_import" => BSATNHelpers.Decode<Reducer.SnapshotImport>(encodedArgs),
+                "set_pvp_opt_in" => BSATNHelpers.Decode<Reducer.SetPvpOptIn>(encodedArgs),
                 "spawn_monster" => BSATNHelpers.Decode<Reducer.SpawnMonster>(encodedArgs),
                 "spawn_world_item" => BSATNHelpers.Decode<Reducer.SpawnWorldItem>(encodedArgs),
                 "split_stack" => BSATNHelpers.Decode<Reducer.SplitStack>(encodedArgs),
@@ -592,7 +600,9 @@ namespace SpacetimeDB.Types
             var eventContext = (ReducerEventContext)context;
             return reducer switch {
                 Reducer.AbilityCheck args => Reducers.InvokeAbilityCheck(eventContext, args),
+                Reducer.AcceptChallenge args => Reducers.InvokeAcceptChallenge(eventContext, args),
                 Reducer.AddAdmin args => Reducers.InvokeAddAdmin(eventContext, args),
+                Reducer.AddDiceEntropy args => Reducers.InvokeAddDiceEntropy(eventContext, args),
                 Reducer.AdminBenchEffectiveStats args => Reducers.InvokeAdminBenchEffectiveStats(eventContext, args),
                 Reducer.AdminDamage args => Reducers.InvokeAdminDamage(eventContext, args),
                 Reducer.AdminGrantCurrency args => Reducers.InvokeAdminGrantCurrency(eventContext, args),
@@ -606,6 +616,7 @@ namespace SpacetimeDB.Types
                 Reducer.Arrive args => Reducers.InvokeArrive(eventContext, args),
                 Reducer.Attack args => Reducers.InvokeAttack(eventContext, args),
                 Reducer.BeginRun args => Reducers.InvokeBeginRun(eventContext, args),
+                Reducer.Challenge args => Reducers.InvokeChallenge(eventContext, args),
                 Reducer.ChoosePerk args => Reducers.InvokeChoosePerk(eventContext, args),
                 Reducer.ClientConnected args => Reducers.InvokeClientConnected(eventContext, args),
                 Reducer.ClientDisconnected args => Reducers.InvokeClientDisconnected(eventContext, args),
@@ -614,6 +625,7 @@ namespace SpacetimeDB.Types
                 Reducer.CreateAiCharacter args => Reducers.InvokeCreateAiCharacter(eventContext, args),
                 Reducer.CreateCharacter args => Reducers.InvokeCreateCharacter(eventContext, args),
                 Reducer.Dash args => Reducers.InvokeDash(eventContext, args),
+                Reducer.DeclineChallenge args => Reducers.InvokeDeclineChallenge(eventContext, args),
                 Reducer.DeleteCharacter args => Reducers.InvokeDeleteCharacter(eventContext, args),
                 Reducer.DespawnWorldItem args => Reducers.InvokeDespawnWorldItem(eventContext, args),
                 Reducer.Dispel args => Reducers.InvokeDispel(eventContext, args),
@@ -624,6 +636,7 @@ namespace SpacetimeDB.Types
                 Reducer.Extract args => Reducers.InvokeExtract(eventContext, args),
                 Reducer.Flee args => Reducers.InvokeFlee(eventContext, args),
                 Reducer.GiveItem args => Reducers.InvokeGiveItem(eventContext, args),
+                Reducer.InviteToCombat args => Reducers.InvokeInviteToCombat(eventContext, args),
                 Reducer.JoinCombat args => Reducers.InvokeJoinCombat(eventContext, args),
                 Reducer.MergeStacks args => Reducers.InvokeMergeStacks(eventContext, args),
                 Reducer.MoveInCombat args => Reducers.InvokeMoveInCombat(eventContext, args),
@@ -636,6 +649,7 @@ namespace SpacetimeDB.Types
                 Reducer.ProfileConsentTimeout args => Reducers.InvokeProfileConsentTimeout(eventContext, args),
                 Reducer.ProposeProfiles args => Reducers.InvokeProposeProfiles(eventContext, args),
                 Reducer.PruneEventLog args => Reducers.InvokePruneEventLog(eventContext, args),
+                Reducer.PvpChallengeTimeout args => Reducers.InvokePvpChallengeTimeout(eventContext, args),
                 Reducer.ReloadStaticData args => Reducers.InvokeReloadStaticData(eventContext, args),
                 Reducer.RemoveAdmin args => Reducers.InvokeRemoveAdmin(eventContext, args),
                 Reducer.RemoveBuff args => Reducers.InvokeRemoveBuff(eventContext, args),
@@ -645,9 +659,7 @@ namespace SpacetimeDB.Types
                 Reducer.SetConfig args => Reducers.InvokeSetConfig(eventContext, args),
                 Reducer.SetFeatureEnabled args => Reducers.InvokeSetFeatureEnabled(eventContext, args),
                 Reducer.SetProfileConsentTimeout args => Reducers.InvokeSetProfileConsentTimeout(eventContext, args),
-                Reducer.SnapshotBegin args => Reducers.InvokeSnapshotBegin(eventContext, args),
-                Reducer.SnapshotFinish args => Reducers.InvokeSnapshotFinish(eventContext, args),
-                Reducer.SnapshotImport args => Reducers.InvokeSnapshotImport(eventContext, args),
+                Reducer.SetPvpOptIn args => Reducers.InvokeSetPvpOptIn(eventContext, args),
                 Reducer.SpawnMonster args => Reducers.InvokeSpawnMonster(eventContext, args),
                 Reducer.SpawnWorldItem args => Reducers.InvokeSpawnWorldItem(eventContext, args),
                 Reducer.SplitStack args => Reducers.InvokeSplitStack(eventContext, args),

@@ -45,7 +45,9 @@ export type CombatInstance = {
   currentCombatant: bigint | undefined,
   turnSeq: bigint,
   turnDeadlineMicros: bigint,
-  seed: bigint,
+  seedCommitment: string,
+  revealedSeed: bigint | undefined,
+  seedNonce: string,
   startedAt: Timestamp,
   summary: string,
 };
@@ -69,7 +71,9 @@ export namespace CombatInstance {
       new ProductTypeElement("currentCombatant", AlgebraicType.createOptionType(AlgebraicType.createU64Type())),
       new ProductTypeElement("turnSeq", AlgebraicType.createU64Type()),
       new ProductTypeElement("turnDeadlineMicros", AlgebraicType.createI64Type()),
-      new ProductTypeElement("seed", AlgebraicType.createU64Type()),
+      new ProductTypeElement("seedCommitment", AlgebraicType.createStringType()),
+      new ProductTypeElement("revealedSeed", AlgebraicType.createOptionType(AlgebraicType.createU64Type())),
+      new ProductTypeElement("seedNonce", AlgebraicType.createStringType()),
       new ProductTypeElement("startedAt", AlgebraicType.createTimestampType()),
       new ProductTypeElement("summary", AlgebraicType.createStringType()),
     ]);

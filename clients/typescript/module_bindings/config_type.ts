@@ -48,6 +48,7 @@ export type Config = {
   spawnEveryTicks: number,
   maxMonstersPerLocation: number,
   maxGroundItemsPerLocation: number,
+  challengeTtlSecs: number,
 };
 
 /**
@@ -72,6 +73,7 @@ export namespace Config {
       new ProductTypeElement("spawnEveryTicks", AlgebraicType.createU32Type()),
       new ProductTypeElement("maxMonstersPerLocation", AlgebraicType.createU32Type()),
       new ProductTypeElement("maxGroundItemsPerLocation", AlgebraicType.createU32Type()),
+      new ProductTypeElement("challengeTtlSecs", AlgebraicType.createU32Type()),
     ]);
   }
 

@@ -36,8 +36,12 @@ import {
 // Import and reexport all reducer arg types
 import { AbilityCheck } from "./ability_check_reducer.ts";
 export { AbilityCheck };
+import { AcceptChallenge } from "./accept_challenge_reducer.ts";
+export { AcceptChallenge };
 import { AddAdmin } from "./add_admin_reducer.ts";
 export { AddAdmin };
+import { AddDiceEntropy } from "./add_dice_entropy_reducer.ts";
+export { AddDiceEntropy };
 import { AdminBenchEffectiveStats } from "./admin_bench_effective_stats_reducer.ts";
 export { AdminBenchEffectiveStats };
 import { AdminDamage } from "./admin_damage_reducer.ts";
@@ -64,6 +68,8 @@ import { Attack } from "./attack_reducer.ts";
 export { Attack };
 import { BeginRun } from "./begin_run_reducer.ts";
 export { BeginRun };
+import { Challenge } from "./challenge_reducer.ts";
+export { Challenge };
 import { ChoosePerk } from "./choose_perk_reducer.ts";
 export { ChoosePerk };
 import { ClientConnected } from "./client_connected_reducer.ts";
@@ -80,6 +86,8 @@ import { CreateCharacter } from "./create_character_reducer.ts";
 export { CreateCharacter };
 import { Dash } from "./dash_reducer.ts";
 export { Dash };
+import { DeclineChallenge } from "./decline_challenge_reducer.ts";
+export { DeclineChallenge };
 import { DeleteCharacter } from "./delete_character_reducer.ts";
 export { DeleteCharacter };
 import { DespawnWorldItem } from "./despawn_world_item_reducer.ts";
@@ -100,6 +108,8 @@ import { Flee } from "./flee_reducer.ts";
 export { Flee };
 import { GiveItem } from "./give_item_reducer.ts";
 export { GiveItem };
+import { InviteToCombat } from "./invite_to_combat_reducer.ts";
+export { InviteToCombat };
 import { JoinCombat } from "./join_combat_reducer.ts";
 export { JoinCombat };
 import { MergeStacks } from "./merge_stacks_reducer.ts";
@@ -124,6 +134,8 @@ import { ProposeProfiles } from "./propose_profiles_reducer.ts";
 export { ProposeProfiles };
 import { PruneEventLog } from "./prune_event_log_reducer.ts";
 export { PruneEventLog };
+import { PvpChallengeTimeout } from "./pvp_challenge_timeout_reducer.ts";
+export { PvpChallengeTimeout };
 import { ReloadStaticData } from "./reload_static_data_reducer.ts";
 export { ReloadStaticData };
 import { RemoveAdmin } from "./remove_admin_reducer.ts";
@@ -142,12 +154,8 @@ import { SetFeatureEnabled } from "./set_feature_enabled_reducer.ts";
 export { SetFeatureEnabled };
 import { SetProfileConsentTimeout } from "./set_profile_consent_timeout_reducer.ts";
 export { SetProfileConsentTimeout };
-import { SnapshotBegin } from "./snapshot_begin_reducer.ts";
-export { SnapshotBegin };
-import { SnapshotFinish } from "./snapshot_finish_reducer.ts";
-export { SnapshotFinish };
-import { SnapshotImport } from "./snapshot_import_reducer.ts";
-export { SnapshotImport };
+import { SetPvpOptIn } from "./set_pvp_opt_in_reducer.ts";
+export { SetPvpOptIn };
 import { SpawnMonster } from "./spawn_monster_reducer.ts";
 export { SpawnMonster };
 import { SpawnWorldItem } from "./spawn_world_item_reducer.ts";
@@ -202,12 +210,18 @@ import { CombatConfigTableHandle } from "./combat_config_table.ts";
 export { CombatConfigTableHandle };
 import { CombatInstanceTableHandle } from "./combat_instance_table.ts";
 export { CombatInstanceTableHandle };
+import { CombatInviteTableHandle } from "./combat_invite_table.ts";
+export { CombatInviteTableHandle };
+import { CombatSeedTableHandle } from "./combat_seed_table.ts";
+export { CombatSeedTableHandle };
 import { CombatStateTableHandle } from "./combat_state_table.ts";
 export { CombatStateTableHandle };
 import { CombatantTableHandle } from "./combatant_table.ts";
 export { CombatantTableHandle };
 import { ConfigTableHandle } from "./config_table.ts";
 export { ConfigTableHandle };
+import { DiceSecretTableHandle } from "./dice_secret_table.ts";
+export { DiceSecretTableHandle };
 import { EffectiveStatsTableHandle } from "./effective_stats_table.ts";
 export { EffectiveStatsTableHandle };
 import { EventPruneTimerTableHandle } from "./event_prune_timer_table.ts";
@@ -248,16 +262,18 @@ import { ProfileStackTableHandle } from "./profile_stack_table.ts";
 export { ProfileStackTableHandle };
 import { ProfileValidationTableHandle } from "./profile_validation_table.ts";
 export { ProfileValidationTableHandle };
+import { PvpChallengeTableHandle } from "./pvp_challenge_table.ts";
+export { PvpChallengeTableHandle };
+import { PvpChallengeTimerTableHandle } from "./pvp_challenge_timer_table.ts";
+export { PvpChallengeTimerTableHandle };
+import { PvpOptInTableHandle } from "./pvp_opt_in_table.ts";
+export { PvpOptInTableHandle };
 import { RestStateTableHandle } from "./rest_state_table.ts";
 export { RestStateTableHandle };
 import { RunStateTableHandle } from "./run_state_table.ts";
 export { RunStateTableHandle };
-import { SchemaMetaTableHandle } from "./schema_meta_table.ts";
-export { SchemaMetaTableHandle };
 import { SkillDefTableHandle } from "./skill_def_table.ts";
 export { SkillDefTableHandle };
-import { SnapshotImportStateTableHandle } from "./snapshot_import_state_table.ts";
-export { SnapshotImportStateTableHandle };
 import { StatsInputTableHandle } from "./stats_input_table.ts";
 export { StatsInputTableHandle };
 import { TravelStateTableHandle } from "./travel_state_table.ts";
@@ -284,6 +300,10 @@ import { AbilityScores } from "./ability_scores_type.ts";
 export { AbilityScores };
 import { ActionCooldown } from "./action_cooldown_type.ts";
 export { ActionCooldown };
+import { ActionKind } from "./action_kind_type.ts";
+export { ActionKind };
+import { ActionResult } from "./action_result_type.ts";
+export { ActionResult };
 import { ActiveBuffRow } from "./active_buff_row_type.ts";
 export { ActiveBuffRow };
 import { Admin } from "./admin_type.ts";
@@ -296,8 +316,12 @@ import { ArmorStats } from "./armor_stats_type.ts";
 export { ArmorStats };
 import { ArmorWorn } from "./armor_worn_type.ts";
 export { ArmorWorn };
+import { AttackDef } from "./attack_def_type.ts";
+export { AttackDef };
 import { AttackRange } from "./attack_range_type.ts";
 export { AttackRange };
+import { BaseStats } from "./base_stats_type.ts";
+export { BaseStats };
 import { BuffCategory } from "./buff_category_type.ts";
 export { BuffCategory };
 import { BuffDef } from "./buff_def_type.ts";
@@ -314,6 +338,8 @@ import { BuffTempHp } from "./buff_temp_hp_type.ts";
 export { BuffTempHp };
 import { BuffTickTimer } from "./buff_tick_timer_type.ts";
 export { BuffTickTimer };
+import { ByRange } from "./by_range_type.ts";
+export { ByRange };
 import { Character } from "./character_type.ts";
 export { Character };
 import { CharacterPerk } from "./character_perk_type.ts";
@@ -330,14 +356,26 @@ import { CombatActionLog } from "./combat_action_log_type.ts";
 export { CombatActionLog };
 import { CombatConfig } from "./combat_config_type.ts";
 export { CombatConfig };
+import { CombatFlags } from "./combat_flags_type.ts";
+export { CombatFlags };
 import { CombatInstance } from "./combat_instance_type.ts";
 export { CombatInstance };
+import { CombatInvite } from "./combat_invite_type.ts";
+export { CombatInvite };
 import { CombatLogSource } from "./combat_log_source_type.ts";
 export { CombatLogSource };
 import { CombatMode } from "./combat_mode_type.ts";
 export { CombatMode };
+import { CombatPerk } from "./combat_perk_type.ts";
+export { CombatPerk };
+import { CombatSeed } from "./combat_seed_type.ts";
+export { CombatSeed };
 import { CombatState } from "./combat_state_type.ts";
 export { CombatState };
+import { Combatant } from "./combatant_type.ts";
+export { Combatant };
+import { CombatantKind } from "./combatant_kind_type.ts";
+export { CombatantKind };
 import { CombatantRow } from "./combatant_row_type.ts";
 export { CombatantRow };
 import { CondKind } from "./cond_kind_type.ts";
@@ -352,10 +390,16 @@ import { ConsumableEffect } from "./consumable_effect_type.ts";
 export { ConsumableEffect };
 import { Cooldown } from "./cooldown_type.ts";
 export { Cooldown };
+import { Counter } from "./counter_type.ts";
+export { Counter };
+import { Creature } from "./creature_type.ts";
+export { Creature };
 import { CustomModifier } from "./custom_modifier_type.ts";
 export { CustomModifier };
 import { Damage } from "./damage_type.ts";
 export { Damage };
+import { DamageDice } from "./damage_dice_type.ts";
+export { DamageDice };
 import { DamageSet } from "./damage_set_type.ts";
 export { DamageSet };
 import { DamageType } from "./damage_type_type.ts";
@@ -366,8 +410,12 @@ import { Defenses } from "./defenses_type.ts";
 export { Defenses };
 import { DerivedStats } from "./derived_stats_type.ts";
 export { DerivedStats };
+import { DiceExpr } from "./dice_expr_type.ts";
+export { DiceExpr };
 import { DiceLogEntry } from "./dice_log_entry_type.ts";
 export { DiceLogEntry };
+import { DiceSecret } from "./dice_secret_type.ts";
+export { DiceSecret };
 import { Edge } from "./edge_type.ts";
 export { Edge };
 import { EffectiveStatsRow } from "./effective_stats_row_type.ts";
@@ -380,10 +428,18 @@ import { EventPruneTimer } from "./event_prune_timer_type.ts";
 export { EventPruneTimer };
 import { FeatureGate } from "./feature_gate_type.ts";
 export { FeatureGate };
+import { Fight } from "./fight_type.ts";
+export { Fight };
 import { FightInbox } from "./fight_inbox_type.ts";
 export { FightInbox };
+import { FightMods } from "./fight_mods_type.ts";
+export { FightMods };
 import { FightStatus } from "./fight_status_type.ts";
 export { FightStatus };
+import { HeldSource } from "./held_source_type.ts";
+export { HeldSource };
+import { HpLedger } from "./hp_ledger_type.ts";
+export { HpLedger };
 import { InstanceEntry } from "./instance_entry_type.ts";
 export { InstanceEntry };
 import { Issue } from "./issue_type.ts";
@@ -412,6 +468,8 @@ import { MasterStashRow } from "./master_stash_row_type.ts";
 export { MasterStashRow };
 import { ModOp } from "./mod_op_type.ts";
 export { ModOp };
+import { ModTarget } from "./mod_target_type.ts";
+export { ModTarget };
 import { ModValue } from "./mod_value_type.ts";
 export { ModValue };
 import { ModeConfig } from "./mode_config_type.ts";
@@ -438,6 +496,8 @@ import { PlaceKind } from "./place_kind_type.ts";
 export { PlaceKind };
 import { Player } from "./player_type.ts";
 export { Player };
+import { Pos } from "./pos_type.ts";
+export { Pos };
 import { PrimitiveNode } from "./primitive_node_type.ts";
 export { PrimitiveNode };
 import { PrimitiveOp } from "./primitive_op_type.ts";
@@ -458,8 +518,16 @@ import { ProfileValidation } from "./profile_validation_type.ts";
 export { ProfileValidation };
 import { ProposalStatus } from "./proposal_status_type.ts";
 export { ProposalStatus };
+import { PvpChallenge } from "./pvp_challenge_type.ts";
+export { PvpChallenge };
+import { PvpChallengeTimer } from "./pvp_challenge_timer_type.ts";
+export { PvpChallengeTimer };
+import { PvpOptIn } from "./pvp_opt_in_type.ts";
+export { PvpOptIn };
 import { Rarity } from "./rarity_type.ts";
 export { Rarity };
+import { Reach } from "./reach_type.ts";
+export { Reach };
 import { ResistShare } from "./resist_share_type.ts";
 export { ResistShare };
 import { Resolved } from "./resolved_type.ts";
@@ -476,18 +544,14 @@ import { RulesConfig } from "./rules_config_type.ts";
 export { RulesConfig };
 import { RunStateRow } from "./run_state_row_type.ts";
 export { RunStateRow };
-import { SchemaMeta } from "./schema_meta_type.ts";
-export { SchemaMeta };
+import { SaveMods } from "./save_mods_type.ts";
+export { SaveMods };
 import { Severity } from "./severity_type.ts";
 export { Severity };
 import { SkillBonus } from "./skill_bonus_type.ts";
 export { SkillBonus };
 import { SkillDefRow } from "./skill_def_row_type.ts";
 export { SkillDefRow };
-import { SnapshotBatch } from "./snapshot_batch_type.ts";
-export { SnapshotBatch };
-import { SnapshotImport } from "./snapshot_import_type.ts";
-export { SnapshotImport };
 import { SourceKind } from "./source_kind_type.ts";
 export { SourceKind };
 import { StackingPolicy } from "./stacking_policy_type.ts";
@@ -504,16 +568,22 @@ import { StatLine } from "./stat_line_type.ts";
 export { StatLine };
 import { StatsInput } from "./stats_input_type.ts";
 export { StatsInput };
+import { SwapOutcome } from "./swap_outcome_type.ts";
+export { SwapOutcome };
 import { TickDice } from "./tick_dice_type.ts";
 export { TickDice };
 import { TravelState } from "./travel_state_type.ts";
 export { TravelState };
 import { TravelTimer } from "./travel_timer_type.ts";
 export { TravelTimer };
+import { TurnEconomy } from "./turn_economy_type.ts";
+export { TurnEconomy };
 import { TurnTimer } from "./turn_timer_type.ts";
 export { TurnTimer };
 import { TypeEntry } from "./type_entry_type.ts";
 export { TypeEntry };
+import { TypeTag } from "./type_tag_type.ts";
+export { TypeTag };
 import { Vitals } from "./vitals_type.ts";
 export { Vitals };
 import { WeaponProperties } from "./weapon_properties_type.ts";
@@ -648,6 +718,24 @@ const REMOTE_MODULE = {
         colType: CombatInstance.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
+    combat_invite: {
+      tableName: "combat_invite",
+      rowType: CombatInvite.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: CombatInvite.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    combat_seed: {
+      tableName: "combat_seed",
+      rowType: CombatSeed.getTypeScriptAlgebraicType(),
+      primaryKey: "combatId",
+      primaryKeyInfo: {
+        colName: "combatId",
+        colType: CombatSeed.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
     combat_state: {
       tableName: "combat_state",
       rowType: CombatState.getTypeScriptAlgebraicType(),
@@ -673,6 +761,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "id",
         colType: Config.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    dice_secret: {
+      tableName: "dice_secret",
+      rowType: DiceSecret.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: DiceSecret.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     effective_stats: {
@@ -855,6 +952,33 @@ const REMOTE_MODULE = {
         colType: ProfileValidation.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
+    pvp_challenge: {
+      tableName: "pvp_challenge",
+      rowType: PvpChallenge.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: PvpChallenge.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    pvp_challenge_timer: {
+      tableName: "pvp_challenge_timer",
+      rowType: PvpChallengeTimer.getTypeScriptAlgebraicType(),
+      primaryKey: "scheduledId",
+      primaryKeyInfo: {
+        colName: "scheduledId",
+        colType: PvpChallengeTimer.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    pvp_opt_in: {
+      tableName: "pvp_opt_in",
+      rowType: PvpOptIn.getTypeScriptAlgebraicType(),
+      primaryKey: "characterId",
+      primaryKeyInfo: {
+        colName: "characterId",
+        colType: PvpOptIn.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
     rest_state: {
       tableName: "rest_state",
       rowType: RestStateRow.getTypeScriptAlgebraicType(),
@@ -873,15 +997,6 @@ const REMOTE_MODULE = {
         colType: RunStateRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
-    schema_meta: {
-      tableName: "schema_meta",
-      rowType: SchemaMeta.getTypeScriptAlgebraicType(),
-      primaryKey: "id",
-      primaryKeyInfo: {
-        colName: "id",
-        colType: SchemaMeta.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
-      },
-    },
     skill_def: {
       tableName: "skill_def",
       rowType: SkillDefRow.getTypeScriptAlgebraicType(),
@@ -889,15 +1004,6 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "id",
         colType: SkillDefRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
-      },
-    },
-    snapshot_import_state: {
-      tableName: "snapshot_import_state",
-      rowType: SnapshotImport.getTypeScriptAlgebraicType(),
-      primaryKey: "id",
-      primaryKeyInfo: {
-        colName: "id",
-        colType: SnapshotImport.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     stats_input: {
@@ -969,9 +1075,17 @@ const REMOTE_MODULE = {
       reducerName: "ability_check",
       argsType: AbilityCheck.getTypeScriptAlgebraicType(),
     },
+    accept_challenge: {
+      reducerName: "accept_challenge",
+      argsType: AcceptChallenge.getTypeScriptAlgebraicType(),
+    },
     add_admin: {
       reducerName: "add_admin",
       argsType: AddAdmin.getTypeScriptAlgebraicType(),
+    },
+    add_dice_entropy: {
+      reducerName: "add_dice_entropy",
+      argsType: AddDiceEntropy.getTypeScriptAlgebraicType(),
     },
     admin_bench_effective_stats: {
       reducerName: "admin_bench_effective_stats",
@@ -1025,6 +1139,10 @@ const REMOTE_MODULE = {
       reducerName: "begin_run",
       argsType: BeginRun.getTypeScriptAlgebraicType(),
     },
+    challenge: {
+      reducerName: "challenge",
+      argsType: Challenge.getTypeScriptAlgebraicType(),
+    },
     choose_perk: {
       reducerName: "choose_perk",
       argsType: ChoosePerk.getTypeScriptAlgebraicType(),
@@ -1056,6 +1174,10 @@ const REMOTE_MODULE = {
     dash: {
       reducerName: "dash",
       argsType: Dash.getTypeScriptAlgebraicType(),
+    },
+    decline_challenge: {
+      reducerName: "decline_challenge",
+      argsType: DeclineChallenge.getTypeScriptAlgebraicType(),
     },
     delete_character: {
       reducerName: "delete_character",
@@ -1096,6 +1218,10 @@ const REMOTE_MODULE = {
     give_item: {
       reducerName: "give_item",
       argsType: GiveItem.getTypeScriptAlgebraicType(),
+    },
+    invite_to_combat: {
+      reducerName: "invite_to_combat",
+      argsType: InviteToCombat.getTypeScriptAlgebraicType(),
     },
     join_combat: {
       reducerName: "join_combat",
@@ -1145,6 +1271,10 @@ const REMOTE_MODULE = {
       reducerName: "prune_event_log",
       argsType: PruneEventLog.getTypeScriptAlgebraicType(),
     },
+    pvp_challenge_timeout: {
+      reducerName: "pvp_challenge_timeout",
+      argsType: PvpChallengeTimeout.getTypeScriptAlgebraicType(),
+    },
     reload_static_data: {
       reducerName: "reload_static_data",
       argsType: ReloadStaticData.getTypeScriptAlgebraicType(),
@@ -1181,17 +1311,9 @@ const REMOTE_MODULE = {
       reducerName: "set_profile_consent_timeout",
       argsType: SetProfileConsentTimeout.getTypeScriptAlgebraicType(),
     },
-    snapshot_begin: {
-      reducerName: "snapshot_begin",
-      argsType: SnapshotBegin.getTypeScriptAlgebraicType(),
-    },
-    snapshot_finish: {
-      reducerName: "snapshot_finish",
-      argsType: SnapshotFinish.getTypeScriptAlgebraicType(),
-    },
-    snapshot_import: {
-      reducerName: "snapshot_import",
-      argsType: SnapshotImport.getTypeScriptAlgebraicType(),
+    set_pvp_opt_in: {
+      reducerName: "set_pvp_opt_in",
+      argsType: SetPvpOptIn.getTypeScriptAlgebraicType(),
     },
     spawn_monster: {
       reducerName: "spawn_monster",
@@ -1276,7 +1398,9 @@ const REMOTE_MODULE = {
 // A type representing all the possible variants of a reducer.
 export type Reducer = never
 | { name: "AbilityCheck", args: AbilityCheck }
+| { name: "AcceptChallenge", args: AcceptChallenge }
 | { name: "AddAdmin", args: AddAdmin }
+| { name: "AddDiceEntropy", args: AddDiceEntropy }
 | { name: "AdminBenchEffectiveStats", args: AdminBenchEffectiveStats }
 | { name: "AdminDamage", args: AdminDamage }
 | { name: "AdminGrantCurrency", args: AdminGrantCurrency }
@@ -1290,6 +1414,7 @@ export type Reducer = never
 | { name: "Arrive", args: Arrive }
 | { name: "Attack", args: Attack }
 | { name: "BeginRun", args: BeginRun }
+| { name: "Challenge", args: Challenge }
 | { name: "ChoosePerk", args: ChoosePerk }
 | { name: "ClientConnected", args: ClientConnected }
 | { name: "ClientDisconnected", args: ClientDisconnected }
@@ -1298,6 +1423,7 @@ export type Reducer = never
 | { name: "CreateAiCharacter", args: CreateAiCharacter }
 | { name: "CreateCharacter", args: CreateCharacter }
 | { name: "Dash", args: Dash }
+| { name: "DeclineChallenge", args: DeclineChallenge }
 | { name: "DeleteCharacter", args: DeleteCharacter }
 | { name: "DespawnWorldItem", args: DespawnWorldItem }
 | { name: "Dispel", args: Dispel }
@@ -1308,6 +1434,7 @@ export type Reducer = never
 | { name: "Extract", args: Extract }
 | { name: "Flee", args: Flee }
 | { name: "GiveItem", args: GiveItem }
+| { name: "InviteToCombat", args: InviteToCombat }
 | { name: "JoinCombat", args: JoinCombat }
 | { name: "MergeStacks", args: MergeStacks }
 | { name: "MoveInCombat", args: MoveInCombat }
@@ -1320,6 +1447,7 @@ export type Reducer = never
 | { name: "ProfileConsentTimeout", args: ProfileConsentTimeout }
 | { name: "ProposeProfiles", args: ProposeProfiles }
 | { name: "PruneEventLog", args: PruneEventLog }
+| { name: "PvpChallengeTimeout", args: PvpChallengeTimeout }
 | { name: "ReloadStaticData", args: ReloadStaticData }
 | { name: "RemoveAdmin", args: RemoveAdmin }
 | { name: "RemoveBuff", args: RemoveBuff }
@@ -1329,9 +1457,7 @@ export type Reducer = never
 | { name: "SetConfig", args: SetConfig }
 | { name: "SetFeatureEnabled", args: SetFeatureEnabled }
 | { name: "SetProfileConsentTimeout", args: SetProfileConsentTimeout }
-| { name: "SnapshotBegin", args: SnapshotBegin }
-| { name: "SnapshotFinish", args: SnapshotFinish }
-| { name: "SnapshotImport", args: SnapshotImport }
+| { name: "SetPvpOptIn", args: SetPvpOptIn }
 | { name: "SpawnMonster", args: SpawnMonster }
 | { name: "SpawnWorldItem", args: SpawnWorldItem }
 | { name: "SplitStack", args: SplitStack }
@@ -1366,6 +1492,22 @@ export class RemoteReducers {
     this.connection.offReducer("ability_check", callback);
   }
 
+  acceptChallenge(characterId: bigint, challengeId: bigint) {
+    const __args = { characterId, challengeId };
+    let __writer = new BinaryWriter(1024);
+    AcceptChallenge.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("accept_challenge", __argsBuffer, this.setCallReducerFlags.acceptChallengeFlags);
+  }
+
+  onAcceptChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, challengeId: bigint) => void) {
+    this.connection.onReducer("accept_challenge", callback);
+  }
+
+  removeOnAcceptChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, challengeId: bigint) => void) {
+    this.connection.offReducer("accept_challenge", callback);
+  }
+
   addAdmin(identity: Identity) {
     const __args = { identity };
     let __writer = new BinaryWriter(1024);
@@ -1380,6 +1522,22 @@ export class RemoteReducers {
 
   removeOnAddAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
     this.connection.offReducer("add_admin", callback);
+  }
+
+  addDiceEntropy(entropyHex: string) {
+    const __args = { entropyHex };
+    let __writer = new BinaryWriter(1024);
+    AddDiceEntropy.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("add_dice_entropy", __argsBuffer, this.setCallReducerFlags.addDiceEntropyFlags);
+  }
+
+  onAddDiceEntropy(callback: (ctx: ReducerEventContext, entropyHex: string) => void) {
+    this.connection.onReducer("add_dice_entropy", callback);
+  }
+
+  removeOnAddDiceEntropy(callback: (ctx: ReducerEventContext, entropyHex: string) => void) {
+    this.connection.offReducer("add_dice_entropy", callback);
   }
 
   adminBenchEffectiveStats(iterations: number) {
@@ -1590,6 +1748,22 @@ export class RemoteReducers {
     this.connection.offReducer("begin_run", callback);
   }
 
+  challenge(characterId: bigint, targetCharacterId: bigint) {
+    const __args = { characterId, targetCharacterId };
+    let __writer = new BinaryWriter(1024);
+    Challenge.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("challenge", __argsBuffer, this.setCallReducerFlags.challengeFlags);
+  }
+
+  onChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, targetCharacterId: bigint) => void) {
+    this.connection.onReducer("challenge", callback);
+  }
+
+  removeOnChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, targetCharacterId: bigint) => void) {
+    this.connection.offReducer("challenge", callback);
+  }
+
   choosePerk(offerId: bigint, perkId: string) {
     const __args = { offerId, perkId };
     let __writer = new BinaryWriter(1024);
@@ -1700,6 +1874,22 @@ export class RemoteReducers {
 
   removeOnDash(callback: (ctx: ReducerEventContext, characterId: bigint) => void) {
     this.connection.offReducer("dash", callback);
+  }
+
+  declineChallenge(characterId: bigint, challengeId: bigint) {
+    const __args = { characterId, challengeId };
+    let __writer = new BinaryWriter(1024);
+    DeclineChallenge.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("decline_challenge", __argsBuffer, this.setCallReducerFlags.declineChallengeFlags);
+  }
+
+  onDeclineChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, challengeId: bigint) => void) {
+    this.connection.onReducer("decline_challenge", callback);
+  }
+
+  removeOnDeclineChallenge(callback: (ctx: ReducerEventContext, characterId: bigint, challengeId: bigint) => void) {
+    this.connection.offReducer("decline_challenge", callback);
   }
 
   deleteCharacter(characterId: bigint) {
@@ -1860,6 +2050,22 @@ export class RemoteReducers {
 
   removeOnGiveItem(callback: (ctx: ReducerEventContext, characterId: bigint, itemUid: bigint, targetCharacterId: bigint) => void) {
     this.connection.offReducer("give_item", callback);
+  }
+
+  inviteToCombat(characterId: bigint, inviteeCharacterId: bigint) {
+    const __args = { characterId, inviteeCharacterId };
+    let __writer = new BinaryWriter(1024);
+    InviteToCombat.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("invite_to_combat", __argsBuffer, this.setCallReducerFlags.inviteToCombatFlags);
+  }
+
+  onInviteToCombat(callback: (ctx: ReducerEventContext, characterId: bigint, inviteeCharacterId: bigint) => void) {
+    this.connection.onReducer("invite_to_combat", callback);
+  }
+
+  removeOnInviteToCombat(callback: (ctx: ReducerEventContext, characterId: bigint, inviteeCharacterId: bigint) => void) {
+    this.connection.offReducer("invite_to_combat", callback);
   }
 
   joinCombat(characterId: bigint, combatId: bigint, side: number) {
@@ -2050,6 +2256,22 @@ export class RemoteReducers {
     this.connection.offReducer("prune_event_log", callback);
   }
 
+  pvpChallengeTimeout(timer: PvpChallengeTimer) {
+    const __args = { timer };
+    let __writer = new BinaryWriter(1024);
+    PvpChallengeTimeout.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("pvp_challenge_timeout", __argsBuffer, this.setCallReducerFlags.pvpChallengeTimeoutFlags);
+  }
+
+  onPvpChallengeTimeout(callback: (ctx: ReducerEventContext, timer: PvpChallengeTimer) => void) {
+    this.connection.onReducer("pvp_challenge_timeout", callback);
+  }
+
+  removeOnPvpChallengeTimeout(callback: (ctx: ReducerEventContext, timer: PvpChallengeTimer) => void) {
+    this.connection.offReducer("pvp_challenge_timeout", callback);
+  }
+
   reloadStaticData() {
     this.connection.callReducer("reload_static_data", new Uint8Array(0), this.setCallReducerFlags.reloadStaticDataFlags);
   }
@@ -2190,52 +2412,20 @@ export class RemoteReducers {
     this.connection.offReducer("set_profile_consent_timeout", callback);
   }
 
-  snapshotBegin(snapshotId: string, schemaVersion: number, ruleset: string) {
-    const __args = { snapshotId, schemaVersion, ruleset };
+  setPvpOptIn(characterId: bigint, optIn: boolean) {
+    const __args = { characterId, optIn };
     let __writer = new BinaryWriter(1024);
-    SnapshotBegin.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    SetPvpOptIn.getTypeScriptAlgebraicType().serialize(__writer, __args);
     let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("snapshot_begin", __argsBuffer, this.setCallReducerFlags.snapshotBeginFlags);
+    this.connection.callReducer("set_pvp_opt_in", __argsBuffer, this.setCallReducerFlags.setPvpOptInFlags);
   }
 
-  onSnapshotBegin(callback: (ctx: ReducerEventContext, snapshotId: string, schemaVersion: number, ruleset: string) => void) {
-    this.connection.onReducer("snapshot_begin", callback);
+  onSetPvpOptIn(callback: (ctx: ReducerEventContext, characterId: bigint, optIn: boolean) => void) {
+    this.connection.onReducer("set_pvp_opt_in", callback);
   }
 
-  removeOnSnapshotBegin(callback: (ctx: ReducerEventContext, snapshotId: string, schemaVersion: number, ruleset: string) => void) {
-    this.connection.offReducer("snapshot_begin", callback);
-  }
-
-  snapshotFinish(characterIds: bigint[], last: boolean) {
-    const __args = { characterIds, last };
-    let __writer = new BinaryWriter(1024);
-    SnapshotFinish.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("snapshot_finish", __argsBuffer, this.setCallReducerFlags.snapshotFinishFlags);
-  }
-
-  onSnapshotFinish(callback: (ctx: ReducerEventContext, characterIds: bigint[], last: boolean) => void) {
-    this.connection.onReducer("snapshot_finish", callback);
-  }
-
-  removeOnSnapshotFinish(callback: (ctx: ReducerEventContext, characterIds: bigint[], last: boolean) => void) {
-    this.connection.offReducer("snapshot_finish", callback);
-  }
-
-  snapshotImport(batch: SnapshotBatch) {
-    const __args = { batch };
-    let __writer = new BinaryWriter(1024);
-    SnapshotImport.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("snapshot_import", __argsBuffer, this.setCallReducerFlags.snapshotImportFlags);
-  }
-
-  onSnapshotImport(callback: (ctx: ReducerEventContext, batch: SnapshotBatch) => void) {
-    this.connection.onReducer("snapshot_import", callback);
-  }
-
-  removeOnSnapshotImport(callback: (ctx: ReducerEventContext, batch: SnapshotBatch) => void) {
-    this.connection.offReducer("snapshot_import", callback);
+  removeOnSetPvpOptIn(callback: (ctx: ReducerEventContext, characterId: bigint, optIn: boolean) => void) {
+    this.connection.offReducer("set_pvp_opt_in", callback);
   }
 
   spawnMonster(defId: string, locationId: string) {
@@ -2454,9 +2644,19 @@ export class SetReducerFlags {
     this.abilityCheckFlags = flags;
   }
 
+  acceptChallengeFlags: CallReducerFlags = 'FullUpdate';
+  acceptChallenge(flags: CallReducerFlags) {
+    this.acceptChallengeFlags = flags;
+  }
+
   addAdminFlags: CallReducerFlags = 'FullUpdate';
   addAdmin(flags: CallReducerFlags) {
     this.addAdminFlags = flags;
+  }
+
+  addDiceEntropyFlags: CallReducerFlags = 'FullUpdate';
+  addDiceEntropy(flags: CallReducerFlags) {
+    this.addDiceEntropyFlags = flags;
   }
 
   adminBenchEffectiveStatsFlags: CallReducerFlags = 'FullUpdate';
@@ -2524,6 +2724,11 @@ export class SetReducerFlags {
     this.beginRunFlags = flags;
   }
 
+  challengeFlags: CallReducerFlags = 'FullUpdate';
+  challenge(flags: CallReducerFlags) {
+    this.challengeFlags = flags;
+  }
+
   choosePerkFlags: CallReducerFlags = 'FullUpdate';
   choosePerk(flags: CallReducerFlags) {
     this.choosePerkFlags = flags;
@@ -2552,6 +2757,11 @@ export class SetReducerFlags {
   dashFlags: CallReducerFlags = 'FullUpdate';
   dash(flags: CallReducerFlags) {
     this.dashFlags = flags;
+  }
+
+  declineChallengeFlags: CallReducerFlags = 'FullUpdate';
+  declineChallenge(flags: CallReducerFlags) {
+    this.declineChallengeFlags = flags;
   }
 
   deleteCharacterFlags: CallReducerFlags = 'FullUpdate';
@@ -2602,6 +2812,11 @@ export class SetReducerFlags {
   giveItemFlags: CallReducerFlags = 'FullUpdate';
   giveItem(flags: CallReducerFlags) {
     this.giveItemFlags = flags;
+  }
+
+  inviteToCombatFlags: CallReducerFlags = 'FullUpdate';
+  inviteToCombat(flags: CallReducerFlags) {
+    this.inviteToCombatFlags = flags;
   }
 
   joinCombatFlags: CallReducerFlags = 'FullUpdate';
@@ -2664,6 +2879,11 @@ export class SetReducerFlags {
     this.pruneEventLogFlags = flags;
   }
 
+  pvpChallengeTimeoutFlags: CallReducerFlags = 'FullUpdate';
+  pvpChallengeTimeout(flags: CallReducerFlags) {
+    this.pvpChallengeTimeoutFlags = flags;
+  }
+
   reloadStaticDataFlags: CallReducerFlags = 'FullUpdate';
   reloadStaticData(flags: CallReducerFlags) {
     this.reloadStaticDataFlags = flags;
@@ -2709,19 +2929,9 @@ export class SetReducerFlags {
     this.setProfileConsentTimeoutFlags = flags;
   }
 
-  snapshotBeginFlags: CallReducerFlags = 'FullUpdate';
-  snapshotBegin(flags: CallReducerFlags) {
-    this.snapshotBeginFlags = flags;
-  }
-
-  snapshotFinishFlags: CallReducerFlags = 'FullUpdate';
-  snapshotFinish(flags: CallReducerFlags) {
-    this.snapshotFinishFlags = flags;
-  }
-
-  snapshotImportFlags: CallReducerFlags = 'FullUpdate';
-  snapshotImport(flags: CallReducerFlags) {
-    this.snapshotImportFlags = flags;
+  setPvpOptInFlags: CallReducerFlags = 'FullUpdate';
+  setPvpOptIn(flags: CallReducerFlags) {
+    this.setPvpOptInFlags = flags;
   }
 
   spawnMonsterFlags: CallReducerFlags = 'FullUpdate';
@@ -2846,6 +3056,14 @@ export class RemoteTables {
     return new CombatInstanceTableHandle(this.connection.clientCache.getOrCreateTable<CombatInstance>(REMOTE_MODULE.tables.combat_instance));
   }
 
+  get combatInvite(): CombatInviteTableHandle {
+    return new CombatInviteTableHandle(this.connection.clientCache.getOrCreateTable<CombatInvite>(REMOTE_MODULE.tables.combat_invite));
+  }
+
+  get combatSeed(): CombatSeedTableHandle {
+    return new CombatSeedTableHandle(this.connection.clientCache.getOrCreateTable<CombatSeed>(REMOTE_MODULE.tables.combat_seed));
+  }
+
   get combatState(): CombatStateTableHandle {
     return new CombatStateTableHandle(this.connection.clientCache.getOrCreateTable<CombatState>(REMOTE_MODULE.tables.combat_state));
   }
@@ -2856,6 +3074,10 @@ export class RemoteTables {
 
   get config(): ConfigTableHandle {
     return new ConfigTableHandle(this.connection.clientCache.getOrCreateTable<Config>(REMOTE_MODULE.tables.config));
+  }
+
+  get diceSecret(): DiceSecretTableHandle {
+    return new DiceSecretTableHandle(this.connection.clientCache.getOrCreateTable<DiceSecret>(REMOTE_MODULE.tables.dice_secret));
   }
 
   get effectiveStats(): EffectiveStatsTableHandle {
@@ -2938,6 +3160,18 @@ export class RemoteTables {
     return new ProfileValidationTableHandle(this.connection.clientCache.getOrCreateTable<ProfileValidation>(REMOTE_MODULE.tables.profile_validation));
   }
 
+  get pvpChallenge(): PvpChallengeTableHandle {
+    return new PvpChallengeTableHandle(this.connection.clientCache.getOrCreateTable<PvpChallenge>(REMOTE_MODULE.tables.pvp_challenge));
+  }
+
+  get pvpChallengeTimer(): PvpChallengeTimerTableHandle {
+    return new PvpChallengeTimerTableHandle(this.connection.clientCache.getOrCreateTable<PvpChallengeTimer>(REMOTE_MODULE.tables.pvp_challenge_timer));
+  }
+
+  get pvpOptIn(): PvpOptInTableHandle {
+    return new PvpOptInTableHandle(this.connection.clientCache.getOrCreateTable<PvpOptIn>(REMOTE_MODULE.tables.pvp_opt_in));
+  }
+
   get restState(): RestStateTableHandle {
     return new RestStateTableHandle(this.connection.clientCache.getOrCreateTable<RestStateRow>(REMOTE_MODULE.tables.rest_state));
   }
@@ -2946,16 +3180,8 @@ export class RemoteTables {
     return new RunStateTableHandle(this.connection.clientCache.getOrCreateTable<RunStateRow>(REMOTE_MODULE.tables.run_state));
   }
 
-  get schemaMeta(): SchemaMetaTableHandle {
-    return new SchemaMetaTableHandle(this.connection.clientCache.getOrCreateTable<SchemaMeta>(REMOTE_MODULE.tables.schema_meta));
-  }
-
   get skillDef(): SkillDefTableHandle {
     return new SkillDefTableHandle(this.connection.clientCache.getOrCreateTable<SkillDefRow>(REMOTE_MODULE.tables.skill_def));
-  }
-
-  get snapshotImportState(): SnapshotImportStateTableHandle {
-    return new SnapshotImportStateTableHandle(this.connection.clientCache.getOrCreateTable<SnapshotImport>(REMOTE_MODULE.tables.snapshot_import_state));
   }
 
   get statsInput(): StatsInputTableHandle {

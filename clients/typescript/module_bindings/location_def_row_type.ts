@@ -38,6 +38,7 @@ export type LocationDefRow = {
   id: string,
   name: string,
   safe: boolean,
+  pvp: boolean,
   neighbours: __Edge[],
   description: string,
 };
@@ -55,6 +56,7 @@ export namespace LocationDefRow {
       new ProductTypeElement("id", AlgebraicType.createStringType()),
       new ProductTypeElement("name", AlgebraicType.createStringType()),
       new ProductTypeElement("safe", AlgebraicType.createBoolType()),
+      new ProductTypeElement("pvp", AlgebraicType.createBoolType()),
       new ProductTypeElement("neighbours", AlgebraicType.createArrayType(__Edge.getTypeScriptAlgebraicType())),
       new ProductTypeElement("description", AlgebraicType.createStringType()),
     ]);

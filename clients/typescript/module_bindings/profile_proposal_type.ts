@@ -45,6 +45,8 @@ export type ProfileProposal = {
   createdAt: Timestamp,
   expiresAt: Timestamp,
   decidedBy: Identity | undefined,
+  consenters: Identity[],
+  approvedBy: Identity[],
 };
 
 /**
@@ -66,6 +68,8 @@ export namespace ProfileProposal {
       new ProductTypeElement("createdAt", AlgebraicType.createTimestampType()),
       new ProductTypeElement("expiresAt", AlgebraicType.createTimestampType()),
       new ProductTypeElement("decidedBy", AlgebraicType.createOptionType(AlgebraicType.createIdentityType())),
+      new ProductTypeElement("consenters", AlgebraicType.createArrayType(AlgebraicType.createIdentityType())),
+      new ProductTypeElement("approvedBy", AlgebraicType.createArrayType(AlgebraicType.createIdentityType())),
     ]);
   }
 

@@ -723,7 +723,7 @@ pub fn lower_exhaustion(ctx: &ReducerContext, character_id: u64, levels: u8) {
     }
 }
 
-/// The bearer changed its equipment (issue 4 calls this).
+/// The bearer changed its equipment (items call this).
 /// Returns the bearer's buff rows as they are afterwards (sorted by instance id), for the stats
 /// refresh that follows.
 pub fn on_loadout_change(ctx: &ReducerContext, character_id: u64) -> Vec<ActiveBuffRow> {
@@ -739,7 +739,7 @@ pub fn on_loadout_change(ctx: &ReducerContext, character_id: u64) -> Vec<ActiveB
     rows_of(ctx, character_id)
 }
 
-/// The bearer attacked (issue 6 calls this).
+/// The bearer attacked (items call this).
 pub fn on_attack(ctx: &ReducerContext, character_id: u64) -> usize {
     on_trigger(ctx, character_id, RemovalTrigger::Attack, "attack")
 }

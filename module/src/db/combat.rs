@@ -1,4 +1,4 @@
-//! Combat rows <-> the pure fight (issue 6). Reducers, the turn timer, the world tick and the
+//! Combat rows <-> the pure fight. Reducers, the turn timer, the world tick and the
 //! connection hooks all go through here. Each call: load the `Fight` from `combat_state`, take
 //! the fight's next RNG stream, run the pure action, let AI combatants act, write every new log
 //! line as a world event (with its dice), then store the fight and rewrite the projections.
@@ -21,7 +21,6 @@ use crate::tables::combat::{
 use crate::tables::combat_log::CombatLogSource;
 use crate::tables::events::EventKind;
 use crate::tables::world::player;
-use rand::Rng;
 use spacetimedb::{ReducerContext, ScheduleAt, Table, Timestamp};
 
 /// Monster combatant ids are offset so they never collide with character ids (buff targets use
@@ -72,7 +71,10 @@ pub fn character_combatant(ctx: &ReducerContext, c: &Character, side: u32) -> Co
     let mut cb = Combatant::new(c.id, side, CombatantKind::Character { character_id: c.id }, creature, speed, catalog);
     cb.base_name = c.name.clone();
     cb.is_ai = c.is_ai;
-    cb.connected = c.is_ai || ctx.db.player().identity().find(c.owner).map(|p| p.online).unwrap_or(false);
+    // A human starts every fight in control, online or not: a player (an HTTP agent between two
+    // calls is offline) is handed to the AI only when one of their turns runs out while they are
+    // offline (`timeout`), never at a disconnect.
+    cb.connected = true;
     cb.flags = CombatFlags::from_effective(&view.eff);
     (cb.cannot_harm, cb.cannot_approach) = source_rules(ctx, c.id);
     crate::db::perks::combat_snapshot(ctx, c.id, &mut cb.creature); // perk hot-path snapshot
@@ -120,7 +122,7 @@ pub fn monster_for(ctx: &ReducerContext, m: &MonsterInstance, side: u32) -> WkRe
 
 /// Who may be pulled into a fight: present at the location, alive, not already fighting, not on
 /// the road.
-fn check_fighter(ctx: &ReducerContext, c: &Character, location: &str) -> WkResult<()> {
+pub(crate) fn check_fighter(ctx: &ReducerContext, c: &Character, location: &str) -> WkResult<()> {
     if c.sheet.vitals.dead {
         return Err(err(ErrorCode::InvalidTarget, format!("{} is dead; pick a living target", c.name)));
     }
@@ -152,13 +154,44 @@ fn check_monster(m: &MonsterInstance, location: &str) -> WkResult<()> {
     Ok(())
 }
 
+/// What static data says about a place (unknown: neither safe nor PvP).
+pub(crate) fn place(ctx: &ReducerContext, location_id: &str) -> crate::systems::pvp::Place {
+    use crate::tables::world::location_def;
+    let l = ctx.db.location_def().id().find(location_id.to_string());
+    crate::systems::pvp::Place { safe: l.as_ref().is_some_and(|l| l.safe), pvp: l.as_ref().is_some_and(|l| l.pvp) }
+}
+
+/// A character of another player: not the same owner, and not the world's own (AI characters
+/// an admin made without an owner belong to the module identity).
+fn other_players(ctx: &ReducerContext, mine: &Character, other: &Character) -> bool {
+    other.owner != mine.owner && other.owner != ctx.identity()
+}
+
+fn opted_in(ctx: &ReducerContext, character_id: u64) -> bool {
+    use crate::tables::pvp::pvp_opt_in;
+    ctx.db.pvp_opt_in().character_id().find(character_id).is_some()
+}
+
 /// Start a fight: `starter` (and its side) against the target characters and monsters, all at
 /// the starter's location. The mode follows who is fighting; an AI-only fight resolves at once.
+/// Another player's character is a target only with its player's consent (
+/// `systems::pvp::may_attack`): here, a PvP location where both opted in.
 pub fn start(
     ctx: &ReducerContext,
     starter: &Character,
     target_chars: &[u64],
     target_monsters: &[u64],
+) -> WkResult<u64> {
+    start_consented(ctx, starter, target_chars, target_monsters, &[])
+}
+
+/// `start`, where the players of the characters in `accepted` accepted a challenge for it.
+pub fn start_consented(
+    ctx: &ReducerContext,
+    starter: &Character,
+    target_chars: &[u64],
+    target_monsters: &[u64],
+    accepted: &[u64],
 ) -> WkResult<u64> {
     if target_chars.is_empty() && target_monsters.is_empty() {
         return Err(err(ErrorCode::InvalidTarget, "name at least one character or monster to fight"));
@@ -185,6 +218,15 @@ pub fn start(
             .find(*id)
             .ok_or_else(|| err(ErrorCode::UnknownCharacter, format!("no character {id}")))?;
         check_fighter(ctx, &c, &loc)?;
+        crate::systems::pvp::check_not_down(c.sheet.vitals.hp, c.sheet.vitals.dead, &c.name)?;
+        let both_opted_in = opted_in(ctx, starter.id) && opted_in(ctx, c.id);
+        crate::systems::pvp::may_attack(
+            !other_players(ctx, starter, &c),
+            place(ctx, &loc),
+            accepted.contains(&c.id),
+            both_opted_in,
+            &c.name,
+        )?;
         fighters.push(character_combatant(ctx, &c, DEFENDER_SIDE));
         chars_in.push(c);
     }
@@ -227,7 +269,10 @@ pub fn begin(
     let cfg = mode_config(ctx);
     let humans = fighters.iter().filter(|f| !f.is_ai).count() as u32;
     let mode = select_mode(humans, fighters.len() as u32, &cfg);
-    let seed: u64 = ctx.rng().gen();
+    // The seed comes from the database's private dice secret, never from `ctx.rng()` (seeded
+    // from the public timestamp); the public row carries only its commitment until the end.
+    let dice = crate::db::dice::new_fight(ctx);
+    let seed = dice.seed;
     let start_step = LoggedStep::new(
         now(ctx),
         &cfg,
@@ -244,14 +289,18 @@ pub fn begin(
         current_combatant: None,
         turn_seq: fight.turn_seq,
         turn_deadline_micros: i64::MAX,
-        seed,
+        seed_commitment: crate::systems::fair_dice::commitment(dice.seed, &dice.nonce),
+        revealed_seed: None,
+        seed_nonce: String::new(),
         started_at: ctx.timestamp,
         summary: String::new(),
     });
     let id = inst.id;
     // The private `combat_state` row is written by `commit` below (once: an instant fight that is
     // over by then never gets one).
-    combat_log::append(ctx, id, &mut fight, &start_step, CombatLogSource::Start, &started);
+    crate::db::dice::store(ctx, id, &dice);
+    let public_start = crate::systems::fair_dice::redacted_start(&start_step);
+    combat_log::append(ctx, id, &mut fight, &public_start, CombatLogSource::Start, &started);
     for c in chars_in {
         interrupt_rest(ctx, c);
     }
@@ -261,7 +310,7 @@ pub fn begin(
         EventKind::CombatStarted,
         chars_in.iter().map(|c| c.id).collect(),
         format!("a fight breaks out at {loc}: {} ({:?})", names.join(", "), mode),
-        format!("combat={id};mode={mode:?};seed={seed}"),
+        format!("combat={id};mode={mode:?};commitment={}", inst.seed_commitment),
     );
     // The first character (if any) started it; a fight naming other players' characters is a
     // cross-agent interaction.
@@ -543,6 +592,23 @@ pub fn join(ctx: &ReducerContext, c: &Character, combat_id: u64, side: u32) -> W
     ActiveRules::can_act(&c.sheet)?;
     check_fighter(ctx, c, &inst.location_id)?;
     let mut fight = load(ctx, combat_id)?;
+    // A fight with other players' characters is joined only by invitation from a
+    // player on the side joined (the invitation is used up).
+    let others = fight.combatants.iter().any(|o| match o.kind {
+        CombatantKind::Character { character_id } => {
+            ctx.db.character().id().find(character_id).is_some_and(|oc| other_players(ctx, c, &oc))
+        }
+        _ => false,
+    });
+    let invite = {
+        use crate::tables::pvp::combat_invite;
+        ctx.db.combat_invite().invitee_id().filter(c.id).find(|i| i.combat_id == combat_id && i.side == side)
+    };
+    crate::systems::pvp::may_join(others, invite.is_some())?;
+    if let Some(i) = invite {
+        use crate::tables::pvp::combat_invite;
+        ctx.db.combat_invite().id().delete(i.id);
+    }
     let cfg = mode_config(ctx);
     let mut cb = character_combatant(ctx, c, side);
     let x = if side == STARTER_SIDE { 0.0 } else { 30.0 };
@@ -592,6 +658,11 @@ pub fn timeout(ctx: &ReducerContext, combat_id: u64, turn_seq: u64) {
     if fight.status != FightStatus::Active || fight.turn_seq != turn_seq {
         return; // stale: that turn already ended
     }
+    // The player is away: the AI takes this turn and the ones after it until they come back.
+    if let Some(ch) = fight.current_id().and_then(|cur| offline_human(ctx, &fight, cur)) {
+        set_control(ctx, combat_id, fight, &ch, false);
+        return;
+    }
     let cfg = mode_config(ctx);
     let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Timeout(turn_seq));
     let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { return };
@@ -622,6 +693,27 @@ pub fn tick(ctx: &ReducerContext) {
         .map(|c| c.id)
         .collect();
     for id in queues {
+        // No turns here: a human whose player has been away longer than a turn timer goes to the AI.
+        if let Ok(fight) = load(ctx, id) {
+            let away_micros = i64::from(mode_config(ctx).classic_turn_secs) * 1_000_000;
+            let away: Vec<Character> = fight
+                .combatants
+                .iter()
+                .filter_map(|c| offline_human(ctx, &fight, c.id))
+                .filter(|ch| {
+                    ctx.db
+                        .player()
+                        .identity()
+                        .find(ch.owner)
+                        .is_none_or(|p| t - p.last_seen.to_micros_since_unix_epoch() >= away_micros)
+                })
+                .collect();
+            for ch in away {
+                if let Ok(f) = load(ctx, id) {
+                    set_control(ctx, id, f, &ch, false);
+                }
+            }
+        }
         let Ok(mut fight) = load(ctx, id) else { continue };
         let cfg = mode_config(ctx);
         let step = LoggedStep::new(t, &cfg, ReplayAction::QueueTick);
@@ -631,34 +723,56 @@ pub fn tick(ctx: &ReducerContext) {
     }
 }
 
-/// A player (dis)connected: their characters in fights are handed to (or taken back from) the AI.
+/// A player connected: their characters that the AI was playing in fights (handed over when a
+/// turn of theirs ran out while they were offline) are theirs again. A disconnect changes
+/// nothing in a fight: an HTTP agent connects and disconnects on every call and keeps its turn;
+/// `timeout` and the queue tick hand an offline player's combatant to the AI.
 pub fn on_connection(ctx: &ReducerContext, connected: bool) {
+    if !connected {
+        return;
+    }
     let mine: Vec<Character> = ctx.db.character().owner().filter(ctx.sender).filter(|c| !c.is_ai).collect();
     for c in mine {
         let Some(combat_id) = active_combat_of(ctx, c.id) else { continue };
-        let Ok(mut fight) = load(ctx, combat_id) else { continue };
-        let cfg = mode_config(ctx);
-        let step =
-            LoggedStep::new(now(ctx), &cfg, ReplayAction::Connection(ConnectionArgs { combatant: c.id, connected }));
-        let before = crate::systems::combat::state_hash(&fight);
-        let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { continue };
-        // A second connection of a player already in control changes nothing: not a step.
-        if applied.stream.is_some() || crate::systems::combat::state_hash(&fight) != before {
-            combat_log::append(ctx, combat_id, &mut fight, &step, CombatLogSource::Connection, &applied);
+        let Ok(fight) = load(ctx, combat_id) else { continue };
+        if fight.get(c.id).is_none_or(|cb| cb.connected) {
+            continue; // already in control: no step, no event (every HTTP call connects)
         }
-        events::record(
-            ctx,
-            EventKind::CombatControl,
-            vec![c.id],
-            if connected {
-                format!("{} is back in control of {}", c.name, c.name)
-            } else {
-                format!("{}'s player left; the AI fights on for them", c.name)
-            },
-            format!("combat={combat_id};connected={connected}"),
-        );
-        commit(ctx, combat_id, fight, &cfg);
+        set_control(ctx, combat_id, fight, &c, true);
     }
+}
+
+/// Log a `Connection` step for `c` in its fight: back in control, or handed to the AI (which, in
+/// a turn mode, plays the turns that are now its own at once).
+fn set_control(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, c: &Character, connected: bool) {
+    let cfg = mode_config(ctx);
+    let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Connection(ConnectionArgs { combatant: c.id, connected }));
+    let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { return };
+    combat_log::append(ctx, combat_id, &mut fight, &step, CombatLogSource::Connection, &applied);
+    events::record(
+        ctx,
+        EventKind::CombatControl,
+        vec![c.id],
+        if connected {
+            format!("{} is back in control of {}", c.name, c.name)
+        } else {
+            format!("{}'s player is away and their turn ran out; the AI fights on for them", c.name)
+        },
+        format!("combat={combat_id};connected={connected}"),
+    );
+    commit(ctx, combat_id, fight, &cfg);
+}
+
+/// The character behind a human combatant whose player is offline (no open connection).
+fn offline_human(ctx: &ReducerContext, fight: &Fight, combatant_id: u64) -> Option<Character> {
+    let cb = fight.get(combatant_id)?;
+    if cb.is_ai || !cb.connected {
+        return None;
+    }
+    let CombatantKind::Character { character_id } = cb.kind else { return None };
+    let ch = ctx.db.character().id().find(character_id)?;
+    let online = ctx.db.player().identity().find(ch.owner).is_some_and(|p| p.online);
+    (!online).then_some(ch)
 }
 
 /// Write new log lines as events, finish the fight if it is over, arm the turn timer, store the
@@ -736,8 +850,15 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
     inst.status = fight.status;
     inst.winner = fight.winner;
     if over {
+        {
+            use crate::tables::pvp::combat_invite;
+            for i in ctx.db.combat_invite().combat_id().filter(combat_id).collect::<Vec<_>>() {
+                ctx.db.combat_invite().id().delete(i.id);
+            }
+        }
         let mut loot_rng = fight.next_rng();
         inst.summary = finish(ctx, combat_id, &inst.location_id, &fight, &mut loot_rng);
+        crate::db::dice::reveal(ctx, &mut inst);
     }
     let after =
         (inst.round, inst.turn_seq, inst.current_combatant, inst.status, inst.winner, inst.turn_deadline_micros);

@@ -1,4 +1,4 @@
-//! Glue of the combat action log (issue 10): every path that changes a fight applies a
+//! Glue of the combat action log: every path that changes a fight applies a
 //! `LoggedStep` through `systems::combat::replay` and appends it here with the state hash.
 
 use crate::systems::combat::replay::{encode_step, line_text, Applied, LoggedStep};

@@ -71,6 +71,7 @@ pub fn load_into_tables(ctx: &ReducerContext) -> WkResult<(usize, usize, usize)>
             id: l.id.clone(),
             name: l.name.clone(),
             safe: l.safe,
+            pvp: l.pvp,
             neighbours: l.neighbours.clone(),
             description: l.description.clone(),
         })

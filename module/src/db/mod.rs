@@ -3,6 +3,7 @@
 //! bottom-up; each calls only modules above it in this list (no circle):
 //!
 //! - `rows`: reads only (rows -> plain data) for every system;
+//! - `dice`: the fight dice's private secret and seeds (`systems::fair_dice`), revealed at a fight's end;
 //! - `inbox`: posts to a running fight from below `combat` (a view changed, outside damage);
 //! - `stats`: the one writer of the derived projections (`character_stats`, `effective_stats`)
 //!   and the one gatherer of a character's modifier sources (`effective_for`);
@@ -15,10 +16,13 @@
 //! - `combat_log`, `profile_rows`: a fight's action log and house-rule projections;
 //! - `combat`: fights (start, act, commit, finish) over all of the above;
 //! - `profiles`: the house-rule request and consent workflow (calls `combat`);
+//! - `pvp`: challenges, PvP opt-ins and fight invitations (calls `combat` to start an accepted fight);
 //! - `tick`, `spawner`: the world tick's perk/effects phases and the monster spawner;
 //! - `load`, `world`: static data into tables; cross-system entry points (character deletion).
 
 pub mod rows;
+
+pub mod dice;
 
 pub mod inbox;
 pub mod stats;
@@ -38,6 +42,7 @@ pub mod profile_rows;
 pub mod combat;
 #[cfg(feature = "profiles")]
 pub mod profiles;
+pub mod pvp;
 
 pub mod load;
 pub mod snapshot;

@@ -1,12 +1,15 @@
-//! Modifier-profile rows <-> the pure core (issue 8). The stack in force lives in the fight
+//! Modifier-profile rows <-> the pure core. The stack in force lives in the fight
 //! (`Fight::mods`); this file authorizes requests, validates, applies or queues swaps, runs the
 //! consent workflow and rewrites the public projections (`profile_stack`, `profile_effect`,
 //! `profile_validation`) whenever the combat glue commits a fight (`profile_rows::sync`).
 //!
 //! Who may change the house rules of a fight: an admin, or a player with a human-played
-//! (non-AI) character in it. With fewer than two human sides (solo, AI-only) `apply_profiles`
-//! applies directly; with two or more a player must `propose_profiles` and a player of another
-//! human side must `consent` (an admin may still `apply_profiles`: the game master's override).
+//! (non-AI) character in it. When every human character of the fight is the caller's (solo,
+//! AI-only, or all of one player's) `apply_profiles` applies directly; otherwise a player must
+//! `propose_profiles` and EVERY other player with a human character in the fight at that moment
+//! must `consent` (house rules change another player's character only with that
+//! player's consent; a player or second identity who joins later has no say). An admin may
+//! still `apply_profiles`: the game master's override.
 //! The first stack of a fight applies at once (setting up the encounter); every later change is
 //! a swap queued for the next turn boundary (turn modes; action-queue fights have no turns and
 //! apply at once), last write wins.
@@ -91,17 +94,18 @@ fn caller_sides(ctx: &ReducerContext, fight: &Fight) -> Vec<u32> {
     s
 }
 
-/// Sides with at least one human-played character.
-fn human_sides(fight: &Fight) -> Vec<u32> {
-    let mut s: Vec<u32> = fight
+/// The players other than the caller with a human-played character in the fight.
+fn other_players(ctx: &ReducerContext, fight: &Fight) -> Vec<spacetimedb::Identity> {
+    let owners: Vec<spacetimedb::Identity> = fight
         .combatants
         .iter()
-        .filter(|c| !c.is_ai && matches!(c.kind, CombatantKind::Character { .. }))
-        .map(|c| c.side)
+        .filter(|c| !c.is_ai)
+        .filter_map(|c| match c.kind {
+            CombatantKind::Character { character_id } => ctx.db.character().id().find(character_id).map(|ch| ch.owner),
+            _ => None,
+        })
         .collect();
-    s.sort_unstable();
-    s.dedup();
-    s
+    crate::systems::pvp::consenters(ctx.sender, &owners)
 }
 
 fn check(fight: &Fight, stack: &[Profile]) -> WkResult<Report> {
@@ -171,10 +175,10 @@ pub fn apply(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> Wk
             "only an admin or a player with a character in this fight can change its house rules",
         ));
     }
-    if !admin && human_sides(&fight).len() >= 2 {
+    if !admin && !other_players(ctx, &fight).is_empty() {
         return Err(err(
             ErrorCode::ProfileConsentRequired,
-            "two or more human sides fight here: propose_profiles and let the other side consent",
+            "other players' characters fight here: propose_profiles and let every one of them consent",
         ));
     }
     let report = check(&fight, &profiles)?;
@@ -198,8 +202,9 @@ pub fn propose(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> 
     let Some(&side) = mine.first() else {
         return Err(err(ErrorCode::ProfileNotParticipant, "propose with a character of yours that is in this fight"));
     };
-    if human_sides(&fight).len() < 2 {
-        return Err(err(ErrorCode::InvalidArgument, "no other human side to consent: use apply_profiles"));
+    let consenters = other_players(ctx, &fight);
+    if consenters.is_empty() {
+        return Err(err(ErrorCode::InvalidArgument, "no other player fights here to consent: use apply_profiles"));
     }
     let report = check(&fight, &profiles)?;
     for mut p in ctx
@@ -225,6 +230,8 @@ pub fn propose(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> 
         created_at: ctx.timestamp,
         expires_at: expires,
         decided_by: None,
+        consenters,
+        approved_by: Vec::new(),
     });
     ctx.db.profile_consent_timer().insert(ProfileConsentTimer {
         scheduled_id: 0,
@@ -256,21 +263,31 @@ pub fn consent(ctx: &ReducerContext, proposal_id: u64, decision: ConsentDecision
         return Err(err(ErrorCode::ProfileSelfConsent, "you proposed this; the other side must consent"));
     }
     let mut fight = active_fight(ctx, prop.combat_id)?;
-    let mine = caller_sides(ctx, &fight);
-    if mine.is_empty() {
+    // Only the players snapshotted at proposal time (every other player with a human
+    // character in the fight then) count, each once; all must approve.
+    if !prop.consenters.contains(&ctx.sender) {
         return Err(err(
             ErrorCode::ProfileNotParticipant,
-            "only a player of another human side in this fight can consent",
+            "only a player whose character was a human combatant of this fight when it was proposed can consent",
         ));
     }
-    if mine.iter().all(|s| *s == prop.proposer_side) {
-        return Err(err(
-            ErrorCode::ProfileSelfConsent,
-            "your side proposed this; a player of another side must consent",
-        ));
+    let combat_id = prop.combat_id;
+    if decision == ConsentDecision::Approve {
+        let consenters = prop.consenters.clone();
+        let left = crate::systems::pvp::approve(&consenters, &mut prop.approved_by, ctx.sender)?;
+        if left > 0 {
+            ctx.db.profile_proposal().id().update(prop);
+            events::record(
+                ctx,
+                EventKind::HouseRules,
+                vec![],
+                format!("a player approves the proposed house rules for fight {combat_id}; {left} more must"),
+                format!("combat={combat_id};action=approve_partial;proposal={proposal_id};left={left}"),
+            );
+            return Ok(());
+        }
     }
     prop.decided_by = Some(ctx.sender);
-    let combat_id = prop.combat_id;
     match decision {
         ConsentDecision::Reject => {
             prop.status = ProposalStatus::Rejected;

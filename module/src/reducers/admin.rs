@@ -14,6 +14,28 @@ pub fn ping(_ctx: &ReducerContext) -> Result<(), String> {
     Ok(())
 }
 
+/// Mix operator entropy (hex, 32 to 128 digits, e.g. `openssl rand -hex 32`) into the
+/// database's private dice secret. SpacetimeDB 1.2 gives a module no entropy of its own
+/// (`ctx.rng()` is seeded from the public timestamp), so until an admin calls this, fight seeds
+/// are only as secret as the publish time; `scripts/publish.sh` calls it after every publish.
+/// Admin only; `E_INVALID_ARGUMENT` for a bad length or non-hex input.
+#[reducer]
+pub fn add_dice_entropy(ctx: &ReducerContext, entropy_hex: String) -> Result<(), String> {
+    auth::require_admin(ctx)?;
+    let entropy = crate::systems::fair_dice::parse_entropy(&entropy_hex).ok_or_else(|| {
+        err(
+            ErrorCode::InvalidArgument,
+            format!(
+                "entropy must be 32 to 128 hex digits (got {} characters); pass e.g. `openssl rand -hex 32`",
+                entropy_hex.len()
+            ),
+        )
+    })?;
+    let n = crate::db::dice::add_entropy(ctx, &entropy);
+    log::info!("dice secret: entropy added ({n} times in all)");
+    Ok(())
+}
+
 #[reducer]
 pub fn add_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String> {
     auth::require_admin(ctx)?;
@@ -87,6 +109,7 @@ pub fn tunables(c: &Config) -> cfg::Tunables {
         spawn_every_ticks: c.spawn_every_ticks,
         max_monsters_per_location: c.max_monsters_per_location,
         max_ground_items_per_location: c.max_ground_items_per_location,
+        challenge_ttl_secs: c.challenge_ttl_secs,
     }
 }
 
@@ -104,6 +127,7 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
         spawn_every_ticks: t.spawn_every_ticks,
         max_monsters_per_location: t.max_monsters_per_location,
         max_ground_items_per_location: t.max_ground_items_per_location,
+        challenge_ttl_secs: t.challenge_ttl_secs,
     }
 }
 

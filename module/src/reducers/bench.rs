@@ -1,4 +1,4 @@
-//! Benchmark / GM reducers (issue 11). `admin_skirmish` builds a monster-vs-monster fight of any
+//! Benchmark / GM reducers. `admin_skirmish` builds a monster-vs-monster fight of any
 //! size (the player-facing `start_combat` puts only its starter on side 1) and resolves it through
 //! `crate::db::combat::begin`, so scripts/bench.sh can time an InstantResolution 8-vs-8 fight inside a
 //! reducer. The reducer's own work is timed with a host stopwatch: `spacetime logs` shows

@@ -1,4 +1,4 @@
-//! Buff reducers (issue 5): thin shells over `crate::db::buffs`. All are admin-only: players never
+//! Buff reducers: thin shells over `crate::db::buffs`. All are admin-only: players never
 //! apply or remove buffs directly; they get them through systems (spells, consumables, combat)
 //! that call `crate::db::buffs::apply` and friends internally with their own rules. Every reducer is
 //! behind the `buffs` gate; the expiry and tick timers are not (see `timers/buffs.rs`). A change to

@@ -1,4 +1,4 @@
-//! Combat reducers (issue 6): thin shells over `crate::db::combat`. Only the owner of a character (or
+//! Combat reducers: thin shells over `crate::db::combat`. Only the owner of a character (or
 //! an admin) acts for it; in turn modes only on its own turn (`E_NOT_YOUR_TURN`).
 
 use crate::auth;

@@ -1,4 +1,4 @@
-//! Items (issue 4): world items and contact pickup, the paper doll, consumables, stacks, the two
+//! Items: world items and contact pickup, the paper doll, consumables, stacks, the two
 //! stashes and runs. Each reducer: gate, owner or admin, load rows through indexes
 //! (`db::items`), call the pure planner (`systems::items`), apply its ops as one batch, record
 //! events. Any error returns before the first write (or rolls the transaction back): nothing

@@ -16,6 +16,8 @@ pub mod items;
 pub mod perks;
 #[cfg(feature = "profiles")]
 pub mod profiles;
+#[cfg(feature = "combat")]
+pub mod pvp;
 #[cfg(feature = "rest")]
 pub mod rest;
 #[cfg(all(feature = "characters", feature = "items"))]

@@ -1,4 +1,4 @@
-//! Modifier-profile reducers (issue 8): thin shells over `crate::db::profiles`. Rejections come
+//! Modifier-profile reducers: thin shells over `crate::db::profiles`. Rejections come
 //! back as `Err("E_CODE: ...")` with every validator error; accepted requests leave a
 //! `profile_validation` row with their warnings (and, for queued swaps, their fate at the turn
 //! boundary).

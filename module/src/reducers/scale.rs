@@ -1,4 +1,4 @@
-//! Benchmark seeding (issue 11): `admin_seed_scale` fills a world with many characters and item
+//! Benchmark seeding: `admin_seed_scale` fills a world with many characters and item
 //! instances in few transactions, so `scripts/bench.sh` can run the same reducer mix against an
 //! almost empty world and a world of 10,000 characters and 100,000 items and compare latencies
 //! (a hot path that scans a table shows up as a ratio well above 1).

@@ -17,6 +17,7 @@ pub fn location_from_row(r: &LocationDefRow) -> LocationDef {
         id: r.id.clone(),
         name: r.name.clone(),
         safe: r.safe,
+        pvp: r.pvp,
         neighbours: r.neighbours.iter().map(|e| Edge { to: e.to.clone(), travel_secs: e.travel_secs }).collect(),
         description: r.description.clone(),
     }

@@ -1,4 +1,4 @@
-//! The seam where a fight's house rules (issue 8's modifier profiles) enter the ONE attack
+//! The seam where a fight's house rules (modifier profiles) enter the ONE attack
 //! resolution, [`RulesEngine::resolve_attack_with`](super::RulesEngine::resolve_attack_with).
 //!
 //! There is a single attack pipeline, and its order is fixed:

@@ -22,6 +22,8 @@ pub struct Tunables {
     pub max_monsters_per_location: u32,
     /// The spawner tops a non-safe location up to this many items on the ground.
     pub max_ground_items_per_location: u32,
+    /// How long a PvP challenge stays open.
+    pub challenge_ttl_secs: u32,
 }
 
 impl Tunables {
@@ -38,11 +40,12 @@ impl Tunables {
             spawn_every_ticks: 10,
             max_monsters_per_location: 2,
             max_ground_items_per_location: 3,
+            challenge_ttl_secs: 120,
         }
     }
 }
 
-pub const KEYS: [&str; 15] = [
+pub const KEYS: [&str; 16] = [
     "world_tick_ms",
     "event_log_limit",
     "event_prune_ms",
@@ -58,6 +61,7 @@ pub const KEYS: [&str; 15] = [
     "spawn_every_ticks",
     "max_monsters_per_location",
     "max_ground_items_per_location",
+    "challenge_ttl_secs",
 ];
 
 fn int<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
@@ -94,6 +98,7 @@ pub fn apply(t: &Tunables, key: &str, value: &str) -> WkResult<Tunables> {
         "spawn_every_ticks" => n.spawn_every_ticks = int(key, value, 0u32, 1_000_000)?,
         "max_monsters_per_location" => n.max_monsters_per_location = int(key, value, 0u32, 50)?,
         "max_ground_items_per_location" => n.max_ground_items_per_location = int(key, value, 0u32, 100)?,
+        "challenge_ttl_secs" => n.challenge_ttl_secs = int(key, value, 1u32, 3600)?,
         "wipe_difficulty" => {
             n.wipe_difficulty = WipeDifficulty::parse(value.trim()).ok_or_else(|| {
                 err(

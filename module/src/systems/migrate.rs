@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 
 /// The snapshot layout this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The oldest snapshot version [`plan`] can bring to [`SCHEMA_VERSION`].
 pub const OLDEST_SUPPORTED: u32 = 1;
@@ -87,6 +87,12 @@ pub const NOT_CARRIED: &[(&str, &str)] = &[
     ("profile_validation", "running fight: house-rule request outcomes of fights"),
     ("profile_proposal", "running fight: consent requests die with their fight"),
     ("profile_consent_timer", "running fight: consent requests die with their fight"),
+    ("dice_secret", "the per-database dice secret: a restored world makes its own at init (finished fights keep their revealed seeds)"),
+    ("combat_seed", "running fight: its private seed (fights end before export)"),
+    ("combat_invite", "running fight: invitations end with their fight"),
+    ("pvp_challenge", "open challenges expire within challenge_ttl_secs; a restore drops them"),
+    ("pvp_challenge_timer", "timer of an open challenge"),
+    ("pvp_opt_in", "not carried yet: players set_pvp_opt_in again after a restore (a setting, no item or currency)"),
     ("schema_meta", "written by init: the schema version of the running module"),
     ("snapshot_import_state", "bookkeeping of an import in progress"),
 ];
@@ -99,6 +105,8 @@ pub enum Literal {
     Bool(bool),
     F64(f64),
     Str(&'static str),
+    /// An empty `Option` (`none`).
+    None,
 }
 
 /// One change of a table's layout.
@@ -159,6 +167,40 @@ pub const MIGRATIONS: &[Migration] = &[
                 column: "movement_left_ft",
                 after: Some("bonus_action_used"),
                 default: Literal::F64(0.0),
+            },
+        ],
+    },
+    // Fair dice: a fight's public row carries a commitment and, once over, the revealed seed and
+    // nonce instead of the seed. Fights of an older snapshot had no commitment: their seed is not
+    // carried (their action logs stay; `wk-replay` skips a fight without a reveal). And the config
+    // row gained how long a PvP challenge stays open (the default, 120 s).
+    Migration {
+        from: 3,
+        steps: &[
+            Step::DropColumn { table: "combat_instance", column: "seed" },
+            Step::AddColumn {
+                table: "combat_instance",
+                column: "seed_commitment",
+                after: Some("turn_deadline_micros"),
+                default: Literal::Str(""),
+            },
+            Step::AddColumn {
+                table: "combat_instance",
+                column: "revealed_seed",
+                after: Some("seed_commitment"),
+                default: Literal::None,
+            },
+            Step::AddColumn {
+                table: "combat_instance",
+                column: "seed_nonce",
+                after: Some("revealed_seed"),
+                default: Literal::Str(""),
+            },
+            Step::AddColumn {
+                table: "config",
+                column: "challenge_ttl_secs",
+                after: Some("max_ground_items_per_location"),
+                default: Literal::U64(120),
             },
         ],
     },
@@ -274,6 +316,7 @@ mod tests {
             Literal::Bool(v) => v.to_string(),
             Literal::F64(v) => v.to_string(),
             Literal::Str(s) => s.to_string(),
+            Literal::None => "none".to_string(),
         }
     }
 
@@ -298,7 +341,7 @@ mod tests {
     fn v1_to_v2_renames_the_stash_currency_and_adds_connections() {
         let mut w = v1_world();
         let passed = migrate(1, &mut w, lit).unwrap();
-        assert_eq!(passed, vec![2, 3]);
+        assert_eq!(passed, vec![2, 3, 4]);
         assert_eq!(w["master_stash"], table(&["owner", "currency_cp"], &[&["0xaa", "1250"]]));
         assert_eq!(
             w["player"],
@@ -314,13 +357,35 @@ mod tests {
         let mut w = BTreeMap::new();
         w.insert("combatant".to_string(), table(&["key", "hp", "active"], &[&["7", "12", "false"]]));
         let passed = migrate(2, &mut w, lit).unwrap();
-        assert_eq!(passed, vec![3]);
+        assert_eq!(passed, vec![3, 4]);
         assert_eq!(
             w["combatant"],
             table(
                 &["key", "hp", "active", "action_used", "bonus_action_used", "movement_left_ft"],
                 &[&["7", "12", "false", "false", "false", "0"]]
             )
+        );
+    }
+
+    #[test]
+    fn v3_to_v4_trades_the_public_seed_for_an_empty_commitment_and_adds_the_challenge_ttl() {
+        let mut w = BTreeMap::new();
+        w.insert(
+            "combat_instance".to_string(),
+            table(&["id", "turn_deadline_micros", "seed", "started_at"], &[&["4", "9", "12345", "77"]]),
+        );
+        w.insert("config".to_string(), table(&["id", "max_ground_items_per_location"], &[&["0", "3"]]));
+        assert_eq!(migrate(3, &mut w, lit).unwrap(), vec![4]);
+        assert_eq!(
+            w["combat_instance"],
+            table(
+                &["id", "turn_deadline_micros", "seed_commitment", "revealed_seed", "seed_nonce", "started_at"],
+                &[&["4", "9", "", "none", "", "77"]]
+            )
+        );
+        assert_eq!(
+            w["config"],
+            table(&["id", "max_ground_items_per_location", "challenge_ttl_secs"], &[&["0", "3", "120"]])
         );
     }
 

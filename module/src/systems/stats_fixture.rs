@@ -1,4 +1,4 @@
-//! The effective-stats benchmark's fixture (issue 11), shared by the native criterion bench
+//! The effective-stats benchmark's fixture, shared by the native criterion bench
 //! (`benches/core.rs`) and the in-module timing reducer (`admin_bench_effective_stats`), so the
 //! wasm ÷ native ratio compares the same work: one base and ten sources of five modifiers each
 //! (every numeric operation, flags and damage sets; 50 modifiers).

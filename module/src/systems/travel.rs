@@ -24,6 +24,8 @@ pub struct LocationDef {
     pub id: String,
     pub name: String,
     pub safe: bool,
+    /// Players' characters that both opted in may fight here without a challenge (never safe).
+    pub pvp: bool,
     pub neighbours: Vec<Edge>,
     pub description: String,
 }
@@ -42,6 +44,9 @@ pub fn parse_locations(file: &str, text: &str) -> Result<Vec<LocationDef>, DataE
         id: String,
         name: String,
         safe: bool,
+        /// Optional column (absent: no PvP location).
+        #[serde(default)]
+        pvp: bool,
         neighbours: String,
         description: String,
     }
@@ -55,6 +60,14 @@ pub fn parse_locations(file: &str, text: &str) -> Result<Vec<LocationDef>, DataE
         }
         if out.iter().any(|(_, l)| l.id == row.id) {
             return Err(DataError::at(file, r.line, column_of(text, "id"), format!("duplicate location `{}`", row.id)));
+        }
+        if row.pvp && row.safe {
+            return Err(DataError::at(
+                file,
+                r.line,
+                column_of(text, "pvp"),
+                "a safe location cannot be a PvP location",
+            ));
         }
         let mut neighbours = Vec::new();
         for cell in list(&row.neighbours) {
@@ -83,7 +96,14 @@ pub fn parse_locations(file: &str, text: &str) -> Result<Vec<LocationDef>, DataE
         }
         out.push((
             r.line,
-            LocationDef { id: row.id, name: row.name, safe: row.safe, neighbours, description: row.description },
+            LocationDef {
+                id: row.id,
+                name: row.name,
+                safe: row.safe,
+                pvp: row.pvp,
+                neighbours,
+                description: row.description,
+            },
         ));
     }
     for (line, l) in &out {
@@ -191,6 +211,16 @@ mod tests {
         assert!(parse_locations("l.csv", text).unwrap_err().message.contains("different travel times"));
         let text = "id,name,safe,neighbours,description\na,A,maybe,,x\n";
         assert_eq!(parse_locations("l.csv", text).unwrap_err().column, 3);
+    }
+
+    #[test]
+    fn a_pvp_location_is_never_safe() {
+        let text = "id,name,safe,pvp,neighbours,description\na,A,true,true,,x\n";
+        let e = parse_locations("l.csv", text).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 4), "{}", e.message);
+        let text = "id,name,safe,pvp,neighbours,description\na,A,false,true,,x\n";
+        assert!(parse_locations("l.csv", text).unwrap()[0].pvp);
+        assert!(shipped().unwrap().iter().any(|l| l.pvp && !l.safe), "the shipped world has a PvP location");
     }
 
     #[test]

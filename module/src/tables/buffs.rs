@@ -1,4 +1,4 @@
-//! Buffs (issue 5): definitions, active instances, their one-shot timers, and the published
+//! Buffs: definitions, active instances, their one-shot timers, and the published
 //! effective stats. The logic that writes them lives in `crate::db::buffs`; the pure rules in
 //! `systems::buffs` and `systems::stats`.
 

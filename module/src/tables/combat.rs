@@ -1,4 +1,4 @@
-//! Combat schema (issue 6). The authoritative fight state is the pure `Fight` in the private
+//! Combat schema. The authoritative fight state is the pure `Fight` in the private
 //! `combat_state` table; `combat_instance` and `combatant` are the public projections clients
 //! subscribe to, rewritten in the same transaction as every change.
 
@@ -28,8 +28,14 @@ pub struct CombatInstance {
     /// world tick's sweeper finds overdue turns.
     #[index(btree)]
     pub turn_deadline_micros: i64,
-    /// The fight's RNG seed: with the action log it reproduces the fight (issue 10).
-    pub seed: u64,
+    /// SHA-256 commitment to the fight's dice (`systems::fair_dice::commitment`), 64 hex digits,
+    /// from the start: the seed itself stays private while the fight runs.
+    pub seed_commitment: String,
+    /// The fight's RNG seed, revealed when the fight is over (with the action log it reproduces
+    /// the fight; `wk-replay` checks it against the commitment).
+    pub revealed_seed: Option<u64>,
+    /// The commitment's nonce (hex), revealed with the seed; empty while the fight runs.
+    pub seed_nonce: String,
     pub started_at: Timestamp,
     /// Narrative summary once the fight is over.
     pub summary: String,

@@ -1,4 +1,4 @@
-//! The per-combat action log (issue 10): append-only, public. One row per call that changed a
+//! The per-combat action log: append-only, public. One row per call that changed a
 //! fight, with the step's input (typed, BSATN in hex, so a replay needs nothing else), where it
 //! came from, the RNG stream it drew from and the fight's state hash afterwards. The first row of
 //! a combat (seq 0) is the start: seed, mode and the combatants as placed.
@@ -22,7 +22,7 @@ pub enum CombatLogSource {
     Timeout,
     /// ActionQueues: the world tick let the AI act.
     QueueTick,
-    /// A player disconnected (the AI takes over and plays on) or came back.
+    /// A player was away when their turn ran out (the AI takes over and plays on) or came back.
     Connection,
     /// House rules (modifier profiles) applied or queued: `apply_profiles` or an approved proposal.
     HouseRules,

@@ -24,7 +24,7 @@ pub enum EventKind {
     Stabilized,
     Died,
     Recovered,
-    // --- buffs (issue 5)
+    // --- buffs
     BuffApplied,
     BuffRefreshed,
     BuffStacked,
@@ -41,7 +41,7 @@ pub enum EventKind {
     MonsterSpawned,
     MonsterKilled,
     XpAwarded,
-    // --- items (issue 4)
+    // --- items
     ItemSpawned,
     ItemPickedUp,
     ItemDespawned,
@@ -56,13 +56,13 @@ pub enum EventKind {
     CurrencyGranted,
     HpSet,
     LootDropped,
-    // --- agents (issue 9)
+    // --- agents
     /// `give_item`: an item handed from one character to another (actors: giver, receiver).
     ItemGiven,
     /// An interaction between characters of DIFFERENT players, recorded right after the event it
     /// refers to. Detail: `kind=contest|shared_fight|loot_pickup|gift;owners=<n>;...`.
     CrossAgent,
-    // --- perks (issue 7)
+    // --- perks
     /// A level-up offer was made (detail: `offer=<id>;level=<n>;choices=a|b|c`).
     PerkOffered,
     /// `choose_perk` (detail: `offer=<id>;perk=<id>;stacks=<n>`).
@@ -72,11 +72,11 @@ pub enum EventKind {
     /// A perk hook changed something on its own: a tick, an effects step, a prevented death
     /// (detail: `perk=<id>;phase=<phase>`).
     PerkTriggered,
-    // --- modifier profiles (issue 8)
+    // --- modifier profiles
     /// House rules: a stack applied, queued, proposed, consented to, rejected or timed out.
     /// Detail: `combat=<id>;action=...`.
     HouseRules,
-    // --- runs have stakes (issue 17)
+    // --- runs have stakes
     /// A run ended in loss without a `wipe`: the character died during it or was deleted
     /// (detail: `cause=death|deleted;difficulty=..;stash_items_lost=n;stash_uids=..;
     /// currency_lost_cp=n;equipped_lost=uid@slot,..`).
@@ -84,6 +84,11 @@ pub enum EventKind {
     // --- snapshots
     /// A snapshot import finished (detail: `snapshot=<commit>@<exported_at_micros>;rows=<n>`).
     WorldRestored,
+    // --- a world safe to open to strangers
+    /// A challenge issued, accepted, declined or expired; a PvP opt-in; an invitation to a fight.
+    /// Detail: `challenge=<id>;action=issued|accepted|declined|expired` / `action=opt_in;on=..` /
+    /// `combat=<id>;action=invite;side=<n>`.
+    PvpChallenge,
 }
 
 /// The world event log: what clients and agents watch. Bounded by `config.event_log_limit`.

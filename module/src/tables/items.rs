@@ -1,4 +1,4 @@
-//! Items (issue 4): definitions, instances with their one place, despawn timers, runs and the
+//! Items: definitions, instances with their one place, despawn timers, runs and the
 //! stashes' currency. The pure core is `systems::items`; `crate::db::items` converts rows <-> it.
 
 use crate::systems::items::{ItemDef, LoadoutSlot};

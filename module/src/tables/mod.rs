@@ -5,12 +5,14 @@ pub mod buffs;
 pub mod characters;
 pub mod combat;
 pub mod combat_log;
+pub mod dice;
 pub mod events;
 pub mod gates;
 pub mod items;
 pub mod perks;
 #[cfg(feature = "profiles")]
 pub mod profiles;
+pub mod pvp;
 pub mod snapshot;
 pub mod statics;
 pub mod world;

@@ -1,4 +1,4 @@
-//! Modifier-profile schema (issue 8). The profiles in force live in the fight itself
+//! Modifier-profile schema. The profiles in force live in the fight itself
 //! (`Fight::mods`, private `combat_state`); these are the public projections and the consent
 //! workflow.
 
@@ -91,6 +91,11 @@ pub struct ProfileProposal {
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub decided_by: Option<Identity>,
+    /// Every player, other than the proposer, with a human character in the fight when
+    /// it was proposed; all of them must approve (one rejection rejects it).
+    pub consenters: Vec<Identity>,
+    /// Those of `consenters` who approved so far.
+    pub approved_by: Vec<Identity>,
 }
 
 /// Consent timeout of one proposal (auto-reject). A superseded or decided proposal's timer does

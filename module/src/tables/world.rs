@@ -39,6 +39,8 @@ pub struct Config {
     pub max_monsters_per_location: u32,
     /// Spawner cap of ground items per non-safe location.
     pub max_ground_items_per_location: u32,
+    /// How long a PvP challenge stays open, seconds.
+    pub challenge_ttl_secs: u32,
 }
 
 /// World clock state (id 0): how many ticks have run and when. Public.
@@ -94,6 +96,8 @@ pub struct LocationDefRow {
     pub name: String,
     /// A long rest is possible here.
     pub safe: bool,
+    /// Players' characters that both opted in (`pvp_opt_in`) may fight here without a challenge.
+    pub pvp: bool,
     pub neighbours: Vec<crate::systems::travel::Edge>,
     pub description: String,
 }

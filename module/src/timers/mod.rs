@@ -6,5 +6,6 @@ pub mod event_prune;
 pub mod items;
 #[cfg(feature = "profiles")]
 pub mod profiles;
+pub mod pvp;
 pub mod travel;
 pub mod world_tick;

@@ -21,7 +21,9 @@ pub struct CombatInstance {
     pub current_combatant: Option<u64>,
     pub turn_seq: u64,
     pub turn_deadline_micros: i64,
-    pub seed: u64,
+    pub seed_commitment: String,
+    pub revealed_seed: Option<u64>,
+    pub seed_nonce: String,
     pub started_at: __sdk::Timestamp,
     pub summary: String,
 }

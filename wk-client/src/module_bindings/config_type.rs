@@ -24,6 +24,7 @@ pub struct Config {
     pub spawn_every_ticks: u32,
     pub max_monsters_per_location: u32,
     pub max_ground_items_per_location: u32,
+    pub challenge_ttl_secs: u32,
 }
 
 impl __sdk::InModule for Config {

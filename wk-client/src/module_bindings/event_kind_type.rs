@@ -128,7 +128,7 @@ pub enum EventKind {
 
     RunLost,
 
-    WorldRestored,
+    PvpChallenge,
 }
 
 impl __sdk::InModule for EventKind {

@@ -14,6 +14,7 @@ pub struct LocationDefRow {
     pub id: String,
     pub name: String,
     pub safe: bool,
+    pub pvp: bool,
     pub neighbours: Vec<Edge>,
     pub description: String,
 }

@@ -11,11 +11,15 @@ pub mod ability_check_reducer;
 pub mod ability_min_type;
 pub mod ability_scores_type;
 pub mod ability_type;
+pub mod accept_challenge_reducer;
 pub mod action_cooldown_table;
 pub mod action_cooldown_type;
+pub mod action_kind_type;
+pub mod action_result_type;
 pub mod active_buff_row_type;
 pub mod active_buff_table;
 pub mod add_admin_reducer;
+pub mod add_dice_entropy_reducer;
 pub mod admin_bench_effective_stats_reducer;
 pub mod admin_damage_reducer;
 pub mod admin_grant_currency_reducer;
@@ -33,8 +37,10 @@ pub mod armor_category_type;
 pub mod armor_stats_type;
 pub mod armor_worn_type;
 pub mod arrive_reducer;
+pub mod attack_def_type;
 pub mod attack_range_type;
 pub mod attack_reducer;
+pub mod base_stats_type;
 pub mod begin_run_reducer;
 pub mod buff_category_type;
 pub mod buff_def_row_type;
@@ -47,6 +53,8 @@ pub mod buff_flags_type;
 pub mod buff_temp_hp_type;
 pub mod buff_tick_timer_table;
 pub mod buff_tick_timer_type;
+pub mod by_range_type;
+pub mod challenge_reducer;
 pub mod character_perk_table;
 pub mod character_perk_type;
 pub mod character_sheet_type;
@@ -64,14 +72,22 @@ pub mod combat_action_log_table;
 pub mod combat_action_log_type;
 pub mod combat_config_table;
 pub mod combat_config_type;
+pub mod combat_flags_type;
 pub mod combat_instance_table;
 pub mod combat_instance_type;
+pub mod combat_invite_table;
+pub mod combat_invite_type;
 pub mod combat_log_source_type;
 pub mod combat_mode_type;
+pub mod combat_perk_type;
+pub mod combat_seed_table;
+pub mod combat_seed_type;
 pub mod combat_state_table;
 pub mod combat_state_type;
+pub mod combatant_kind_type;
 pub mod combatant_row_type;
 pub mod combatant_table;
+pub mod combatant_type;
 pub mod cond_kind_type;
 pub mod condition_type;
 pub mod config_table;
@@ -81,19 +97,26 @@ pub mod consent_reducer;
 pub mod consumable_effect_type;
 pub mod contest_reducer;
 pub mod cooldown_type;
+pub mod counter_type;
 pub mod create_ai_character_reducer;
 pub mod create_character_reducer;
+pub mod creature_type;
 pub mod custom_modifier_type;
+pub mod damage_dice_type;
 pub mod damage_set_type;
 pub mod damage_type;
 pub mod damage_type_type;
 pub mod dash_reducer;
+pub mod decline_challenge_reducer;
 pub mod defense_rule_type;
 pub mod defenses_type;
 pub mod delete_character_reducer;
 pub mod derived_stats_type;
 pub mod despawn_world_item_reducer;
+pub mod dice_expr_type;
 pub mod dice_log_entry_type;
+pub mod dice_secret_table;
+pub mod dice_secret_type;
 pub mod dispel_reducer;
 pub mod dodge_reducer;
 pub mod edge_type;
@@ -111,10 +134,15 @@ pub mod feature_gate_table;
 pub mod feature_gate_type;
 pub mod fight_inbox_table;
 pub mod fight_inbox_type;
+pub mod fight_mods_type;
 pub mod fight_status_type;
+pub mod fight_type;
 pub mod flee_reducer;
 pub mod give_item_reducer;
+pub mod held_source_type;
+pub mod hp_ledger_type;
 pub mod instance_entry_type;
+pub mod invite_to_combat_reducer;
 pub mod issue_type;
 pub mod item_def_row_type;
 pub mod item_def_table;
@@ -136,6 +164,7 @@ pub mod master_stash_row_type;
 pub mod master_stash_table;
 pub mod merge_stacks_reducer;
 pub mod mod_op_type;
+pub mod mod_target_type;
 pub mod mod_value_type;
 pub mod mode_config_type;
 pub mod modifier_entry_type;
@@ -160,6 +189,7 @@ pub mod ping_reducer;
 pub mod place_kind_type;
 pub mod player_table;
 pub mod player_type;
+pub mod pos_type;
 pub mod primitive_node_type;
 pub mod primitive_op_type;
 pub mod profile_config_table;
@@ -179,7 +209,15 @@ pub mod profile_validation_type;
 pub mod proposal_status_type;
 pub mod propose_profiles_reducer;
 pub mod prune_event_log_reducer;
+pub mod pvp_challenge_table;
+pub mod pvp_challenge_timeout_reducer;
+pub mod pvp_challenge_timer_table;
+pub mod pvp_challenge_timer_type;
+pub mod pvp_challenge_type;
+pub mod pvp_opt_in_table;
+pub mod pvp_opt_in_type;
 pub mod rarity_type;
+pub mod reach_type;
 pub mod reload_static_data_reducer;
 pub mod remove_admin_reducer;
 pub mod remove_buff_reducer;
@@ -195,22 +233,16 @@ pub mod roll_type;
 pub mod rules_config_type;
 pub mod run_state_row_type;
 pub mod run_state_table;
-pub mod schema_meta_table;
-pub mod schema_meta_type;
+pub mod save_mods_type;
 pub mod set_combat_config_reducer;
 pub mod set_config_reducer;
 pub mod set_feature_enabled_reducer;
 pub mod set_profile_consent_timeout_reducer;
+pub mod set_pvp_opt_in_reducer;
 pub mod severity_type;
 pub mod skill_bonus_type;
 pub mod skill_def_row_type;
 pub mod skill_def_table;
-pub mod snapshot_batch_type;
-pub mod snapshot_begin_reducer;
-pub mod snapshot_finish_reducer;
-pub mod snapshot_import_reducer;
-pub mod snapshot_import_state_table;
-pub mod snapshot_import_type;
 pub mod source_kind_type;
 pub mod spawn_monster_reducer;
 pub mod spawn_world_item_reducer;
@@ -226,16 +258,19 @@ pub mod stats_input_table;
 pub mod stats_input_type;
 pub mod step_to_reducer;
 pub mod stop_rest_reducer;
+pub mod swap_outcome_type;
 pub mod tick_buff_reducer;
 pub mod tick_dice_type;
 pub mod travel_state_table;
 pub mod travel_state_type;
 pub mod travel_timer_table;
 pub mod travel_timer_type;
+pub mod turn_economy_type;
 pub mod turn_timeout_reducer;
 pub mod turn_timer_table;
 pub mod turn_timer_type;
 pub mod type_entry_type;
+pub mod type_tag_type;
 pub mod unequip_reducer;
 pub mod use_consumable_reducer;
 pub mod use_perk_reducer;
@@ -257,11 +292,15 @@ pub use ability_check_reducer::{ability_check, set_flags_for_ability_check, Abil
 pub use ability_min_type::AbilityMin;
 pub use ability_scores_type::AbilityScores;
 pub use ability_type::Ability;
+pub use accept_challenge_reducer::{accept_challenge, set_flags_for_accept_challenge, AcceptChallengeCallbackId};
 pub use action_cooldown_table::*;
 pub use action_cooldown_type::ActionCooldown;
+pub use action_kind_type::ActionKind;
+pub use action_result_type::ActionResult;
 pub use active_buff_row_type::ActiveBuffRow;
 pub use active_buff_table::*;
 pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallbackId};
+pub use add_dice_entropy_reducer::{add_dice_entropy, set_flags_for_add_dice_entropy, AddDiceEntropyCallbackId};
 pub use admin_bench_effective_stats_reducer::{
     admin_bench_effective_stats, set_flags_for_admin_bench_effective_stats, AdminBenchEffectiveStatsCallbackId,
 };
@@ -283,8 +322,10 @@ pub use armor_category_type::ArmorCategory;
 pub use armor_stats_type::ArmorStats;
 pub use armor_worn_type::ArmorWorn;
 pub use arrive_reducer::{arrive, set_flags_for_arrive, ArriveCallbackId};
+pub use attack_def_type::AttackDef;
 pub use attack_range_type::AttackRange;
 pub use attack_reducer::{attack, set_flags_for_attack, AttackCallbackId};
+pub use base_stats_type::BaseStats;
 pub use begin_run_reducer::{begin_run, set_flags_for_begin_run, BeginRunCallbackId};
 pub use buff_category_type::BuffCategory;
 pub use buff_def_row_type::BuffDefRow;
@@ -297,6 +338,8 @@ pub use buff_flags_type::BuffFlags;
 pub use buff_temp_hp_type::BuffTempHp;
 pub use buff_tick_timer_table::*;
 pub use buff_tick_timer_type::BuffTickTimer;
+pub use by_range_type::ByRange;
+pub use challenge_reducer::{challenge, set_flags_for_challenge, ChallengeCallbackId};
 pub use character_perk_table::*;
 pub use character_perk_type::CharacterPerk;
 pub use character_sheet_type::CharacterSheet;
@@ -316,14 +359,22 @@ pub use combat_action_log_table::*;
 pub use combat_action_log_type::CombatActionLog;
 pub use combat_config_table::*;
 pub use combat_config_type::CombatConfig;
+pub use combat_flags_type::CombatFlags;
 pub use combat_instance_table::*;
 pub use combat_instance_type::CombatInstance;
+pub use combat_invite_table::*;
+pub use combat_invite_type::CombatInvite;
 pub use combat_log_source_type::CombatLogSource;
 pub use combat_mode_type::CombatMode;
+pub use combat_perk_type::CombatPerk;
+pub use combat_seed_table::*;
+pub use combat_seed_type::CombatSeed;
 pub use combat_state_table::*;
 pub use combat_state_type::CombatState;
+pub use combatant_kind_type::CombatantKind;
 pub use combatant_row_type::CombatantRow;
 pub use combatant_table::*;
+pub use combatant_type::Combatant;
 pub use cond_kind_type::CondKind;
 pub use condition_type::Condition;
 pub use config_table::*;
@@ -333,15 +384,19 @@ pub use consent_reducer::{consent, set_flags_for_consent, ConsentCallbackId};
 pub use consumable_effect_type::ConsumableEffect;
 pub use contest_reducer::{contest, set_flags_for_contest, ContestCallbackId};
 pub use cooldown_type::Cooldown;
+pub use counter_type::Counter;
 pub use create_ai_character_reducer::{
     create_ai_character, set_flags_for_create_ai_character, CreateAiCharacterCallbackId,
 };
 pub use create_character_reducer::{create_character, set_flags_for_create_character, CreateCharacterCallbackId};
+pub use creature_type::Creature;
 pub use custom_modifier_type::CustomModifier;
+pub use damage_dice_type::DamageDice;
 pub use damage_set_type::DamageSet;
 pub use damage_type::Damage;
 pub use damage_type_type::DamageType;
 pub use dash_reducer::{dash, set_flags_for_dash, DashCallbackId};
+pub use decline_challenge_reducer::{decline_challenge, set_flags_for_decline_challenge, DeclineChallengeCallbackId};
 pub use defense_rule_type::DefenseRule;
 pub use defenses_type::Defenses;
 pub use delete_character_reducer::{delete_character, set_flags_for_delete_character, DeleteCharacterCallbackId};
@@ -349,7 +404,10 @@ pub use derived_stats_type::DerivedStats;
 pub use despawn_world_item_reducer::{
     despawn_world_item, set_flags_for_despawn_world_item, DespawnWorldItemCallbackId,
 };
+pub use dice_expr_type::DiceExpr;
 pub use dice_log_entry_type::DiceLogEntry;
+pub use dice_secret_table::*;
+pub use dice_secret_type::DiceSecret;
 pub use dispel_reducer::{dispel, set_flags_for_dispel, DispelCallbackId};
 pub use dodge_reducer::{dodge, set_flags_for_dodge, DodgeCallbackId};
 pub use edge_type::Edge;
@@ -367,10 +425,15 @@ pub use feature_gate_table::*;
 pub use feature_gate_type::FeatureGate;
 pub use fight_inbox_table::*;
 pub use fight_inbox_type::FightInbox;
+pub use fight_mods_type::FightMods;
 pub use fight_status_type::FightStatus;
+pub use fight_type::Fight;
 pub use flee_reducer::{flee, set_flags_for_flee, FleeCallbackId};
 pub use give_item_reducer::{give_item, set_flags_for_give_item, GiveItemCallbackId};
+pub use held_source_type::HeldSource;
+pub use hp_ledger_type::HpLedger;
 pub use instance_entry_type::InstanceEntry;
+pub use invite_to_combat_reducer::{invite_to_combat, set_flags_for_invite_to_combat, InviteToCombatCallbackId};
 pub use issue_type::Issue;
 pub use item_def_row_type::ItemDefRow;
 pub use item_def_table::*;
@@ -392,6 +455,7 @@ pub use master_stash_row_type::MasterStashRow;
 pub use master_stash_table::*;
 pub use merge_stacks_reducer::{merge_stacks, set_flags_for_merge_stacks, MergeStacksCallbackId};
 pub use mod_op_type::ModOp;
+pub use mod_target_type::ModTarget;
 pub use mod_value_type::ModValue;
 pub use mode_config_type::ModeConfig;
 pub use modifier_entry_type::ModifierEntry;
@@ -416,6 +480,7 @@ pub use ping_reducer::{ping, set_flags_for_ping, PingCallbackId};
 pub use place_kind_type::PlaceKind;
 pub use player_table::*;
 pub use player_type::Player;
+pub use pos_type::Pos;
 pub use primitive_node_type::PrimitiveNode;
 pub use primitive_op_type::PrimitiveOp;
 pub use profile_config_table::*;
@@ -437,7 +502,17 @@ pub use profile_validation_type::ProfileValidation;
 pub use proposal_status_type::ProposalStatus;
 pub use propose_profiles_reducer::{propose_profiles, set_flags_for_propose_profiles, ProposeProfilesCallbackId};
 pub use prune_event_log_reducer::{prune_event_log, set_flags_for_prune_event_log, PruneEventLogCallbackId};
+pub use pvp_challenge_table::*;
+pub use pvp_challenge_timeout_reducer::{
+    pvp_challenge_timeout, set_flags_for_pvp_challenge_timeout, PvpChallengeTimeoutCallbackId,
+};
+pub use pvp_challenge_timer_table::*;
+pub use pvp_challenge_timer_type::PvpChallengeTimer;
+pub use pvp_challenge_type::PvpChallenge;
+pub use pvp_opt_in_table::*;
+pub use pvp_opt_in_type::PvpOptIn;
 pub use rarity_type::Rarity;
+pub use reach_type::Reach;
 pub use reload_static_data_reducer::{
     reload_static_data, set_flags_for_reload_static_data, ReloadStaticDataCallbackId,
 };
@@ -457,8 +532,7 @@ pub use roll_type::Roll;
 pub use rules_config_type::RulesConfig;
 pub use run_state_row_type::RunStateRow;
 pub use run_state_table::*;
-pub use schema_meta_table::*;
-pub use schema_meta_type::SchemaMeta;
+pub use save_mods_type::SaveMods;
 pub use set_combat_config_reducer::{set_combat_config, set_flags_for_set_combat_config, SetCombatConfigCallbackId};
 pub use set_config_reducer::{set_config, set_flags_for_set_config, SetConfigCallbackId};
 pub use set_feature_enabled_reducer::{
@@ -467,16 +541,11 @@ pub use set_feature_enabled_reducer::{
 pub use set_profile_consent_timeout_reducer::{
     set_flags_for_set_profile_consent_timeout, set_profile_consent_timeout, SetProfileConsentTimeoutCallbackId,
 };
+pub use set_pvp_opt_in_reducer::{set_flags_for_set_pvp_opt_in, set_pvp_opt_in, SetPvpOptInCallbackId};
 pub use severity_type::Severity;
 pub use skill_bonus_type::SkillBonus;
 pub use skill_def_row_type::SkillDefRow;
 pub use skill_def_table::*;
-pub use snapshot_batch_type::SnapshotBatch;
-pub use snapshot_begin_reducer::{set_flags_for_snapshot_begin, snapshot_begin, SnapshotBeginCallbackId};
-pub use snapshot_finish_reducer::{set_flags_for_snapshot_finish, snapshot_finish, SnapshotFinishCallbackId};
-pub use snapshot_import_reducer::{set_flags_for_snapshot_import, snapshot_import, SnapshotImportCallbackId};
-pub use snapshot_import_state_table::*;
-pub use snapshot_import_type::SnapshotImport;
 pub use source_kind_type::SourceKind;
 pub use spawn_monster_reducer::{set_flags_for_spawn_monster, spawn_monster, SpawnMonsterCallbackId};
 pub use spawn_world_item_reducer::{set_flags_for_spawn_world_item, spawn_world_item, SpawnWorldItemCallbackId};
@@ -492,16 +561,19 @@ pub use stats_input_table::*;
 pub use stats_input_type::StatsInput;
 pub use step_to_reducer::{set_flags_for_step_to, step_to, StepToCallbackId};
 pub use stop_rest_reducer::{set_flags_for_stop_rest, stop_rest, StopRestCallbackId};
+pub use swap_outcome_type::SwapOutcome;
 pub use tick_buff_reducer::{set_flags_for_tick_buff, tick_buff, TickBuffCallbackId};
 pub use tick_dice_type::TickDice;
 pub use travel_state_table::*;
 pub use travel_state_type::TravelState;
 pub use travel_timer_table::*;
 pub use travel_timer_type::TravelTimer;
+pub use turn_economy_type::TurnEconomy;
 pub use turn_timeout_reducer::{set_flags_for_turn_timeout, turn_timeout, TurnTimeoutCallbackId};
 pub use turn_timer_table::*;
 pub use turn_timer_type::TurnTimer;
 pub use type_entry_type::TypeEntry;
+pub use type_tag_type::TypeTag;
 pub use unequip_reducer::{set_flags_for_unequip, unequip, UnequipCallbackId};
 pub use use_consumable_reducer::{set_flags_for_use_consumable, use_consumable, UseConsumableCallbackId};
 pub use use_perk_reducer::{set_flags_for_use_perk, use_perk, UsePerkCallbackId};
@@ -531,8 +603,15 @@ pub enum Reducer {
         check: CheckKind,
         dc: i32,
     },
+    AcceptChallenge {
+        character_id: u64,
+        challenge_id: u64,
+    },
     AddAdmin {
         identity: __sdk::Identity,
+    },
+    AddDiceEntropy {
+        entropy_hex: String,
     },
     AdminBenchEffectiveStats {
         iterations: u32,
@@ -588,6 +667,10 @@ pub enum Reducer {
     BeginRun {
         character_id: u64,
     },
+    Challenge {
+        character_id: u64,
+        target_character_id: u64,
+    },
     ChoosePerk {
         offer_id: u64,
         perk_id: String,
@@ -619,6 +702,10 @@ pub enum Reducer {
     },
     Dash {
         character_id: u64,
+    },
+    DeclineChallenge {
+        character_id: u64,
+        challenge_id: u64,
     },
     DeleteCharacter {
         character_id: u64,
@@ -654,6 +741,10 @@ pub enum Reducer {
         character_id: u64,
         item_uid: u64,
         target_character_id: u64,
+    },
+    InviteToCombat {
+        character_id: u64,
+        invitee_character_id: u64,
     },
     JoinCombat {
         character_id: u64,
@@ -702,6 +793,9 @@ pub enum Reducer {
     PruneEventLog {
         timer: EventPruneTimer,
     },
+    PvpChallengeTimeout {
+        timer: PvpChallengeTimer,
+    },
     ReloadStaticData,
     RemoveAdmin {
         identity: __sdk::Identity,
@@ -731,17 +825,9 @@ pub enum Reducer {
     SetProfileConsentTimeout {
         secs: u32,
     },
-    SnapshotBegin {
-        snapshot_id: String,
-        schema_version: u32,
-        ruleset: String,
-    },
-    SnapshotFinish {
-        character_ids: Vec<u64>,
-        last: bool,
-    },
-    SnapshotImport {
-        batch: SnapshotBatch,
+    SetPvpOptIn {
+        character_id: u64,
+        opt_in: bool,
     },
     SpawnMonster {
         def_id: String,
@@ -808,7 +894,9 @@ impl __sdk::Reducer for Reducer {
     fn reducer_name(&self) -> &'static str {
         match self {
             Reducer::AbilityCheck { .. } => "ability_check",
+            Reducer::AcceptChallenge { .. } => "accept_challenge",
             Reducer::AddAdmin { .. } => "add_admin",
+            Reducer::AddDiceEntropy { .. } => "add_dice_entropy",
             Reducer::AdminBenchEffectiveStats { .. } => "admin_bench_effective_stats",
             Reducer::AdminDamage { .. } => "admin_damage",
             Reducer::AdminGrantCurrency { .. } => "admin_grant_currency",
@@ -822,6 +910,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::Arrive { .. } => "arrive",
             Reducer::Attack { .. } => "attack",
             Reducer::BeginRun { .. } => "begin_run",
+            Reducer::Challenge { .. } => "challenge",
             Reducer::ChoosePerk { .. } => "choose_perk",
             Reducer::ClientConnected => "client_connected",
             Reducer::ClientDisconnected => "client_disconnected",
@@ -830,6 +919,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::CreateAiCharacter { .. } => "create_ai_character",
             Reducer::CreateCharacter { .. } => "create_character",
             Reducer::Dash { .. } => "dash",
+            Reducer::DeclineChallenge { .. } => "decline_challenge",
             Reducer::DeleteCharacter { .. } => "delete_character",
             Reducer::DespawnWorldItem { .. } => "despawn_world_item",
             Reducer::Dispel { .. } => "dispel",
@@ -840,6 +930,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::Extract { .. } => "extract",
             Reducer::Flee { .. } => "flee",
             Reducer::GiveItem { .. } => "give_item",
+            Reducer::InviteToCombat { .. } => "invite_to_combat",
             Reducer::JoinCombat { .. } => "join_combat",
             Reducer::MergeStacks { .. } => "merge_stacks",
             Reducer::MoveInCombat { .. } => "move_in_combat",
@@ -852,6 +943,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::ProfileConsentTimeout { .. } => "profile_consent_timeout",
             Reducer::ProposeProfiles { .. } => "propose_profiles",
             Reducer::PruneEventLog { .. } => "prune_event_log",
+            Reducer::PvpChallengeTimeout { .. } => "pvp_challenge_timeout",
             Reducer::ReloadStaticData => "reload_static_data",
             Reducer::RemoveAdmin { .. } => "remove_admin",
             Reducer::RemoveBuff { .. } => "remove_buff",
@@ -861,9 +953,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::SetConfig { .. } => "set_config",
             Reducer::SetFeatureEnabled { .. } => "set_feature_enabled",
             Reducer::SetProfileConsentTimeout { .. } => "set_profile_consent_timeout",
-            Reducer::SnapshotBegin { .. } => "snapshot_begin",
-            Reducer::SnapshotFinish { .. } => "snapshot_finish",
-            Reducer::SnapshotImport { .. } => "snapshot_import",
+            Reducer::SetPvpOptIn { .. } => "set_pvp_opt_in",
             Reducer::SpawnMonster { .. } => "spawn_monster",
             Reducer::SpawnWorldItem { .. } => "spawn_world_item",
             Reducer::SplitStack { .. } => "split_stack",
@@ -888,9 +978,19 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 Ok(__sdk::parse_reducer_args::<ability_check_reducer::AbilityCheckArgs>("ability_check", &value.args)?
                     .into())
             }
+            "accept_challenge" => Ok(__sdk::parse_reducer_args::<accept_challenge_reducer::AcceptChallengeArgs>(
+                "accept_challenge",
+                &value.args,
+            )?
+            .into()),
             "add_admin" => {
                 Ok(__sdk::parse_reducer_args::<add_admin_reducer::AddAdminArgs>("add_admin", &value.args)?.into())
             }
+            "add_dice_entropy" => Ok(__sdk::parse_reducer_args::<add_dice_entropy_reducer::AddDiceEntropyArgs>(
+                "add_dice_entropy",
+                &value.args,
+            )?
+            .into()),
             "admin_bench_effective_stats" => Ok(__sdk::parse_reducer_args::<
                 admin_bench_effective_stats_reducer::AdminBenchEffectiveStatsArgs,
             >("admin_bench_effective_stats", &value.args)?
@@ -940,6 +1040,9 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "begin_run" => {
                 Ok(__sdk::parse_reducer_args::<begin_run_reducer::BeginRunArgs>("begin_run", &value.args)?.into())
             }
+            "challenge" => {
+                Ok(__sdk::parse_reducer_args::<challenge_reducer::ChallengeArgs>("challenge", &value.args)?.into())
+            }
             "choose_perk" => {
                 Ok(__sdk::parse_reducer_args::<choose_perk_reducer::ChoosePerkArgs>("choose_perk", &value.args)?.into())
             }
@@ -967,6 +1070,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             )?
             .into()),
             "dash" => Ok(__sdk::parse_reducer_args::<dash_reducer::DashArgs>("dash", &value.args)?.into()),
+            "decline_challenge" => Ok(__sdk::parse_reducer_args::<decline_challenge_reducer::DeclineChallengeArgs>(
+                "decline_challenge",
+                &value.args,
+            )?
+            .into()),
             "delete_character" => Ok(__sdk::parse_reducer_args::<delete_character_reducer::DeleteCharacterArgs>(
                 "delete_character",
                 &value.args,
@@ -991,6 +1099,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             "give_item" => {
                 Ok(__sdk::parse_reducer_args::<give_item_reducer::GiveItemArgs>("give_item", &value.args)?.into())
             }
+            "invite_to_combat" => Ok(__sdk::parse_reducer_args::<invite_to_combat_reducer::InviteToCombatArgs>(
+                "invite_to_combat",
+                &value.args,
+            )?
+            .into()),
             "join_combat" => {
                 Ok(__sdk::parse_reducer_args::<join_combat_reducer::JoinCombatArgs>("join_combat", &value.args)?.into())
             }
@@ -1031,6 +1144,10 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 &value.args,
             )?
             .into()),
+            "pvp_challenge_timeout" => Ok(__sdk::parse_reducer_args::<
+                pvp_challenge_timeout_reducer::PvpChallengeTimeoutArgs,
+            >("pvp_challenge_timeout", &value.args)?
+            .into()),
             "reload_static_data" => Ok(__sdk::parse_reducer_args::<reload_static_data_reducer::ReloadStaticDataArgs>(
                 "reload_static_data",
                 &value.args,
@@ -1067,21 +1184,10 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 set_profile_consent_timeout_reducer::SetProfileConsentTimeoutArgs,
             >("set_profile_consent_timeout", &value.args)?
             .into()),
-            "snapshot_begin" => Ok(__sdk::parse_reducer_args::<snapshot_begin_reducer::SnapshotBeginArgs>(
-                "snapshot_begin",
-                &value.args,
-            )?
-            .into()),
-            "snapshot_finish" => Ok(__sdk::parse_reducer_args::<snapshot_finish_reducer::SnapshotFinishArgs>(
-                "snapshot_finish",
-                &value.args,
-            )?
-            .into()),
-            "snapshot_import" => Ok(__sdk::parse_reducer_args::<snapshot_import_reducer::SnapshotImportArgs>(
-                "snapshot_import",
-                &value.args,
-            )?
-            .into()),
+            "set_pvp_opt_in" => {
+                Ok(__sdk::parse_reducer_args::<set_pvp_opt_in_reducer::SetPvpOptInArgs>("set_pvp_opt_in", &value.args)?
+                    .into())
+            }
             "spawn_monster" => {
                 Ok(__sdk::parse_reducer_args::<spawn_monster_reducer::SpawnMonsterArgs>("spawn_monster", &value.args)?
                     .into())
@@ -1144,9 +1250,12 @@ pub struct DbUpdate {
     combat_action_log: __sdk::TableUpdate<CombatActionLog>,
     combat_config: __sdk::TableUpdate<CombatConfig>,
     combat_instance: __sdk::TableUpdate<CombatInstance>,
+    combat_invite: __sdk::TableUpdate<CombatInvite>,
+    combat_seed: __sdk::TableUpdate<CombatSeed>,
     combat_state: __sdk::TableUpdate<CombatState>,
     combatant: __sdk::TableUpdate<CombatantRow>,
     config: __sdk::TableUpdate<Config>,
+    dice_secret: __sdk::TableUpdate<DiceSecret>,
     effective_stats: __sdk::TableUpdate<EffectiveStatsRow>,
     event_prune_timer: __sdk::TableUpdate<EventPruneTimer>,
     feature_gate: __sdk::TableUpdate<FeatureGate>,
@@ -1167,11 +1276,12 @@ pub struct DbUpdate {
     profile_proposal: __sdk::TableUpdate<ProfileProposal>,
     profile_stack: __sdk::TableUpdate<ProfileStack>,
     profile_validation: __sdk::TableUpdate<ProfileValidation>,
+    pvp_challenge: __sdk::TableUpdate<PvpChallenge>,
+    pvp_challenge_timer: __sdk::TableUpdate<PvpChallengeTimer>,
+    pvp_opt_in: __sdk::TableUpdate<PvpOptIn>,
     rest_state: __sdk::TableUpdate<RestStateRow>,
     run_state: __sdk::TableUpdate<RunStateRow>,
-    schema_meta: __sdk::TableUpdate<SchemaMeta>,
     skill_def: __sdk::TableUpdate<SkillDefRow>,
-    snapshot_import_state: __sdk::TableUpdate<SnapshotImport>,
     stats_input: __sdk::TableUpdate<StatsInput>,
     travel_state: __sdk::TableUpdate<TravelState>,
     travel_timer: __sdk::TableUpdate<TravelTimer>,
@@ -1216,9 +1326,14 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 "combat_instance" => {
                     db_update.combat_instance.append(combat_instance_table::parse_table_update(table_update)?)
                 }
+                "combat_invite" => {
+                    db_update.combat_invite.append(combat_invite_table::parse_table_update(table_update)?)
+                }
+                "combat_seed" => db_update.combat_seed.append(combat_seed_table::parse_table_update(table_update)?),
                 "combat_state" => db_update.combat_state.append(combat_state_table::parse_table_update(table_update)?),
                 "combatant" => db_update.combatant.append(combatant_table::parse_table_update(table_update)?),
                 "config" => db_update.config.append(config_table::parse_table_update(table_update)?),
+                "dice_secret" => db_update.dice_secret.append(dice_secret_table::parse_table_update(table_update)?),
                 "effective_stats" => {
                     db_update.effective_stats.append(effective_stats_table::parse_table_update(table_update)?)
                 }
@@ -1261,13 +1376,16 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 "profile_validation" => {
                     db_update.profile_validation.append(profile_validation_table::parse_table_update(table_update)?)
                 }
+                "pvp_challenge" => {
+                    db_update.pvp_challenge.append(pvp_challenge_table::parse_table_update(table_update)?)
+                }
+                "pvp_challenge_timer" => {
+                    db_update.pvp_challenge_timer.append(pvp_challenge_timer_table::parse_table_update(table_update)?)
+                }
+                "pvp_opt_in" => db_update.pvp_opt_in.append(pvp_opt_in_table::parse_table_update(table_update)?),
                 "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
                 "run_state" => db_update.run_state.append(run_state_table::parse_table_update(table_update)?),
-                "schema_meta" => db_update.schema_meta.append(schema_meta_table::parse_table_update(table_update)?),
                 "skill_def" => db_update.skill_def.append(skill_def_table::parse_table_update(table_update)?),
-                "snapshot_import_state" => db_update
-                    .snapshot_import_state
-                    .append(snapshot_import_state_table::parse_table_update(table_update)?),
                 "stats_input" => db_update.stats_input.append(stats_input_table::parse_table_update(table_update)?),
                 "travel_state" => db_update.travel_state.append(travel_state_table::parse_table_update(table_update)?),
                 "travel_timer" => db_update.travel_timer.append(travel_timer_table::parse_table_update(table_update)?),
@@ -1327,12 +1445,20 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.combat_instance = cache
             .apply_diff_to_table::<CombatInstance>("combat_instance", &self.combat_instance)
             .with_updates_by_pk(|row| &row.id);
+        diff.combat_invite = cache
+            .apply_diff_to_table::<CombatInvite>("combat_invite", &self.combat_invite)
+            .with_updates_by_pk(|row| &row.id);
+        diff.combat_seed = cache
+            .apply_diff_to_table::<CombatSeed>("combat_seed", &self.combat_seed)
+            .with_updates_by_pk(|row| &row.combat_id);
         diff.combat_state = cache
             .apply_diff_to_table::<CombatState>("combat_state", &self.combat_state)
             .with_updates_by_pk(|row| &row.combat_id);
         diff.combatant =
             cache.apply_diff_to_table::<CombatantRow>("combatant", &self.combatant).with_updates_by_pk(|row| &row.key);
         diff.config = cache.apply_diff_to_table::<Config>("config", &self.config).with_updates_by_pk(|row| &row.id);
+        diff.dice_secret =
+            cache.apply_diff_to_table::<DiceSecret>("dice_secret", &self.dice_secret).with_updates_by_pk(|row| &row.id);
         diff.effective_stats = cache
             .apply_diff_to_table::<EffectiveStatsRow>("effective_stats", &self.effective_stats)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1388,19 +1514,23 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.profile_validation = cache
             .apply_diff_to_table::<ProfileValidation>("profile_validation", &self.profile_validation)
             .with_updates_by_pk(|row| &row.id);
+        diff.pvp_challenge = cache
+            .apply_diff_to_table::<PvpChallenge>("pvp_challenge", &self.pvp_challenge)
+            .with_updates_by_pk(|row| &row.id);
+        diff.pvp_challenge_timer = cache
+            .apply_diff_to_table::<PvpChallengeTimer>("pvp_challenge_timer", &self.pvp_challenge_timer)
+            .with_updates_by_pk(|row| &row.scheduled_id);
+        diff.pvp_opt_in = cache
+            .apply_diff_to_table::<PvpOptIn>("pvp_opt_in", &self.pvp_opt_in)
+            .with_updates_by_pk(|row| &row.character_id);
         diff.rest_state = cache
             .apply_diff_to_table::<RestStateRow>("rest_state", &self.rest_state)
             .with_updates_by_pk(|row| &row.character_id);
         diff.run_state = cache
             .apply_diff_to_table::<RunStateRow>("run_state", &self.run_state)
             .with_updates_by_pk(|row| &row.character_id);
-        diff.schema_meta =
-            cache.apply_diff_to_table::<SchemaMeta>("schema_meta", &self.schema_meta).with_updates_by_pk(|row| &row.id);
         diff.skill_def =
             cache.apply_diff_to_table::<SkillDefRow>("skill_def", &self.skill_def).with_updates_by_pk(|row| &row.id);
-        diff.snapshot_import_state = cache
-            .apply_diff_to_table::<SnapshotImport>("snapshot_import_state", &self.snapshot_import_state)
-            .with_updates_by_pk(|row| &row.id);
         diff.stats_input = cache
             .apply_diff_to_table::<StatsInput>("stats_input", &self.stats_input)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1442,9 +1572,12 @@ pub struct AppliedDiff<'r> {
     combat_action_log: __sdk::TableAppliedDiff<'r, CombatActionLog>,
     combat_config: __sdk::TableAppliedDiff<'r, CombatConfig>,
     combat_instance: __sdk::TableAppliedDiff<'r, CombatInstance>,
+    combat_invite: __sdk::TableAppliedDiff<'r, CombatInvite>,
+    combat_seed: __sdk::TableAppliedDiff<'r, CombatSeed>,
     combat_state: __sdk::TableAppliedDiff<'r, CombatState>,
     combatant: __sdk::TableAppliedDiff<'r, CombatantRow>,
     config: __sdk::TableAppliedDiff<'r, Config>,
+    dice_secret: __sdk::TableAppliedDiff<'r, DiceSecret>,
     effective_stats: __sdk::TableAppliedDiff<'r, EffectiveStatsRow>,
     event_prune_timer: __sdk::TableAppliedDiff<'r, EventPruneTimer>,
     feature_gate: __sdk::TableAppliedDiff<'r, FeatureGate>,
@@ -1465,11 +1598,12 @@ pub struct AppliedDiff<'r> {
     profile_proposal: __sdk::TableAppliedDiff<'r, ProfileProposal>,
     profile_stack: __sdk::TableAppliedDiff<'r, ProfileStack>,
     profile_validation: __sdk::TableAppliedDiff<'r, ProfileValidation>,
+    pvp_challenge: __sdk::TableAppliedDiff<'r, PvpChallenge>,
+    pvp_challenge_timer: __sdk::TableAppliedDiff<'r, PvpChallengeTimer>,
+    pvp_opt_in: __sdk::TableAppliedDiff<'r, PvpOptIn>,
     rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
     run_state: __sdk::TableAppliedDiff<'r, RunStateRow>,
-    schema_meta: __sdk::TableAppliedDiff<'r, SchemaMeta>,
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
-    snapshot_import_state: __sdk::TableAppliedDiff<'r, SnapshotImport>,
     stats_input: __sdk::TableAppliedDiff<'r, StatsInput>,
     travel_state: __sdk::TableAppliedDiff<'r, TravelState>,
     travel_timer: __sdk::TableAppliedDiff<'r, TravelTimer>,
@@ -1498,9 +1632,12 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<CombatActionLog>("combat_action_log", &self.combat_action_log, event);
         callbacks.invoke_table_row_callbacks::<CombatConfig>("combat_config", &self.combat_config, event);
         callbacks.invoke_table_row_callbacks::<CombatInstance>("combat_instance", &self.combat_instance, event);
+        callbacks.invoke_table_row_callbacks::<CombatInvite>("combat_invite", &self.combat_invite, event);
+        callbacks.invoke_table_row_callbacks::<CombatSeed>("combat_seed", &self.combat_seed, event);
         callbacks.invoke_table_row_callbacks::<CombatState>("combat_state", &self.combat_state, event);
         callbacks.invoke_table_row_callbacks::<CombatantRow>("combatant", &self.combatant, event);
         callbacks.invoke_table_row_callbacks::<Config>("config", &self.config, event);
+        callbacks.invoke_table_row_callbacks::<DiceSecret>("dice_secret", &self.dice_secret, event);
         callbacks.invoke_table_row_callbacks::<EffectiveStatsRow>("effective_stats", &self.effective_stats, event);
         callbacks.invoke_table_row_callbacks::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer, event);
         callbacks.invoke_table_row_callbacks::<FeatureGate>("feature_gate", &self.feature_gate, event);
@@ -1529,15 +1666,16 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
             &self.profile_validation,
             event,
         );
-        callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
-        callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
-        callbacks.invoke_table_row_callbacks::<SchemaMeta>("schema_meta", &self.schema_meta, event);
-        callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
-        callbacks.invoke_table_row_callbacks::<SnapshotImport>(
-            "snapshot_import_state",
-            &self.snapshot_import_state,
+        callbacks.invoke_table_row_callbacks::<PvpChallenge>("pvp_challenge", &self.pvp_challenge, event);
+        callbacks.invoke_table_row_callbacks::<PvpChallengeTimer>(
+            "pvp_challenge_timer",
+            &self.pvp_challenge_timer,
             event,
         );
+        callbacks.invoke_table_row_callbacks::<PvpOptIn>("pvp_opt_in", &self.pvp_opt_in, event);
+        callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
+        callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
+        callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
         callbacks.invoke_table_row_callbacks::<StatsInput>("stats_input", &self.stats_input, event);
         callbacks.invoke_table_row_callbacks::<TravelState>("travel_state", &self.travel_state, event);
         callbacks.invoke_table_row_callbacks::<TravelTimer>("travel_timer", &self.travel_timer, event);
@@ -2133,9 +2271,12 @@ impl __sdk::SpacetimeModule for RemoteModule {
         combat_action_log_table::register_table(client_cache);
         combat_config_table::register_table(client_cache);
         combat_instance_table::register_table(client_cache);
+        combat_invite_table::register_table(client_cache);
+        combat_seed_table::register_table(client_cache);
         combat_state_table::register_table(client_cache);
         combatant_table::register_table(client_cache);
         config_table::register_table(client_cache);
+        dice_secret_table::register_table(client_cache);
         effective_stats_table::register_table(client_cache);
         event_prune_timer_table::register_table(client_cache);
         feature_gate_table::register_table(client_cache);
@@ -2156,11 +2297,12 @@ impl __sdk::SpacetimeModule for RemoteModule {
         profile_proposal_table::register_table(client_cache);
         profile_stack_table::register_table(client_cache);
         profile_validation_table::register_table(client_cache);
+        pvp_challenge_table::register_table(client_cache);
+        pvp_challenge_timer_table::register_table(client_cache);
+        pvp_opt_in_table::register_table(client_cache);
         rest_state_table::register_table(client_cache);
         run_state_table::register_table(client_cache);
-        schema_meta_table::register_table(client_cache);
         skill_def_table::register_table(client_cache);
-        snapshot_import_state_table::register_table(client_cache);
         stats_input_table::register_table(client_cache);
         travel_state_table::register_table(client_cache);
         travel_timer_table::register_table(client_cache);

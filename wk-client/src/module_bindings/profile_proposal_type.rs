@@ -21,6 +21,8 @@ pub struct ProfileProposal {
     pub created_at: __sdk::Timestamp,
     pub expires_at: __sdk::Timestamp,
     pub decided_by: Option<__sdk::Identity>,
+    pub consenters: Vec<__sdk::Identity>,
+    pub approved_by: Vec<__sdk::Identity>,
 }
 
 impl __sdk::InModule for ProfileProposal {

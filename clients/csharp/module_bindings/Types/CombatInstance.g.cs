@@ -33,8 +33,12 @@ namespace SpacetimeDB.Types
         public ulong TurnSeq;
         [DataMember(Name = "turn_deadline_micros")]
         public long TurnDeadlineMicros;
-        [DataMember(Name = "seed")]
-        public ulong Seed;
+        [DataMember(Name = "seed_commitment")]
+        public string SeedCommitment;
+        [DataMember(Name = "revealed_seed")]
+        public ulong? RevealedSeed;
+        [DataMember(Name = "seed_nonce")]
+        public string SeedNonce;
         [DataMember(Name = "started_at")]
         public SpacetimeDB.Timestamp StartedAt;
         [DataMember(Name = "summary")]
@@ -50,7 +54,9 @@ namespace SpacetimeDB.Types
             ulong? CurrentCombatant,
             ulong TurnSeq,
             long TurnDeadlineMicros,
-            ulong Seed,
+            string SeedCommitment,
+            ulong? RevealedSeed,
+            string SeedNonce,
             SpacetimeDB.Timestamp StartedAt,
             string Summary
         )
@@ -64,7 +70,9 @@ namespace SpacetimeDB.Types
             this.CurrentCombatant = CurrentCombatant;
             this.TurnSeq = TurnSeq;
             this.TurnDeadlineMicros = TurnDeadlineMicros;
-            this.Seed = Seed;
+            this.SeedCommitment = SeedCommitment;
+            this.RevealedSeed = RevealedSeed;
+            this.SeedNonce = SeedNonce;
             this.StartedAt = StartedAt;
             this.Summary = Summary;
         }
@@ -72,6 +80,8 @@ namespace SpacetimeDB.Types
         public CombatInstance()
         {
             this.LocationId = "";
+            this.SeedCommitment = "";
+            this.SeedNonce = "";
             this.Summary = "";
         }
     }

@@ -39,6 +39,8 @@ namespace SpacetimeDB.Types
         public uint MaxMonstersPerLocation;
         [DataMember(Name = "max_ground_items_per_location")]
         public uint MaxGroundItemsPerLocation;
+        [DataMember(Name = "challenge_ttl_secs")]
+        public uint ChallengeTtlSecs;
 
         public Config(
             uint Id,
@@ -52,7 +54,8 @@ namespace SpacetimeDB.Types
             WipeDifficulty WipeDifficulty,
             uint SpawnEveryTicks,
             uint MaxMonstersPerLocation,
-            uint MaxGroundItemsPerLocation
+            uint MaxGroundItemsPerLocation,
+            uint ChallengeTtlSecs
         )
         {
             this.Id = Id;
@@ -67,6 +70,7 @@ namespace SpacetimeDB.Types
             this.SpawnEveryTicks = SpawnEveryTicks;
             this.MaxMonstersPerLocation = MaxMonstersPerLocation;
             this.MaxGroundItemsPerLocation = MaxGroundItemsPerLocation;
+            this.ChallengeTtlSecs = ChallengeTtlSecs;
         }
 
         public Config()

@@ -71,6 +71,6 @@ namespace SpacetimeDB.Types
         PerkTriggered,
         HouseRules,
         RunLost,
-        WorldRestored,
+        PvpChallenge,
     }
 }

@@ -21,6 +21,8 @@ namespace SpacetimeDB.Types
         public string Name;
         [DataMember(Name = "safe")]
         public bool Safe;
+        [DataMember(Name = "pvp")]
+        public bool Pvp;
         [DataMember(Name = "neighbours")]
         public System.Collections.Generic.List<Edge> Neighbours;
         [DataMember(Name = "description")]
@@ -30,6 +32,7 @@ namespace SpacetimeDB.Types
             string Id,
             string Name,
             bool Safe,
+            bool Pvp,
             System.Collections.Generic.List<Edge> Neighbours,
             string Description
         )
@@ -37,6 +40,7 @@ namespace SpacetimeDB.Types
             this.Id = Id;
             this.Name = Name;
             this.Safe = Safe;
+            this.Pvp = Pvp;
             this.Neighbours = Neighbours;
             this.Description = Description;
         }

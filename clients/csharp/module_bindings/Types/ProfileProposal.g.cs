@@ -33,6 +33,10 @@ namespace SpacetimeDB.Types
         public SpacetimeDB.Timestamp ExpiresAt;
         [DataMember(Name = "decided_by")]
         public SpacetimeDB.Identity? DecidedBy;
+        [DataMember(Name = "consenters")]
+        public System.Collections.Generic.List<SpacetimeDB.Identity> Consenters;
+        [DataMember(Name = "approved_by")]
+        public System.Collections.Generic.List<SpacetimeDB.Identity> ApprovedBy;
 
         public ProfileProposal(
             ulong Id,
@@ -43,7 +47,9 @@ namespace SpacetimeDB.Types
             ProposalStatus Status,
             SpacetimeDB.Timestamp CreatedAt,
             SpacetimeDB.Timestamp ExpiresAt,
-            SpacetimeDB.Identity? DecidedBy
+            SpacetimeDB.Identity? DecidedBy,
+            System.Collections.Generic.List<SpacetimeDB.Identity> Consenters,
+            System.Collections.Generic.List<SpacetimeDB.Identity> ApprovedBy
         )
         {
             this.Id = Id;
@@ -55,11 +61,15 @@ namespace SpacetimeDB.Types
             this.CreatedAt = CreatedAt;
             this.ExpiresAt = ExpiresAt;
             this.DecidedBy = DecidedBy;
+            this.Consenters = Consenters;
+            this.ApprovedBy = ApprovedBy;
         }
 
         public ProfileProposal()
         {
             this.Profiles = new();
+            this.Consenters = new();
+            this.ApprovedBy = new();
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Buffs and conditions, pure core (issue 5). Plain data in, decisions out; no tables.
+//! Buffs and conditions, pure core. Plain data in, decisions out; no tables.
 //!
 //! - [`modifiers`]: the modifier keys, operations, ranges and their validation.
 //! - [`defs`]: buff definitions and the `buffs.csv` parser.

@@ -204,7 +204,7 @@ impl Fight {
             if self.combatants[a].creature.attacks.get(k).is_none() {
                 continue;
             }
-            // Through the house rules (issue 8); exactly `R::resolve_attack` without profiles.
+            // Through the house rules; exactly `R::resolve_attack` without profiles.
             let o = crate::systems::profiles::runtime::resolve_attack::<R>(self, a, t, k, adv, rng, &mut log)?;
             texts.push(o.text);
         }
@@ -252,7 +252,7 @@ impl Fight {
         }
         c.pos = to;
         let text = format!("{} moves {d:.0} ft to ({:.0}, {:.0})", c.name(), to.x, to.y);
-        crate::systems::profiles::runtime::after_move(self); // auras follow (issue 8)
+        crate::systems::profiles::runtime::after_move(self); // auras follow
         Ok(self.push(ActionKind::Move, actor, None, vec![], text))
     }
 

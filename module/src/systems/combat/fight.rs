@@ -261,7 +261,7 @@ impl Fight {
             }
         }
         let standing = self.status == FightStatus::Active && self.combatants[i].is_standing();
-        // House rules (issue 8): queued swap, auras, `on_turn_start` triggers.
+        // House rules: queued swap, auras, `on_turn_start` triggers.
         standing && crate::systems::profiles::runtime::turn_boundary(self, id) && self.status == FightStatus::Active
     }
 

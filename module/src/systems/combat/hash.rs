@@ -1,4 +1,4 @@
-//! A compact, deterministic state hash of a fight (issue 10): FNV-1a (64 bit) over a fixed list
+//! A compact, deterministic state hash of a fight: FNV-1a (64 bit) over a fixed list
 //! of fields, fed as little-endian integers. Floats go in as their bit patterns (never formatted),
 //! vectors in their stored order (combatants by id, the initiative order as it stands), so the
 //! same state gives the same hash on wasm and natively.

@@ -1,4 +1,4 @@
-//! Combat, pure core (issue 6): modes, combatants, initiative, actions, turns, the AI, instant
+//! Combat, pure core: modes, combatants, initiative, actions, turns, the AI, instant
 //! resolution and action-queue budgets. Plain data in, decisions out; no tables, no host calls;
 //! every roll goes through the active ruleset (`R: RulesEngine`) with an RNG passed in.
 //!
@@ -25,10 +25,10 @@
 //! A fight owns a seed. Each reducer call on it takes `let mut rng = fight.next_rng();`
 //! (`StdRng` seeded from seed and a stream counter that is part of the fight state) and passes
 //! it down; draws happen in a fixed order, and rejected actions draw nothing. Re-running the
-//! accepted calls in order from the starting state reproduces the log exactly (issue 10's
+//! accepted calls in order from the starting state reproduces the log exactly (
 //! replay tool). Tests may pass `rules::Scripted` faces instead.
 //!
-//! ## What the reducers layer stores (tables of issue 6)
+//! ## What the reducers layer stores
 //! - `combat_instance`: id, location, `mode`, `status`, `winner`, `round`, `turn_index` /
 //!   current combatant id, `turn_seq`, turn deadline (indexed micros), `seed`, `rng_streams`,
 //!   `queue_window_micros`.
@@ -48,7 +48,7 @@
 //!   ActionQueues: call [`queue_tick`] on a short scheduled tick with `fight.now_micros` set.
 //! - `Fight::log` is in-memory only: write the entries appended by a call as world events and
 //!   do not persist the log itself. Each call's input is logged as a [`replay::LoggedStep`] in
-//!   `combat_action_log` with the [`state_hash`] after it (issue 10; see [`replay`]).
+//!   `combat_action_log` with the [`state_hash`] after it (see [`replay`]).
 //! - Every [`ActionResult`] becomes a world event (text + dice log); after the fight, write
 //!   vitals back, award [`FightOutcome::xp_awards`], drop loot for
 //!   [`FightOutcome::defeated_monsters`], delete monster instances that died.

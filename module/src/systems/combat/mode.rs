@@ -1,4 +1,4 @@
-//! Which combat mode an encounter runs in, decided from who is fighting (issue 6), and the
+//! Which combat mode an encounter runs in, decided from who is fighting, and the
 //! admin-tunable numbers behind it.
 
 use crate::error::{err, ErrorCode, WkResult};
@@ -11,8 +11,8 @@ pub enum CombatMode {
     InstantResolution,
     /// One human in a small fight: generous turn timer; AI combatants act at once on their turns.
     RelaxedTurns,
-    /// Two or three humans: initiative order, a turn timer each; a disconnected human is played by
-    /// the AI until they reconnect.
+    /// Two or three humans: initiative order, a turn timer each; a human whose turn runs out while
+    /// their player is offline is played by the AI until they reconnect.
     ClassicTurns,
     /// Large fights with humans: no turns; action / bonus / reaction / movement budgets per
     /// window ([`super::Cooldown`]).

@@ -251,7 +251,8 @@ pub struct Combatant {
     pub kind: CombatantKind,
     /// Played by the AI always (monsters, NPCs).
     pub is_ai: bool,
-    /// For humans: is the owner connected? A disconnected human's combatant is played by the AI.
+    /// For humans: is the player in control? Cleared when a turn ran out while the player was
+    /// offline (never at a mere disconnect); the AI plays the combatant until they return.
     pub connected: bool,
     /// Stats and vitals. `creature.name` is the display name in logs, made unique in the fight
     /// (numbered when several share it: "Goblin 2").
@@ -381,7 +382,7 @@ pub enum ActionKind {
     Flee,
     EndTurn,
     End,
-    /// House rules (issue 8): a profile swap at a turn boundary or a custom-modifier trigger.
+    /// House rules: a profile swap at a turn boundary or a custom-modifier trigger.
     Modifier,
     /// The world reached in: a buff or potion changed the combatant's numbers, or outside damage
     /// or healing (a buff's periodic damage) landed (`Fight::refresh`).
@@ -428,6 +429,6 @@ pub struct Fight {
     /// Steps the fight's action log holds (the next step's `seq`): kept here so an append costs
     /// the same at step 10,000 as at step 1. Not part of the state hash (storage, not game state).
     pub log_steps: u32,
-    /// Modifier profiles in force and their runtime state (issue 8; empty: no house rules).
+    /// Modifier profiles in force and their runtime state (empty: no house rules).
     pub mods: crate::systems::profiles::FightMods,
 }

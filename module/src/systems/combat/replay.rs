@@ -1,4 +1,4 @@
-//! Determinism and replay (issue 10), pure. Every change to a fight is one [`LoggedStep`]: the
+//! Determinism and replay, pure. Every change to a fight is one [`LoggedStep`]: the
 //! input of one call (a human's action, a timeout, an action-queue tick, a join, a hand-over to
 //! the AI, the start and the instant resolution) with the clock and combat config it ran under.
 //! The live code applies a step with [`start`] / [`apply`] and logs it with the fight's
@@ -320,6 +320,11 @@ pub fn apply<R: RulesEngine>(fight: &mut Fight, step: &LoggedStep) -> WkResult<A
         ReplayAction::Refresh(a) => {
             fight.refresh::<R>(a)?;
         }
+    }
+    // A step that rolled nothing (a move, a dodge, a dash) consumes no dice: its stream is the
+    // next step's, so nobody can skip ahead through the streams with free actions.
+    if draws.is_empty() {
+        fight.rng_streams = streams_before;
     }
     let stream = (fight.rng_streams > streams_before).then_some(streams_before);
     Ok(Applied { stream, first_line, draws })

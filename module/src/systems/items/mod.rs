@@ -1,4 +1,4 @@
-//! Items, world items and inventory, pure core (issue 4). Plain data in, decisions out; no
+//! Items, world items and inventory, pure core. Plain data in, decisions out; no
 //! tables, no host calls. Every planner returns a list of [`ItemOp`]s that the reducer applies
 //! as one batch; [`Ledger`] is their reference semantics and [`check_invariants`] the checker
 //! ("every instance in exactly one place", quantity rules).

@@ -1,4 +1,4 @@
-//! Modifier profiles (issue 8): house rules for an encounter, as data. Pure core: no tables, no
+//! Modifier profiles: house rules for an encounter, as data. Pure core: no tables, no
 //! `ReducerContext`; the glue is `crate::db::profiles`.
 //!
 //! ## Model (decisions translated from the chess modifier-profile ADRs)

@@ -624,7 +624,7 @@ fn absorb_reflect_and_conditional_primitives_work_in_attacks() {
     assert_eq!(f.get(2).unwrap().creature.ac, base_ac);
 }
 
-// ----- issue 17: house rules stay in their fight ----------------------------------------------
+// ----- house rules stay in their fight ----------------------------------------------
 
 use super::conditions::HeldSource;
 use crate::rules::{Advantage, Condition, DamageDice, DefenseRule, DiceExpr, DiceLog, Scripted, Vitals};
