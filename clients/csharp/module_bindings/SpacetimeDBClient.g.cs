@@ -67,7 +67,9 @@ namespace SpacetimeDB.Types
             AddTable(PvpOptIn = new(conn));
             AddTable(RestState = new(conn));
             AddTable(RunState = new(conn));
+            AddTable(SchemaMeta = new(conn));
             AddTable(SkillDef = new(conn));
+            AddTable(SnapshotImportState = new(conn));
             AddTable(StatsInput = new(conn));
             AddTable(TravelState = new(conn));
             AddTable(TravelTimer = new(conn));
@@ -566,6 +568,9 @@ namespace SpacetimeDB.Types
                 "set_feature_enabled" => BSATNHelpers.Decode<Reducer.SetFeatureEnabled>(encodedArgs),
                 "set_profile_consent_timeout" => BSATNHelpers.Decode<Reducer.SetProfileConsentTimeout>(encodedArgs),
                 "set_pvp_opt_in" => BSATNHelpers.Decode<Reducer.SetPvpOptIn>(encodedArgs),
+                "snapshot_begin" => BSATNHelpers.Decode<Reducer.SnapshotBegin>(encodedArgs),
+                "snapshot_finish" => BSATNHelpers.Decode<Reducer.SnapshotFinish>(encodedArgs),
+                "snapshot_import" => BSATNHelpers.Decode<Reducer.SnapshotImport>(encodedArgs),
                 "spawn_monster" => BSATNHelpers.Decode<Reducer.SpawnMonster>(encodedArgs),
                 "spawn_world_item" => BSATNHelpers.Decode<Reducer.SpawnWorldItem>(encodedArgs),
                 "split_stack" => BSATNHelpers.Decode<Reducer.SplitStack>(encodedArgs),
@@ -660,6 +665,9 @@ namespace SpacetimeDB.Types
                 Reducer.SetFeatureEnabled args => Reducers.InvokeSetFeatureEnabled(eventContext, args),
                 Reducer.SetProfileConsentTimeout args => Reducers.InvokeSetProfileConsentTimeout(eventContext, args),
                 Reducer.SetPvpOptIn args => Reducers.InvokeSetPvpOptIn(eventContext, args),
+                Reducer.SnapshotBegin args => Reducers.InvokeSnapshotBegin(eventContext, args),
+                Reducer.SnapshotFinish args => Reducers.InvokeSnapshotFinish(eventContext, args),
+                Reducer.SnapshotImport args => Reducers.InvokeSnapshotImport(eventContext, args),
                 Reducer.SpawnMonster args => Reducers.InvokeSpawnMonster(eventContext, args),
                 Reducer.SpawnWorldItem args => Reducers.InvokeSpawnWorldItem(eventContext, args),
                 Reducer.SplitStack args => Reducers.InvokeSplitStack(eventContext, args),

@@ -96,6 +96,7 @@ export namespace EventKind {
   export type PerkTriggered = { tag: "PerkTriggered" };
   export type HouseRules = { tag: "HouseRules" };
   export type RunLost = { tag: "RunLost" };
+  export type WorldRestored = { tag: "WorldRestored" };
   export type PvpChallenge = { tag: "PvpChallenge" };
 
   // Helper functions for constructing each variant of the tagged union.
@@ -163,6 +164,7 @@ export namespace EventKind {
   export const PerkTriggered = { tag: "PerkTriggered" };
   export const HouseRules = { tag: "HouseRules" };
   export const RunLost = { tag: "RunLost" };
+  export const WorldRestored = { tag: "WorldRestored" };
   export const PvpChallenge = { tag: "PvpChallenge" };
 
   export function getTypeScriptAlgebraicType(): AlgebraicType {
@@ -226,6 +228,7 @@ export namespace EventKind {
       new SumTypeVariant("PerkTriggered", AlgebraicType.createProductType([])),
       new SumTypeVariant("HouseRules", AlgebraicType.createProductType([])),
       new SumTypeVariant("RunLost", AlgebraicType.createProductType([])),
+      new SumTypeVariant("WorldRestored", AlgebraicType.createProductType([])),
       new SumTypeVariant("PvpChallenge", AlgebraicType.createProductType([])),
     ]);
   }
@@ -241,7 +244,7 @@ export namespace EventKind {
 }
 
 // The tagged union or sum type for the algebraic type `EventKind`.
-export type EventKind = EventKind.WorldStarted | EventKind.PlayerConnected | EventKind.PlayerDisconnected | EventKind.AdminAdded | EventKind.AdminRemoved | EventKind.FeatureToggled | EventKind.ConfigChanged | EventKind.StaticDataReloaded | EventKind.CharacterCreated | EventKind.CharacterDeleted | EventKind.AbilityCheck | EventKind.Contest | EventKind.TravelStarted | EventKind.Arrived | EventKind.RestStarted | EventKind.RestCompleted | EventKind.RestInterrupted | EventKind.DeathSave | EventKind.Stabilized | EventKind.Died | EventKind.Recovered | EventKind.BuffApplied | EventKind.BuffRefreshed | EventKind.BuffStacked | EventKind.BuffReplaced | EventKind.BuffDropped | EventKind.BuffExpired | EventKind.BuffRemoved | EventKind.BuffTick | EventKind.CombatStarted | EventKind.CombatAction | EventKind.CombatEnded | EventKind.CombatJoined | EventKind.CombatControl | EventKind.MonsterSpawned | EventKind.MonsterKilled | EventKind.XpAwarded | EventKind.ItemSpawned | EventKind.ItemPickedUp | EventKind.ItemDespawned | EventKind.LoadoutChanged | EventKind.ConsumableUsed | EventKind.StackSplit | EventKind.StacksMerged | EventKind.ItemTransferred | EventKind.RunBegun | EventKind.RunExtracted | EventKind.RunWiped | EventKind.CurrencyGranted | EventKind.HpSet | EventKind.LootDropped | EventKind.ItemGiven | EventKind.CrossAgent | EventKind.PerkOffered | EventKind.PerkChosen | EventKind.PerkUsed | EventKind.PerkTriggered | EventKind.HouseRules | EventKind.RunLost | EventKind.PvpChallenge;
+export type EventKind = EventKind.WorldStarted | EventKind.PlayerConnected | EventKind.PlayerDisconnected | EventKind.AdminAdded | EventKind.AdminRemoved | EventKind.FeatureToggled | EventKind.ConfigChanged | EventKind.StaticDataReloaded | EventKind.CharacterCreated | EventKind.CharacterDeleted | EventKind.AbilityCheck | EventKind.Contest | EventKind.TravelStarted | EventKind.Arrived | EventKind.RestStarted | EventKind.RestCompleted | EventKind.RestInterrupted | EventKind.DeathSave | EventKind.Stabilized | EventKind.Died | EventKind.Recovered | EventKind.BuffApplied | EventKind.BuffRefreshed | EventKind.BuffStacked | EventKind.BuffReplaced | EventKind.BuffDropped | EventKind.BuffExpired | EventKind.BuffRemoved | EventKind.BuffTick | EventKind.CombatStarted | EventKind.CombatAction | EventKind.CombatEnded | EventKind.CombatJoined | EventKind.CombatControl | EventKind.MonsterSpawned | EventKind.MonsterKilled | EventKind.XpAwarded | EventKind.ItemSpawned | EventKind.ItemPickedUp | EventKind.ItemDespawned | EventKind.LoadoutChanged | EventKind.ConsumableUsed | EventKind.StackSplit | EventKind.StacksMerged | EventKind.ItemTransferred | EventKind.RunBegun | EventKind.RunExtracted | EventKind.RunWiped | EventKind.CurrencyGranted | EventKind.HpSet | EventKind.LootDropped | EventKind.ItemGiven | EventKind.CrossAgent | EventKind.PerkOffered | EventKind.PerkChosen | EventKind.PerkUsed | EventKind.PerkTriggered | EventKind.HouseRules | EventKind.RunLost | EventKind.WorldRestored | EventKind.PvpChallenge;
 
 export default EventKind;
 

@@ -156,6 +156,12 @@ import { SetProfileConsentTimeout } from "./set_profile_consent_timeout_reducer.
 export { SetProfileConsentTimeout };
 import { SetPvpOptIn } from "./set_pvp_opt_in_reducer.ts";
 export { SetPvpOptIn };
+import { SnapshotBegin } from "./snapshot_begin_reducer.ts";
+export { SnapshotBegin };
+import { SnapshotFinish } from "./snapshot_finish_reducer.ts";
+export { SnapshotFinish };
+import { SnapshotImport } from "./snapshot_import_reducer.ts";
+export { SnapshotImport };
 import { SpawnMonster } from "./spawn_monster_reducer.ts";
 export { SpawnMonster };
 import { SpawnWorldItem } from "./spawn_world_item_reducer.ts";
@@ -272,8 +278,12 @@ import { RestStateTableHandle } from "./rest_state_table.ts";
 export { RestStateTableHandle };
 import { RunStateTableHandle } from "./run_state_table.ts";
 export { RunStateTableHandle };
+import { SchemaMetaTableHandle } from "./schema_meta_table.ts";
+export { SchemaMetaTableHandle };
 import { SkillDefTableHandle } from "./skill_def_table.ts";
 export { SkillDefTableHandle };
+import { SnapshotImportStateTableHandle } from "./snapshot_import_state_table.ts";
+export { SnapshotImportStateTableHandle };
 import { StatsInputTableHandle } from "./stats_input_table.ts";
 export { StatsInputTableHandle };
 import { TravelStateTableHandle } from "./travel_state_table.ts";
@@ -300,10 +310,6 @@ import { AbilityScores } from "./ability_scores_type.ts";
 export { AbilityScores };
 import { ActionCooldown } from "./action_cooldown_type.ts";
 export { ActionCooldown };
-import { ActionKind } from "./action_kind_type.ts";
-export { ActionKind };
-import { ActionResult } from "./action_result_type.ts";
-export { ActionResult };
 import { ActiveBuffRow } from "./active_buff_row_type.ts";
 export { ActiveBuffRow };
 import { Admin } from "./admin_type.ts";
@@ -316,12 +322,8 @@ import { ArmorStats } from "./armor_stats_type.ts";
 export { ArmorStats };
 import { ArmorWorn } from "./armor_worn_type.ts";
 export { ArmorWorn };
-import { AttackDef } from "./attack_def_type.ts";
-export { AttackDef };
 import { AttackRange } from "./attack_range_type.ts";
 export { AttackRange };
-import { BaseStats } from "./base_stats_type.ts";
-export { BaseStats };
 import { BuffCategory } from "./buff_category_type.ts";
 export { BuffCategory };
 import { BuffDef } from "./buff_def_type.ts";
@@ -338,8 +340,6 @@ import { BuffTempHp } from "./buff_temp_hp_type.ts";
 export { BuffTempHp };
 import { BuffTickTimer } from "./buff_tick_timer_type.ts";
 export { BuffTickTimer };
-import { ByRange } from "./by_range_type.ts";
-export { ByRange };
 import { Character } from "./character_type.ts";
 export { Character };
 import { CharacterPerk } from "./character_perk_type.ts";
@@ -356,8 +356,6 @@ import { CombatActionLog } from "./combat_action_log_type.ts";
 export { CombatActionLog };
 import { CombatConfig } from "./combat_config_type.ts";
 export { CombatConfig };
-import { CombatFlags } from "./combat_flags_type.ts";
-export { CombatFlags };
 import { CombatInstance } from "./combat_instance_type.ts";
 export { CombatInstance };
 import { CombatInvite } from "./combat_invite_type.ts";
@@ -366,16 +364,10 @@ import { CombatLogSource } from "./combat_log_source_type.ts";
 export { CombatLogSource };
 import { CombatMode } from "./combat_mode_type.ts";
 export { CombatMode };
-import { CombatPerk } from "./combat_perk_type.ts";
-export { CombatPerk };
 import { CombatSeed } from "./combat_seed_type.ts";
 export { CombatSeed };
 import { CombatState } from "./combat_state_type.ts";
 export { CombatState };
-import { Combatant } from "./combatant_type.ts";
-export { Combatant };
-import { CombatantKind } from "./combatant_kind_type.ts";
-export { CombatantKind };
 import { CombatantRow } from "./combatant_row_type.ts";
 export { CombatantRow };
 import { CondKind } from "./cond_kind_type.ts";
@@ -390,16 +382,10 @@ import { ConsumableEffect } from "./consumable_effect_type.ts";
 export { ConsumableEffect };
 import { Cooldown } from "./cooldown_type.ts";
 export { Cooldown };
-import { Counter } from "./counter_type.ts";
-export { Counter };
-import { Creature } from "./creature_type.ts";
-export { Creature };
 import { CustomModifier } from "./custom_modifier_type.ts";
 export { CustomModifier };
 import { Damage } from "./damage_type.ts";
 export { Damage };
-import { DamageDice } from "./damage_dice_type.ts";
-export { DamageDice };
 import { DamageSet } from "./damage_set_type.ts";
 export { DamageSet };
 import { DamageType } from "./damage_type_type.ts";
@@ -410,8 +396,6 @@ import { Defenses } from "./defenses_type.ts";
 export { Defenses };
 import { DerivedStats } from "./derived_stats_type.ts";
 export { DerivedStats };
-import { DiceExpr } from "./dice_expr_type.ts";
-export { DiceExpr };
 import { DiceLogEntry } from "./dice_log_entry_type.ts";
 export { DiceLogEntry };
 import { DiceSecret } from "./dice_secret_type.ts";
@@ -428,18 +412,10 @@ import { EventPruneTimer } from "./event_prune_timer_type.ts";
 export { EventPruneTimer };
 import { FeatureGate } from "./feature_gate_type.ts";
 export { FeatureGate };
-import { Fight } from "./fight_type.ts";
-export { Fight };
 import { FightInbox } from "./fight_inbox_type.ts";
 export { FightInbox };
-import { FightMods } from "./fight_mods_type.ts";
-export { FightMods };
 import { FightStatus } from "./fight_status_type.ts";
 export { FightStatus };
-import { HeldSource } from "./held_source_type.ts";
-export { HeldSource };
-import { HpLedger } from "./hp_ledger_type.ts";
-export { HpLedger };
 import { InstanceEntry } from "./instance_entry_type.ts";
 export { InstanceEntry };
 import { Issue } from "./issue_type.ts";
@@ -468,8 +444,6 @@ import { MasterStashRow } from "./master_stash_row_type.ts";
 export { MasterStashRow };
 import { ModOp } from "./mod_op_type.ts";
 export { ModOp };
-import { ModTarget } from "./mod_target_type.ts";
-export { ModTarget };
 import { ModValue } from "./mod_value_type.ts";
 export { ModValue };
 import { ModeConfig } from "./mode_config_type.ts";
@@ -496,8 +470,6 @@ import { PlaceKind } from "./place_kind_type.ts";
 export { PlaceKind };
 import { Player } from "./player_type.ts";
 export { Player };
-import { Pos } from "./pos_type.ts";
-export { Pos };
 import { PrimitiveNode } from "./primitive_node_type.ts";
 export { PrimitiveNode };
 import { PrimitiveOp } from "./primitive_op_type.ts";
@@ -526,8 +498,6 @@ import { PvpOptIn } from "./pvp_opt_in_type.ts";
 export { PvpOptIn };
 import { Rarity } from "./rarity_type.ts";
 export { Rarity };
-import { Reach } from "./reach_type.ts";
-export { Reach };
 import { ResistShare } from "./resist_share_type.ts";
 export { ResistShare };
 import { Resolved } from "./resolved_type.ts";
@@ -544,14 +514,18 @@ import { RulesConfig } from "./rules_config_type.ts";
 export { RulesConfig };
 import { RunStateRow } from "./run_state_row_type.ts";
 export { RunStateRow };
-import { SaveMods } from "./save_mods_type.ts";
-export { SaveMods };
+import { SchemaMeta } from "./schema_meta_type.ts";
+export { SchemaMeta };
 import { Severity } from "./severity_type.ts";
 export { Severity };
 import { SkillBonus } from "./skill_bonus_type.ts";
 export { SkillBonus };
 import { SkillDefRow } from "./skill_def_row_type.ts";
 export { SkillDefRow };
+import { SnapshotBatch } from "./snapshot_batch_type.ts";
+export { SnapshotBatch };
+import { SnapshotImport } from "./snapshot_import_type.ts";
+export { SnapshotImport };
 import { SourceKind } from "./source_kind_type.ts";
 export { SourceKind };
 import { StackingPolicy } from "./stacking_policy_type.ts";
@@ -568,22 +542,16 @@ import { StatLine } from "./stat_line_type.ts";
 export { StatLine };
 import { StatsInput } from "./stats_input_type.ts";
 export { StatsInput };
-import { SwapOutcome } from "./swap_outcome_type.ts";
-export { SwapOutcome };
 import { TickDice } from "./tick_dice_type.ts";
 export { TickDice };
 import { TravelState } from "./travel_state_type.ts";
 export { TravelState };
 import { TravelTimer } from "./travel_timer_type.ts";
 export { TravelTimer };
-import { TurnEconomy } from "./turn_economy_type.ts";
-export { TurnEconomy };
 import { TurnTimer } from "./turn_timer_type.ts";
 export { TurnTimer };
 import { TypeEntry } from "./type_entry_type.ts";
 export { TypeEntry };
-import { TypeTag } from "./type_tag_type.ts";
-export { TypeTag };
 import { Vitals } from "./vitals_type.ts";
 export { Vitals };
 import { WeaponProperties } from "./weapon_properties_type.ts";
@@ -997,6 +965,15 @@ const REMOTE_MODULE = {
         colType: RunStateRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
+    schema_meta: {
+      tableName: "schema_meta",
+      rowType: SchemaMeta.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: SchemaMeta.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
     skill_def: {
       tableName: "skill_def",
       rowType: SkillDefRow.getTypeScriptAlgebraicType(),
@@ -1004,6 +981,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "id",
         colType: SkillDefRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    snapshot_import_state: {
+      tableName: "snapshot_import_state",
+      rowType: SnapshotImport.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: SnapshotImport.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     stats_input: {
@@ -1315,6 +1301,18 @@ const REMOTE_MODULE = {
       reducerName: "set_pvp_opt_in",
       argsType: SetPvpOptIn.getTypeScriptAlgebraicType(),
     },
+    snapshot_begin: {
+      reducerName: "snapshot_begin",
+      argsType: SnapshotBegin.getTypeScriptAlgebraicType(),
+    },
+    snapshot_finish: {
+      reducerName: "snapshot_finish",
+      argsType: SnapshotFinish.getTypeScriptAlgebraicType(),
+    },
+    snapshot_import: {
+      reducerName: "snapshot_import",
+      argsType: SnapshotImport.getTypeScriptAlgebraicType(),
+    },
     spawn_monster: {
       reducerName: "spawn_monster",
       argsType: SpawnMonster.getTypeScriptAlgebraicType(),
@@ -1458,6 +1456,9 @@ export type Reducer = never
 | { name: "SetFeatureEnabled", args: SetFeatureEnabled }
 | { name: "SetProfileConsentTimeout", args: SetProfileConsentTimeout }
 | { name: "SetPvpOptIn", args: SetPvpOptIn }
+| { name: "SnapshotBegin", args: SnapshotBegin }
+| { name: "SnapshotFinish", args: SnapshotFinish }
+| { name: "SnapshotImport", args: SnapshotImport }
 | { name: "SpawnMonster", args: SpawnMonster }
 | { name: "SpawnWorldItem", args: SpawnWorldItem }
 | { name: "SplitStack", args: SplitStack }
@@ -2428,6 +2429,54 @@ export class RemoteReducers {
     this.connection.offReducer("set_pvp_opt_in", callback);
   }
 
+  snapshotBegin(snapshotId: string, schemaVersion: number, ruleset: string) {
+    const __args = { snapshotId, schemaVersion, ruleset };
+    let __writer = new BinaryWriter(1024);
+    SnapshotBegin.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("snapshot_begin", __argsBuffer, this.setCallReducerFlags.snapshotBeginFlags);
+  }
+
+  onSnapshotBegin(callback: (ctx: ReducerEventContext, snapshotId: string, schemaVersion: number, ruleset: string) => void) {
+    this.connection.onReducer("snapshot_begin", callback);
+  }
+
+  removeOnSnapshotBegin(callback: (ctx: ReducerEventContext, snapshotId: string, schemaVersion: number, ruleset: string) => void) {
+    this.connection.offReducer("snapshot_begin", callback);
+  }
+
+  snapshotFinish(characterIds: bigint[], last: boolean) {
+    const __args = { characterIds, last };
+    let __writer = new BinaryWriter(1024);
+    SnapshotFinish.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("snapshot_finish", __argsBuffer, this.setCallReducerFlags.snapshotFinishFlags);
+  }
+
+  onSnapshotFinish(callback: (ctx: ReducerEventContext, characterIds: bigint[], last: boolean) => void) {
+    this.connection.onReducer("snapshot_finish", callback);
+  }
+
+  removeOnSnapshotFinish(callback: (ctx: ReducerEventContext, characterIds: bigint[], last: boolean) => void) {
+    this.connection.offReducer("snapshot_finish", callback);
+  }
+
+  snapshotImport(batch: SnapshotBatch) {
+    const __args = { batch };
+    let __writer = new BinaryWriter(1024);
+    SnapshotImport.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("snapshot_import", __argsBuffer, this.setCallReducerFlags.snapshotImportFlags);
+  }
+
+  onSnapshotImport(callback: (ctx: ReducerEventContext, batch: SnapshotBatch) => void) {
+    this.connection.onReducer("snapshot_import", callback);
+  }
+
+  removeOnSnapshotImport(callback: (ctx: ReducerEventContext, batch: SnapshotBatch) => void) {
+    this.connection.offReducer("snapshot_import", callback);
+  }
+
   spawnMonster(defId: string, locationId: string) {
     const __args = { defId, locationId };
     let __writer = new BinaryWriter(1024);
@@ -2934,6 +2983,21 @@ export class SetReducerFlags {
     this.setPvpOptInFlags = flags;
   }
 
+  snapshotBeginFlags: CallReducerFlags = 'FullUpdate';
+  snapshotBegin(flags: CallReducerFlags) {
+    this.snapshotBeginFlags = flags;
+  }
+
+  snapshotFinishFlags: CallReducerFlags = 'FullUpdate';
+  snapshotFinish(flags: CallReducerFlags) {
+    this.snapshotFinishFlags = flags;
+  }
+
+  snapshotImportFlags: CallReducerFlags = 'FullUpdate';
+  snapshotImport(flags: CallReducerFlags) {
+    this.snapshotImportFlags = flags;
+  }
+
   spawnMonsterFlags: CallReducerFlags = 'FullUpdate';
   spawnMonster(flags: CallReducerFlags) {
     this.spawnMonsterFlags = flags;
@@ -3180,8 +3244,16 @@ export class RemoteTables {
     return new RunStateTableHandle(this.connection.clientCache.getOrCreateTable<RunStateRow>(REMOTE_MODULE.tables.run_state));
   }
 
+  get schemaMeta(): SchemaMetaTableHandle {
+    return new SchemaMetaTableHandle(this.connection.clientCache.getOrCreateTable<SchemaMeta>(REMOTE_MODULE.tables.schema_meta));
+  }
+
   get skillDef(): SkillDefTableHandle {
     return new SkillDefTableHandle(this.connection.clientCache.getOrCreateTable<SkillDefRow>(REMOTE_MODULE.tables.skill_def));
+  }
+
+  get snapshotImportState(): SnapshotImportStateTableHandle {
+    return new SnapshotImportStateTableHandle(this.connection.clientCache.getOrCreateTable<SnapshotImport>(REMOTE_MODULE.tables.snapshot_import_state));
   }
 
   get statsInput(): StatsInputTableHandle {

@@ -128,6 +128,8 @@ pub enum EventKind {
 
     RunLost,
 
+    WorldRestored,
+
     PvpChallenge,
 }
 

@@ -14,8 +14,6 @@ pub mod ability_type;
 pub mod accept_challenge_reducer;
 pub mod action_cooldown_table;
 pub mod action_cooldown_type;
-pub mod action_kind_type;
-pub mod action_result_type;
 pub mod active_buff_row_type;
 pub mod active_buff_table;
 pub mod add_admin_reducer;
@@ -37,10 +35,8 @@ pub mod armor_category_type;
 pub mod armor_stats_type;
 pub mod armor_worn_type;
 pub mod arrive_reducer;
-pub mod attack_def_type;
 pub mod attack_range_type;
 pub mod attack_reducer;
-pub mod base_stats_type;
 pub mod begin_run_reducer;
 pub mod buff_category_type;
 pub mod buff_def_row_type;
@@ -53,7 +49,6 @@ pub mod buff_flags_type;
 pub mod buff_temp_hp_type;
 pub mod buff_tick_timer_table;
 pub mod buff_tick_timer_type;
-pub mod by_range_type;
 pub mod challenge_reducer;
 pub mod character_perk_table;
 pub mod character_perk_type;
@@ -72,22 +67,18 @@ pub mod combat_action_log_table;
 pub mod combat_action_log_type;
 pub mod combat_config_table;
 pub mod combat_config_type;
-pub mod combat_flags_type;
 pub mod combat_instance_table;
 pub mod combat_instance_type;
 pub mod combat_invite_table;
 pub mod combat_invite_type;
 pub mod combat_log_source_type;
 pub mod combat_mode_type;
-pub mod combat_perk_type;
 pub mod combat_seed_table;
 pub mod combat_seed_type;
 pub mod combat_state_table;
 pub mod combat_state_type;
-pub mod combatant_kind_type;
 pub mod combatant_row_type;
 pub mod combatant_table;
-pub mod combatant_type;
 pub mod cond_kind_type;
 pub mod condition_type;
 pub mod config_table;
@@ -97,12 +88,9 @@ pub mod consent_reducer;
 pub mod consumable_effect_type;
 pub mod contest_reducer;
 pub mod cooldown_type;
-pub mod counter_type;
 pub mod create_ai_character_reducer;
 pub mod create_character_reducer;
-pub mod creature_type;
 pub mod custom_modifier_type;
-pub mod damage_dice_type;
 pub mod damage_set_type;
 pub mod damage_type;
 pub mod damage_type_type;
@@ -113,7 +101,6 @@ pub mod defenses_type;
 pub mod delete_character_reducer;
 pub mod derived_stats_type;
 pub mod despawn_world_item_reducer;
-pub mod dice_expr_type;
 pub mod dice_log_entry_type;
 pub mod dice_secret_table;
 pub mod dice_secret_type;
@@ -134,13 +121,9 @@ pub mod feature_gate_table;
 pub mod feature_gate_type;
 pub mod fight_inbox_table;
 pub mod fight_inbox_type;
-pub mod fight_mods_type;
 pub mod fight_status_type;
-pub mod fight_type;
 pub mod flee_reducer;
 pub mod give_item_reducer;
-pub mod held_source_type;
-pub mod hp_ledger_type;
 pub mod instance_entry_type;
 pub mod invite_to_combat_reducer;
 pub mod issue_type;
@@ -164,7 +147,6 @@ pub mod master_stash_row_type;
 pub mod master_stash_table;
 pub mod merge_stacks_reducer;
 pub mod mod_op_type;
-pub mod mod_target_type;
 pub mod mod_value_type;
 pub mod mode_config_type;
 pub mod modifier_entry_type;
@@ -189,7 +171,6 @@ pub mod ping_reducer;
 pub mod place_kind_type;
 pub mod player_table;
 pub mod player_type;
-pub mod pos_type;
 pub mod primitive_node_type;
 pub mod primitive_op_type;
 pub mod profile_config_table;
@@ -217,7 +198,6 @@ pub mod pvp_challenge_type;
 pub mod pvp_opt_in_table;
 pub mod pvp_opt_in_type;
 pub mod rarity_type;
-pub mod reach_type;
 pub mod reload_static_data_reducer;
 pub mod remove_admin_reducer;
 pub mod remove_buff_reducer;
@@ -233,7 +213,8 @@ pub mod roll_type;
 pub mod rules_config_type;
 pub mod run_state_row_type;
 pub mod run_state_table;
-pub mod save_mods_type;
+pub mod schema_meta_table;
+pub mod schema_meta_type;
 pub mod set_combat_config_reducer;
 pub mod set_config_reducer;
 pub mod set_feature_enabled_reducer;
@@ -243,6 +224,12 @@ pub mod severity_type;
 pub mod skill_bonus_type;
 pub mod skill_def_row_type;
 pub mod skill_def_table;
+pub mod snapshot_batch_type;
+pub mod snapshot_begin_reducer;
+pub mod snapshot_finish_reducer;
+pub mod snapshot_import_reducer;
+pub mod snapshot_import_state_table;
+pub mod snapshot_import_type;
 pub mod source_kind_type;
 pub mod spawn_monster_reducer;
 pub mod spawn_world_item_reducer;
@@ -258,19 +245,16 @@ pub mod stats_input_table;
 pub mod stats_input_type;
 pub mod step_to_reducer;
 pub mod stop_rest_reducer;
-pub mod swap_outcome_type;
 pub mod tick_buff_reducer;
 pub mod tick_dice_type;
 pub mod travel_state_table;
 pub mod travel_state_type;
 pub mod travel_timer_table;
 pub mod travel_timer_type;
-pub mod turn_economy_type;
 pub mod turn_timeout_reducer;
 pub mod turn_timer_table;
 pub mod turn_timer_type;
 pub mod type_entry_type;
-pub mod type_tag_type;
 pub mod unequip_reducer;
 pub mod use_consumable_reducer;
 pub mod use_perk_reducer;
@@ -295,8 +279,6 @@ pub use ability_type::Ability;
 pub use accept_challenge_reducer::{accept_challenge, set_flags_for_accept_challenge, AcceptChallengeCallbackId};
 pub use action_cooldown_table::*;
 pub use action_cooldown_type::ActionCooldown;
-pub use action_kind_type::ActionKind;
-pub use action_result_type::ActionResult;
 pub use active_buff_row_type::ActiveBuffRow;
 pub use active_buff_table::*;
 pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallbackId};
@@ -322,10 +304,8 @@ pub use armor_category_type::ArmorCategory;
 pub use armor_stats_type::ArmorStats;
 pub use armor_worn_type::ArmorWorn;
 pub use arrive_reducer::{arrive, set_flags_for_arrive, ArriveCallbackId};
-pub use attack_def_type::AttackDef;
 pub use attack_range_type::AttackRange;
 pub use attack_reducer::{attack, set_flags_for_attack, AttackCallbackId};
-pub use base_stats_type::BaseStats;
 pub use begin_run_reducer::{begin_run, set_flags_for_begin_run, BeginRunCallbackId};
 pub use buff_category_type::BuffCategory;
 pub use buff_def_row_type::BuffDefRow;
@@ -338,7 +318,6 @@ pub use buff_flags_type::BuffFlags;
 pub use buff_temp_hp_type::BuffTempHp;
 pub use buff_tick_timer_table::*;
 pub use buff_tick_timer_type::BuffTickTimer;
-pub use by_range_type::ByRange;
 pub use challenge_reducer::{challenge, set_flags_for_challenge, ChallengeCallbackId};
 pub use character_perk_table::*;
 pub use character_perk_type::CharacterPerk;
@@ -359,22 +338,18 @@ pub use combat_action_log_table::*;
 pub use combat_action_log_type::CombatActionLog;
 pub use combat_config_table::*;
 pub use combat_config_type::CombatConfig;
-pub use combat_flags_type::CombatFlags;
 pub use combat_instance_table::*;
 pub use combat_instance_type::CombatInstance;
 pub use combat_invite_table::*;
 pub use combat_invite_type::CombatInvite;
 pub use combat_log_source_type::CombatLogSource;
 pub use combat_mode_type::CombatMode;
-pub use combat_perk_type::CombatPerk;
 pub use combat_seed_table::*;
 pub use combat_seed_type::CombatSeed;
 pub use combat_state_table::*;
 pub use combat_state_type::CombatState;
-pub use combatant_kind_type::CombatantKind;
 pub use combatant_row_type::CombatantRow;
 pub use combatant_table::*;
-pub use combatant_type::Combatant;
 pub use cond_kind_type::CondKind;
 pub use condition_type::Condition;
 pub use config_table::*;
@@ -384,14 +359,11 @@ pub use consent_reducer::{consent, set_flags_for_consent, ConsentCallbackId};
 pub use consumable_effect_type::ConsumableEffect;
 pub use contest_reducer::{contest, set_flags_for_contest, ContestCallbackId};
 pub use cooldown_type::Cooldown;
-pub use counter_type::Counter;
 pub use create_ai_character_reducer::{
     create_ai_character, set_flags_for_create_ai_character, CreateAiCharacterCallbackId,
 };
 pub use create_character_reducer::{create_character, set_flags_for_create_character, CreateCharacterCallbackId};
-pub use creature_type::Creature;
 pub use custom_modifier_type::CustomModifier;
-pub use damage_dice_type::DamageDice;
 pub use damage_set_type::DamageSet;
 pub use damage_type::Damage;
 pub use damage_type_type::DamageType;
@@ -404,7 +376,6 @@ pub use derived_stats_type::DerivedStats;
 pub use despawn_world_item_reducer::{
     despawn_world_item, set_flags_for_despawn_world_item, DespawnWorldItemCallbackId,
 };
-pub use dice_expr_type::DiceExpr;
 pub use dice_log_entry_type::DiceLogEntry;
 pub use dice_secret_table::*;
 pub use dice_secret_type::DiceSecret;
@@ -425,13 +396,9 @@ pub use feature_gate_table::*;
 pub use feature_gate_type::FeatureGate;
 pub use fight_inbox_table::*;
 pub use fight_inbox_type::FightInbox;
-pub use fight_mods_type::FightMods;
 pub use fight_status_type::FightStatus;
-pub use fight_type::Fight;
 pub use flee_reducer::{flee, set_flags_for_flee, FleeCallbackId};
 pub use give_item_reducer::{give_item, set_flags_for_give_item, GiveItemCallbackId};
-pub use held_source_type::HeldSource;
-pub use hp_ledger_type::HpLedger;
 pub use instance_entry_type::InstanceEntry;
 pub use invite_to_combat_reducer::{invite_to_combat, set_flags_for_invite_to_combat, InviteToCombatCallbackId};
 pub use issue_type::Issue;
@@ -455,7 +422,6 @@ pub use master_stash_row_type::MasterStashRow;
 pub use master_stash_table::*;
 pub use merge_stacks_reducer::{merge_stacks, set_flags_for_merge_stacks, MergeStacksCallbackId};
 pub use mod_op_type::ModOp;
-pub use mod_target_type::ModTarget;
 pub use mod_value_type::ModValue;
 pub use mode_config_type::ModeConfig;
 pub use modifier_entry_type::ModifierEntry;
@@ -480,7 +446,6 @@ pub use ping_reducer::{ping, set_flags_for_ping, PingCallbackId};
 pub use place_kind_type::PlaceKind;
 pub use player_table::*;
 pub use player_type::Player;
-pub use pos_type::Pos;
 pub use primitive_node_type::PrimitiveNode;
 pub use primitive_op_type::PrimitiveOp;
 pub use profile_config_table::*;
@@ -512,7 +477,6 @@ pub use pvp_challenge_type::PvpChallenge;
 pub use pvp_opt_in_table::*;
 pub use pvp_opt_in_type::PvpOptIn;
 pub use rarity_type::Rarity;
-pub use reach_type::Reach;
 pub use reload_static_data_reducer::{
     reload_static_data, set_flags_for_reload_static_data, ReloadStaticDataCallbackId,
 };
@@ -532,7 +496,8 @@ pub use roll_type::Roll;
 pub use rules_config_type::RulesConfig;
 pub use run_state_row_type::RunStateRow;
 pub use run_state_table::*;
-pub use save_mods_type::SaveMods;
+pub use schema_meta_table::*;
+pub use schema_meta_type::SchemaMeta;
 pub use set_combat_config_reducer::{set_combat_config, set_flags_for_set_combat_config, SetCombatConfigCallbackId};
 pub use set_config_reducer::{set_config, set_flags_for_set_config, SetConfigCallbackId};
 pub use set_feature_enabled_reducer::{
@@ -546,6 +511,12 @@ pub use severity_type::Severity;
 pub use skill_bonus_type::SkillBonus;
 pub use skill_def_row_type::SkillDefRow;
 pub use skill_def_table::*;
+pub use snapshot_batch_type::SnapshotBatch;
+pub use snapshot_begin_reducer::{set_flags_for_snapshot_begin, snapshot_begin, SnapshotBeginCallbackId};
+pub use snapshot_finish_reducer::{set_flags_for_snapshot_finish, snapshot_finish, SnapshotFinishCallbackId};
+pub use snapshot_import_reducer::{set_flags_for_snapshot_import, snapshot_import, SnapshotImportCallbackId};
+pub use snapshot_import_state_table::*;
+pub use snapshot_import_type::SnapshotImport;
 pub use source_kind_type::SourceKind;
 pub use spawn_monster_reducer::{set_flags_for_spawn_monster, spawn_monster, SpawnMonsterCallbackId};
 pub use spawn_world_item_reducer::{set_flags_for_spawn_world_item, spawn_world_item, SpawnWorldItemCallbackId};
@@ -561,19 +532,16 @@ pub use stats_input_table::*;
 pub use stats_input_type::StatsInput;
 pub use step_to_reducer::{set_flags_for_step_to, step_to, StepToCallbackId};
 pub use stop_rest_reducer::{set_flags_for_stop_rest, stop_rest, StopRestCallbackId};
-pub use swap_outcome_type::SwapOutcome;
 pub use tick_buff_reducer::{set_flags_for_tick_buff, tick_buff, TickBuffCallbackId};
 pub use tick_dice_type::TickDice;
 pub use travel_state_table::*;
 pub use travel_state_type::TravelState;
 pub use travel_timer_table::*;
 pub use travel_timer_type::TravelTimer;
-pub use turn_economy_type::TurnEconomy;
 pub use turn_timeout_reducer::{set_flags_for_turn_timeout, turn_timeout, TurnTimeoutCallbackId};
 pub use turn_timer_table::*;
 pub use turn_timer_type::TurnTimer;
 pub use type_entry_type::TypeEntry;
-pub use type_tag_type::TypeTag;
 pub use unequip_reducer::{set_flags_for_unequip, unequip, UnequipCallbackId};
 pub use use_consumable_reducer::{set_flags_for_use_consumable, use_consumable, UseConsumableCallbackId};
 pub use use_perk_reducer::{set_flags_for_use_perk, use_perk, UsePerkCallbackId};
@@ -829,6 +797,18 @@ pub enum Reducer {
         character_id: u64,
         opt_in: bool,
     },
+    SnapshotBegin {
+        snapshot_id: String,
+        schema_version: u32,
+        ruleset: String,
+    },
+    SnapshotFinish {
+        character_ids: Vec<u64>,
+        last: bool,
+    },
+    SnapshotImport {
+        batch: SnapshotBatch,
+    },
     SpawnMonster {
         def_id: String,
         location_id: String,
@@ -954,6 +934,9 @@ impl __sdk::Reducer for Reducer {
             Reducer::SetFeatureEnabled { .. } => "set_feature_enabled",
             Reducer::SetProfileConsentTimeout { .. } => "set_profile_consent_timeout",
             Reducer::SetPvpOptIn { .. } => "set_pvp_opt_in",
+            Reducer::SnapshotBegin { .. } => "snapshot_begin",
+            Reducer::SnapshotFinish { .. } => "snapshot_finish",
+            Reducer::SnapshotImport { .. } => "snapshot_import",
             Reducer::SpawnMonster { .. } => "spawn_monster",
             Reducer::SpawnWorldItem { .. } => "spawn_world_item",
             Reducer::SplitStack { .. } => "split_stack",
@@ -1188,6 +1171,21 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 Ok(__sdk::parse_reducer_args::<set_pvp_opt_in_reducer::SetPvpOptInArgs>("set_pvp_opt_in", &value.args)?
                     .into())
             }
+            "snapshot_begin" => Ok(__sdk::parse_reducer_args::<snapshot_begin_reducer::SnapshotBeginArgs>(
+                "snapshot_begin",
+                &value.args,
+            )?
+            .into()),
+            "snapshot_finish" => Ok(__sdk::parse_reducer_args::<snapshot_finish_reducer::SnapshotFinishArgs>(
+                "snapshot_finish",
+                &value.args,
+            )?
+            .into()),
+            "snapshot_import" => Ok(__sdk::parse_reducer_args::<snapshot_import_reducer::SnapshotImportArgs>(
+                "snapshot_import",
+                &value.args,
+            )?
+            .into()),
             "spawn_monster" => {
                 Ok(__sdk::parse_reducer_args::<spawn_monster_reducer::SpawnMonsterArgs>("spawn_monster", &value.args)?
                     .into())
@@ -1281,7 +1279,9 @@ pub struct DbUpdate {
     pvp_opt_in: __sdk::TableUpdate<PvpOptIn>,
     rest_state: __sdk::TableUpdate<RestStateRow>,
     run_state: __sdk::TableUpdate<RunStateRow>,
+    schema_meta: __sdk::TableUpdate<SchemaMeta>,
     skill_def: __sdk::TableUpdate<SkillDefRow>,
+    snapshot_import_state: __sdk::TableUpdate<SnapshotImport>,
     stats_input: __sdk::TableUpdate<StatsInput>,
     travel_state: __sdk::TableUpdate<TravelState>,
     travel_timer: __sdk::TableUpdate<TravelTimer>,
@@ -1385,7 +1385,11 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 "pvp_opt_in" => db_update.pvp_opt_in.append(pvp_opt_in_table::parse_table_update(table_update)?),
                 "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
                 "run_state" => db_update.run_state.append(run_state_table::parse_table_update(table_update)?),
+                "schema_meta" => db_update.schema_meta.append(schema_meta_table::parse_table_update(table_update)?),
                 "skill_def" => db_update.skill_def.append(skill_def_table::parse_table_update(table_update)?),
+                "snapshot_import_state" => db_update
+                    .snapshot_import_state
+                    .append(snapshot_import_state_table::parse_table_update(table_update)?),
                 "stats_input" => db_update.stats_input.append(stats_input_table::parse_table_update(table_update)?),
                 "travel_state" => db_update.travel_state.append(travel_state_table::parse_table_update(table_update)?),
                 "travel_timer" => db_update.travel_timer.append(travel_timer_table::parse_table_update(table_update)?),
@@ -1529,8 +1533,13 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.run_state = cache
             .apply_diff_to_table::<RunStateRow>("run_state", &self.run_state)
             .with_updates_by_pk(|row| &row.character_id);
+        diff.schema_meta =
+            cache.apply_diff_to_table::<SchemaMeta>("schema_meta", &self.schema_meta).with_updates_by_pk(|row| &row.id);
         diff.skill_def =
             cache.apply_diff_to_table::<SkillDefRow>("skill_def", &self.skill_def).with_updates_by_pk(|row| &row.id);
+        diff.snapshot_import_state = cache
+            .apply_diff_to_table::<SnapshotImport>("snapshot_import_state", &self.snapshot_import_state)
+            .with_updates_by_pk(|row| &row.id);
         diff.stats_input = cache
             .apply_diff_to_table::<StatsInput>("stats_input", &self.stats_input)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1603,7 +1612,9 @@ pub struct AppliedDiff<'r> {
     pvp_opt_in: __sdk::TableAppliedDiff<'r, PvpOptIn>,
     rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
     run_state: __sdk::TableAppliedDiff<'r, RunStateRow>,
+    schema_meta: __sdk::TableAppliedDiff<'r, SchemaMeta>,
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
+    snapshot_import_state: __sdk::TableAppliedDiff<'r, SnapshotImport>,
     stats_input: __sdk::TableAppliedDiff<'r, StatsInput>,
     travel_state: __sdk::TableAppliedDiff<'r, TravelState>,
     travel_timer: __sdk::TableAppliedDiff<'r, TravelTimer>,
@@ -1675,7 +1686,13 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<PvpOptIn>("pvp_opt_in", &self.pvp_opt_in, event);
         callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
         callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
+        callbacks.invoke_table_row_callbacks::<SchemaMeta>("schema_meta", &self.schema_meta, event);
         callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
+        callbacks.invoke_table_row_callbacks::<SnapshotImport>(
+            "snapshot_import_state",
+            &self.snapshot_import_state,
+            event,
+        );
         callbacks.invoke_table_row_callbacks::<StatsInput>("stats_input", &self.stats_input, event);
         callbacks.invoke_table_row_callbacks::<TravelState>("travel_state", &self.travel_state, event);
         callbacks.invoke_table_row_callbacks::<TravelTimer>("travel_timer", &self.travel_timer, event);
@@ -2302,7 +2319,9 @@ impl __sdk::SpacetimeModule for RemoteModule {
         pvp_opt_in_table::register_table(client_cache);
         rest_state_table::register_table(client_cache);
         run_state_table::register_table(client_cache);
+        schema_meta_table::register_table(client_cache);
         skill_def_table::register_table(client_cache);
+        snapshot_import_state_table::register_table(client_cache);
         stats_input_table::register_table(client_cache);
         travel_state_table::register_table(client_cache);
         travel_timer_table::register_table(client_cache);

@@ -71,6 +71,7 @@ namespace SpacetimeDB.Types
         PerkTriggered,
         HouseRules,
         RunLost,
+        WorldRestored,
         PvpChallenge,
     }
 }
