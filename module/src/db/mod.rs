@@ -18,7 +18,8 @@
 //! - `profiles`: the house-rule request and consent workflow (calls `combat`);
 //! - `pvp`: challenges, PvP opt-ins and fight invitations (calls `combat` to start an accepted fight);
 //! - `tick`, `spawner`: the world tick's perk/effects phases and the monster spawner;
-//! - `load`, `world`: static data into tables; cross-system entry points (character deletion).
+//! - `load`, `world`: static data into tables; cross-system entry points (character deletion);
+//! - `snapshot`: a snapshot's batches imported with the live rules' checks (admin restore).
 
 pub mod rows;
 
