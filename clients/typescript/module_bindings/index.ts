@@ -524,8 +524,8 @@ import { SkillDefRow } from "./skill_def_row_type.ts";
 export { SkillDefRow };
 import { SnapshotBatch } from "./snapshot_batch_type.ts";
 export { SnapshotBatch };
-import { SnapshotImport } from "./snapshot_import_type.ts";
-export { SnapshotImport };
+import { SnapshotImportState } from "./snapshot_import_state_type.ts";
+export { SnapshotImportState };
 import { SourceKind } from "./source_kind_type.ts";
 export { SourceKind };
 import { StackingPolicy } from "./stacking_policy_type.ts";
@@ -985,11 +985,11 @@ const REMOTE_MODULE = {
     },
     snapshot_import_state: {
       tableName: "snapshot_import_state",
-      rowType: SnapshotImport.getTypeScriptAlgebraicType(),
+      rowType: SnapshotImportState.getTypeScriptAlgebraicType(),
       primaryKey: "id",
       primaryKeyInfo: {
         colName: "id",
-        colType: SnapshotImport.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+        colType: SnapshotImportState.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     stats_input: {
@@ -3253,7 +3253,7 @@ export class RemoteTables {
   }
 
   get snapshotImportState(): SnapshotImportStateTableHandle {
-    return new SnapshotImportStateTableHandle(this.connection.clientCache.getOrCreateTable<SnapshotImport>(REMOTE_MODULE.tables.snapshot_import_state));
+    return new SnapshotImportStateTableHandle(this.connection.clientCache.getOrCreateTable<SnapshotImportState>(REMOTE_MODULE.tables.snapshot_import_state));
   }
 
   get statsInput(): StatsInputTableHandle {

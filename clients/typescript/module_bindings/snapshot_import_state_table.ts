@@ -32,7 +32,7 @@ import {
   type ReducerEventContextInterface,
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
-import { SnapshotImport } from "./snapshot_import_type";
+import { SnapshotImportState } from "./snapshot_import_state_type";
 import { type EventContext, type Reducer, RemoteReducers, RemoteTables } from ".";
 
 /**
@@ -46,9 +46,9 @@ import { type EventContext, type Reducer, RemoteReducers, RemoteTables } from ".
  * like `ctx.db.snapshotImportState.on_insert(...)`.
  */
 export class SnapshotImportStateTableHandle {
-  tableCache: TableCache<SnapshotImport>;
+  tableCache: TableCache<SnapshotImportState>;
 
-  constructor(tableCache: TableCache<SnapshotImport>) {
+  constructor(tableCache: TableCache<SnapshotImportState>) {
     this.tableCache = tableCache;
   }
 
@@ -56,7 +56,7 @@ export class SnapshotImportStateTableHandle {
     return this.tableCache.count();
   }
 
-  iter(): Iterable<SnapshotImport> {
+  iter(): Iterable<SnapshotImportState> {
     return this.tableCache.iter();
   }
   /**
@@ -73,7 +73,7 @@ export class SnapshotImportStateTableHandle {
   id = {
     // Find the subscribed row whose `id` column value is equal to `col_val`,
     // if such a row is present in the client cache.
-    find: (col_val: number): SnapshotImport | undefined => {
+    find: (col_val: number): SnapshotImportState | undefined => {
       for (let row of this.tableCache.iter()) {
         if (deepEqual(row.id, col_val)) {
           return row;
@@ -82,27 +82,27 @@ export class SnapshotImportStateTableHandle {
     },
   };
 
-  onInsert = (cb: (ctx: EventContext, row: SnapshotImport) => void) => {
+  onInsert = (cb: (ctx: EventContext, row: SnapshotImportState) => void) => {
     return this.tableCache.onInsert(cb);
   }
 
-  removeOnInsert = (cb: (ctx: EventContext, row: SnapshotImport) => void) => {
+  removeOnInsert = (cb: (ctx: EventContext, row: SnapshotImportState) => void) => {
     return this.tableCache.removeOnInsert(cb);
   }
 
-  onDelete = (cb: (ctx: EventContext, row: SnapshotImport) => void) => {
+  onDelete = (cb: (ctx: EventContext, row: SnapshotImportState) => void) => {
     return this.tableCache.onDelete(cb);
   }
 
-  removeOnDelete = (cb: (ctx: EventContext, row: SnapshotImport) => void) => {
+  removeOnDelete = (cb: (ctx: EventContext, row: SnapshotImportState) => void) => {
     return this.tableCache.removeOnDelete(cb);
   }
 
   // Updates are only defined for tables with primary keys.
-  onUpdate = (cb: (ctx: EventContext, oldRow: SnapshotImport, newRow: SnapshotImport) => void) => {
+  onUpdate = (cb: (ctx: EventContext, oldRow: SnapshotImportState, newRow: SnapshotImportState) => void) => {
     return this.tableCache.onUpdate(cb);
   }
 
-  removeOnUpdate = (cb: (ctx: EventContext, onRow: SnapshotImport, newRow: SnapshotImport) => void) => {
+  removeOnUpdate = (cb: (ctx: EventContext, onRow: SnapshotImportState, newRow: SnapshotImportState) => void) => {
     return this.tableCache.removeOnUpdate(cb);
   }}

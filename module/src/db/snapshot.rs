@@ -26,7 +26,7 @@ use crate::tables::events::world_event;
 use crate::tables::gates::feature_gate;
 use crate::tables::items::{item_despawn_timer, item_instance, master_stash, run_state, ItemDespawnTimer, PlaceKind};
 use crate::tables::perks::{character_perk, perk_def, perk_offer};
-use crate::tables::snapshot::{snapshot_import_state, SnapshotBatch, SnapshotImport};
+use crate::tables::snapshot::{snapshot_import_state, SnapshotBatch, SnapshotImportState};
 use crate::tables::statics::class_def;
 use crate::tables::world::{admin, config, event_prune_timer, player, travel_state, travel_timer};
 use crate::tables::world::{world_clock, world_state, TravelTimer};
@@ -52,7 +52,7 @@ fn bad(code: ErrorCode, msg: impl Into<String>) -> WkError {
 }
 
 /// The import under way (`E_SNAPSHOT_NOT_STARTED` otherwise).
-pub fn current(ctx: &ReducerContext) -> WkResult<SnapshotImport> {
+pub fn current(ctx: &ReducerContext) -> WkResult<SnapshotImportState> {
     match ctx.db.snapshot_import_state().id().find(0) {
         Some(s) if !s.finished => Ok(s),
         _ => Err(err(ErrorCode::SnapshotNotStarted, "no snapshot import is under way; call snapshot_begin first")),
@@ -85,7 +85,7 @@ pub fn begin(ctx: &ReducerContext, snapshot_id: String, schema_version: u32, rul
     }
     if let Some(s) = ctx.db.snapshot_import_state().id().find(0) {
         if s.snapshot_id == snapshot_id {
-            ctx.db.snapshot_import_state().id().update(SnapshotImport { finished: false, ..s });
+            ctx.db.snapshot_import_state().id().update(SnapshotImportState { finished: false, ..s });
             return Ok(true); // resume
         }
     }
@@ -109,7 +109,7 @@ pub fn begin(ctx: &ReducerContext, snapshot_id: String, schema_version: u32, rul
         ctx.db.world_event().id().delete(r.id);
     }
     ctx.db.snapshot_import_state().id().delete(0);
-    ctx.db.snapshot_import_state().insert(SnapshotImport {
+    ctx.db.snapshot_import_state().insert(SnapshotImportState {
         id: 0,
         snapshot_id,
         started_by: ctx.sender,
@@ -605,7 +605,7 @@ fn rows_in(b: &SnapshotBatch) -> usize {
 
 /// Rebuild the derived rows (character stats, effective stats) of imported characters; with
 /// `last`, mark the import done (returned then). Unknown ids are reported, nothing is written then.
-pub fn finish_characters(ctx: &ReducerContext, ids: &[u64], last: bool) -> WkResult<Option<SnapshotImport>> {
+pub fn finish_characters(ctx: &ReducerContext, ids: &[u64], last: bool) -> WkResult<Option<SnapshotImportState>> {
     let mut s = current(ctx)?;
     if ids.len() > crate::systems::migrate::MAX_BATCH_ROWS {
         return Err(err(

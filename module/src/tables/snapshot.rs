@@ -20,7 +20,7 @@ pub struct SchemaMeta {
 /// `snapshot_finish` marks it done. Private: operators read it with the owner's token.
 #[table(name = snapshot_import_state)]
 #[derive(Clone)]
-pub struct SnapshotImport {
+pub struct SnapshotImportState {
     #[primary_key]
     pub id: u32,
     /// `<commit>@<exported_at_micros>` of the snapshot being imported.

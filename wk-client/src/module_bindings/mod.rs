@@ -229,7 +229,7 @@ pub mod snapshot_begin_reducer;
 pub mod snapshot_finish_reducer;
 pub mod snapshot_import_reducer;
 pub mod snapshot_import_state_table;
-pub mod snapshot_import_type;
+pub mod snapshot_import_state_type;
 pub mod source_kind_type;
 pub mod spawn_monster_reducer;
 pub mod spawn_world_item_reducer;
@@ -516,7 +516,7 @@ pub use snapshot_begin_reducer::{set_flags_for_snapshot_begin, snapshot_begin, S
 pub use snapshot_finish_reducer::{set_flags_for_snapshot_finish, snapshot_finish, SnapshotFinishCallbackId};
 pub use snapshot_import_reducer::{set_flags_for_snapshot_import, snapshot_import, SnapshotImportCallbackId};
 pub use snapshot_import_state_table::*;
-pub use snapshot_import_type::SnapshotImport;
+pub use snapshot_import_state_type::SnapshotImportState;
 pub use source_kind_type::SourceKind;
 pub use spawn_monster_reducer::{set_flags_for_spawn_monster, spawn_monster, SpawnMonsterCallbackId};
 pub use spawn_world_item_reducer::{set_flags_for_spawn_world_item, spawn_world_item, SpawnWorldItemCallbackId};
@@ -1281,7 +1281,7 @@ pub struct DbUpdate {
     run_state: __sdk::TableUpdate<RunStateRow>,
     schema_meta: __sdk::TableUpdate<SchemaMeta>,
     skill_def: __sdk::TableUpdate<SkillDefRow>,
-    snapshot_import_state: __sdk::TableUpdate<SnapshotImport>,
+    snapshot_import_state: __sdk::TableUpdate<SnapshotImportState>,
     stats_input: __sdk::TableUpdate<StatsInput>,
     travel_state: __sdk::TableUpdate<TravelState>,
     travel_timer: __sdk::TableUpdate<TravelTimer>,
@@ -1538,7 +1538,7 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.skill_def =
             cache.apply_diff_to_table::<SkillDefRow>("skill_def", &self.skill_def).with_updates_by_pk(|row| &row.id);
         diff.snapshot_import_state = cache
-            .apply_diff_to_table::<SnapshotImport>("snapshot_import_state", &self.snapshot_import_state)
+            .apply_diff_to_table::<SnapshotImportState>("snapshot_import_state", &self.snapshot_import_state)
             .with_updates_by_pk(|row| &row.id);
         diff.stats_input = cache
             .apply_diff_to_table::<StatsInput>("stats_input", &self.stats_input)
@@ -1614,7 +1614,7 @@ pub struct AppliedDiff<'r> {
     run_state: __sdk::TableAppliedDiff<'r, RunStateRow>,
     schema_meta: __sdk::TableAppliedDiff<'r, SchemaMeta>,
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
-    snapshot_import_state: __sdk::TableAppliedDiff<'r, SnapshotImport>,
+    snapshot_import_state: __sdk::TableAppliedDiff<'r, SnapshotImportState>,
     stats_input: __sdk::TableAppliedDiff<'r, StatsInput>,
     travel_state: __sdk::TableAppliedDiff<'r, TravelState>,
     travel_timer: __sdk::TableAppliedDiff<'r, TravelTimer>,
@@ -1688,7 +1688,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
         callbacks.invoke_table_row_callbacks::<SchemaMeta>("schema_meta", &self.schema_meta, event);
         callbacks.invoke_table_row_callbacks::<SkillDefRow>("skill_def", &self.skill_def, event);
-        callbacks.invoke_table_row_callbacks::<SnapshotImport>(
+        callbacks.invoke_table_row_callbacks::<SnapshotImportState>(
             "snapshot_import_state",
             &self.snapshot_import_state,
             event,

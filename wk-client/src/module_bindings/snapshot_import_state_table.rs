@@ -4,7 +4,7 @@
 // This was generated using spacetimedb cli version 1.2.0 (commit ).
 
 #![allow(unused, clippy::all)]
-use super::snapshot_import_type::SnapshotImport;
+use super::snapshot_import_state_type::SnapshotImportState;
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
 /// Table handle for the table `snapshot_import_state`.
@@ -16,7 +16,7 @@ use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 /// but to directly chain method calls,
 /// like `ctx.db.snapshot_import_state().on_insert(...)`.
 pub struct SnapshotImportStateTableHandle<'ctx> {
-    imp: __sdk::TableHandle<SnapshotImport>,
+    imp: __sdk::TableHandle<SnapshotImportState>,
     ctx: std::marker::PhantomData<&'ctx super::RemoteTables>,
 }
 
@@ -33,7 +33,7 @@ pub trait SnapshotImportStateTableAccess {
 impl SnapshotImportStateTableAccess for super::RemoteTables {
     fn snapshot_import_state(&self) -> SnapshotImportStateTableHandle<'_> {
         SnapshotImportStateTableHandle {
-            imp: self.imp.get_table::<SnapshotImport>("snapshot_import_state"),
+            imp: self.imp.get_table::<SnapshotImportState>("snapshot_import_state"),
             ctx: std::marker::PhantomData,
         }
     }
@@ -43,13 +43,13 @@ pub struct SnapshotImportStateInsertCallbackId(__sdk::CallbackId);
 pub struct SnapshotImportStateDeleteCallbackId(__sdk::CallbackId);
 
 impl<'ctx> __sdk::Table for SnapshotImportStateTableHandle<'ctx> {
-    type Row = SnapshotImport;
+    type Row = SnapshotImportState;
     type EventContext = super::EventContext;
 
     fn count(&self) -> u64 {
         self.imp.count()
     }
-    fn iter(&self) -> impl Iterator<Item = SnapshotImport> + '_ {
+    fn iter(&self) -> impl Iterator<Item = SnapshotImportState> + '_ {
         self.imp.iter()
     }
 
@@ -82,7 +82,7 @@ impl<'ctx> __sdk::Table for SnapshotImportStateTableHandle<'ctx> {
 
 #[doc(hidden)]
 pub(super) fn register_table(client_cache: &mut __sdk::ClientCache<super::RemoteModule>) {
-    let _table = client_cache.get_or_make_table::<SnapshotImport>("snapshot_import_state");
+    let _table = client_cache.get_or_make_table::<SnapshotImportState>("snapshot_import_state");
     _table.add_unique_constraint::<u32>("id", |row| &row.id);
 }
 pub struct SnapshotImportStateUpdateCallbackId(__sdk::CallbackId);
@@ -105,9 +105,9 @@ impl<'ctx> __sdk::TableWithPrimaryKey for SnapshotImportStateTableHandle<'ctx> {
 #[doc(hidden)]
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
-) -> __sdk::Result<__sdk::TableUpdate<SnapshotImport>> {
+) -> __sdk::Result<__sdk::TableUpdate<SnapshotImportState>> {
     __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<SnapshotImport>", "TableUpdate").with_cause(e).into()
+        __sdk::InternalError::failed_parse("TableUpdate<SnapshotImportState>", "TableUpdate").with_cause(e).into()
     })
 }
 
@@ -119,7 +119,7 @@ pub(super) fn parse_table_update(
 /// but to directly chain method calls,
 /// like `ctx.db.snapshot_import_state().id().find(...)`.
 pub struct SnapshotImportStateIdUnique<'ctx> {
-    imp: __sdk::UniqueConstraintHandle<SnapshotImport, u32>,
+    imp: __sdk::UniqueConstraintHandle<SnapshotImportState, u32>,
     phantom: std::marker::PhantomData<&'ctx super::RemoteTables>,
 }
 
@@ -136,7 +136,7 @@ impl<'ctx> SnapshotImportStateTableHandle<'ctx> {
 impl<'ctx> SnapshotImportStateIdUnique<'ctx> {
     /// Find the subscribed row whose `id` column value is equal to `col_val`,
     /// if such a row is present in the client cache.
-    pub fn find(&self, col_val: &u32) -> Option<SnapshotImport> {
+    pub fn find(&self, col_val: &u32) -> Option<SnapshotImportState> {
         self.imp.find(col_val)
     }
 }

@@ -15,13 +15,13 @@ namespace SpacetimeDB.Types
 {
     public sealed partial class RemoteTables
     {
-        public sealed class SnapshotImportStateHandle : RemoteTableHandle<EventContext, SnapshotImport>
+        public sealed class SnapshotImportStateHandle : RemoteTableHandle<EventContext, SnapshotImportState>
         {
             protected override string RemoteTableName => "snapshot_import_state";
 
             public sealed class IdUniqueIndex : UniqueIndexBase<uint>
             {
-                protected override uint GetKey(SnapshotImport row) => row.Id;
+                protected override uint GetKey(SnapshotImportState row) => row.Id;
 
                 public IdUniqueIndex(SnapshotImportStateHandle table) : base(table) { }
             }
@@ -33,7 +33,7 @@ namespace SpacetimeDB.Types
                 Id = new(this);
             }
 
-            protected override object GetPrimaryKey(SnapshotImport row) => row.Id;
+            protected override object GetPrimaryKey(SnapshotImportState row) => row.Id;
         }
 
         public readonly SnapshotImportStateHandle SnapshotImportState;

@@ -8,7 +8,7 @@ use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
-pub struct SnapshotImport {
+pub struct SnapshotImportState {
     pub id: u32,
     pub snapshot_id: String,
     pub started_by: __sdk::Identity,
@@ -17,6 +17,6 @@ pub struct SnapshotImport {
     pub finished: bool,
 }
 
-impl __sdk::InModule for SnapshotImport {
+impl __sdk::InModule for SnapshotImportState {
     type Module = super::RemoteModule;
 }

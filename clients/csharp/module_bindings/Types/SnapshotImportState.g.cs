@@ -13,7 +13,7 @@ namespace SpacetimeDB.Types
 {
     [SpacetimeDB.Type]
     [DataContract]
-    public sealed partial class SnapshotImport
+    public sealed partial class SnapshotImportState
     {
         [DataMember(Name = "id")]
         public uint Id;
@@ -28,7 +28,7 @@ namespace SpacetimeDB.Types
         [DataMember(Name = "finished")]
         public bool Finished;
 
-        public SnapshotImport(
+        public SnapshotImportState(
             uint Id,
             string SnapshotId,
             SpacetimeDB.Identity StartedBy,
@@ -45,7 +45,7 @@ namespace SpacetimeDB.Types
             this.Finished = Finished;
         }
 
-        public SnapshotImport()
+        public SnapshotImportState()
         {
             this.SnapshotId = "";
         }

@@ -32,7 +32,7 @@ import {
   type ReducerEventContextInterface,
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
-export type SnapshotImport = {
+export type SnapshotImportState = {
   id: number,
   snapshotId: string,
   startedBy: Identity,
@@ -44,7 +44,7 @@ export type SnapshotImport = {
 /**
  * A namespace for generated helper functions.
  */
-export namespace SnapshotImport {
+export namespace SnapshotImportState {
   /**
   * A function which returns this type represented as an AlgebraicType.
   * This function is derived from the AlgebraicType used to generate this type.
@@ -60,12 +60,12 @@ export namespace SnapshotImport {
     ]);
   }
 
-  export function serialize(writer: BinaryWriter, value: SnapshotImport): void {
-    SnapshotImport.getTypeScriptAlgebraicType().serialize(writer, value);
+  export function serialize(writer: BinaryWriter, value: SnapshotImportState): void {
+    SnapshotImportState.getTypeScriptAlgebraicType().serialize(writer, value);
   }
 
-  export function deserialize(reader: BinaryReader): SnapshotImport {
-    return SnapshotImport.getTypeScriptAlgebraicType().deserialize(reader);
+  export function deserialize(reader: BinaryReader): SnapshotImportState {
+    return SnapshotImportState.getTypeScriptAlgebraicType().deserialize(reader);
   }
 
 }
