@@ -481,6 +481,9 @@ pub fn run(env: &Env, r: &mut Runner) {
         let bid = create(&b, &fx, "Latecomer")?.id;
         let side = row_of(&a, fight.id, id).ok_or("my row")?.side;
         let fid = fight.id;
+        // Another player's fight is joined only by invitation from the side joined.
+        b.fails_with("join_combat", "E_INVITATION_REQUIRED", move |r| r.join_combat(bid, fid, side))?;
+        a.ok("invite_to_combat", move |r| r.invite_to_combat(id, bid))?;
         b.ok("join_combat", move |r| r.join_combat(bid, fid, side))?;
         let mut rows = Vec::new();
         wait_for("the joiner's combatant row", Duration::from_secs(5), || {
