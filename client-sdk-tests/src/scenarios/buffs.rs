@@ -186,6 +186,37 @@ pub fn run(env: &Env, r: &mut Runner) {
         check(!events_of(&admin, EventKind::BuffRefreshed, first.id).is_empty(), "BuffRefreshed event")
     });
 
+    // The expiry timer armed for the first end stays; when it fires early it re-arms itself at the
+    // new end. The buff must outlive its old end and go exactly at the new one.
+    r.run("buffs: an extended buff outlives its old end and expires at its new end", || {
+        let (_p, admin, id) = setup(env, "Extended")?;
+        apply(&admin, id, bx.timed, Some(2))?;
+        let first = wait_buff(&admin, id, bx.timed)?;
+        apply(&admin, id, bx.timed, Some(4))?;
+        wait_for("later end", Duration::from_secs(5), || {
+            find_buff(&admin, id, bx.timed).is_some_and(|b| b.expires_at_micros > first.expires_at_micros)
+        })?;
+        let ext = find_buff(&admin, id, bx.timed).ok_or("buff row vanished")?;
+        check_eq(ext.id, first.id, "same instance id")?;
+        // Half a second past the old end the buff is still there.
+        let wait_old = first.expires_at_micros + 500_000 - now_micros();
+        if wait_old > 0 {
+            std::thread::sleep(Duration::from_micros(wait_old as u64));
+        }
+        check(now_micros() < ext.expires_at_micros, "the test reached the new end before checking the old one")?;
+        check(find_buff(&admin, id, bx.timed).is_some(), "the buff expired at its old end")?;
+        check(events_of(&admin, EventKind::BuffExpired, first.id).is_empty(), "BuffExpired at the old end")?;
+        wait_for("buff row gone", Duration::from_secs(6), || find_buff(&admin, id, bx.timed).is_none())?;
+        wait_for("BuffExpired event", Duration::from_secs(3), || {
+            !events_of(&admin, EventKind::BuffExpired, first.id).is_empty()
+        })?;
+        let ev = events_of(&admin, EventKind::BuffExpired, first.id).remove(0);
+        let late: i64 = field(&ev.detail, "lateness_us").and_then(|v| v.parse().ok()).ok_or("no lateness_us")?;
+        let early = ext.expires_at_micros - ev.at_micros;
+        check(early <= 0, format!("expired {early} us before the new end"))?;
+        check((0..1_000_000).contains(&late), format!("lateness {late} us after the new end (want 0..1 s)"))
+    });
+
     r.run("buffs: additive stacks grow to the cap on one instance", || {
         let (_p, admin, id) = setup(env, "Stacked")?;
         for _ in 0..bx.max_stacks + 1 {

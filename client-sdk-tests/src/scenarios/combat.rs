@@ -315,6 +315,36 @@ pub fn run(env: &Env, r: &mut Runner) {
         })
     });
 
+    // A turn's deadline is set when the turn starts: acting within the turn does not move it
+    // (before, every action re-armed the timer and so extended the turn).
+    r.run("a turn's deadline is fixed when it starts; actions do not extend it", || {
+        // The admin hangs up before the fight's setup: a second live connection of the same
+        // identity (human_vs_rat spawns the rat through its own admin connection) does not get
+        // the rows that connection's reducers write (seen with SpacetimeDB 1.2), and its cache
+        // then panics on the rat's next update.
+        set_turn_secs(&Client::admin(env)?, 60)?;
+        let (a, id, fight, _rat) = human_vs_rat(env, &fx, "Steady")?;
+        let deadline = fight.turn_deadline_micros;
+        check(deadline != i64::MAX, "the human's turn is timed")?;
+        let seq = fight.turn_seq;
+        std::thread::sleep(Duration::from_millis(300));
+        a.ok("dodge", move |r| r.dodge(id))?;
+        let row = combat_of(&a, id).ok_or("no combat")?;
+        check_eq(row.turn_seq, seq, "still the same turn")?;
+        check_eq(row.turn_deadline_micros, deadline, "the deadline after an action")?;
+        a.ok("end_turn", move |r| r.end_turn(id))?;
+        wait_for("the human's next turn", Duration::from_secs(5), || {
+            combat_of(&a, id).is_some_and(|c| {
+                c.status != FightStatus::Active || (c.turn_seq > seq && c.current_combatant == Some(id))
+            })
+        })?;
+        let next = combat_of(&a, id).ok_or("no combat")?;
+        if next.status == FightStatus::Active {
+            check(next.turn_deadline_micros > deadline, "a new turn gets a new deadline")?;
+        }
+        Ok(())
+    });
+
     r.run("a short turn timeout makes the AI play the human's turn", || {
         let admin = Client::admin(env)?;
         let a = Client::fresh(env)?;
