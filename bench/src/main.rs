@@ -34,11 +34,12 @@ struct Opts {
     /// The results file (JSON).
     #[arg(long, env = "WK_BENCH_OUT", default_value = "target/bench/live.json", value_name = "FILE")]
     out: String,
-    /// Smaller counts, for a smoke run (numbers not meaningful).
-    #[arg(long, env = "WK_BENCH_QUICK")]
+    /// Smaller counts, for a smoke run (numbers not meaningful). The variable takes 1/0 (or
+    /// true/false, yes/no, on/off).
+    #[arg(long, env = "WK_BENCH_QUICK", value_parser = clap::builder::BoolishValueParser::new())]
     quick: bool,
     /// Stop after the throughput phases (for profiling a reducer: scripts/profile.sh).
-    #[arg(long, env = "WK_BENCH_THROUGHPUT_ONLY")]
+    #[arg(long, env = "WK_BENCH_THROUGHPUT_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
     throughput_only: bool,
     /// The scale phase's sizes: characters, items per character, ground items (to find which
     /// part costs).
