@@ -94,6 +94,21 @@ stop_all() {
 }
 trap stop_all INT TERM
 
+# The events after id $1, one `id TAB kind TAB text` line each in id order, read through the HTTP
+# SQL endpoint as the publisher (the CLI's login) and decoded from SATS JSON by reliability.py's client.
+TOKEN="$(spacetime login show --token 2>/dev/null | grep -Eo 'eyJ[A-Za-z0-9._-]+' | head -n 1 || true)"
+new_events() {
+    python3 - "$ROOT/scripts" "$WK_URL" "$WK_DB" "$TOKEN" "$1" <<'PY' 2>/dev/null || true
+import sys
+sys.path.insert(0, sys.argv[1])
+from reliability import Api
+url, db, token, last = sys.argv[2:6]
+rows = Api(url, db, token or None).sql(f"SELECT id, kind, text FROM world_event WHERE id > {int(last)}")
+for e in sorted(rows, key=lambda e: e["id"]):
+    print(f"{e['id']}\t{e['kind']}\t{' '.join(str(e['text']).split())}")
+PY
+}
+
 say "world '$WK_DB' is up at $WK_URL"
 say "streaming the world event log (Ctrl-C stops the agents and the stream; the server keeps running)"
 started=$SECONDS
@@ -107,16 +122,11 @@ while true; do
         ( "$ROOT/scripts/snapshot.sh" backup --db "$WK_DB" --keep "$backup_keep" >>"$WK_HOME/backup.log" 2>&1 \
             || say "warning: backup failed (see $WK_HOME/backup.log)" ) &
     fi
-    rows="$(spacetime sql -s "$WK_URL" "$WK_DB" "SELECT id, kind, text FROM world_event WHERE id > $last" 2>/dev/null || true)"
-    # Table rows look like: ` 12 | (CharacterCreated = ()) | "Ayla the rogue entered ..."`
-    while IFS= read -r line; do
-        id="$(echo "$line" | awk -F'|' '{gsub(/ /,"",$1); print $1}')"
+    while IFS=$'\t' read -r id kind text; do
         [[ "$id" =~ ^[0-9]+$ ]] || continue
-        kind="$(echo "$line" | awk -F'|' '{print $2}' | sed -E 's/[() =]//g')"
-        text="$(echo "$line" | cut -d'|' -f3- | sed -E 's/^ *"//; s/" *$//')"
         printf '%s  #%-6s %-18s %s\n' "$(date +%H:%M:%S)" "$id" "$kind" "$text"
         (( id > last )) && last=$id
-    done < <(echo "$rows" | sort -t'|' -k1,1n)
+    done < <(new_events "$last")
     if (( duration > 0 && SECONDS - started >= duration )); then
         stop_all done
     fi

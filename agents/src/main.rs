@@ -2,22 +2,16 @@
 //! its own connection (a fresh identity minted by the server) and character, and a small
 //! goal-driven policy (see `agent.rs`). An observer connection watches the event log.
 //!
-//! ```text
-//! wk-agents [--agents N] [--duration SECS] [--url URL] [--db NAME] [--verbose] [--test]
-//! ```
-//! `--duration 0` (default) runs until killed. `--verbose` prints one line per action decision.
-//! `--test` is the live scenario of `scripts/test.sh`: after the duration it prints
-//! `PASS agents_cross_agent_events` / `PASS agents_world_invariants` (or `FAIL name: why`) and exits
-//! non-zero on a failure. `--stats FILE` writes one line per call (`secs-since-start TAB latency-ms
-//! TAB ok|E_CODE`) and prints the number of connections the server closed (the load test of
-//! `scripts/reliability.py load`). `--pause-ms MS` (default 300) is each agent's pause between steps;
-//! 0 makes them act without pauses (the soak's load at a share of the bench's capacity).
+//! `wk-agents --help` lists the options (`Opts` below). `--test` is the live scenario of
+//! `scripts/test.sh`: after the duration it prints `PASS agents_cross_agent_events` /
+//! `PASS agents_world_invariants` (or `FAIL name: why`) and exits non-zero on a failure.
 
 use wk_client::module_bindings;
 
 mod agent;
 mod conn;
 
+use clap::Parser;
 use module_bindings::*;
 use spacetimedb_sdk::{Identity, Table};
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,54 +19,37 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// N AI agents playing World Kernel through its public reducers, each with its own connection
+/// and character; an observer connection watches the event log.
+#[derive(Parser, Debug)]
+#[command(name = "wk-agents")]
 struct Opts {
-    agents: usize,
+    /// How many agents (1..=64).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    agents: u64,
+    /// Seconds to play; 0 runs until killed.
+    #[arg(long, default_value_t = 0, value_name = "SECS")]
     duration: u64,
+    /// The server.
+    #[arg(long, env = "WK_URL", default_value = "http://127.0.0.1:3000")]
     url: String,
+    /// The database.
+    #[arg(long, env = "WK_DB", default_value = "world-kernel")]
     db: String,
+    /// One line per action decision.
+    #[arg(short, long)]
     verbose: bool,
+    /// The live scenario of scripts/test.sh: after the duration, PASS/FAIL lines for the
+    /// cross-agent events and the world invariants; exits non-zero on a failure.
+    #[arg(long)]
     test: bool,
+    /// Write one line per call (secs-since-start TAB latency-ms TAB ok|E_CODE) to FILE and print
+    /// the number of connections the server closed (scripts/reliability.py load).
+    #[arg(long, value_name = "FILE")]
     stats: Option<String>,
     /// Pause between one agent's steps (ms); 0 = act without pauses (scripts/soak.sh).
+    #[arg(long, default_value_t = 300, value_name = "MS")]
     pause_ms: u64,
-}
-
-fn parse_opts() -> Result<Opts, String> {
-    let mut o = Opts {
-        agents: 4,
-        duration: 0,
-        url: std::env::var("WK_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into()),
-        db: std::env::var("WK_DB").unwrap_or_else(|_| "world-kernel".into()),
-        verbose: false,
-        test: false,
-        stats: None,
-        pause_ms: 300,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut val = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
-        match a.as_str() {
-            "--agents" => o.agents = val("--agents")?.parse().map_err(|_| "--agents takes a number")?,
-            "--duration" => o.duration = val("--duration")?.parse().map_err(|_| "--duration takes seconds")?,
-            "--url" => o.url = val("--url")?,
-            "--db" => o.db = val("--db")?,
-            "--verbose" | "-v" => o.verbose = true,
-            "--test" => o.test = true,
-            "--stats" => o.stats = Some(val("--stats")?),
-            "--pause-ms" => o.pause_ms = val("--pause-ms")?.parse().map_err(|_| "--pause-ms takes milliseconds")?,
-            "--help" | "-h" => {
-                println!(
-                    "wk-agents [--agents N] [--duration SECS] [--url URL] [--db NAME] [--verbose] [--test] [--stats FILE] [--pause-ms MS]"
-                );
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown option `{other}` (see --help)")),
-        }
-    }
-    if o.agents == 0 || o.agents > 64 {
-        return Err("--agents must be 1..=64".into());
-    }
-    Ok(o)
 }
 
 /// What the observer saw: cross-agent events by kind (from the `kind=` of their detail).
@@ -83,13 +60,7 @@ struct Seen {
 }
 
 fn main() {
-    let opts = match parse_opts() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("wk-agents: {e}");
-            std::process::exit(2);
-        }
-    };
+    let opts = Opts::parse();
     println!(
         "wk-agents: {} agents against {} / {} for {}",
         opts.agents,
@@ -120,7 +91,7 @@ fn main() {
     conn::stats::start(opts.stats.is_some());
     let stop = Arc::new(AtomicBool::new(false));
     let mut handles = Vec::new();
-    for idx in 0..opts.agents {
+    for idx in 0..opts.agents as usize {
         let (url, db, verbose, stop, pause) =
             (opts.url.clone(), opts.db.clone(), opts.verbose, stop.clone(), opts.pause_ms);
         handles.push(std::thread::spawn(move || run_agent(idx, &url, &db, verbose, pause, &stop)));

@@ -3,19 +3,49 @@
 //! counts completions from the reducer callbacks. Every throughput is reported next to the `ping`
 //! baseline measured in the same run on the same server, as a ratio.
 //!
-//! Env: WK_URL, WK_DB, WK_ADMIN_TOKEN (required), WK_BENCH_OUT (JSON file, default
-//! target/bench/live.json), WK_BENCH_QUICK=1 (smaller counts, for a smoke run),
-//! WK_BENCH_THROUGHPUT_ONLY=1 (stop after the throughput phases: for profiling a reducer).
-//! The module must run the dnd5e ruleset (class, buff, item and monster ids below are dnd5e's).
+//! Options (`wk-bench --help`; each also read from its WK_* variable, which the scripts set): see
+//! `Opts` below. The module must run the dnd5e ruleset (class, buff, item and monster ids below
+//! are dnd5e's).
 
 use wk_client::module_bindings;
 
+use clap::Parser;
 use module_bindings::*;
 use spacetimedb_sdk::{DbContext, Identity, Status, Table};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The live half of scripts/bench.sh: pipelined reducer calls as the publisher, every
+/// throughput beside the ping baseline of the same run; results as JSON.
+#[derive(Parser, Debug)]
+#[command(name = "wk-bench")]
+struct Opts {
+    /// The server.
+    #[arg(long, env = "WK_URL", default_value = "http://127.0.0.1:3000")]
+    url: String,
+    /// The database (a fresh dnd5e publish).
+    #[arg(long, env = "WK_DB", default_value = "world-kernel")]
+    db: String,
+    /// The publisher's token (`spacetime login show --token`): the admin the bench calls as.
+    #[arg(long, env = "WK_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: String,
+    /// The results file (JSON).
+    #[arg(long, env = "WK_BENCH_OUT", default_value = "target/bench/live.json", value_name = "FILE")]
+    out: String,
+    /// Smaller counts, for a smoke run (numbers not meaningful). The variable takes 1/0 (or
+    /// true/false, yes/no, on/off).
+    #[arg(long, env = "WK_BENCH_QUICK", value_parser = clap::builder::BoolishValueParser::new())]
+    quick: bool,
+    /// Stop after the throughput phases (for profiling a reducer: scripts/profile.sh).
+    #[arg(long, env = "WK_BENCH_THROUGHPUT_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
+    throughput_only: bool,
+    /// The scale phase's sizes: characters, items per character, ground items (to find which
+    /// part costs).
+    #[arg(long, env = "WK_SCALE", value_delimiter = ',', value_name = "CHARS,ITEMS_PER_CHAR,GROUND")]
+    scale: Vec<u64>,
+}
 
 const LOC: &str = "crossroads";
 /// Resolutions of the effective-stats fixture per `admin_bench_effective_stats` call.
@@ -127,14 +157,12 @@ struct Bench {
 }
 
 impl Bench {
-    fn connect() -> Res<Bench> {
-        let url = std::env::var("WK_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into());
-        let db = std::env::var("WK_DB").unwrap_or_else(|_| "world-kernel".into());
-        let token = std::env::var("WK_ADMIN_TOKEN").map_err(|_| "WK_ADMIN_TOKEN not set".to_string())?;
+    fn connect(opts: &Opts) -> Res<Bench> {
+        let (url, db, token) = (&opts.url, &opts.db, opts.admin_token.clone());
         let counts = Arc::new(Counts::default());
         let c = wk_client::connect(
-            &url,
-            &db,
+            url,
+            db,
             Some(token),
             Duration::from_secs(10),
             |b| b,
@@ -157,7 +185,7 @@ impl Bench {
             },
         )?;
         let (conn, me) = (c.conn, c.identity);
-        let quick = std::env::var("WK_BENCH_QUICK").is_ok_and(|v| v == "1");
+        let quick = opts.quick;
         Ok(Bench { conn, me, counts, quick })
     }
 
@@ -322,9 +350,10 @@ impl Out {
 }
 
 fn main() {
-    let path = std::env::var("WK_BENCH_OUT").unwrap_or_else(|_| "target/bench/live.json".into());
+    let opts = Opts::parse();
+    let path = opts.out.clone();
     let mut out = Out::default();
-    let res = run(&mut out);
+    let res = run(&opts, &mut out);
     if let Err(e) = &res {
         eprintln!("wk-bench: {e}");
         out.text("error", e);
@@ -335,8 +364,8 @@ fn main() {
     std::process::exit(if res.is_ok() { 0 } else { 1 });
 }
 
-fn run(out: &mut Out) -> Res<()> {
-    let b = Bench::connect()?;
+fn run(opts: &Opts, out: &mut Out) -> Res<()> {
+    let b = Bench::connect(opts)?;
     let q = b.quick;
     let scale = |full: u64, quick: u64| if q { quick } else { full };
     b.subscribe(&["SELECT * FROM character", "SELECT * FROM item_instance"])?;
@@ -493,7 +522,7 @@ fn run(out: &mut Out) -> Res<()> {
         })?;
     }
     out.phase("combat_turn_mix", &p, base);
-    if std::env::var("WK_BENCH_THROUGHPUT_ONLY").is_ok_and(|v| v == "1") {
+    if opts.throughput_only {
         // Profiling runs: the throughput phases above and nothing else.
         let _ = b.conn.disconnect();
         return Ok(());
@@ -621,10 +650,8 @@ fn run(out: &mut Out) -> Res<()> {
     let mix_a = mix(&b, &load, &daggers, scale(200, 20), scale(10, 2))?;
     let writes_a = row_writes(&b, &load, &daggers, scale(10_240, 2_048))?;
     let (chars_before, items_before) = (b.conn.db.character().count(), b.conn.db.item_instance().count());
-    // WK_SCALE="chars,items_per_char,ground" overrides the sizes (to find which part costs).
-    let sizes: Vec<u64> =
-        std::env::var("WK_SCALE").unwrap_or_default().split(',').filter_map(|v| v.trim().parse().ok()).collect();
-    let (n_chars, per_char, n_ground) = match sizes[..] {
+    // --scale / WK_SCALE="chars,items_per_char,ground" overrides the sizes (to find which part costs).
+    let (n_chars, per_char, n_ground) = match opts.scale[..] {
         [c, i, g] => (c, i as u32, g),
         _ => (scale(10_000, 500), 9u32, scale(10_000, 500)),
     };

@@ -1,30 +1,21 @@
 //! Test harness: connections with fresh identities, reducer calls that wait for their own result,
-//! waits with timeouts that fail loudly, and a tiny runner printing `PASS name` / `FAIL name`.
+//! waits with timeouts that fail loudly, and the registry that hands the scenarios to libtest-mimic.
 
 use crate::module_bindings::*;
 use spacetimedb_sdk::{DbContext, Identity};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub type TestResult = Result<(), String>;
 
+/// The world under test (main.rs reads it from the command line or the WK_* variables).
+#[derive(Clone, Debug)]
 pub struct Env {
     pub url: String,
     pub db: String,
     pub ruleset: String,
     pub admin_token: Option<String>,
-}
-
-impl Env {
-    pub fn from_env() -> Env {
-        Env {
-            url: std::env::var("WK_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into()),
-            db: std::env::var("WK_DB").unwrap_or_else(|_| "world-kernel".into()),
-            ruleset: std::env::var("WK_RULESET").unwrap_or_else(|_| "dnd5e".into()),
-            admin_token: std::env::var("WK_ADMIN_TOKEN").ok().filter(|t| !t.is_empty()),
-        }
-    }
 }
 
 /// One simulated player: its own connection and identity, subscribed to every public table.
@@ -148,42 +139,112 @@ pub fn check_eq<T: PartialEq + std::fmt::Debug>(got: T, want: T, what: &str) -> 
     }
 }
 
-/// Runs scenarios in order, printing `PASS name` / `FAIL name: why`; returns (passed, failed).
+/// The scenarios' registry. Each scenario file registers its scenarios with [`Runner::run`] in
+/// order; libtest-mimic (main.rs) decides which run (filter, `--skip`, `--exact`, `--list`) and
+/// prints their outcomes. The closures borrow the scenario function's locals (`env`, fixtures), so
+/// they cannot outlive it: instead of storing them, the registration is done in passes.
+/// - [`names`]: one pass that only records the names, in order (the libtest-mimic trials).
+/// - [`serve`]: on the scenario thread, passes that run the closure whose number a trial asked
+///   for and skip the others; a trial waits for its scenario's result.
+///
+/// So the code of a scenario file outside its `r.run` closures runs once per pass: it must only
+/// compute fixtures (no calls, no connections).
 pub struct Runner {
-    pub passed: usize,
-    pub failed: usize,
-    filter: Option<String>,
+    next: usize,
+    mode: Mode,
+}
+
+enum Mode {
+    Collect(Vec<String>),
+    Execute(Exec),
+}
+
+/// A trial's request: run scenario number `.0`, send its result on `.1`.
+pub type Request = (usize, std::sync::mpsc::Sender<TestResult>);
+
+struct Exec {
+    requests: std::sync::mpsc::Receiver<Request>,
+    /// The request not served yet: a later scenario's, or an earlier one's (the next pass).
+    pending: Option<Request>,
+    /// Every trial is gone (the run ended): skip the rest.
+    closed: bool,
 }
 
 impl Runner {
-    pub fn new() -> Runner {
-        Runner { passed: 0, failed: 0, filter: std::env::args().nth(1) }
-    }
-
+    /// Register a scenario (a collecting pass), or run it if it is the one asked for.
     pub fn run(&mut self, name: &str, f: impl FnOnce() -> TestResult) {
-        if let Some(flt) = &self.filter {
-            if !name.contains(flt.as_str()) {
+        let idx = self.next;
+        self.next += 1;
+        let x = match &mut self.mode {
+            Mode::Collect(names) => {
+                names.push(name.to_string());
                 return;
             }
+            Mode::Execute(x) => x,
+        };
+        if x.closed {
+            return;
         }
-        let started = Instant::now();
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-        let ms = started.elapsed().as_millis();
-        match outcome {
-            Ok(Ok(())) => {
-                self.passed += 1;
-                println!("PASS {name} ({ms} ms)");
-            }
-            Ok(Err(e)) => {
-                self.failed += 1;
-                println!("FAIL {name}: {e}");
-            }
-            Err(p) => {
-                self.failed += 1;
-                let msg =
-                    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
-                println!("FAIL {name}: panicked: {}", msg.unwrap_or_default());
+        if x.pending.is_none() {
+            match x.requests.recv() {
+                Ok(req) => x.pending = Some(req),
+                Err(_) => {
+                    x.closed = true;
+                    return;
+                }
             }
         }
+        if let Some((want, reply)) = x.pending.take() {
+            if want != idx {
+                x.pending = Some((want, reply));
+                return;
+            }
+            let _ = reply.send(execute(f));
+        }
+    }
+}
+
+/// Run one scenario; a panic is that scenario's failure, with the panic's message.
+fn execute(f: impl FnOnce() -> TestResult) -> TestResult {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(res) => res,
+        Err(p) => {
+            let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+            Err(format!("panicked: {}", msg.unwrap_or_default()))
+        }
+    }
+}
+
+/// The names of the scenarios `register` registers, in registration order.
+pub fn names(env: &Env, register: fn(&Env, &mut Runner)) -> Vec<String> {
+    let mut r = Runner { next: 0, mode: Mode::Collect(Vec::new()) };
+    register(env, &mut r);
+    match r.mode {
+        Mode::Collect(names) => names,
+        Mode::Execute(_) => Vec::new(),
+    }
+}
+
+/// Serve the trials' requests until every trial is gone: each request runs the scenario with that
+/// number (as [`names`] numbered them) and answers with its result. Requests come in
+/// registration order on one test thread; with several, a request for an earlier scenario is
+/// served by the next pass.
+pub fn serve(env: &Env, register: fn(&Env, &mut Runner), requests: std::sync::mpsc::Receiver<Request>) {
+    let mut exec = Exec { requests, pending: None, closed: false };
+    loop {
+        let mut r = Runner { next: 0, mode: Mode::Execute(exec) };
+        register(env, &mut r);
+        let (count, Mode::Execute(mut x)) = (r.next, r.mode) else { return };
+        if x.closed || count == 0 {
+            return;
+        }
+        if let Some((want, reply)) = x.pending.take() {
+            if want >= count {
+                let _ = reply.send(Err(format!("no scenario number {want} (there are {count})")));
+            } else {
+                x.pending = Some((want, reply));
+            }
+        }
+        exec = x;
     }
 }

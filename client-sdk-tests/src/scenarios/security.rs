@@ -1,5 +1,5 @@
 //! Scenarios: a world safe to open to strangers. Each one is an attack (or a broken
-//! promise) from the issue, tried as a stranger would, and refused with its code.
+//! promise) tried as a stranger would, and refused with its code.
 
 use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
 use crate::http::{some_u64, HttpAgent};
@@ -85,7 +85,7 @@ pub fn run(env: &Env, r: &mut Runner) {
     let fx: Fixture = fixture(env);
     let sturdy = if env.ruleset == "lite" { "orc" } else { "zombie" };
 
-    // Item 7: every HTTP call connects and disconnects; the disconnect must not hand the agent's
+    // Every HTTP call connects and disconnects; the disconnect must not hand the agent's
     // character to the AI. Start, read whose turn it is, move, attack, end the turn: five calls.
     r.run("an HTTP agent plays its own turns in separate calls", || {
         let admin = Client::admin(env)?;
@@ -148,7 +148,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         res
     });
 
-    // Item 1: the issue's attack (A starts a fight with B's character at the crossroads, B never
+    // The attack (A starts a fight with B's character at the crossroads, B never
     // asked), then every way of consenting, and what consent never allows.
     r.run("PvP needs the target player's consent: challenge, accept, decline, expiry", || {
         let admin = Client::admin(env)?;
@@ -261,7 +261,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         Ok(())
     });
 
-    // Item 2: X joins Y's side (one human side), then rewrites the house rules for Y's
+    // X joins Y's side (one human side), then rewrites the house rules for Y's
     // character; a second identity of X "consents". Now: every other player with a human
     // character in the fight at proposal time must consent, and only they count.
     r.run("house rules change another player's character only with that player's consent", || {

@@ -75,7 +75,7 @@ pub fn may_join(others: bool, invited: bool) -> WkResult<()> {
     Ok(())
 }
 
-/// House rules (item 2): the players whose consent a proposal needs: every player,
+/// House rules: the players whose consent a proposal needs: every player,
 /// other than the proposer, with a human character in the fight when it is proposed (`humans`:
 /// the owners of those characters). Snapshotted into the proposal: a player (or a second
 /// identity) who joins later has no say.

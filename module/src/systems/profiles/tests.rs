@@ -708,7 +708,7 @@ fn the_summed_value_of_a_stack_per_attribute_is_bounded() {
     let enc = runtime::encounter(&f);
     let check = |stack: Vec<Profile>| validate_stack(&stack, &reg, &enc);
     let hp = |n| ModifierEntry::new("hp_bonus", n);
-    // Three hp_bonus 500 for the character (the stack): refused, per target.
+    // Three hp_bonus 500 for the character (a stack past the limit): refused, per target.
     let r = check(vec![profile("x", vec![("character", vec![hp(500), hp(500), hp(500)])], vec![])]);
     assert!(!r.ok() && r.has(ErrorCode::ProfileStackLimit), "{r:?}");
     assert!(r.errors().any(|i| i.subject == "slot `hero1`" && i.message.contains("1500")), "{r:?}");
