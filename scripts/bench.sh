@@ -136,6 +136,7 @@ n, e = g("sched.burst.n"), g("sched.burst.expected")
 # lateness (its expiry event minus its expires_at): the worst one within 1 s.
 row(f"burst: {n:.0f}/{e:.0f} due in the same second (due times spread {g('sched.burst.due_spread_ms'):.0f} ms), worst lateness" if n else "burst: worst lateness",
     g("sched.burst.max_ms"), "{:.0f} ms", "≤ 1000 ms, every buff expired", lambda v: bool(n) and n == e and v <= 1000)
+row("buff instances that expired more than once (both scheduler phases; counted per instance)", g("sched.duplicate_expiries"), "{:.0f}", "0", lambda v: v == 0)
 row("burst: all gone after the first was due", g("sched.burst.drain_ms"), "{:.0f} ms", "—", None)
 row("burst: all gone after the last was due", g("sched.burst.after_last_due_ms"), "{:.0f} ms", "—", None)
 row("burst lateness p99", g("sched.burst.p99_ms"), "{:.0f} ms", "—", None)

@@ -557,26 +557,49 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     out.phase("skirmish_8v8", &p, base);
 
     // ---- scheduler: BuffExpired events of the scheduler characters
-    let expired: Arc<Mutex<Vec<(i64, i64)>>> = Arc::new(Mutex::new(Vec::new()));
+    // Keyed by buff instance: a repeated expiry of one instance cannot stand in for a missing one.
+    // Value: (event time, lateness), both micros.
+    type Expiries = BTreeMap<u64, (i64, i64)>;
+    let expired: Arc<Mutex<Expiries>> = Arc::new(Mutex::new(BTreeMap::new()));
+    let duplicates = Arc::new(AtomicU64::new(0));
     {
-        let expired = expired.clone();
+        let (expired, duplicates) = (expired.clone(), duplicates.clone());
         let lo = *sched.first().unwrap_or(&0);
         let hi = *sched.last().unwrap_or(&0);
         b.conn.db.world_event().on_insert(move |_ctx, e| {
             if e.kind == EventKind::BuffExpired && e.actors.first().is_some_and(|a| (lo..=hi).contains(a)) {
-                if let Some(late) = detail(e, "lateness_us").and_then(|v| v.parse::<i64>().ok()) {
-                    if let Ok(mut v) = expired.lock() {
-                        v.push((e.at_micros, late));
+                let late = detail(e, "lateness_us").and_then(|v| v.parse::<i64>().ok());
+                let instance = detail(e, "instance").and_then(|v| v.parse::<u64>().ok());
+                if let (Some(late), Some(instance), Ok(mut v)) = (late, instance, expired.lock()) {
+                    if v.insert(instance, (e.at_micros, late)).is_some() {
+                        duplicates.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
         });
     }
+    // The expiries of one phase: those due at or after the phase began (a straggler of the
+    // phase before is not counted as this phase's).
+    let take_due_since = |since_micros: i64| -> Res<Vec<(i64, i64)>> {
+        let mut all = expired.lock().map_err(|_| "poisoned")?;
+        let mine: Vec<u64> = all.iter().filter(|(_, (at, late))| at - late >= since_micros).map(|(k, _)| *k).collect();
+        Ok(mine.iter().filter_map(|k| all.remove(k)).collect())
+    };
+    let due_since = |since_micros: i64, n: u64| -> bool {
+        expired
+            .lock()
+            .map(|v| v.values().filter(|(at, late)| at - late >= since_micros).count() as u64 >= n)
+            .unwrap_or(false)
+    };
+    let epoch_micros = || {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+    };
     b.subscribe(&["SELECT * FROM world_event"])?;
     let n_buffs = n_sched * BUFFS.len() as u64;
     // 1) spread: durations 1..=60 s
     let spread_secs = scale(60, 10);
     let t = Instant::now();
+    let spread_since = epoch_micros();
     let p = b.pipeline(n_buffs, SETUP_LIMIT, |r, i| {
         let c = sched[(i % n_sched) as usize];
         let buff = BUFFS[(i / n_sched) as usize];
@@ -584,12 +607,11 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     })?;
     let p = b.must("apply_buff (scheduler spread)", p)?;
     println!("scheduler: {} buffs applied in {:.1} s, ending over the next {spread_secs} s", p.calls, p.secs);
-    let got = |n: u64| expired.lock().map(|v| v.len() as u64 >= n).unwrap_or(false);
     let deadline = t + Duration::from_secs(spread_secs + 30);
-    while !got(n_buffs) && Instant::now() < deadline {
+    while !due_since(spread_since, n_buffs) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));
     }
-    let spread: Vec<(i64, i64)> = std::mem::take(&mut *expired.lock().map_err(|_| "poisoned")?);
+    let spread = take_due_since(spread_since)?;
     let lat = sorted(spread.iter().map(|(_, l)| *l as f64 / 1000.0).collect());
     println!(
         "expiry lateness ({} of {n_buffs} expired): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
@@ -607,6 +629,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     // 2) burst: every buff due in the same second (the duration shrinks as the setup goes on)
     let lead = 3 + (n_buffs as f64 / (0.8 * p.rate().max(500.0))).ceil() as u64; // seconds of setup
     let t0 = Instant::now();
+    let burst_since = epoch_micros();
     let p = b.pipeline(n_buffs, SETUP_LIMIT, |r, i| {
         let c = sched[(i % n_sched) as usize];
         let buff = BUFFS[(i / n_sched) as usize];
@@ -616,10 +639,15 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     let p = b.must("apply_buff (scheduler burst)", p)?;
     println!("scheduler burst: {} buffs applied in {:.1} s, due ~{lead} s after the start", p.calls, p.secs);
     let deadline = t0 + Duration::from_secs(lead + 30);
-    while !got(n_buffs) && Instant::now() < deadline {
+    while !due_since(burst_since, n_buffs) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));
     }
-    let burst: Vec<(i64, i64)> = std::mem::take(&mut *expired.lock().map_err(|_| "poisoned")?);
+    let burst = take_due_since(burst_since)?;
+    let dup = duplicates.load(Ordering::Relaxed);
+    if dup > 0 {
+        println!("scheduler: {dup} buff instances expired more than once");
+    }
+    out.num("sched.duplicate_expiries", dup as f64);
     let first_due = burst.iter().map(|(at, late)| at - late).min().unwrap_or(0);
     let last_due = burst.iter().map(|(at, late)| at - late).max().unwrap_or(0);
     let last_done = burst.iter().map(|(at, _)| *at).max().unwrap_or(0);
