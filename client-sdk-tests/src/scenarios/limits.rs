@@ -63,9 +63,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let a = Client::fresh(env)?;
         let (class, scores) = (fx.class.to_string(), fx.scores.clone());
         let huge = "n".repeat(100_000);
-        a.fails_with("create_character", "E_INPUT_TOO_LONG", move |r| {
-            r.create_character(huge, class, scores, vec![])
-        })?;
+        a.fails_with("create_character", "E_INPUT_TOO_LONG", move |r| r.create_character(huge, class, scores, vec![]))?;
         let (class, scores) = (fx.class.to_string(), fx.scores.clone());
         a.fails_with("create_character", "E_INPUT_TOO_LONG", move |r| {
             r.create_character("Listy".into(), class, scores, vec!["athletics".into(); 1000])
@@ -80,7 +78,9 @@ pub fn run(env: &Env, r: &mut Runner) {
             r.ability_check(me, CheckKind::Skill("s".repeat(1000)), 10)
         })?;
         a.fails_with("start_combat", "E_INPUT_TOO_LONG", move |r| r.start_combat(me, vec![], vec![1; 65]))?;
-        admin.fails_with("set_config", "E_INPUT_TOO_LONG", |r| r.set_config("challenge_ttl_secs".into(), "9".repeat(100)))?;
+        admin.fails_with("set_config", "E_INPUT_TOO_LONG", |r| {
+            r.set_config("challenge_ttl_secs".into(), "9".repeat(100))
+        })?;
         // A house-rule stack: 40 kB in the unused `key` of a valid entry.
         let fight = solo_fight(&admin, &a, me, sturdy)?;
         let fat = vec![profile("fat", "*", vec![entry("hp_bonus", 1, &"k".repeat(40_000), &[])])];
@@ -119,7 +119,10 @@ pub fn run(env: &Env, r: &mut Runner) {
         let msg = limited.ok_or_else(|| format!("{ok} calls in {secs:.2} s, none refused"))?;
         // The burst, plus what refilled while it was sent (create_character took one call).
         let most = burst as f64 + rate * secs + 1.0;
-        check(ok + 1 >= burst && (ok as f64) <= most, format!("{ok} calls committed in {secs:.2} s; want {burst}..={most:.0}"))?;
+        check(
+            ok + 1 >= burst && (ok as f64) <= most,
+            format!("{ok} calls committed in {secs:.2} s; want {burst}..={most:.0}"),
+        )?;
         let wait: u64 = msg
             .split("retry in ")
             .nth(1)
@@ -290,7 +293,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         let y6 = ys[5];
         x_pl.fails_with("challenge", "E_TOO_MANY_CHALLENGES", move |r| r.challenge(x, y6))?;
         for &y in &ys[..5] {
-            let ch = y_pl.conn.db.pvp_challenge().iter().find(|c| c.challenger_id == x && c.target_id == y).map(|c| c.id);
+            let ch =
+                y_pl.conn.db.pvp_challenge().iter().find(|c| c.challenger_id == x && c.target_id == y).map(|c| c.id);
             if let Some(ch) = ch {
                 let _ = y_pl.call("decline_challenge", move |r| r.decline_challenge(y, ch));
             }

@@ -149,9 +149,11 @@ fn render(args: &BTreeMap<String, Args>) -> String {
             }
         }
     }
-    s.push_str("\n## Input bounds\n\nEvery string and list argument a reducer takes, with its bound \
+    s.push_str(
+        "\n## Input bounds\n\nEvery string and list argument a reducer takes, with its bound \
                 (`module/src/systems/limits.rs`, `ARG_BOUNDS`; a native test fails when a reducer takes one \
-                without a bound). A longer value is refused before anything is written.\n\n");
+                without a bound). A longer value is refused before anything is written.\n\n",
+    );
     s.push_str("| reducer | argument | bound | answers |\n|---|---|---|---|\n");
     for b in crate::systems::limits::ARG_BOUNDS {
         let _ = writeln!(
@@ -495,16 +497,24 @@ fn every_string_and_list_argument_is_bounded() {
                 continue;
             };
             if !r.errors.contains(&b.code) {
-                problems.push(format!("{}: `{arg}` is bounded with {} but the catalogue does not list it", r.name, b.code.as_str()));
+                problems.push(format!(
+                    "{}: `{arg}` is bounded with {} but the catalogue does not list it",
+                    r.name,
+                    b.code.as_str()
+                ));
             }
             if b.checked_in.is_none() && !(body.contains("limits::") && body.contains(&format!("\"{arg}\""))) {
-                problems.push(format!("{}: its body does not check `{arg}` (systems::limits::text/texts/items/encoded)", r.name));
+                problems.push(format!(
+                    "{}: its body does not check `{arg}` (systems::limits::text/texts/items/encoded)",
+                    r.name
+                ));
             }
         }
     }
     for b in ARG_BOUNDS {
         if !args.get(b.reducer).is_some_and(|a| a.iter().any(|(n, _)| n == b.arg)) {
-            problems.push(format!("ARG_BOUNDS names {}.{}, which is not an argument in the bindings", b.reducer, b.arg));
+            problems
+                .push(format!("ARG_BOUNDS names {}.{}, which is not an argument in the bindings", b.reducer, b.arg));
         }
     }
     assert!(problems.is_empty(), "input bounds:\n{}", problems.join("\n"));

@@ -136,10 +136,7 @@ pub fn bound(reducer: &str, arg: &str) -> Option<&'static ArgBound> {
 fn too_long(reducer: &str, arg: &str, got: String, limit: Limit) -> WkError {
     err(
         ErrorCode::InputTooLong,
-        format!(
-            "`{arg}` of {reducer} is {got}; send {} (docs/reducers.md, \"Input bounds\")",
-            limit.describe()
-        ),
+        format!("`{arg}` of {reducer} is {got}; send {} (docs/reducers.md, \"Input bounds\")", limit.describe()),
     )
 }
 
@@ -333,8 +330,11 @@ mod tests {
         // A house-rule stack: unused `key` / `list` fields count too.
         use crate::systems::profiles::{ModifierEntry, Profile, TypeEntry};
         let fat = ModifierEntry { kind: "hp_bonus".into(), amount: 1, key: "k".repeat(40_000), list: vec![] };
-        let stack =
-            vec![Profile { id: "p".into(), per_type: vec![TypeEntry { target: "*".into(), modifiers: vec![fat] }], ..Default::default() }];
+        let stack = vec![Profile {
+            id: "p".into(),
+            per_type: vec![TypeEntry { target: "*".into(), modifiers: vec![fat] }],
+            ..Default::default()
+        }];
         let e = encoded("apply_profiles", "profiles", &stack).unwrap_err();
         assert_eq!(e.code, ErrorCode::InputTooLong);
         assert!(e.message.contains("bytes encoded"), "{e}");
@@ -394,7 +394,10 @@ mod tests {
         assert_eq!(R.refill_micros(), 3_000_001);
         let full = take(Some(b), 1_000_000 + R.refill_micros(), R).unwrap();
         assert_eq!(full.tokens_milli, 59_000, "a bucket idle for refill_micros is full");
-        assert!(rate_limited(50, R).to_string().starts_with("E_RATE_LIMITED: ") && rate_limited(50, R).message.contains("retry in 50 ms"));
+        assert!(
+            rate_limited(50, R).to_string().starts_with("E_RATE_LIMITED: ")
+                && rate_limited(50, R).message.contains("retry in 50 ms")
+        );
     }
 
     #[test]

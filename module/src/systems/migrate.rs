@@ -406,7 +406,13 @@ mod tests {
         assert_eq!(
             w["config"],
             table(
-                &["id", "max_ground_items_per_location", "challenge_ttl_secs", "rate_limit_per_sec", "rate_limit_burst"],
+                &[
+                    "id",
+                    "max_ground_items_per_location",
+                    "challenge_ttl_secs",
+                    "rate_limit_per_sec",
+                    "rate_limit_burst"
+                ],
                 &[&["0", "3", "120", "20", "60"]]
             )
         );
