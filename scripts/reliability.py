@@ -933,6 +933,10 @@ def cmd_authz(api, a):
                     used_foreign = True
                 elif "U64" in ty and pname.endswith("_id"):
                     args.append(theirs)
+                elif pname == "decision" and used_foreign:
+                    # A stranger's answer to another player's proposal: the rejection (it would
+                    # end the proposal; an approval is also refused by the tally).
+                    args.append({"Reject": []})
                 elif "Product" in ty and ty["Product"]["elements"][:1] and \
                         ty["Product"]["elements"][0]["name"].get("some") == "__identity__":
                     args.append({"__identity__": "0x" + "%064x" % rng.getrandbits(256)})
