@@ -10,7 +10,9 @@ authorization matrix until it has an entry in the reducer catalogue (docs/reduce
     reliability.py [--url URL] [--db DB] [--admin-token T] [--server-log FILE] COMMAND ...
       invariants                      the world invariant checker once
       fuzz  [--calls N] [--seconds S] every reducer with generated (also type-incorrect) args
-      authz                           reducer x caller matrix; private tables vs non-owners
+      authz                           reducer x caller matrix (scheduled reducers from the schema's
+                                      schedules, another player's ids as arguments); private tables
+                                      vs non-owners; public columns named like secrets
       crash --kills N --restart-script FILE --pid-file FILE [--agents-bin BIN] [--agents N]
       load  --agents N --duration S --agents-bin BIN --pid-file FILE
       private-tables                  print the private tables (for the SDK subscription check)
@@ -719,7 +721,11 @@ def cmd_fuzz(api, a):
     ws.close()
     invariant_test(api, "fuzz_turn_burst_invariants")
 
-    # Phase 2: every reducer, generated arguments, 8 concurrent callers.
+    # Phase 2: every reducer, generated arguments, 8 concurrent callers. The fuzzer's player would
+    # spend most of its calls on E_RATE_LIMITED (20 calls/s) and reach few deep paths: a bigger
+    # burst while it runs (the limiter has its own live scenario, client-sdk-tests `limits`).
+    cfg0 = api.sql("SELECT * FROM config")[0]
+    api.call("set_config", ["rate_limit_burst", "100000"], api.admin)
     started = time.time()
     done = 0
     with ThreadPoolExecutor(8) as ex:
@@ -739,6 +745,7 @@ def cmd_fuzz(api, a):
             own = [c["id"] for c in fuzzer.characters()]
             gen.refresh(own, [ctrl["char"]], target_ids=victim)
     secs = time.time() - started
+    api.call("set_config", ["rate_limit_burst", str(cfg0.get("rate_limit_burst", 60))], api.admin)
     total = sum(counts.values())
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:12])
     log(f"fuzz: {total} calls in {secs:.0f} s: {summary}")
@@ -775,6 +782,108 @@ def cmd_fuzz(api, a):
 # authz
 
 
+def scheduled_reducers(api):
+    """reducer -> its timer table, from the schema's schedules (tables with a `schedule`)."""
+    out = {}
+    for t in api.schema()["tables"]:
+        s = t.get("schedule")
+        if isinstance(s, dict) and "some" in s:
+            s = s["some"]
+        if isinstance(s, dict) and s.get("reducer_name"):
+            out[s["reducer_name"]] = t["name"]
+    return out
+
+
+# Public columns whose name says secret. A match fails `authz_secret_columns` unless listed in
+# PUBLIC_BY_DESIGN with the rule its value must follow.
+SECRET_COLUMN = re.compile(r"(^|_)(seed|secret|token|nonce|password|passwd|private|entropy|key_material|jwt)($|_)")
+PUBLIC_BY_DESIGN = {
+    ("combat_instance", "seed_commitment"): "a SHA-256 commitment, public from the start (docs/security.md)",
+    ("combat_instance", "revealed_seed"): "none while the fight runs; published at its end",
+    ("combat_instance", "seed_nonce"): "empty while the fight runs; published at its end",
+}
+
+
+def secret_column_violations(api, tok):
+    """Public columns named like secrets (unless public by design), and revealed-at-the-end
+    columns that hold a value while their fight still runs, read as a stranger would (`tok`)."""
+    bad, checked = [], 0
+    types = api.schema()["typespace"]["types"]
+    for t in api.schema()["tables"]:
+        if next(iter(t["table_access"])) != "Public":
+            continue
+        ty = types[t["product_type_ref"]]
+        for e in ty.get("Product", {}).get("elements", []):
+            col = e["name"].get("some", "")
+            checked += 1
+            if SECRET_COLUMN.search(col) and (t["name"], col) not in PUBLIC_BY_DESIGN:
+                bad.append(f"public column {t['name']}.{col} is named like a secret")
+    s, body = api.sql_raw("SELECT * FROM combat_instance", tok)
+    if s != 200:
+        bad.append(f"a stranger cannot read the public combat_instance: {s}")
+    else:
+        api_rows = []
+        for res in json.loads(body):
+            api_rows.extend(api.decode({"Product": res["schema"]}, r) for r in res["rows"])
+        for f in api_rows:
+            if f.get("status") == "Active" and (f.get("revealed_seed") is not None or f.get("seed_nonce")):
+                bad.append(f"running fight {f['id']} shows its seed or nonce")
+    return bad, checked
+
+
+def foreign_resources(api, other, helper):
+    """Resources of `other` (another player) the matrix passes as arguments: an item uid, a
+    running fight and its combatant, a perk offer and a pending house-rule proposal."""
+    res = {}
+    theirs = other.ensure_character("Oth")
+    cfg = api.sql("SELECT * FROM config")[0]
+    sturdy = "orc" if cfg["ruleset"] == "lite" else "zombie"
+    # An item: whatever the character carries, else one picked up where it stands.
+    items = [i for i in api.sql("SELECT * FROM item_instance") if i["owner"] == other.identity]
+    if not items:
+        c = next(c for c in api.sql("SELECT * FROM character") if c["id"] == theirs)
+        defs = [d["id"] for d in api.sql("SELECT * FROM item_def")]
+        api.call("spawn_world_item", [defs[0], 1, c["location_id"], c["x"], c["y"], 5.0, 600.0], api.admin)
+        api.call("pick_up", [theirs], other.token)
+        items = [i for i in api.sql("SELECT * FROM item_instance") if i["owner"] == other.identity]
+    if items:
+        res["item"] = items[0]["uid"]
+    # A perk offer: XP for a level or two.
+    api.call("admin_grant_xp", [theirs, 1000], api.admin)
+    offers = [o for o in api.sql("SELECT * FROM perk_offer") if o["character_id"] == theirs]
+    if offers:
+        res["offer"] = offers[0]["id"]
+    # A fight of a second character against a sturdy monster, a helper invited to its side, and a
+    # proposal the helper must answer.
+    s, t = api.call("create_character", [f"Oth2{random.randint(0, 10**6)}", class_ids(api)[0], SCORES, []], other.token)
+    second = max(c["id"] for c in other.characters())
+    loc = next(c["location_id"] for c in api.sql("SELECT * FROM character") if c["id"] == second)
+    api.call("spawn_monster", [sturdy, loc], api.admin)
+    mons = [m["id"] for m in api.sql("SELECT * FROM monster_instance") if m["location_id"] == loc and m["combat_id"] == 0]
+    if mons:
+        api.call("start_combat", [second, [], [mons[-1]]], other.token)
+    mine = [c for c in api.sql("SELECT * FROM combatant") if c["character_id"] == second and c["active"]]
+    if mine:
+        res["fight"], res["combatant"] = mine[0]["combat_id"], mine[0]["combatant_id"]
+        h = helper.ensure_character("Hlp")
+        api.call("invite_to_combat", [second, h], other.token)
+        api.call("join_combat", [h, res["fight"], mine[0]["side"]], helper.token)
+        stack = [{"id": "p", "name": "p", "version": 1, "layout": {"none": []},
+                  "per_type": [{"target": "*", "modifiers": [{"kind": "hp_bonus", "amount": 1, "key": "", "list": []}]}],
+                  "per_instance": [], "customs": []}]
+        api.call("propose_profiles", [res["fight"], stack], other.token)
+        props = [p for p in api.sql("SELECT * FROM profile_proposal")
+                 if p["combat_id"] == res["fight"] and p["status"] == "Pending"]
+        if props:
+            res["proposal"] = props[0]["id"]
+    return res
+
+
+# Argument names that carry one of another player's resources, and which.
+FOREIGN_PARAMS = {"item_uid": "item", "from_uid": "item", "into_uid": "item", "combat_id": "fight",
+                  "target_combatant_id": "combatant", "offer_id": "offer", "proposal_id": "proposal"}
+
+
 def cmd_authz(api, a):
     names = {r["name"]: r for r in reducers(api)}
     missing = sorted(set(names) - set(AUTH))
@@ -782,31 +891,52 @@ def cmd_authz(api, a):
     report("authz_matrix_complete", not missing and not stale,
            f"{len(names)} reducers, each in the catalogue" if not missing and not stale
            else f"no catalogue entry (docs/reducers.md) for {missing}; entries for unknown reducers {stale}")
-    owner, other = Player(api, "owner"), Player(api, "other")
+    # Scheduled reducers come from the schema's schedules, not only from the catalogue: a timer
+    # the catalogue calls public would be a reducer anyone can fire.
+    sched = scheduled_reducers(api)
+    cat_sched = {n for n, c in AUTH.items() if c == "scheduler"}
+    ok = bool(sched) and set(sched) == cat_sched
+    report("authz_schedules_from_schema", ok,
+           f"{len(sched)} scheduled reducers in the schema, each a scheduler-only entry of the catalogue"
+           if ok else f"schema schedules {sorted(sched)} vs catalogue scheduler entries {sorted(cat_sched)}")
+    owner, other, helper = Player(api, "owner"), Player(api, "other"), Player(api, "helper")
     anon_id, anon_tok = api.new_identity()
     rng = random.Random(7)
     gen = Gen(api, rng)
     callers = [("owner", owner.token), ("other", other.token), ("anonymous", anon_tok), ("admin", api.admin)]
+    # The matrix tests authorization, not the rate limit: a bigger burst while it runs.
+    cfg0 = api.sql("SELECT * FROM config")[0]
+    api.call("set_config", ["rate_limit_burst", "100000"], api.admin)
+    foreign = foreign_resources(api, other, helper)
+    log(f"authz: another player's resources passed as arguments: {foreign}")
     wrong = []
-    cells = 0
+    cells = foreign_cells = 0
     for name in sorted(names):
-        cls = AUTH.get(name)
+        cls = "scheduler" if name in sched else AUTH.get(name)
         if cls is None:
             continue
         red = names[name]
+        declared = CATALOGUE.get(name, ("", set()))[1]
         for who, tok in callers:
             mine = owner.ensure_character("Own")
             theirs = other.ensure_character("Oth")
             gen.refresh([mine], [], [])
             gen.ids = [mine, theirs]
-            args = []
+            args, used_foreign = [], False
             for k, e in enumerate(red["params"]["elements"]):
                 pname = e["name"].get("some", "")
                 ty = api.resolve(e["algebraic_type"])
                 if k == 0 and cls == "owner":
                     args.append(mine)
+                elif "U64" in ty and FOREIGN_PARAMS.get(pname) in foreign:
+                    args.append(foreign[FOREIGN_PARAMS[pname]])
+                    used_foreign = True
                 elif "U64" in ty and pname.endswith("_id"):
                     args.append(theirs)
+                elif pname == "decision" and used_foreign:
+                    # A stranger's answer to another player's proposal: the rejection (it would
+                    # end the proposal; an approval is also refused by the tally).
+                    args.append({"Reject": []})
                 elif "Product" in ty and ty["Product"]["elements"][:1] and \
                         ty["Product"]["elements"][0]["name"].get("some") == "__identity__":
                     args.append({"__identity__": "0x" + "%064x" % rng.getrandbits(256)})
@@ -829,19 +959,34 @@ def cmd_authz(api, a):
                 ok, want = code == "E_NOT_ADMIN", "E_NOT_ADMIN"
             elif cls == "owner" and who in ("other", "anonymous"):
                 ok, want = code == "E_NOT_OWNER", "E_NOT_OWNER"
+            elif used_foreign and who in ("owner", "anonymous"):
+                # Another player's item, fight, offer or proposal: refused, with a code the
+                # catalogue lists for this reducer.
+                foreign_cells += 1
+                ok = s == 530 and code in declared and code != "E_RATE_LIMITED"
+                want = "refused with a code docs/reducers.md lists for it (another player's resource)"
             else:
-                ok = s == 200 or (s == 530 and ECODE.match(t) and code not in DENY_CODES)
-                want = "allowed (committed or a non-authorization E_ code)"
+                ok = s == 200 or (s == 530 and ECODE.match(t) and code in declared and code not in DENY_CODES
+                                  and code != "E_RATE_LIMITED")
+                want = "allowed (committed, or a non-authorization code docs/reducers.md lists for it)"
             if not ok:
-                wrong.append(f"{name} as {who}: got {s} {t[:100]!r}, want {want}")
+                wrong.append(f"{name}({json.dumps(args)[:80]}) as {who}: got {s} {t[:100]!r}, want {want}")
         # The admin's cell may have switched a system off (set_feature_enabled with generated
         # arguments): every gate open again, so the next reducer's cells test its authorization,
         # not the gate that comes first.
         for g in api.sql("SELECT * FROM feature_gate"):
             if not g.get("enabled", True):
                 api.call("set_feature_enabled", [g["feature"], True], api.admin)
-    report("authz_matrix", not wrong, f"{cells} reducer x caller cells as expected" if not wrong
-           else f"{len(wrong)} wrong: " + " | ".join(wrong[:10]))
+        # ...and the same for the rate limit (a generated set_config may have changed it).
+        api.call("set_config", ["rate_limit_burst", "100000"], api.admin)
+        api.call("set_config", ["rate_limit_per_sec", str(cfg0.get("rate_limit_per_sec", 20))], api.admin)
+    api.call("set_config", ["rate_limit_burst", str(cfg0.get("rate_limit_burst", 60))], api.admin)
+    api.call("set_config", ["rate_limit_per_sec", str(cfg0.get("rate_limit_per_sec", 20))], api.admin)
+    report("authz_matrix", not wrong and len(foreign) == 5,
+           f"{cells} reducer x caller cells as expected, {foreign_cells} of them with another player's "
+           f"{', '.join(sorted(foreign))} ids" if not wrong and len(foreign) == 5
+           else (f"{len(wrong)} wrong: " + " | ".join(wrong[:10]) if wrong
+                 else f"setup: only {sorted(foreign)} of item, offer, fight, combatant, proposal were made"))
     # Private tables: the owner (admin token) reads them; nobody else through SQL.
     priv = tables(api, "Private")
     leaks = []
@@ -857,6 +1002,11 @@ def cmd_authz(api, a):
                 leaks.append(f"{who}: SQL on private {t} answered 200 (empty) instead of refusing")
     report("authz_private_tables_sql", not leaks, f"{len(priv)} private tables refused to non-owners"
            if not leaks else "; ".join(leaks[:8]))
+    bad, checked = secret_column_violations(api, anon_tok)
+    report("authz_secret_columns", not bad and checked > 0,
+           f"{checked} columns of {len(tables(api, 'Public'))} public tables: none named like a secret but "
+           f"{len(PUBLIC_BY_DESIGN)} public by design (commitment; seed and nonce empty while a fight runs)"
+           if not bad and checked else "; ".join(bad[:8]) or "no public columns read")
     invariant_test(api, "authz_invariants")
 
 

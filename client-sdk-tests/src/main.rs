@@ -34,6 +34,7 @@ fn register(env: &Env, runner: &mut Runner) {
     scenarios::reliability::run(env, runner);
     scenarios::replay::run(env, runner);
     scenarios::security::run(env, runner);
+    scenarios::limits::run(env, runner);
 }
 
 /// The live client-SDK suite of World Kernel: its scenarios against a published module.

@@ -180,6 +180,9 @@ pub fn fix(code: ErrorCode) -> &'static str {
         E::UnknownChallenge => "Use an open challenge of yours (`SELECT * FROM pvp_challenge`); it may have expired, been declined or been used.",
         E::TooManyChallenges => "Wait until one of your open challenges is accepted, declined or expires (or `decline_challenge` it).",
         E::TargetDown => "The target is down (0 HP): it cannot be pulled into a fight until it recovers.",
+        E::InputTooLong => "Send at most the bound the message names for that argument (every bound: docs/reducers.md, \"Input bounds\").",
+        E::RateLimited => "Slow down: wait the milliseconds the message names, then retry (config `rate_limit_per_sec`, `rate_limit_burst`; admins are exempt).",
+        E::TooManyProposals => "Wait until one of your pending house-rule proposals is answered or times out (at most 3 pending per identity).",
     }
 }
 
@@ -252,7 +255,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "admin",
         caller: Caller::Admin,
         summary: "Mix 16-64 bytes of operator entropy (hex) into the private dice secret that fight seeds come from (`scripts/publish.sh` does it after every publish; docs/security.md).",
-        errors: codes![NotAdmin, InvalidArgument],
+        errors: codes![NotAdmin, InvalidArgument, InputTooLong],
     },
     ReducerDoc {
         name: "remove_admin",
@@ -266,7 +269,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "admin",
         caller: Caller::Admin,
         summary: "Start restoring a snapshot into a freshly published world (the same `snapshot_id` resumes it); `wk-snapshot import` calls it.",
-        errors: codes![NotAdmin, SnapshotVersion, SnapshotWorldNotEmpty, InvalidArgument],
+        errors: codes![NotAdmin, SnapshotVersion, SnapshotWorldNotEmpty, InvalidArgument, InputTooLong],
     },
     ReducerDoc {
         name: "snapshot_import",
@@ -308,14 +311,14 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "admin",
         caller: Caller::Admin,
         summary: "Switch a compiled-in system on or off at runtime (`characters`, `social`, `travel`, `rest`, `buffs`, `combat`, `items`).",
-        errors: codes![NotAdmin, UnknownFeature],
+        errors: codes![NotAdmin, UnknownFeature, InputTooLong],
     },
     ReducerDoc {
         name: "set_config",
         group: "admin",
         caller: Caller::Admin,
         summary: "Change one tunable of the `config` table (`key`, `value` as text); timer periods take effect at once.",
-        errors: codes![NotAdmin, InvalidConfig],
+        errors: codes![NotAdmin, InvalidConfig, InputTooLong],
     },
     ReducerDoc {
         name: "reload_static_data",
@@ -346,6 +349,8 @@ pub const REDUCERS: &[ReducerDoc] = &[
             UnknownClass,
             InvalidAbilityScores,
             InvalidSkills,
+            InputTooLong,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -363,6 +368,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             UnknownClass,
             InvalidAbilityScores,
             InvalidSkills,
+            InputTooLong,
         ],
     },
     ReducerDoc {
@@ -370,7 +376,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "characters",
         caller: Caller::Owner("character_id"),
         summary: "Delete a character; a run under way is lost first (as a death: the run stash, its currency, gear by `wipe_difficulty`), then what is left of its loadout and run stash goes to the owner's master stash.",
-        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, InCombat, InvalidConfig, ContainerFull, CurrencyOverflow],
+        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, InCombat, InvalidConfig, ContainerFull, CurrencyOverflow, RateLimited],
     },
     // ----- social
     ReducerDoc {
@@ -388,6 +394,8 @@ pub const REDUCERS: &[ReducerDoc] = &[
             Traveling,
             UnknownSkill,
             InvalidDc,
+            InputTooLong,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -406,6 +414,8 @@ pub const REDUCERS: &[ReducerDoc] = &[
             Traveling,
             NotSameLocation,
             UnknownSkill,
+            InputTooLong,
+            RateLimited,
         ],
     },
     // ----- travel
@@ -427,6 +437,8 @@ pub const REDUCERS: &[ReducerDoc] = &[
             InCombat,
             AlreadyThere,
             NotANeighbour,
+            InputTooLong,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -444,6 +456,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             CannotMove,
             Traveling,
             InvalidPosition,
+            RateLimited,
         ],
     },
     // ----- rest
@@ -464,6 +477,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             Unconscious,
             InCombat,
             NotSafeToRest,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -471,7 +485,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "rest",
         caller: Caller::Owner("character_id"),
         summary: "Stop resting early; the progress is lost.",
-        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, NotResting],
+        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, NotResting, RateLimited],
     },
     // ----- buffs
     ReducerDoc {
@@ -487,6 +501,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             UnknownBuff,
             InvalidDuration,
             BuffImmune,
+            InputTooLong,
         ],
     },
     ReducerDoc {
@@ -525,6 +540,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             UnknownLocation,
             InvalidPosition,
             InvalidRadius,
+            InputTooLong,
         ],
     },
     ReducerDoc {
@@ -532,7 +548,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "items",
         caller: Caller::Owner("character_id"),
         summary: "Take every item whose contact zone holds the character, nearest first, into the run stash (stacks merged).",
-        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, CharacterDead, Unconscious, Incapacitated, Traveling, NothingInReach],
+        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, CharacterDead, Unconscious, Incapacitated, Traveling, NothingInReach, RateLimited],
     },
     ReducerDoc {
         name: "give_item",
@@ -552,6 +568,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             UnknownItem,
             ItemNotHere,
             ContainerFull,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -573,6 +590,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             ClassRestricted,
             AbilityTooLow,
             ContainerFull,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -590,6 +608,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             InCombat,
             SlotEmpty,
             ContainerFull,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -612,6 +631,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             ClassRestricted,
             AbilityTooLow,
             ContainerFull,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -634,6 +654,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             CombatOver,
             NotYourTurn,
             NoActionLeft,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -650,6 +671,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             NotStackable,
             InvalidQuantity,
             ContainerFull,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -668,6 +690,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             NotStackable,
             InvalidQuantity,
             StackLimit,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -675,14 +698,14 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "items",
         caller: Caller::Owner("character_id"),
         summary: "Run stash -> master stash, outside a run (during a run: extract).",
-        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, UnknownItem, RunActive, ItemNotHere, ContainerFull],
+        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, UnknownItem, RunActive, ItemNotHere, ContainerFull, RateLimited],
     },
     ReducerDoc {
         name: "move_to_run",
         group: "items",
         caller: Caller::Owner("character_id"),
         summary: "Master stash -> run stash, during a run (supplies; lost if the run wipes).",
-        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, UnknownItem, NoActiveRun, ItemNotHere, ContainerFull],
+        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, UnknownItem, NoActiveRun, ItemNotHere, ContainerFull, RateLimited],
     },
     ReducerDoc {
         name: "begin_run",
@@ -697,7 +720,8 @@ pub const REDUCERS: &[ReducerDoc] = &[
             Unconscious,
             Incapacitated,
             RunActive,
-            RunStashNotEmpty
+            RunStashNotEmpty,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -718,6 +742,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             NotSafeToExtract,
             CurrencyOverflow,
             ContainerFull,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -725,7 +750,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "items",
         caller: Caller::Owner("character_id"),
         summary: "End a run in failure: the run stash is lost; equipped items by config `wipe_difficulty` (the same loss as a death during the run).",
-        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, InvalidConfig, NoActiveRun],
+        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, InvalidConfig, NoActiveRun, RateLimited],
     },
     ReducerDoc {
         name: "admin_grant_currency",
@@ -740,7 +765,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "combat",
         caller: Caller::Admin,
         summary: "A monster of the ruleset's monsters.csv appears at a location (the spawner does this on the world clock).",
-        errors: codes![NotAdmin, FeatureDisabled, UnknownMonster, UnknownLocation],
+        errors: codes![NotAdmin, FeatureDisabled, UnknownMonster, UnknownLocation, InputTooLong],
     },
     ReducerDoc {
         name: "start_combat",
@@ -762,6 +787,8 @@ pub const REDUCERS: &[ReducerDoc] = &[
             SafeLocation,
             PvpConsentRequired,
             UnknownMonster,
+            InputTooLong,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -782,6 +809,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             Traveling,
             AlreadyInCombat,
             InvitationRequired,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -804,6 +832,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             TargetDown,
             SafeLocation,
             TooManyChallenges,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -824,6 +853,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             AlreadyInCombat,
             TargetDown,
             SafeLocation,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -831,21 +861,21 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "combat",
         caller: Caller::Owner("character_id"),
         summary: "Decline a challenge to your character, or withdraw one it issued.",
-        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, UnknownChallenge],
+        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, UnknownChallenge, RateLimited],
     },
     ReducerDoc {
         name: "set_pvp_opt_in",
         group: "combat",
         caller: Caller::Owner("character_id"),
         summary: "Opt a character in to (or out of) fights with other opted-in characters at PvP locations (`location_def.pvp`).",
-        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner],
+        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, RateLimited],
     },
     ReducerDoc {
         name: "invite_to_combat",
         group: "combat",
         caller: Caller::Owner("character_id"),
         summary: "From inside a fight: invite a character to join it on your side (at most 16 open invitations per fight; used up by join_combat).",
-        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, NotInCombat, InvalidArgument],
+        errors: codes![FeatureDisabled, UnknownCharacter, NotOwner, NotInCombat, InvalidArgument, RateLimited],
     },
     ReducerDoc {
         name: "attack",
@@ -867,6 +897,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             Incapacitated,
             NoActionLeft,
             Charmed,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -886,6 +917,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             InvalidPosition,
             TooFar,
             Frightened,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -904,6 +936,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             Unconscious,
             Incapacitated,
             NoActionLeft,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -923,6 +956,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             InvalidArgument,
             Incapacitated,
             NoActionLeft,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -941,6 +975,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             Unconscious,
             Incapacitated,
             NoActionLeft,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -958,6 +993,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
             NotYourTurn,
             CharacterDead,
             Unconscious,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -972,7 +1008,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "combat",
         caller: Caller::Admin,
         summary: "Benchmark / GM hook: spawn two lines of monsters (1..=32 a side) at a location and resolve the fight at once.",
-        errors: codes![NotAdmin, FeatureDisabled, InvalidArgument, UnknownMonster, UnknownLocation],
+        errors: codes![NotAdmin, FeatureDisabled, InvalidArgument, UnknownMonster, UnknownLocation, InputTooLong],
     },
     ReducerDoc {
         name: "admin_bench_effective_stats",
@@ -1002,7 +1038,9 @@ pub const REDUCERS: &[ReducerDoc] = &[
             PerkNotOffered,
             OfferAlreadyChosen,
             UnknownPerk,
-            StaticData
+            StaticData,
+            InputTooLong,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -1020,7 +1058,9 @@ pub const REDUCERS: &[ReducerDoc] = &[
             NotSupported,
             PerkNotReady,
             Unconscious,
-            StaticData
+            StaticData,
+            InputTooLong,
+            RateLimited,
         ],
     },
     ReducerDoc {
@@ -1042,7 +1082,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "admin",
         caller: Caller::Admin,
         summary: "Test / GM hook: give a perk without an offer (its on-pick hook runs).",
-        errors: codes![NotAdmin, UnknownCharacter, UnknownPerk, OfferAlreadyChosen, StaticData],
+        errors: codes![NotAdmin, UnknownCharacter, UnknownPerk, OfferAlreadyChosen, StaticData, InputTooLong],
     },
     // ----- modifier profiles
     ReducerDoc {
@@ -1050,21 +1090,21 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "profiles",
         caller: Caller::Player,
         summary: "Apply an ordered stack of modifier profiles to an active fight (a participant with a human character, or an admin); validated whole, queued to the next turn boundary once a stack is on.",
-        errors: codes_and_profile_checks![FeatureDisabled, NotInCombat, CombatOver, ProfileNotParticipant, ProfileConsentRequired],
+        errors: codes_and_profile_checks![FeatureDisabled, NotInCombat, CombatOver, ProfileNotParticipant, ProfileConsentRequired, InputTooLong, RateLimited],
     },
     ReducerDoc {
         name: "propose_profiles",
         group: "profiles",
         caller: Caller::Player,
-        summary: "Propose a profile stack to a fight where other players have human characters; every one of them must consent (or it times out).",
-        errors: codes_and_profile_checks![FeatureDisabled, NotInCombat, CombatOver, ProfileNotParticipant, InvalidArgument],
+        summary: "Propose a profile stack to a fight where other players have human characters; every one of them must consent (or it times out). At most 3 pending proposals per identity (a new one supersedes the fight's pending one).",
+        errors: codes_and_profile_checks![FeatureDisabled, NotInCombat, CombatOver, ProfileNotParticipant, InvalidArgument, InputTooLong, RateLimited, TooManyProposals],
     },
     ReducerDoc {
         name: "consent",
         group: "profiles",
         caller: Caller::Player,
         summary: "Approve or reject a proposal as one of its `consenters` (every other player with a human character in the fight when it was proposed); the last approval re-validates it and applies or queues it, one rejection rejects it.",
-        errors: codes_and_profile_checks![FeatureDisabled, ProfileProposalClosed, ProfileSelfConsent, NotInCombat, CombatOver, ProfileNotParticipant, InvalidArgument],
+        errors: codes_and_profile_checks![FeatureDisabled, ProfileProposalClosed, ProfileSelfConsent, NotInCombat, CombatOver, ProfileNotParticipant, InvalidArgument, RateLimited],
     },
     ReducerDoc {
         name: "set_profile_consent_timeout",
@@ -1099,7 +1139,7 @@ pub const REDUCERS: &[ReducerDoc] = &[
         name: "prune_event_log",
         group: "scheduled",
         caller: Caller::Scheduler,
-        summary: "Keeps the event log within config `event_log_limit`, oldest first.",
+        summary: "Keeps the event log within config `event_log_limit`: the oldest events of the identity that holds the most go first, so one identity flooding the log pushes out only its own; also forgets idle rate-limit buckets.",
         errors: codes![SchedulerOnly],
     },
     ReducerDoc {

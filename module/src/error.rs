@@ -149,6 +149,10 @@ error_codes! {
     UnknownChallenge => "E_UNKNOWN_CHALLENGE",
     TooManyChallenges => "E_TOO_MANY_CHALLENGES",
     TargetDown => "E_TARGET_DOWN",
+    // --- per-identity limits and bounded input
+    InputTooLong => "E_INPUT_TOO_LONG",
+    RateLimited => "E_RATE_LIMITED",
+    TooManyProposals => "E_TOO_MANY_PROPOSALS",
 }
 
 /// An error with its stable code and a message that names the fix.

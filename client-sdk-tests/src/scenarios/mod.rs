@@ -2,6 +2,7 @@ pub mod buffs;
 pub mod combat;
 pub mod foundation;
 pub mod items;
+pub mod limits;
 pub mod monster_buffs;
 pub mod perks;
 pub mod profiles;

@@ -65,6 +65,7 @@ namespace SpacetimeDB.Types
             AddTable(PvpChallenge = new(conn));
             AddTable(PvpChallengeTimer = new(conn));
             AddTable(PvpOptIn = new(conn));
+            AddTable(RateBucket = new(conn));
             AddTable(RestState = new(conn));
             AddTable(RunState = new(conn));
             AddTable(SchemaMeta = new(conn));

@@ -49,6 +49,8 @@ export type Config = {
   maxMonstersPerLocation: number,
   maxGroundItemsPerLocation: number,
   challengeTtlSecs: number,
+  rateLimitPerSec: number,
+  rateLimitBurst: number,
 };
 
 /**
@@ -74,6 +76,8 @@ export namespace Config {
       new ProductTypeElement("maxMonstersPerLocation", AlgebraicType.createU32Type()),
       new ProductTypeElement("maxGroundItemsPerLocation", AlgebraicType.createU32Type()),
       new ProductTypeElement("challengeTtlSecs", AlgebraicType.createU32Type()),
+      new ProductTypeElement("rateLimitPerSec", AlgebraicType.createU32Type()),
+      new ProductTypeElement("rateLimitBurst", AlgebraicType.createU32Type()),
     ]);
   }
 

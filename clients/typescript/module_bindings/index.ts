@@ -274,6 +274,8 @@ import { PvpChallengeTimerTableHandle } from "./pvp_challenge_timer_table.ts";
 export { PvpChallengeTimerTableHandle };
 import { PvpOptInTableHandle } from "./pvp_opt_in_table.ts";
 export { PvpOptInTableHandle };
+import { RateBucketTableHandle } from "./rate_bucket_table.ts";
+export { RateBucketTableHandle };
 import { RestStateTableHandle } from "./rest_state_table.ts";
 export { RestStateTableHandle };
 import { RunStateTableHandle } from "./run_state_table.ts";
@@ -498,6 +500,8 @@ import { PvpOptIn } from "./pvp_opt_in_type.ts";
 export { PvpOptIn };
 import { Rarity } from "./rarity_type.ts";
 export { Rarity };
+import { RateBucket } from "./rate_bucket_type.ts";
+export { RateBucket };
 import { ResistShare } from "./resist_share_type.ts";
 export { ResistShare };
 import { Resolved } from "./resolved_type.ts";
@@ -945,6 +949,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "characterId",
         colType: PvpOptIn.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    rate_bucket: {
+      tableName: "rate_bucket",
+      rowType: RateBucket.getTypeScriptAlgebraicType(),
+      primaryKey: "identity",
+      primaryKeyInfo: {
+        colName: "identity",
+        colType: RateBucket.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     rest_state: {
@@ -3234,6 +3247,10 @@ export class RemoteTables {
 
   get pvpOptIn(): PvpOptInTableHandle {
     return new PvpOptInTableHandle(this.connection.clientCache.getOrCreateTable<PvpOptIn>(REMOTE_MODULE.tables.pvp_opt_in));
+  }
+
+  get rateBucket(): RateBucketTableHandle {
+    return new RateBucketTableHandle(this.connection.clientCache.getOrCreateTable<RateBucket>(REMOTE_MODULE.tables.rate_bucket));
   }
 
   get restState(): RestStateTableHandle {

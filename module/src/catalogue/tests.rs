@@ -149,6 +149,35 @@ fn render(args: &BTreeMap<String, Args>) -> String {
             }
         }
     }
+    s.push_str(
+        "\n## Input bounds\n\nEvery string and list argument a reducer takes, with its bound \
+                (`module/src/systems/limits.rs`, `ARG_BOUNDS`; a native test fails when a reducer takes one \
+                without a bound). A longer value is refused before anything is written.\n\n",
+    );
+    s.push_str("| reducer | argument | bound | answers |\n|---|---|---|---|\n");
+    for b in crate::systems::limits::ARG_BOUNDS {
+        let _ = writeln!(
+            s,
+            "| [`{}`](#{}) | `{}` | {} | `{}` |",
+            b.reducer,
+            anchor(b.reducer),
+            b.arg,
+            b.limit.describe(),
+            b.code.as_str()
+        );
+    }
+    let rl = crate::systems::limits::DEFAULT_RATE;
+    let _ = write!(
+        s,
+        "\nRate limit: every reducer that lists `E_RATE_LIMITED` takes one call from its caller's token \
+         bucket (default {} calls/s sustained, bursts of {}; config `rate_limit_per_sec`, \
+         `rate_limit_burst`; admins exempt). At most {} open challenges and {} pending house-rule \
+         proposals per identity. Details: [security.md](security.md).\n",
+        rl.per_sec,
+        rl.burst,
+        crate::systems::pvp::MAX_OPEN_CHALLENGES,
+        crate::systems::limits::MAX_OPEN_PROPOSALS
+    );
     s.push_str("\n## Error codes\n\nEvery code of `module/src/error.rs`, its general fix, and the reducers that can answer it.\n\n");
     s.push_str("| code | fix | answered by |\n|---|---|---|\n");
     for c in ErrorCode::ALL {
@@ -411,4 +440,107 @@ fn every_code_a_reducer_body_names_is_declared() {
         }
     }
     assert!(problems.is_empty(), "catalogue vs reducer sources:\n{}", problems.join("\n"));
+}
+
+// ----- bounded input and the rate limit, enforced over the whole catalogue ---------------------
+
+/// Argument types of a fixed, small size (numbers, identities, all-unit or number-only enums and
+/// structs). Any other type (a string, a list, a struct holding one) needs an entry in
+/// `systems::limits::ARG_BOUNDS`.
+const FIXED_SIZE_TYPES: &[&str] = &[
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "i32",
+    "i64",
+    "f32",
+    "f64",
+    "bool",
+    "Identity",
+    "Option<u32>",
+    "Option<Identity>",
+    "AbilityScores",
+    "LoadoutSlot",
+    "ItemTarget",
+    "RestKind",
+    "ModeConfig",
+    "ConsentDecision",
+    "BuffCategory",
+];
+
+/// Every string and list argument of every reducer a client can call has a declared bound,
+/// checked in the reducer's body (or the module `checked_in` names), answering a code the
+/// reducer's catalogue entry lists; every declared bound names a real argument. A new reducer
+/// with an unbounded string or list argument fails here.
+#[test]
+fn every_string_and_list_argument_is_bounded() {
+    use crate::systems::limits::{bound, ARG_BOUNDS};
+    let args = bindings_args();
+    let sources = reducer_sources();
+    let mut problems = Vec::new();
+    for r in REDUCERS {
+        if matches!(r.caller, Caller::Scheduler | Caller::Lifecycle) {
+            continue;
+        }
+        let Some(list) = args.get(r.name) else { continue };
+        let body = sources.iter().find_map(|(_, t)| reducer_body(t, r.name)).unwrap_or("");
+        for (arg, ty) in list {
+            if FIXED_SIZE_TYPES.contains(&ty.as_str()) {
+                continue;
+            }
+            let Some(b) = bound(r.name, arg) else {
+                problems.push(format!(
+                    "{}({arg}: {ty}) has no bound: add it to ARG_BOUNDS in module/src/systems/limits.rs (or, if the type is fixed-size, to FIXED_SIZE_TYPES)",
+                    r.name
+                ));
+                continue;
+            };
+            if !r.errors.contains(&b.code) {
+                problems.push(format!(
+                    "{}: `{arg}` is bounded with {} but the catalogue does not list it",
+                    r.name,
+                    b.code.as_str()
+                ));
+            }
+            if b.checked_in.is_none() && !(body.contains("limits::") && body.contains(&format!("\"{arg}\""))) {
+                problems.push(format!(
+                    "{}: its body does not check `{arg}` (systems::limits::text/texts/items/encoded)",
+                    r.name
+                ));
+            }
+        }
+    }
+    for b in ARG_BOUNDS {
+        if !args.get(b.reducer).is_some_and(|a| a.iter().any(|(n, _)| n == b.arg)) {
+            problems
+                .push(format!("ARG_BOUNDS names {}.{}, which is not an argument in the bindings", b.reducer, b.arg));
+        }
+    }
+    assert!(problems.is_empty(), "input bounds:\n{}", problems.join("\n"));
+}
+
+/// Reducers any player may call without a character of their own that change nothing, so they
+/// take no call from the rate limiter.
+const NOT_RATE_LIMITED: &[&str] = &["ping"];
+
+/// Every reducer a player calls to change the world takes a call from the caller's token bucket
+/// (`db::limits::admit`) and lists `E_RATE_LIMITED`; admin-only, scheduled and lifecycle reducers
+/// do not (admins and the scheduler are exempt).
+#[test]
+fn every_world_changing_player_reducer_is_rate_limited() {
+    let sources = reducer_sources();
+    let mut problems = Vec::new();
+    for r in REDUCERS {
+        let body = sources.iter().find_map(|(_, t)| reducer_body(t, r.name)).unwrap_or("");
+        let admits = body.contains("limits::admit(ctx)");
+        let player = matches!(r.caller, Caller::Player | Caller::Owner(_) | Caller::Anyone);
+        if player && !NOT_RATE_LIMITED.contains(&r.name) && !admits {
+            problems.push(format!("{}: a player's reducer without `crate::db::limits::admit(ctx)?`", r.name));
+        }
+        if admits != r.errors.contains(&E::RateLimited) {
+            problems.push(format!("{}: calls admit = {admits} but lists E_RATE_LIMITED = {}", r.name, !admits));
+        }
+    }
+    assert!(problems.is_empty(), "rate limit:\n{}", problems.join("\n"));
 }

@@ -3,6 +3,7 @@
 //! bottom-up; each calls only modules above it in this list (no circle):
 //!
 //! - `rows`: reads only (rows -> plain data) for every system;
+//! - `limits`: the per-identity token bucket (`admit`) and the fair event-log pruning;
 //! - `dice`: the fight dice's private secret and seeds (`systems::fair_dice`), revealed at a fight's end;
 //! - `inbox`: posts to a running fight from below `combat` (a view changed, outside damage);
 //! - `stats`: the one writer of the derived projections (`character_stats`, `effective_stats`)
@@ -22,6 +23,8 @@
 //! - `snapshot`: a snapshot's batches imported with the live rules' checks (admin restore).
 
 pub mod rows;
+
+pub mod limits;
 
 pub mod dice;
 

@@ -206,6 +206,16 @@ pub fn propose(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> 
     if consenters.is_empty() {
         return Err(err(ErrorCode::InvalidArgument, "no other player fights here to consent: use apply_profiles"));
     }
+    // One identity's pending proposals elsewhere are capped (a new one here supersedes this
+    // fight's pending one): consenters are asked by at most MAX_OPEN_PROPOSALS open requests.
+    let pending_elsewhere = ctx
+        .db
+        .profile_proposal()
+        .proposer()
+        .filter(ctx.sender)
+        .filter(|p| p.status == ProposalStatus::Pending && p.combat_id != combat_id)
+        .count();
+    crate::systems::limits::may_propose(pending_elsewhere)?;
     let report = check(&fight, &profiles)?;
     for mut p in ctx
         .db

@@ -22,6 +22,7 @@ pub fn ping(_ctx: &ReducerContext) -> Result<(), String> {
 #[reducer]
 pub fn add_dice_entropy(ctx: &ReducerContext, entropy_hex: String) -> Result<(), String> {
     auth::require_admin(ctx)?;
+    crate::systems::limits::text("add_dice_entropy", "entropy_hex", &entropy_hex)?;
     let entropy = crate::systems::fair_dice::parse_entropy(&entropy_hex).ok_or_else(|| {
         err(
             ErrorCode::InvalidArgument,
@@ -70,6 +71,7 @@ pub fn remove_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), Stri
 #[reducer]
 pub fn set_feature_enabled(ctx: &ReducerContext, feature: String, enabled: bool) -> Result<(), String> {
     auth::require_admin(ctx)?;
+    crate::systems::limits::text("set_feature_enabled", "feature", &feature)?;
     let f = Feature::parse(&feature).ok_or_else(|| {
         let names: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
         err(ErrorCode::UnknownFeature, format!("unknown feature `{feature}`; known: {}", names.join(", ")))
@@ -110,6 +112,8 @@ pub fn tunables(c: &Config) -> cfg::Tunables {
         max_monsters_per_location: c.max_monsters_per_location,
         max_ground_items_per_location: c.max_ground_items_per_location,
         challenge_ttl_secs: c.challenge_ttl_secs,
+        rate_limit_per_sec: c.rate_limit_per_sec,
+        rate_limit_burst: c.rate_limit_burst,
     }
 }
 
@@ -128,6 +132,8 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
         max_monsters_per_location: t.max_monsters_per_location,
         max_ground_items_per_location: t.max_ground_items_per_location,
         challenge_ttl_secs: t.challenge_ttl_secs,
+        rate_limit_per_sec: t.rate_limit_per_sec,
+        rate_limit_burst: t.rate_limit_burst,
     }
 }
 
@@ -136,6 +142,8 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
 pub fn set_config(ctx: &ReducerContext, key: String, value: String) -> Result<(), String> {
     let _span = crate::timing::span("set_config");
     auth::require_admin(ctx)?;
+    crate::systems::limits::text("set_config", "key", &key)?;
+    crate::systems::limits::text("set_config", "value", &value)?;
     let current = ctx
         .db
         .config()
@@ -291,6 +299,7 @@ pub fn admin_damage(ctx: &ReducerContext, character_id: u64, amount: i32) -> Res
 #[reducer]
 pub fn admin_grant_perk(ctx: &ReducerContext, character_id: u64, perk_id: String) -> Result<(), String> {
     auth::require_admin(ctx)?;
+    crate::systems::limits::text("admin_grant_perk", "perk_id", &perk_id)?;
     let c = auth::existing_character(ctx, character_id)?;
     crate::db::perks::grant(ctx, c, &perk_id)?;
     Ok(())

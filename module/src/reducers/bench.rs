@@ -24,6 +24,9 @@ pub fn admin_skirmish(
 ) -> Result<(), String> {
     let _timer = LogStopwatch::new("admin_skirmish");
     auth::require_admin(ctx)?;
+    crate::systems::limits::text("admin_skirmish", "location_id", &location_id)?;
+    crate::systems::limits::texts("admin_skirmish", "side_a", &side_a)?;
+    crate::systems::limits::texts("admin_skirmish", "side_b", &side_b)?;
     gate::require(ctx, Feature::Combat)?;
     for side in [&side_a, &side_b] {
         if side.is_empty() || side.len() > MAX_SKIRMISH_SIDE {

@@ -27,6 +27,7 @@ pub fn apply_buff(
     let _span = crate::timing::span("apply_buff");
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
+    crate::systems::limits::text("apply_buff", "buff_id", &buff_id)?;
     let mut app = Application::new(&buff_id, source_character_id);
     app.duration_micros = duration_secs.map(|s| s as i64 * SECOND_MICROS);
     let sp = crate::timing::span("apply_buff/apply");

@@ -22,6 +22,10 @@ pub fn create_character(
     skills: Vec<String>,
 ) -> Result<(), String> {
     gate::require(ctx, Feature::Characters)?;
+    crate::systems::limits::text("create_character", "name", &name)?;
+    crate::systems::limits::text("create_character", "class_id", &class_id)?;
+    crate::systems::limits::texts("create_character", "skills", &skills)?;
+    crate::db::limits::admit(ctx)?;
     ensure_player(ctx);
     let c = build(ctx, ctx.sender, name, class_id, scores, skills, false)?;
     insert(ctx, c);
@@ -39,6 +43,9 @@ pub fn create_ai_character(
     owner: Option<Identity>,
 ) -> Result<(), String> {
     auth::require_admin(ctx)?;
+    crate::systems::limits::text("create_ai_character", "name", &name)?;
+    crate::systems::limits::text("create_ai_character", "class_id", &class_id)?;
+    crate::systems::limits::texts("create_ai_character", "skills", &skills)?;
     gate::require(ctx, Feature::Characters)?;
     let owner = match owner {
         None => ctx.identity(),
@@ -63,6 +70,7 @@ pub fn create_ai_character(
 pub fn delete_character(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Characters)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::world::before_character_delete(ctx, &c)?;
     crate::db::world::delete_character(ctx, c.id);
     events::record(ctx, EventKind::CharacterDeleted, vec![c.id], format!("{} left the world", c.name), "");

@@ -14,6 +14,8 @@ use spacetimedb::{reducer, ReducerContext, Table};
 #[reducer]
 pub fn spawn_monster(ctx: &ReducerContext, def_id: String, location_id: String) -> Result<(), String> {
     auth::require_admin(ctx)?;
+    crate::systems::limits::text("spawn_monster", "def_id", &def_id)?;
+    crate::systems::limits::text("spawn_monster", "location_id", &location_id)?;
     gate::require(ctx, Feature::Combat)?;
     crate::db::combat::spawn_monster(ctx, &def_id, &location_id)?;
     Ok(())
@@ -30,6 +32,9 @@ pub fn start_combat(
 ) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::systems::limits::items("start_combat", "target_character_ids", target_character_ids.len())?;
+    crate::systems::limits::items("start_combat", "target_monster_ids", target_monster_ids.len())?;
+    crate::db::limits::admit(ctx)?;
     crate::db::combat::start(ctx, &c, &target_character_ids, &target_monster_ids)?;
     Ok(())
 }
@@ -39,6 +44,7 @@ pub fn start_combat(
 pub fn join_combat(ctx: &ReducerContext, character_id: u64, combat_id: u64, side: u32) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::combat::join(ctx, &c, combat_id, side)?;
     Ok(())
 }
@@ -55,6 +61,7 @@ pub fn attack(
     let _span = crate::timing::span("attack");
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::combat::act(ctx, character_id, |me| {
         ReplayAction::Attack(AttackArgs { actor: me, target: target_combatant_id, attack_index })
     })?;
@@ -68,6 +75,7 @@ pub fn move_in_combat(ctx: &ReducerContext, character_id: u64, x: f32, y: f32) -
     let _span = crate::timing::span("move_in_combat");
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::combat::act(ctx, character_id, |me| ReplayAction::Move(MoveArgs { actor: me, x, y }))?;
     Ok(())
 }
@@ -76,6 +84,7 @@ pub fn move_in_combat(ctx: &ReducerContext, character_id: u64, x: f32, y: f32) -
 pub fn dodge(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::combat::act(ctx, character_id, ReplayAction::Dodge)?;
     Ok(())
 }
@@ -84,6 +93,7 @@ pub fn dodge(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 pub fn dash(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::combat::act(ctx, character_id, ReplayAction::Dash)?;
     Ok(())
 }
@@ -93,6 +103,7 @@ pub fn dash(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 pub fn flee(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::combat::act(ctx, character_id, ReplayAction::Flee)?;
     Ok(())
 }
@@ -102,6 +113,7 @@ pub fn end_turn(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     let _span = crate::timing::span("end_turn");
     gate::require(ctx, Feature::Combat)?;
     auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::combat::act(ctx, character_id, ReplayAction::EndTurn)?;
     Ok(())
 }

@@ -67,6 +67,8 @@ pub fn spawn_world_item(
     ttl_secs: f64,
 ) -> Result<(), String> {
     auth::require_admin(ctx)?;
+    crate::systems::limits::text("spawn_world_item", "def_id", &def_id)?;
+    crate::systems::limits::text("spawn_world_item", "location_id", &location_id)?;
     gate::require(ctx, Feature::Items)?;
     let req = SpawnRequest {
         def_id,
@@ -87,6 +89,7 @@ pub fn spawn_world_item(
 #[reducer]
 pub fn pick_up(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     let _span = crate::timing::span("pick_up");
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::PickUp)?;
     if chars::is_traveling(ctx, c.id) {
@@ -146,6 +149,7 @@ pub fn give_item(
     item_uid: u64,
     target_character_id: u64,
 ) -> Result<(), String> {
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     if character_id == target_character_id {
         return Err(err(ErrorCode::SameCharacter, "you already hold it; name another character to give it to").into());
@@ -246,6 +250,7 @@ fn doll(ctx: &ReducerContext, c: &Character) -> WkResult<(items::Loadout, Stash,
 #[reducer]
 pub fn equip(ctx: &ReducerContext, character_id: u64, item_uid: u64, slot: LoadoutSlot) -> Result<(), String> {
     let _span = crate::timing::span("equip");
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::ChangeGear)?;
     not_in_combat(ctx, &c)?;
@@ -260,6 +265,7 @@ pub fn equip(ctx: &ReducerContext, character_id: u64, item_uid: u64, slot: Loado
 #[reducer]
 pub fn unequip(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Result<(), String> {
     let _span = crate::timing::span("unequip");
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::ChangeGear)?;
     not_in_combat(ctx, &c)?;
@@ -272,6 +278,7 @@ pub fn unequip(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Re
 /// Drag and drop: an item to a slot (as `equip`) or to the active stash (as `unequip`).
 #[reducer]
 pub fn move_item(ctx: &ReducerContext, character_id: u64, item_uid: u64, target: ItemTarget) -> Result<(), String> {
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::ChangeGear)?;
     not_in_combat(ctx, &c)?;
@@ -291,6 +298,7 @@ pub fn move_item(ctx: &ReducerContext, character_id: u64, item_uid: u64, target:
 /// Buff consumables apply their buff through the buff system (stacking, immunity).
 #[reducer]
 pub fn use_consumable(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Result<(), String> {
+    crate::db::limits::admit(ctx)?;
     let mut c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::UseItem)?;
     if crate::db::combat::in_combat(ctx, c.id) {
@@ -370,6 +378,7 @@ fn stash_holding(ctx: &ReducerContext, c: &Character, row: &ItemInstanceRow) -> 
 /// Split `amount` off a stack into a new stack in the same stash.
 #[reducer]
 pub fn split_stack(ctx: &ReducerContext, character_id: u64, item_uid: u64, amount: u32) -> Result<(), String> {
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     let row = item_row(ctx, item_uid)?;
     let stash = stash_holding(ctx, &c, &row)?;
@@ -395,6 +404,7 @@ pub fn merge_stacks(
     into_uid: u64,
     quantity: u32,
 ) -> Result<(), String> {
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     let row = item_row(ctx, from_uid)?;
     item_row(ctx, into_uid)?;
@@ -439,6 +449,7 @@ fn transfer(ctx: &ReducerContext, c: &Character, item: &ItemInstanceRow, from: &
 /// instead): e.g. what was picked up in the hub.
 #[reducer]
 pub fn move_to_master(ctx: &ReducerContext, character_id: u64, item_uid: u64) -> Result<(), String> {
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     let item = item_row(ctx, item_uid)?;
     if db::run_row(ctx, c.id).active {
@@ -454,6 +465,7 @@ pub fn move_to_master(ctx: &ReducerContext, character_id: u64, item_uid: u64) ->
 /// a run (`E_NO_ACTIVE_RUN`).
 #[reducer]
 pub fn move_to_run(ctx: &ReducerContext, character_id: u64, item_uid: u64) -> Result<(), String> {
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     let item = item_row(ctx, item_uid)?;
     if !db::run_row(ctx, c.id).active {
@@ -471,6 +483,7 @@ pub fn move_to_run(ctx: &ReducerContext, character_id: u64, item_uid: u64) -> Re
 /// `E_RUN_STASH_NOT_EMPTY`).
 #[reducer]
 pub fn begin_run(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::BeginRun)?;
     let mut row = db::run_row(ctx, c.id);
@@ -487,6 +500,7 @@ pub fn begin_run(ctx: &ReducerContext, character_id: u64) -> Result<(), String> 
 /// incapacitated), out of combat, not on the road, at a safe location (`systems::items::may_extract`).
 #[reducer]
 pub fn extract(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::Extract)?;
     let mut row = db::run_row(ctx, c.id);
@@ -529,6 +543,7 @@ pub fn extract(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 /// (the same rule as a death during the run: `db::items::lose_run`).
 #[reducer]
 pub fn wipe(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
+    crate::db::limits::admit(ctx)?;
     let c = actor(ctx, character_id)?;
     db::lose_run(ctx, &c, RunLoss::Wipe)?;
     Ok(())

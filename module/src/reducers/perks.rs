@@ -13,6 +13,8 @@ use spacetimedb::{reducer, ReducerContext};
 pub fn choose_perk(ctx: &ReducerContext, offer_id: u64, perk_id: String) -> Result<(), String> {
     let character_id = crate::db::perks::offer_character(ctx, offer_id)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::systems::limits::text("choose_perk", "perk_id", &perk_id)?;
+    crate::db::limits::admit(ctx)?;
     gate::require(ctx, Feature::Perks)?;
     crate::db::perks::choose(ctx, c, offer_id, &perk_id)?;
     Ok(())
@@ -23,6 +25,8 @@ pub fn choose_perk(ctx: &ReducerContext, offer_id: u64, perk_id: String) -> Resu
 #[reducer]
 pub fn use_perk(ctx: &ReducerContext, character_id: u64, perk_id: String) -> Result<(), String> {
     let c = auth::owned_character(ctx, character_id)?;
+    crate::systems::limits::text("use_perk", "perk_id", &perk_id)?;
+    crate::db::limits::admit(ctx)?;
     gate::require(ctx, Feature::Perks)?;
     crate::db::perks::use_perk(ctx, c, &perk_id)?;
     Ok(())

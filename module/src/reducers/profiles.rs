@@ -17,6 +17,8 @@ use spacetimedb::{reducer, ReducerContext};
 pub fn apply_profiles(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> Result<(), String> {
     gate::require(ctx, Feature::Profiles)?;
     gate::require(ctx, Feature::Combat)?;
+    crate::systems::limits::encoded("apply_profiles", "profiles", &profiles)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::profiles::apply(ctx, combat_id, profiles)?;
     Ok(())
 }
@@ -27,6 +29,8 @@ pub fn apply_profiles(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profil
 pub fn propose_profiles(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> Result<(), String> {
     gate::require(ctx, Feature::Profiles)?;
     gate::require(ctx, Feature::Combat)?;
+    crate::systems::limits::encoded("propose_profiles", "profiles", &profiles)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::profiles::propose(ctx, combat_id, profiles)?;
     Ok(())
 }
@@ -37,6 +41,7 @@ pub fn propose_profiles(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Prof
 pub fn consent(ctx: &ReducerContext, proposal_id: u64, decision: ConsentDecision) -> Result<(), String> {
     gate::require(ctx, Feature::Profiles)?;
     gate::require(ctx, Feature::Combat)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::profiles::consent(ctx, proposal_id, decision)?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use spacetimedb::{reducer, ReducerContext};
 pub fn challenge(ctx: &ReducerContext, character_id: u64, target_character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::pvp::challenge(ctx, &c, target_character_id)?;
     Ok(())
 }
@@ -19,6 +20,7 @@ pub fn challenge(ctx: &ReducerContext, character_id: u64, target_character_id: u
 pub fn accept_challenge(ctx: &ReducerContext, character_id: u64, challenge_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::pvp::accept(ctx, &c, challenge_id)?;
     Ok(())
 }
@@ -28,6 +30,7 @@ pub fn accept_challenge(ctx: &ReducerContext, character_id: u64, challenge_id: u
 pub fn decline_challenge(ctx: &ReducerContext, character_id: u64, challenge_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::pvp::decline(ctx, &c, challenge_id)?;
     Ok(())
 }
@@ -37,6 +40,7 @@ pub fn decline_challenge(ctx: &ReducerContext, character_id: u64, challenge_id: 
 pub fn set_pvp_opt_in(ctx: &ReducerContext, character_id: u64, opt_in: bool) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::pvp::set_opt_in(ctx, &c, opt_in);
     Ok(())
 }
@@ -46,6 +50,7 @@ pub fn set_pvp_opt_in(ctx: &ReducerContext, character_id: u64, opt_in: bool) -> 
 pub fn invite_to_combat(ctx: &ReducerContext, character_id: u64, invitee_character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Combat)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     crate::db::pvp::invite(ctx, &c, invitee_character_id)?;
     Ok(())
 }

@@ -19,6 +19,7 @@ use spacetimedb::{reducer, ReducerContext, Table};
 pub fn rest(ctx: &ReducerContext, character_id: u64, kind: RestKind, hit_dice_to_spend: u8) -> Result<(), String> {
     gate::require(ctx, Feature::Rest)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     // SRD: a rest needs at least 1 hit point at its start (the dead and the dying cannot rest).
     ActiveRules::can_act(&c.sheet)?;
     if chars::is_traveling(ctx, c.id) {
@@ -60,6 +61,7 @@ pub fn rest(ctx: &ReducerContext, character_id: u64, kind: RestKind, hit_dice_to
 pub fn stop_rest(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Rest)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     let r = ctx
         .db
         .rest_state()

@@ -17,6 +17,8 @@ pub fn snapshot_begin(
     ruleset: String,
 ) -> Result<(), String> {
     auth::require_admin(ctx)?;
+    crate::systems::limits::text("snapshot_begin", "snapshot_id", &snapshot_id)?;
+    crate::systems::limits::text("snapshot_begin", "ruleset", &ruleset)?;
     let resumed = crate::db::snapshot::begin(ctx, snapshot_id.clone(), schema_version, ruleset)?;
     log::info!("snapshot import {} {snapshot_id}", if resumed { "resumed" } else { "started" });
     Ok(())

@@ -17,6 +17,8 @@ use spacetimedb::{reducer, ReducerContext};
 pub fn ability_check(ctx: &ReducerContext, character_id: u64, check: CheckKind, dc: i32) -> Result<(), String> {
     gate::require(ctx, Feature::Social)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::systems::limits::check_kind("ability_check", "check", &check)?;
+    crate::db::limits::admit(ctx)?;
     let standing = ready_to_act(ctx, &c, Action::Check)?;
     ActiveRules::validate_check_kind(&check)?;
     ActiveRules::validate_dc(dc)?;
@@ -46,6 +48,9 @@ pub fn contest(
 ) -> Result<(), String> {
     gate::require(ctx, Feature::Social)?;
     let actor = auth::owned_character(ctx, actor_id)?;
+    crate::systems::limits::check_kind("contest", "actor_check", &actor_check)?;
+    crate::systems::limits::check_kind("contest", "target_check", &target_check)?;
+    crate::db::limits::admit(ctx)?;
     if actor_id == target_id {
         return Err(err(ErrorCode::SameCharacter, "a character cannot contest itself; pick another target").into());
     }

@@ -29,6 +29,8 @@ pub fn location_from_row(r: &LocationDefRow) -> LocationDef {
 pub fn move_to(ctx: &ReducerContext, character_id: u64, location_id: String) -> Result<(), String> {
     gate::require(ctx, Feature::Travel)?;
     let c = auth::owned_character(ctx, character_id)?;
+    crate::systems::limits::text("move_to", "location_id", &location_id)?;
+    crate::db::limits::admit(ctx)?;
     conditions::require(ctx, &c, Action::Travel)?;
     let here = ctx.db.location_def().id().find(&c.location_id).map(|r| location_from_row(&r)).ok_or_else(|| {
         err(
@@ -81,6 +83,7 @@ pub fn step_to(ctx: &ReducerContext, character_id: u64, x: f64, y: f64) -> Resul
     let _span = crate::timing::span("step_to");
     gate::require(ctx, Feature::Travel)?;
     let mut c = auth::owned_character(ctx, character_id)?;
+    crate::db::limits::admit(ctx)?;
     conditions::require(ctx, &c, Action::Step)?;
     if chars::is_traveling(ctx, c.id) {
         return Err(err(ErrorCode::Traveling, "you are on the road; step around after you arrive").into());

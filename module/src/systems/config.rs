@@ -24,6 +24,9 @@ pub struct Tunables {
     pub max_ground_items_per_location: u32,
     /// How long a PvP challenge stays open.
     pub challenge_ttl_secs: u32,
+    /// Per-identity token bucket of the world-changing reducers: calls/s (0 = off) and burst.
+    pub rate_limit_per_sec: u32,
+    pub rate_limit_burst: u32,
 }
 
 impl Tunables {
@@ -41,11 +44,13 @@ impl Tunables {
             max_monsters_per_location: 2,
             max_ground_items_per_location: 3,
             challenge_ttl_secs: 120,
+            rate_limit_per_sec: crate::systems::limits::DEFAULT_RATE.per_sec,
+            rate_limit_burst: crate::systems::limits::DEFAULT_RATE.burst,
         }
     }
 }
 
-pub const KEYS: [&str; 16] = [
+pub const KEYS: [&str; 18] = [
     "world_tick_ms",
     "event_log_limit",
     "event_prune_ms",
@@ -62,6 +67,8 @@ pub const KEYS: [&str; 16] = [
     "max_monsters_per_location",
     "max_ground_items_per_location",
     "challenge_ttl_secs",
+    "rate_limit_per_sec",
+    "rate_limit_burst",
 ];
 
 fn int<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
@@ -99,6 +106,8 @@ pub fn apply(t: &Tunables, key: &str, value: &str) -> WkResult<Tunables> {
         "max_monsters_per_location" => n.max_monsters_per_location = int(key, value, 0u32, 50)?,
         "max_ground_items_per_location" => n.max_ground_items_per_location = int(key, value, 0u32, 100)?,
         "challenge_ttl_secs" => n.challenge_ttl_secs = int(key, value, 1u32, 3600)?,
+        "rate_limit_per_sec" => n.rate_limit_per_sec = int(key, value, 0u32, 100_000)?,
+        "rate_limit_burst" => n.rate_limit_burst = int(key, value, 1u32, 100_000)?,
         "wipe_difficulty" => {
             n.wipe_difficulty = WipeDifficulty::parse(value.trim()).ok_or_else(|| {
                 err(
@@ -143,6 +152,9 @@ pub fn validate(t: &Tunables) -> WkResult<()> {
         ("spawn_every_ticks", t.spawn_every_ticks.to_string()),
         ("max_monsters_per_location", t.max_monsters_per_location.to_string()),
         ("max_ground_items_per_location", t.max_ground_items_per_location.to_string()),
+        ("challenge_ttl_secs", t.challenge_ttl_secs.to_string()),
+        ("rate_limit_per_sec", t.rate_limit_per_sec.to_string()),
+        ("rate_limit_burst", t.rate_limit_burst.to_string()),
         ("start_location", t.start_location.clone()),
     ] {
         n = apply(&n, k, &v)?;
@@ -174,6 +186,9 @@ mod tests {
         assert_eq!(apply(&t, "max_monsters_per_location", "5").unwrap().max_monsters_per_location, 5);
         assert_eq!(apply(&t, "max_ground_items_per_location", "101").unwrap_err().code, ErrorCode::InvalidConfig);
         assert_eq!(apply(&t, "wipe_difficulty", "hardcore").unwrap().wipe_difficulty, WipeDifficulty::Hardcore);
+        assert_eq!((t.rate_limit_per_sec, t.rate_limit_burst), (20, 60), "the defaults the load clients assume");
+        assert_eq!(apply(&t, "rate_limit_per_sec", "0").unwrap().rate_limit_per_sec, 0, "0 switches it off");
+        assert_eq!(apply(&t, "rate_limit_burst", "500").unwrap().rate_limit_burst, 500);
         for (k, v) in [
             ("event_log_limit", "5"),
             ("event_log_limit", "x"),
@@ -182,6 +197,8 @@ mod tests {
             ("short_rest_secs", "100000"),
             ("round_secs", "0"),
             ("wipe_difficulty", "brutal"),
+            ("rate_limit_burst", "0"),
+            ("rate_limit_per_sec", "100001"),
         ] {
             assert_eq!(apply(&t, k, v).unwrap_err().code, ErrorCode::InvalidConfig, "{k}={v}");
         }

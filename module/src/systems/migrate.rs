@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 
 /// The snapshot layout this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The oldest snapshot version [`plan`] can bring to [`SCHEMA_VERSION`].
 pub const OLDEST_SUPPORTED: u32 = 1;
@@ -95,6 +95,7 @@ pub const NOT_CARRIED: &[(&str, &str)] = &[
     ("pvp_opt_in", "not carried yet: players set_pvp_opt_in again after a restore (a setting, no item or currency)"),
     ("schema_meta", "written by init: the schema version of the running module"),
     ("snapshot_import_state", "bookkeeping of an import in progress"),
+    ("rate_bucket", "per-identity rate limiter state: a restored world starts every identity with a full bucket"),
 ];
 
 /// A default value a migration writes into a new column.
@@ -201,6 +202,25 @@ pub const MIGRATIONS: &[Migration] = &[
                 column: "challenge_ttl_secs",
                 after: Some("max_ground_items_per_location"),
                 default: Literal::U64(120),
+            },
+        ],
+    },
+    // Per-identity limits: the config row gained the token bucket of the world-changing reducers
+    // (the defaults, 20 calls/s, bursts of 60). Self-contained: only the config row changes.
+    Migration {
+        from: 4,
+        steps: &[
+            Step::AddColumn {
+                table: "config",
+                column: "rate_limit_per_sec",
+                after: Some("challenge_ttl_secs"),
+                default: Literal::U64(20),
+            },
+            Step::AddColumn {
+                table: "config",
+                column: "rate_limit_burst",
+                after: Some("rate_limit_per_sec"),
+                default: Literal::U64(60),
             },
         ],
     },
@@ -341,7 +361,7 @@ mod tests {
     fn v1_to_v2_renames_the_stash_currency_and_adds_connections() {
         let mut w = v1_world();
         let passed = migrate(1, &mut w, lit).unwrap();
-        assert_eq!(passed, vec![2, 3, 4]);
+        assert_eq!(passed, vec![2, 3, 4, 5]);
         assert_eq!(w["master_stash"], table(&["owner", "currency_cp"], &[&["0xaa", "1250"]]));
         assert_eq!(
             w["player"],
@@ -357,7 +377,7 @@ mod tests {
         let mut w = BTreeMap::new();
         w.insert("combatant".to_string(), table(&["key", "hp", "active"], &[&["7", "12", "false"]]));
         let passed = migrate(2, &mut w, lit).unwrap();
-        assert_eq!(passed, vec![3, 4]);
+        assert_eq!(passed, vec![3, 4, 5]);
         assert_eq!(
             w["combatant"],
             table(
@@ -375,7 +395,7 @@ mod tests {
             table(&["id", "turn_deadline_micros", "seed", "started_at"], &[&["4", "9", "12345", "77"]]),
         );
         w.insert("config".to_string(), table(&["id", "max_ground_items_per_location"], &[&["0", "3"]]));
-        assert_eq!(migrate(3, &mut w, lit).unwrap(), vec![4]);
+        assert_eq!(migrate(3, &mut w, lit).unwrap(), vec![4, 5]);
         assert_eq!(
             w["combat_instance"],
             table(
@@ -385,8 +405,35 @@ mod tests {
         );
         assert_eq!(
             w["config"],
-            table(&["id", "max_ground_items_per_location", "challenge_ttl_secs"], &[&["0", "3", "120"]])
+            table(
+                &[
+                    "id",
+                    "max_ground_items_per_location",
+                    "challenge_ttl_secs",
+                    "rate_limit_per_sec",
+                    "rate_limit_burst"
+                ],
+                &[&["0", "3", "120", "20", "60"]]
+            )
         );
+    }
+
+    #[test]
+    fn v4_to_v5_gives_the_config_row_the_default_rate_limit() {
+        let mut w = BTreeMap::new();
+        w.insert("config".to_string(), table(&["id", "challenge_ttl_secs", "ruleset"], &[&["0", "90", "dnd5e"]]));
+        let passed = migrate(4, &mut w, lit).unwrap();
+        assert_eq!(passed.first(), Some(&5));
+        assert_eq!(
+            w["config"],
+            table(
+                &["id", "challenge_ttl_secs", "rate_limit_per_sec", "rate_limit_burst", "ruleset"],
+                &[&["0", "90", "20", "60", "dnd5e"]]
+            )
+        );
+        // The defaults are the module's.
+        let d = crate::systems::limits::DEFAULT_RATE;
+        assert_eq!((d.per_sec, d.burst), (20, 60));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod conditions;
 pub mod config;
 pub mod fair_dice;
 pub mod items;
+pub mod limits;
 pub mod migrate;
 pub mod perks;
 pub mod profiles;

@@ -84,6 +84,8 @@ pub struct ProfileProposal {
     pub id: u64,
     #[index(btree)]
     pub combat_id: u64,
+    /// Indexed: one identity may have at most `systems::limits::MAX_OPEN_PROPOSALS` pending.
+    #[index(btree)]
     pub proposer: Identity,
     pub proposer_side: u32,
     pub profiles: Vec<Profile>,

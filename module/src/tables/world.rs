@@ -41,6 +41,11 @@ pub struct Config {
     pub max_ground_items_per_location: u32,
     /// How long a PvP challenge stays open, seconds.
     pub challenge_ttl_secs: u32,
+    /// Calls per second one identity may make, sustained, to the reducers that change the world
+    /// (`db::limits::admit`); 0 = no limit. Admins are exempt.
+    pub rate_limit_per_sec: u32,
+    /// Calls one identity may make at once before the sustained rate applies.
+    pub rate_limit_burst: u32,
 }
 
 /// World clock state (id 0): how many ticks have run and when. Public.
@@ -72,6 +77,19 @@ pub struct EventPruneTimer {
     #[auto_inc]
     pub scheduled_id: u64,
     pub scheduled_at: ScheduleAt,
+}
+
+/// The token bucket of one identity (`db::limits::admit`). Private: it tells nobody else anything.
+/// A bucket idle long enough to be full again is forgotten by `prune_event_log`.
+#[table(name = rate_bucket)]
+pub struct RateBucket {
+    #[primary_key]
+    pub identity: Identity,
+    /// Thousandths of a call left.
+    pub tokens_milli: u64,
+    /// When it was last written, micros since the epoch (indexed: idle buckets are forgotten).
+    #[index(btree)]
+    pub updated_micros: i64,
 }
 
 /// One row per identity that ever connected or acted.

@@ -25,6 +25,8 @@ pub struct Config {
     pub max_monsters_per_location: u32,
     pub max_ground_items_per_location: u32,
     pub challenge_ttl_secs: u32,
+    pub rate_limit_per_sec: u32,
+    pub rate_limit_burst: u32,
 }
 
 impl __sdk::InModule for Config {

@@ -198,6 +198,8 @@ pub mod pvp_challenge_type;
 pub mod pvp_opt_in_table;
 pub mod pvp_opt_in_type;
 pub mod rarity_type;
+pub mod rate_bucket_table;
+pub mod rate_bucket_type;
 pub mod reload_static_data_reducer;
 pub mod remove_admin_reducer;
 pub mod remove_buff_reducer;
@@ -477,6 +479,8 @@ pub use pvp_challenge_type::PvpChallenge;
 pub use pvp_opt_in_table::*;
 pub use pvp_opt_in_type::PvpOptIn;
 pub use rarity_type::Rarity;
+pub use rate_bucket_table::*;
+pub use rate_bucket_type::RateBucket;
 pub use reload_static_data_reducer::{
     reload_static_data, set_flags_for_reload_static_data, ReloadStaticDataCallbackId,
 };
@@ -1277,6 +1281,7 @@ pub struct DbUpdate {
     pvp_challenge: __sdk::TableUpdate<PvpChallenge>,
     pvp_challenge_timer: __sdk::TableUpdate<PvpChallengeTimer>,
     pvp_opt_in: __sdk::TableUpdate<PvpOptIn>,
+    rate_bucket: __sdk::TableUpdate<RateBucket>,
     rest_state: __sdk::TableUpdate<RestStateRow>,
     run_state: __sdk::TableUpdate<RunStateRow>,
     schema_meta: __sdk::TableUpdate<SchemaMeta>,
@@ -1383,6 +1388,7 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                     db_update.pvp_challenge_timer.append(pvp_challenge_timer_table::parse_table_update(table_update)?)
                 }
                 "pvp_opt_in" => db_update.pvp_opt_in.append(pvp_opt_in_table::parse_table_update(table_update)?),
+                "rate_bucket" => db_update.rate_bucket.append(rate_bucket_table::parse_table_update(table_update)?),
                 "rest_state" => db_update.rest_state.append(rest_state_table::parse_table_update(table_update)?),
                 "run_state" => db_update.run_state.append(run_state_table::parse_table_update(table_update)?),
                 "schema_meta" => db_update.schema_meta.append(schema_meta_table::parse_table_update(table_update)?),
@@ -1527,6 +1533,9 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.pvp_opt_in = cache
             .apply_diff_to_table::<PvpOptIn>("pvp_opt_in", &self.pvp_opt_in)
             .with_updates_by_pk(|row| &row.character_id);
+        diff.rate_bucket = cache
+            .apply_diff_to_table::<RateBucket>("rate_bucket", &self.rate_bucket)
+            .with_updates_by_pk(|row| &row.identity);
         diff.rest_state = cache
             .apply_diff_to_table::<RestStateRow>("rest_state", &self.rest_state)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1610,6 +1619,7 @@ pub struct AppliedDiff<'r> {
     pvp_challenge: __sdk::TableAppliedDiff<'r, PvpChallenge>,
     pvp_challenge_timer: __sdk::TableAppliedDiff<'r, PvpChallengeTimer>,
     pvp_opt_in: __sdk::TableAppliedDiff<'r, PvpOptIn>,
+    rate_bucket: __sdk::TableAppliedDiff<'r, RateBucket>,
     rest_state: __sdk::TableAppliedDiff<'r, RestStateRow>,
     run_state: __sdk::TableAppliedDiff<'r, RunStateRow>,
     schema_meta: __sdk::TableAppliedDiff<'r, SchemaMeta>,
@@ -1684,6 +1694,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
             event,
         );
         callbacks.invoke_table_row_callbacks::<PvpOptIn>("pvp_opt_in", &self.pvp_opt_in, event);
+        callbacks.invoke_table_row_callbacks::<RateBucket>("rate_bucket", &self.rate_bucket, event);
         callbacks.invoke_table_row_callbacks::<RestStateRow>("rest_state", &self.rest_state, event);
         callbacks.invoke_table_row_callbacks::<RunStateRow>("run_state", &self.run_state, event);
         callbacks.invoke_table_row_callbacks::<SchemaMeta>("schema_meta", &self.schema_meta, event);
@@ -2317,6 +2328,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
         pvp_challenge_table::register_table(client_cache);
         pvp_challenge_timer_table::register_table(client_cache);
         pvp_opt_in_table::register_table(client_cache);
+        rate_bucket_table::register_table(client_cache);
         rest_state_table::register_table(client_cache);
         run_state_table::register_table(client_cache);
         schema_meta_table::register_table(client_cache);

@@ -37,10 +37,20 @@ namespace SpacetimeDB.Types
 
             public readonly IdUniqueIndex Id;
 
+            public sealed class ProposerIndex : BTreeIndexBase<SpacetimeDB.Identity>
+            {
+                protected override SpacetimeDB.Identity GetKey(ProfileProposal row) => row.Proposer;
+
+                public ProposerIndex(ProfileProposalHandle table) : base(table) { }
+            }
+
+            public readonly ProposerIndex Proposer;
+
             internal ProfileProposalHandle(DbConnection conn) : base(conn)
             {
                 CombatId = new(this);
                 Id = new(this);
+                Proposer = new(this);
             }
 
             protected override object GetPrimaryKey(ProfileProposal row) => row.Id;

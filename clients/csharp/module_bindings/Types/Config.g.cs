@@ -41,6 +41,10 @@ namespace SpacetimeDB.Types
         public uint MaxGroundItemsPerLocation;
         [DataMember(Name = "challenge_ttl_secs")]
         public uint ChallengeTtlSecs;
+        [DataMember(Name = "rate_limit_per_sec")]
+        public uint RateLimitPerSec;
+        [DataMember(Name = "rate_limit_burst")]
+        public uint RateLimitBurst;
 
         public Config(
             uint Id,
@@ -55,7 +59,9 @@ namespace SpacetimeDB.Types
             uint SpawnEveryTicks,
             uint MaxMonstersPerLocation,
             uint MaxGroundItemsPerLocation,
-            uint ChallengeTtlSecs
+            uint ChallengeTtlSecs,
+            uint RateLimitPerSec,
+            uint RateLimitBurst
         )
         {
             this.Id = Id;
@@ -71,6 +77,8 @@ namespace SpacetimeDB.Types
             this.MaxMonstersPerLocation = MaxMonstersPerLocation;
             this.MaxGroundItemsPerLocation = MaxGroundItemsPerLocation;
             this.ChallengeTtlSecs = ChallengeTtlSecs;
+            this.RateLimitPerSec = RateLimitPerSec;
+            this.RateLimitBurst = RateLimitBurst;
         }
 
         public Config()
