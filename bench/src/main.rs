@@ -613,8 +613,8 @@ fn run(out: &mut Out) -> Res<()> {
     out.num("sched.burst.p99_ms", percentile(&lat, 99.0));
     out.num("sched.burst.max_ms", lat.last().copied().unwrap_or(f64::NAN));
 
-    // ---- scale: the reducer mix's round trips in the world as it is now, then seed 10,000 characters (9 stash items each) and 10,000 ground items
-    // (100,000 item instances), then the same mix again; the ratio shows any hot path that scans.
+    // ---- scale: the reducer mix's round trips in the world as it is now, then seed 100,000 characters (9 stash items each) and 100,000 ground items
+    // (1,000,000 item instances), then the same mix again; the ratio shows any hot path that scans.
     // Both mixes run on a settled server: the burst before leaves its event-log pruning and
     // timer clean-up behind, the seeding its inserts, and either would be counted against one side.
     std::thread::sleep(Duration::from_secs(scale(10, 2)));
@@ -626,16 +626,22 @@ fn run(out: &mut Out) -> Res<()> {
         std::env::var("WK_SCALE").unwrap_or_default().split(',').filter_map(|v| v.trim().parse().ok()).collect();
     let (n_chars, per_char, n_ground) = match sizes[..] {
         [c, i, g] => (c, i as u32, g),
-        _ => (scale(10_000, 500), 9u32, scale(10_000, 500)),
+        _ => (scale(100_000, 500), 9u32, scale(100_000, 500)),
     };
     let t = Instant::now();
+    // One seeding call (1,000 characters, their stash items and a share of the ground items) at a
+    // time: each is one transaction of ~20,000 rows, and a window of them would outlast the
+    // pipeline's completion deadline.
     let calls = n_chars.div_ceil(1_000).max(1);
-    let p = b.pipeline(calls, SETUP_LIMIT, |r, i| {
+    for i in 0..calls {
         let c = (n_chars - i * 1_000).min(1_000) as u32;
-        r.admin_seed_scale(c, per_char, (n_ground / calls) as u32)
-    })?;
-    b.must("admin_seed_scale", p)?;
-    let want_items = items_before + n_chars * per_char as u64;
+        let g = (n_ground / calls + u64::from(i < n_ground % calls)) as u32;
+        b.must("admin_seed_scale", b.pipeline(1, SETUP_LIMIT, |r, _| r.admin_seed_scale(c, per_char, g))?)?;
+        if (i + 1) % 10 == 0 || i + 1 == calls {
+            println!("scale: seeding {} of {calls} calls, {:.0} s", i + 1, t.elapsed().as_secs_f64());
+        }
+    }
+    let want_items = items_before + n_chars * per_char as u64 + n_ground;
     wait_until("seeded rows at the client", || b.conn.db.item_instance().count() >= want_items)?;
     let (chars_after, items_after) = (b.conn.db.character().count(), b.conn.db.item_instance().count());
     println!(
@@ -646,6 +652,7 @@ fn run(out: &mut Out) -> Res<()> {
     out.num("scale.items_before", items_before as f64);
     out.num("scale.chars_after", chars_after as f64);
     out.num("scale.items_after", items_after as f64);
+    out.num("scale.seed_secs", t.elapsed().as_secs_f64());
     std::thread::sleep(Duration::from_secs(scale(10, 2)));
     let mix_b = mix(&b, &load, &daggers, scale(200, 20), scale(10, 2))?;
     let writes_b = row_writes(&b, &load, &daggers, scale(10_240, 2_048))?;
@@ -680,10 +687,17 @@ fn run(out: &mut Out) -> Res<()> {
 /// row: its owner, location and tick-flag keys are shared by every seeded character) and
 /// equip / unequip (item rows: the stash keys are shared by every seeded stash item).
 /// `n` is a multiple of 2 × the characters, so every dagger ends where it started (unequipped).
+/// `ping` (an empty reducer) runs first, pipelined the same way, as the control: its ratio shows how
+/// much the machine's load drifted between the two sides.
 fn row_writes(b: &Bench, load: &[u64], daggers: &[u64], n: u64) -> Res<Vec<(&'static str, f64)>> {
+    let ping = b.pipeline(n, PHASE_LIMIT, |r, _| r.ping())?;
     let step = b.pipeline(n, PHASE_LIMIT, |r, i| step(r, load, i))?;
     let gear = b.pipeline(n, PHASE_LIMIT, |r, i| gear_round(r, load, daggers, i))?;
-    Ok(vec![("step_to", b.must("step_to", step)?.rate()), ("equip_unequip", b.must("equip_unequip", gear)?.rate())])
+    Ok(vec![
+        ("ping", b.must("ping", ping)?.rate()),
+        ("step_to", b.must("step_to", step)?.rate()),
+        ("equip_unequip", b.must("equip_unequip", gear)?.rate()),
+    ])
 }
 
 type Call = Result<(), spacetimedb_sdk::Error>;
