@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks. Not part of scripts/test.sh. Bounded: about 5 minutes after the builds.
+# Benchmarks. Not part of scripts/test.sh. Bounded: about 10 minutes after the builds (the scale phase seeds 1M items).
 #   1. native criterion benches of the pure core (module/benches/core.rs), short measurement
 #   2. release wasm + the wk-bench load client; a fresh server on a free port with a temp data dir
 #      (stopped on exit), the module published (dnd5e)
@@ -8,7 +8,8 @@
 #   4. reducer time of admin_skirmish from the server's `Timing span` log lines
 # Writes target/bench/results.md and results.json and prints the table with targets and pass/miss.
 # WK_BENCH_QUICK=1: small counts (smoke run; numbers not meaningful). WK_BENCH_SKIP_NATIVE=1: keep
-# the last native results (live part only).
+# the last native results (live part only). WK_BENCH_SCALE_ONLY=1: the scale phase only (the other
+# phases at quick sizes; docs/performance.md not written). WK_SCALE=chars,items_per_char,ground.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
@@ -181,7 +182,7 @@ if live.get("error"):
     md += ["", f"wk-bench error: {live['error']}"]
 md += ["", f"admin_skirmish server spans: {len(spans)}"]
 open(os.path.join(out, "results.md"), "w").write("\n".join(md) + "\n")
-if os.environ.get("WK_BENCH_QUICK") != "1":
+if os.environ.get("WK_BENCH_QUICK") != "1" and os.environ.get("WK_BENCH_SCALE_ONLY") != "1":
     open(os.path.join(os.environ["ROOT"], "docs", "performance.md"), "w").write("\n".join(md) + "\n")
 json.dump({"date": when, "native_us": native, "live": live, "skirmish_span_us": {"n": len(spans), "p50": pct(spans, 50), "p99": pct(spans, 99)},
            "rows": [dict(metric=a, measured=b, target=c, result=d) for a, b, c, d in rows]},

@@ -5,7 +5,9 @@
 //!
 //! Env: WK_URL, WK_DB, WK_ADMIN_TOKEN (required), WK_BENCH_OUT (JSON file, default
 //! target/bench/live.json), WK_BENCH_QUICK=1 (smaller counts, for a smoke run),
-//! WK_BENCH_THROUGHPUT_ONLY=1 (stop after the throughput phases: for profiling a reducer).
+//! WK_BENCH_THROUGHPUT_ONLY=1 (stop after the throughput phases: for profiling a reducer),
+//! WK_BENCH_SCALE_ONLY=1 (the earlier phases at quick sizes, then the full scale phase only),
+//! WK_SCALE=chars,items_per_char,ground (the scale phase's seed sizes).
 //! The module must run the dnd5e ruleset (class, buff, item and monster ids below are dnd5e's).
 
 use wk_client::module_bindings;
@@ -337,7 +339,10 @@ fn main() {
 
 fn run(out: &mut Out) -> Res<()> {
     let b = Bench::connect()?;
-    let q = b.quick;
+    // WK_BENCH_SCALE_ONLY=1: the phases before the scale phase at their quick sizes (they set up
+    // the load characters and their daggers), then the scale phase at full size, and nothing else.
+    let scale_only = std::env::var("WK_BENCH_SCALE_ONLY").is_ok_and(|v| v == "1");
+    let q = b.quick || scale_only;
     let scale = |full: u64, quick: u64| if q { quick } else { full };
     b.subscribe(&["SELECT * FROM character", "SELECT * FROM item_instance"])?;
     b.must(
@@ -493,6 +498,9 @@ fn run(out: &mut Out) -> Res<()> {
         })?;
     }
     out.phase("combat_turn_mix", &p, base);
+    if scale_only {
+        return scale_phase(&b, out, &load, &daggers);
+    }
     if std::env::var("WK_BENCH_THROUGHPUT_ONLY").is_ok_and(|v| v == "1") {
         // Profiling runs: the throughput phases above and nothing else.
         let _ = b.conn.disconnect();
@@ -612,14 +620,19 @@ fn run(out: &mut Out) -> Res<()> {
     out.num("sched.burst.after_last_due_ms", (last_done - last_due) as f64 / 1000.0);
     out.num("sched.burst.p99_ms", percentile(&lat, 99.0));
     out.num("sched.burst.max_ms", lat.last().copied().unwrap_or(f64::NAN));
+    scale_phase(&b, out, &load, &daggers)
+}
 
+fn scale_phase(b: &Bench, out: &mut Out, load: &[u64], daggers: &[u64]) -> Res<()> {
+    let q = b.quick;
+    let scale = |full: u64, quick: u64| if q { quick } else { full };
     // ---- scale: the reducer mix's round trips in the world as it is now, then seed 100,000 characters (9 stash items each) and 100,000 ground items
     // (1,000,000 item instances), then the same mix again; the ratio shows any hot path that scans.
     // Both mixes run on a settled server: the burst before leaves its event-log pruning and
     // timer clean-up behind, the seeding its inserts, and either would be counted against one side.
     std::thread::sleep(Duration::from_secs(scale(10, 2)));
-    let mix_a = mix(&b, &load, &daggers, scale(200, 20), scale(10, 2))?;
-    let writes_a = row_writes(&b, &load, &daggers, scale(10_240, 2_048))?;
+    let mix_a = mix(b, load, daggers, scale(200, 20), scale(10, 2))?;
+    let writes_a = row_writes(b, load, daggers, scale(10_240, 2_048))?;
     let (chars_before, items_before) = (b.conn.db.character().count(), b.conn.db.item_instance().count());
     // WK_SCALE="chars,items_per_char,ground" overrides the sizes (to find which part costs).
     let sizes: Vec<u64> =
@@ -654,8 +667,8 @@ fn run(out: &mut Out) -> Res<()> {
     out.num("scale.items_after", items_after as f64);
     out.num("scale.seed_secs", t.elapsed().as_secs_f64());
     std::thread::sleep(Duration::from_secs(scale(10, 2)));
-    let mix_b = mix(&b, &load, &daggers, scale(200, 20), scale(10, 2))?;
-    let writes_b = row_writes(&b, &load, &daggers, scale(10_240, 2_048))?;
+    let mix_b = mix(b, load, daggers, scale(200, 20), scale(10, 2))?;
+    let writes_b = row_writes(b, load, daggers, scale(10_240, 2_048))?;
     // Pipelined row writes, big world ÷ small world.
     for ((name, a), (_, bb)) in writes_a.iter().zip(writes_b.iter()) {
         println!("scale: {name} pipelined {:.0} -> {:.0} calls/s (x{:.2})", a, bb, bb / a);
