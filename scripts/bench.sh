@@ -10,6 +10,8 @@
 # WK_BENCH_QUICK=1: small counts (smoke run; numbers not meaningful). WK_BENCH_SKIP_NATIVE=1: keep
 # the last native results (live part only). WK_BENCH_SCALE_ONLY=1: the scale phase only (the other
 # phases at quick sizes; docs/performance.md not written). WK_SCALE=chars,items_per_char,ground.
+# WK_BENCH_PORT: the server's port (default a free one). WK_BENCH_WASM: publish this prebuilt wasm
+# (A/B comparisons; docs/performance.md not written).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
@@ -37,11 +39,16 @@ else
     cargo bench -q -p world-kernel --bench core -- --warm-up-time 1 --measurement-time 3 2>&1 | tee "$OUT/native.txt"
 fi
 
-build_wasm dnd5e
+if [[ -n "${WK_BENCH_WASM:-}" ]]; then
+    WASM="$WK_BENCH_WASM"   # A/B runs: publish this prebuilt module instead (same reducers and columns)
+    say "publishing the prebuilt module $WASM (WK_BENCH_WASM)"
+else
+    build_wasm dnd5e
+fi
 say "building wk-bench (release)"
 cargo build -q --release -p wk-bench
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+PORT="${WK_BENCH_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')}"
 URL="http://127.0.0.1:$PORT"
 say "starting a fresh server on $URL (data: $TMP/data)"
 spacetimedb-standalone start --data-dir "$TMP/data" --jwt-key-dir "$TMP/keys" \
@@ -182,7 +189,7 @@ if live.get("error"):
     md += ["", f"wk-bench error: {live['error']}"]
 md += ["", f"admin_skirmish server spans: {len(spans)}"]
 open(os.path.join(out, "results.md"), "w").write("\n".join(md) + "\n")
-if os.environ.get("WK_BENCH_QUICK") != "1" and os.environ.get("WK_BENCH_SCALE_ONLY") != "1":
+if os.environ.get("WK_BENCH_QUICK") != "1" and os.environ.get("WK_BENCH_SCALE_ONLY") != "1" and not os.environ.get("WK_BENCH_WASM"):
     open(os.path.join(os.environ["ROOT"], "docs", "performance.md"), "w").write("\n".join(md) + "\n")
 json.dump({"date": when, "native_us": native, "live": live, "skirmish_span_us": {"n": len(spans), "p50": pct(spans, 50), "p99": pct(spans, 99)},
            "rows": [dict(metric=a, measured=b, target=c, result=d) for a, b, c, d in rows]},
