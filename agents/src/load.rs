@@ -184,7 +184,8 @@ fn run(
 ) -> Result<u64, String> {
     let p = open(url, db, None, totals.clone())?;
     let name = format!("load-{tag}-{i}");
-    wk_client::subscribe(&p.conn, Some(&[&format!("SELECT * FROM character WHERE name = '{name}'")]), SETUP_TIMEOUT)?;
+    let mine = format!("SELECT * FROM character WHERE name = '{name}'");
+    wk_client::subscribe(&p.conn, Some(&[mine.as_str()]), SETUP_TIMEOUT)?;
     let classes: Vec<String> = ["fighter", "warrior"].iter().map(|s| s.to_string()).collect();
     let mut created = Err(String::new());
     for class in classes {
@@ -199,11 +200,8 @@ fn run(
     wk_client::wait_for("the load player's character", SETUP_TIMEOUT, || p.conn.db.character().count() > 0)?;
     let me = p.conn.db.character().iter().next().ok_or("character row missing")?;
     let (id, loc) = (me.id, me.location_id.clone());
-    wk_client::subscribe(
-        &p.conn,
-        Some(&[&format!("SELECT * FROM item_instance WHERE character_id = {id}")]),
-        SETUP_TIMEOUT,
-    )?;
+    let items = format!("SELECT * FROM item_instance WHERE character_id = {id}");
+    wk_client::subscribe(&p.conn, Some(&[items.as_str()]), SETUP_TIMEOUT)?;
     p.setup_call("begin_run", |r| r.begin_run(id))?;
     // A spot of its own (40 ft apart: outside every other player's contact zone).
     let (hx, hy) = (1000.0 + 40.0 * (i % 50) as f64, 3000.0 + 40.0 * (i / 50) as f64);
@@ -256,10 +254,9 @@ fn run(
         let step = k % 6;
         k += 1;
         let (x, y) = (hx + rand(3) as f64, hy + rand(3) as f64);
-        let other = shared.chars.lock().ok().and_then(|v| {
-            let others: Vec<u64> = v.iter().copied().filter(|c| *c != id).collect();
-            (!others.is_empty()).then(|| others[rand(others.len() as u64) as usize])
-        });
+        let others: Vec<u64> =
+            shared.chars.lock().map(|v| v.iter().copied().filter(|c| *c != id).collect()).unwrap_or_default();
+        let other = if others.is_empty() { None } else { Some(others[rand(others.len() as u64) as usize]) };
         // Record the send time before sending: the answer may arrive before `send` returns.
         if let Ok(mut q) = p.sent_at.lock() {
             q.push_back(Instant::now());
@@ -334,7 +331,7 @@ fn weapon_def(admin: &DbConnection) -> Result<String, String> {
             .item_def()
             .iter()
             .filter(|d| {
-                d.def.item_type == ItemType::Weapon
+                matches!(d.def.item_type, ItemType::Weapon)
                     && matches!(d.def.slot, EquipSlot::MainHand | EquipSlot::EitherHand)
             })
             .map(|d| d.id)
