@@ -266,12 +266,7 @@ fn run(
             (1, Some(uid), _) => r.equip(id, uid, LoadoutSlot::MainHand),
             (3, Some(_), _) => r.unequip(id, LoadoutSlot::MainHand),
             (4, _, _) => r.pick_up(id),
-            (5, _, Some(o)) => r.contest(
-                id,
-                o,
-                CheckKind::Ability(Ability::Cha),
-                CheckKind::Ability(Ability::Wis),
-            ),
+            (5, _, Some(o)) => r.contest(id, o, CheckKind::Ability(Ability::Cha), CheckKind::Ability(Ability::Wis)),
             _ => r.step_to(id, x, y),
         };
         match res {

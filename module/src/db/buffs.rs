@@ -632,13 +632,8 @@ fn expire_due_of(ctx: &ReducerContext, target_id: u64, now: i64) -> usize {
 /// World-tick step: periodic ticks whose timer is overdue, then instances past their end, both
 /// found by an index range (`..= now`), never a scan. Oldest first, ties by id.
 pub fn sweep(ctx: &ReducerContext, now: i64) {
-    let mut ticks: Vec<(i64, u64)> = ctx
-        .db
-        .active_buff()
-        .by_next_tick()
-        .filter(i64::MIN..=now)
-        .map(|r| (r.next_tick_at_micros, r.id))
-        .collect();
+    let mut ticks: Vec<(i64, u64)> =
+        ctx.db.active_buff().by_next_tick().filter(i64::MIN..=now).map(|r| (r.next_tick_at_micros, r.id)).collect();
     ticks.sort_unstable();
     for (_, id) in ticks {
         run_ticks(ctx, id, None);

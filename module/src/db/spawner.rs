@@ -58,7 +58,12 @@ fn top_up(ctx: &ReducerContext, monster_cap: u32, item_cap: u32, per_call: u32) 
                 0
             },
             ground_items: if t.items_on {
-                ctx.db.item_instance().by_location_place_cell().filter((l.id.as_str(), PlaceKind::Ground)).take(icap).count()
+                ctx.db
+                    .item_instance()
+                    .by_location_place_cell()
+                    .filter((l.id.as_str(), PlaceKind::Ground))
+                    .take(icap)
+                    .count()
             } else {
                 0
             },

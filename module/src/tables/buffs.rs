@@ -61,7 +61,7 @@ pub struct ActiveBuffRow {
     pub exclusive_group: Option<String>,
     pub group_rank: u8,
     /// When the periodic effect next ticks (`NEVER`: no periodic effect / no tick left).
-        pub next_tick_at_micros: i64,
+    pub next_tick_at_micros: i64,
     /// Ticks in `(started_at, last_tick_at]` are done; the next run counts from here.
     pub last_tick_at_micros: i64,
 }
