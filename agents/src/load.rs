@@ -30,6 +30,9 @@ use std::time::{Duration, Instant};
 pub const MAX_IN_FLIGHT: usize = 16;
 const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A setup call's outcome: (reducer, Ok or the module's message).
+type SetupOutcome = (&'static str, Result<(), String>);
+
 pub struct LoadOpts {
     pub players: usize,
     pub rate: f64,
@@ -69,14 +72,14 @@ pub struct Totals {
 struct Player {
     conn: DbConnection,
     sent_at: Arc<Mutex<VecDeque<Instant>>>,
-    setup_rx: Receiver<(&'static str, Result<(), String>)>,
+    setup_rx: Receiver<SetupOutcome>,
     measuring: Arc<AtomicBool>,
 }
 
 fn open(url: &str, db: &str, token: Option<String>, totals: Arc<Totals>) -> Result<Player, String> {
     let sent_at: Arc<Mutex<VecDeque<Instant>>> = Arc::new(Mutex::new(VecDeque::new()));
     let measuring = Arc::new(AtomicBool::new(false));
-    let (tx, rx): (Sender<(&'static str, Result<(), String>)>, _) = channel();
+    let (tx, rx): (Sender<SetupOutcome>, _) = channel();
     let tx = Mutex::new(tx);
     let (s, m) = (sent_at.clone(), measuring.clone());
     let c = wk_client::connect(
@@ -137,7 +140,7 @@ impl Player {
 struct Shared {
     chars: Mutex<Vec<u64>>,
     admin: Option<DbConnection>,
-    admin_rx: Option<Mutex<Receiver<(&'static str, Result<(), String>)>>>,
+    admin_rx: Option<Mutex<Receiver<SetupOutcome>>>,
 }
 
 /// Start `opts.players` load players (their threads run until `stop`). Returns their handles;
