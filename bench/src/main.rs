@@ -632,7 +632,7 @@ fn scale_phase(b: &Bench, out: &mut Out, load: &[u64], daggers: &[u64]) -> Res<(
     // timer clean-up behind, the seeding its inserts, and either would be counted against one side.
     std::thread::sleep(Duration::from_secs(scale(10, 2)));
     let mix_a = mix(b, load, daggers, scale(200, 20), scale(10, 2))?;
-    let writes_a = row_writes(b, load, daggers, scale(10_240, 2_048))?;
+    let writes_a = row_writes(b, load, daggers, scale(4_096, 1_024), 3)?;
     let (chars_before, items_before) = (b.conn.db.character().count(), b.conn.db.item_instance().count());
     // WK_SCALE="chars,items_per_char,ground" overrides the sizes (to find which part costs).
     let sizes: Vec<u64> =
@@ -668,7 +668,7 @@ fn scale_phase(b: &Bench, out: &mut Out, load: &[u64], daggers: &[u64]) -> Res<(
     out.num("scale.seed_secs", t.elapsed().as_secs_f64());
     std::thread::sleep(Duration::from_secs(scale(10, 2)));
     let mix_b = mix(b, load, daggers, scale(200, 20), scale(10, 2))?;
-    let writes_b = row_writes(b, load, daggers, scale(10_240, 2_048))?;
+    let writes_b = row_writes(b, load, daggers, scale(4_096, 1_024), 3)?;
     // Pipelined row writes, big world ÷ small world.
     for ((name, a), (_, bb)) in writes_a.iter().zip(writes_b.iter()) {
         println!("scale: {name} pipelined {:.0} -> {:.0} calls/s (x{:.2})", a, bb, bb / a);
@@ -697,20 +697,23 @@ fn scale_phase(b: &Bench, out: &mut Out, load: &[u64], daggers: &[u64]) -> Res<(
 }
 
 /// Pipelined throughput (calls/s) of the scale comparison's row writers: `step_to` (a character
-/// row: its owner, location and tick-flag keys are shared by every seeded character) and
-/// equip / unequip (item rows: the stash keys are shared by every seeded stash item).
+/// row) and equip / unequip (item rows), each the best of `reps` rounds of `n` calls.
 /// `n` is a multiple of 2 × the characters, so every dagger ends where it started (unequipped).
-/// `ping` (an empty reducer) runs first, pipelined the same way, as the control: its ratio shows how
-/// much the machine's load drifted between the two sides.
-fn row_writes(b: &Bench, load: &[u64], daggers: &[u64], n: u64) -> Res<Vec<(&'static str, f64)>> {
-    let ping = b.pipeline(n, PHASE_LIMIT, |r, _| r.ping())?;
-    let step = b.pipeline(n, PHASE_LIMIT, |r, i| step(r, load, i))?;
-    let gear = b.pipeline(n, PHASE_LIMIT, |r, i| gear_round(r, load, daggers, i))?;
-    Ok(vec![
-        ("ping", b.must("ping", ping)?.rate()),
-        ("step_to", b.must("step_to", step)?.rate()),
-        ("equip_unequip", b.must("equip_unequip", gear)?.rate()),
-    ])
+/// `ping` (an empty reducer) runs first in each round, pipelined the same way, as the control: its
+/// ratio shows how much the machine's load drifted between the two sides. The best round, not the
+/// mean: on a shared machine other processes only ever take throughput away, so the fastest round
+/// is the closest to what the server can do, and two sides' best rounds compare like with like.
+fn row_writes(b: &Bench, load: &[u64], daggers: &[u64], n: u64, reps: u64) -> Res<Vec<(&'static str, f64)>> {
+    let mut best = [0.0f64; 3];
+    for _ in 0..reps {
+        let ping = b.must("ping", b.pipeline(n, PHASE_LIMIT, |r, _| r.ping())?)?;
+        let step = b.must("step_to", b.pipeline(n, PHASE_LIMIT, |r, i| step(r, load, i))?)?;
+        let gear = b.must("equip_unequip", b.pipeline(n, PHASE_LIMIT, |r, i| gear_round(r, load, daggers, i))?)?;
+        for (k, p) in [ping, step, gear].iter().enumerate() {
+            best[k] = best[k].max(p.rate());
+        }
+    }
+    Ok(vec![("ping", best[0]), ("step_to", best[1]), ("equip_unequip", best[2])])
 }
 
 type Call = Result<(), spacetimedb_sdk::Error>;
