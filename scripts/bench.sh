@@ -189,9 +189,12 @@ if live.get("error"):
     md += ["", f"wk-bench error: {live['error']}"]
 md += ["", f"admin_skirmish server spans: {len(spans)}"]
 open(os.path.join(out, "results.md"), "w").write("\n".join(md) + "\n")
-if os.environ.get("WK_BENCH_QUICK") != "1" and os.environ.get("WK_BENCH_SCALE_ONLY") != "1" and not os.environ.get("WK_BENCH_WASM"):
+# A full run (not quick, not scale-only, the module built from this tree): only it writes the page, and
+# scripts/soak.sh takes its capacity only from a full run's results.json.
+full = os.environ.get("WK_BENCH_QUICK") != "1" and os.environ.get("WK_BENCH_SCALE_ONLY") != "1" and not os.environ.get("WK_BENCH_WASM")
+if full:
     open(os.path.join(os.environ["ROOT"], "docs", "performance.md"), "w").write("\n".join(md) + "\n")
-json.dump({"date": when, "native_us": native, "live": live, "skirmish_span_us": {"n": len(spans), "p50": pct(spans, 50), "p99": pct(spans, 99)},
+json.dump({"date": when, "full_run": full, "native_us": native, "live": live, "skirmish_span_us": {"n": len(spans), "p50": pct(spans, 50), "p99": pct(spans, 99)},
            "rows": [dict(metric=a, measured=b, target=c, result=d) for a, b, c, d in rows]},
           open(os.path.join(out, "results.json"), "w"), indent=2)
 print("\n".join(md))

@@ -60,7 +60,10 @@ stdb() { spacetime --config-path "$TMP/cli.toml" "$@"; }
 read -r capacity capacity_source < <(python3 - "$CARGO_TARGET_DIR/bench/results.json" "$DEFAULT_CAPACITY" <<'PY'
 import json, statistics, sys
 try:
-    live = json.load(open(sys.argv[1]))["live"]
+    res = json.load(open(sys.argv[1]))
+    if not res.get("full_run"):
+        raise ValueError("not a full bench run (quick, scale-only or a prebuilt module)")
+    live = res["live"]
     rates = [live[k + ".rate"] for k in ("apply_buff_new", "apply_buff", "equip_unequip", "pick_up", "combat_turn_mix")
              if isinstance(live.get(k + ".rate"), (int, float))]
     if not rates:
