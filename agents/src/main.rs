@@ -5,11 +5,15 @@
 //! `wk-agents --help` lists the options (`Opts` below). `--test` is the live scenario of
 //! `scripts/test.sh`: after the duration it prints `PASS agents_cross_agent_events` /
 //! `PASS agents_world_invariants` (or `FAIL name: why`) and exits non-zero on a failure.
+//! Load players (`load.rs`, for scripts/soak.sh): `WK_LOAD_PLAYERS=N` adds N players that act at a
+//! fixed pace (`WK_LOAD_RATE` calls/s each, default 10) with narrow subscriptions, so the soak's
+//! load reaches a share of the bench's capacity; their calls are recorded with the agents'.
 
 use wk_client::module_bindings;
 
 mod agent;
 mod conn;
+mod load;
 
 use clap::Parser;
 use module_bindings::*;
@@ -88,8 +92,33 @@ fn main() {
             }
         });
     }
+    let load_opts = match load::LoadOpts::from_env() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("wk-agents: {e}");
+            std::process::exit(2);
+        }
+    };
     conn::stats::start(opts.stats.is_some());
     let stop = Arc::new(AtomicBool::new(false));
+    let load_totals = Arc::new(load::Totals::default());
+    let load_started = Instant::now();
+    let load_handles = match load::start(&load_opts, &opts.url, &opts.db, stop.clone(), load_totals.clone()) {
+        Ok(h) => h,
+        Err(e) => {
+            println!("FAIL load_players_connect: {e}");
+            std::process::exit(1);
+        }
+    };
+    if load_opts.players > 0 {
+        println!(
+            "wk-agents: {} load players at {} calls/s each ({:.0} calls/s offered), started in {:.1} s",
+            load_opts.players,
+            load_opts.rate,
+            load_opts.players as f64 * load_opts.rate,
+            load_started.elapsed().as_secs_f64()
+        );
+    }
     let mut handles = Vec::new();
     for idx in 0..opts.agents as usize {
         let (url, db, verbose, stop, pause) =
@@ -106,6 +135,27 @@ fn main() {
     }
     conn::stats::CLOSING.store(true, Ordering::SeqCst);
     stop.store(true, Ordering::SeqCst);
+    let mut load_errors = Vec::new();
+    for h in load_handles {
+        match h.join() {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => load_errors.push(e),
+            Err(_) => load_errors.push("a load player panicked".to_string()),
+        }
+    }
+    if load_opts.players > 0 {
+        let t = &load_totals;
+        println!(
+            "wk-agents: load players: {} of {} ready, {} calls sent, {} answered, {} ticks skipped at {} in flight{}",
+            t.ready.load(Ordering::SeqCst),
+            load_opts.players,
+            t.sent.load(Ordering::SeqCst),
+            t.answered.load(Ordering::SeqCst),
+            t.skipped.load(Ordering::SeqCst),
+            load::MAX_IN_FLIGHT,
+            if load_errors.is_empty() { String::new() } else { format!("; setup errors: {}", load_errors.join(" | ")) }
+        );
+    }
     let mut actions = 0;
     let mut rejections = 0;
     for h in handles {

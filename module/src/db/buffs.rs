@@ -574,7 +574,7 @@ pub fn expire_if_due(ctx: &ReducerContext, id: u64, timer_id: u64, timer_at: i64
     let mut due: Vec<(i64, u64)> = ctx
         .db
         .active_buff()
-        .expires_at_micros()
+        .by_expires()
         .filter(i64::MIN..=now)
         .take(DRAIN_BATCH)
         .map(|r| (r.expires_at_micros, r.id))
@@ -632,19 +632,14 @@ fn expire_due_of(ctx: &ReducerContext, target_id: u64, now: i64) -> usize {
 /// World-tick step: periodic ticks whose timer is overdue, then instances past their end, both
 /// found by an index range (`..= now`), never a scan. Oldest first, ties by id.
 pub fn sweep(ctx: &ReducerContext, now: i64) {
-    let mut ticks: Vec<(i64, u64)> = ctx
-        .db
-        .active_buff()
-        .next_tick_at_micros()
-        .filter(i64::MIN..=now)
-        .map(|r| (r.next_tick_at_micros, r.id))
-        .collect();
+    let mut ticks: Vec<(i64, u64)> =
+        ctx.db.active_buff().by_next_tick().filter(i64::MIN..=now).map(|r| (r.next_tick_at_micros, r.id)).collect();
     ticks.sort_unstable();
     for (_, id) in ticks {
         run_ticks(ctx, id, None);
     }
     let mut due: Vec<(i64, u64)> =
-        ctx.db.active_buff().expires_at_micros().filter(i64::MIN..=now).map(|r| (r.expires_at_micros, r.id)).collect();
+        ctx.db.active_buff().by_expires().filter(i64::MIN..=now).map(|r| (r.expires_at_micros, r.id)).collect();
     due.sort_unstable();
     let mut targets = BTreeSet::new();
     for (_, id) in due {
@@ -672,7 +667,7 @@ pub fn dispel(ctx: &ReducerContext, target_id: u64, category: BuffCategory) -> u
 
 /// Remove everything one source applied (its concentration broke, it died). Returns how many.
 pub fn remove_by_source(ctx: &ReducerContext, source_id: u64) -> usize {
-    let mut ids: Vec<u64> = ctx.db.active_buff().source_id().filter(source_id).map(|r| r.id).collect();
+    let mut ids: Vec<u64> = ctx.db.active_buff().by_source().filter(source_id).map(|r| r.id).collect();
     ids.sort_unstable();
     ids.iter().filter(|id| remove_instance(ctx, **id, EventKind::BuffRemoved, "source", None).is_some()).count()
 }

@@ -676,7 +676,7 @@ pub fn tick(ctx: &ReducerContext) {
     let overdue: Vec<(u64, u64)> = ctx
         .db
         .combat_instance()
-        .turn_deadline_micros()
+        .by_turn_deadline()
         .filter(i64::MIN..=t - 1_000_000)
         .filter(|c| c.status == FightStatus::Active)
         .map(|c| (c.id, c.turn_seq))
@@ -687,7 +687,7 @@ pub fn tick(ctx: &ReducerContext) {
     let queues: Vec<u64> = ctx
         .db
         .combat_instance()
-        .status()
+        .by_status()
         .filter(FightStatus::Active)
         .filter(|c| c.mode == CombatMode::ActionQueues)
         .map(|c| c.id)
@@ -731,7 +731,7 @@ pub fn on_connection(ctx: &ReducerContext, connected: bool) {
     if !connected {
         return;
     }
-    let mine: Vec<Character> = ctx.db.character().owner().filter(ctx.sender).filter(|c| !c.is_ai).collect();
+    let mine: Vec<Character> = ctx.db.character().by_owner().filter(ctx.sender).filter(|c| !c.is_ai).collect();
     for c in mine {
         let Some(combat_id) = active_combat_of(ctx, c.id) else { continue };
         let Ok(fight) = load(ctx, combat_id) else { continue };

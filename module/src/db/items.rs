@@ -285,7 +285,7 @@ pub fn despawn(ctx: &ReducerContext, uid: u64) {
 /// `expires_at_micros`; non-ground rows hold `i64::MAX` and are never in range).
 pub fn sweep_expired(ctx: &ReducerContext) {
     let now = now_micros(ctx);
-    let due: Vec<u64> = ctx.db.item_instance().expires_at_micros().filter(i64::MIN..=now).map(|r| r.uid).collect();
+    let due: Vec<u64> = ctx.db.item_instance().by_expires().filter(i64::MIN..=now).map(|r| r.uid).collect();
     for uid in due {
         despawn(ctx, uid);
     }

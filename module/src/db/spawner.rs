@@ -43,15 +43,27 @@ fn top_up(ctx: &ReducerContext, monster_cap: u32, item_cap: u32, per_call: u32) 
     };
     let spawns = pure::table();
     let loot = crate::systems::combat::loot::table();
+    // Counted up to the cap only (all the plan needs): a location that holds far more (seeded, or
+    // dropped by players) costs the tick `cap` rows, not all of them.
+    let (mcap, icap) = (monster_cap as usize, item_cap as usize);
     let locations: Vec<pure::LocationCount> = ctx
         .db
         .location_def()
         .iter()
         .filter(|l| !l.safe)
         .map(|l| pure::LocationCount {
-            monsters: if t.monsters_on { ctx.db.monster_instance().location_id().filter(&l.id).count() } else { 0 },
+            monsters: if t.monsters_on {
+                ctx.db.monster_instance().by_location().filter(&l.id).take(mcap).count()
+            } else {
+                0
+            },
             ground_items: if t.items_on {
-                ctx.db.item_instance().by_location_place_cell().filter((l.id.as_str(), PlaceKind::Ground)).count()
+                ctx.db
+                    .item_instance()
+                    .by_location_place_cell()
+                    .filter((l.id.as_str(), PlaceKind::Ground))
+                    .take(icap)
+                    .count()
             } else {
                 0
             },

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 /// Owners of any of these perks, ascending id (deterministic visiting order).
 fn owners_of(ctx: &ReducerContext, ids: &[&str]) -> Vec<u64> {
     let mut out: Vec<u64> =
-        ids.iter().flat_map(|id| ctx.db.character_perk().perk_id().filter(*id)).map(|r| r.character_id).collect();
+        ids.iter().flat_map(|id| ctx.db.character_perk().by_perk().filter(*id)).map(|r| r.character_id).collect();
     out.sort_unstable();
     out.dedup();
     out
@@ -58,7 +58,7 @@ pub fn effects_phase(ctx: &ReducerContext, now: i64, secs: u32) {
                 if !PERKS_ON || secs == 0 {
                     continue;
                 }
-                let rows: Vec<CharacterPerk> = ctx.db.character_perk().perk_id().filter(id).collect();
+                let rows: Vec<CharacterPerk> = ctx.db.character_perk().by_perk().filter(id).collect();
                 let mut owners = Vec::new();
                 let mut row_of = Vec::new();
                 for r in rows {

@@ -93,7 +93,7 @@ fn build(
         .id()
         .find(0)
         .ok_or_else(|| err(ErrorCode::InvalidConfig, "config row missing; republish the module"))?;
-    let mine: Vec<Character> = ctx.db.character().owner().filter(owner).collect();
+    let mine: Vec<Character> = ctx.db.character().by_owner().filter(owner).collect();
     rules::check_unique(&key, mine.iter().map(|c| c.name.as_str()))?;
     if !is_ai {
         rules::check_limit(mine.len(), cfg.max_characters_per_player)?;

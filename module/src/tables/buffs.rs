@@ -28,7 +28,17 @@ pub struct BuffDefRow {
 /// An active buff instance on a character. Behaviour fields (category, flags, group) are copied
 /// from the definition at apply time, so a data reload does not change how a running buff is
 /// removed or stacked. Active iff `now < expires_at_micros` (permanent: `NEVER`).
-#[table(name = active_buff, public)]
+///
+/// Non-unique indexes on columns many rows share (a source of 0, `NEVER`) end with the primary
+/// key: in SpacetimeDB 1.2 removing a row from a non-unique index scans every row under its key,
+/// and every re-application or tick rewrites the row.
+#[table(
+    name = active_buff,
+    public,
+    index(name = by_source, btree(columns = [source_id, id])),
+    index(name = by_expires, btree(columns = [expires_at_micros, id])),
+    index(name = by_next_tick, btree(columns = [next_tick_at_micros, id]))
+)]
 #[derive(Clone)]
 pub struct ActiveBuffRow {
     #[primary_key]
@@ -39,13 +49,11 @@ pub struct ActiveBuffRow {
     pub target_id: u64,
     pub buff_id: String,
     /// The character that applied it; 0 = the world / a system.
-    #[index(btree)]
     pub source_id: u64,
     pub stacks: u8,
     pub strength: i32,
     pub started_at_micros: i64,
-    /// End time; `NEVER` for a permanent buff. Indexed for the sweeper.
-    #[index(btree)]
+    /// End time; `NEVER` for a permanent buff. Indexed for the sweeper (`by_expires`).
     pub expires_at_micros: i64,
     pub permanent: bool,
     pub category: BuffCategory,
@@ -53,7 +61,6 @@ pub struct ActiveBuffRow {
     pub exclusive_group: Option<String>,
     pub group_rank: u8,
     /// When the periodic effect next ticks (`NEVER`: no periodic effect / no tick left).
-    #[index(btree)]
     pub next_tick_at_micros: i64,
     /// Ticks in `(started_at, last_tick_at]` are done; the next run counts from here.
     pub last_tick_at_micros: i64,

@@ -4,22 +4,31 @@ use spacetimedb::{table, Identity, Timestamp};
 /// A character: owned by a player identity (or by the world itself for NPCs an admin creates
 /// without an owner). Public: the world is visible to every client. The rules state (scores,
 /// level, HP, death saves, hit dice...) is the active ruleset's `CharacterSheet`.
-#[table(name = character, public)]
+///
+/// Every non-unique index ends with the primary key, so no key is shared by many rows: in
+/// SpacetimeDB 1.2 removing a row from a non-unique index scans every row under its key (and an
+/// update is a remove plus an insert in every index), so a key like "the world's identity" or
+/// `needs_tick = false`, shared by every character, made each `step_to` cost grow with the world.
+/// Lookups filter by the leading column as before (a prefix of the key).
+#[table(
+    name = character,
+    public,
+    index(name = by_owner, btree(columns = [owner, id])),
+    index(name = by_needs_tick, btree(columns = [needs_tick, id]))
+)]
 #[derive(Clone)]
 pub struct Character {
     #[primary_key]
     #[auto_inc]
     pub id: u64,
-    #[index(btree)]
     pub owner: Identity,
     pub name: String,
     pub is_ai: bool,
-    #[index(btree)]
+    /// Not indexed: no reducer looks characters up by location (clients filter their cache).
     pub location_id: String,
     pub sheet: CharacterSheet,
     /// Whether the world tick has work for this character (hurt, dying, resting). Indexed so the
-    /// tick visits only those, never the whole table.
-    #[index(btree)]
+    /// tick visits only those, never the whole table (`by_needs_tick`).
     pub needs_tick: bool,
     pub created_at: Timestamp,
     /// Position in feet in the location's plane (0..=10 000 on both axes; see

@@ -7,16 +7,23 @@ use crate::systems::combat::{CombatMode, Cooldown, FightStatus, ModeConfig};
 use crate::timers::combat::turn_timeout;
 use spacetimedb::{table, ScheduleAt, Timestamp};
 
-#[table(name = combat_instance, public)]
+/// Finished fights stay as the public record, so a status or an untimed deadline (`i64::MAX`) is
+/// shared by many rows: those indexes end with the primary key (in SpacetimeDB 1.2 removing a
+/// row from a non-unique index scans every row under its key, and every turn rewrites the row).
+#[table(
+    name = combat_instance,
+    public,
+    index(name = by_status, btree(columns = [status, id])),
+    index(name = by_turn_deadline, btree(columns = [turn_deadline_micros, id]))
+)]
 #[derive(Clone)]
 pub struct CombatInstance {
     #[primary_key]
     #[auto_inc]
     pub id: u64,
-    #[index(btree)]
+    /// Not indexed: no reducer looks fights up by location.
     pub location_id: String,
     pub mode: CombatMode,
-    #[index(btree)]
     pub status: FightStatus,
     /// Winning side (1 = the side that started the fight, 2 = the other), when over.
     pub winner: Option<u32>,
@@ -25,8 +32,7 @@ pub struct CombatInstance {
     pub current_combatant: Option<u64>,
     pub turn_seq: u64,
     /// When the current turn times out (micros; i64::MAX when no turn is timed). Indexed so the
-    /// world tick's sweeper finds overdue turns.
-    #[index(btree)]
+    /// world tick's sweeper finds overdue turns (`by_turn_deadline`).
     pub turn_deadline_micros: i64,
     /// SHA-256 commitment to the fight's dice (`systems::fair_dice::commitment`), 64 hex digits,
     /// from the start: the seed itself stays private while the fight runs.
@@ -56,7 +62,13 @@ pub struct CombatState {
 
 /// Rows of finished fights stay (with `active = false`) as the fight's public record; "is this
 /// character fighting?" is one lookup on `(character_id, active)`, whatever the character's history.
-#[table(name = combatant, public, index(name = by_character_active, btree(columns = [character_id, active])))]
+/// The key ends with the primary key: every monster's row has `character_id` 0, and a key shared
+/// by every monster combatant ever would be scanned on each rewrite (SpacetimeDB 1.2 index delete).
+#[table(
+    name = combatant,
+    public,
+    index(name = by_character_active, btree(columns = [character_id, active, key]))
+)]
 #[derive(Clone, PartialEq)]
 pub struct CombatantRow {
     #[primary_key]
@@ -68,8 +80,7 @@ pub struct CombatantRow {
     pub combatant_id: u64,
     /// Character id, or 0 for a monster.
     pub character_id: u64,
-    /// Monster instance id, or 0 for a character.
-    #[index(btree)]
+    /// Monster instance id, or 0 for a character (not indexed: no reducer looks it up).
     pub monster_instance_id: u64,
     pub name: String,
     pub side: u32,
@@ -119,7 +130,7 @@ pub struct ActionCooldown {
 }
 
 /// A monster in the world, spawned from the ruleset's monster definitions.
-#[table(name = monster_instance, public)]
+#[table(name = monster_instance, public, index(name = by_location, btree(columns = [location_id, id])))]
 #[derive(Clone)]
 pub struct MonsterInstance {
     #[primary_key]
@@ -127,7 +138,7 @@ pub struct MonsterInstance {
     pub id: u64,
     pub def_id: String,
     pub name: String,
-    #[index(btree)]
+    /// Indexed with the id (`by_location`): a location's monsters share it.
     pub location_id: String,
     pub hp: i32,
     pub max_hp: i32,

@@ -35,12 +35,19 @@ pub enum PlaceKind {
 /// index: a character's run stash or loadout `(character_id, place)`, a master stash
 /// `(owner, place)`, the ground of a location `(location_id, place)` and near a point
 /// `(location_id, place, cell)`, expiry `expires_at_micros`.
+///
+/// Each index ends with `uid`, so every key is one row's: the neutral values make keys that
+/// every item elsewhere shares (`("", RunStash, 0)`, `expires_at_micros = i64::MAX`,
+/// `(0, Ground)` for all ground items), and in SpacetimeDB 1.2 removing a row from a non-unique
+/// index scans every row under its key, so an equip or a pickup cost grew with the world's items.
+/// Lookups filter by a prefix of the columns, as before.
 #[table(
     name = item_instance,
     public,
-    index(name = by_character_place, btree(columns = [character_id, place])),
-    index(name = by_owner_place, btree(columns = [owner, place])),
-    index(name = by_location_place_cell, btree(columns = [location_id, place, cell]))
+    index(name = by_character_place, btree(columns = [character_id, place, uid])),
+    index(name = by_owner_place, btree(columns = [owner, place, uid])),
+    index(name = by_location_place_cell, btree(columns = [location_id, place, cell, uid])),
+    index(name = by_expires, btree(columns = [expires_at_micros, uid]))
 )]
 #[derive(Clone, Debug, PartialEq)]
 pub struct ItemInstanceRow {
@@ -67,8 +74,7 @@ pub struct ItemInstanceRow {
     /// pickup reads the 3 × 3 cells around the character instead of the location's whole ground.
     pub cell: i64,
     pub spawned_at_micros: i64,
-    /// Ground: despawn time; `i64::MAX` elsewhere.
-    #[index(btree)]
+    /// Ground: despawn time; `i64::MAX` elsewhere (`by_expires`).
     pub expires_at_micros: i64,
 }
 

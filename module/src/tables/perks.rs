@@ -25,8 +25,9 @@ pub struct PerkDefRow {
     pub dispatch_order: u32,
 }
 
-/// A perk a character owns, with its per-perk state (stacks, charges, timers).
-#[table(name = character_perk, public)]
+/// A perk a character owns, with its per-perk state (stacks, charges, timers). `by_perk` ends
+/// with the id: many characters share a perk (SpacetimeDB 1.2 scans a shared key on delete).
+#[table(name = character_perk, public, index(name = by_perk, btree(columns = [perk_id, id])))]
 #[derive(Clone)]
 pub struct CharacterPerk {
     #[primary_key]
@@ -34,7 +35,6 @@ pub struct CharacterPerk {
     pub id: u64,
     #[index(btree)]
     pub character_id: u64,
-    #[index(btree)]
     pub perk_id: String,
     pub state: PerkState,
     pub picked_at: Timestamp,

@@ -49,7 +49,7 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
 
     if secs > 0 {
         if let Some(cfg) = ctx.db.config().id().find(0) {
-            let due: Vec<Character> = ctx.db.character().needs_tick().filter(true).collect();
+            let due: Vec<Character> = ctx.db.character().by_needs_tick().filter(true).collect();
             for c in due {
                 let s = clocks.secs_for(c.id, secs);
                 tick_character(ctx, c, s, &cfg);

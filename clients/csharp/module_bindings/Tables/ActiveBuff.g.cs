@@ -19,14 +19,14 @@ namespace SpacetimeDB.Types
         {
             protected override string RemoteTableName => "active_buff";
 
-            public sealed class ExpiresAtMicrosIndex : BTreeIndexBase<long>
+            public sealed class ByExpiresIndex : BTreeIndexBase<(long ExpiresAtMicros, ulong Id)>
             {
-                protected override long GetKey(ActiveBuffRow row) => row.ExpiresAtMicros;
+                protected override (long ExpiresAtMicros, ulong Id) GetKey(ActiveBuffRow row) => (row.ExpiresAtMicros, row.Id);
 
-                public ExpiresAtMicrosIndex(ActiveBuffHandle table) : base(table) { }
+                public ByExpiresIndex(ActiveBuffHandle table) : base(table) { }
             }
 
-            public readonly ExpiresAtMicrosIndex ExpiresAtMicros;
+            public readonly ByExpiresIndex ByExpires;
 
             public sealed class IdUniqueIndex : UniqueIndexBase<ulong>
             {
@@ -37,23 +37,23 @@ namespace SpacetimeDB.Types
 
             public readonly IdUniqueIndex Id;
 
-            public sealed class NextTickAtMicrosIndex : BTreeIndexBase<long>
+            public sealed class ByNextTickIndex : BTreeIndexBase<(long NextTickAtMicros, ulong Id)>
             {
-                protected override long GetKey(ActiveBuffRow row) => row.NextTickAtMicros;
+                protected override (long NextTickAtMicros, ulong Id) GetKey(ActiveBuffRow row) => (row.NextTickAtMicros, row.Id);
 
-                public NextTickAtMicrosIndex(ActiveBuffHandle table) : base(table) { }
+                public ByNextTickIndex(ActiveBuffHandle table) : base(table) { }
             }
 
-            public readonly NextTickAtMicrosIndex NextTickAtMicros;
+            public readonly ByNextTickIndex ByNextTick;
 
-            public sealed class SourceIdIndex : BTreeIndexBase<ulong>
+            public sealed class BySourceIndex : BTreeIndexBase<(ulong SourceId, ulong Id)>
             {
-                protected override ulong GetKey(ActiveBuffRow row) => row.SourceId;
+                protected override (ulong SourceId, ulong Id) GetKey(ActiveBuffRow row) => (row.SourceId, row.Id);
 
-                public SourceIdIndex(ActiveBuffHandle table) : base(table) { }
+                public BySourceIndex(ActiveBuffHandle table) : base(table) { }
             }
 
-            public readonly SourceIdIndex SourceId;
+            public readonly BySourceIndex BySource;
 
             public sealed class TargetIdIndex : BTreeIndexBase<ulong>
             {
@@ -66,10 +66,10 @@ namespace SpacetimeDB.Types
 
             internal ActiveBuffHandle(DbConnection conn) : base(conn)
             {
-                ExpiresAtMicros = new(this);
+                ByExpires = new(this);
                 Id = new(this);
-                NextTickAtMicros = new(this);
-                SourceId = new(this);
+                ByNextTick = new(this);
+                BySource = new(this);
                 TargetId = new(this);
             }
 

@@ -28,39 +28,29 @@ namespace SpacetimeDB.Types
 
             public readonly IdUniqueIndex Id;
 
-            public sealed class LocationIdIndex : BTreeIndexBase<string>
+            public sealed class ByNeedsTickIndex : BTreeIndexBase<(bool NeedsTick, ulong Id)>
             {
-                protected override string GetKey(Character row) => row.LocationId;
+                protected override (bool NeedsTick, ulong Id) GetKey(Character row) => (row.NeedsTick, row.Id);
 
-                public LocationIdIndex(CharacterHandle table) : base(table) { }
+                public ByNeedsTickIndex(CharacterHandle table) : base(table) { }
             }
 
-            public readonly LocationIdIndex LocationId;
+            public readonly ByNeedsTickIndex ByNeedsTick;
 
-            public sealed class NeedsTickIndex : BTreeIndexBase<bool>
+            public sealed class ByOwnerIndex : BTreeIndexBase<(SpacetimeDB.Identity Owner, ulong Id)>
             {
-                protected override bool GetKey(Character row) => row.NeedsTick;
+                protected override (SpacetimeDB.Identity Owner, ulong Id) GetKey(Character row) => (row.Owner, row.Id);
 
-                public NeedsTickIndex(CharacterHandle table) : base(table) { }
+                public ByOwnerIndex(CharacterHandle table) : base(table) { }
             }
 
-            public readonly NeedsTickIndex NeedsTick;
-
-            public sealed class OwnerIndex : BTreeIndexBase<SpacetimeDB.Identity>
-            {
-                protected override SpacetimeDB.Identity GetKey(Character row) => row.Owner;
-
-                public OwnerIndex(CharacterHandle table) : base(table) { }
-            }
-
-            public readonly OwnerIndex Owner;
+            public readonly ByOwnerIndex ByOwner;
 
             internal CharacterHandle(DbConnection conn) : base(conn)
             {
                 Id = new(this);
-                LocationId = new(this);
-                NeedsTick = new(this);
-                Owner = new(this);
+                ByNeedsTick = new(this);
+                ByOwner = new(this);
             }
 
             protected override object GetPrimaryKey(Character row) => row.Id;

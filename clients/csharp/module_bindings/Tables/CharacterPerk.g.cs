@@ -37,20 +37,20 @@ namespace SpacetimeDB.Types
 
             public readonly IdUniqueIndex Id;
 
-            public sealed class PerkIdIndex : BTreeIndexBase<string>
+            public sealed class ByPerkIndex : BTreeIndexBase<(string PerkId, ulong Id)>
             {
-                protected override string GetKey(CharacterPerk row) => row.PerkId;
+                protected override (string PerkId, ulong Id) GetKey(CharacterPerk row) => (row.PerkId, row.Id);
 
-                public PerkIdIndex(CharacterPerkHandle table) : base(table) { }
+                public ByPerkIndex(CharacterPerkHandle table) : base(table) { }
             }
 
-            public readonly PerkIdIndex PerkId;
+            public readonly ByPerkIndex ByPerk;
 
             internal CharacterPerkHandle(DbConnection conn) : base(conn)
             {
                 CharacterId = new(this);
                 Id = new(this);
-                PerkId = new(this);
+                ByPerk = new(this);
             }
 
             protected override object GetPrimaryKey(CharacterPerk row) => row.Id;

@@ -28,39 +28,29 @@ namespace SpacetimeDB.Types
 
             public readonly IdUniqueIndex Id;
 
-            public sealed class LocationIdIndex : BTreeIndexBase<string>
+            public sealed class ByStatusIndex : BTreeIndexBase<(FightStatus Status, ulong Id)>
             {
-                protected override string GetKey(CombatInstance row) => row.LocationId;
+                protected override (FightStatus Status, ulong Id) GetKey(CombatInstance row) => (row.Status, row.Id);
 
-                public LocationIdIndex(CombatInstanceHandle table) : base(table) { }
+                public ByStatusIndex(CombatInstanceHandle table) : base(table) { }
             }
 
-            public readonly LocationIdIndex LocationId;
+            public readonly ByStatusIndex ByStatus;
 
-            public sealed class StatusIndex : BTreeIndexBase<FightStatus>
+            public sealed class ByTurnDeadlineIndex : BTreeIndexBase<(long TurnDeadlineMicros, ulong Id)>
             {
-                protected override FightStatus GetKey(CombatInstance row) => row.Status;
+                protected override (long TurnDeadlineMicros, ulong Id) GetKey(CombatInstance row) => (row.TurnDeadlineMicros, row.Id);
 
-                public StatusIndex(CombatInstanceHandle table) : base(table) { }
+                public ByTurnDeadlineIndex(CombatInstanceHandle table) : base(table) { }
             }
 
-            public readonly StatusIndex Status;
-
-            public sealed class TurnDeadlineMicrosIndex : BTreeIndexBase<long>
-            {
-                protected override long GetKey(CombatInstance row) => row.TurnDeadlineMicros;
-
-                public TurnDeadlineMicrosIndex(CombatInstanceHandle table) : base(table) { }
-            }
-
-            public readonly TurnDeadlineMicrosIndex TurnDeadlineMicros;
+            public readonly ByTurnDeadlineIndex ByTurnDeadline;
 
             internal CombatInstanceHandle(DbConnection conn) : base(conn)
             {
                 Id = new(this);
-                LocationId = new(this);
-                Status = new(this);
-                TurnDeadlineMicros = new(this);
+                ByStatus = new(this);
+                ByTurnDeadline = new(this);
             }
 
             protected override object GetPrimaryKey(CombatInstance row) => row.Id;

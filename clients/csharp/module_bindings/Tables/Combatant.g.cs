@@ -19,9 +19,9 @@ namespace SpacetimeDB.Types
         {
             protected override string RemoteTableName => "combatant";
 
-            public sealed class ByCharacterActiveIndex : BTreeIndexBase<(ulong CharacterId, bool Active)>
+            public sealed class ByCharacterActiveIndex : BTreeIndexBase<(ulong CharacterId, bool Active, ulong Key)>
             {
-                protected override (ulong CharacterId, bool Active) GetKey(CombatantRow row) => (row.CharacterId, row.Active);
+                protected override (ulong CharacterId, bool Active, ulong Key) GetKey(CombatantRow row) => (row.CharacterId, row.Active, row.Key);
 
                 public ByCharacterActiveIndex(CombatantHandle table) : base(table) { }
             }
@@ -46,21 +46,11 @@ namespace SpacetimeDB.Types
 
             public readonly KeyUniqueIndex Key;
 
-            public sealed class MonsterInstanceIdIndex : BTreeIndexBase<ulong>
-            {
-                protected override ulong GetKey(CombatantRow row) => row.MonsterInstanceId;
-
-                public MonsterInstanceIdIndex(CombatantHandle table) : base(table) { }
-            }
-
-            public readonly MonsterInstanceIdIndex MonsterInstanceId;
-
             internal CombatantHandle(DbConnection conn) : base(conn)
             {
                 ByCharacterActive = new(this);
                 CombatId = new(this);
                 Key = new(this);
-                MonsterInstanceId = new(this);
             }
 
             protected override object GetPrimaryKey(CombatantRow row) => row.Key;

@@ -19,36 +19,36 @@ namespace SpacetimeDB.Types
         {
             protected override string RemoteTableName => "item_instance";
 
-            public sealed class ByCharacterPlaceIndex : BTreeIndexBase<(ulong CharacterId, PlaceKind Place)>
+            public sealed class ByCharacterPlaceIndex : BTreeIndexBase<(ulong CharacterId, PlaceKind Place, ulong Uid)>
             {
-                protected override (ulong CharacterId, PlaceKind Place) GetKey(ItemInstanceRow row) => (row.CharacterId, row.Place);
+                protected override (ulong CharacterId, PlaceKind Place, ulong Uid) GetKey(ItemInstanceRow row) => (row.CharacterId, row.Place, row.Uid);
 
                 public ByCharacterPlaceIndex(ItemInstanceHandle table) : base(table) { }
             }
 
             public readonly ByCharacterPlaceIndex ByCharacterPlace;
 
-            public sealed class ExpiresAtMicrosIndex : BTreeIndexBase<long>
+            public sealed class ByExpiresIndex : BTreeIndexBase<(long ExpiresAtMicros, ulong Uid)>
             {
-                protected override long GetKey(ItemInstanceRow row) => row.ExpiresAtMicros;
+                protected override (long ExpiresAtMicros, ulong Uid) GetKey(ItemInstanceRow row) => (row.ExpiresAtMicros, row.Uid);
 
-                public ExpiresAtMicrosIndex(ItemInstanceHandle table) : base(table) { }
+                public ByExpiresIndex(ItemInstanceHandle table) : base(table) { }
             }
 
-            public readonly ExpiresAtMicrosIndex ExpiresAtMicros;
+            public readonly ByExpiresIndex ByExpires;
 
-            public sealed class ByLocationPlaceCellIndex : BTreeIndexBase<(string LocationId, PlaceKind Place, long Cell)>
+            public sealed class ByLocationPlaceCellIndex : BTreeIndexBase<(string LocationId, PlaceKind Place, long Cell, ulong Uid)>
             {
-                protected override (string LocationId, PlaceKind Place, long Cell) GetKey(ItemInstanceRow row) => (row.LocationId, row.Place, row.Cell);
+                protected override (string LocationId, PlaceKind Place, long Cell, ulong Uid) GetKey(ItemInstanceRow row) => (row.LocationId, row.Place, row.Cell, row.Uid);
 
                 public ByLocationPlaceCellIndex(ItemInstanceHandle table) : base(table) { }
             }
 
             public readonly ByLocationPlaceCellIndex ByLocationPlaceCell;
 
-            public sealed class ByOwnerPlaceIndex : BTreeIndexBase<(SpacetimeDB.Identity Owner, PlaceKind Place)>
+            public sealed class ByOwnerPlaceIndex : BTreeIndexBase<(SpacetimeDB.Identity Owner, PlaceKind Place, ulong Uid)>
             {
-                protected override (SpacetimeDB.Identity Owner, PlaceKind Place) GetKey(ItemInstanceRow row) => (row.Owner, row.Place);
+                protected override (SpacetimeDB.Identity Owner, PlaceKind Place, ulong Uid) GetKey(ItemInstanceRow row) => (row.Owner, row.Place, row.Uid);
 
                 public ByOwnerPlaceIndex(ItemInstanceHandle table) : base(table) { }
             }
@@ -67,7 +67,7 @@ namespace SpacetimeDB.Types
             internal ItemInstanceHandle(DbConnection conn) : base(conn)
             {
                 ByCharacterPlace = new(this);
-                ExpiresAtMicros = new(this);
+                ByExpires = new(this);
                 ByLocationPlaceCell = new(this);
                 ByOwnerPlace = new(this);
                 Uid = new(this);

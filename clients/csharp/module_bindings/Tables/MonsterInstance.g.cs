@@ -28,19 +28,19 @@ namespace SpacetimeDB.Types
 
             public readonly IdUniqueIndex Id;
 
-            public sealed class LocationIdIndex : BTreeIndexBase<string>
+            public sealed class ByLocationIndex : BTreeIndexBase<(string LocationId, ulong Id)>
             {
-                protected override string GetKey(MonsterInstance row) => row.LocationId;
+                protected override (string LocationId, ulong Id) GetKey(MonsterInstance row) => (row.LocationId, row.Id);
 
-                public LocationIdIndex(MonsterInstanceHandle table) : base(table) { }
+                public ByLocationIndex(MonsterInstanceHandle table) : base(table) { }
             }
 
-            public readonly LocationIdIndex LocationId;
+            public readonly ByLocationIndex ByLocation;
 
             internal MonsterInstanceHandle(DbConnection conn) : base(conn)
             {
                 Id = new(this);
-                LocationId = new(this);
+                ByLocation = new(this);
             }
 
             protected override object GetPrimaryKey(MonsterInstance row) => row.Id;
