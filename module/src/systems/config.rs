@@ -24,6 +24,21 @@ pub struct Tunables {
     pub max_ground_items_per_location: u32,
     /// How long a PvP challenge stays open.
     pub challenge_ttl_secs: u32,
+    /// Bounded storage (`timers::storage_prune`): a finished fight (its instance, combatants,
+    /// action log and house-rule rows) is deleted this long after it ended.
+    pub fight_retention_secs: u32,
+    /// ... and at most this many finished fights are kept (the oldest go first, retention or not).
+    pub max_finished_fights: u32,
+    /// An action-queue fight in which no human acted for this long ends (`reason=idle`).
+    pub queue_idle_secs: u32,
+    /// A `player` row of an identity that never made a character is deleted once it has been
+    /// offline this long ...
+    pub player_grace_secs: u32,
+    /// ... and at most this many such rows are kept (the longest offline go first).
+    pub max_characterless_players: u32,
+    /// The storage pruner's period, and the most rows one run deletes.
+    pub storage_prune_ms: u64,
+    pub prune_batch_rows: u32,
 }
 
 impl Tunables {
@@ -41,11 +56,18 @@ impl Tunables {
             max_monsters_per_location: 2,
             max_ground_items_per_location: 3,
             challenge_ttl_secs: 120,
+            fight_retention_secs: 3600,
+            max_finished_fights: 2000,
+            queue_idle_secs: 300,
+            player_grace_secs: 3600,
+            max_characterless_players: 10_000,
+            storage_prune_ms: 1000,
+            prune_batch_rows: 500,
         }
     }
 }
 
-pub const KEYS: [&str; 16] = [
+pub const KEYS: [&str; 23] = [
     "world_tick_ms",
     "event_log_limit",
     "event_prune_ms",
@@ -62,6 +84,13 @@ pub const KEYS: [&str; 16] = [
     "max_monsters_per_location",
     "max_ground_items_per_location",
     "challenge_ttl_secs",
+    "fight_retention_secs",
+    "max_finished_fights",
+    "queue_idle_secs",
+    "player_grace_secs",
+    "max_characterless_players",
+    "storage_prune_ms",
+    "prune_batch_rows",
 ];
 
 fn int<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
@@ -99,6 +128,13 @@ pub fn apply(t: &Tunables, key: &str, value: &str) -> WkResult<Tunables> {
         "max_monsters_per_location" => n.max_monsters_per_location = int(key, value, 0u32, 50)?,
         "max_ground_items_per_location" => n.max_ground_items_per_location = int(key, value, 0u32, 100)?,
         "challenge_ttl_secs" => n.challenge_ttl_secs = int(key, value, 1u32, 3600)?,
+        "fight_retention_secs" => n.fight_retention_secs = int(key, value, 1u32, 30 * DAY)?,
+        "max_finished_fights" => n.max_finished_fights = int(key, value, 1u32, 1_000_000)?,
+        "queue_idle_secs" => n.queue_idle_secs = int(key, value, 1u32, DAY)?,
+        "player_grace_secs" => n.player_grace_secs = int(key, value, 1u32, 30 * DAY)?,
+        "max_characterless_players" => n.max_characterless_players = int(key, value, 1u32, 10_000_000)?,
+        "storage_prune_ms" => n.storage_prune_ms = int(key, value, 100u64, 3_600_000)?,
+        "prune_batch_rows" => n.prune_batch_rows = int(key, value, 1u32, 10_000)?,
         "wipe_difficulty" => {
             n.wipe_difficulty = WipeDifficulty::parse(value.trim()).ok_or_else(|| {
                 err(
@@ -143,6 +179,14 @@ pub fn validate(t: &Tunables) -> WkResult<()> {
         ("spawn_every_ticks", t.spawn_every_ticks.to_string()),
         ("max_monsters_per_location", t.max_monsters_per_location.to_string()),
         ("max_ground_items_per_location", t.max_ground_items_per_location.to_string()),
+        ("challenge_ttl_secs", t.challenge_ttl_secs.to_string()),
+        ("fight_retention_secs", t.fight_retention_secs.to_string()),
+        ("max_finished_fights", t.max_finished_fights.to_string()),
+        ("queue_idle_secs", t.queue_idle_secs.to_string()),
+        ("player_grace_secs", t.player_grace_secs.to_string()),
+        ("max_characterless_players", t.max_characterless_players.to_string()),
+        ("storage_prune_ms", t.storage_prune_ms.to_string()),
+        ("prune_batch_rows", t.prune_batch_rows.to_string()),
         ("start_location", t.start_location.clone()),
     ] {
         n = apply(&n, k, &v)?;
@@ -161,8 +205,44 @@ mod tests {
         assert!(validate(&t).is_ok());
         let bad = Tunables { world_tick_ms: 5, ..t.clone() };
         assert_eq!(validate(&bad).unwrap_err().code, ErrorCode::InvalidConfig);
-        let bad = Tunables { max_monsters_per_location: 51, ..t };
+        let bad = Tunables { max_monsters_per_location: 51, ..t.clone() };
         assert_eq!(validate(&bad).unwrap_err().code, ErrorCode::InvalidConfig);
+        // a snapshot's config row cannot switch bounded storage off
+        for bad in [
+            Tunables { fight_retention_secs: 0, ..t.clone() },
+            Tunables { max_finished_fights: 0, ..t.clone() },
+            Tunables { queue_idle_secs: 0, ..t.clone() },
+            Tunables { prune_batch_rows: 0, ..t.clone() },
+            Tunables { storage_prune_ms: 10, ..t.clone() },
+        ] {
+            assert_eq!(validate(&bad).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn storage_keys_have_bounds_and_no_off_switch() {
+        let t = Tunables::with_rules(ActiveRules::default_config());
+        assert_eq!(apply(&t, "fight_retention_secs", "2").unwrap().fight_retention_secs, 2);
+        assert_eq!(apply(&t, "max_finished_fights", "10").unwrap().max_finished_fights, 10);
+        assert_eq!(apply(&t, "queue_idle_secs", "3").unwrap().queue_idle_secs, 3);
+        assert_eq!(apply(&t, "player_grace_secs", "1").unwrap().player_grace_secs, 1);
+        assert_eq!(apply(&t, "max_characterless_players", "5").unwrap().max_characterless_players, 5);
+        assert_eq!(apply(&t, "storage_prune_ms", "200").unwrap().storage_prune_ms, 200);
+        assert_eq!(apply(&t, "prune_batch_rows", "50").unwrap().prune_batch_rows, 50);
+        for (k, v) in [
+            ("fight_retention_secs", "0"),
+            ("fight_retention_secs", "2592001"),
+            ("max_finished_fights", "0"),
+            ("queue_idle_secs", "0"),
+            ("queue_idle_secs", "86401"),
+            ("player_grace_secs", "0"),
+            ("max_characterless_players", "0"),
+            ("storage_prune_ms", "99"),
+            ("prune_batch_rows", "0"),
+            ("prune_batch_rows", "10001"),
+        ] {
+            assert_eq!(apply(&t, k, v).unwrap_err().code, ErrorCode::InvalidConfig, "{k}={v}");
+        }
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub struct CombatInstance {
     pub started_at: Timestamp,
     /// Narrative summary once the fight is over.
     pub summary: String,
+    /// When the fight ended (micros; i64::MAX while it runs). Indexed: the storage pruner takes
+    /// finished fights oldest first (`config.fight_retention_secs`, `max_finished_fights`).
+    #[index(btree)]
+    pub ended_at_micros: i64,
 }
 
 /// The whole fight as the pure core sees it, while it is active (deleted when it ends). Private:
