@@ -27,6 +27,8 @@ fn main() {
     scenarios::reliability::run(&env, &mut runner);
     scenarios::replay::run(&env, &mut runner);
     scenarios::security::run(&env, &mut runner);
+    // Last: it shortens the retention windows, which prunes the finished fights of the others.
+    scenarios::storage::run(&env, &mut runner);
     println!("client suite ({}): {} passed, {} failed", env.ruleset, runner.passed, runner.failed);
     std::process::exit(if runner.failed == 0 { 0 } else { 1 });
 }

@@ -9,5 +9,6 @@ pub mod reliability;
 pub mod replay;
 pub mod security;
 pub mod stakes;
+pub mod storage;
 pub mod truth;
 pub mod world;
