@@ -160,7 +160,11 @@ pub fn run(env: &Env, r: &mut Runner) {
         with_cfg(&admin, "queue_idle_secs", "1", "300", || {
             let a = Client::fresh(env)?;
             wait_for("the fight ends", Duration::from_secs(15), || {
-                a.conn.db.combat_instance().iter().all(|f| f.mode != CombatMode::ActionQueues || f.status != FightStatus::Active)
+                a.conn
+                    .db
+                    .combat_instance()
+                    .iter()
+                    .all(|f| f.mode != CombatMode::ActionQueues || f.status != FightStatus::Active)
             })
         })
     });

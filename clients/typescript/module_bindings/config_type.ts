@@ -49,6 +49,13 @@ export type Config = {
   maxMonstersPerLocation: number,
   maxGroundItemsPerLocation: number,
   challengeTtlSecs: number,
+  fightRetentionSecs: number,
+  maxFinishedFights: number,
+  queueIdleSecs: number,
+  playerGraceSecs: number,
+  maxCharacterlessPlayers: number,
+  storagePruneMs: bigint,
+  pruneBatchRows: number,
 };
 
 /**
@@ -74,6 +81,13 @@ export namespace Config {
       new ProductTypeElement("maxMonstersPerLocation", AlgebraicType.createU32Type()),
       new ProductTypeElement("maxGroundItemsPerLocation", AlgebraicType.createU32Type()),
       new ProductTypeElement("challengeTtlSecs", AlgebraicType.createU32Type()),
+      new ProductTypeElement("fightRetentionSecs", AlgebraicType.createU32Type()),
+      new ProductTypeElement("maxFinishedFights", AlgebraicType.createU32Type()),
+      new ProductTypeElement("queueIdleSecs", AlgebraicType.createU32Type()),
+      new ProductTypeElement("playerGraceSecs", AlgebraicType.createU32Type()),
+      new ProductTypeElement("maxCharacterlessPlayers", AlgebraicType.createU32Type()),
+      new ProductTypeElement("storagePruneMs", AlgebraicType.createU64Type()),
+      new ProductTypeElement("pruneBatchRows", AlgebraicType.createU32Type()),
     ]);
   }
 

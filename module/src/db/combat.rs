@@ -917,7 +917,10 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
 /// `load` (which then answers `E_NOT_IN_COMBAT` for a fight that is still running).
 fn encode(fight: &Fight) -> WkResult<Vec<u8>> {
     spacetimedb::sats::bsatn::to_vec(fight).map_err(|e| {
-        err(ErrorCode::FightStateEncode, format!("the fight's state could not be stored ({e}); nothing was changed, report this bug"))
+        err(
+            ErrorCode::FightStateEncode,
+            format!("the fight's state could not be stored ({e}); nothing was changed, report this bug"),
+        )
     })
 }
 

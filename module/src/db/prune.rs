@@ -13,13 +13,11 @@
 use crate::systems::combat::FightStatus;
 use crate::systems::storage::{fight_due, player_fate, Limits, PlayerFate, QueuedPlayer};
 use crate::tables::characters::character;
-use crate::tables::combat::{
-    action_cooldown, combat_instance, combat_state, combatant, fight_inbox, turn_timer,
-};
+use crate::tables::combat::{action_cooldown, combat_instance, combat_state, combatant, fight_inbox, turn_timer};
 use crate::tables::combat_log::combat_action_log;
 use crate::tables::dice::combat_seed;
 use crate::tables::pvp::combat_invite;
-use crate::tables::world::{characterless_player, player, Config, CharacterlessPlayer};
+use crate::tables::world::{characterless_player, player, CharacterlessPlayer, Config};
 use spacetimedb::{ReducerContext, Table};
 
 /// What one run deleted.
@@ -80,14 +78,8 @@ fn fight_rows(ctx: &ReducerContext, id: u64, budget: &mut u64, out: &mut Pruned)
         out.rows += n as u64;
     };
     // The action log, from its first step on (the by_combat_seq index is ordered by seq).
-    let log: Vec<u64> = ctx
-        .db
-        .combat_action_log()
-        .by_combat_seq()
-        .filter((id, 0u32..))
-        .take(*budget as usize)
-        .map(|r| r.id)
-        .collect();
+    let log: Vec<u64> =
+        ctx.db.combat_action_log().by_combat_seq().filter((id, 0u32..)).take(*budget as usize).map(|r| r.id).collect();
     for k in &log {
         ctx.db.combat_action_log().id().delete(k);
     }
@@ -205,7 +197,10 @@ fn players(ctx: &ReducerContext, l: &Limits, now: i64, budget: &mut u64, out: &m
                 queued -= 1;
             }
             PlayerFate::Requeue(at) => {
-                ctx.db.characterless_player().identity().update(CharacterlessPlayer { identity: q.identity, since_micros: at });
+                ctx.db
+                    .characterless_player()
+                    .identity()
+                    .update(CharacterlessPlayer { identity: q.identity, since_micros: at });
                 *budget -= 1;
             }
         }

@@ -509,7 +509,8 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
         SnapshotBatch::PvpOptIn(rows) => {
             use crate::tables::pvp::pvp_opt_in;
             for (i, r) in rows.into_iter().enumerate() {
-                let owner = character_owner(ctx, r.character_id).map_err(|e| row_err("pvp_opt_in", i, r.character_id, e))?;
+                let owner =
+                    character_owner(ctx, r.character_id).map_err(|e| row_err("pvp_opt_in", i, r.character_id, e))?;
                 if owner != r.owner {
                     return Err(row_err(
                         "pvp_opt_in",
@@ -568,7 +569,8 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                 }
                 // A fight of a snapshot older than version 5 has no end time (0): its retention
                 // window (`config.fight_retention_secs`) starts at the import.
-                let ended = if r.ended_at_micros <= 0 || r.ended_at_micros == i64::MAX { now } else { r.ended_at_micros };
+                let ended =
+                    if r.ended_at_micros <= 0 || r.ended_at_micros == i64::MAX { now } else { r.ended_at_micros };
                 let r = crate::tables::combat::CombatInstance { ended_at_micros: ended, ..r };
                 keep!(ctx.db.combat_instance(), id, r, &mut burned)?;
             }

@@ -123,7 +123,12 @@ mod tests {
     #[test]
     fn over_the_cap_the_oldest_offline_player_goes_within_its_grace() {
         let l = limits();
-        let p = QueuedPlayer { since_micros: 10 * S, last_seen_micros: Some(10 * S), connected: false, has_character: false };
+        let p = QueuedPlayer {
+            since_micros: 10 * S,
+            last_seen_micros: Some(10 * S),
+            connected: false,
+            has_character: false,
+        };
         assert_eq!(player_fate(&l, 20 * S, &p, 2), PlayerFate::Wait);
         assert_eq!(player_fate(&l, 20 * S, &p, 3), PlayerFate::Delete);
     }

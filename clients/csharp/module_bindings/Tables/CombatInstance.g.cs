@@ -19,6 +19,15 @@ namespace SpacetimeDB.Types
         {
             protected override string RemoteTableName => "combat_instance";
 
+            public sealed class EndedAtMicrosIndex : BTreeIndexBase<long>
+            {
+                protected override long GetKey(CombatInstance row) => row.EndedAtMicros;
+
+                public EndedAtMicrosIndex(CombatInstanceHandle table) : base(table) { }
+            }
+
+            public readonly EndedAtMicrosIndex EndedAtMicros;
+
             public sealed class IdUniqueIndex : UniqueIndexBase<ulong>
             {
                 protected override ulong GetKey(CombatInstance row) => row.Id;
@@ -57,6 +66,7 @@ namespace SpacetimeDB.Types
 
             internal CombatInstanceHandle(DbConnection conn) : base(conn)
             {
+                EndedAtMicros = new(this);
                 Id = new(this);
                 LocationId = new(this);
                 Status = new(this);

@@ -41,6 +41,20 @@ namespace SpacetimeDB.Types
         public uint MaxGroundItemsPerLocation;
         [DataMember(Name = "challenge_ttl_secs")]
         public uint ChallengeTtlSecs;
+        [DataMember(Name = "fight_retention_secs")]
+        public uint FightRetentionSecs;
+        [DataMember(Name = "max_finished_fights")]
+        public uint MaxFinishedFights;
+        [DataMember(Name = "queue_idle_secs")]
+        public uint QueueIdleSecs;
+        [DataMember(Name = "player_grace_secs")]
+        public uint PlayerGraceSecs;
+        [DataMember(Name = "max_characterless_players")]
+        public uint MaxCharacterlessPlayers;
+        [DataMember(Name = "storage_prune_ms")]
+        public ulong StoragePruneMs;
+        [DataMember(Name = "prune_batch_rows")]
+        public uint PruneBatchRows;
 
         public Config(
             uint Id,
@@ -55,7 +69,14 @@ namespace SpacetimeDB.Types
             uint SpawnEveryTicks,
             uint MaxMonstersPerLocation,
             uint MaxGroundItemsPerLocation,
-            uint ChallengeTtlSecs
+            uint ChallengeTtlSecs,
+            uint FightRetentionSecs,
+            uint MaxFinishedFights,
+            uint QueueIdleSecs,
+            uint PlayerGraceSecs,
+            uint MaxCharacterlessPlayers,
+            ulong StoragePruneMs,
+            uint PruneBatchRows
         )
         {
             this.Id = Id;
@@ -71,6 +92,13 @@ namespace SpacetimeDB.Types
             this.MaxMonstersPerLocation = MaxMonstersPerLocation;
             this.MaxGroundItemsPerLocation = MaxGroundItemsPerLocation;
             this.ChallengeTtlSecs = ChallengeTtlSecs;
+            this.FightRetentionSecs = FightRetentionSecs;
+            this.MaxFinishedFights = MaxFinishedFights;
+            this.QueueIdleSecs = QueueIdleSecs;
+            this.PlayerGraceSecs = PlayerGraceSecs;
+            this.MaxCharacterlessPlayers = MaxCharacterlessPlayers;
+            this.StoragePruneMs = StoragePruneMs;
+            this.PruneBatchRows = PruneBatchRows;
         }
 
         public Config()

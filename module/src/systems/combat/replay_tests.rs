@@ -486,8 +486,12 @@ fn an_idle_action_queue_fight_ends_by_a_logged_step_that_replays() {
     let report = replay::<R>(&r.entries, |_| {});
     assert!(report.ok(), "{}", report.divergence.unwrap());
     // Only action-queue fights end this way: turn fights end through their turn timers.
-    let turns = Recorder::start::<R>(start_step(5, CombatMode::ClassicTurns, vec![hero(1, 1, 0.0, 0.0), hero(2, 2, 30.0, 0.0)]))
-        .unwrap();
+    let turns = Recorder::start::<R>(start_step(
+        5,
+        CombatMode::ClassicTurns,
+        vec![hero(1, 1, 0.0, 0.0), hero(2, 2, 30.0, 0.0)],
+    ))
+    .unwrap();
     assert!(!idle_for(turns.fight(), i64::MAX, idle));
 }
 
