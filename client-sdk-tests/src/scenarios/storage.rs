@@ -154,7 +154,8 @@ pub fn run(env: &Env, r: &mut Runner) {
             std::thread::sleep(Duration::from_secs(3));
             let f = a.conn.db.combat_instance().id().find(&fight.id).ok_or("the running fight was pruned")?;
             check_eq(f.status, FightStatus::Active, "still running")?;
-            check(a.conn.db.combatant().iter().any(|c| c.combat_id == fight.id && c.active), "its combatants stay")
+            let stay = a.conn.db.combatant().iter().any(|c| c.combat_id == fight.id && c.active);
+            check(stay, "its combatants stay")
         })?;
         // Leave nothing running behind: end it the idle way.
         with_cfg(&admin, "queue_idle_secs", "1", "300", || {
