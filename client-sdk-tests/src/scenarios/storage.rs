@@ -68,7 +68,7 @@ pub fn run(env: &Env, r: &mut Runner) {
 
     // The attack: four characters start a fight and never act; before, the fight logged a
     // QueueTick step every world tick forever.
-    r.run("an action-queue fight where no human acts ends after queue_idle_secs (reason=idle)", || {
+    r.run("storage: an action-queue fight where no human acts ends after queue_idle_secs (reason=idle)", || {
         let admin = Client::admin(env)?;
         with_cfg(&admin, "queue_idle_secs", "3", "300", || {
             let (a, _me, fight) = idle_queue_fight(env, &fx)?;
@@ -92,7 +92,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         })
     });
 
-    r.run("a human who acts keeps an action-queue fight alive past queue_idle_secs", || {
+    r.run("storage: a human who acts keeps an action-queue fight alive past queue_idle_secs", || {
         let admin = Client::admin(env)?;
         with_cfg(&admin, "queue_idle_secs", "4", "300", || {
             let (a, me, fight) = idle_queue_fight(env, &fx)?;
@@ -117,7 +117,7 @@ pub fn run(env: &Env, r: &mut Runner) {
 
     // A finished fight is deleted whole after the retention window: instance, combatants,
     // action log and the private state and seed.
-    r.run("a finished fight and every row of it are pruned after fight_retention_secs", || {
+    r.run("storage: a finished fight and every row of it are pruned after fight_retention_secs", || {
         let admin = Client::admin(env)?;
         let sql = owner_sql(env)?;
         with_cfg(&admin, "queue_idle_secs", "2", "300", || {
@@ -147,7 +147,7 @@ pub fn run(env: &Env, r: &mut Runner) {
     });
 
     // A running fight is never pruned, however old: only finished ones.
-    r.run("fight_retention_secs never prunes a running fight", || {
+    r.run("storage: fight_retention_secs never prunes a running fight", || {
         let admin = Client::admin(env)?;
         with_cfg(&admin, "fight_retention_secs", "1", "3600", || {
             let (a, _me, fight) = idle_queue_fight(env, &fx)?;
@@ -172,7 +172,7 @@ pub fn run(env: &Env, r: &mut Runner) {
 
     // Identities are free to mint: one that connects and never makes a character must not keep
     // a row for ever. One with a character keeps its row.
-    r.run("player rows of identities that never made a character are pruned after player_grace_secs", || {
+    r.run("storage: player rows of identities that never made a character are pruned after player_grace_secs", || {
         let admin = Client::admin(env)?;
         with_cfg(&admin, "player_grace_secs", "2", "3600", || {
             let ghost = Client::fresh(env)?;
