@@ -321,12 +321,118 @@ def snapshot_violations(api):
         if cb["combat_id"] not in fight_ids:
             bad.append(f"combatant {cb['key']} of missing combat {cb['combat_id']}")
     cfg = api.sql("SELECT * FROM config")
-    limit = cfg[0]["event_log_limit"] if cfg else 1000
-    n = len(api.sql("SELECT * FROM world_event"))
-    if n > limit + EVENT_SLACK:
-        bad.append(f"event log has {n} rows, limit {limit} (+{EVENT_SLACK})")
-    stats = f"{len(chars)} characters, {len(slots)} equipped, {len(fights)} fights, {n} events"
+    cfg = cfg[0] if cfg else {}
+    sizes = table_sizes(api)
+    n = sizes.get("world_event", 0)
+    active = sum(1 for f in fights if f["status"] == "Active")
+    world = {"characters": chars, "players": players, "active_fights": active, "finished_fights": len(fights) - active}
+    for table, count in sorted(sizes.items()):
+        bound = size_bound(table, sizes, cfg, world)
+        if bound is None:
+            bad.append(f"table {table} has no size bound in reliability.py SIZE_BOUNDS (add one)")
+        elif count > bound[0]:
+            bad.append(f"table {table} has {count} rows, bound {bound[0]} ({bound[1]})")
+    LAST_SIZES.clear()
+    LAST_SIZES.update(sizes)
+    stats = (f"{len(chars)} characters, {len(slots)} equipped, {len(fights)} fights, {n} events, "
+             f"{len(sizes)} tables within their size bounds")
     return bad, stats
+
+
+# ---------------------------------------------------------------------------------------------
+# Size bounds: every table of the schema has one, derived from the config row and the world the
+# checker just read (bounded storage, issue 18 item 4). A table the schema has and this list
+# lacks is a violation, so a new table forces a decision. Slack covers what lands between two
+# pruner runs (storage_prune_ms, event_prune_ms) and between the checker's reads.
+
+SIZE_SLACK = 1_000
+# The tables the results page tracks over the load test (those that grow with play).
+SIZE_COLUMNS = ("player", "characterless_player", "character", "item_instance", "active_buff", "world_event",
+                "combat_instance", "combatant", "combat_action_log", "combat_state", "profile_validation",
+                "profile_proposal")
+STATIC_MAX = 10_000  # static definitions (CSV rows compiled into the module)
+LOG_ROWS_PER_FIGHT = 20_000  # a running fight's log: bounded by its length (queue_idle_secs for idle queues)
+LAST_SIZES = {}  # the sizes the last check read (the load test records them)
+
+
+def table_sizes(api):
+    """Row count of every table of the schema (as the owner: private tables too)."""
+    out = {}
+    for t in tables(api):
+        try:
+            rows = api.sql(f"SELECT COUNT(*) AS n FROM {t}")
+            out[t] = int(rows[0]["n"]) if rows else 0
+        except (RuntimeError, KeyError, ValueError, TypeError):
+            out[t] = len(api.sql(f"SELECT * FROM {t}"))
+    return out
+
+
+def size_bound(table, sizes, cfg, world):
+    """(bound, why) for `table`, or None when the checker has no bound for it."""
+    chars = len(world["characters"])
+    humans = sum(1 for c in world["characters"].values() if not c["is_ai"])
+    players = len(world["players"])
+    fights = world["active_fights"] + world["finished_fights"]
+    monsters = sizes.get("monster_instance", 0)
+    locs = sizes.get("location_def", 0)
+    g = lambda k, d: int(cfg.get(k, d))  # noqa: E731
+    per_char = chars + SIZE_SLACK
+    b = {
+        # static definitions and single rows
+        **{t: (STATIC_MAX, "static data") for t in
+           ("item_def", "buff_def", "perk_def", "class_def", "skill_def", "location_def")},
+        **{t: (1, "one row") for t in
+           ("config", "world_state", "combat_config", "profile_config", "dice_secret", "schema_meta",
+            "snapshot_import_state", "world_clock", "event_prune_timer", "storage_prune_timer")},
+        "feature_gate": (32, "one row per system"),
+        "admin": (1_000, "admins added by admins"),
+        # players and their characters
+        "player": (humans + g("max_characterless_players", 10_000) + SIZE_SLACK,
+                   "players with characters + max_characterless_players + slack"),
+        "characterless_player": (g("max_characterless_players", 10_000) + SIZE_SLACK,
+                                 "max_characterless_players + slack"),
+        "character": (players * g("max_characters_per_player", 8) + (chars - humans) + SIZE_SLACK,
+                      "players x max_characters_per_player + world-owned AI characters"),
+        **{t: (per_char, "at most one per character") for t in
+           ("character_stats", "effective_stats", "stats_input", "rest_state", "travel_state", "travel_timer",
+            "run_state", "pvp_opt_in")},
+        "master_stash": (players + SIZE_SLACK, "one per player"),
+        "character_perk": (chars * max(1, sizes.get("perk_def", 1)) + SIZE_SLACK, "characters x perks"),
+        "perk_offer": (chars * 20 + SIZE_SLACK, "characters x levels"),
+        "active_buff": ((chars + monsters) * max(1, sizes.get("buff_def", 1)) + SIZE_SLACK,
+                        "bearers x buff definitions"),
+        "buff_expiry_timer": (sizes.get("active_buff", 0) + SIZE_SLACK, "one per active buff"),
+        "buff_tick_timer": (sizes.get("active_buff", 0) + SIZE_SLACK, "one per active buff"),
+        "item_instance": ((chars + players) * 200 + locs * g("max_ground_items_per_location", 3)
+                          + world["finished_fights"] * 20 + SIZE_SLACK,
+                          "200 per character and stash + ground items + loot of kept fights"),
+        "item_despawn_timer": (sizes.get("item_instance", 0) + SIZE_SLACK, "one per ground item"),
+        "loot_origin": (sizes.get("item_instance", 0) + SIZE_SLACK, "one per loot item"),
+        "monster_instance": (locs * g("max_monsters_per_location", 2) + 10 * SIZE_SLACK,
+                             "spawner cap + admin spawns"),
+        # the event log and fights (the storage pruner)
+        "world_event": (g("event_log_limit", 1000) + EVENT_SLACK, "event_log_limit + prune slack"),
+        "combat_instance": (g("max_finished_fights", 2000) + world["active_fights"] + SIZE_SLACK,
+                            "max_finished_fights + running fights + slack"),
+        "combatant": ((g("max_finished_fights", 2000) + world["active_fights"] + SIZE_SLACK) * 65,
+                      "fights x 65 combatants"),
+        "combat_action_log": ((g("max_finished_fights", 2000) + world["active_fights"]) * LOG_ROWS_PER_FIGHT,
+                              f"kept fights x {LOG_ROWS_PER_FIGHT} steps"),
+        "combat_state": (world["active_fights"] + SIZE_SLACK, "one per running fight"),
+        "combat_seed": (world["active_fights"] + SIZE_SLACK, "one per running fight"),
+        "turn_timer": (world["active_fights"] + SIZE_SLACK, "one per running fight"),
+        "action_cooldown": ((world["active_fights"] + SIZE_SLACK) * 65, "running fights x 65 combatants"),
+        "fight_inbox": (SIZE_SLACK, "drained in the transaction that posts"),
+        "combat_invite": ((world["active_fights"] + SIZE_SLACK) * 16, "16 per running fight"),
+        "pvp_challenge": (players * 5 + SIZE_SLACK, "5 open per identity"),
+        "pvp_challenge_timer": (players * 5 + SIZE_SLACK, "one per challenge"),
+        "profile_stack": (fights + SIZE_SLACK, "one per fight"),
+        "profile_effect": ((fights + SIZE_SLACK) * 65, "fights x combatants"),
+        "profile_validation": ((fights + SIZE_SLACK) * 100, "fights x 100 requests"),
+        "profile_proposal": ((fights + SIZE_SLACK) * 100, "fights x 100 proposals"),
+        "profile_consent_timer": (sizes.get("profile_proposal", 0) + SIZE_SLACK, "one per proposal"),
+    }
+    return b.get(table)
 
 
 def check_invariants(api, retries=1):
@@ -1301,6 +1407,8 @@ def cmd_load(api, a):
             c0 = time.time()
             bad, _ = check_invariants(api)
             checking.append((c0 - t0, time.time() - t0))
+            if LAST_SIZES:
+                record("sizes", at=round(c0 - t0), sizes=dict(LAST_SIZES))
             checks += 1
             seen_bad += [f"at {time.time() - t0:.0f} s: {b}" for b in bad[:3]]
             next_check = time.time() + 10
@@ -1401,9 +1509,11 @@ def cmd_load(api, a):
     mem_ok = late <= early * 1.2 + 32 * 1024
     report("load_memory_flat", mem_ok, f"server RSS after warm-up {early / 1024:.0f} MB -> {late / 1024:.0f} MB "
            f"(max {max(v for _, v in rss) / 1024:.0f} MB; allowed +20 % + 32 MB)")
-    report("load_invariants_during", not seen_bad, f"{checks} checks while the agents played" if not seen_bad
-           else "; ".join(seen_bad[:6]))
+    report("load_invariants_during", not seen_bad, f"{checks} checks while the agents played (table sizes within "
+           "their bounds at each)" if not seen_bad else "; ".join(seen_bad[:6]))
     invariant_test(api, "load_invariants")
+    if LAST_SIZES:
+        record("sizes", at=round(time.time() - t0), sizes=dict(LAST_SIZES))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1448,7 +1558,7 @@ def write_page(a):
             runs.append(by_proc[key])
         run = by_proc[key]
         run[2] = r["t"]
-        if r["kind"] in ("test", "figure"):
+        if r["kind"] in ("test", "figure", "sizes"):
             run[3].append(r)
     runs = [run for run in runs if run[3]]
 
@@ -1484,6 +1594,15 @@ def write_page(a):
         figs = [r["text"] for r in rs if r["kind"] == "figure"]
         if figs:
             md += ["", "Figures printed during the run:", ""] + [f"- {cell(x)}" for x in figs]
+        sizes = [r for r in rs if r["kind"] == "sizes"]
+        if sizes:
+            # The tables that grow with play, by the seconds into the run the checker read them.
+            grown = [t for t in SIZE_COLUMNS if any(r["sizes"].get(t) for r in sizes)]
+            md += ["", "Table rows while the load ran (read by each invariant check; bounds: "
+                   "[reliability.md](reliability.md#bounded-storage)):", "",
+                   "| s | " + " | ".join(f"`{t}`" for t in grown) + " |",
+                   "|---|" + "---|" * len(grown)]
+            md += [f"| {r['at']} | " + " | ".join(str(r["sizes"].get(t, 0)) for t in grown) + " |" for r in sizes]
         md.append("")
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w", encoding="utf-8") as f:

@@ -35,6 +35,8 @@ fn register(env: &Env, runner: &mut Runner) {
     scenarios::replay::run(env, runner);
     scenarios::security::run(env, runner);
     scenarios::limits::run(env, runner);
+    // Last: they shorten the fight retention window, which prunes the earlier scenarios' fights.
+    scenarios::storage::run(env, runner);
 }
 
 /// The live client-SDK suite of World Kernel: its scenarios against a published module.

@@ -151,6 +151,7 @@ pub fn fix(code: ErrorCode) -> &'static str {
         }
         E::UnknownOffer => "Use an open offer of your character (`SELECT * FROM perk_offer WHERE character_id = <id>`).",
         E::PerkNotReady => "The perk's charges are spent; a short or long rest (or its recharge) restores them.",
+        E::FightStateEncode => "A bug, not your input: the fight's state could not be stored, so nothing changed; report it with the module log (`spacetime logs`).",
         E::ProfileAttrLimit => "Resolve at most 16 attributes on any one combatant: merge or drop entries of the stack.",
         E::ProfileUnkillableSide => "Leave every side a way to lose: drop `unkillable` (or the absorb / immunity) from one of them.",
         E::ProfileDeadlock => "Leave every side a legal action: do not zero a whole side's movement and attacks.",
@@ -1133,6 +1134,13 @@ pub const REDUCERS: &[ReducerDoc] = &[
         group: "scheduled",
         caller: Caller::Scheduler,
         summary: "The world clock: time, travel and buff sweeps, combat, rests and recovery, item despawn, the spawner.",
+        errors: codes![SchedulerOnly],
+    },
+    ReducerDoc {
+        name: "prune_storage",
+        group: "scheduled",
+        caller: Caller::Scheduler,
+        summary: "Bounded storage: deletes finished fights (with their combatants, action log and house-rule rows) past config `fight_retention_secs` or beyond `max_finished_fights`, and `player` rows of identities that never made a character after `player_grace_secs` offline; at most `prune_batch_rows` rows per run, oldest first.",
         errors: codes![SchedulerOnly],
     },
     ReducerDoc {

@@ -116,6 +116,8 @@ error_codes! {
     OfferAlreadyChosen => "E_OFFER_ALREADY_CHOSEN",
     UnknownOffer => "E_UNKNOWN_OFFER",
     PerkNotReady => "E_PERK_NOT_READY",
+    // Internal: a fight's state could not be encoded for `combat_state` (the transaction aborts).
+    FightStateEncode => "E_FIGHT_STATE_ENCODE",
     // --- modifier profiles
     ProfileAttrLimit => "E_PROFILE_ATTR_LIMIT",
     ProfileUnkillableSide => "E_PROFILE_UNKILLABLE_SIDE",

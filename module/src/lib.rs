@@ -52,6 +52,7 @@ pub fn init(ctx: &ReducerContext) -> Result<(), String> {
     db::spawner::seed(ctx);
     reducers::admin::schedule_clock(ctx, t.world_tick_ms);
     reducers::admin::schedule_prune(ctx, t.event_prune_ms);
+    reducers::admin::schedule_storage_prune(ctx, t.storage_prune_ms);
     events::record(
         ctx,
         EventKind::WorldStarted,
@@ -65,7 +66,7 @@ pub fn init(ctx: &ReducerContext) -> Result<(), String> {
 /// A connection opened. A player may hold several (a websocket and HTTP calls): `online` stays
 /// true while any is open. Characters fighting under the AI get their player back.
 #[reducer(client_connected)]
-pub fn client_connected(ctx: &ReducerContext) {
+pub fn client_connected(ctx: &ReducerContext) -> Result<(), String> {
     match ctx.db.player().identity().find(ctx.sender) {
         Some(mut p) => {
             p.online = true;
@@ -81,15 +82,18 @@ pub fn client_connected(ctx: &ReducerContext) {
                 first_seen: ctx.timestamp,
                 last_seen: ctx.timestamp,
             });
+            // Queued for the storage pruner until the identity makes a character.
+            db::chars::queue_characterless(ctx, ctx.sender);
         }
     }
     #[cfg(feature = "combat")]
-    db::combat::on_connection(ctx, true);
+    db::combat::on_connection(ctx, true)?;
+    Ok(())
 }
 
 /// A connection closed; when it was the player's last, their fighting characters go to the AI.
 #[reducer(client_disconnected)]
-pub fn client_disconnected(ctx: &ReducerContext) {
+pub fn client_disconnected(ctx: &ReducerContext) -> Result<(), String> {
     if let Some(mut p) = ctx.db.player().identity().find(ctx.sender) {
         p.connections = p.connections.saturating_sub(1);
         p.online = p.connections > 0;
@@ -98,9 +102,10 @@ pub fn client_disconnected(ctx: &ReducerContext) {
         ctx.db.player().identity().update(p);
         #[cfg(feature = "combat")]
         if offline {
-            db::combat::on_connection(ctx, false);
+            db::combat::on_connection(ctx, false)?;
         }
         #[cfg(not(feature = "combat"))]
         let _ = offline;
     }
+    Ok(())
 }

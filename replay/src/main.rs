@@ -10,7 +10,9 @@
 //! fight's `combat_instance` row carries a SHA-256 commitment from the start and reveals the
 //! seed and nonce when it ends. Before replaying a fight, the revealed seed is checked against
 //! the commitment (a mismatch is a failure) and put back into the start step; a fight with no
-//! revealed seed (still running) is skipped and said so.
+//! revealed seed (still running) is skipped and said so, as is a fight whose log no longer
+//! starts at step 0 (the storage pruner deletes a finished fight's log from step 0 on once it is
+//! past `config.fight_retention_secs`; docs/replay.md).
 //!
 //! ```text
 //! wk-replay --file fights.csv [--combat ID]... [--dice-trace]
@@ -364,8 +366,16 @@ fn run() -> Result<bool, String> {
         .collect();
     println!("wk-replay: ruleset {}, {} combat(s)", ActiveRules::ID, by.len());
     let (mut ok, mut steps, mut skipped, mut bad) = (0usize, 0usize, 0usize, 0usize);
+    let mut pruning = 0usize;
     let mut by = by;
     for (id, log) in by.iter_mut() {
+        // The storage pruner deletes a long log over several runs from step 0 on: a log that no
+        // longer starts at 0 is being deleted (its fight is past its retention window).
+        if log.first().is_some_and(|e| e.seq != 0) {
+            pruning += 1;
+            println!("combat {id}: its log no longer starts at step 0 (the storage pruner is deleting it); skipped");
+            continue;
+        }
         match unblind(*id, log, reveals.get(id)) {
             Ok(true) => {}
             Ok(false) => {
@@ -403,9 +413,12 @@ fn run() -> Result<bool, String> {
             }
         }
     }
-    let total = by.len() - skipped;
+    let total = by.len() - skipped - pruning;
     if skipped > 0 {
         println!("{skipped} running combat(s) skipped (seed not revealed)");
+    }
+    if pruning > 0 {
+        println!("{pruning} combat(s) skipped while the storage pruner deletes them");
     }
     if bad > 0 {
         println!("{bad} combat(s) whose revealed seed does not match its commitment");

@@ -10,5 +10,6 @@ pub mod reliability;
 pub mod replay;
 pub mod security;
 pub mod stakes;
+pub mod storage;
 pub mod truth;
 pub mod world;

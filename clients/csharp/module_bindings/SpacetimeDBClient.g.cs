@@ -32,6 +32,7 @@ namespace SpacetimeDB.Types
             AddTable(Character = new(conn));
             AddTable(CharacterPerk = new(conn));
             AddTable(CharacterStats = new(conn));
+            AddTable(CharacterlessPlayer = new(conn));
             AddTable(ClassDef = new(conn));
             AddTable(CombatActionLog = new(conn));
             AddTable(CombatConfig = new(conn));
@@ -72,6 +73,7 @@ namespace SpacetimeDB.Types
             AddTable(SkillDef = new(conn));
             AddTable(SnapshotImportState = new(conn));
             AddTable(StatsInput = new(conn));
+            AddTable(StoragePruneTimer = new(conn));
             AddTable(TravelState = new(conn));
             AddTable(TravelTimer = new(conn));
             AddTable(TurnTimer = new(conn));
@@ -558,6 +560,7 @@ namespace SpacetimeDB.Types
                 "profile_consent_timeout" => BSATNHelpers.Decode<Reducer.ProfileConsentTimeout>(encodedArgs),
                 "propose_profiles" => BSATNHelpers.Decode<Reducer.ProposeProfiles>(encodedArgs),
                 "prune_event_log" => BSATNHelpers.Decode<Reducer.PruneEventLog>(encodedArgs),
+                "prune_storage" => BSATNHelpers.Decode<Reducer.PruneStorage>(encodedArgs),
                 "pvp_challenge_timeout" => BSATNHelpers.Decode<Reducer.PvpChallengeTimeout>(encodedArgs),
                 "reload_static_data" => BSATNHelpers.Decode<Reducer.ReloadStaticData>(encodedArgs),
                 "remove_admin" => BSATNHelpers.Decode<Reducer.RemoveAdmin>(encodedArgs),
@@ -655,6 +658,7 @@ namespace SpacetimeDB.Types
                 Reducer.ProfileConsentTimeout args => Reducers.InvokeProfileConsentTimeout(eventContext, args),
                 Reducer.ProposeProfiles args => Reducers.InvokeProposeProfiles(eventContext, args),
                 Reducer.PruneEventLog args => Reducers.InvokePruneEventLog(eventContext, args),
+                Reducer.PruneStorage args => Reducers.InvokePruneStorage(eventContext, args),
                 Reducer.PvpChallengeTimeout args => Reducers.InvokePvpChallengeTimeout(eventContext, args),
                 Reducer.ReloadStaticData args => Reducers.InvokeReloadStaticData(eventContext, args),
                 Reducer.RemoveAdmin args => Reducers.InvokeRemoveAdmin(eventContext, args),

@@ -50,6 +50,7 @@ export type CombatInstance = {
   seedNonce: string,
   startedAt: Timestamp,
   summary: string,
+  endedAtMicros: bigint,
 };
 
 /**
@@ -76,6 +77,7 @@ export namespace CombatInstance {
       new ProductTypeElement("seedNonce", AlgebraicType.createStringType()),
       new ProductTypeElement("startedAt", AlgebraicType.createTimestampType()),
       new ProductTypeElement("summary", AlgebraicType.createStringType()),
+      new ProductTypeElement("endedAtMicros", AlgebraicType.createI64Type()),
     ]);
   }
 

@@ -51,6 +51,13 @@ export type Config = {
   challengeTtlSecs: number,
   rateLimitPerSec: number,
   rateLimitBurst: number,
+  fightRetentionSecs: number,
+  maxFinishedFights: number,
+  queueIdleSecs: number,
+  playerGraceSecs: number,
+  maxCharacterlessPlayers: number,
+  storagePruneMs: bigint,
+  pruneBatchRows: number,
 };
 
 /**
@@ -78,6 +85,13 @@ export namespace Config {
       new ProductTypeElement("challengeTtlSecs", AlgebraicType.createU32Type()),
       new ProductTypeElement("rateLimitPerSec", AlgebraicType.createU32Type()),
       new ProductTypeElement("rateLimitBurst", AlgebraicType.createU32Type()),
+      new ProductTypeElement("fightRetentionSecs", AlgebraicType.createU32Type()),
+      new ProductTypeElement("maxFinishedFights", AlgebraicType.createU32Type()),
+      new ProductTypeElement("queueIdleSecs", AlgebraicType.createU32Type()),
+      new ProductTypeElement("playerGraceSecs", AlgebraicType.createU32Type()),
+      new ProductTypeElement("maxCharacterlessPlayers", AlgebraicType.createU32Type()),
+      new ProductTypeElement("storagePruneMs", AlgebraicType.createU64Type()),
+      new ProductTypeElement("pruneBatchRows", AlgebraicType.createU32Type()),
     ]);
   }
 

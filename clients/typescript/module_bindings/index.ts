@@ -134,6 +134,8 @@ import { ProposeProfiles } from "./propose_profiles_reducer.ts";
 export { ProposeProfiles };
 import { PruneEventLog } from "./prune_event_log_reducer.ts";
 export { PruneEventLog };
+import { PruneStorage } from "./prune_storage_reducer.ts";
+export { PruneStorage };
 import { PvpChallengeTimeout } from "./pvp_challenge_timeout_reducer.ts";
 export { PvpChallengeTimeout };
 import { ReloadStaticData } from "./reload_static_data_reducer.ts";
@@ -208,6 +210,8 @@ import { CharacterPerkTableHandle } from "./character_perk_table.ts";
 export { CharacterPerkTableHandle };
 import { CharacterStatsTableHandle } from "./character_stats_table.ts";
 export { CharacterStatsTableHandle };
+import { CharacterlessPlayerTableHandle } from "./characterless_player_table.ts";
+export { CharacterlessPlayerTableHandle };
 import { ClassDefTableHandle } from "./class_def_table.ts";
 export { ClassDefTableHandle };
 import { CombatActionLogTableHandle } from "./combat_action_log_table.ts";
@@ -288,6 +292,8 @@ import { SnapshotImportStateTableHandle } from "./snapshot_import_state_table.ts
 export { SnapshotImportStateTableHandle };
 import { StatsInputTableHandle } from "./stats_input_table.ts";
 export { StatsInputTableHandle };
+import { StoragePruneTimerTableHandle } from "./storage_prune_timer_table.ts";
+export { StoragePruneTimerTableHandle };
 import { TravelStateTableHandle } from "./travel_state_table.ts";
 export { TravelStateTableHandle };
 import { TravelTimerTableHandle } from "./travel_timer_table.ts";
@@ -350,6 +356,8 @@ import { CharacterSheet } from "./character_sheet_type.ts";
 export { CharacterSheet };
 import { CharacterStats } from "./character_stats_type.ts";
 export { CharacterStats };
+import { CharacterlessPlayer } from "./characterless_player_type.ts";
+export { CharacterlessPlayer };
 import { CheckKind } from "./check_kind_type.ts";
 export { CheckKind };
 import { ClassDefRow } from "./class_def_row_type.ts";
@@ -546,6 +554,8 @@ import { StatLine } from "./stat_line_type.ts";
 export { StatLine };
 import { StatsInput } from "./stats_input_type.ts";
 export { StatsInput };
+import { StoragePruneTimer } from "./storage_prune_timer_type.ts";
+export { StoragePruneTimer };
 import { TickDice } from "./tick_dice_type.ts";
 export { TickDice };
 import { TravelState } from "./travel_state_type.ts";
@@ -652,6 +662,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "characterId",
         colType: CharacterStats.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    characterless_player: {
+      tableName: "characterless_player",
+      rowType: CharacterlessPlayer.getTypeScriptAlgebraicType(),
+      primaryKey: "identity",
+      primaryKeyInfo: {
+        colName: "identity",
+        colType: CharacterlessPlayer.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     class_def: {
@@ -1014,6 +1033,15 @@ const REMOTE_MODULE = {
         colType: StatsInput.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
+    storage_prune_timer: {
+      tableName: "storage_prune_timer",
+      rowType: StoragePruneTimer.getTypeScriptAlgebraicType(),
+      primaryKey: "scheduledId",
+      primaryKeyInfo: {
+        colName: "scheduledId",
+        colType: StoragePruneTimer.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
     travel_state: {
       tableName: "travel_state",
       rowType: TravelState.getTypeScriptAlgebraicType(),
@@ -1270,6 +1298,10 @@ const REMOTE_MODULE = {
       reducerName: "prune_event_log",
       argsType: PruneEventLog.getTypeScriptAlgebraicType(),
     },
+    prune_storage: {
+      reducerName: "prune_storage",
+      argsType: PruneStorage.getTypeScriptAlgebraicType(),
+    },
     pvp_challenge_timeout: {
       reducerName: "pvp_challenge_timeout",
       argsType: PvpChallengeTimeout.getTypeScriptAlgebraicType(),
@@ -1458,6 +1490,7 @@ export type Reducer = never
 | { name: "ProfileConsentTimeout", args: ProfileConsentTimeout }
 | { name: "ProposeProfiles", args: ProposeProfiles }
 | { name: "PruneEventLog", args: PruneEventLog }
+| { name: "PruneStorage", args: PruneStorage }
 | { name: "PvpChallengeTimeout", args: PvpChallengeTimeout }
 | { name: "ReloadStaticData", args: ReloadStaticData }
 | { name: "RemoveAdmin", args: RemoveAdmin }
@@ -2270,6 +2303,22 @@ export class RemoteReducers {
     this.connection.offReducer("prune_event_log", callback);
   }
 
+  pruneStorage(timer: StoragePruneTimer) {
+    const __args = { timer };
+    let __writer = new BinaryWriter(1024);
+    PruneStorage.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("prune_storage", __argsBuffer, this.setCallReducerFlags.pruneStorageFlags);
+  }
+
+  onPruneStorage(callback: (ctx: ReducerEventContext, timer: StoragePruneTimer) => void) {
+    this.connection.onReducer("prune_storage", callback);
+  }
+
+  removeOnPruneStorage(callback: (ctx: ReducerEventContext, timer: StoragePruneTimer) => void) {
+    this.connection.offReducer("prune_storage", callback);
+  }
+
   pvpChallengeTimeout(timer: PvpChallengeTimer) {
     const __args = { timer };
     let __writer = new BinaryWriter(1024);
@@ -2941,6 +2990,11 @@ export class SetReducerFlags {
     this.pruneEventLogFlags = flags;
   }
 
+  pruneStorageFlags: CallReducerFlags = 'FullUpdate';
+  pruneStorage(flags: CallReducerFlags) {
+    this.pruneStorageFlags = flags;
+  }
+
   pvpChallengeTimeoutFlags: CallReducerFlags = 'FullUpdate';
   pvpChallengeTimeout(flags: CallReducerFlags) {
     this.pvpChallengeTimeoutFlags = flags;
@@ -3117,6 +3171,10 @@ export class RemoteTables {
     return new CharacterStatsTableHandle(this.connection.clientCache.getOrCreateTable<CharacterStats>(REMOTE_MODULE.tables.character_stats));
   }
 
+  get characterlessPlayer(): CharacterlessPlayerTableHandle {
+    return new CharacterlessPlayerTableHandle(this.connection.clientCache.getOrCreateTable<CharacterlessPlayer>(REMOTE_MODULE.tables.characterless_player));
+  }
+
   get classDef(): ClassDefTableHandle {
     return new ClassDefTableHandle(this.connection.clientCache.getOrCreateTable<ClassDefRow>(REMOTE_MODULE.tables.class_def));
   }
@@ -3275,6 +3333,10 @@ export class RemoteTables {
 
   get statsInput(): StatsInputTableHandle {
     return new StatsInputTableHandle(this.connection.clientCache.getOrCreateTable<StatsInput>(REMOTE_MODULE.tables.stats_input));
+  }
+
+  get storagePruneTimer(): StoragePruneTimerTableHandle {
+    return new StoragePruneTimerTableHandle(this.connection.clientCache.getOrCreateTable<StoragePruneTimer>(REMOTE_MODULE.tables.storage_prune_timer));
   }
 
   get travelState(): TravelStateTableHandle {

@@ -48,6 +48,7 @@ import { MonsterInstance as __MonsterInstance } from "./monster_instance_type";
 import { PerkOffer as __PerkOffer } from "./perk_offer_type";
 import { Player as __Player } from "./player_type";
 import { ProfileConfig as __ProfileConfig } from "./profile_config_type";
+import { PvpOptIn as __PvpOptIn } from "./pvp_opt_in_type";
 import { RestStateRow as __RestStateRow } from "./rest_state_row_type";
 import { RunStateRow as __RunStateRow } from "./run_state_row_type";
 import { WorldState as __WorldState } from "./world_state_type";
@@ -80,6 +81,7 @@ export namespace SnapshotBatch {
   export type CombatInstance = { tag: "CombatInstance", value: __CombatInstance[] };
   export type Combatant = { tag: "Combatant", value: __CombatantRow[] };
   export type CombatActionLog = { tag: "CombatActionLog", value: __CombatActionLog[] };
+  export type PvpOptIn = { tag: "PvpOptIn", value: __PvpOptIn[] };
 
   // Helper functions for constructing each variant of the tagged union.
   // ```
@@ -108,6 +110,7 @@ export namespace SnapshotBatch {
   export const CombatInstance = (value: __CombatInstance[]): SnapshotBatch => ({ tag: "CombatInstance", value });
   export const Combatant = (value: __CombatantRow[]): SnapshotBatch => ({ tag: "Combatant", value });
   export const CombatActionLog = (value: __CombatActionLog[]): SnapshotBatch => ({ tag: "CombatActionLog", value });
+  export const PvpOptIn = (value: __PvpOptIn[]): SnapshotBatch => ({ tag: "PvpOptIn", value });
 
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createSumType([
@@ -132,6 +135,7 @@ export namespace SnapshotBatch {
       new SumTypeVariant("CombatInstance", AlgebraicType.createArrayType(__CombatInstance.getTypeScriptAlgebraicType())),
       new SumTypeVariant("Combatant", AlgebraicType.createArrayType(__CombatantRow.getTypeScriptAlgebraicType())),
       new SumTypeVariant("CombatActionLog", AlgebraicType.createArrayType(__CombatActionLog.getTypeScriptAlgebraicType())),
+      new SumTypeVariant("PvpOptIn", AlgebraicType.createArrayType(__PvpOptIn.getTypeScriptAlgebraicType())),
     ]);
   }
 
@@ -146,7 +150,7 @@ export namespace SnapshotBatch {
 }
 
 // The tagged union or sum type for the algebraic type `SnapshotBatch`.
-export type SnapshotBatch = SnapshotBatch.Admin | SnapshotBatch.Player | SnapshotBatch.Config | SnapshotBatch.FeatureGate | SnapshotBatch.CombatConfig | SnapshotBatch.ProfileConfig | SnapshotBatch.WorldState | SnapshotBatch.Character | SnapshotBatch.RestState | SnapshotBatch.TravelState | SnapshotBatch.RunState | SnapshotBatch.MasterStash | SnapshotBatch.ItemInstance | SnapshotBatch.ActiveBuff | SnapshotBatch.CharacterPerk | SnapshotBatch.PerkOffer | SnapshotBatch.MonsterInstance | SnapshotBatch.WorldEvent | SnapshotBatch.CombatInstance | SnapshotBatch.Combatant | SnapshotBatch.CombatActionLog;
+export type SnapshotBatch = SnapshotBatch.Admin | SnapshotBatch.Player | SnapshotBatch.Config | SnapshotBatch.FeatureGate | SnapshotBatch.CombatConfig | SnapshotBatch.ProfileConfig | SnapshotBatch.WorldState | SnapshotBatch.Character | SnapshotBatch.RestState | SnapshotBatch.TravelState | SnapshotBatch.RunState | SnapshotBatch.MasterStash | SnapshotBatch.ItemInstance | SnapshotBatch.ActiveBuff | SnapshotBatch.CharacterPerk | SnapshotBatch.PerkOffer | SnapshotBatch.MonsterInstance | SnapshotBatch.WorldEvent | SnapshotBatch.CombatInstance | SnapshotBatch.Combatant | SnapshotBatch.CombatActionLog | SnapshotBatch.PvpOptIn;
 
 export default SnapshotBatch;
 

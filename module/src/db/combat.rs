@@ -294,6 +294,7 @@ pub fn begin(
         seed_nonce: String::new(),
         started_at: ctx.timestamp,
         summary: String::new(),
+        ended_at_micros: i64::MAX,
     });
     let id = inst.id;
     // The private `combat_state` row is written by `commit` below (once: an instant fight that is
@@ -342,7 +343,7 @@ pub fn begin(
         }
     }
     combat_log::append(ctx, id, &mut fight, &step, source, &applied);
-    commit(ctx, id, fight, &cfg);
+    commit(ctx, id, fight, &cfg)?;
     Ok(id)
 }
 
@@ -378,7 +379,7 @@ pub(crate) fn load(ctx: &ReducerContext, combat_id: u64) -> WkResult<Fight> {
 /// follow, log the step and store everything.
 pub fn act(ctx: &ReducerContext, character_id: u64, action: impl FnOnce(u64) -> ReplayAction) -> WkResult<()> {
     let _span = crate::timing::span("act/drain_inbox");
-    drain_inbox(ctx);
+    drain_inbox(ctx)?;
     _span.end();
     let combat_id = active_combat_of(ctx, character_id).ok_or_else(|| {
         err(ErrorCode::NotInCombat, "this character is not in a fight; start_combat or join_combat first")
@@ -393,9 +394,11 @@ pub fn act(ctx: &ReducerContext, character_id: u64, action: impl FnOnce(u64) -> 
     span.end();
     let span = crate::timing::span("act/log");
     combat_log::append(ctx, combat_id, &mut fight, &step, CombatLogSource::HumanCall, &applied);
+    // A human acted: the action-queue idle clock (`config.queue_idle_secs`) starts again.
+    fight.last_human_micros = now(ctx);
     span.end();
     let _span = crate::timing::span("act/commit");
-    commit(ctx, combat_id, fight, &cfg);
+    commit(ctx, combat_id, fight, &cfg)?;
     Ok(())
 }
 
@@ -419,7 +422,7 @@ pub fn use_consumable(ctx: &ReducerContext, c: &Character, slot: crate::systems:
         if used.effect.temp_hp() > 0 {
             super::inbox::post_effect(ctx, c.id, vec![], (0, used.effect.temp_hp()), &used.name);
         }
-        drain_inbox(ctx); // the potion's buff and temporary HP reach the combatant at once
+        drain_inbox(ctx)?; // the potion's buff and temporary HP reach the combatant at once
     }
     crate::db::items::apply(ctx, &used.ops)?;
     events::record(
@@ -442,10 +445,10 @@ pub fn use_consumable(ctx: &ReducerContext, c: &Character, slot: crate::systems:
 /// damage or healing) as logged `Refresh` steps, oldest first, one commit per fight. A post for
 /// a fight that is over by now goes to the sheet instead (damage is never lost to a fight's end).
 /// Called at the end of every reducer and timer that can post, and by the world tick.
-pub fn drain_inbox(ctx: &ReducerContext) {
+pub fn drain_inbox(ctx: &ReducerContext) -> WkResult<()> {
     let mut posts: Vec<FightInbox> = ctx.db.fight_inbox().iter().collect();
     if posts.is_empty() {
-        return;
+        return Ok(());
     }
     posts.sort_by_key(|p| (p.combat_id, p.id));
     for p in &posts {
@@ -499,9 +502,10 @@ pub fn drain_inbox(ctx: &ReducerContext) {
             }
         }
         if stepped {
-            commit(ctx, combat_id, fight, &cfg);
+            commit(ctx, combat_id, fight, &cfg)?;
         }
     }
+    Ok(())
 }
 
 /// A combatant's view as the world resolves it now (a character, or a monster instance by its
@@ -647,31 +651,36 @@ pub fn join(ctx: &ReducerContext, c: &Character, combat_id: u64, side: u32) -> W
         format!("{} joins a fight of other players' characters (fight {combat_id})", c.name),
         format!("combat={combat_id};via=join_combat;side={side}"),
     );
-    commit(ctx, combat_id, fight, &cfg);
+    if !c.is_ai {
+        fight.last_human_micros = now(ctx);
+    }
+    commit(ctx, combat_id, fight, &cfg)?;
     Ok(())
 }
 
 /// A turn timer fired (or the sweeper found an overdue turn): the AI plays the timed-out turn if it
 /// is still current, then the turns that follow.
-pub fn timeout(ctx: &ReducerContext, combat_id: u64, turn_seq: u64) {
-    let Ok(mut fight) = load(ctx, combat_id) else { return };
+pub fn timeout(ctx: &ReducerContext, combat_id: u64, turn_seq: u64) -> WkResult<()> {
+    let Ok(mut fight) = load(ctx, combat_id) else { return Ok(()) };
     if fight.status != FightStatus::Active || fight.turn_seq != turn_seq {
-        return; // stale: that turn already ended
+        return Ok(()); // stale: that turn already ended
     }
     // The player is away: the AI takes this turn and the ones after it until they come back.
     if let Some(ch) = fight.current_id().and_then(|cur| offline_human(ctx, &fight, cur)) {
-        set_control(ctx, combat_id, fight, &ch, false);
-        return;
+        return set_control(ctx, combat_id, fight, &ch, false);
     }
     let cfg = mode_config(ctx);
     let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Timeout(turn_seq));
-    let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { return };
+    let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { return Ok(()) };
     combat_log::append(ctx, combat_id, &mut fight, &step, CombatLogSource::Timeout, &applied);
-    commit(ctx, combat_id, fight, &cfg);
+    commit(ctx, combat_id, fight, &cfg)
 }
 
-/// World-tick step: overdue turns (lost timers) and the AI of action-queue fights.
-pub fn tick(ctx: &ReducerContext) {
+/// World-tick step: overdue turns (lost timers) and the AI of action-queue fights. An
+/// action-queue fight in which no human acted for `config.queue_idle_secs` ends instead
+/// (`ReplayAction::Idle`, `reason=idle`): four characters that start a fight and never act no
+/// longer log a step every tick forever.
+pub fn tick(ctx: &ReducerContext) -> WkResult<()> {
     let t = now(ctx);
     let overdue: Vec<(u64, u64)> = ctx
         .db
@@ -682,7 +691,7 @@ pub fn tick(ctx: &ReducerContext) {
         .map(|c| (c.id, c.turn_seq))
         .collect();
     for (id, seq) in overdue {
-        timeout(ctx, id, seq);
+        timeout(ctx, id, seq)?;
     }
     let queues: Vec<u64> = ctx
         .db
@@ -692,10 +701,23 @@ pub fn tick(ctx: &ReducerContext) {
         .filter(|c| c.mode == CombatMode::ActionQueues)
         .map(|c| c.id)
         .collect();
+    let idle_micros = {
+        use crate::tables::world::config;
+        ctx.db.config().id().find(0).map_or(300, |c| c.queue_idle_secs).max(1) as i64 * 1_000_000
+    };
     for id in queues {
-        // No turns here: a human whose player has been away longer than a turn timer goes to the AI.
-        if let Ok(fight) = load(ctx, id) {
-            let away_micros = i64::from(mode_config(ctx).classic_turn_secs) * 1_000_000;
+        let cfg = mode_config(ctx);
+        if let Ok(mut fight) = load(ctx, id) {
+            if crate::systems::combat::idle_for(&fight, t, idle_micros) {
+                let step = LoggedStep::new(t, &cfg, ReplayAction::Idle(idle_micros));
+                if let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) {
+                    combat_log::append(ctx, id, &mut fight, &step, CombatLogSource::QueueTick, &applied);
+                    commit(ctx, id, fight, &cfg)?;
+                    continue;
+                }
+            }
+            // No turns here: a human whose player has been away longer than a turn timer goes to the AI.
+            let away_micros = i64::from(cfg.classic_turn_secs) * 1_000_000;
             let away: Vec<Character> = fight
                 .combatants
                 .iter()
@@ -710,26 +732,26 @@ pub fn tick(ctx: &ReducerContext) {
                 .collect();
             for ch in away {
                 if let Ok(f) = load(ctx, id) {
-                    set_control(ctx, id, f, &ch, false);
+                    set_control(ctx, id, f, &ch, false)?;
                 }
             }
         }
         let Ok(mut fight) = load(ctx, id) else { continue };
-        let cfg = mode_config(ctx);
         let step = LoggedStep::new(t, &cfg, ReplayAction::QueueTick);
         let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { continue };
         combat_log::append(ctx, id, &mut fight, &step, CombatLogSource::QueueTick, &applied);
-        commit(ctx, id, fight, &cfg);
+        commit(ctx, id, fight, &cfg)?;
     }
+    Ok(())
 }
 
 /// A player connected: their characters that the AI was playing in fights (handed over when a
 /// turn of theirs ran out while they were offline) are theirs again. A disconnect changes
 /// nothing in a fight: an HTTP agent connects and disconnects on every call and keeps its turn;
 /// `timeout` and the queue tick hand an offline player's combatant to the AI.
-pub fn on_connection(ctx: &ReducerContext, connected: bool) {
+pub fn on_connection(ctx: &ReducerContext, connected: bool) -> WkResult<()> {
     if !connected {
-        return;
+        return Ok(());
     }
     let mine: Vec<Character> = ctx.db.character().by_owner().filter(ctx.sender).filter(|c| !c.is_ai).collect();
     for c in mine {
@@ -738,16 +760,17 @@ pub fn on_connection(ctx: &ReducerContext, connected: bool) {
         if fight.get(c.id).is_none_or(|cb| cb.connected) {
             continue; // already in control: no step, no event (every HTTP call connects)
         }
-        set_control(ctx, combat_id, fight, &c, true);
+        set_control(ctx, combat_id, fight, &c, true)?;
     }
+    Ok(())
 }
 
 /// Log a `Connection` step for `c` in its fight: back in control, or handed to the AI (which, in
 /// a turn mode, plays the turns that are now its own at once).
-fn set_control(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, c: &Character, connected: bool) {
+fn set_control(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, c: &Character, connected: bool) -> WkResult<()> {
     let cfg = mode_config(ctx);
     let step = LoggedStep::new(now(ctx), &cfg, ReplayAction::Connection(ConnectionArgs { combatant: c.id, connected }));
-    let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { return };
+    let Ok(applied) = replay::apply::<ActiveRules>(&mut fight, &step) else { return Ok(()) };
     combat_log::append(ctx, combat_id, &mut fight, &step, CombatLogSource::Connection, &applied);
     events::record(
         ctx,
@@ -760,7 +783,7 @@ fn set_control(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, c: &Chara
         },
         format!("combat={combat_id};connected={connected}"),
     );
-    commit(ctx, combat_id, fight, &cfg);
+    commit(ctx, combat_id, fight, &cfg)
 }
 
 /// The character behind a human combatant whose player is offline (no open connection).
@@ -777,7 +800,7 @@ fn offline_human(ctx: &ReducerContext, fight: &Fight, combatant_id: u64) -> Opti
 
 /// Write new log lines as events, finish the fight if it is over, arm the turn timer, store the
 /// fight and rewrite the projections.
-pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg: &ModeConfig) {
+pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg: &ModeConfig) -> WkResult<()> {
     let sp = crate::timing::span("commit/events");
     let lines: Vec<ActionResult> = std::mem::take(&mut fight.log);
     for l in lines.into_iter().filter(|l| fight.mode.records_event(l.kind)) {
@@ -812,7 +835,7 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
     let over = fight.status != FightStatus::Active;
     let mut inst = match ctx.db.combat_instance().id().find(combat_id) {
         Some(i) => i,
-        None => return,
+        None => return Ok(()),
     };
     // The turn timer: kept while the same human's turn goes on (an attack or a step within a
     // turn re-arms nothing); otherwise the old one goes and the new turn's is armed.
@@ -858,6 +881,7 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
         }
         let mut loot_rng = fight.next_rng();
         inst.summary = finish(ctx, combat_id, &inst.location_id, &fight, &mut loot_rng);
+        inst.ended_at_micros = now(ctx);
         crate::db::dice::reveal(ctx, &mut inst);
     }
     let after =
@@ -879,17 +903,25 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
         }
         (true, None) => {}
         (false, Some(_)) => {
-            ctx.db.combat_state().combat_id().update(CombatState { combat_id, fight: encode(&fight) });
+            ctx.db.combat_state().combat_id().update(CombatState { combat_id, fight: encode(&fight)? });
         }
         (false, None) => {
-            ctx.db.combat_state().insert(CombatState { combat_id, fight: encode(&fight) });
+            ctx.db.combat_state().insert(CombatState { combat_id, fight: encode(&fight)? });
         }
     }
+    Ok(())
 }
 
-/// The stored form of a fight (see `tables::combat::CombatState`).
-fn encode(fight: &Fight) -> Vec<u8> {
-    spacetimedb::sats::bsatn::to_vec(fight).unwrap_or_default()
+/// The stored form of a fight (see `tables::combat::CombatState`). A fight that cannot be
+/// encoded fails the whole transaction: storing empty bytes would lose the fight at its next
+/// `load` (which then answers `E_NOT_IN_COMBAT` for a fight that is still running).
+fn encode(fight: &Fight) -> WkResult<Vec<u8>> {
+    spacetimedb::sats::bsatn::to_vec(fight).map_err(|e| {
+        err(
+            ErrorCode::FightStateEncode,
+            format!("the fight's state could not be stored ({e}); nothing was changed, report this bug"),
+        )
+    })
 }
 
 /// Rewrite the public combatant rows (and queue budgets) of a fight.
@@ -1035,11 +1067,12 @@ fn finish(
         actors,
         summary.clone(),
         format!(
-            "combat={combat_id};status={:?};winner={};rounds={};xp={}",
+            "combat={combat_id};status={:?};winner={};rounds={};xp={};reason={}",
             outcome.status,
             outcome.winner.unwrap_or(0),
             outcome.rounds,
-            outcome.xp_total
+            outcome.xp_total,
+            if fight.ended_idle { "idle" } else { "decided" }
         ),
     );
     summary

@@ -20,7 +20,8 @@
 //! - `pvp`: challenges, PvP opt-ins and fight invitations (calls `combat` to start an accepted fight);
 //! - `tick`, `spawner`: the world tick's perk/effects phases and the monster spawner;
 //! - `load`, `world`: static data into tables; cross-system entry points (character deletion);
-//! - `snapshot`: a snapshot's batches imported with the live rules' checks (admin restore).
+//! - `snapshot`: a snapshot's batches imported with the live rules' checks (admin restore);
+//! - `prune`: bounded storage, the storage pruner's deletes (finished fights, characterless players).
 
 pub mod rows;
 
@@ -49,6 +50,7 @@ pub mod profiles;
 pub mod pvp;
 
 pub mod load;
+pub mod prune;
 pub mod snapshot;
 pub mod spawner;
 pub mod tick;

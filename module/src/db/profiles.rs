@@ -192,7 +192,7 @@ pub fn apply(ctx: &ReducerContext, combat_id: u64, profiles: Vec<Profile>) -> Wk
         format!("house rules for fight {combat_id}: {status}"),
         format!("combat={combat_id};action=apply;status={status};request={request}"),
     );
-    crate::db::combat::commit(ctx, combat_id, fight, &crate::db::combat::mode_config(ctx));
+    crate::db::combat::commit(ctx, combat_id, fight, &crate::db::combat::mode_config(ctx))?;
     Ok(())
 }
 
@@ -326,7 +326,7 @@ pub fn consent(ctx: &ReducerContext, proposal_id: u64, decision: ConsentDecision
                 format!("the proposed house rules for fight {combat_id} are approved ({status})"),
                 format!("combat={combat_id};action=approve;proposal={proposal_id};status={status}"),
             );
-            crate::db::combat::commit(ctx, combat_id, fight, &crate::db::combat::mode_config(ctx));
+            crate::db::combat::commit(ctx, combat_id, fight, &crate::db::combat::mode_config(ctx))?;
             Ok(())
         }
     }

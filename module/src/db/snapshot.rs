@@ -29,6 +29,7 @@ use crate::tables::perks::{character_perk, perk_def, perk_offer};
 use crate::tables::snapshot::{snapshot_import_state, SnapshotBatch, SnapshotImportState};
 use crate::tables::statics::class_def;
 use crate::tables::world::{admin, config, event_prune_timer, player, travel_state, travel_timer};
+use crate::tables::world::{characterless_player, CharacterlessPlayer};
 use crate::tables::world::{world_clock, world_state, TravelTimer};
 use spacetimedb::{Identity, ReducerContext, ScheduleAt, Table, Timestamp};
 
@@ -216,10 +217,17 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
             for r in rows {
                 // Nobody is connected to a world being restored.
                 let r = crate::tables::world::Player { online: false, connections: 0, ..r };
+                // Queued for the storage pruner from when it was last seen; its characters'
+                // batch (players come first) takes it out of the queue again.
+                let (identity, seen) = (r.identity, r.last_seen.to_micros_since_unix_epoch());
                 if ctx.db.player().identity().find(r.identity).is_some() {
                     ctx.db.player().identity().update(r);
                 } else {
                     ctx.db.player().insert(r);
+                }
+                if ctx.db.character().by_owner().filter(identity).next().is_none() {
+                    ctx.db.characterless_player().identity().delete(identity);
+                    ctx.db.characterless_player().insert(CharacterlessPlayer { identity, since_micros: seen });
                 }
             }
         }
@@ -331,6 +339,7 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                     Ok(())
                 };
                 check().map_err(|e| row_err("character", i, r.id, e))?;
+                ctx.db.characterless_player().identity().delete(r.owner);
                 keep!(ctx.db.character(), id, r, &mut burned)?;
             }
         }
@@ -497,6 +506,26 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                 keep!(ctx.db.character_perk(), id, r, &mut burned)?;
             }
         }
+        SnapshotBatch::PvpOptIn(rows) => {
+            use crate::tables::pvp::pvp_opt_in;
+            for (i, r) in rows.into_iter().enumerate() {
+                let owner =
+                    character_owner(ctx, r.character_id).map_err(|e| row_err("pvp_opt_in", i, r.character_id, e))?;
+                if owner != r.owner {
+                    return Err(row_err(
+                        "pvp_opt_in",
+                        i,
+                        r.character_id,
+                        bad(ErrorCode::NotOwner, "the opt-in's owner is not its character's owner"),
+                    ));
+                }
+                if ctx.db.pvp_opt_in().character_id().find(r.character_id).is_some() {
+                    ctx.db.pvp_opt_in().character_id().update(r);
+                } else {
+                    ctx.db.pvp_opt_in().insert(r);
+                }
+            }
+        }
         SnapshotBatch::PerkOffer(rows) => {
             for (i, r) in rows.into_iter().enumerate() {
                 let check = || -> WkResult<()> {
@@ -538,6 +567,11 @@ pub fn import(ctx: &ReducerContext, batch: SnapshotBatch) -> WkResult<u64> {
                         bad(ErrorCode::SnapshotBatch, "running fights are not carried; export after they end"),
                     ));
                 }
+                // A fight of a snapshot older than version 6 has no end time (0): its retention
+                // window (`config.fight_retention_secs`) starts at the import.
+                let ended =
+                    if r.ended_at_micros <= 0 || r.ended_at_micros == i64::MAX { now } else { r.ended_at_micros };
+                let r = crate::tables::combat::CombatInstance { ended_at_micros: ended, ..r };
                 keep!(ctx.db.combat_instance(), id, r, &mut burned)?;
             }
         }
@@ -595,6 +629,7 @@ fn rows_in(b: &SnapshotBatch) -> usize {
         SnapshotBatch::ActiveBuff(v) => v.len(),
         SnapshotBatch::CharacterPerk(v) => v.len(),
         SnapshotBatch::PerkOffer(v) => v.len(),
+        SnapshotBatch::PvpOptIn(v) => v.len(),
         SnapshotBatch::MonsterInstance(v) => v.len(),
         SnapshotBatch::WorldEvent(v) => v.len(),
         SnapshotBatch::CombatInstance(v) => v.len(),

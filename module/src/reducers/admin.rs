@@ -114,6 +114,13 @@ pub fn tunables(c: &Config) -> cfg::Tunables {
         challenge_ttl_secs: c.challenge_ttl_secs,
         rate_limit_per_sec: c.rate_limit_per_sec,
         rate_limit_burst: c.rate_limit_burst,
+        fight_retention_secs: c.fight_retention_secs,
+        max_finished_fights: c.max_finished_fights,
+        queue_idle_secs: c.queue_idle_secs,
+        player_grace_secs: c.player_grace_secs,
+        max_characterless_players: c.max_characterless_players,
+        storage_prune_ms: c.storage_prune_ms,
+        prune_batch_rows: c.prune_batch_rows,
     }
 }
 
@@ -134,6 +141,13 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
         challenge_ttl_secs: t.challenge_ttl_secs,
         rate_limit_per_sec: t.rate_limit_per_sec,
         rate_limit_burst: t.rate_limit_burst,
+        fight_retention_secs: t.fight_retention_secs,
+        max_finished_fights: t.max_finished_fights,
+        queue_idle_secs: t.queue_idle_secs,
+        player_grace_secs: t.player_grace_secs,
+        max_characterless_players: t.max_characterless_players,
+        storage_prune_ms: t.storage_prune_ms,
+        prune_batch_rows: t.prune_batch_rows,
     }
 }
 
@@ -166,6 +180,9 @@ pub fn set_config(ctx: &ReducerContext, key: String, value: String) -> Result<()
         }
         schedule_prune(ctx, next.event_prune_ms);
     }
+    if next.storage_prune_ms != current.storage_prune_ms {
+        schedule_storage_prune(ctx, next.storage_prune_ms);
+    }
     events::record(
         ctx,
         EventKind::ConfigChanged,
@@ -185,6 +202,18 @@ pub fn schedule_clock(ctx: &ReducerContext, ms: u64) {
 
 pub fn schedule_prune(ctx: &ReducerContext, ms: u64) {
     ctx.db.event_prune_timer().insert(crate::tables::world::EventPruneTimer {
+        scheduled_id: 0,
+        scheduled_at: ScheduleAt::Interval(TimeDuration::from_micros(ms as i64 * 1000)),
+    });
+}
+
+/// (Re)start the storage pruner at `ms`: any previous schedule row goes first.
+pub fn schedule_storage_prune(ctx: &ReducerContext, ms: u64) {
+    use crate::tables::world::storage_prune_timer;
+    for t in ctx.db.storage_prune_timer().iter().collect::<Vec<_>>() {
+        ctx.db.storage_prune_timer().scheduled_id().delete(t.scheduled_id);
+    }
+    ctx.db.storage_prune_timer().insert(crate::tables::world::StoragePruneTimer {
         scheduled_id: 0,
         scheduled_at: ScheduleAt::Interval(TimeDuration::from_micros(ms as i64 * 1000)),
     });

@@ -34,7 +34,7 @@ pub fn apply_buff(
     crate::db::buffs::apply(ctx, target_character_id, app)?;
     sp.end();
     let _sp = crate::timing::span("apply_buff/drain");
-    crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
+    crate::db::combat::drain_inbox(ctx)?; // a fighting bearer's combatant follows at once
     Ok(())
 }
 
@@ -44,7 +44,7 @@ pub fn remove_buff(ctx: &ReducerContext, buff_instance_id: u64) -> Result<(), St
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
     crate::db::buffs::remove(ctx, buff_instance_id, "removed")?;
-    crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
+    crate::db::combat::drain_inbox(ctx)?; // a fighting bearer's combatant follows at once
     Ok(())
 }
 
@@ -56,7 +56,7 @@ pub fn dispel(ctx: &ReducerContext, target_character_id: u64, category: BuffCate
     auth::require_admin(ctx)?;
     crate::db::buffs::require_target(ctx, target_character_id)?;
     crate::db::buffs::dispel(ctx, target_character_id, category);
-    crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
+    crate::db::combat::drain_inbox(ctx)?; // a fighting bearer's combatant follows at once
     Ok(())
 }
 
@@ -67,7 +67,7 @@ pub fn remove_buffs_by_source(ctx: &ReducerContext, source_character_id: u64) ->
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
     let removed = crate::db::buffs::remove_by_source(ctx, source_character_id);
-    crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
+    crate::db::combat::drain_inbox(ctx)?; // a fighting bearer's combatant follows at once
     if removed == 0 && source_character_id != 0 && ctx.db.character().id().find(source_character_id).is_none() {
         return Err(err(
             ErrorCode::UnknownCharacter,

@@ -27,6 +27,21 @@ pub struct Tunables {
     /// Per-identity token bucket of the world-changing reducers: calls/s (0 = off) and burst.
     pub rate_limit_per_sec: u32,
     pub rate_limit_burst: u32,
+    /// Bounded storage (`timers::storage_prune`): a finished fight (its instance, combatants,
+    /// action log and house-rule rows) is deleted this long after it ended.
+    pub fight_retention_secs: u32,
+    /// ... and at most this many finished fights are kept (the oldest go first, retention or not).
+    pub max_finished_fights: u32,
+    /// An action-queue fight in which no human acted for this long ends (`reason=idle`).
+    pub queue_idle_secs: u32,
+    /// A `player` row of an identity that never made a character is deleted once it has been
+    /// offline this long ...
+    pub player_grace_secs: u32,
+    /// ... and at most this many such rows are kept (the longest offline go first).
+    pub max_characterless_players: u32,
+    /// The storage pruner's period, and the most rows one run deletes.
+    pub storage_prune_ms: u64,
+    pub prune_batch_rows: u32,
 }
 
 impl Tunables {
@@ -46,11 +61,18 @@ impl Tunables {
             challenge_ttl_secs: 120,
             rate_limit_per_sec: crate::systems::limits::DEFAULT_RATE.per_sec,
             rate_limit_burst: crate::systems::limits::DEFAULT_RATE.burst,
+            fight_retention_secs: 3600,
+            max_finished_fights: 2000,
+            queue_idle_secs: 300,
+            player_grace_secs: 3600,
+            max_characterless_players: 10_000,
+            storage_prune_ms: 1000,
+            prune_batch_rows: 500,
         }
     }
 }
 
-pub const KEYS: [&str; 18] = [
+pub const KEYS: [&str; 25] = [
     "world_tick_ms",
     "event_log_limit",
     "event_prune_ms",
@@ -69,6 +91,13 @@ pub const KEYS: [&str; 18] = [
     "challenge_ttl_secs",
     "rate_limit_per_sec",
     "rate_limit_burst",
+    "fight_retention_secs",
+    "max_finished_fights",
+    "queue_idle_secs",
+    "player_grace_secs",
+    "max_characterless_players",
+    "storage_prune_ms",
+    "prune_batch_rows",
 ];
 
 fn int<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
@@ -108,6 +137,13 @@ pub fn apply(t: &Tunables, key: &str, value: &str) -> WkResult<Tunables> {
         "challenge_ttl_secs" => n.challenge_ttl_secs = int(key, value, 1u32, 3600)?,
         "rate_limit_per_sec" => n.rate_limit_per_sec = int(key, value, 0u32, 100_000)?,
         "rate_limit_burst" => n.rate_limit_burst = int(key, value, 1u32, 100_000)?,
+        "fight_retention_secs" => n.fight_retention_secs = int(key, value, 1u32, 30 * DAY)?,
+        "max_finished_fights" => n.max_finished_fights = int(key, value, 1u32, 1_000_000)?,
+        "queue_idle_secs" => n.queue_idle_secs = int(key, value, 1u32, DAY)?,
+        "player_grace_secs" => n.player_grace_secs = int(key, value, 1u32, 30 * DAY)?,
+        "max_characterless_players" => n.max_characterless_players = int(key, value, 1u32, 10_000_000)?,
+        "storage_prune_ms" => n.storage_prune_ms = int(key, value, 100u64, 3_600_000)?,
+        "prune_batch_rows" => n.prune_batch_rows = int(key, value, 1u32, 10_000)?,
         "wipe_difficulty" => {
             n.wipe_difficulty = WipeDifficulty::parse(value.trim()).ok_or_else(|| {
                 err(
@@ -155,6 +191,13 @@ pub fn validate(t: &Tunables) -> WkResult<()> {
         ("challenge_ttl_secs", t.challenge_ttl_secs.to_string()),
         ("rate_limit_per_sec", t.rate_limit_per_sec.to_string()),
         ("rate_limit_burst", t.rate_limit_burst.to_string()),
+        ("fight_retention_secs", t.fight_retention_secs.to_string()),
+        ("max_finished_fights", t.max_finished_fights.to_string()),
+        ("queue_idle_secs", t.queue_idle_secs.to_string()),
+        ("player_grace_secs", t.player_grace_secs.to_string()),
+        ("max_characterless_players", t.max_characterless_players.to_string()),
+        ("storage_prune_ms", t.storage_prune_ms.to_string()),
+        ("prune_batch_rows", t.prune_batch_rows.to_string()),
         ("start_location", t.start_location.clone()),
     ] {
         n = apply(&n, k, &v)?;
@@ -173,8 +216,44 @@ mod tests {
         assert!(validate(&t).is_ok());
         let bad = Tunables { world_tick_ms: 5, ..t.clone() };
         assert_eq!(validate(&bad).unwrap_err().code, ErrorCode::InvalidConfig);
-        let bad = Tunables { max_monsters_per_location: 51, ..t };
+        let bad = Tunables { max_monsters_per_location: 51, ..t.clone() };
         assert_eq!(validate(&bad).unwrap_err().code, ErrorCode::InvalidConfig);
+        // a snapshot's config row cannot switch bounded storage off
+        for bad in [
+            Tunables { fight_retention_secs: 0, ..t.clone() },
+            Tunables { max_finished_fights: 0, ..t.clone() },
+            Tunables { queue_idle_secs: 0, ..t.clone() },
+            Tunables { prune_batch_rows: 0, ..t.clone() },
+            Tunables { storage_prune_ms: 10, ..t.clone() },
+        ] {
+            assert_eq!(validate(&bad).unwrap_err().code, ErrorCode::InvalidConfig, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn storage_keys_have_bounds_and_no_off_switch() {
+        let t = Tunables::with_rules(ActiveRules::default_config());
+        assert_eq!(apply(&t, "fight_retention_secs", "2").unwrap().fight_retention_secs, 2);
+        assert_eq!(apply(&t, "max_finished_fights", "10").unwrap().max_finished_fights, 10);
+        assert_eq!(apply(&t, "queue_idle_secs", "3").unwrap().queue_idle_secs, 3);
+        assert_eq!(apply(&t, "player_grace_secs", "1").unwrap().player_grace_secs, 1);
+        assert_eq!(apply(&t, "max_characterless_players", "5").unwrap().max_characterless_players, 5);
+        assert_eq!(apply(&t, "storage_prune_ms", "200").unwrap().storage_prune_ms, 200);
+        assert_eq!(apply(&t, "prune_batch_rows", "50").unwrap().prune_batch_rows, 50);
+        for (k, v) in [
+            ("fight_retention_secs", "0"),
+            ("fight_retention_secs", "2592001"),
+            ("max_finished_fights", "0"),
+            ("queue_idle_secs", "0"),
+            ("queue_idle_secs", "86401"),
+            ("player_grace_secs", "0"),
+            ("max_characterless_players", "0"),
+            ("storage_prune_ms", "99"),
+            ("prune_batch_rows", "0"),
+            ("prune_batch_rows", "10001"),
+        ] {
+            assert_eq!(apply(&t, k, v).unwrap_err().code, ErrorCode::InvalidConfig, "{k}={v}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 
 /// The snapshot layout this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The oldest snapshot version [`plan`] can bring to [`SCHEMA_VERSION`].
 pub const OLDEST_SUPPORTED: u32 = 1;
@@ -53,6 +53,7 @@ pub const CARRIED: &[&str] = &[
     "active_buff",
     "character_perk",
     "perk_offer",
+    "pvp_opt_in",
     "monster_instance",
     "world_event",
     "combat_instance",
@@ -92,7 +93,8 @@ pub const NOT_CARRIED: &[(&str, &str)] = &[
     ("combat_invite", "running fight: invitations end with their fight"),
     ("pvp_challenge", "open challenges expire within challenge_ttl_secs; a restore drops them"),
     ("pvp_challenge_timer", "timer of an open challenge"),
-    ("pvp_opt_in", "not carried yet: players set_pvp_opt_in again after a restore (a setting, no item or currency)"),
+    ("storage_prune_timer", "timer: started by init from config"),
+    ("characterless_player", "derived: the storage pruner's queue, rebuilt at import from the player and character batches"),
     ("schema_meta", "written by init: the schema version of the running module"),
     ("snapshot_import_state", "bookkeeping of an import in progress"),
     ("rate_bucket", "per-identity rate limiter state: a restored world starts every identity with a full bucket"),
@@ -128,6 +130,11 @@ pub enum Step {
     DropColumn {
         table: &'static str,
         column: &'static str,
+    },
+    /// A newly carried table: older snapshots get it empty, with these columns.
+    AddTable {
+        table: &'static str,
+        columns: &'static [&'static str],
     },
 }
 
@@ -224,6 +231,64 @@ pub const MIGRATIONS: &[Migration] = &[
             },
         ],
     },
+    // Bounded storage: the config row's retention, caps and idle timeout (the defaults of
+    // `systems::config`), each finished fight's end time (0: unknown; the import starts its
+    // retention window at the import), and the PvP opt-ins, carried from now on (older
+    // snapshots had none).
+    Migration {
+        from: 5,
+        steps: &[
+            Step::AddColumn {
+                table: "config",
+                column: "fight_retention_secs",
+                after: Some("rate_limit_burst"),
+                default: Literal::U64(3600),
+            },
+            Step::AddColumn {
+                table: "config",
+                column: "max_finished_fights",
+                after: Some("fight_retention_secs"),
+                default: Literal::U64(2000),
+            },
+            Step::AddColumn {
+                table: "config",
+                column: "queue_idle_secs",
+                after: Some("max_finished_fights"),
+                default: Literal::U64(300),
+            },
+            Step::AddColumn {
+                table: "config",
+                column: "player_grace_secs",
+                after: Some("queue_idle_secs"),
+                default: Literal::U64(3600),
+            },
+            Step::AddColumn {
+                table: "config",
+                column: "max_characterless_players",
+                after: Some("player_grace_secs"),
+                default: Literal::U64(10_000),
+            },
+            Step::AddColumn {
+                table: "config",
+                column: "storage_prune_ms",
+                after: Some("max_characterless_players"),
+                default: Literal::U64(1000),
+            },
+            Step::AddColumn {
+                table: "config",
+                column: "prune_batch_rows",
+                after: Some("storage_prune_ms"),
+                default: Literal::U64(500),
+            },
+            Step::AddColumn {
+                table: "combat_instance",
+                column: "ended_at_micros",
+                after: Some("summary"),
+                default: Literal::I64(0),
+            },
+            Step::AddTable { table: "pvp_opt_in", columns: &["character_id", "owner", "since"] },
+        ],
+    },
 ];
 
 /// One table of a snapshot: column names and rows of values in column order.
@@ -294,6 +359,15 @@ pub fn apply<V: Clone>(
                 let i = column_index(t, table, from)?;
                 t.columns[i] = to.to_string();
             }
+            Step::AddTable { table, columns } => {
+                if next.contains_key(*table) {
+                    return Err(format!("E_SNAPSHOT_LAYOUT: the snapshot already has table `{table}`"));
+                }
+                next.insert(
+                    table.to_string(),
+                    Table { columns: columns.iter().map(|c| c.to_string()).collect(), rows: Vec::new() },
+                );
+            }
             Step::DropColumn { table, column } => {
                 let Some(t) = next.get_mut(*table) else { continue };
                 let i = column_index(t, table, column)?;
@@ -361,7 +435,7 @@ mod tests {
     fn v1_to_v2_renames_the_stash_currency_and_adds_connections() {
         let mut w = v1_world();
         let passed = migrate(1, &mut w, lit).unwrap();
-        assert_eq!(passed, vec![2, 3, 4, 5]);
+        assert_eq!(passed, vec![2, 3, 4, 5, 6]);
         assert_eq!(w["master_stash"], table(&["owner", "currency_cp"], &[&["0xaa", "1250"]]));
         assert_eq!(
             w["player"],
@@ -377,7 +451,7 @@ mod tests {
         let mut w = BTreeMap::new();
         w.insert("combatant".to_string(), table(&["key", "hp", "active"], &[&["7", "12", "false"]]));
         let passed = migrate(2, &mut w, lit).unwrap();
-        assert_eq!(passed, vec![3, 4, 5]);
+        assert_eq!(passed, vec![3, 4, 5, 6]);
         assert_eq!(
             w["combatant"],
             table(
@@ -395,7 +469,8 @@ mod tests {
             table(&["id", "turn_deadline_micros", "seed", "started_at"], &[&["4", "9", "12345", "77"]]),
         );
         w.insert("config".to_string(), table(&["id", "max_ground_items_per_location"], &[&["0", "3"]]));
-        assert_eq!(migrate(3, &mut w, lit).unwrap(), vec![4, 5]);
+        let m3 = MIGRATIONS.iter().find(|m| m.from == 3).unwrap();
+        apply(m3, &mut w, lit).unwrap();
         assert_eq!(
             w["combat_instance"],
             table(
@@ -405,25 +480,72 @@ mod tests {
         );
         assert_eq!(
             w["config"],
+            table(&["id", "max_ground_items_per_location", "challenge_ttl_secs"], &[&["0", "3", "120"]])
+        );
+        assert_eq!(migrate(3, &mut w.clone(), lit).unwrap_err().split(':').next(), Some("E_SNAPSHOT_LAYOUT"));
+    }
+
+    #[test]
+    fn v5_to_v6_adds_the_storage_bounds_the_fight_end_time_and_an_empty_pvp_opt_in_table() {
+        let mut w = BTreeMap::new();
+        w.insert(
+            "combat_instance".to_string(),
+            table(&["id", "started_at", "summary"], &[&["4", "77", "the party wins"]]),
+        );
+        w.insert(
+            "config".to_string(),
+            table(
+                &["id", "challenge_ttl_secs", "rate_limit_per_sec", "rate_limit_burst"],
+                &[&["0", "120", "20", "60"]],
+            ),
+        );
+        assert_eq!(migrate(5, &mut w, lit).unwrap(), vec![6]);
+        assert_eq!(
+            w["combat_instance"],
+            table(&["id", "started_at", "summary", "ended_at_micros"], &[&["4", "77", "the party wins", "0"]])
+        );
+        assert_eq!(
+            w["config"],
             table(
                 &[
                     "id",
-                    "max_ground_items_per_location",
                     "challenge_ttl_secs",
                     "rate_limit_per_sec",
-                    "rate_limit_burst"
+                    "rate_limit_burst",
+                    "fight_retention_secs",
+                    "max_finished_fights",
+                    "queue_idle_secs",
+                    "player_grace_secs",
+                    "max_characterless_players",
+                    "storage_prune_ms",
+                    "prune_batch_rows"
                 ],
-                &[&["0", "3", "120", "20", "60"]]
+                &[&["0", "120", "20", "60", "3600", "2000", "300", "3600", "10000", "1000", "500"]]
             )
         );
+        assert_eq!(w["pvp_opt_in"], table(&["character_id", "owner", "since"], &[]));
+        // the defaults the migration writes are the module's own
+        use crate::rules::RulesEngine;
+        let t = crate::systems::config::Tunables::with_rules(crate::rules::ActiveRules::default_config());
+        assert_eq!(
+            (t.fight_retention_secs, t.max_finished_fights, t.queue_idle_secs, t.player_grace_secs),
+            (3600, 2000, 300, 3600)
+        );
+        assert_eq!((t.max_characterless_players, t.storage_prune_ms, t.prune_batch_rows), (10_000, 1000, 500));
+        // a file that already has the table is not the version it claims
+        let mut twice = w.clone();
+        twice.get_mut("config").unwrap().columns.truncate(4);
+        twice.get_mut("config").unwrap().rows = vec![vec!["0".into(), "120".into(), "20".into(), "60".into()]];
+        twice.remove("combat_instance");
+        assert!(migrate(5, &mut twice, lit).unwrap_err().starts_with("E_SNAPSHOT_LAYOUT:"));
     }
 
     #[test]
     fn v4_to_v5_gives_the_config_row_the_default_rate_limit() {
         let mut w = BTreeMap::new();
         w.insert("config".to_string(), table(&["id", "challenge_ttl_secs", "ruleset"], &[&["0", "90", "dnd5e"]]));
-        let passed = migrate(4, &mut w, lit).unwrap();
-        assert_eq!(passed.first(), Some(&5));
+        let m4 = MIGRATIONS.iter().find(|m| m.from == 4).unwrap();
+        apply(m4, &mut w, lit).unwrap();
         assert_eq!(
             w["config"],
             table(

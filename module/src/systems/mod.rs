@@ -18,5 +18,6 @@ pub mod sha256;
 pub mod spawner;
 pub mod stats;
 pub mod stats_fixture;
+pub mod storage;
 pub mod travel;
 pub mod view;

@@ -14,7 +14,8 @@ use spacetimedb::{table, ScheduleAt, Timestamp};
     name = combat_instance,
     public,
     index(name = by_status, btree(columns = [status, id])),
-    index(name = by_turn_deadline, btree(columns = [turn_deadline_micros, id]))
+    index(name = by_turn_deadline, btree(columns = [turn_deadline_micros, id])),
+    index(name = by_ended, btree(columns = [ended_at_micros, id]))
 )]
 #[derive(Clone)]
 pub struct CombatInstance {
@@ -45,6 +46,10 @@ pub struct CombatInstance {
     pub started_at: Timestamp,
     /// Narrative summary once the fight is over.
     pub summary: String,
+    /// When the fight ended (micros; i64::MAX while it runs, a key every running fight shares,
+    /// hence `by_ended` ends with the id). The storage pruner takes finished fights oldest first
+    /// (`config.fight_retention_secs`, `max_finished_fights`).
+    pub ended_at_micros: i64,
 }
 
 /// The whole fight as the pure core sees it, while it is active (deleted when it ends). Private:

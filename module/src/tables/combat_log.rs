@@ -31,13 +31,15 @@ pub enum CombatLogSource {
     Outside,
 }
 
-#[table(name = combat_action_log, public)]
+/// `by_combat_seq` lets the storage pruner delete a long fight's log over several runs from its
+/// first step on (`wk-replay` skips a fight whose log no longer starts at step 0); its prefix
+/// serves lookups by `combat_id` alone.
+#[table(name = combat_action_log, public, index(name = by_combat_seq, btree(columns = [combat_id, seq])))]
 #[derive(Clone)]
 pub struct CombatActionLog {
     #[primary_key]
     #[auto_inc]
     pub id: u64,
-    #[index(btree)]
     pub combat_id: u64,
     /// 0, 1, 2... per combat, in the order the steps happened.
     pub seq: u32,

@@ -57,4 +57,6 @@ pub enum SnapshotBatch {
     CombatInstance(Vec<crate::tables::combat::CombatInstance>),
     Combatant(Vec<crate::tables::combat::CombatantRow>),
     CombatActionLog(Vec<crate::tables::combat_log::CombatActionLog>),
+    /// Schema version 5: PvP opt-ins are carried (after their characters).
+    PvpOptIn(Vec<crate::tables::pvp::PvpOptIn>),
 }

@@ -1,4 +1,5 @@
 use crate::timers::event_prune::prune_event_log;
+use crate::timers::storage_prune::prune_storage;
 use crate::timers::travel::arrive;
 use crate::timers::world_tick::world_tick;
 use spacetimedb::{table, Identity, ScheduleAt, Timestamp};
@@ -46,6 +47,22 @@ pub struct Config {
     pub rate_limit_per_sec: u32,
     /// Calls one identity may make at once before the sustained rate applies.
     pub rate_limit_burst: u32,
+    /// Bounded storage (`timers::storage_prune`, docs/operations.md): a finished fight and all
+    /// its rows are deleted this many seconds after it ended ...
+    pub fight_retention_secs: u32,
+    /// ... or sooner, oldest first, when more finished fights than this are kept.
+    pub max_finished_fights: u32,
+    /// An action-queue fight in which no human acted for this many seconds ends.
+    pub queue_idle_secs: u32,
+    /// A `player` row of an identity that never made a character goes after this many seconds
+    /// offline ...
+    pub player_grace_secs: u32,
+    /// ... or sooner, longest offline first, when more than this many are kept.
+    pub max_characterless_players: u32,
+    /// Storage pruner period (ms).
+    pub storage_prune_ms: u64,
+    /// The most rows one storage-pruner run deletes.
+    pub prune_batch_rows: u32,
 }
 
 /// World clock state (id 0): how many ticks have run and when. Public.
@@ -93,6 +110,30 @@ pub struct RateBucket {
 }
 
 /// One row per identity that ever connected or acted.
+/// Interval timer of the storage pruner (finished fights, characterless players).
+#[table(name = storage_prune_timer, scheduled(prune_storage))]
+pub struct StoragePruneTimer {
+    #[primary_key]
+    #[auto_inc]
+    pub scheduled_id: u64,
+    pub scheduled_at: ScheduleAt,
+}
+
+/// A player that has not made a character yet (private): the storage pruner's queue, oldest
+/// `since_micros` first. Written with the `player` row, deleted when the identity makes its
+/// first character (the row then stays for good).
+#[table(name = characterless_player)]
+pub struct CharacterlessPlayer {
+    #[primary_key]
+    pub identity: Identity,
+    /// When the player was last seen (micros), as far as the queue knows: the pruner reads the
+    /// `player` row before deleting and pushes a row seen since back.
+    #[index(btree)]
+    pub since_micros: i64,
+}
+
+/// One row per identity that connected or acted (one that never made a character is pruned
+/// after `config.player_grace_secs` offline).
 #[table(name = player, public)]
 #[derive(Clone)]
 pub struct Player {

@@ -18,7 +18,7 @@ pub fn expire_buff(ctx: &ReducerContext, timer: BuffExpiryTimer) -> Result<(), S
         ScheduleAt::Interval(_) => 0,
     };
     crate::db::buffs::expire_if_due(ctx, timer.buff_instance_id, timer.scheduled_id, at);
-    crate::db::combat::drain_inbox(ctx); // a fighting bearer's combatant follows at once
+    crate::db::combat::drain_inbox(ctx)?; // a fighting bearer's combatant follows at once
     Ok(())
 }
 
@@ -27,6 +27,6 @@ pub fn expire_buff(ctx: &ReducerContext, timer: BuffExpiryTimer) -> Result<(), S
 pub fn tick_buff(ctx: &ReducerContext, timer: BuffTickTimer) -> Result<(), String> {
     auth::require_scheduler(ctx)?;
     crate::db::buffs::run_ticks(ctx, timer.buff_instance_id, Some(timer.scheduled_id));
-    crate::db::combat::drain_inbox(ctx); // a fighting bearer takes the tick in its fight
+    crate::db::combat::drain_inbox(ctx)?; // a fighting bearer takes the tick in its fight
     Ok(())
 }

@@ -6,6 +6,6 @@ use spacetimedb::{reducer, ReducerContext};
 #[reducer]
 pub fn turn_timeout(ctx: &ReducerContext, timer: TurnTimer) -> Result<(), String> {
     auth::require_scheduler(ctx)?;
-    crate::db::combat::timeout(ctx, timer.combat_id, timer.turn_seq);
+    crate::db::combat::timeout(ctx, timer.combat_id, timer.turn_seq)?;
     Ok(())
 }

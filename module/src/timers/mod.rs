@@ -7,5 +7,6 @@ pub mod items;
 #[cfg(feature = "profiles")]
 pub mod profiles;
 pub mod pvp;
+pub mod storage_prune;
 pub mod travel;
 pub mod world_tick;

@@ -44,8 +44,8 @@ pub fn world_tick(ctx: &ReducerContext, _clock: WorldClock) -> Result<(), String
     // Global effects phase: buff upkeep (`buffs::sweep`) is always its first step, then perks.
     crate::db::tick::effects_phase(ctx, now, secs);
     // What the effects phase (and anything before it) posted for running fights lands now.
-    crate::db::combat::drain_inbox(ctx);
-    crate::db::combat::tick(ctx);
+    crate::db::combat::drain_inbox(ctx)?;
+    crate::db::combat::tick(ctx)?;
 
     if secs > 0 {
         if let Some(cfg) = ctx.db.config().id().find(0) {

@@ -26,6 +26,7 @@ pub struct CombatInstance {
     pub seed_nonce: String,
     pub started_at: __sdk::Timestamp,
     pub summary: String,
+    pub ended_at_micros: i64,
 }
 
 impl __sdk::InModule for CombatInstance {

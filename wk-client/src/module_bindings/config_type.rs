@@ -27,6 +27,13 @@ pub struct Config {
     pub challenge_ttl_secs: u32,
     pub rate_limit_per_sec: u32,
     pub rate_limit_burst: u32,
+    pub fight_retention_secs: u32,
+    pub max_finished_fights: u32,
+    pub queue_idle_secs: u32,
+    pub player_grace_secs: u32,
+    pub max_characterless_players: u32,
+    pub storage_prune_ms: u64,
+    pub prune_batch_rows: u32,
 }
 
 impl __sdk::InModule for Config {

@@ -57,6 +57,8 @@ pub mod character_stats_table;
 pub mod character_stats_type;
 pub mod character_table;
 pub mod character_type;
+pub mod characterless_player_table;
+pub mod characterless_player_type;
 pub mod check_kind_type;
 pub mod choose_perk_reducer;
 pub mod class_def_row_type;
@@ -190,6 +192,7 @@ pub mod profile_validation_type;
 pub mod proposal_status_type;
 pub mod propose_profiles_reducer;
 pub mod prune_event_log_reducer;
+pub mod prune_storage_reducer;
 pub mod pvp_challenge_table;
 pub mod pvp_challenge_timeout_reducer;
 pub mod pvp_challenge_timer_table;
@@ -247,6 +250,8 @@ pub mod stats_input_table;
 pub mod stats_input_type;
 pub mod step_to_reducer;
 pub mod stop_rest_reducer;
+pub mod storage_prune_timer_table;
+pub mod storage_prune_timer_type;
 pub mod tick_buff_reducer;
 pub mod tick_dice_type;
 pub mod travel_state_table;
@@ -328,6 +333,8 @@ pub use character_stats_table::*;
 pub use character_stats_type::CharacterStats;
 pub use character_table::*;
 pub use character_type::Character;
+pub use characterless_player_table::*;
+pub use characterless_player_type::CharacterlessPlayer;
 pub use check_kind_type::CheckKind;
 pub use choose_perk_reducer::{choose_perk, set_flags_for_choose_perk, ChoosePerkCallbackId};
 pub use class_def_row_type::ClassDefRow;
@@ -469,6 +476,7 @@ pub use profile_validation_type::ProfileValidation;
 pub use proposal_status_type::ProposalStatus;
 pub use propose_profiles_reducer::{propose_profiles, set_flags_for_propose_profiles, ProposeProfilesCallbackId};
 pub use prune_event_log_reducer::{prune_event_log, set_flags_for_prune_event_log, PruneEventLogCallbackId};
+pub use prune_storage_reducer::{prune_storage, set_flags_for_prune_storage, PruneStorageCallbackId};
 pub use pvp_challenge_table::*;
 pub use pvp_challenge_timeout_reducer::{
     pvp_challenge_timeout, set_flags_for_pvp_challenge_timeout, PvpChallengeTimeoutCallbackId,
@@ -536,6 +544,8 @@ pub use stats_input_table::*;
 pub use stats_input_type::StatsInput;
 pub use step_to_reducer::{set_flags_for_step_to, step_to, StepToCallbackId};
 pub use stop_rest_reducer::{set_flags_for_stop_rest, stop_rest, StopRestCallbackId};
+pub use storage_prune_timer_table::*;
+pub use storage_prune_timer_type::StoragePruneTimer;
 pub use tick_buff_reducer::{set_flags_for_tick_buff, tick_buff, TickBuffCallbackId};
 pub use tick_dice_type::TickDice;
 pub use travel_state_table::*;
@@ -765,6 +775,9 @@ pub enum Reducer {
     PruneEventLog {
         timer: EventPruneTimer,
     },
+    PruneStorage {
+        timer: StoragePruneTimer,
+    },
     PvpChallengeTimeout {
         timer: PvpChallengeTimer,
     },
@@ -927,6 +940,7 @@ impl __sdk::Reducer for Reducer {
             Reducer::ProfileConsentTimeout { .. } => "profile_consent_timeout",
             Reducer::ProposeProfiles { .. } => "propose_profiles",
             Reducer::PruneEventLog { .. } => "prune_event_log",
+            Reducer::PruneStorage { .. } => "prune_storage",
             Reducer::PvpChallengeTimeout { .. } => "pvp_challenge_timeout",
             Reducer::ReloadStaticData => "reload_static_data",
             Reducer::RemoveAdmin { .. } => "remove_admin",
@@ -1131,6 +1145,10 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 &value.args,
             )?
             .into()),
+            "prune_storage" => {
+                Ok(__sdk::parse_reducer_args::<prune_storage_reducer::PruneStorageArgs>("prune_storage", &value.args)?
+                    .into())
+            }
             "pvp_challenge_timeout" => Ok(__sdk::parse_reducer_args::<
                 pvp_challenge_timeout_reducer::PvpChallengeTimeoutArgs,
             >("pvp_challenge_timeout", &value.args)?
@@ -1248,6 +1266,7 @@ pub struct DbUpdate {
     character: __sdk::TableUpdate<Character>,
     character_perk: __sdk::TableUpdate<CharacterPerk>,
     character_stats: __sdk::TableUpdate<CharacterStats>,
+    characterless_player: __sdk::TableUpdate<CharacterlessPlayer>,
     class_def: __sdk::TableUpdate<ClassDefRow>,
     combat_action_log: __sdk::TableUpdate<CombatActionLog>,
     combat_config: __sdk::TableUpdate<CombatConfig>,
@@ -1288,6 +1307,7 @@ pub struct DbUpdate {
     skill_def: __sdk::TableUpdate<SkillDefRow>,
     snapshot_import_state: __sdk::TableUpdate<SnapshotImportState>,
     stats_input: __sdk::TableUpdate<StatsInput>,
+    storage_prune_timer: __sdk::TableUpdate<StoragePruneTimer>,
     travel_state: __sdk::TableUpdate<TravelState>,
     travel_timer: __sdk::TableUpdate<TravelTimer>,
     turn_timer: __sdk::TableUpdate<TurnTimer>,
@@ -1320,6 +1340,9 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 }
                 "character_stats" => {
                     db_update.character_stats.append(character_stats_table::parse_table_update(table_update)?)
+                }
+                "characterless_player" => {
+                    db_update.characterless_player.append(characterless_player_table::parse_table_update(table_update)?)
                 }
                 "class_def" => db_update.class_def.append(class_def_table::parse_table_update(table_update)?),
                 "combat_action_log" => {
@@ -1397,6 +1420,9 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                     .snapshot_import_state
                     .append(snapshot_import_state_table::parse_table_update(table_update)?),
                 "stats_input" => db_update.stats_input.append(stats_input_table::parse_table_update(table_update)?),
+                "storage_prune_timer" => {
+                    db_update.storage_prune_timer.append(storage_prune_timer_table::parse_table_update(table_update)?)
+                }
                 "travel_state" => db_update.travel_state.append(travel_state_table::parse_table_update(table_update)?),
                 "travel_timer" => db_update.travel_timer.append(travel_timer_table::parse_table_update(table_update)?),
                 "turn_timer" => db_update.turn_timer.append(turn_timer_table::parse_table_update(table_update)?),
@@ -1444,6 +1470,9 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.character_stats = cache
             .apply_diff_to_table::<CharacterStats>("character_stats", &self.character_stats)
             .with_updates_by_pk(|row| &row.character_id);
+        diff.characterless_player = cache
+            .apply_diff_to_table::<CharacterlessPlayer>("characterless_player", &self.characterless_player)
+            .with_updates_by_pk(|row| &row.identity);
         diff.class_def =
             cache.apply_diff_to_table::<ClassDefRow>("class_def", &self.class_def).with_updates_by_pk(|row| &row.id);
         diff.combat_action_log = cache
@@ -1552,6 +1581,9 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.stats_input = cache
             .apply_diff_to_table::<StatsInput>("stats_input", &self.stats_input)
             .with_updates_by_pk(|row| &row.character_id);
+        diff.storage_prune_timer = cache
+            .apply_diff_to_table::<StoragePruneTimer>("storage_prune_timer", &self.storage_prune_timer)
+            .with_updates_by_pk(|row| &row.scheduled_id);
         diff.travel_state = cache
             .apply_diff_to_table::<TravelState>("travel_state", &self.travel_state)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1586,6 +1618,7 @@ pub struct AppliedDiff<'r> {
     character: __sdk::TableAppliedDiff<'r, Character>,
     character_perk: __sdk::TableAppliedDiff<'r, CharacterPerk>,
     character_stats: __sdk::TableAppliedDiff<'r, CharacterStats>,
+    characterless_player: __sdk::TableAppliedDiff<'r, CharacterlessPlayer>,
     class_def: __sdk::TableAppliedDiff<'r, ClassDefRow>,
     combat_action_log: __sdk::TableAppliedDiff<'r, CombatActionLog>,
     combat_config: __sdk::TableAppliedDiff<'r, CombatConfig>,
@@ -1626,6 +1659,7 @@ pub struct AppliedDiff<'r> {
     skill_def: __sdk::TableAppliedDiff<'r, SkillDefRow>,
     snapshot_import_state: __sdk::TableAppliedDiff<'r, SnapshotImportState>,
     stats_input: __sdk::TableAppliedDiff<'r, StatsInput>,
+    storage_prune_timer: __sdk::TableAppliedDiff<'r, StoragePruneTimer>,
     travel_state: __sdk::TableAppliedDiff<'r, TravelState>,
     travel_timer: __sdk::TableAppliedDiff<'r, TravelTimer>,
     turn_timer: __sdk::TableAppliedDiff<'r, TurnTimer>,
@@ -1649,6 +1683,11 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<Character>("character", &self.character, event);
         callbacks.invoke_table_row_callbacks::<CharacterPerk>("character_perk", &self.character_perk, event);
         callbacks.invoke_table_row_callbacks::<CharacterStats>("character_stats", &self.character_stats, event);
+        callbacks.invoke_table_row_callbacks::<CharacterlessPlayer>(
+            "characterless_player",
+            &self.characterless_player,
+            event,
+        );
         callbacks.invoke_table_row_callbacks::<ClassDefRow>("class_def", &self.class_def, event);
         callbacks.invoke_table_row_callbacks::<CombatActionLog>("combat_action_log", &self.combat_action_log, event);
         callbacks.invoke_table_row_callbacks::<CombatConfig>("combat_config", &self.combat_config, event);
@@ -1705,6 +1744,11 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
             event,
         );
         callbacks.invoke_table_row_callbacks::<StatsInput>("stats_input", &self.stats_input, event);
+        callbacks.invoke_table_row_callbacks::<StoragePruneTimer>(
+            "storage_prune_timer",
+            &self.storage_prune_timer,
+            event,
+        );
         callbacks.invoke_table_row_callbacks::<TravelState>("travel_state", &self.travel_state, event);
         callbacks.invoke_table_row_callbacks::<TravelTimer>("travel_timer", &self.travel_timer, event);
         callbacks.invoke_table_row_callbacks::<TurnTimer>("turn_timer", &self.turn_timer, event);
@@ -2295,6 +2339,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
         character_table::register_table(client_cache);
         character_perk_table::register_table(client_cache);
         character_stats_table::register_table(client_cache);
+        characterless_player_table::register_table(client_cache);
         class_def_table::register_table(client_cache);
         combat_action_log_table::register_table(client_cache);
         combat_config_table::register_table(client_cache);
@@ -2335,6 +2380,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
         skill_def_table::register_table(client_cache);
         snapshot_import_state_table::register_table(client_cache);
         stats_input_table::register_table(client_cache);
+        storage_prune_timer_table::register_table(client_cache);
         travel_state_table::register_table(client_cache);
         travel_timer_table::register_table(client_cache);
         turn_timer_table::register_table(client_cache);

@@ -22,6 +22,7 @@ use super::monster_instance_type::MonsterInstance;
 use super::perk_offer_type::PerkOffer;
 use super::player_type::Player;
 use super::profile_config_type::ProfileConfig;
+use super::pvp_opt_in_type::PvpOptIn;
 use super::rest_state_row_type::RestStateRow;
 use super::run_state_row_type::RunStateRow;
 use super::travel_state_type::TravelState;
@@ -72,6 +73,8 @@ pub enum SnapshotBatch {
     Combatant(Vec<CombatantRow>),
 
     CombatActionLog(Vec<CombatActionLog>),
+
+    PvpOptIn(Vec<PvpOptIn>),
 }
 
 impl __sdk::InModule for SnapshotBatch {

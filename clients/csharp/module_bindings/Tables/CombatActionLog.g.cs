@@ -19,14 +19,14 @@ namespace SpacetimeDB.Types
         {
             protected override string RemoteTableName => "combat_action_log";
 
-            public sealed class CombatIdIndex : BTreeIndexBase<ulong>
+            public sealed class ByCombatSeqIndex : BTreeIndexBase<(ulong CombatId, uint Seq)>
             {
-                protected override ulong GetKey(CombatActionLog row) => row.CombatId;
+                protected override (ulong CombatId, uint Seq) GetKey(CombatActionLog row) => (row.CombatId, row.Seq);
 
-                public CombatIdIndex(CombatActionLogHandle table) : base(table) { }
+                public ByCombatSeqIndex(CombatActionLogHandle table) : base(table) { }
             }
 
-            public readonly CombatIdIndex CombatId;
+            public readonly ByCombatSeqIndex ByCombatSeq;
 
             public sealed class IdUniqueIndex : UniqueIndexBase<ulong>
             {
@@ -39,7 +39,7 @@ namespace SpacetimeDB.Types
 
             internal CombatActionLogHandle(DbConnection conn) : base(conn)
             {
-                CombatId = new(this);
+                ByCombatSeq = new(this);
                 Id = new(this);
             }
 

@@ -19,6 +19,15 @@ namespace SpacetimeDB.Types
         {
             protected override string RemoteTableName => "combat_instance";
 
+            public sealed class ByEndedIndex : BTreeIndexBase<(long EndedAtMicros, ulong Id)>
+            {
+                protected override (long EndedAtMicros, ulong Id) GetKey(CombatInstance row) => (row.EndedAtMicros, row.Id);
+
+                public ByEndedIndex(CombatInstanceHandle table) : base(table) { }
+            }
+
+            public readonly ByEndedIndex ByEnded;
+
             public sealed class IdUniqueIndex : UniqueIndexBase<ulong>
             {
                 protected override ulong GetKey(CombatInstance row) => row.Id;
@@ -48,6 +57,7 @@ namespace SpacetimeDB.Types
 
             internal CombatInstanceHandle(DbConnection conn) : base(conn)
             {
+                ByEnded = new(this);
                 Id = new(this);
                 ByStatus = new(this);
                 ByTurnDeadline = new(this);

@@ -43,6 +43,8 @@ namespace SpacetimeDB.Types
         public SpacetimeDB.Timestamp StartedAt;
         [DataMember(Name = "summary")]
         public string Summary;
+        [DataMember(Name = "ended_at_micros")]
+        public long EndedAtMicros;
 
         public CombatInstance(
             ulong Id,
@@ -58,7 +60,8 @@ namespace SpacetimeDB.Types
             ulong? RevealedSeed,
             string SeedNonce,
             SpacetimeDB.Timestamp StartedAt,
-            string Summary
+            string Summary,
+            long EndedAtMicros
         )
         {
             this.Id = Id;
@@ -75,6 +78,7 @@ namespace SpacetimeDB.Types
             this.SeedNonce = SeedNonce;
             this.StartedAt = StartedAt;
             this.Summary = Summary;
+            this.EndedAtMicros = EndedAtMicros;
         }
 
         public CombatInstance()

@@ -45,6 +45,20 @@ namespace SpacetimeDB.Types
         public uint RateLimitPerSec;
         [DataMember(Name = "rate_limit_burst")]
         public uint RateLimitBurst;
+        [DataMember(Name = "fight_retention_secs")]
+        public uint FightRetentionSecs;
+        [DataMember(Name = "max_finished_fights")]
+        public uint MaxFinishedFights;
+        [DataMember(Name = "queue_idle_secs")]
+        public uint QueueIdleSecs;
+        [DataMember(Name = "player_grace_secs")]
+        public uint PlayerGraceSecs;
+        [DataMember(Name = "max_characterless_players")]
+        public uint MaxCharacterlessPlayers;
+        [DataMember(Name = "storage_prune_ms")]
+        public ulong StoragePruneMs;
+        [DataMember(Name = "prune_batch_rows")]
+        public uint PruneBatchRows;
 
         public Config(
             uint Id,
@@ -61,7 +75,14 @@ namespace SpacetimeDB.Types
             uint MaxGroundItemsPerLocation,
             uint ChallengeTtlSecs,
             uint RateLimitPerSec,
-            uint RateLimitBurst
+            uint RateLimitBurst,
+            uint FightRetentionSecs,
+            uint MaxFinishedFights,
+            uint QueueIdleSecs,
+            uint PlayerGraceSecs,
+            uint MaxCharacterlessPlayers,
+            ulong StoragePruneMs,
+            uint PruneBatchRows
         )
         {
             this.Id = Id;
@@ -79,6 +100,13 @@ namespace SpacetimeDB.Types
             this.ChallengeTtlSecs = ChallengeTtlSecs;
             this.RateLimitPerSec = RateLimitPerSec;
             this.RateLimitBurst = RateLimitBurst;
+            this.FightRetentionSecs = FightRetentionSecs;
+            this.MaxFinishedFights = MaxFinishedFights;
+            this.QueueIdleSecs = QueueIdleSecs;
+            this.PlayerGraceSecs = PlayerGraceSecs;
+            this.MaxCharacterlessPlayers = MaxCharacterlessPlayers;
+            this.StoragePruneMs = StoragePruneMs;
+            this.PruneBatchRows = PruneBatchRows;
         }
 
         public Config()

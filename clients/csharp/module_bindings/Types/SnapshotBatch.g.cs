@@ -31,6 +31,7 @@ namespace SpacetimeDB.Types
         System.Collections.Generic.List<WorldEvent> WorldEvent,
         System.Collections.Generic.List<CombatInstance> CombatInstance,
         System.Collections.Generic.List<CombatantRow> Combatant,
-        System.Collections.Generic.List<CombatActionLog> CombatActionLog
+        System.Collections.Generic.List<CombatActionLog> CombatActionLog,
+        System.Collections.Generic.List<PvpOptIn> PvpOptIn
     )>;
 }

@@ -112,6 +112,8 @@ impl Fight {
             queue_window_micros: cfg.queue_window_micros,
             log: Vec::new(),
             log_steps: 0,
+            last_human_micros: now_micros,
+            ended_idle: false,
             mods: Default::default(),
         };
         fight.roll_initiative::<R>(rng);
@@ -124,6 +126,25 @@ impl Fight {
             fight.log.extend(out);
         }
         Ok(fight)
+    }
+
+    /// `ReplayAction::Idle`: no human acted for `idle_micros`, so the fight ends where it stands
+    /// (both sides disengage, nobody wins, no dice). Does nothing to a fight that is over.
+    pub fn end_idle(&mut self, idle_micros: i64) {
+        if self.status != FightStatus::Active {
+            return;
+        }
+        self.status = FightStatus::Fled;
+        self.winner = None;
+        self.ended_idle = true;
+        self.log.push(ActionResult {
+            round: self.round,
+            kind: ActionKind::End,
+            actor: 0,
+            target: None,
+            dice: Vec::new(),
+            text: format!("no human has acted for {} s: the fight ends (idle)", idle_micros / 1_000_000),
+        });
     }
 
     /// The RNG for the next reducer call on this fight: stream `rng_streams` of the seed, then
@@ -387,4 +408,12 @@ impl Fight {
 
 pub(crate) fn not_in_combat(id: u64) -> crate::error::WkError {
     err(ErrorCode::NotInCombat, format!("combatant {id} is not in this fight; join or start one first"))
+}
+
+/// An action-queue fight in which no human acted for `idle_micros` by `now_micros`: the world
+/// tick ends it ([`Fight::end_idle`]). Turn fights end through their turn timers instead.
+pub fn idle_for(fight: &Fight, now_micros: i64, idle_micros: i64) -> bool {
+    fight.mode == super::CombatMode::ActionQueues
+        && fight.status == FightStatus::Active
+        && now_micros.saturating_sub(fight.last_human_micros) >= idle_micros
 }

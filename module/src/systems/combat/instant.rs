@@ -122,5 +122,8 @@ pub fn summary(fight: &Fight) -> String {
         (_, None) => "nobody wins".to_string(),
     };
     parts.push(verdict);
+    if fight.ended_idle {
+        parts.push("ended: no human acted (idle)".to_string());
+    }
     parts.join("; ")
 }

@@ -76,7 +76,7 @@ mod tests;
 
 pub use ai::{ai_take_turn, closest_enemy, queue_tick, run_ai_turns};
 pub use cooldown::{Budget, Cooldown, FEET_EPSILON};
-pub use fight::{stream_rng, DefeatedMonster, FightOutcome};
+pub use fight::{idle_for, stream_rng, DefeatedMonster, FightOutcome};
 pub use hash::{hash_hex, state_hash};
 pub use instant::{plural, run_instant, simulate_instant, summary, InstantOutcome};
 pub use mode::{select_mode, AiPolicy, CombatMode, ModeConfig};

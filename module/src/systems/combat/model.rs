@@ -429,6 +429,13 @@ pub struct Fight {
     /// Steps the fight's action log holds (the next step's `seq`): kept here so an append costs
     /// the same at step 10,000 as at step 1. Not part of the state hash (storage, not game state).
     pub log_steps: u32,
+    /// When a human last acted (reducer clock, micros; the start for a new fight). Action-queue
+    /// fights end when it is older than `config.queue_idle_secs` ([`Fight::end_idle`]). Set by
+    /// the live code around the steps (not part of the state hash: a replay never reads it).
+    pub last_human_micros: i64,
+    /// The fight ended because no human acted ([`Fight::end_idle`]): the summary and the
+    /// `CombatEnded` event say `reason=idle`.
+    pub ended_idle: bool,
     /// Modifier profiles in force and their runtime state (empty: no house rules).
     pub mods: crate::systems::profiles::FightMods,
 }

@@ -93,6 +93,9 @@ pub enum ReplayAction {
     /// The world reached into the fight: a combatant's new view and/or outside damage or healing
     /// (no dice drawn: amounts were rolled by the caller).
     Refresh(super::RefreshArgs),
+    /// ActionQueues: no human acted for this many micros (`config.queue_idle_secs`); the fight
+    /// ends where it stands ([`super::Fight::end_idle`]). Appended last: older logs decode as before.
+    Idle(i64),
 }
 
 /// Arguments of [`ReplayAction::HouseRules`].
@@ -137,6 +140,7 @@ impl ReplayAction {
             | ReplayAction::AiTurns
             | ReplayAction::Timeout(_)
             | ReplayAction::QueueTick
+            | ReplayAction::Idle(_)
             | ReplayAction::HouseRules(_) => 0,
         }
     }
@@ -171,6 +175,7 @@ impl ReplayAction {
             }
             ReplayAction::Timeout(seq) => format!("timeout turn_seq={seq} (AI takes the turn)"),
             ReplayAction::QueueTick => "queue tick".into(),
+            ReplayAction::Idle(us) => format!("idle end after {} s without a human action", us / 1_000_000),
             ReplayAction::Connection(c) => format!("connection combatant={} connected={}", c.combatant, c.connected),
             ReplayAction::HouseRules(h) => {
                 let ids: Vec<String> = h.stack.iter().map(|p| format!("{}@{}", p.id, p.version)).collect();
@@ -320,6 +325,7 @@ pub fn apply<R: RulesEngine>(fight: &mut Fight, step: &LoggedStep) -> WkResult<A
         ReplayAction::Refresh(a) => {
             fight.refresh::<R>(a)?;
         }
+        ReplayAction::Idle(us) => fight.end_idle(*us),
     }
     // A step that rolled nothing (a move, a dodge, a dash) consumes no dice: its stream is the
     // next step's, so nobody can skip ahead through the streams with free actions.

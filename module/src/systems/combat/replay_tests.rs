@@ -461,6 +461,40 @@ fn join_and_action_queue_steps_replay() {
     assert!(report.ok(), "{}", report.divergence.unwrap());
 }
 
+/// Bounded storage: four humans who never act. The idle rule ends the fight where it stands
+/// (nobody wins, no dice), the end is a logged step, and the log replays to the same hashes.
+#[test]
+fn an_idle_action_queue_fight_ends_by_a_logged_step_that_replays() {
+    let cs = vec![hero(1, 1, 0.0, 0.0), hero(2, 1, 0.0, 5.0), hero(3, 2, 30.0, 0.0), hero(4, 2, 30.0, 5.0)];
+    let mut r = Recorder::start::<R>(start_step(5, CombatMode::ActionQueues, cs)).unwrap();
+    let idle = 300 * 1_000_000;
+    assert_eq!(r.fight().last_human_micros, 1_000, "the idle clock starts at the start");
+    for k in 1..5 {
+        r.step::<R>(step(1_000 + k * 1_000_000, ReplayAction::QueueTick)).unwrap();
+    }
+    assert!(!idle_for(r.fight(), 1_000 + idle - 1, idle), "one micro short of the limit");
+    assert!(idle_for(r.fight(), 1_000 + idle, idle));
+    r.step::<R>(step(1_000 + idle, ReplayAction::Idle(idle))).unwrap();
+    let f = r.fight();
+    assert_eq!((f.status, f.winner, f.ended_idle), (FightStatus::Fled, None, true));
+    assert!(f.combatants.iter().all(|c| c.creature.vitals.hp == c.creature.vitals.max_hp), "nobody was hurt");
+    assert!(summary(f).contains("idle"), "{}", summary(f));
+    assert!(!idle_for(f, i64::MAX, idle), "a fight that is over is not idle");
+    let last = r.entries.last().unwrap();
+    assert!(matches!(last.step.action, ReplayAction::Idle(_)));
+    assert_eq!(last.rng_stream, None, "the idle end rolls nothing");
+    let report = replay::<R>(&r.entries, |_| {});
+    assert!(report.ok(), "{}", report.divergence.unwrap());
+    // Only action-queue fights end this way: turn fights end through their turn timers.
+    let turns = Recorder::start::<R>(start_step(
+        5,
+        CombatMode::ClassicTurns,
+        vec![hero(1, 1, 0.0, 0.0), hero(2, 2, 30.0, 0.0)],
+    ))
+    .unwrap();
+    assert!(!idle_for(turns.fight(), i64::MAX, idle));
+}
+
 // ----- world-level determinism ----------------------------------------------------------------
 
 /// One fight of a world run: its final state, its log (steps and hashes) and the loot its dead
