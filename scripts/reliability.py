@@ -425,6 +425,9 @@ def size_bound(table, sizes, cfg, world):
         "fight_inbox": (SIZE_SLACK, "drained in the transaction that posts"),
         "combat_invite": ((world["active_fights"] + SIZE_SLACK) * 16, "16 per running fight"),
         "pvp_challenge": (players * 5 + SIZE_SLACK, "5 open per identity"),
+        # forgotten once full again (the event pruner): only identities that called lately
+        "rate_bucket": (players + g("max_characterless_players", 10_000) + SIZE_SLACK,
+                        "one per identity that called lately (players + characterless ones)"),
         "pvp_challenge_timer": (players * 5 + SIZE_SLACK, "one per challenge"),
         "profile_stack": (fights + SIZE_SLACK, "one per fight"),
         "profile_effect": ((fights + SIZE_SLACK) * 65, "fights x combatants"),
