@@ -13,9 +13,12 @@ use serde_json::json;
 use spacetimedb_sdk::Table;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// A name no other call of this process returns (the clock alone repeats within a microsecond).
 fn unique(prefix: &str) -> String {
-    let n = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0) % 1_000_000_000;
-    format!("{prefix}{n}")
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let k = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0) % 1_000_000;
+    format!("{prefix}{n}y{k}")
 }
 
 fn code(m: &str) -> &str {
