@@ -464,11 +464,14 @@ pub fn run(env: &Env, r: &mut Runner) {
     r.run("dodge: attacks against the dodger roll with disadvantage", || {
         let (a, id, fight, rat) = human_vs_rat(env, &fx, "Dodger")?;
         close_in(&a, fight.id, id, rat)?;
+        // The rat may have attacked before the human's first turn (it won the initiative): only
+        // attacks after the dodge count.
+        let before = attacks_by(&a, fight.id, rat, id).iter().map(|e| e.id).max().unwrap_or(0);
         a.ok("dodge", move |r| r.dodge(id))?;
         a.ok("end_turn", move |r| r.end_turn(id))?;
         let mut ev = Vec::new();
         wait_for("the rat's attack on the dodger", Duration::from_secs(5), || {
-            ev = attacks_by(&a, fight.id, rat, id);
+            ev = attacks_by(&a, fight.id, rat, id).into_iter().filter(|e| e.id > before).collect();
             !ev.is_empty()
         })?;
         let roll =
