@@ -3,7 +3,7 @@
 //! code: megabyte arguments and house-rule stacks, a flood of writes from one identity, a flood
 //! of the event log from many, and open proposals and challenges without end.
 
-use crate::harness::{check, wait_for, Client, Env, Runner, TestResult};
+use crate::harness::{check, unique, wait_for, Client, Env, Runner, TestResult};
 use crate::module_bindings::*;
 use crate::scenarios::combat::{combat_of, spawn};
 use crate::scenarios::foundation::{create, fixture, Fixture};
@@ -11,15 +11,7 @@ use crate::scenarios::profiles::{entry, profile};
 use crate::scenarios::security::http_player;
 use serde_json::json;
 use spacetimedb_sdk::Table;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// A name no other call of this process returns (the clock alone repeats within a microsecond).
-fn unique(prefix: &str) -> String {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let k = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let n = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0) % 1_000_000;
-    format!("{prefix}{n}y{k}")
-}
+use std::time::{Duration, Instant};
 
 fn code(m: &str) -> &str {
     m.split(':').next().unwrap_or("").trim()

@@ -1,7 +1,7 @@
 //! Scenarios: a world safe to open to strangers. Each one is an attack (or a broken
 //! promise) tried as a stranger would, and refused with its code.
 
-use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
+use crate::harness::{check, check_eq, unique, wait_for, Client, Env, Runner, TestResult};
 use crate::http::{some_u64, HttpAgent};
 use crate::module_bindings::*;
 use crate::scenarios::combat::{combat_of, events_for_combat, set_turn_secs, spawn};
@@ -9,17 +9,7 @@ use crate::scenarios::foundation::{create, fixture, Fixture};
 use crate::scenarios::world::travel;
 use serde_json::{json, Value};
 use spacetimedb_sdk::Table;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// A name no other call of this process returns: the clock alone repeats when threads ask within
-/// the same microsecond (the flood scenario's four threads did, and one found another identity's
-/// character under "its" name).
-fn unique(prefix: &str) -> String {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let k = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let n = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0) % 1_000_000;
-    format!("{prefix}{n}x{k}")
-}
+use std::time::Duration;
 
 fn scores_json(fx: &Fixture) -> Value {
     let s = &fx.scores;

@@ -3,23 +3,13 @@
 //! after the retention window, and a `player` row of an identity that never made a character
 //! goes after its grace period. Each shortens its config key as admin and puts it back.
 
-use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
+use crate::harness::{check, check_eq, unique, wait_for, Client, Env, Runner, TestResult};
 use crate::http::HttpAgent;
 use crate::module_bindings::*;
 use crate::scenarios::combat::{combat_of, events_for_combat};
 use crate::scenarios::foundation::{create, fixture, Fixture};
 use spacetimedb_sdk::Table;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// A name no other call of this process returns: the clock alone repeats when threads ask within
-/// the same microsecond (the flood scenario's four threads did, and one found another identity's
-/// character under "its" name).
-fn unique(prefix: &str) -> String {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let k = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let n = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0) % 1_000_000;
-    format!("{prefix}{n}x{k}")
-}
+use std::time::Duration;
 
 fn set_cfg(admin: &Client, k: &str, v: &str) -> TestResult {
     let (k, v) = (k.to_string(), v.to_string());
