@@ -396,6 +396,7 @@ def size_bound(table, sizes, cfg, world):
         **{t: (per_char, "at most one per character") for t in
            ("character_stats", "effective_stats", "stats_input", "rest_state", "travel_state", "travel_timer",
             "run_state", "pvp_opt_in")},
+        "effective_stat": (chars * 14 + SIZE_SLACK, "14 stat lines per character"),
         "master_stash": (players + SIZE_SLACK, "one per player"),
         "character_perk": (chars * max(1, sizes.get("perk_def", 1)) + SIZE_SLACK, "characters x perks"),
         "perk_offer": (chars * 20 + SIZE_SLACK, "characters x levels"),

@@ -95,6 +95,13 @@ fn watch(world: &Arc<world::World>, subs: Arc<server::Subs>) {
             let _ = t.send(format!("wk://character/{}", new.character_id));
         }
     });
+    let w = Arc::downgrade(world);
+    let t = tx.clone();
+    db.effective_stat().on_update(move |_c, _old, new| {
+        if w.upgrade().is_some_and(|w| w.my_character_ids().contains(&new.character_id)) {
+            let _ = t.send(format!("wk://character/{}", new.character_id));
+        }
+    });
     let t = tx.clone();
     db.location_def().on_update(move |_c, _old, _new| {
         let _ = t.send("wk://locations".to_string());

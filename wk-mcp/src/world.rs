@@ -206,16 +206,17 @@ impl World {
                        "permanent": b.permanent})
             })
             .collect();
+        let mut lines: Vec<_> = db.effective_stat().iter().filter(|l| l.character_id == id).collect();
+        lines.sort_by_key(|l| l.id);
+        let lines: Vec<Value> = lines
+            .iter()
+            .map(|l| {
+                let sources: Vec<Value> = l.contributions.iter().map(row).collect();
+                json!({"stat": format!("{:?}", l.stat), "base": l.base, "value": l.value, "sources": sources,
+                       "explain": l.explain})
+            })
+            .collect();
         let stats = db.effective_stats().character_id().find(&id).map(|s| {
-            let lines: Vec<Value> = s
-                .stats
-                .iter()
-                .map(|l| {
-                    let sources: Vec<Value> = l.contributions.iter().map(row).collect();
-                    json!({"stat": format!("{:?}", l.stat), "base": l.base, "value": l.value, "sources": sources,
-                           "explain": l.explain})
-                })
-                .collect();
             json!({"lines": lines, "flags": s.flags.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>(),
                    "resistances": row(&s.resistances), "immunities": row(&s.immunities)})
         });
@@ -325,9 +326,13 @@ impl World {
     pub fn sheet(&self, id: u64) -> Option<Value> {
         let db = self.db();
         let c = db.character().id().find(&id)?;
+        let mut stat_rows: Vec<_> = db.effective_stat().iter().filter(|l| l.character_id == id).collect();
+        stat_rows.sort_by_key(|l| l.id);
+        let lines: Vec<Value> = stat_rows.iter().map(row).collect();
         Some(json!({
             "character": row(&c),
             "effective_stats": db.effective_stats().character_id().find(&id).map(|s| row(&s)),
+            "effective_stat": lines,
             "derived": db.character_stats().character_id().find(&id).map(|s| row(&s.derived)),
         }))
     }

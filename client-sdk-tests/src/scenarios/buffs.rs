@@ -92,16 +92,13 @@ fn events_of(c: &Client, kind: EventKind, instance: u64) -> Vec<WorldEvent> {
     v
 }
 
+/// A character's `effective_stat` line for `s`, as this client sees it.
+pub(crate) fn line(c: &Client, character: u64, s: Stat) -> Option<EffectiveStatRow> {
+    c.conn.db.effective_stat().iter().find(|l| l.character_id == character && l.stat == s)
+}
+
 pub(crate) fn stat(c: &Client, character: u64, s: Stat) -> Option<i32> {
-    c.conn
-        .db
-        .effective_stats()
-        .character_id()
-        .find(&character)?
-        .stats
-        .into_iter()
-        .find(|l| l.stat == s)
-        .map(|l| l.value)
+    line(c, character, s).map(|l| l.value)
 }
 
 fn apply(admin: &Client, target: u64, buff: &str, secs: Option<u32>) -> TestResult {
@@ -139,8 +136,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         wait_for("effective stat raised", Duration::from_secs(5), || {
             stat(&player, id, bx.timed_stat) == Some(base + bx.timed_by)
         })?;
-        let es = player.conn.db.effective_stats().character_id().find(&id).ok_or("no effective stats")?;
-        let line = es.stats.iter().find(|l| l.stat == bx.timed_stat).ok_or("no stat line")?;
+        let line = line(&player, id, bx.timed_stat).ok_or("no stat line")?;
         check(line.contributions.iter().any(|c| c.source_id == row.id && c.effective), "breakdown names the buff")?;
         check(line.explain.contains(bx.timed_name), format!("explain names the buff: {}", line.explain))?;
         check(!events_of(&player, EventKind::BuffApplied, row.id).is_empty(), "BuffApplied event")?;
@@ -165,12 +161,12 @@ pub fn run(env: &Env, r: &mut Runner) {
 
     r.run("buffs: re-applying a refresh buff extends the same instance", || {
         let (_p, admin, id) = setup(env, "Refreshed")?;
-        let eff = |c: &Client| c.conn.db.effective_stats().character_id().find(&id).ok_or("no effective stats");
+        let eff = |c: &Client| line(c, id, bx.timed_stat).ok_or("no effective stat line");
         let before = eff(&admin)?;
         apply(&admin, id, bx.timed, Some(60))?;
         let first = wait_buff(&admin, id, bx.timed)?;
-        // The buff changes a stat: the effective-stats row is written (its time moves on).
-        wait_for("effective stats rewritten", Duration::from_secs(5), || {
+        // The buff changes a stat: its effective_stat line is written (its time moves on).
+        wait_for("effective stat line rewritten", Duration::from_secs(5), || {
             eff(&admin).map(|e| e.updated_at != before.updated_at).unwrap_or(false)
         })?;
         let changed = eff(&admin)?;
@@ -181,8 +177,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         let now = buffs_of(&admin, id);
         check_eq(now.len(), 1, "one instance")?;
         check_eq(now[0].id, first.id, "same instance id")?;
-        // A refresh changes no stat: the row (written in the same transaction if at all) is untouched.
-        check_eq(eff(&admin)?.updated_at, changed.updated_at, "effective_stats not rewritten by a refresh")?;
+        // A refresh changes no stat: the line (written in the same transaction if at all) is untouched.
+        check_eq(eff(&admin)?.updated_at, changed.updated_at, "effective_stat line not rewritten by a refresh")?;
         check(!events_of(&admin, EventKind::BuffRefreshed, first.id).is_empty(), "BuffRefreshed event")
     });
 

@@ -588,11 +588,7 @@ pub fn run(env: &Env, r: &mut Runner) {
                 a.conn.db.character().iter().find(|c| c.owner == me && c.name == "Champion").map(|c| c.id).unwrap_or(0);
             id != 0
         })?;
-        let attack = |c: &Client| {
-            c.conn.db.effective_stats().character_id().find(&id).and_then(|e| {
-                e.stats.iter().find(|l| l.stat == Stat::AttackBonus).map(|l| (l.value, l.contributions.clone()))
-            })
-        };
+        let attack = |c: &Client| super::buffs::line(c, id, Stat::AttackBonus).map(|l| (l.value, l.contributions));
         wait_for("effective stats row", WAIT, || attack(&a).is_some())?;
         let (before, _) = attack(&a).ok_or("no attack line")?;
         let (bx, by) = region();

@@ -125,26 +125,12 @@ pub fn run(env: &Env, r: &mut Runner) {
             "tough" => {
                 let want = before.sheet.vitals.max_hp + 2 * lvl as i32;
                 wait_for("max HP +2 per level", T, || ch(&a, id).is_ok_and(|c| c.sheet.vitals.max_hp == want))?;
-                wait_for("effective Max HP follows", T, || {
-                    a.conn
-                        .db
-                        .effective_stats()
-                        .character_id()
-                        .find(&id)
-                        .is_some_and(|e| e.stats.iter().any(|l| l.stat == Stat::MaxHp && l.value == want))
-                })?
+                wait_for("effective Max HP follows", T, || super::buffs::stat(&a, id, Stat::MaxHp) == Some(want))?
             }
             _ => {
                 let want = (before.sheet.scores.con + 1).min(20);
                 wait_for("CON +1", T, || ch(&a, id).is_ok_and(|c| c.sheet.scores.con == want))?;
-                wait_for("effective CON follows", T, || {
-                    a.conn
-                        .db
-                        .effective_stats()
-                        .character_id()
-                        .find(&id)
-                        .is_some_and(|e| e.stats.iter().any(|l| l.stat == Stat::Con && l.value == want as i32))
-                })?
+                wait_for("effective CON follows", T, || super::buffs::stat(&a, id, Stat::Con) == Some(want as i32))?
             }
         }
         check_eq(

@@ -245,14 +245,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             let a = Client::fresh(env)?;
             let id = create(&a, &fx, "Held")?.id;
             apply_buff(&admin, id, "grappled")?;
-            wait_for("speed 0", WAIT, || {
-                a.conn
-                    .db
-                    .effective_stats()
-                    .character_id()
-                    .find(&id)
-                    .is_some_and(|e| e.stats.iter().any(|l| l.stat == Stat::Speed && l.value == 0))
-            })?;
+            wait_for("speed 0", WAIT, || super::buffs::stat(&a, id, Stat::Speed) == Some(0))?;
             let msg = match a.call("move_to", move |r| r.move_to(id, "village".into()))? {
                 Ok(()) => return Err("a grappled character set out".into()),
                 Err(m) => m,

@@ -43,6 +43,7 @@ namespace SpacetimeDB.Types
             AddTable(Combatant = new(conn));
             AddTable(Config = new(conn));
             AddTable(DiceSecret = new(conn));
+            AddTable(EffectiveStat = new(conn));
             AddTable(EffectiveStats = new(conn));
             AddTable(EventPruneTimer = new(conn));
             AddTable(FeatureGate = new(conn));

@@ -33,13 +33,11 @@ import {
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
 import { ModifierKey as __ModifierKey } from "./modifier_key_type";
-import { StatLine as __StatLine } from "./stat_line_type";
 import { StatContribution as __StatContribution } from "./stat_contribution_type";
 import { DamageSet as __DamageSet } from "./damage_set_type";
 
 export type EffectiveStatsRow = {
   characterId: bigint,
-  stats: __StatLine[],
   resistances: __DamageSet,
   vulnerabilities: __DamageSet,
   immunities: __DamageSet,
@@ -59,7 +57,6 @@ export namespace EffectiveStatsRow {
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createProductType([
       new ProductTypeElement("characterId", AlgebraicType.createU64Type()),
-      new ProductTypeElement("stats", AlgebraicType.createArrayType(__StatLine.getTypeScriptAlgebraicType())),
       new ProductTypeElement("resistances", __DamageSet.getTypeScriptAlgebraicType()),
       new ProductTypeElement("vulnerabilities", __DamageSet.getTypeScriptAlgebraicType()),
       new ProductTypeElement("immunities", __DamageSet.getTypeScriptAlgebraicType()),

@@ -34,7 +34,6 @@ import {
 } from "@clockworklabs/spacetimedb-sdk";
 import { EffectiveStatsRow } from "./effective_stats_row_type";
 import { ModifierKey as __ModifierKey } from "./modifier_key_type";
-import { StatLine as __StatLine } from "./stat_line_type";
 import { StatContribution as __StatContribution } from "./stat_contribution_type";
 import { DamageSet as __DamageSet } from "./damage_set_type";
 

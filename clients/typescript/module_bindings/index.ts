@@ -232,6 +232,8 @@ import { ConfigTableHandle } from "./config_table.ts";
 export { ConfigTableHandle };
 import { DiceSecretTableHandle } from "./dice_secret_table.ts";
 export { DiceSecretTableHandle };
+import { EffectiveStatTableHandle } from "./effective_stat_table.ts";
+export { EffectiveStatTableHandle };
 import { EffectiveStatsTableHandle } from "./effective_stats_table.ts";
 export { EffectiveStatsTableHandle };
 import { EventPruneTimerTableHandle } from "./event_prune_timer_table.ts";
@@ -412,6 +414,8 @@ import { DiceSecret } from "./dice_secret_type.ts";
 export { DiceSecret };
 import { Edge } from "./edge_type.ts";
 export { Edge };
+import { EffectiveStatRow } from "./effective_stat_row_type.ts";
+export { EffectiveStatRow };
 import { EffectiveStatsRow } from "./effective_stats_row_type.ts";
 export { EffectiveStatsRow };
 import { EquipSlot } from "./equip_slot_type.ts";
@@ -550,8 +554,6 @@ import { StatBonus } from "./stat_bonus_type.ts";
 export { StatBonus };
 import { StatContribution } from "./stat_contribution_type.ts";
 export { StatContribution };
-import { StatLine } from "./stat_line_type.ts";
-export { StatLine };
 import { StatsInput } from "./stats_input_type.ts";
 export { StatsInput };
 import { StoragePruneTimer } from "./storage_prune_timer_type.ts";
@@ -761,6 +763,15 @@ const REMOTE_MODULE = {
       primaryKeyInfo: {
         colName: "id",
         colType: DiceSecret.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+      },
+    },
+    effective_stat: {
+      tableName: "effective_stat",
+      rowType: EffectiveStatRow.getTypeScriptAlgebraicType(),
+      primaryKey: "id",
+      primaryKeyInfo: {
+        colName: "id",
+        colType: EffectiveStatRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     effective_stats: {
@@ -3213,6 +3224,10 @@ export class RemoteTables {
 
   get diceSecret(): DiceSecretTableHandle {
     return new DiceSecretTableHandle(this.connection.clientCache.getOrCreateTable<DiceSecret>(REMOTE_MODULE.tables.dice_secret));
+  }
+
+  get effectiveStat(): EffectiveStatTableHandle {
+    return new EffectiveStatTableHandle(this.connection.clientCache.getOrCreateTable<EffectiveStatRow>(REMOTE_MODULE.tables.effective_stat));
   }
 
   get effectiveStats(): EffectiveStatsTableHandle {

@@ -41,6 +41,7 @@ export type StatsInput = {
   speed: number,
   derivedHash: bigint,
   viewHash: bigint,
+  lineHashes: bigint[],
 };
 
 /**
@@ -59,6 +60,7 @@ export namespace StatsInput {
       new ProductTypeElement("speed", AlgebraicType.createI32Type()),
       new ProductTypeElement("derivedHash", AlgebraicType.createU64Type()),
       new ProductTypeElement("viewHash", AlgebraicType.createU64Type()),
+      new ProductTypeElement("lineHashes", AlgebraicType.createArrayType(AlgebraicType.createU64Type())),
     ]);
   }
 

@@ -22,7 +22,7 @@ import {
   type EventContext,
   type ItemInstanceRow,
   type MonsterInstance,
-  type StatLine,
+  type EffectiveStatRow,
   type SubscriptionEventContext,
   type TravelState,
   type WorldEvent,
@@ -44,6 +44,7 @@ export const QUERIES = [
   "SELECT * FROM character",
   "SELECT * FROM character_stats",
   "SELECT * FROM effective_stats",
+  "SELECT * FROM effective_stat",
   "SELECT * FROM travel_state",
   "SELECT * FROM rest_state",
   "SELECT * FROM monster_instance",
@@ -360,7 +361,7 @@ function renderFights() {
   el.dataset.loaded = String(db().combatInstance.count());
 }
 
-function statName(s: StatLine): string {
+function statName(s: EffectiveStatRow): string {
   return s.stat.tag.replace(/([a-z])([A-Z])/g, "$1 $2");
 }
 
@@ -380,7 +381,8 @@ function renderSheet() {
   const t = travelOf(c.id);
   const rest = db().restState.characterId.find(c.id);
   const fight = fightRow(c.id);
-  const stats = (eff?.stats ?? [])
+  const lines = [...db().effectiveStat.iter()].filter((l) => l.characterId === c.id).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const stats = lines
     .map((s) => {
       const srcs = s.contributions
         .map((k) => `<span class="src${k.effective ? "" : " ineffective"}">${esc(k.sourceKind.tag)}: ${esc(k.label)}</span>`)
@@ -413,7 +415,7 @@ function renderSheet() {
   el.innerHTML = `<h3>${esc(c.name)} <small>#${c.id} · level ${c.sheet.level} ${esc(c.sheet.classId)} · ${c.sheet.xp} XP · ${c.isAi ? "AI" : "player"}</small></h3>
     <p>${hpBar(v.hp, v.maxHp)} ${v.tempHp ? `+${v.tempHp} temp` : ""} ${fight ? `· in fight #${fight.combatId}: ${hpBar(fight.hp, fight.maxHp)}` : ""} ${v.dead ? '<span class="tag">dead</span>' : ""} at ${where}${rest ? ` · resting (${esc(rest.rest.kind.tag)} ${rest.rest.elapsedSecs}/${rest.rest.requiredSecs}s)` : ""}</p>
     ${derived ? `<p class="derived">AC ${derived.ac} · proficiency +${derived.proficiencyBonus} · initiative ${derived.initiativeBonus >= 0 ? "+" : ""}${derived.initiativeBonus} · save DC ${derived.saveDc} · passive perception ${derived.passivePerception}</p>` : ""}
-    <h4>Effective stats</h4><table class="stats"><tr><th>stat</th><th>value</th><th>base</th><th>where it comes from</th></tr>${stats || '<tr><td colspan="4">no effective_stats row yet</td></tr>'}</table>
+    <h4>Effective stats</h4><table class="stats"><tr><th>stat</th><th>value</th><th>base</th><th>where it comes from</th></tr>${stats || '<tr><td colspan="4">no effective_stat rows yet</td></tr>'}</table>
     ${flags ? `<p>flags: ${flags}</p>` : ""}
     <h4>Active buffs</h4><ul class="buffs">${buffs || "<li class=empty>none</li>"}</ul>
     <h4>Loadout</h4><ul>${loadout || "<li class=empty>nothing equipped</li>"}</ul>
@@ -500,7 +502,7 @@ function onRowChange() {
 function wire(conn: DbConnection) {
   const d = conn.db;
   const tables = [
-    d.config, d.worldState, d.locationDef, d.character, d.characterStats, d.effectiveStats, d.travelState, d.restState,
+    d.config, d.worldState, d.locationDef, d.character, d.characterStats, d.effectiveStats, d.effectiveStat, d.travelState, d.restState,
     d.monsterInstance, d.combatant, d.activeBuff, d.buffDef, d.itemDef, d.itemInstance, d.runState, d.characterPerk, d.perkDef,
   ];
   for (const t of tables) {

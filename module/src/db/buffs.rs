@@ -39,8 +39,8 @@ use crate::systems::buffs::{
 };
 use crate::systems::items::RunLoss;
 use crate::tables::buffs::{
-    active_buff, buff_def, buff_expiry_timer, buff_tick_timer, effective_stats as effective_stats_table, ActiveBuffRow,
-    BuffDefRow, BuffExpiryTimer, BuffTickTimer, NEVER,
+    active_buff, buff_def, buff_expiry_timer, buff_tick_timer, ActiveBuffRow, BuffDefRow, BuffExpiryTimer,
+    BuffTickTimer, NEVER,
 };
 use crate::tables::characters::{character, Character};
 use crate::tables::combat::{monster_instance, MonsterInstance};
@@ -739,7 +739,7 @@ pub fn on_attack(ctx: &ReducerContext, character_id: u64) -> usize {
     on_trigger(ctx, character_id, RemovalTrigger::Attack, "attack")
 }
 
-/// A character is being deleted: its buffs go (with events) and so does its effective-stats row.
+/// A character is being deleted: its buffs go (with events; `stats::forget` takes its stats rows).
 pub fn purge_character(ctx: &ReducerContext, character_id: u64) {
     for r in rows_of(ctx, character_id) {
         delete_row(ctx, r.id, None);
@@ -751,7 +751,6 @@ pub fn purge_character(ctx: &ReducerContext, character_id: u64) {
             format!("{};reason=character_deleted", detail(&r)),
         );
     }
-    ctx.db.effective_stats().character_id().delete(character_id);
 }
 
 // ------------------------------------------------------------------ monsters

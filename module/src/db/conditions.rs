@@ -2,14 +2,14 @@
 //! [`require`], over the one pure rule (`systems::conditions::forbids`). It reads the
 //! character's published effective view (the flags and speed that its conditions, buffs and gear
 //! resolve to, written by `stats` from the one resolution), so the answer is exactly what a client
-//! sees: the small `stats_input` row first, the whole `effective_stats` row (for the causes) only
-//! when a flag is set or the character cannot move.
+//! sees: the small `stats_input` row first, the `effective_stats` row and the speed line of
+//! `effective_stat` (for the causes) only when a flag is set or the character cannot move.
 
 use super::stats::BASE_SPEED_FT;
 use crate::error::WkResult;
 use crate::systems::buffs::modifiers::{KeyKind, Stat};
 use crate::systems::conditions::{forbids, Action, Cause, Standing};
-use crate::tables::buffs::effective_stats;
+use crate::tables::buffs::{effective_stat, effective_stats, stat_row_id};
 use crate::tables::characters::Character;
 use spacetimedb::ReducerContext;
 
@@ -24,13 +24,13 @@ pub fn standing<'a>(ctx: &ReducerContext, c: &'a Character) -> Standing<'a> {
     let Some(row) = ctx.db.effective_stats().character_id().find(c.id) else {
         return Standing::plain(&c.sheet, BASE_SPEED_FT);
     };
-    let speed_line = row.stats.iter().find(|l| l.stat == Stat::Speed);
-    let speed = speed_line.map_or(BASE_SPEED_FT, |l| l.value);
+    let speed_line = ctx.db.effective_stat().id().find(stat_row_id(c.id, Stat::Speed));
+    let speed = speed_line.as_ref().map_or(BASE_SPEED_FT, |l| l.value);
     if row.flags.is_empty() && speed > 0 {
         return Standing::plain(&c.sheet, speed);
     }
     let flags = row.other.iter().filter(|x| matches!(x.key.kind(), KeyKind::Flag(_)));
-    let slow = speed_line.into_iter().flat_map(|l| l.contributions.iter()).filter(|x| x.effective);
+    let slow = speed_line.iter().flat_map(|l| l.contributions.iter()).filter(|x| x.effective);
     let causes = flags.chain(slow).map(|x| Cause { label: x.label.clone(), key: x.key }).collect();
     Standing::new(&c.sheet, &row.flags, speed, causes)
 }

@@ -16,8 +16,8 @@ use crate::systems::profiles::conditions::{condition_of, HeldSource};
 use crate::systems::stats::{Contribution, EffectiveStats, ModifierSource, SourceKind};
 use crate::systems::view::{self, View};
 use crate::tables::buffs::{
-    effective_stats as effective_stats_table, stats_input, ActiveBuffRow, EffectiveStatsRow, StatContribution,
-    StatLine, StatsInput,
+    effective_stat as effective_stat_table, effective_stats as effective_stats_table, stat_row_id, stats_input,
+    ActiveBuffRow, EffectiveStatRow, EffectiveStatsRow, StatContribution, StatsInput,
 };
 use crate::tables::characters::{character_stats, Character, CharacterStats};
 use crate::tables::combat::MonsterInstance;
@@ -251,24 +251,43 @@ pub fn refresh_with(
             effective: x.effective,
         }
     };
-    let stats = Stat::ALL
-        .into_iter()
-        .map(|stat| StatLine {
+    // One row per stat line, rewritten only when its numbers or sources changed: a buff on AC
+    // writes the AC line and nothing else. Each line is compared by hash, its time aside.
+    let old_lines = last.as_ref().map(|l| l.line_hashes.as_slice()).unwrap_or(&[]);
+    let mut line_hashes = Vec::with_capacity(Stat::COUNT);
+    for (i, stat) in Stat::ALL.into_iter().enumerate() {
+        let line = EffectiveStatRow {
+            id: stat_row_id(c.id, stat),
+            character_id: c.id,
             stat,
             base: eff.base(stat),
             value: eff.get(stat),
             clamped: eff.was_clamped(stat),
             contributions: eff.contributions_to(stat.key()).map(contribution).collect(),
             explain: eff.explain(stat, &sources),
-        })
-        .collect();
+            updated_at: spacetimedb::Timestamp::UNIX_EPOCH,
+        };
+        let h = hash_of(&line);
+        line_hashes.push(h);
+        match old_lines.get(i) {
+            Some(old) if *old == h => {}
+            Some(_) => {
+                changed = true;
+                ctx.db.effective_stat().id().update(EffectiveStatRow { updated_at: ctx.timestamp, ..line });
+            }
+            None => {
+                changed = true;
+                ctx.db.effective_stat().id().delete(line.id);
+                ctx.db.effective_stat().insert(EffectiveStatRow { updated_at: ctx.timestamp, ..line });
+            }
+        }
+    }
     let other =
         eff.contributions.iter().filter(|x| !matches!(x.key.kind(), KeyKind::Stat(_))).map(contribution).collect();
     let flags: Vec<ModifierKey> =
         ModifierKey::all().into_iter().filter(|k| matches!(k.kind(), KeyKind::Flag(_)) && eff.has(*k)).collect();
     let row = EffectiveStatsRow {
         character_id: c.id,
-        stats,
         resistances: eff.resistances,
         vulnerabilities: eff.vulnerabilities,
         immunities: eff.immunities,
@@ -276,17 +295,24 @@ pub fn refresh_with(
         other,
         updated_at: spacetimedb::Timestamp::UNIX_EPOCH,
     };
-    // Written only when something changed (`updated_at` is when the stats last changed): a refresh
-    // that changes nothing (a dagger swapped for a dagger) costs no row write and sends
-    // subscribers nothing. The whole row is compared (by hash), the time aside.
+    // Written only when something changed (`updated_at` is when it last changed): a refresh that
+    // changes nothing (a dagger swapped for a dagger) costs no row write and sends subscribers
+    // nothing. The whole row is compared (by hash), the time aside.
     let view_hash = hash_of(&row);
     if view_hash != old_view {
         changed = true;
         ctx.db.effective_stats().character_id().delete(c.id);
         ctx.db.effective_stats().insert(EffectiveStatsRow { updated_at: ctx.timestamp, ..row });
     }
-    let standing =
-        StatsInput { character_id: c.id, inputs, flags, speed: eff.get(Stat::Speed), derived_hash, view_hash };
+    let standing = StatsInput {
+        character_id: c.id,
+        inputs,
+        flags,
+        speed: eff.get(Stat::Speed),
+        derived_hash,
+        view_hash,
+        line_hashes,
+    };
     match last {
         Some(_) => {
             ctx.db.stats_input().character_id().update(standing);
@@ -312,7 +338,12 @@ pub fn standing_of(ctx: &ReducerContext, character_id: u64) -> Option<(Vec<Modif
     ctx.db.stats_input().character_id().find(character_id).map(|r| (r.flags, r.speed))
 }
 
-/// A character leaves the world: its refresh record goes with it.
+/// A character leaves the world: its refresh record and its published stats go with it.
 pub fn forget(ctx: &ReducerContext, character_id: u64) {
     ctx.db.stats_input().character_id().delete(character_id);
+    ctx.db.character_stats().character_id().delete(character_id);
+    ctx.db.effective_stats().character_id().delete(character_id);
+    for stat in Stat::ALL {
+        ctx.db.effective_stat().id().delete(stat_row_id(character_id, stat));
+    }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{err, ErrorCode, WkResult};
 use crate::systems::config::Tunables;
-use crate::tables::characters::{character, character_stats, rest_state};
+use crate::tables::characters::{character, rest_state};
 use crate::tables::world::travel_state;
 use spacetimedb::ReducerContext;
 
@@ -53,7 +53,6 @@ pub fn delete_character(ctx: &ReducerContext, id: u64) {
     crate::db::buffs::purge_character(ctx, id);
     crate::db::perks::purge_character(ctx, id);
     ctx.db.character().id().delete(id);
-    ctx.db.character_stats().character_id().delete(id);
     crate::db::stats::forget(ctx, id);
     ctx.db.rest_state().character_id().delete(id);
     ctx.db.travel_state().character_id().delete(id);

@@ -70,6 +70,7 @@ pub const NOT_CARRIED: &[(&str, &str)] = &[
     ("skill_def", "static data: compiled into the module, loaded at init"),
     ("location_def", "static data: compiled into the module, loaded at init"),
     ("effective_stats", "derived: recomputed from the carried rows at import"),
+    ("effective_stat", "derived: recomputed from the carried rows at import"),
     ("character_stats", "derived: recomputed from the carried rows at import"),
     ("stats_input", "derived: recomputed from the carried rows at import"),
     ("buff_expiry_timer", "timer: re-armed from active_buff at import"),

@@ -105,9 +105,19 @@ pub struct StatContribution {
     pub effective: bool,
 }
 
-/// One numeric stat: base, final value and who contributed.
-#[derive(spacetimedb::SpacetimeType, Clone, Debug, PartialEq)]
-pub struct StatLine {
+/// One line of a character's effective stats: base, final value and who contributed. One row per
+/// character and `Stat` (`id` = [`stat_row_id`]); a refresh rewrites only the lines whose numbers
+/// or sources changed, so a Shield of Faith writes the AC line and nothing else. Subscribe with
+/// `SELECT * FROM effective_stat WHERE character_id = N`.
+#[table(name = effective_stat, public)]
+#[derive(Clone, PartialEq)]
+pub struct EffectiveStatRow {
+    /// `character_id * 16 + the stat's place in Stat::ALL` ([`stat_row_id`]).
+    #[primary_key]
+    pub id: u64,
+    /// Every character has one row per stat: the key is shared by 14 rows, never more.
+    #[index(btree)]
+    pub character_id: u64,
     pub stat: Stat,
     pub base: i32,
     pub value: i32,
@@ -115,14 +125,22 @@ pub struct StatLine {
     pub contributions: Vec<StatContribution>,
     /// `AC 18 = 16 base + 2 Shield of Faith`.
     pub explain: String,
+    /// When this line last changed (a refresh that changes nothing does not write it).
+    pub updated_at: Timestamp,
 }
 
-/// Private: what a character's derived projections (`character_stats`, `effective_stats`) were
-/// last computed from, as bytes (its sheet, equipped items, active buffs and owned perks, each in
-/// BSATN), and the standing every world action checks (the flag keys in force and the speed).
-/// A refresh whose inputs are the same bytes resolves and writes nothing, so callers never need
-/// to know whether a refresh already happened in the transaction; a condition check reads this
-/// small row instead of the whole `effective_stats` row. Written only by `db::stats`.
+/// The `effective_stat` row id of a character's line for `stat`.
+pub fn stat_row_id(character_id: u64, stat: Stat) -> u64 {
+    let place = Stat::ALL.iter().position(|s| *s == stat).unwrap_or(0) as u64;
+    (character_id << 4) | place
+}
+
+/// Private: what a character's derived projections (`character_stats`, `effective_stat`,
+/// `effective_stats`) were last computed from, as bytes (its sheet, equipped items, active buffs
+/// and owned perks, each in BSATN), and the standing every world action checks (the flag keys in
+/// force and the speed). A refresh whose inputs are the same bytes resolves and writes nothing, so
+/// callers never need to know whether a refresh already happened in the transaction; a condition
+/// check reads this small row instead of the public rows. Written only by `db::stats`.
 #[table(name = stats_input)]
 #[derive(Clone)]
 pub struct StatsInput {
@@ -131,23 +149,23 @@ pub struct StatsInput {
     pub inputs: Vec<u8>,
     pub flags: Vec<ModifierKey>,
     pub speed: i32,
-    /// Hashes (FNV-1a of the BSATN) of the `character_stats` derived numbers and of the
-    /// `effective_stats` row (its time aside) last written: a refresh compares these instead of
-    /// reading both public rows back.
+    /// Hashes (FNV-1a of the BSATN) of the `character_stats` derived numbers, of the
+    /// `effective_stats` row and of each `effective_stat` line (in `Stat::ALL` order), their times
+    /// aside, as last written: a refresh compares these instead of reading the public rows back,
+    /// and rewrites only what changed.
     pub derived_hash: u64,
     pub view_hash: u64,
+    pub line_hashes: Vec<u64>,
 }
 
-/// A character's effective stats: ruleset-derived base + active buffs (sources ordered by buff
-/// instance id). Refreshed with every character write and every buff change; base stats are
-/// never mutated by buffs.
+/// A character's flags and damage defenses in force (its numbers are the `effective_stat`
+/// lines): ruleset-derived base + equipment + active buffs (sources ordered by slot, then buff
+/// instance id). Written by every refresh that changes it; base stats are never mutated by buffs.
 #[table(name = effective_stats, public)]
 #[derive(Clone, PartialEq)]
 pub struct EffectiveStatsRow {
     #[primary_key]
     pub character_id: u64,
-    /// One line per `Stat`, in `Stat::ALL` order.
-    pub stats: Vec<StatLine>,
     pub resistances: DamageSet,
     pub vulnerabilities: DamageSet,
     pub immunities: DamageSet,
@@ -155,6 +173,6 @@ pub struct EffectiveStatsRow {
     pub flags: Vec<ModifierKey>,
     /// Contributions to flag and damage keys (why a flag is set).
     pub other: Vec<StatContribution>,
-    /// When the stats last changed (a refresh that changes nothing does not write the row).
+    /// When these last changed (a refresh that changes nothing does not write the row).
     pub updated_at: Timestamp,
 }

@@ -9,13 +9,11 @@ use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 use super::damage_set_type::DamageSet;
 use super::modifier_key_type::ModifierKey;
 use super::stat_contribution_type::StatContribution;
-use super::stat_line_type::StatLine;
 
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
 pub struct EffectiveStatsRow {
     pub character_id: u64,
-    pub stats: Vec<StatLine>,
     pub resistances: DamageSet,
     pub vulnerabilities: DamageSet,
     pub immunities: DamageSet,

@@ -8,7 +8,6 @@ use super::damage_set_type::DamageSet;
 use super::effective_stats_row_type::EffectiveStatsRow;
 use super::modifier_key_type::ModifierKey;
 use super::stat_contribution_type::StatContribution;
-use super::stat_line_type::StatLine;
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
 /// Table handle for the table `effective_stats`.

@@ -109,6 +109,8 @@ pub mod dice_secret_type;
 pub mod dispel_reducer;
 pub mod dodge_reducer;
 pub mod edge_type;
+pub mod effective_stat_row_type;
+pub mod effective_stat_table;
 pub mod effective_stats_row_type;
 pub mod effective_stats_table;
 pub mod end_turn_reducer;
@@ -244,7 +246,6 @@ pub mod start_combat_reducer;
 pub mod stat_attr_type;
 pub mod stat_bonus_type;
 pub mod stat_contribution_type;
-pub mod stat_line_type;
 pub mod stat_type;
 pub mod stats_input_table;
 pub mod stats_input_type;
@@ -391,6 +392,8 @@ pub use dice_secret_type::DiceSecret;
 pub use dispel_reducer::{dispel, set_flags_for_dispel, DispelCallbackId};
 pub use dodge_reducer::{dodge, set_flags_for_dodge, DodgeCallbackId};
 pub use edge_type::Edge;
+pub use effective_stat_row_type::EffectiveStatRow;
+pub use effective_stat_table::*;
 pub use effective_stats_row_type::EffectiveStatsRow;
 pub use effective_stats_table::*;
 pub use end_turn_reducer::{end_turn, set_flags_for_end_turn, EndTurnCallbackId};
@@ -538,7 +541,6 @@ pub use start_combat_reducer::{set_flags_for_start_combat, start_combat, StartCo
 pub use stat_attr_type::StatAttr;
 pub use stat_bonus_type::StatBonus;
 pub use stat_contribution_type::StatContribution;
-pub use stat_line_type::StatLine;
 pub use stat_type::Stat;
 pub use stats_input_table::*;
 pub use stats_input_type::StatsInput;
@@ -1277,6 +1279,7 @@ pub struct DbUpdate {
     combatant: __sdk::TableUpdate<CombatantRow>,
     config: __sdk::TableUpdate<Config>,
     dice_secret: __sdk::TableUpdate<DiceSecret>,
+    effective_stat: __sdk::TableUpdate<EffectiveStatRow>,
     effective_stats: __sdk::TableUpdate<EffectiveStatsRow>,
     event_prune_timer: __sdk::TableUpdate<EventPruneTimer>,
     feature_gate: __sdk::TableUpdate<FeatureGate>,
@@ -1362,6 +1365,9 @@ impl TryFrom<__ws::DatabaseUpdate<__ws::BsatnFormat>> for DbUpdate {
                 "combatant" => db_update.combatant.append(combatant_table::parse_table_update(table_update)?),
                 "config" => db_update.config.append(config_table::parse_table_update(table_update)?),
                 "dice_secret" => db_update.dice_secret.append(dice_secret_table::parse_table_update(table_update)?),
+                "effective_stat" => {
+                    db_update.effective_stat.append(effective_stat_table::parse_table_update(table_update)?)
+                }
                 "effective_stats" => {
                     db_update.effective_stats.append(effective_stats_table::parse_table_update(table_update)?)
                 }
@@ -1498,6 +1504,9 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.config = cache.apply_diff_to_table::<Config>("config", &self.config).with_updates_by_pk(|row| &row.id);
         diff.dice_secret =
             cache.apply_diff_to_table::<DiceSecret>("dice_secret", &self.dice_secret).with_updates_by_pk(|row| &row.id);
+        diff.effective_stat = cache
+            .apply_diff_to_table::<EffectiveStatRow>("effective_stat", &self.effective_stat)
+            .with_updates_by_pk(|row| &row.id);
         diff.effective_stats = cache
             .apply_diff_to_table::<EffectiveStatsRow>("effective_stats", &self.effective_stats)
             .with_updates_by_pk(|row| &row.character_id);
@@ -1629,6 +1638,7 @@ pub struct AppliedDiff<'r> {
     combatant: __sdk::TableAppliedDiff<'r, CombatantRow>,
     config: __sdk::TableAppliedDiff<'r, Config>,
     dice_secret: __sdk::TableAppliedDiff<'r, DiceSecret>,
+    effective_stat: __sdk::TableAppliedDiff<'r, EffectiveStatRow>,
     effective_stats: __sdk::TableAppliedDiff<'r, EffectiveStatsRow>,
     event_prune_timer: __sdk::TableAppliedDiff<'r, EventPruneTimer>,
     feature_gate: __sdk::TableAppliedDiff<'r, FeatureGate>,
@@ -1698,6 +1708,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<CombatantRow>("combatant", &self.combatant, event);
         callbacks.invoke_table_row_callbacks::<Config>("config", &self.config, event);
         callbacks.invoke_table_row_callbacks::<DiceSecret>("dice_secret", &self.dice_secret, event);
+        callbacks.invoke_table_row_callbacks::<EffectiveStatRow>("effective_stat", &self.effective_stat, event);
         callbacks.invoke_table_row_callbacks::<EffectiveStatsRow>("effective_stats", &self.effective_stats, event);
         callbacks.invoke_table_row_callbacks::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer, event);
         callbacks.invoke_table_row_callbacks::<FeatureGate>("feature_gate", &self.feature_gate, event);
@@ -2350,6 +2361,7 @@ impl __sdk::SpacetimeModule for RemoteModule {
         combatant_table::register_table(client_cache);
         config_table::register_table(client_cache);
         dice_secret_table::register_table(client_cache);
+        effective_stat_table::register_table(client_cache);
         effective_stats_table::register_table(client_cache);
         event_prune_timer_table::register_table(client_cache);
         feature_gate_table::register_table(client_cache);

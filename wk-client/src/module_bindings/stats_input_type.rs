@@ -17,6 +17,7 @@ pub struct StatsInput {
     pub speed: i32,
     pub derived_hash: u64,
     pub view_hash: u64,
+    pub line_hashes: Vec<u64>,
 }
 
 impl __sdk::InModule for StatsInput {

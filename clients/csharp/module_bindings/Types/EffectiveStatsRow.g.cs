@@ -17,8 +17,6 @@ namespace SpacetimeDB.Types
     {
         [DataMember(Name = "character_id")]
         public ulong CharacterId;
-        [DataMember(Name = "stats")]
-        public System.Collections.Generic.List<StatLine> Stats;
         [DataMember(Name = "resistances")]
         public DamageSet Resistances;
         [DataMember(Name = "vulnerabilities")]
@@ -34,7 +32,6 @@ namespace SpacetimeDB.Types
 
         public EffectiveStatsRow(
             ulong CharacterId,
-            System.Collections.Generic.List<StatLine> Stats,
             DamageSet Resistances,
             DamageSet Vulnerabilities,
             DamageSet Immunities,
@@ -44,7 +41,6 @@ namespace SpacetimeDB.Types
         )
         {
             this.CharacterId = CharacterId;
-            this.Stats = Stats;
             this.Resistances = Resistances;
             this.Vulnerabilities = Vulnerabilities;
             this.Immunities = Immunities;
@@ -55,7 +51,6 @@ namespace SpacetimeDB.Types
 
         public EffectiveStatsRow()
         {
-            this.Stats = new();
             this.Resistances = new();
             this.Vulnerabilities = new();
             this.Immunities = new();

@@ -27,6 +27,8 @@ namespace SpacetimeDB.Types
         public ulong DerivedHash;
         [DataMember(Name = "view_hash")]
         public ulong ViewHash;
+        [DataMember(Name = "line_hashes")]
+        public System.Collections.Generic.List<ulong> LineHashes;
 
         public StatsInput(
             ulong CharacterId,
@@ -34,7 +36,8 @@ namespace SpacetimeDB.Types
             System.Collections.Generic.List<ModifierKey> Flags,
             int Speed,
             ulong DerivedHash,
-            ulong ViewHash
+            ulong ViewHash,
+            System.Collections.Generic.List<ulong> LineHashes
         )
         {
             this.CharacterId = CharacterId;
@@ -43,12 +46,14 @@ namespace SpacetimeDB.Types
             this.Speed = Speed;
             this.DerivedHash = DerivedHash;
             this.ViewHash = ViewHash;
+            this.LineHashes = LineHashes;
         }
 
         public StatsInput()
         {
             this.Inputs = new();
             this.Flags = new();
+            this.LineHashes = new();
         }
     }
 }

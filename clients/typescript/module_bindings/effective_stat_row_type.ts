@@ -35,40 +35,46 @@ import {
 import { Stat as __Stat } from "./stat_type";
 import { StatContribution as __StatContribution } from "./stat_contribution_type";
 
-export type StatLine = {
+export type EffectiveStatRow = {
+  id: bigint,
+  characterId: bigint,
   stat: __Stat,
   base: number,
   value: number,
   clamped: boolean,
   contributions: __StatContribution[],
   explain: string,
+  updatedAt: Timestamp,
 };
 
 /**
  * A namespace for generated helper functions.
  */
-export namespace StatLine {
+export namespace EffectiveStatRow {
   /**
   * A function which returns this type represented as an AlgebraicType.
   * This function is derived from the AlgebraicType used to generate this type.
   */
   export function getTypeScriptAlgebraicType(): AlgebraicType {
     return AlgebraicType.createProductType([
+      new ProductTypeElement("id", AlgebraicType.createU64Type()),
+      new ProductTypeElement("characterId", AlgebraicType.createU64Type()),
       new ProductTypeElement("stat", __Stat.getTypeScriptAlgebraicType()),
       new ProductTypeElement("base", AlgebraicType.createI32Type()),
       new ProductTypeElement("value", AlgebraicType.createI32Type()),
       new ProductTypeElement("clamped", AlgebraicType.createBoolType()),
       new ProductTypeElement("contributions", AlgebraicType.createArrayType(__StatContribution.getTypeScriptAlgebraicType())),
       new ProductTypeElement("explain", AlgebraicType.createStringType()),
+      new ProductTypeElement("updatedAt", AlgebraicType.createTimestampType()),
     ]);
   }
 
-  export function serialize(writer: BinaryWriter, value: StatLine): void {
-    StatLine.getTypeScriptAlgebraicType().serialize(writer, value);
+  export function serialize(writer: BinaryWriter, value: EffectiveStatRow): void {
+    EffectiveStatRow.getTypeScriptAlgebraicType().serialize(writer, value);
   }
 
-  export function deserialize(reader: BinaryReader): StatLine {
-    return StatLine.getTypeScriptAlgebraicType().deserialize(reader);
+  export function deserialize(reader: BinaryReader): EffectiveStatRow {
+    return EffectiveStatRow.getTypeScriptAlgebraicType().deserialize(reader);
   }
 
 }

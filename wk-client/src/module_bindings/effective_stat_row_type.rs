@@ -11,15 +11,18 @@ use super::stat_type::Stat;
 
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
-pub struct StatLine {
+pub struct EffectiveStatRow {
+    pub id: u64,
+    pub character_id: u64,
     pub stat: Stat,
     pub base: i32,
     pub value: i32,
     pub clamped: bool,
     pub contributions: Vec<StatContribution>,
     pub explain: String,
+    pub updated_at: __sdk::Timestamp,
 }
 
-impl __sdk::InModule for StatLine {
+impl __sdk::InModule for EffectiveStatRow {
     type Module = super::RemoteModule;
 }

@@ -13,8 +13,12 @@ namespace SpacetimeDB.Types
 {
     [SpacetimeDB.Type]
     [DataContract]
-    public sealed partial class StatLine
+    public sealed partial class EffectiveStatRow
     {
+        [DataMember(Name = "id")]
+        public ulong Id;
+        [DataMember(Name = "character_id")]
+        public ulong CharacterId;
         [DataMember(Name = "stat")]
         public Stat Stat;
         [DataMember(Name = "base")]
@@ -27,25 +31,33 @@ namespace SpacetimeDB.Types
         public System.Collections.Generic.List<StatContribution> Contributions;
         [DataMember(Name = "explain")]
         public string Explain;
+        [DataMember(Name = "updated_at")]
+        public SpacetimeDB.Timestamp UpdatedAt;
 
-        public StatLine(
+        public EffectiveStatRow(
+            ulong Id,
+            ulong CharacterId,
             Stat Stat,
             int Base,
             int Value,
             bool Clamped,
             System.Collections.Generic.List<StatContribution> Contributions,
-            string Explain
+            string Explain,
+            SpacetimeDB.Timestamp UpdatedAt
         )
         {
+            this.Id = Id;
+            this.CharacterId = CharacterId;
             this.Stat = Stat;
             this.Base = Base;
             this.Value = Value;
             this.Clamped = Clamped;
             this.Contributions = Contributions;
             this.Explain = Explain;
+            this.UpdatedAt = UpdatedAt;
         }
 
-        public StatLine()
+        public EffectiveStatRow()
         {
             this.Contributions = new();
             this.Explain = "";
