@@ -432,22 +432,38 @@ pub fn run(env: &Env, r: &mut Runner) {
         let fight = combat_of(&a, id).ok_or("no combat")?;
         let target = 1u64 << 48 | m;
         let mut seen = Vec::new();
-        for turn in 0..6 {
+        let mut last_seen = 0;
+        for _turn in 0..6 {
             let f = combat_of(&a, id).ok_or("no combat")?;
             check(f.status == FightStatus::Active, format!("the fight ended before a hit: {seen:?}"))?;
             check_eq(f.current_combatant, Some(id), "it is my turn")?;
             close_in(&a, fight.id, id, target)?;
             let before = row_of(&a, fight.id, target).ok_or("the target's row")?.hp;
+            // This attack's event is the first one after every attack seen so far: counting them
+            // would take an earlier extra one (an opportunity attack on the target's turn) for it.
+            let prev = attacks_by(&a, fight.id, id, target).iter().map(|e| e.id).max().unwrap_or(0);
             a.ok("attack", move |r| r.attack(id, target, 0))?;
             let mut ev = Vec::new();
             wait_for("the attack's event", Duration::from_secs(5), || {
-                ev = attacks_by(&a, fight.id, id, target);
-                ev.len() > turn
+                ev = attacks_by(&a, fight.id, id, target).into_iter().filter(|e| e.id > prev).collect();
+                ev.sort_by_key(|e| e.id);
+                !ev.is_empty()
             })?;
-            let e = ev.last().ok_or("no attack event")?;
+            let e = ev.first().ok_or("no attack event")?;
             let damage: i32 = e.dice.iter().filter(|d| d.purpose.contains(" damage (")).map(|d| d.total.max(0)).sum();
             let after = row_of(&a, fight.id, target).ok_or("the target's row")?.hp;
-            check_eq(before - after, damage.min(before), &format!("HP {before} -> {after}, {}", e.text))?;
+            // On a mismatch, every event of the fight since the last check says what happened.
+            let since: Vec<String> = events_for_combat(&a, fight.id, EventKind::CombatAction)
+                .into_iter()
+                .filter(|x| x.id > last_seen)
+                .map(|x| format!("{} [{}]", x.text, x.detail))
+                .collect();
+            check_eq(
+                before - after,
+                damage.min(before),
+                &format!("HP {before} -> {after}, {}; events: {since:?}", e.text),
+            )?;
+            last_seen = e.id;
             seen.push(e.text.clone());
             if damage > 0 {
                 return Ok(());
