@@ -93,7 +93,7 @@ fn events_of(c: &Client, kind: EventKind, instance: u64) -> Vec<WorldEvent> {
 }
 
 /// A character's `effective_stat` line for `s`, as this client sees it.
-pub(crate) fn line(c: &Client, character: u64, s: Stat) -> Option<EffectiveStatRow> {
+pub(crate) fn line(c: &Client, character: u64, s: Stat) -> Option<EffectiveStat> {
     c.conn.db.effective_stat().iter().find(|l| l.character_id == character && l.stat == s)
 }
 

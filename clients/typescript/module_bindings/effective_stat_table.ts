@@ -32,7 +32,7 @@ import {
   type ReducerEventContextInterface,
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
-import { EffectiveStatRow } from "./effective_stat_row_type";
+import { EffectiveStat } from "./effective_stat_type";
 import { Stat as __Stat } from "./stat_type";
 import { StatContribution as __StatContribution } from "./stat_contribution_type";
 
@@ -49,9 +49,9 @@ import { type EventContext, type Reducer, RemoteReducers, RemoteTables } from ".
  * like `ctx.db.effectiveStat.on_insert(...)`.
  */
 export class EffectiveStatTableHandle {
-  tableCache: TableCache<EffectiveStatRow>;
+  tableCache: TableCache<EffectiveStat>;
 
-  constructor(tableCache: TableCache<EffectiveStatRow>) {
+  constructor(tableCache: TableCache<EffectiveStat>) {
     this.tableCache = tableCache;
   }
 
@@ -59,7 +59,7 @@ export class EffectiveStatTableHandle {
     return this.tableCache.count();
   }
 
-  iter(): Iterable<EffectiveStatRow> {
+  iter(): Iterable<EffectiveStat> {
     return this.tableCache.iter();
   }
   /**
@@ -76,7 +76,7 @@ export class EffectiveStatTableHandle {
   id = {
     // Find the subscribed row whose `id` column value is equal to `col_val`,
     // if such a row is present in the client cache.
-    find: (col_val: bigint): EffectiveStatRow | undefined => {
+    find: (col_val: bigint): EffectiveStat | undefined => {
       for (let row of this.tableCache.iter()) {
         if (deepEqual(row.id, col_val)) {
           return row;
@@ -85,27 +85,27 @@ export class EffectiveStatTableHandle {
     },
   };
 
-  onInsert = (cb: (ctx: EventContext, row: EffectiveStatRow) => void) => {
+  onInsert = (cb: (ctx: EventContext, row: EffectiveStat) => void) => {
     return this.tableCache.onInsert(cb);
   }
 
-  removeOnInsert = (cb: (ctx: EventContext, row: EffectiveStatRow) => void) => {
+  removeOnInsert = (cb: (ctx: EventContext, row: EffectiveStat) => void) => {
     return this.tableCache.removeOnInsert(cb);
   }
 
-  onDelete = (cb: (ctx: EventContext, row: EffectiveStatRow) => void) => {
+  onDelete = (cb: (ctx: EventContext, row: EffectiveStat) => void) => {
     return this.tableCache.onDelete(cb);
   }
 
-  removeOnDelete = (cb: (ctx: EventContext, row: EffectiveStatRow) => void) => {
+  removeOnDelete = (cb: (ctx: EventContext, row: EffectiveStat) => void) => {
     return this.tableCache.removeOnDelete(cb);
   }
 
   // Updates are only defined for tables with primary keys.
-  onUpdate = (cb: (ctx: EventContext, oldRow: EffectiveStatRow, newRow: EffectiveStatRow) => void) => {
+  onUpdate = (cb: (ctx: EventContext, oldRow: EffectiveStat, newRow: EffectiveStat) => void) => {
     return this.tableCache.onUpdate(cb);
   }
 
-  removeOnUpdate = (cb: (ctx: EventContext, onRow: EffectiveStatRow, newRow: EffectiveStatRow) => void) => {
+  removeOnUpdate = (cb: (ctx: EventContext, onRow: EffectiveStat, newRow: EffectiveStat) => void) => {
     return this.tableCache.removeOnUpdate(cb);
   }}

@@ -414,8 +414,8 @@ import { DiceSecret } from "./dice_secret_type.ts";
 export { DiceSecret };
 import { Edge } from "./edge_type.ts";
 export { Edge };
-import { EffectiveStatRow } from "./effective_stat_row_type.ts";
-export { EffectiveStatRow };
+import { EffectiveStat } from "./effective_stat_type.ts";
+export { EffectiveStat };
 import { EffectiveStatsRow } from "./effective_stats_row_type.ts";
 export { EffectiveStatsRow };
 import { EquipSlot } from "./equip_slot_type.ts";
@@ -454,8 +454,8 @@ import { LocationDefRow } from "./location_def_row_type.ts";
 export { LocationDefRow };
 import { LootOrigin } from "./loot_origin_type.ts";
 export { LootOrigin };
-import { MasterStashRow } from "./master_stash_row_type.ts";
-export { MasterStashRow };
+import { MasterStash } from "./master_stash_type.ts";
+export { MasterStash };
 import { ModOp } from "./mod_op_type.ts";
 export { ModOp };
 import { ModValue } from "./mod_value_type.ts";
@@ -767,11 +767,11 @@ const REMOTE_MODULE = {
     },
     effective_stat: {
       tableName: "effective_stat",
-      rowType: EffectiveStatRow.getTypeScriptAlgebraicType(),
+      rowType: EffectiveStat.getTypeScriptAlgebraicType(),
       primaryKey: "id",
       primaryKeyInfo: {
         colName: "id",
-        colType: EffectiveStatRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+        colType: EffectiveStat.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     effective_stats: {
@@ -857,11 +857,11 @@ const REMOTE_MODULE = {
     },
     master_stash: {
       tableName: "master_stash",
-      rowType: MasterStashRow.getTypeScriptAlgebraicType(),
+      rowType: MasterStash.getTypeScriptAlgebraicType(),
       primaryKey: "owner",
       primaryKeyInfo: {
         colName: "owner",
-        colType: MasterStashRow.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
+        colType: MasterStash.getTypeScriptAlgebraicType().product.elements[0].algebraicType,
       },
     },
     monster_instance: {
@@ -3227,7 +3227,7 @@ export class RemoteTables {
   }
 
   get effectiveStat(): EffectiveStatTableHandle {
-    return new EffectiveStatTableHandle(this.connection.clientCache.getOrCreateTable<EffectiveStatRow>(REMOTE_MODULE.tables.effective_stat));
+    return new EffectiveStatTableHandle(this.connection.clientCache.getOrCreateTable<EffectiveStat>(REMOTE_MODULE.tables.effective_stat));
   }
 
   get effectiveStats(): EffectiveStatsTableHandle {
@@ -3267,7 +3267,7 @@ export class RemoteTables {
   }
 
   get masterStash(): MasterStashTableHandle {
-    return new MasterStashTableHandle(this.connection.clientCache.getOrCreateTable<MasterStashRow>(REMOTE_MODULE.tables.master_stash));
+    return new MasterStashTableHandle(this.connection.clientCache.getOrCreateTable<MasterStash>(REMOTE_MODULE.tables.master_stash));
   }
 
   get monsterInstance(): MonsterInstanceTableHandle {

@@ -32,7 +32,7 @@ import {
   type ReducerEventContextInterface,
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
-import { MasterStashRow } from "./master_stash_row_type";
+import { MasterStash } from "./master_stash_type";
 import { type EventContext, type Reducer, RemoteReducers, RemoteTables } from ".";
 
 /**
@@ -46,9 +46,9 @@ import { type EventContext, type Reducer, RemoteReducers, RemoteTables } from ".
  * like `ctx.db.masterStash.on_insert(...)`.
  */
 export class MasterStashTableHandle {
-  tableCache: TableCache<MasterStashRow>;
+  tableCache: TableCache<MasterStash>;
 
-  constructor(tableCache: TableCache<MasterStashRow>) {
+  constructor(tableCache: TableCache<MasterStash>) {
     this.tableCache = tableCache;
   }
 
@@ -56,7 +56,7 @@ export class MasterStashTableHandle {
     return this.tableCache.count();
   }
 
-  iter(): Iterable<MasterStashRow> {
+  iter(): Iterable<MasterStash> {
     return this.tableCache.iter();
   }
   /**
@@ -73,7 +73,7 @@ export class MasterStashTableHandle {
   owner = {
     // Find the subscribed row whose `owner` column value is equal to `col_val`,
     // if such a row is present in the client cache.
-    find: (col_val: Identity): MasterStashRow | undefined => {
+    find: (col_val: Identity): MasterStash | undefined => {
       for (let row of this.tableCache.iter()) {
         if (deepEqual(row.owner, col_val)) {
           return row;
@@ -82,27 +82,27 @@ export class MasterStashTableHandle {
     },
   };
 
-  onInsert = (cb: (ctx: EventContext, row: MasterStashRow) => void) => {
+  onInsert = (cb: (ctx: EventContext, row: MasterStash) => void) => {
     return this.tableCache.onInsert(cb);
   }
 
-  removeOnInsert = (cb: (ctx: EventContext, row: MasterStashRow) => void) => {
+  removeOnInsert = (cb: (ctx: EventContext, row: MasterStash) => void) => {
     return this.tableCache.removeOnInsert(cb);
   }
 
-  onDelete = (cb: (ctx: EventContext, row: MasterStashRow) => void) => {
+  onDelete = (cb: (ctx: EventContext, row: MasterStash) => void) => {
     return this.tableCache.onDelete(cb);
   }
 
-  removeOnDelete = (cb: (ctx: EventContext, row: MasterStashRow) => void) => {
+  removeOnDelete = (cb: (ctx: EventContext, row: MasterStash) => void) => {
     return this.tableCache.removeOnDelete(cb);
   }
 
   // Updates are only defined for tables with primary keys.
-  onUpdate = (cb: (ctx: EventContext, oldRow: MasterStashRow, newRow: MasterStashRow) => void) => {
+  onUpdate = (cb: (ctx: EventContext, oldRow: MasterStash, newRow: MasterStash) => void) => {
     return this.tableCache.onUpdate(cb);
   }
 
-  removeOnUpdate = (cb: (ctx: EventContext, onRow: MasterStashRow, newRow: MasterStashRow) => void) => {
+  removeOnUpdate = (cb: (ctx: EventContext, onRow: MasterStash, newRow: MasterStash) => void) => {
     return this.tableCache.removeOnUpdate(cb);
   }}

@@ -43,7 +43,7 @@ import { CombatantRow as __CombatantRow } from "./combatant_row_type";
 import { Config as __Config } from "./config_type";
 import { FeatureGate as __FeatureGate } from "./feature_gate_type";
 import { ItemInstanceRow as __ItemInstanceRow } from "./item_instance_row_type";
-import { MasterStashRow as __MasterStashRow } from "./master_stash_row_type";
+import { MasterStash as __MasterStash } from "./master_stash_type";
 import { MonsterInstance as __MonsterInstance } from "./monster_instance_type";
 import { PerkOffer as __PerkOffer } from "./perk_offer_type";
 import { Player as __Player } from "./player_type";
@@ -71,7 +71,7 @@ export namespace SnapshotBatch {
   export type RestState = { tag: "RestState", value: __RestStateRow[] };
   export type TravelState = { tag: "TravelState", value: __TravelState[] };
   export type RunState = { tag: "RunState", value: __RunStateRow[] };
-  export type MasterStash = { tag: "MasterStash", value: __MasterStashRow[] };
+  export type MasterStash = { tag: "MasterStash", value: __MasterStash[] };
   export type ItemInstance = { tag: "ItemInstance", value: __ItemInstanceRow[] };
   export type ActiveBuff = { tag: "ActiveBuff", value: __ActiveBuffRow[] };
   export type CharacterPerk = { tag: "CharacterPerk", value: __CharacterPerk[] };
@@ -100,7 +100,7 @@ export namespace SnapshotBatch {
   export const RestState = (value: __RestStateRow[]): SnapshotBatch => ({ tag: "RestState", value });
   export const TravelState = (value: __TravelState[]): SnapshotBatch => ({ tag: "TravelState", value });
   export const RunState = (value: __RunStateRow[]): SnapshotBatch => ({ tag: "RunState", value });
-  export const MasterStash = (value: __MasterStashRow[]): SnapshotBatch => ({ tag: "MasterStash", value });
+  export const MasterStash = (value: __MasterStash[]): SnapshotBatch => ({ tag: "MasterStash", value });
   export const ItemInstance = (value: __ItemInstanceRow[]): SnapshotBatch => ({ tag: "ItemInstance", value });
   export const ActiveBuff = (value: __ActiveBuffRow[]): SnapshotBatch => ({ tag: "ActiveBuff", value });
   export const CharacterPerk = (value: __CharacterPerk[]): SnapshotBatch => ({ tag: "CharacterPerk", value });
@@ -125,7 +125,7 @@ export namespace SnapshotBatch {
       new SumTypeVariant("RestState", AlgebraicType.createArrayType(__RestStateRow.getTypeScriptAlgebraicType())),
       new SumTypeVariant("TravelState", AlgebraicType.createArrayType(__TravelState.getTypeScriptAlgebraicType())),
       new SumTypeVariant("RunState", AlgebraicType.createArrayType(__RunStateRow.getTypeScriptAlgebraicType())),
-      new SumTypeVariant("MasterStash", AlgebraicType.createArrayType(__MasterStashRow.getTypeScriptAlgebraicType())),
+      new SumTypeVariant("MasterStash", AlgebraicType.createArrayType(__MasterStash.getTypeScriptAlgebraicType())),
       new SumTypeVariant("ItemInstance", AlgebraicType.createArrayType(__ItemInstanceRow.getTypeScriptAlgebraicType())),
       new SumTypeVariant("ActiveBuff", AlgebraicType.createArrayType(__ActiveBuffRow.getTypeScriptAlgebraicType())),
       new SumTypeVariant("CharacterPerk", AlgebraicType.createArrayType(__CharacterPerk.getTypeScriptAlgebraicType())),

@@ -22,7 +22,7 @@ import {
   type EventContext,
   type ItemInstanceRow,
   type MonsterInstance,
-  type EffectiveStatRow,
+  type EffectiveStat,
   type SubscriptionEventContext,
   type TravelState,
   type WorldEvent,
@@ -361,7 +361,7 @@ function renderFights() {
   el.dataset.loaded = String(db().combatInstance.count());
 }
 
-function statName(s: EffectiveStatRow): string {
+function statName(s: EffectiveStat): string {
   return s.stat.tag.replace(/([a-z])([A-Z])/g, "$1 $2");
 }
 

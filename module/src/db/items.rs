@@ -14,7 +14,7 @@ use crate::tables::characters::{character, Character};
 use crate::tables::combat::loot_origin;
 use crate::tables::events::EventKind;
 use crate::tables::items::{
-    item_despawn_timer, item_instance, master_stash, run_state, ItemDespawnTimer, ItemInstanceRow, MasterStashRow,
+    item_despawn_timer, item_instance, master_stash, run_state, ItemDespawnTimer, ItemInstanceRow, MasterStash,
     PlaceKind, RunStateRow,
 };
 use crate::tables::world::config;
@@ -35,7 +35,7 @@ pub fn save_run(ctx: &ReducerContext, r: RunStateRow) {
 }
 
 pub fn save_master_currency(ctx: &ReducerContext, owner: Identity, currency_cp: u64) {
-    let row = MasterStashRow { owner, currency_cp };
+    let row = MasterStash { owner, currency_cp };
     if ctx.db.master_stash().owner().find(owner).is_some() {
         ctx.db.master_stash().owner().update(row);
     } else {

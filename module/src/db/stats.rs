@@ -17,7 +17,7 @@ use crate::systems::stats::{Contribution, EffectiveStats, ModifierSource, Source
 use crate::systems::view::{self, View};
 use crate::tables::buffs::{
     effective_stat as effective_stat_table, effective_stats as effective_stats_table, stat_row_id, stats_input,
-    ActiveBuffRow, EffectiveStatRow, EffectiveStatsRow, StatContribution, StatsInput,
+    ActiveBuffRow, EffectiveStat, EffectiveStatsRow, StatContribution, StatsInput,
 };
 use crate::tables::characters::{character_stats, Character, CharacterStats};
 use crate::tables::combat::MonsterInstance;
@@ -256,7 +256,7 @@ pub fn refresh_with(
     let old_lines = last.as_ref().map(|l| l.line_hashes.as_slice()).unwrap_or(&[]);
     let mut line_hashes = Vec::with_capacity(Stat::COUNT);
     for (i, stat) in Stat::ALL.into_iter().enumerate() {
-        let line = EffectiveStatRow {
+        let line = EffectiveStat {
             id: stat_row_id(c.id, stat),
             character_id: c.id,
             stat,
@@ -273,12 +273,12 @@ pub fn refresh_with(
             Some(old) if *old == h => {}
             Some(_) => {
                 changed = true;
-                ctx.db.effective_stat().id().update(EffectiveStatRow { updated_at: ctx.timestamp, ..line });
+                ctx.db.effective_stat().id().update(EffectiveStat { updated_at: ctx.timestamp, ..line });
             }
             None => {
                 changed = true;
                 ctx.db.effective_stat().id().delete(line.id);
-                ctx.db.effective_stat().insert(EffectiveStatRow { updated_at: ctx.timestamp, ..line });
+                ctx.db.effective_stat().insert(EffectiveStat { updated_at: ctx.timestamp, ..line });
             }
         }
     }

@@ -111,7 +111,7 @@ pub struct StatContribution {
 /// `SELECT * FROM effective_stat WHERE character_id = N`.
 #[table(name = effective_stat, public)]
 #[derive(Clone, PartialEq)]
-pub struct EffectiveStatRow {
+pub struct EffectiveStat {
     /// `character_id * 16 + the stat's place in Stat::ALL` ([`stat_row_id`]).
     #[primary_key]
     pub id: u64,

@@ -104,7 +104,7 @@ pub struct RunStateRow {
 /// `place = MasterStash`.
 #[table(name = master_stash, public)]
 #[derive(Clone, Debug)]
-pub struct MasterStashRow {
+pub struct MasterStash {
     #[primary_key]
     pub owner: Identity,
     pub currency_cp: u64,

@@ -16,3 +16,83 @@ pub mod pvp;
 pub mod snapshot;
 pub mod statics;
 pub mod world;
+
+#[cfg(test)]
+mod naming {
+    //! The row-struct naming rule, checked over the schema files: a table's row struct is the
+    //! table name in UpperCamelCase (`item_instance` -> `ItemInstance`), with `Row` appended
+    //! exactly when the pure core (`systems`, `rules`) has a type of that name
+    //! (`active_buff` -> `ActiveBuffRow`, because `systems::buffs` has `ActiveBuff`).
+
+    use std::path::Path;
+
+    fn rust_files(dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                out.push(std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+
+    fn camel(table: &str) -> String {
+        table
+            .split('_')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            })
+            .collect()
+    }
+
+    /// `(table, struct)` for every `#[table(name = ...)]` in the schema files.
+    fn tables() -> Vec<(String, String)> {
+        let mut files = Vec::new();
+        rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tables"), &mut files);
+        let mut out = Vec::new();
+        for text in files {
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find("#[table(name = ") {
+                rest = &rest[i + "#[table(name = ".len()..];
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if name.is_empty() {
+                    continue; // a mention in a comment
+                }
+                let after = &rest[rest.find("pub struct ").expect("a table attribute without a struct") + 11..];
+                let st: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                out.push((name, st));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn row_structs_follow_one_naming_rule() {
+        let mut core = Vec::new();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        rust_files(&src.join("systems"), &mut core);
+        rust_files(&src.join("rules"), &mut core);
+        let core_has = |ty: &str| {
+            ["struct ", "enum ", "type "].iter().any(|k| {
+                core.iter().any(|f| {
+                    f.match_indices(&format!("{k}{ty}")).any(|(i, m)| {
+                        f[i + m.len()..].chars().next().is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+                    })
+                })
+            })
+        };
+        let tables = tables();
+        assert!(tables.len() > 40, "read only {} tables", tables.len());
+        let mut wrong = Vec::new();
+        for (table, st) in &tables {
+            let base = camel(table);
+            let want = if core_has(&base) { format!("{base}Row") } else { base };
+            if *st != want {
+                wrong.push(format!("{table}: {st} (want {want})"));
+            }
+        }
+        assert!(wrong.is_empty(), "row structs off the naming rule: {wrong:?}");
+    }
+}

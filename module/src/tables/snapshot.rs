@@ -47,7 +47,7 @@ pub enum SnapshotBatch {
     RestState(Vec<crate::tables::characters::RestStateRow>),
     TravelState(Vec<crate::tables::world::TravelState>),
     RunState(Vec<crate::tables::items::RunStateRow>),
-    MasterStash(Vec<crate::tables::items::MasterStashRow>),
+    MasterStash(Vec<crate::tables::items::MasterStash>),
     ItemInstance(Vec<crate::tables::items::ItemInstanceRow>),
     ActiveBuff(Vec<crate::tables::buffs::ActiveBuffRow>),
     CharacterPerk(Vec<crate::tables::perks::CharacterPerk>),

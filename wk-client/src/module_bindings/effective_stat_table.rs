@@ -4,7 +4,7 @@
 // This was generated using spacetimedb cli version 1.2.0 (commit ).
 
 #![allow(unused, clippy::all)]
-use super::effective_stat_row_type::EffectiveStatRow;
+use super::effective_stat_type::EffectiveStat;
 use super::stat_contribution_type::StatContribution;
 use super::stat_type::Stat;
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
@@ -18,7 +18,7 @@ use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 /// but to directly chain method calls,
 /// like `ctx.db.effective_stat().on_insert(...)`.
 pub struct EffectiveStatTableHandle<'ctx> {
-    imp: __sdk::TableHandle<EffectiveStatRow>,
+    imp: __sdk::TableHandle<EffectiveStat>,
     ctx: std::marker::PhantomData<&'ctx super::RemoteTables>,
 }
 
@@ -35,7 +35,7 @@ pub trait EffectiveStatTableAccess {
 impl EffectiveStatTableAccess for super::RemoteTables {
     fn effective_stat(&self) -> EffectiveStatTableHandle<'_> {
         EffectiveStatTableHandle {
-            imp: self.imp.get_table::<EffectiveStatRow>("effective_stat"),
+            imp: self.imp.get_table::<EffectiveStat>("effective_stat"),
             ctx: std::marker::PhantomData,
         }
     }
@@ -45,13 +45,13 @@ pub struct EffectiveStatInsertCallbackId(__sdk::CallbackId);
 pub struct EffectiveStatDeleteCallbackId(__sdk::CallbackId);
 
 impl<'ctx> __sdk::Table for EffectiveStatTableHandle<'ctx> {
-    type Row = EffectiveStatRow;
+    type Row = EffectiveStat;
     type EventContext = super::EventContext;
 
     fn count(&self) -> u64 {
         self.imp.count()
     }
-    fn iter(&self) -> impl Iterator<Item = EffectiveStatRow> + '_ {
+    fn iter(&self) -> impl Iterator<Item = EffectiveStat> + '_ {
         self.imp.iter()
     }
 
@@ -84,7 +84,7 @@ impl<'ctx> __sdk::Table for EffectiveStatTableHandle<'ctx> {
 
 #[doc(hidden)]
 pub(super) fn register_table(client_cache: &mut __sdk::ClientCache<super::RemoteModule>) {
-    let _table = client_cache.get_or_make_table::<EffectiveStatRow>("effective_stat");
+    let _table = client_cache.get_or_make_table::<EffectiveStat>("effective_stat");
     _table.add_unique_constraint::<u64>("id", |row| &row.id);
 }
 pub struct EffectiveStatUpdateCallbackId(__sdk::CallbackId);
@@ -107,9 +107,9 @@ impl<'ctx> __sdk::TableWithPrimaryKey for EffectiveStatTableHandle<'ctx> {
 #[doc(hidden)]
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
-) -> __sdk::Result<__sdk::TableUpdate<EffectiveStatRow>> {
+) -> __sdk::Result<__sdk::TableUpdate<EffectiveStat>> {
     __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<EffectiveStatRow>", "TableUpdate").with_cause(e).into()
+        __sdk::InternalError::failed_parse("TableUpdate<EffectiveStat>", "TableUpdate").with_cause(e).into()
     })
 }
 
@@ -121,7 +121,7 @@ pub(super) fn parse_table_update(
 /// but to directly chain method calls,
 /// like `ctx.db.effective_stat().id().find(...)`.
 pub struct EffectiveStatIdUnique<'ctx> {
-    imp: __sdk::UniqueConstraintHandle<EffectiveStatRow, u64>,
+    imp: __sdk::UniqueConstraintHandle<EffectiveStat, u64>,
     phantom: std::marker::PhantomData<&'ctx super::RemoteTables>,
 }
 
@@ -135,7 +135,7 @@ impl<'ctx> EffectiveStatTableHandle<'ctx> {
 impl<'ctx> EffectiveStatIdUnique<'ctx> {
     /// Find the subscribed row whose `id` column value is equal to `col_val`,
     /// if such a row is present in the client cache.
-    pub fn find(&self, col_val: &u64) -> Option<EffectiveStatRow> {
+    pub fn find(&self, col_val: &u64) -> Option<EffectiveStat> {
         self.imp.find(col_val)
     }
 }

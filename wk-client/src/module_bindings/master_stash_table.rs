@@ -4,7 +4,7 @@
 // This was generated using spacetimedb cli version 1.2.0 (commit ).
 
 #![allow(unused, clippy::all)]
-use super::master_stash_row_type::MasterStashRow;
+use super::master_stash_type::MasterStash;
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
 /// Table handle for the table `master_stash`.
@@ -16,7 +16,7 @@ use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 /// but to directly chain method calls,
 /// like `ctx.db.master_stash().on_insert(...)`.
 pub struct MasterStashTableHandle<'ctx> {
-    imp: __sdk::TableHandle<MasterStashRow>,
+    imp: __sdk::TableHandle<MasterStash>,
     ctx: std::marker::PhantomData<&'ctx super::RemoteTables>,
 }
 
@@ -32,10 +32,7 @@ pub trait MasterStashTableAccess {
 
 impl MasterStashTableAccess for super::RemoteTables {
     fn master_stash(&self) -> MasterStashTableHandle<'_> {
-        MasterStashTableHandle {
-            imp: self.imp.get_table::<MasterStashRow>("master_stash"),
-            ctx: std::marker::PhantomData,
-        }
+        MasterStashTableHandle { imp: self.imp.get_table::<MasterStash>("master_stash"), ctx: std::marker::PhantomData }
     }
 }
 
@@ -43,13 +40,13 @@ pub struct MasterStashInsertCallbackId(__sdk::CallbackId);
 pub struct MasterStashDeleteCallbackId(__sdk::CallbackId);
 
 impl<'ctx> __sdk::Table for MasterStashTableHandle<'ctx> {
-    type Row = MasterStashRow;
+    type Row = MasterStash;
     type EventContext = super::EventContext;
 
     fn count(&self) -> u64 {
         self.imp.count()
     }
-    fn iter(&self) -> impl Iterator<Item = MasterStashRow> + '_ {
+    fn iter(&self) -> impl Iterator<Item = MasterStash> + '_ {
         self.imp.iter()
     }
 
@@ -82,7 +79,7 @@ impl<'ctx> __sdk::Table for MasterStashTableHandle<'ctx> {
 
 #[doc(hidden)]
 pub(super) fn register_table(client_cache: &mut __sdk::ClientCache<super::RemoteModule>) {
-    let _table = client_cache.get_or_make_table::<MasterStashRow>("master_stash");
+    let _table = client_cache.get_or_make_table::<MasterStash>("master_stash");
     _table.add_unique_constraint::<__sdk::Identity>("owner", |row| &row.owner);
 }
 pub struct MasterStashUpdateCallbackId(__sdk::CallbackId);
@@ -105,10 +102,9 @@ impl<'ctx> __sdk::TableWithPrimaryKey for MasterStashTableHandle<'ctx> {
 #[doc(hidden)]
 pub(super) fn parse_table_update(
     raw_updates: __ws::TableUpdate<__ws::BsatnFormat>,
-) -> __sdk::Result<__sdk::TableUpdate<MasterStashRow>> {
-    __sdk::TableUpdate::parse_table_update(raw_updates).map_err(|e| {
-        __sdk::InternalError::failed_parse("TableUpdate<MasterStashRow>", "TableUpdate").with_cause(e).into()
-    })
+) -> __sdk::Result<__sdk::TableUpdate<MasterStash>> {
+    __sdk::TableUpdate::parse_table_update(raw_updates)
+        .map_err(|e| __sdk::InternalError::failed_parse("TableUpdate<MasterStash>", "TableUpdate").with_cause(e).into())
 }
 
 /// Access to the `owner` unique index on the table `master_stash`,
@@ -119,7 +115,7 @@ pub(super) fn parse_table_update(
 /// but to directly chain method calls,
 /// like `ctx.db.master_stash().owner().find(...)`.
 pub struct MasterStashOwnerUnique<'ctx> {
-    imp: __sdk::UniqueConstraintHandle<MasterStashRow, __sdk::Identity>,
+    imp: __sdk::UniqueConstraintHandle<MasterStash, __sdk::Identity>,
     phantom: std::marker::PhantomData<&'ctx super::RemoteTables>,
 }
 
@@ -136,7 +132,7 @@ impl<'ctx> MasterStashTableHandle<'ctx> {
 impl<'ctx> MasterStashOwnerUnique<'ctx> {
     /// Find the subscribed row whose `owner` column value is equal to `col_val`,
     /// if such a row is present in the client cache.
-    pub fn find(&self, col_val: &__sdk::Identity) -> Option<MasterStashRow> {
+    pub fn find(&self, col_val: &__sdk::Identity) -> Option<MasterStash> {
         self.imp.find(col_val)
     }
 }

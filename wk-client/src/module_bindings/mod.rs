@@ -109,8 +109,8 @@ pub mod dice_secret_type;
 pub mod dispel_reducer;
 pub mod dodge_reducer;
 pub mod edge_type;
-pub mod effective_stat_row_type;
 pub mod effective_stat_table;
+pub mod effective_stat_type;
 pub mod effective_stats_row_type;
 pub mod effective_stats_table;
 pub mod end_turn_reducer;
@@ -147,8 +147,8 @@ pub mod location_def_row_type;
 pub mod location_def_table;
 pub mod loot_origin_table;
 pub mod loot_origin_type;
-pub mod master_stash_row_type;
 pub mod master_stash_table;
+pub mod master_stash_type;
 pub mod merge_stacks_reducer;
 pub mod mod_op_type;
 pub mod mod_value_type;
@@ -392,8 +392,8 @@ pub use dice_secret_type::DiceSecret;
 pub use dispel_reducer::{dispel, set_flags_for_dispel, DispelCallbackId};
 pub use dodge_reducer::{dodge, set_flags_for_dodge, DodgeCallbackId};
 pub use edge_type::Edge;
-pub use effective_stat_row_type::EffectiveStatRow;
 pub use effective_stat_table::*;
+pub use effective_stat_type::EffectiveStat;
 pub use effective_stats_row_type::EffectiveStatsRow;
 pub use effective_stats_table::*;
 pub use end_turn_reducer::{end_turn, set_flags_for_end_turn, EndTurnCallbackId};
@@ -430,8 +430,8 @@ pub use location_def_row_type::LocationDefRow;
 pub use location_def_table::*;
 pub use loot_origin_table::*;
 pub use loot_origin_type::LootOrigin;
-pub use master_stash_row_type::MasterStashRow;
 pub use master_stash_table::*;
+pub use master_stash_type::MasterStash;
 pub use merge_stacks_reducer::{merge_stacks, set_flags_for_merge_stacks, MergeStacksCallbackId};
 pub use mod_op_type::ModOp;
 pub use mod_value_type::ModValue;
@@ -1279,7 +1279,7 @@ pub struct DbUpdate {
     combatant: __sdk::TableUpdate<CombatantRow>,
     config: __sdk::TableUpdate<Config>,
     dice_secret: __sdk::TableUpdate<DiceSecret>,
-    effective_stat: __sdk::TableUpdate<EffectiveStatRow>,
+    effective_stat: __sdk::TableUpdate<EffectiveStat>,
     effective_stats: __sdk::TableUpdate<EffectiveStatsRow>,
     event_prune_timer: __sdk::TableUpdate<EventPruneTimer>,
     feature_gate: __sdk::TableUpdate<FeatureGate>,
@@ -1289,7 +1289,7 @@ pub struct DbUpdate {
     item_instance: __sdk::TableUpdate<ItemInstanceRow>,
     location_def: __sdk::TableUpdate<LocationDefRow>,
     loot_origin: __sdk::TableUpdate<LootOrigin>,
-    master_stash: __sdk::TableUpdate<MasterStashRow>,
+    master_stash: __sdk::TableUpdate<MasterStash>,
     monster_instance: __sdk::TableUpdate<MonsterInstance>,
     perk_def: __sdk::TableUpdate<PerkDefRow>,
     perk_offer: __sdk::TableUpdate<PerkOffer>,
@@ -1505,7 +1505,7 @@ impl __sdk::DbUpdate for DbUpdate {
         diff.dice_secret =
             cache.apply_diff_to_table::<DiceSecret>("dice_secret", &self.dice_secret).with_updates_by_pk(|row| &row.id);
         diff.effective_stat = cache
-            .apply_diff_to_table::<EffectiveStatRow>("effective_stat", &self.effective_stat)
+            .apply_diff_to_table::<EffectiveStat>("effective_stat", &self.effective_stat)
             .with_updates_by_pk(|row| &row.id);
         diff.effective_stats = cache
             .apply_diff_to_table::<EffectiveStatsRow>("effective_stats", &self.effective_stats)
@@ -1533,7 +1533,7 @@ impl __sdk::DbUpdate for DbUpdate {
             .apply_diff_to_table::<LootOrigin>("loot_origin", &self.loot_origin)
             .with_updates_by_pk(|row| &row.uid);
         diff.master_stash = cache
-            .apply_diff_to_table::<MasterStashRow>("master_stash", &self.master_stash)
+            .apply_diff_to_table::<MasterStash>("master_stash", &self.master_stash)
             .with_updates_by_pk(|row| &row.owner);
         diff.monster_instance = cache
             .apply_diff_to_table::<MonsterInstance>("monster_instance", &self.monster_instance)
@@ -1638,7 +1638,7 @@ pub struct AppliedDiff<'r> {
     combatant: __sdk::TableAppliedDiff<'r, CombatantRow>,
     config: __sdk::TableAppliedDiff<'r, Config>,
     dice_secret: __sdk::TableAppliedDiff<'r, DiceSecret>,
-    effective_stat: __sdk::TableAppliedDiff<'r, EffectiveStatRow>,
+    effective_stat: __sdk::TableAppliedDiff<'r, EffectiveStat>,
     effective_stats: __sdk::TableAppliedDiff<'r, EffectiveStatsRow>,
     event_prune_timer: __sdk::TableAppliedDiff<'r, EventPruneTimer>,
     feature_gate: __sdk::TableAppliedDiff<'r, FeatureGate>,
@@ -1648,7 +1648,7 @@ pub struct AppliedDiff<'r> {
     item_instance: __sdk::TableAppliedDiff<'r, ItemInstanceRow>,
     location_def: __sdk::TableAppliedDiff<'r, LocationDefRow>,
     loot_origin: __sdk::TableAppliedDiff<'r, LootOrigin>,
-    master_stash: __sdk::TableAppliedDiff<'r, MasterStashRow>,
+    master_stash: __sdk::TableAppliedDiff<'r, MasterStash>,
     monster_instance: __sdk::TableAppliedDiff<'r, MonsterInstance>,
     perk_def: __sdk::TableAppliedDiff<'r, PerkDefRow>,
     perk_offer: __sdk::TableAppliedDiff<'r, PerkOffer>,
@@ -1708,7 +1708,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<CombatantRow>("combatant", &self.combatant, event);
         callbacks.invoke_table_row_callbacks::<Config>("config", &self.config, event);
         callbacks.invoke_table_row_callbacks::<DiceSecret>("dice_secret", &self.dice_secret, event);
-        callbacks.invoke_table_row_callbacks::<EffectiveStatRow>("effective_stat", &self.effective_stat, event);
+        callbacks.invoke_table_row_callbacks::<EffectiveStat>("effective_stat", &self.effective_stat, event);
         callbacks.invoke_table_row_callbacks::<EffectiveStatsRow>("effective_stats", &self.effective_stats, event);
         callbacks.invoke_table_row_callbacks::<EventPruneTimer>("event_prune_timer", &self.event_prune_timer, event);
         callbacks.invoke_table_row_callbacks::<FeatureGate>("feature_gate", &self.feature_gate, event);
@@ -1718,7 +1718,7 @@ impl<'r> __sdk::AppliedDiff<'r> for AppliedDiff<'r> {
         callbacks.invoke_table_row_callbacks::<ItemInstanceRow>("item_instance", &self.item_instance, event);
         callbacks.invoke_table_row_callbacks::<LocationDefRow>("location_def", &self.location_def, event);
         callbacks.invoke_table_row_callbacks::<LootOrigin>("loot_origin", &self.loot_origin, event);
-        callbacks.invoke_table_row_callbacks::<MasterStashRow>("master_stash", &self.master_stash, event);
+        callbacks.invoke_table_row_callbacks::<MasterStash>("master_stash", &self.master_stash, event);
         callbacks.invoke_table_row_callbacks::<MonsterInstance>("monster_instance", &self.monster_instance, event);
         callbacks.invoke_table_row_callbacks::<PerkDefRow>("perk_def", &self.perk_def, event);
         callbacks.invoke_table_row_callbacks::<PerkOffer>("perk_offer", &self.perk_offer, event);

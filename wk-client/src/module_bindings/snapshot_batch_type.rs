@@ -17,7 +17,7 @@ use super::combatant_row_type::CombatantRow;
 use super::config_type::Config;
 use super::feature_gate_type::FeatureGate;
 use super::item_instance_row_type::ItemInstanceRow;
-use super::master_stash_row_type::MasterStashRow;
+use super::master_stash_type::MasterStash;
 use super::monster_instance_type::MonsterInstance;
 use super::perk_offer_type::PerkOffer;
 use super::player_type::Player;
@@ -54,7 +54,7 @@ pub enum SnapshotBatch {
 
     RunState(Vec<RunStateRow>),
 
-    MasterStash(Vec<MasterStashRow>),
+    MasterStash(Vec<MasterStash>),
 
     ItemInstance(Vec<ItemInstanceRow>),
 

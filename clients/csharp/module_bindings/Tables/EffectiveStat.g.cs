@@ -15,13 +15,13 @@ namespace SpacetimeDB.Types
 {
     public sealed partial class RemoteTables
     {
-        public sealed class EffectiveStatHandle : RemoteTableHandle<EventContext, EffectiveStatRow>
+        public sealed class EffectiveStatHandle : RemoteTableHandle<EventContext, EffectiveStat>
         {
             protected override string RemoteTableName => "effective_stat";
 
             public sealed class CharacterIdIndex : BTreeIndexBase<ulong>
             {
-                protected override ulong GetKey(EffectiveStatRow row) => row.CharacterId;
+                protected override ulong GetKey(EffectiveStat row) => row.CharacterId;
 
                 public CharacterIdIndex(EffectiveStatHandle table) : base(table) { }
             }
@@ -30,7 +30,7 @@ namespace SpacetimeDB.Types
 
             public sealed class IdUniqueIndex : UniqueIndexBase<ulong>
             {
-                protected override ulong GetKey(EffectiveStatRow row) => row.Id;
+                protected override ulong GetKey(EffectiveStat row) => row.Id;
 
                 public IdUniqueIndex(EffectiveStatHandle table) : base(table) { }
             }
@@ -43,7 +43,7 @@ namespace SpacetimeDB.Types
                 Id = new(this);
             }
 
-            protected override object GetPrimaryKey(EffectiveStatRow row) => row.Id;
+            protected override object GetPrimaryKey(EffectiveStat row) => row.Id;
         }
 
         public readonly EffectiveStatHandle EffectiveStat;

@@ -15,13 +15,13 @@ namespace SpacetimeDB.Types
 {
     public sealed partial class RemoteTables
     {
-        public sealed class MasterStashHandle : RemoteTableHandle<EventContext, MasterStashRow>
+        public sealed class MasterStashHandle : RemoteTableHandle<EventContext, MasterStash>
         {
             protected override string RemoteTableName => "master_stash";
 
             public sealed class OwnerUniqueIndex : UniqueIndexBase<SpacetimeDB.Identity>
             {
-                protected override SpacetimeDB.Identity GetKey(MasterStashRow row) => row.Owner;
+                protected override SpacetimeDB.Identity GetKey(MasterStash row) => row.Owner;
 
                 public OwnerUniqueIndex(MasterStashHandle table) : base(table) { }
             }
@@ -33,7 +33,7 @@ namespace SpacetimeDB.Types
                 Owner = new(this);
             }
 
-            protected override object GetPrimaryKey(MasterStashRow row) => row.Owner;
+            protected override object GetPrimaryKey(MasterStash row) => row.Owner;
         }
 
         public readonly MasterStashHandle MasterStash;

@@ -22,7 +22,7 @@ namespace SpacetimeDB.Types
         System.Collections.Generic.List<RestStateRow> RestState,
         System.Collections.Generic.List<TravelState> TravelState,
         System.Collections.Generic.List<RunStateRow> RunState,
-        System.Collections.Generic.List<MasterStashRow> MasterStash,
+        System.Collections.Generic.List<MasterStash> MasterStash,
         System.Collections.Generic.List<ItemInstanceRow> ItemInstance,
         System.Collections.Generic.List<ActiveBuffRow> ActiveBuff,
         System.Collections.Generic.List<CharacterPerk> CharacterPerk,

@@ -6,13 +6,23 @@
 #![allow(unused, clippy::all)]
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
+use super::stat_contribution_type::StatContribution;
+use super::stat_type::Stat;
+
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
-pub struct MasterStashRow {
-    pub owner: __sdk::Identity,
-    pub currency_cp: u64,
+pub struct EffectiveStat {
+    pub id: u64,
+    pub character_id: u64,
+    pub stat: Stat,
+    pub base: i32,
+    pub value: i32,
+    pub clamped: bool,
+    pub contributions: Vec<StatContribution>,
+    pub explain: String,
+    pub updated_at: __sdk::Timestamp,
 }
 
-impl __sdk::InModule for MasterStashRow {
+impl __sdk::InModule for EffectiveStat {
     type Module = super::RemoteModule;
 }

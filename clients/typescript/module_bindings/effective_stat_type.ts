@@ -35,7 +35,7 @@ import {
 import { Stat as __Stat } from "./stat_type";
 import { StatContribution as __StatContribution } from "./stat_contribution_type";
 
-export type EffectiveStatRow = {
+export type EffectiveStat = {
   id: bigint,
   characterId: bigint,
   stat: __Stat,
@@ -50,7 +50,7 @@ export type EffectiveStatRow = {
 /**
  * A namespace for generated helper functions.
  */
-export namespace EffectiveStatRow {
+export namespace EffectiveStat {
   /**
   * A function which returns this type represented as an AlgebraicType.
   * This function is derived from the AlgebraicType used to generate this type.
@@ -69,12 +69,12 @@ export namespace EffectiveStatRow {
     ]);
   }
 
-  export function serialize(writer: BinaryWriter, value: EffectiveStatRow): void {
-    EffectiveStatRow.getTypeScriptAlgebraicType().serialize(writer, value);
+  export function serialize(writer: BinaryWriter, value: EffectiveStat): void {
+    EffectiveStat.getTypeScriptAlgebraicType().serialize(writer, value);
   }
 
-  export function deserialize(reader: BinaryReader): EffectiveStatRow {
-    return EffectiveStatRow.getTypeScriptAlgebraicType().deserialize(reader);
+  export function deserialize(reader: BinaryReader): EffectiveStat {
+    return EffectiveStat.getTypeScriptAlgebraicType().deserialize(reader);
   }
 
 }

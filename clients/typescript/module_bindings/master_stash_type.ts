@@ -32,7 +32,7 @@ import {
   type ReducerEventContextInterface,
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
-export type MasterStashRow = {
+export type MasterStash = {
   owner: Identity,
   currencyCp: bigint,
 };
@@ -40,7 +40,7 @@ export type MasterStashRow = {
 /**
  * A namespace for generated helper functions.
  */
-export namespace MasterStashRow {
+export namespace MasterStash {
   /**
   * A function which returns this type represented as an AlgebraicType.
   * This function is derived from the AlgebraicType used to generate this type.
@@ -52,12 +52,12 @@ export namespace MasterStashRow {
     ]);
   }
 
-  export function serialize(writer: BinaryWriter, value: MasterStashRow): void {
-    MasterStashRow.getTypeScriptAlgebraicType().serialize(writer, value);
+  export function serialize(writer: BinaryWriter, value: MasterStash): void {
+    MasterStash.getTypeScriptAlgebraicType().serialize(writer, value);
   }
 
-  export function deserialize(reader: BinaryReader): MasterStashRow {
-    return MasterStashRow.getTypeScriptAlgebraicType().deserialize(reader);
+  export function deserialize(reader: BinaryReader): MasterStash {
+    return MasterStash.getTypeScriptAlgebraicType().deserialize(reader);
   }
 
 }

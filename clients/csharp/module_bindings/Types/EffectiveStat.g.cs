@@ -13,7 +13,7 @@ namespace SpacetimeDB.Types
 {
     [SpacetimeDB.Type]
     [DataContract]
-    public sealed partial class EffectiveStatRow
+    public sealed partial class EffectiveStat
     {
         [DataMember(Name = "id")]
         public ulong Id;
@@ -34,7 +34,7 @@ namespace SpacetimeDB.Types
         [DataMember(Name = "updated_at")]
         public SpacetimeDB.Timestamp UpdatedAt;
 
-        public EffectiveStatRow(
+        public EffectiveStat(
             ulong Id,
             ulong CharacterId,
             Stat Stat,
@@ -57,7 +57,7 @@ namespace SpacetimeDB.Types
             this.UpdatedAt = UpdatedAt;
         }
 
-        public EffectiveStatRow()
+        public EffectiveStat()
         {
             this.Contributions = new();
             this.Explain = "";

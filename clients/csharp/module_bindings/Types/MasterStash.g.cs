@@ -13,14 +13,14 @@ namespace SpacetimeDB.Types
 {
     [SpacetimeDB.Type]
     [DataContract]
-    public sealed partial class MasterStashRow
+    public sealed partial class MasterStash
     {
         [DataMember(Name = "owner")]
         public SpacetimeDB.Identity Owner;
         [DataMember(Name = "currency_cp")]
         public ulong CurrencyCp;
 
-        public MasterStashRow(
+        public MasterStash(
             SpacetimeDB.Identity Owner,
             ulong CurrencyCp
         )
@@ -29,7 +29,7 @@ namespace SpacetimeDB.Types
             this.CurrencyCp = CurrencyCp;
         }
 
-        public MasterStashRow()
+        public MasterStash()
         {
         }
     }

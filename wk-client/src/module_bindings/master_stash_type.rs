@@ -6,23 +6,13 @@
 #![allow(unused, clippy::all)]
 use spacetimedb_sdk::__codegen::{self as __sdk, __lib, __sats, __ws};
 
-use super::stat_contribution_type::StatContribution;
-use super::stat_type::Stat;
-
 #[derive(__lib::ser::Serialize, __lib::de::Deserialize, Clone, PartialEq, Debug)]
 #[sats(crate = __lib)]
-pub struct EffectiveStatRow {
-    pub id: u64,
-    pub character_id: u64,
-    pub stat: Stat,
-    pub base: i32,
-    pub value: i32,
-    pub clamped: bool,
-    pub contributions: Vec<StatContribution>,
-    pub explain: String,
-    pub updated_at: __sdk::Timestamp,
+pub struct MasterStash {
+    pub owner: __sdk::Identity,
+    pub currency_cp: u64,
 }
 
-impl __sdk::InModule for EffectiveStatRow {
+impl __sdk::InModule for MasterStash {
     type Module = super::RemoteModule;
 }
