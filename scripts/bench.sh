@@ -3,7 +3,7 @@
 #   1. native criterion benches of the pure core (module/benches/core.rs), short measurement
 #   2. release wasm + the wk-bench load client; a fresh server on a free port with a temp data dir
 #      (stopped on exit), the module published (dnd5e)
-#   3. wk-bench: ping baseline, the floor reducer (set_config), game reducers judged as ratios to the
+#   3. wk-bench: ping baseline, the floor reducer (admin_set_config), game reducers judged as ratios to the
 #      floor (÷ ping beside), the 8v8 instant fight, the scheduler
 #   4. reducer time of admin_skirmish from the server's `Timing span` log lines
 # Writes target/bench/results.md and results.json and prints the table with targets and pass/miss.
@@ -109,9 +109,9 @@ def row(metric, value, fmt, target, ok):
                  "n/a" if value is None else ("" if ok is None else ("pass" if ok(value) else "MISS"))))
 g = live.get
 row("ping (baseline) calls/s", g("ping.rate"), "{:.0f}", "—", None)
-row("floor: set_config calls/s (÷ ping): 2 reads, 1 row update, 1 event, the least a reducer that writes does", g("floor_set_config.ratio"),
+row("floor: admin_set_config calls/s (÷ ping): 2 reads, 1 row update, 1 event, the least a reducer that writes does", g("floor_set_config.ratio"),
     "{:.2f}" + (f" ({g('floor_set_config.rate'):.0f}/s)" if g("floor_set_config.rate") else ""), "—", None)
-for k, label in [("apply_buff_new", "apply_buff, first application"), ("apply_buff", "apply_buff, re-application"), ("equip_unequip", "equip/unequip"), ("pick_up", "pick_up"),
+for k, label in [("apply_buff_new", "admin_apply_buff, first application"), ("admin_apply_buff", "admin_apply_buff, re-application"), ("equip_unequip", "equip/unequip"), ("pick_up", "pick_up"),
                  ("combat_turn_mix", "combat turn (step in if out of reach, attack, end_turn; only the combatant whose turn it is)"), ("skirmish_8v8", "InstantResolution 8v8 (admin_skirmish)")]:
     r, p, fails = g(f"{k}.rate"), g(f"{k}.ratio"), g(f"{k}.failed")
     extra = (f" ({r:.0f} ok/s" if r else " (") + (f", ÷ ping {p:.2f}" if p else "") + (f", {fails:.0f} failed" if fails else "") + ")"
@@ -153,7 +153,7 @@ row("burst lateness p99", g("sched.burst.p99_ms"), "{:.0f} ms", "—", None)
 if g("scale.items_after"):
     # Round trips one at a time, the five calls interleaved in blocks on each side; ping (an empty
     # reducer) is the control: its ratio shows the drift between the sides.
-    for name in ("ping", "apply_buff", "pick_up", "equip_unequip", "step_to"):
+    for name in ("ping", "admin_apply_buff", "pick_up", "equip_unequip", "step_to"):
         a, b = g(f"scale.{name}.before_us"), g(f"scale.{name}.after_us")
         row(f"scale: {name}{' (control)' if name == 'ping' else ''} round trip p50, {g('scale.items_before'):.0f} -> {g('scale.items_after'):.0f} items, {g('scale.chars_before'):.0f} -> {g('scale.chars_after'):.0f} characters", b / a if a else float("nan"), "x{:.2f}" + f" ({a:.0f} -> {b:.0f} us)", "—", None)
     row("scale: worst reducer ratio, big world ÷ small world", g("scale.worst_ratio"), "{:.2f}", "≤ 1.2", lambda v: v <= 1.2)
@@ -180,7 +180,7 @@ commit = sh("git", "rev-parse", "--short", "HEAD") + ("+changes" if sh("git", "s
 load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
 md = ["# Performance", "",
       "Written by `scripts/bench.sh` (do not edit by hand): every figure below comes from one run of it; a missed",
-      "target reads MISS. Game reducers are judged against the floor reducer `set_config` (reads a row, updates it,",
+      "target reads MISS. Game reducers are judged against the floor reducer `admin_set_config` (reads a row, updates it,",
       "records one event) in the same run; the ratio to `ping` (an empty reducer) stands beside it.", "",
       f"Run: {when} on commit `{commit}`, {platform.machine()}, {os.cpu_count()} cores, load average {load} (1 / 5 / 15 min) at the end",
       "of the run, SpacetimeDB 1.2.0 standalone, dnd5e, server and load client on the same machine.", "",

@@ -21,5 +21,5 @@ say "publishing $WK_DB to $WK_URL"
 spacetime publish -s "$WK_URL" -b "$WASM" "${clear[@]}" -y "$WK_DB"
 # Fight seeds come from the database's private dice secret; a module has no entropy source of
 # its own (ctx.rng() is seeded from the public timestamp), so the publisher adds some.
-say "adding dice entropy (add_dice_entropy)"
-spacetime call -s "$WK_URL" "$WK_DB" add_dice_entropy "\"$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')\"" >/dev/null
+say "adding dice entropy (admin_add_dice_entropy)"
+spacetime call -s "$WK_URL" "$WK_DB" admin_add_dice_entropy "\"$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')\"" >/dev/null

@@ -800,7 +800,7 @@ def cmd_fuzz(api, a):
     ws = hold_connection(api, fuzzer.token)
     me = own[0]
     loc = next(c["location_id"] for c in api.sql("SELECT * FROM character") if c["id"] == me)
-    api.call("spawn_monster", ["rat", loc], api.admin)
+    api.call("admin_spawn_monster", ["rat", loc], api.admin)
     mons = [m["id"] for m in api.sql("SELECT * FROM monster_instance") if m.get("location_id") == loc]
     s, t = api.call("start_combat", [me, [], mons[-1:]], fuzzer.token)
     # The burst means something only inside a running fight with the fuzzer's character in it.
@@ -835,7 +835,7 @@ def cmd_fuzz(api, a):
     # spend most of its calls on E_RATE_LIMITED (20 calls/s) and reach few deep paths: a bigger
     # burst while it runs (the limiter has its own live scenario, client-sdk-tests `limits`).
     cfg0 = api.sql("SELECT * FROM config")[0]
-    api.call("set_config", ["rate_limit_burst", "100000"], api.admin)
+    api.call("admin_set_config", ["rate_limit_burst", "100000"], api.admin)
     started = time.time()
     done = 0
     with ThreadPoolExecutor(8) as ex:
@@ -851,11 +851,11 @@ def cmd_fuzz(api, a):
                          fuzzer.token)
             for g in api.sql("SELECT * FROM feature_gate"):
                 if not g.get("enabled", True):
-                    api.call("set_feature_enabled", [g["feature"], True], api.admin)
+                    api.call("admin_set_feature_enabled", [g["feature"], True], api.admin)
             own = [c["id"] for c in fuzzer.characters()]
             gen.refresh(own, [ctrl["char"]], target_ids=victim)
     secs = time.time() - started
-    api.call("set_config", ["rate_limit_burst", str(cfg0.get("rate_limit_burst", 60))], api.admin)
+    api.call("admin_set_config", ["rate_limit_burst", str(cfg0.get("rate_limit_burst", 60))], api.admin)
     total = sum(counts.values())
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:12])
     log(f"fuzz: {total} calls in {secs:.0f} s: {summary}")
@@ -953,7 +953,7 @@ def foreign_resources(api, other, helper):
     if not items:
         c = next(c for c in api.sql("SELECT * FROM character") if c["id"] == theirs)
         defs = [d["id"] for d in api.sql("SELECT * FROM item_def")]
-        api.call("spawn_world_item", [defs[0], 1, c["location_id"], c["x"], c["y"], 5.0, 600.0], api.admin)
+        api.call("admin_spawn_world_item", [defs[0], 1, c["location_id"], c["x"], c["y"], 5.0, 600.0], api.admin)
         api.call("pick_up", [theirs], other.token)
         items = [i for i in api.sql("SELECT * FROM item_instance") if i["owner"] == other.identity]
     if items:
@@ -968,7 +968,7 @@ def foreign_resources(api, other, helper):
     s, t = api.call("create_character", [f"Oth2{random.randint(0, 10**6)}", class_ids(api)[0], SCORES, []], other.token)
     second = max(c["id"] for c in other.characters())
     loc = next(c["location_id"] for c in api.sql("SELECT * FROM character") if c["id"] == second)
-    api.call("spawn_monster", [sturdy, loc], api.admin)
+    api.call("admin_spawn_monster", [sturdy, loc], api.admin)
     mons = [m["id"] for m in api.sql("SELECT * FROM monster_instance") if m["location_id"] == loc and m["combat_id"] == 0]
     if mons:
         api.call("start_combat", [second, [], [mons[-1]]], other.token)
@@ -1016,7 +1016,7 @@ def cmd_authz(api, a):
     callers = [("owner", owner.token), ("other", other.token), ("anonymous", anon_tok), ("admin", api.admin)]
     # The matrix tests authorization, not the rate limit: a bigger burst while it runs.
     cfg0 = api.sql("SELECT * FROM config")[0]
-    api.call("set_config", ["rate_limit_burst", "100000"], api.admin)
+    api.call("admin_set_config", ["rate_limit_burst", "100000"], api.admin)
     foreign = foreign_resources(api, other, helper)
     log(f"authz: another player's resources passed as arguments: {foreign}")
     wrong = []
@@ -1081,17 +1081,17 @@ def cmd_authz(api, a):
                 want = "allowed (committed, or a non-authorization code docs/reducers.md lists for it)"
             if not ok:
                 wrong.append(f"{name}({json.dumps(args)[:80]}) as {who}: got {s} {t[:100]!r}, want {want}")
-        # The admin's cell may have switched a system off (set_feature_enabled with generated
+        # The admin's cell may have switched a system off (admin_set_feature_enabled with generated
         # arguments): every gate open again, so the next reducer's cells test its authorization,
         # not the gate that comes first.
         for g in api.sql("SELECT * FROM feature_gate"):
             if not g.get("enabled", True):
-                api.call("set_feature_enabled", [g["feature"], True], api.admin)
-        # ...and the same for the rate limit (a generated set_config may have changed it).
-        api.call("set_config", ["rate_limit_burst", "100000"], api.admin)
-        api.call("set_config", ["rate_limit_per_sec", str(cfg0.get("rate_limit_per_sec", 20))], api.admin)
-    api.call("set_config", ["rate_limit_burst", str(cfg0.get("rate_limit_burst", 60))], api.admin)
-    api.call("set_config", ["rate_limit_per_sec", str(cfg0.get("rate_limit_per_sec", 20))], api.admin)
+                api.call("admin_set_feature_enabled", [g["feature"], True], api.admin)
+        # ...and the same for the rate limit (a generated admin_set_config may have changed it).
+        api.call("admin_set_config", ["rate_limit_burst", "100000"], api.admin)
+        api.call("admin_set_config", ["rate_limit_per_sec", str(cfg0.get("rate_limit_per_sec", 20))], api.admin)
+    api.call("admin_set_config", ["rate_limit_burst", str(cfg0.get("rate_limit_burst", 60))], api.admin)
+    api.call("admin_set_config", ["rate_limit_per_sec", str(cfg0.get("rate_limit_per_sec", 20))], api.admin)
     report("authz_matrix", not wrong and len(foreign) == 5,
            f"{cells} reducer x caller cells as expected, {foreign_cells} of them with another player's "
            f"{', '.join(sorted(foreign))} ids" if not wrong and len(foreign) == 5
@@ -1185,15 +1185,15 @@ def cmd_crash(api, a):
     cfg = api.sql("SELECT * FROM combat_config")[0]["modes"]
     cfg["relaxed_turn_secs"] = cfg["classic_turn_secs"] = 3
     modes = [v if not isinstance(v, dict) else list(v.values()) for v in cfg.values()]
-    s, t = api.call("set_combat_config", [modes], api.admin)
+    s, t = api.call("admin_set_combat_config", [modes], api.admin)
     if s != 200:
-        failures.append(f"set_combat_config: {s} {t[:120]}")
+        failures.append(f"admin_set_combat_config: {s} {t[:120]}")
     # Consent proposals time out after 2 s, so one falls due while the server is down.
-    has_profiles = any(r["name"] == "set_profile_consent_timeout" for r in reducers(api))
+    has_profiles = any(r["name"] == "admin_set_profile_consent_timeout" for r in reducers(api))
     if has_profiles:
-        s, t = api.call("set_profile_consent_timeout", [2], api.admin)
+        s, t = api.call("admin_set_profile_consent_timeout", [2], api.admin)
         if s != 200:
-            failures.append(f"set_profile_consent_timeout: {s} {t[:120]}")
+            failures.append(f"admin_set_profile_consent_timeout: {s} {t[:120]}")
     down = 4.0
     for k in range(a.kills):
         agents = start_agents(a, a.agents)
@@ -1204,10 +1204,10 @@ def cmd_crash(api, a):
         ws = hold_connection(api, p.token)
         loc = next(c["location_id"] for c in api.sql("SELECT * FROM character") if c["id"] == me)
         mons0 = {m["id"] for m in api.sql("SELECT * FROM monster_instance")}
-        api.call("spawn_monster", ["rat", loc], api.admin)
+        api.call("admin_spawn_monster", ["rat", loc], api.admin)
         rat = [m["id"] for m in api.sql("SELECT * FROM monster_instance") if m["id"] not in mons0]
         s0, t0_ = api.call("start_combat", [me, [], rat[:1]], p.token)
-        s1, t1 = api.call("apply_buff", [me, buff_def, 0, {"some": 2}], api.admin)
+        s1, t1 = api.call("admin_apply_buff", [me, buff_def, 0, {"some": 2}], api.admin)
         items0 = {i["uid"] for i in api.sql("SELECT * FROM item_instance")}
         # The ground item goes where no running agent can take it before the kill: agents step to
         # ground items at their location and pick them up, and since joining another player's fight
@@ -1216,7 +1216,7 @@ def cmd_crash(api, a):
         # players' characters and every journey's destination make a place busy; failing a free
         # one, the place with the fewest online characters.
         item_loc = quiet_location(api)
-        s2, t2 = api.call("spawn_world_item", ["dagger", 1, item_loc, 50.0, 50.0, 5.0, 2.0], api.admin)
+        s2, t2 = api.call("admin_spawn_world_item", ["dagger", 1, item_loc, 50.0, 50.0, 5.0, 2.0], api.admin)
         mine = [b for b in api.sql("SELECT * FROM active_buff") if b["target_id"] == me and not b["permanent"]]
         buffs = [b["id"] for b in mine]
         items = [i["uid"] for i in api.sql("SELECT * FROM item_instance") if i["uid"] not in items0]

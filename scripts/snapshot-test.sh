@@ -78,12 +78,12 @@ call admin_seed_scale '[30, 3, 20]' || fail snapshot_setup "admin_seed_scale"
 ids=$(sql "SELECT id FROM character" | python3 -c 'import json,sys; print(" ".join(str(r[0]) for r in json.load(sys.stdin)[0]["rows"]))')
 set -- $ids
 c1="$1"; c2="${2:-$1}"; c3="${3:-$1}"
-call apply_buff "[$c1, \"aid\", 0, {\"some\": 3600}]" || fail snapshot_setup "apply_buff aid"
-call apply_buff "[$c2, \"hidden\", 0, {\"none\": []}]" || fail snapshot_setup "apply_buff hidden"
+call admin_apply_buff "[$c1, \"aid\", 0, {\"some\": 3600}]" || fail snapshot_setup "admin_apply_buff aid"
+call admin_apply_buff "[$c2, \"hidden\", 0, {\"none\": []}]" || fail snapshot_setup "admin_apply_buff hidden"
 call admin_grant_currency "[$c1, 1234]" || fail snapshot_setup "admin_grant_currency"
 # The seeded characters are on a run: extract one, so its items and currency reach the master stash.
 call extract "[$c3]" >/dev/null 2>&1 || true
-call apply_buff "[$c3, \"bless\", 0, {\"some\": 2}]" || fail snapshot_setup "apply_buff bless (2 s)"
+call admin_apply_buff "[$c3, \"bless\", 0, {\"some\": 2}]" || fail snapshot_setup "admin_apply_buff bless (2 s)"
 short_id=$(sql "SELECT id FROM active_buff WHERE target_id = $c3" | python3 -c 'import json,sys; r=json.load(sys.stdin)[0]["rows"]; print(r[-1][0] if r else 0)')
 for t in character item_instance master_stash active_buff character_perk; do echo "$t=$(count $t)"; done >"$TMP/before.txt"
 
@@ -139,7 +139,7 @@ else
         || fail snapshot_bad_row_refused "$(tail -n 2 "$TMP/bad.log" | tr '\n' ' ')"
 fi
 anon="$(curl -sf -X POST "$WK_URL/v1/identity" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
-out="$(call snapshot_begin '["x@1", 2, "dnd5e"]' "$anon" || true)"
+out="$(call admin_snapshot_begin '["x@1", 2, "dnd5e"]' "$anon" || true)"
 [[ "$out" == E_NOT_ADMIN* ]] && pass snapshot_begin_admin_only "$out" || fail snapshot_begin_admin_only "got: $out"
 
 echo "snapshot drill: $fails failed"

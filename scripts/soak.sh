@@ -9,7 +9,7 @@
 # each stays below the module's per-identity rate limit (20 calls/s), and E_RATE_LIMITED counts as
 # an unexpected error. The agents subscribe to the whole world (every row change reaches each of
 # them), which is why there are few of them: fifty made 25-36 calls/s on this machine.
-# Capacity: the median calls/s of the game reducers (apply_buff first and re-application,
+# Capacity: the median calls/s of the game reducers (admin_apply_buff first and re-application,
 # equip/unequip, pick_up, combat turn) in target/bench/results.json from scripts/bench.sh on this
 # machine; without that file, 1500 calls/s (that median in docs/performance.md of 2026-12-07).
 # A fresh server on a free 127.0.0.1 port with a temp data dir (stopped on exit), then, each on a
@@ -64,7 +64,7 @@ try:
     if not res.get("full_run"):
         raise ValueError("not a full bench run (quick, scale-only or a prebuilt module)")
     live = res["live"]
-    rates = [live[k + ".rate"] for k in ("apply_buff_new", "apply_buff", "equip_unequip", "pick_up", "combat_turn_mix")
+    rates = [live[k + ".rate"] for k in ("apply_buff_new", "admin_apply_buff", "equip_unequip", "pick_up", "combat_turn_mix")
              if isinstance(live.get(k + ".rate"), (int, float))]
     if not rates:
         raise ValueError("no game reducer rates")

@@ -42,7 +42,7 @@ mkdir -p "$WK_HOME/backups"
 snap="$WK_HOME/backups/upgrade-$WK_DB-$(date -u +%Y%m%dT%H%M%SZ).json"
 
 was_on="$(combat_on)"
-if [[ "$was_on" == true ]]; then call set_feature_enabled '["combat", false]' || die "could not close the combat gate (an admin token?)"; fi
+if [[ "$was_on" == true ]]; then call admin_set_feature_enabled '["combat", false]' || die "could not close the combat gate (an admin token?)"; fi
 for _ in $(seq 1 "$fight_wait"); do [[ "$(running_fights)" == 0 ]] && break; sleep 1; done
 left="$(running_fights)"
 [[ "$left" == 0 ]] || say "warning: $left fight(s) still running after ${fight_wait}s: left out of the snapshot"
@@ -52,7 +52,7 @@ down_start=$(date +%s.%N)
 say "publishing the new module with --clear: the world is down"
 stdb publish -s "$WK_URL" -b "$WASM" -c -y "$WK_DB" >/dev/null
 "$ROOT/scripts/snapshot.sh" import --db "$WK_DB" "$snap"
-if [[ "$was_on" == true ]]; then call set_feature_enabled '["combat", true]'; fi
+if [[ "$was_on" == true ]]; then call admin_set_feature_enabled '["combat", true]'; fi
 down=$(python3 -c "import time; print(f'{time.time() - $down_start:.2f}')")
 say "the world is up again: downtime ${down} s (publish + import)"
 "$ROOT/scripts/snapshot.sh" verify --db "$WK_DB" "$snap"

@@ -307,14 +307,14 @@ fn drop_weapon(shared: &Shared, loc: &str, x: f64, y: f64) -> Result<(), String>
     let rx = rx.lock().map_err(|_| "admin lock poisoned")?;
     admin
         .reducers
-        .spawn_world_item(def, 1, loc.to_string(), x, y, 5.0, 3600.0)
-        .map_err(|e| format!("sending spawn_world_item: {e}"))?;
+        .admin_spawn_world_item(def, 1, loc.to_string(), x, y, 5.0, 3600.0)
+        .map_err(|e| format!("sending admin_spawn_world_item: {e}"))?;
     let deadline = Instant::now() + SETUP_TIMEOUT;
     loop {
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(("spawn_world_item", res)) => return res,
+            Ok(("admin_spawn_world_item", res)) => return res,
             Ok(_) => continue,
-            Err(_) => return Err("no answer to spawn_world_item".into()),
+            Err(_) => return Err("no answer to admin_spawn_world_item".into()),
         }
     }
 }

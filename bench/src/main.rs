@@ -103,13 +103,13 @@ impl Counts {
 /// The reducers whose completions the phases count.
 const COUNTED: &[&str] = &[
     "ping",
-    "set_config",
+    "admin_set_config",
     "create_character",
-    "create_ai_character",
-    "apply_buff",
+    "admin_create_ai_character",
+    "admin_apply_buff",
     "begin_run",
     "step_to",
-    "spawn_world_item",
+    "admin_spawn_world_item",
     "pick_up",
     "equip",
     "unequip",
@@ -270,7 +270,7 @@ impl Bench {
         let me = self.me;
         let p = self.pipeline(n, SETUP_LIMIT, |r, i| {
             if ai {
-                r.create_ai_character(format!("{prefix}{i}"), "fighter".into(), scores.clone(), vec![], Some(me))
+                r.admin_create_ai_character(format!("{prefix}{i}"), "fighter".into(), scores.clone(), vec![], Some(me))
             } else {
                 r.create_character(format!("{prefix}{i}"), "fighter".into(), scores.clone(), vec![])
             }
@@ -311,7 +311,7 @@ fn detail(e: &WorldEvent, key: &str) -> Option<String> {
 #[derive(Default)]
 struct Out {
     fields: serde_json::Map<String, serde_json::Value>,
-    /// The floor reducer's rate (`set_config`), once measured: game reducers are judged against it.
+    /// The floor reducer's rate (`admin_set_config`), once measured: game reducers are judged against it.
     floor_rate: Option<f64>,
 }
 
@@ -376,8 +376,8 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     let scale = |full: u64, quick: u64| if q { quick } else { full };
     b.subscribe(&["SELECT * FROM character", "SELECT * FROM item_instance"])?;
     b.must(
-        "set_config",
-        b.pipeline(1, PHASE_LIMIT, |r, _| r.set_config("max_characters_per_player".into(), "100".into()))?,
+        "admin_set_config",
+        b.pipeline(1, PHASE_LIMIT, |r, _| r.admin_set_config("max_characters_per_player".into(), "100".into()))?,
     )?;
 
     // ---- baseline
@@ -386,13 +386,13 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     let ping = b.must("ping", b.pipeline(scale(30_000, 3_000), PHASE_LIMIT, |r, _| r.ping())?)?;
     let base = ping.rate();
     out.phase("ping", &ping, base);
-    // ---- the floor of a reducer that writes: set_config reads two rows (admin, config), updates
+    // ---- the floor of a reducer that writes: admin_set_config reads two rows (admin, config), updates
     // the config row and records one event, the least any game reducer does (every visible change
     // writes an event). The game reducers' ratios are bounded by this one's.
     let floor = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, _| {
-        r.set_config("max_characters_per_player".into(), "100".into())
+        r.admin_set_config("max_characters_per_player".into(), "100".into())
     })?;
-    let floor = b.must("set_config (floor)", floor)?;
+    let floor = b.must("admin_set_config (floor)", floor)?;
     out.phase("floor_set_config", &floor, base);
     out.floor_rate = Some(floor.rate());
 
@@ -407,19 +407,19 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     let sched = b.characters("S", n_sched, true)?;
     println!("setup: {} characters in {:.1} s", n_load + n_sched + 2 * n_pairs, t.elapsed().as_secs_f64());
 
-    // ---- apply_buff (1 h durations, on the load characters): first the 20 buffs' first
+    // ---- admin_apply_buff (1 h durations, on the load characters): first the 20 buffs' first
     // applications on every character (a new instance each: effective stats change), then
     // re-applications of the same buffs (refresh / stack / strongest-wins by each buff's policy).
     let n_first = n_load * BUFFS.len() as u64;
     let apply = |r: &RemoteReducers, i: u64| {
         let c = load[(i % n_load) as usize];
         let buff = BUFFS[((i / n_load) % BUFFS.len() as u64) as usize];
-        r.apply_buff(c, buff.into(), 0, Some(3600))
+        r.admin_apply_buff(c, buff.into(), 0, Some(3600))
     };
-    let p = b.must("apply_buff (first applications)", b.pipeline(n_first, PHASE_LIMIT, apply)?)?;
+    let p = b.must("admin_apply_buff (first applications)", b.pipeline(n_first, PHASE_LIMIT, apply)?)?;
     out.phase("apply_buff_new", &p, base);
     let p = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| apply(r, n_first + i))?;
-    out.phase("apply_buff", &p, base);
+    out.phase("admin_apply_buff", &p, base);
 
     // ---- gear: a run, a spot of its own and a dagger in the run stash for each load character
     b.must("begin_run", b.pipeline(n_load, SETUP_LIMIT, |r, i| r.begin_run(load[i as usize]))?)?;
@@ -434,9 +434,9 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     let spawn_round = |b: &Bench| -> Res<()> {
         let p = b.pipeline(n_load, SETUP_LIMIT, |r, i| {
             let (x, y) = spot(i);
-            r.spawn_world_item("dagger".into(), 1, LOC.into(), x, y, 5.0, 3600.0)
+            r.admin_spawn_world_item("dagger".into(), 1, LOC.into(), x, y, 5.0, 3600.0)
         })?;
-        b.must("spawn_world_item", p).map(|_| ())
+        b.must("admin_spawn_world_item", p).map(|_| ())
     };
     // ---- pick_up: rounds of (spawn one dagger at every spot, untimed) + (every character picks up, timed)
     let rounds = scale(16, 2);
@@ -612,9 +612,9 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     let p = b.pipeline(n_buffs, SETUP_LIMIT, |r, i| {
         let c = sched[(i % n_sched) as usize];
         let buff = BUFFS[(i / n_sched) as usize];
-        r.apply_buff(c, buff.into(), 0, Some(1 + (i % spread_secs) as u32))
+        r.admin_apply_buff(c, buff.into(), 0, Some(1 + (i % spread_secs) as u32))
     })?;
-    let p = b.must("apply_buff (scheduler spread)", p)?;
+    let p = b.must("admin_apply_buff (scheduler spread)", p)?;
     println!("scheduler: {} buffs applied in {:.1} s, ending over the next {spread_secs} s", p.calls, p.secs);
     let deadline = t + Duration::from_secs(spread_secs + 30);
     while !due_since(spread_since, n_buffs) && Instant::now() < deadline {
@@ -643,9 +643,9 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         let c = sched[(i % n_sched) as usize];
         let buff = BUFFS[(i / n_sched) as usize];
         let left = lead.saturating_sub(t0.elapsed().as_secs()).max(1);
-        r.apply_buff(c, buff.into(), 0, Some(left as u32))
+        r.admin_apply_buff(c, buff.into(), 0, Some(left as u32))
     })?;
-    let p = b.must("apply_buff (scheduler burst)", p)?;
+    let p = b.must("admin_apply_buff (scheduler burst)", p)?;
     println!("scheduler burst: {} buffs applied in {:.1} s, due ~{lead} s after the start", p.calls, p.secs);
     let deadline = t0 + Duration::from_secs(lead + 30);
     while !due_since(burst_since, n_buffs) && Instant::now() < deadline {
@@ -795,7 +795,7 @@ fn step(r: &RemoteReducers, load: &[u64], i: u64) -> Call {
 }
 
 /// The scale comparison's reducer mix: round trips one call at a time (p50, microseconds) of
-/// ping (the control), apply_buff (a refresh), pick_up (nothing in reach: the ground lookup
+/// ping (the control), admin_apply_buff (a refresh), pick_up (nothing in reach: the ground lookup
 /// alone; its rejection is expected), equip / unequip and step_to on the load characters.
 /// `n` calls of each (equip / unequip: `n` pairs) in `rounds` interleaved blocks, so every
 /// reducer's samples and the control's are spread over the same stretch of the machine's load.
@@ -806,12 +806,12 @@ fn mix(b: &Bench, load: &[u64], daggers: &[u64], n: u64, rounds: u64) -> Res<Vec
     for round in 0..rounds {
         let o = round * m;
         lat[0].extend(b.latencies(m, |r, _| r.ping())?.0);
-        lat[1].extend(b.latencies(m, |r, i| r.apply_buff(load[k(o + i)], BUFFS[0].into(), 0, Some(3600)))?.0);
+        lat[1].extend(b.latencies(m, |r, i| r.admin_apply_buff(load[k(o + i)], BUFFS[0].into(), 0, Some(3600)))?.0);
         lat[2].extend(b.latencies(m, |r, i| r.pick_up(load[k(o + i)]))?.0);
         // 2m calls: every dagger equipped is unequipped again within the block
         lat[3].extend(b.latencies(2 * m, |r, i| gear(r, load, daggers, k(o + i / 2), i % 2 == 0))?.0);
         lat[4].extend(b.latencies(m, |r, i| step(r, load, o + i))?.0);
     }
-    let names = ["ping", "apply_buff", "pick_up", "equip_unequip", "step_to"];
+    let names = ["ping", "admin_apply_buff", "pick_up", "equip_unequip", "step_to"];
     Ok(names.into_iter().zip(lat).map(|(name, l)| (name, percentile(&sorted(l), 50.0))).collect())
 }

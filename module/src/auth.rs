@@ -13,7 +13,7 @@ pub fn require_admin(ctx: &ReducerContext) -> WkResult<()> {
     if is_admin(ctx) {
         Ok(())
     } else {
-        Err(err(ErrorCode::NotAdmin, "this reducer is for admins; ask an admin to call it or to add_admin you"))
+        Err(err(ErrorCode::NotAdmin, "this reducer is for admins; ask an admin to call it or to admin_add_admin you"))
     }
 }
 

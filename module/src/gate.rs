@@ -1,5 +1,5 @@
 //! Feature gates, both kinds: a system compiled out (cargo feature) has no reducers and no gate
-//! row; a system compiled in can be switched off at runtime by an admin (`set_feature_enabled`),
+//! row; a system compiled in can be switched off at runtime by an admin (`admin_set_feature_enabled`),
 //! after which its reducers answer `E_FEATURE_DISABLED` and change nothing.
 
 use crate::error::{err, ErrorCode, WkResult};
@@ -33,7 +33,7 @@ impl Feature {
         Feature::Profiles,
     ];
 
-    /// Name used in the `feature_gate` table and in `set_feature_enabled`.
+    /// Name used in the `feature_gate` table and in `admin_set_feature_enabled`.
     pub fn name(self) -> &'static str {
         match self {
             Feature::Characters => "characters",
@@ -78,7 +78,10 @@ pub fn require(ctx: &ReducerContext, feature: Feature) -> WkResult<()> {
         Some(g) if g.enabled => Ok(()),
         _ => Err(err(
             ErrorCode::FeatureDisabled,
-            format!("the `{}` system is switched off; an admin can enable it with set_feature_enabled", feature.name()),
+            format!(
+                "the `{}` system is switched off; an admin can enable it with admin_set_feature_enabled",
+                feature.name()
+            ),
         )),
     }
 }

@@ -270,7 +270,7 @@ async fn item(p: &mut Play) -> Res<String> {
     let o = p.observe(false).await?;
     let (loc, x, y) = (o["location"]["id"].clone(), o["character"]["x"].clone(), o["character"]["y"].clone());
     p.ok(
-        "spawn_world_item",
+        "admin_spawn_world_item",
         json!({"def_id": "shortsword", "quantity": 1, "location_id": loc, "x": x, "y": y, "contact_radius": 5.0, "ttl_secs": 600.0}),
     )
     .await?;
@@ -309,7 +309,7 @@ async fn fight(p: &mut Play) -> Res<String> {
         .as_array()
         .map(|a| a.iter().filter_map(|m| m["monster_id"].as_u64()).collect())
         .unwrap_or_default();
-    p.ok("spawn_monster", json!({"def_id": "rat", "location_id": loc})).await?;
+    p.ok("admin_spawn_monster", json!({"def_id": "rat", "location_id": loc})).await?;
     let mut monster = None;
     for _ in 0..100 {
         let o = p.observe(false).await?;

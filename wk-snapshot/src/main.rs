@@ -3,8 +3,8 @@
 //! verify a live world against a file. See docs/operations.md.
 //!
 //! Reads go through the HTTP SQL endpoint with the database owner's token (private tables are
-//! readable by the owner); writes through the call endpoint (`snapshot_begin`, `snapshot_import`,
-//! `snapshot_finish`). Rows travel as SATS-JSON arrays in column order, exactly as the SQL
+//! readable by the owner); writes through the call endpoint (`admin_snapshot_begin`, `admin_snapshot_import`,
+//! `admin_snapshot_finish`). Rows travel as SATS-JSON arrays in column order, exactly as the SQL
 //! endpoint returns them and as the call endpoint accepts them.
 
 use clap::{Parser, Subcommand};
@@ -301,7 +301,7 @@ fn import(api: &Api, file: &str, batch: usize) -> Res<()> {
             ));
         }
     }
-    api.call("snapshot_begin", json!([snapshot_id, SCHEMA_VERSION, file_ruleset]))?;
+    api.call("admin_snapshot_begin", json!([snapshot_id, SCHEMA_VERSION, file_ruleset]))?;
     println!("import {snapshot_id} into {} (ruleset {ruleset})", api.db);
     let mut total = 0usize;
     for name in CARRIED {
@@ -318,7 +318,7 @@ fn import(api: &Api, file: &str, batch: usize) -> Res<()> {
         for (i, chunk) in t.rows.chunks(batch).enumerate() {
             let mut v = Map::new();
             v.insert(variant(name), Value::Array(chunk.iter().map(|r| Value::Array(r.clone())).collect()));
-            api.call("snapshot_import", json!([Value::Object(v)])).map_err(|e| {
+            api.call("admin_snapshot_import", json!([Value::Object(v)])).map_err(|e| {
                 format!(
                     "{e}\n(table `{name}`, batch {i}: rows {}..; fix the row and run the import again: it resumes)",
                     i * batch
@@ -334,7 +334,7 @@ fn import(api: &Api, file: &str, batch: usize) -> Res<()> {
         .unwrap_or_default();
     let pages: Vec<&[u64]> = if ids.is_empty() { vec![&[][..]] } else { ids.chunks(batch).collect() };
     for (i, p) in pages.iter().enumerate() {
-        api.call("snapshot_finish", json!([p, i + 1 == pages.len()]))?;
+        api.call("admin_snapshot_finish", json!([p, i + 1 == pages.len()]))?;
     }
     println!("imported {total} rows in {:.2} s", t0.elapsed().as_secs_f64());
     Ok(())

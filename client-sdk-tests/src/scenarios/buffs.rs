@@ -1,5 +1,5 @@
 //! Scenarios: buffs on the live server. Apply, see, expire on time, refresh, stack,
-//! strongest-in-group, dispel, immunity, every rejection code, authorization, the gate, periodic
+//! strongest-in-group, admin_dispel, immunity, every rejection code, authorization, the gate, periodic
 //! damage, effective stats, and expiry across a server restart (WK_RESTART_SCRIPT).
 
 use crate::harness::{check, check_eq, wait_for, Client, Env, Runner, TestResult};
@@ -103,7 +103,7 @@ pub(crate) fn stat(c: &Client, character: u64, s: Stat) -> Option<i32> {
 
 fn apply(admin: &Client, target: u64, buff: &str, secs: Option<u32>) -> TestResult {
     let b = buff.to_string();
-    admin.ok("apply_buff", move |r| r.apply_buff(target, b, 0, secs))
+    admin.ok("admin_apply_buff", move |r| r.admin_apply_buff(target, b, 0, secs))
 }
 
 fn wait_buff(c: &Client, target: u64, buff: &str) -> Result<ActiveBuffRow, String> {
@@ -229,7 +229,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             bx.max_stacks as usize - 1,
             "BuffStacked events",
         )?;
-        admin.ok("remove_buff", move |r| r.remove_buff(iid))?;
+        admin.ok("admin_remove_buff", move |r| r.admin_remove_buff(iid))?;
         wait_for("removed", Duration::from_secs(5), || buffs_of(&admin, id).is_empty())?;
         check(!events_of(&admin, EventKind::BuffRemoved, iid).is_empty(), "BuffRemoved event")
     });
@@ -263,13 +263,13 @@ pub fn run(env: &Env, r: &mut Runner) {
         check(ev.iter().any(|e| field(&e.detail, "replaced") == Some(low.id.to_string())), "BuffReplaced names the old")
     });
 
-    r.run("buffs: dispel by category removes magical buffs only", || {
+    r.run("buffs: admin_dispel by category removes magical buffs only", || {
         let (_p, admin, id) = setup(env, "Dispelled")?;
         apply(&admin, id, bx.magical, Some(600))?;
         apply(&admin, id, bx.divine, Some(600))?;
         let magic = wait_buff(&admin, id, bx.magical)?;
         wait_buff(&admin, id, bx.divine)?;
-        admin.ok("dispel", move |r| r.dispel(id, BuffCategory::Magical))?;
+        admin.ok("admin_dispel", move |r| r.admin_dispel(id, BuffCategory::Magical))?;
         wait_for("magical gone", Duration::from_secs(5), || find_buff(&admin, id, bx.magical).is_none())?;
         check(find_buff(&admin, id, bx.divine).is_some(), "divine buff stays")?;
         check(!events_of(&admin, EventKind::BuffRemoved, magic.id).is_empty(), "BuffRemoved event")
@@ -283,7 +283,9 @@ pub fn run(env: &Env, r: &mut Runner) {
         // writes events meanwhile.
         let mine = || admin.conn.db.world_event().iter().filter(|e| e.actors.contains(&id)).count();
         let events = mine();
-        admin.fails_with("apply_buff", "E_BUFF_IMMUNE", move |r| r.apply_buff(id, "poisoned".into(), 0, None))?;
+        admin.fails_with("admin_apply_buff", "E_BUFF_IMMUNE", move |r| {
+            r.admin_apply_buff(id, "poisoned".into(), 0, None)
+        })?;
         std::thread::sleep(Duration::from_millis(200));
         check_eq(buffs_of(&admin, id).len(), 1, "rows after rejection")?;
         check(find_buff(&admin, id, "poisoned").is_none(), "not poisoned")?;
@@ -293,20 +295,29 @@ pub fn run(env: &Env, r: &mut Runner) {
     r.run("buffs: unknown buff, bad duration, unknown target / source / instance codes", || {
         let (_p, admin, id) = setup(env, "Rejected")?;
         let t = bx.timed.to_string();
-        admin.fails_with("apply_buff", "E_UNKNOWN_BUFF", move |r| r.apply_buff(id, "no_such_buff".into(), 0, None))?;
+        admin.fails_with("admin_apply_buff", "E_UNKNOWN_BUFF", move |r| {
+            r.admin_apply_buff(id, "no_such_buff".into(), 0, None)
+        })?;
         let b = t.clone();
-        admin.fails_with("apply_buff", "E_INVALID_DURATION", move |r| r.apply_buff(id, b, 0, Some(0)))?;
+        admin.fails_with("admin_apply_buff", "E_INVALID_DURATION", move |r| r.admin_apply_buff(id, b, 0, Some(0)))?;
         let b = t.clone();
-        admin.fails_with("apply_buff", "E_INVALID_DURATION", move |r| r.apply_buff(id, b, 0, Some(u32::MAX)))?;
+        admin.fails_with("admin_apply_buff", "E_INVALID_DURATION", move |r| {
+            r.admin_apply_buff(id, b, 0, Some(u32::MAX))
+        })?;
         let b = t.clone();
         // Ids from 2^48 up name monster instances (monster_buffs.rs); the last character id below.
         let no_char = (1u64 << 48) - 1;
-        admin.fails_with("apply_buff", "E_UNKNOWN_CHARACTER", move |r| r.apply_buff(no_char, b, 0, None))?;
+        admin
+            .fails_with("admin_apply_buff", "E_UNKNOWN_CHARACTER", move |r| r.admin_apply_buff(no_char, b, 0, None))?;
         let b = t.clone();
-        admin.fails_with("apply_buff", "E_UNKNOWN_CHARACTER", move |r| r.apply_buff(id, b, u64::MAX, None))?;
-        admin.fails_with("remove_buff", "E_UNKNOWN_BUFF_INSTANCE", |r| r.remove_buff(u64::MAX))?;
-        admin.fails_with("dispel", "E_UNKNOWN_CHARACTER", move |r| r.dispel(no_char, BuffCategory::Magical))?;
-        admin.fails_with("dispel", "E_UNKNOWN_MONSTER", |r| r.dispel(u64::MAX, BuffCategory::Magical))?;
+        admin.fails_with("admin_apply_buff", "E_UNKNOWN_CHARACTER", move |r| {
+            r.admin_apply_buff(id, b, u64::MAX, None)
+        })?;
+        admin.fails_with("admin_remove_buff", "E_UNKNOWN_BUFF_INSTANCE", |r| r.admin_remove_buff(u64::MAX))?;
+        admin.fails_with("admin_dispel", "E_UNKNOWN_CHARACTER", move |r| {
+            r.admin_dispel(no_char, BuffCategory::Magical)
+        })?;
+        admin.fails_with("admin_dispel", "E_UNKNOWN_MONSTER", |r| r.admin_dispel(u64::MAX, BuffCategory::Magical))?;
         std::thread::sleep(Duration::from_millis(200));
         check(buffs_of(&admin, id).is_empty(), "nothing written")
     });
@@ -316,11 +327,11 @@ pub fn run(env: &Env, r: &mut Runner) {
         apply(&admin, id, bx.timed, Some(600))?;
         let row = wait_buff(&player, id, bx.timed)?;
         let b = bx.timed.to_string();
-        player.fails_with("apply_buff", "E_NOT_ADMIN", move |r| r.apply_buff(id, b, 0, None))?;
+        player.fails_with("admin_apply_buff", "E_NOT_ADMIN", move |r| r.admin_apply_buff(id, b, 0, None))?;
         let iid = row.id;
-        player.fails_with("remove_buff", "E_NOT_ADMIN", move |r| r.remove_buff(iid))?;
-        player.fails_with("dispel", "E_NOT_ADMIN", move |r| r.dispel(id, BuffCategory::Divine))?;
-        player.fails_with("remove_buffs_by_source", "E_NOT_ADMIN", |r| r.remove_buffs_by_source(0))?;
+        player.fails_with("admin_remove_buff", "E_NOT_ADMIN", move |r| r.admin_remove_buff(iid))?;
+        player.fails_with("admin_dispel", "E_NOT_ADMIN", move |r| r.admin_dispel(id, BuffCategory::Divine))?;
+        player.fails_with("admin_remove_buffs_by_source", "E_NOT_ADMIN", |r| r.admin_remove_buffs_by_source(0))?;
         check(find_buff(&player, id, bx.timed).is_some(), "buff still there")
     });
 
@@ -341,10 +352,11 @@ pub fn run(env: &Env, r: &mut Runner) {
 
     r.run("buffs: gate off -> E_FEATURE_DISABLED, nothing written; on again works", || {
         let (_p, admin, id) = setup(env, "Gated")?;
-        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("buffs".into(), false))?;
+        admin.ok("admin_set_feature_enabled", |r| r.admin_set_feature_enabled("buffs".into(), false))?;
         let b = bx.timed.to_string();
-        let res = admin.fails_with("apply_buff", "E_FEATURE_DISABLED", move |r| r.apply_buff(id, b, 0, None));
-        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("buffs".into(), true))?;
+        let res =
+            admin.fails_with("admin_apply_buff", "E_FEATURE_DISABLED", move |r| r.admin_apply_buff(id, b, 0, None));
+        admin.ok("admin_set_feature_enabled", |r| r.admin_set_feature_enabled("buffs".into(), true))?;
         res?;
         check(buffs_of(&admin, id).is_empty(), "nothing written while gated")?;
         apply(&admin, id, bx.timed, Some(60))?;

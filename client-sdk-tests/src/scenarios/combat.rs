@@ -16,7 +16,7 @@ pub(crate) fn spawn(admin: &Client, def: &str, n: usize) -> Result<Vec<u64>, Str
     let before: Vec<u64> = admin.conn.db.monster_instance().iter().map(|m| m.id).collect();
     for _ in 0..n {
         let d = def.to_string();
-        admin.ok("spawn_monster", move |r| r.spawn_monster(d, SPAWN_AT.into()))?;
+        admin.ok("admin_spawn_monster", move |r| r.admin_spawn_monster(d, SPAWN_AT.into()))?;
     }
     let mut ids: Vec<u64> = Vec::new();
     // 10 s: on a loaded machine the subscription update can lag the reducer's result.
@@ -72,7 +72,7 @@ pub(crate) fn set_turn_secs(admin: &Client, secs: u32) -> TestResult {
     let mut modes = admin.conn.db.combat_config().id().find(&0).ok_or("combat_config row missing")?.modes;
     modes.relaxed_turn_secs = secs;
     modes.classic_turn_secs = secs;
-    admin.ok("set_combat_config", move |r| r.set_combat_config(modes))
+    admin.ok("admin_set_combat_config", move |r| r.admin_set_combat_config(modes))
 }
 
 pub(crate) fn events_for_combat(c: &Client, combat_id: u64, kind: EventKind) -> Vec<WorldEvent> {
@@ -112,8 +112,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         let admin = Client::admin(env)?;
         let goblins = spawn(&admin, "goblin", 2)?;
         let (class, scores) = (fx.other_class.to_string(), fx.scores.clone());
-        admin.ok("create_ai_character", move |r| {
-            r.create_ai_character("Sergeant".into(), class, scores, vec![], None)
+        admin.ok("admin_create_ai_character", move |r| {
+            r.admin_create_ai_character("Sergeant".into(), class, scores, vec![], None)
         })?;
         let mut sid = 0;
         wait_for("AI character", Duration::from_secs(5), || {
@@ -256,7 +256,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         a.ok("step_to", move |r| r.step_to(id, x, y))?;
         a.ok("begin_run", move |r| r.begin_run(id))?;
         let p = potion.to_string();
-        admin.ok("spawn_world_item", move |r| r.spawn_world_item(p, 1, SPAWN_AT.into(), x, y, 5.0, 600.0))?;
+        admin
+            .ok("admin_spawn_world_item", move |r| r.admin_spawn_world_item(p, 1, SPAWN_AT.into(), x, y, 5.0, 600.0))?;
         a.ok("pick_up", move |r| r.pick_up(id))?;
         let mut uid = 0;
         wait_for("potion in the bag", Duration::from_secs(5), || {
@@ -562,12 +563,14 @@ pub fn run(env: &Env, r: &mut Runner) {
         a.fails_with("start_combat", "E_UNKNOWN_CHARACTER", move |r| r.start_combat(id, vec![u64::MAX], vec![]))?;
         a.fails_with("attack", "E_NOT_IN_COMBAT", move |r| r.attack(id, 1, 0))?;
         a.fails_with("end_turn", "E_NOT_IN_COMBAT", move |r| r.end_turn(id))?;
-        a.fails_with("spawn_monster", "E_NOT_ADMIN", |r| r.spawn_monster("goblin".into(), SPAWN_AT.into()))?;
-        admin.fails_with("spawn_monster", "E_UNKNOWN_MONSTER", |r| {
-            r.spawn_monster("tarrasque".into(), SPAWN_AT.into())
+        a.fails_with("admin_spawn_monster", "E_NOT_ADMIN", |r| {
+            r.admin_spawn_monster("goblin".into(), SPAWN_AT.into())
         })?;
-        admin.fails_with("spawn_monster", "E_UNKNOWN_LOCATION", |r| {
-            r.spawn_monster("goblin".into(), "atlantis".into())
+        admin.fails_with("admin_spawn_monster", "E_UNKNOWN_MONSTER", |r| {
+            r.admin_spawn_monster("tarrasque".into(), SPAWN_AT.into())
+        })?;
+        admin.fails_with("admin_spawn_monster", "E_UNKNOWN_LOCATION", |r| {
+            r.admin_spawn_monster("goblin".into(), "atlantis".into())
         })?;
         a.fails_with("turn_timeout", "E_SCHEDULER_ONLY", |r| {
             r.turn_timeout(TurnTimer {
@@ -587,9 +590,9 @@ pub fn run(env: &Env, r: &mut Runner) {
         })?;
         a.fails_with("start_combat", "E_NOT_SAME_LOCATION", move |r| r.start_combat(id, vec![wid], vec![]))?;
         // gate off
-        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("combat".into(), false))?;
+        admin.ok("admin_set_feature_enabled", |r| r.admin_set_feature_enabled("combat".into(), false))?;
         let gated = a.fails_with("start_combat", "E_FEATURE_DISABLED", move |r| r.start_combat(id, vec![], vec![1]));
-        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("combat".into(), true))?;
+        admin.ok("admin_set_feature_enabled", |r| r.admin_set_feature_enabled("combat".into(), true))?;
         gated
     });
 }

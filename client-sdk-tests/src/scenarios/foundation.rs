@@ -157,13 +157,15 @@ pub fn run(env: &Env, r: &mut Runner) {
         let me = a.identity;
         let scores = fx.scores.clone();
         let class = fx.class.to_string();
-        a.fails_with("set_feature_enabled", "E_NOT_ADMIN", |r| r.set_feature_enabled("characters".into(), false))?;
-        a.fails_with("add_admin", "E_NOT_ADMIN", move |r| r.add_admin(me))?;
-        a.fails_with("remove_admin", "E_NOT_ADMIN", move |r| r.remove_admin(me))?;
-        a.fails_with("set_config", "E_NOT_ADMIN", |r| r.set_config("event_log_limit".into(), "10".into()))?;
-        a.fails_with("reload_static_data", "E_NOT_ADMIN", |r| r.reload_static_data())?;
-        a.fails_with("create_ai_character", "E_NOT_ADMIN", move |r| {
-            r.create_ai_character("Npc".into(), class, scores, vec![], None)
+        a.fails_with("admin_set_feature_enabled", "E_NOT_ADMIN", |r| {
+            r.admin_set_feature_enabled("characters".into(), false)
+        })?;
+        a.fails_with("admin_add_admin", "E_NOT_ADMIN", move |r| r.admin_add_admin(me))?;
+        a.fails_with("admin_remove_admin", "E_NOT_ADMIN", move |r| r.admin_remove_admin(me))?;
+        a.fails_with("admin_set_config", "E_NOT_ADMIN", |r| r.admin_set_config("event_log_limit".into(), "10".into()))?;
+        a.fails_with("admin_reload_static_data", "E_NOT_ADMIN", |r| r.admin_reload_static_data())?;
+        a.fails_with("admin_create_ai_character", "E_NOT_ADMIN", move |r| {
+            r.admin_create_ai_character("Npc".into(), class, scores, vec![], None)
         })?;
         let gate = a.conn.db.feature_gate().feature().find(&"characters".to_string()).ok_or("gate row missing")?;
         check(gate.enabled, "gate still enabled")
@@ -201,10 +203,10 @@ pub fn run(env: &Env, r: &mut Runner) {
     r.run("feature gate off: E_FEATURE_DISABLED and nothing written; on again: works", || {
         let admin = Client::admin(env)?;
         let a = Client::fresh(env)?;
-        admin.fails_with("set_feature_enabled", "E_UNKNOWN_FEATURE", |r| {
-            r.set_feature_enabled("teleport".into(), false)
+        admin.fails_with("admin_set_feature_enabled", "E_UNKNOWN_FEATURE", |r| {
+            r.admin_set_feature_enabled("teleport".into(), false)
         })?;
-        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("characters".into(), false))?;
+        admin.ok("admin_set_feature_enabled", |r| r.admin_set_feature_enabled("characters".into(), false))?;
         let res = (|| -> TestResult {
             wait_for("gate row off", Duration::from_secs(5), || {
                 a.conn.db.feature_gate().feature().find(&"characters".to_string()).map(|g| !g.enabled).unwrap_or(false)
@@ -215,7 +217,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             })?;
             check(my_characters(&a).is_empty(), "no row while gated")
         })();
-        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("characters".into(), true))?;
+        admin.ok("admin_set_feature_enabled", |r| r.admin_set_feature_enabled("characters".into(), true))?;
         res?;
         create(&a, &fx, "Ungated").map(|_| ())
     });
@@ -224,20 +226,24 @@ pub fn run(env: &Env, r: &mut Runner) {
         let admin = Client::admin(env)?;
         let b = Client::fresh(env)?;
         let bid = b.identity;
-        admin.ok("add_admin", move |r| r.add_admin(bid))?;
-        b.ok("set_config", |r| r.set_config("max_characters_per_player".into(), "8".into()))?;
-        b.fails_with("set_config", "E_INVALID_CONFIG", |r| r.set_config("no_such_key".into(), "1".into()))?;
-        b.fails_with("set_config", "E_INVALID_CONFIG", |r| r.set_config("event_log_limit".into(), "-5".into()))?;
-        admin.ok("remove_admin", move |r| r.remove_admin(bid))?;
-        b.fails_with("set_config", "E_NOT_ADMIN", |r| r.set_config("max_characters_per_player".into(), "8".into()))?;
+        admin.ok("admin_add_admin", move |r| r.admin_add_admin(bid))?;
+        b.ok("admin_set_config", |r| r.admin_set_config("max_characters_per_player".into(), "8".into()))?;
+        b.fails_with("admin_set_config", "E_INVALID_CONFIG", |r| r.admin_set_config("no_such_key".into(), "1".into()))?;
+        b.fails_with("admin_set_config", "E_INVALID_CONFIG", |r| {
+            r.admin_set_config("event_log_limit".into(), "-5".into())
+        })?;
+        admin.ok("admin_remove_admin", move |r| r.admin_remove_admin(bid))?;
+        b.fails_with("admin_set_config", "E_NOT_ADMIN", |r| {
+            r.admin_set_config("max_characters_per_player".into(), "8".into())
+        })?;
         let me = admin.identity;
-        admin.fails_with("remove_admin", "E_LAST_ADMIN", move |r| r.remove_admin(me))
+        admin.fails_with("admin_remove_admin", "E_LAST_ADMIN", move |r| r.admin_remove_admin(me))
     });
 
     r.run("character limit per player from config", || {
         let admin = Client::admin(env)?;
         let a = Client::fresh(env)?;
-        admin.ok("set_config", |r| r.set_config("max_characters_per_player".into(), "2".into()))?;
+        admin.ok("admin_set_config", |r| r.admin_set_config("max_characters_per_player".into(), "2".into()))?;
         let res = (|| -> TestResult {
             create(&a, &fx, "One")?;
             create(&a, &fx, "Two")?;
@@ -246,23 +252,23 @@ pub fn run(env: &Env, r: &mut Runner) {
                 r.create_character("Three".into(), class, scores, vec![])
             })
         })();
-        admin.ok("set_config", |r| r.set_config("max_characters_per_player".into(), "8".into()))?;
+        admin.ok("admin_set_config", |r| r.admin_set_config("max_characters_per_player".into(), "8".into()))?;
         res
     });
 
     r.run("admin creates AI characters; unknown owner rejected", || {
         let admin = Client::admin(env)?;
         let (class, scores) = (fx.other_class.to_string(), fx.scores.clone());
-        admin.ok("create_ai_character", move |r| {
-            r.create_ai_character("Guard Captain".into(), class, scores, vec![], None)
+        admin.ok("admin_create_ai_character", move |r| {
+            r.admin_create_ai_character("Guard Captain".into(), class, scores, vec![], None)
         })?;
         wait_for("AI character row", Duration::from_secs(5), || {
             admin.conn.db.character().iter().any(|c| c.name == "Guard Captain" && c.is_ai && c.owner != admin.identity)
         })?;
         let ghost = spacetimedb_sdk::Identity::from_byte_array([7; 32]);
         let (class, scores) = (fx.other_class.to_string(), fx.scores.clone());
-        admin.fails_with("create_ai_character", "E_UNKNOWN_PLAYER", move |r| {
-            r.create_ai_character("Ghost".into(), class, scores, vec![], Some(ghost))
+        admin.fails_with("admin_create_ai_character", "E_UNKNOWN_PLAYER", move |r| {
+            r.admin_create_ai_character("Ghost".into(), class, scores, vec![], Some(ghost))
         })
     });
 
@@ -277,8 +283,8 @@ pub fn run(env: &Env, r: &mut Runner) {
     r.run("event log is pruned to the configured limit", || {
         let admin = Client::admin(env)?;
         let a = Client::fresh(env)?;
-        admin.ok("set_config", |r| r.set_config("event_prune_ms".into(), "200".into()))?;
-        admin.ok("set_config", |r| r.set_config("event_log_limit".into(), "10".into()))?;
+        admin.ok("admin_set_config", |r| r.admin_set_config("event_prune_ms".into(), "200".into()))?;
+        admin.ok("admin_set_config", |r| r.admin_set_config("event_log_limit".into(), "10".into()))?;
         let res = (|| -> TestResult {
             for i in 0..6 {
                 create(&a, &fx, &format!("Spam{i}"))?;
@@ -287,15 +293,15 @@ pub fn run(env: &Env, r: &mut Runner) {
             // the newest events are the ones kept
             check(a.conn.db.world_event().iter().any(|e| e.text.contains("Spam5")), "newest event kept")
         })();
-        admin.ok("set_config", |r| r.set_config("event_log_limit".into(), "1000".into()))?;
-        admin.ok("set_config", |r| r.set_config("event_prune_ms".into(), "1000".into()))?;
+        admin.ok("admin_set_config", |r| r.admin_set_config("event_log_limit".into(), "1000".into()))?;
+        admin.ok("admin_set_config", |r| r.admin_set_config("event_prune_ms".into(), "1000".into()))?;
         res
     });
 
-    r.run("reload_static_data keeps the class table", || {
+    r.run("admin_reload_static_data keeps the class table", || {
         let admin = Client::admin(env)?;
         let before = admin.conn.db.class_def().count();
-        admin.ok("reload_static_data", |r| r.reload_static_data())?;
+        admin.ok("admin_reload_static_data", |r| r.admin_reload_static_data())?;
         std::thread::sleep(Duration::from_millis(300));
         check_eq(admin.conn.db.class_def().count(), before, "class_def rows")?;
         check(before > 0, "classes loaded")

@@ -129,7 +129,7 @@ fn spawn_at(
 ) -> Result<u64, String> {
     let before = all_items(admin).iter().map(|r| r.uid).max().unwrap_or(0);
     let (d, l) = (def.to_string(), loc.to_string());
-    admin.ok("spawn_world_item", move |r| r.spawn_world_item(d, qty, l, x, y, radius, ttl))?;
+    admin.ok("admin_spawn_world_item", move |r| r.admin_spawn_world_item(d, qty, l, x, y, radius, ttl))?;
     let find = || {
         all_items(admin)
             .into_iter()
@@ -253,9 +253,9 @@ fn scenario(r: &mut Runner, env: &Env, name: &str, f: impl FnOnce() -> TestResul
     });
 }
 
-fn set_config(admin: &Client, k: &str, v: &str) -> TestResult {
+fn admin_set_config(admin: &Client, k: &str, v: &str) -> TestResult {
     let (k, v) = (k.to_string(), v.to_string());
-    admin.ok("set_config", move |r| r.set_config(k, v))
+    admin.ok("admin_set_config", move |r| r.admin_set_config(k, v))
 }
 
 /// One scripted sequence of spawns, steps and pickups in region (bx, by) by a fresh player.
@@ -311,9 +311,9 @@ pub fn run(env: &Env, r: &mut Runner) {
         let w = ids.weapon.to_string();
         let s = ids.stackable.to_string();
         let before = all_items(&admin).len();
-        a.fails_with("spawn_world_item", "E_NOT_ADMIN", {
+        a.fails_with("admin_spawn_world_item", "E_NOT_ADMIN", {
             let w = w.clone();
-            move |r| r.spawn_world_item(w, 1, LOC.into(), bx, by, 2.0, 60.0)
+            move |r| r.admin_spawn_world_item(w, 1, LOC.into(), bx, by, 2.0, 60.0)
         })?;
         type Case = (&'static str, String, u32, String, f64, f64, f64, f64);
         let cases: Vec<Case> = vec![
@@ -336,7 +336,9 @@ pub fn run(env: &Env, r: &mut Runner) {
             ("E_INVALID_TTL", w.clone(), 1, LOC.into(), bx, by, 2.0, f64::INFINITY),
         ];
         for (code, def, q, loc, x, y, rad, ttl) in cases {
-            admin.fails_with("spawn_world_item", code, move |r| r.spawn_world_item(def, q, loc, x, y, rad, ttl))?;
+            admin.fails_with("admin_spawn_world_item", code, move |r| {
+                r.admin_spawn_world_item(def, q, loc, x, y, rad, ttl)
+            })?;
         }
         std::thread::sleep(Duration::from_millis(200));
         check_eq(all_items(&admin).len(), before, "no row from rejected spawns")?;
@@ -667,7 +669,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let (bx, by) = region();
         step(&a, id, bx, by)?;
         let mut res = (|| -> TestResult {
-            set_config(&admin, "wipe_difficulty", "standard")?;
+            admin_set_config(&admin, "wipe_difficulty", "standard")?;
             a.ok("begin_run", move |r| r.begin_run(id))?;
             let w = spawn(&admin, ids.weapon, 1, bx, by)?;
             let p = spawn(&admin, ids.potion, 2, bx, by)?;
@@ -687,15 +689,15 @@ pub fn run(env: &Env, r: &mut Runner) {
             wait_for("RunWiped event", WAIT, || {
                 events(&a, EventKind::RunWiped, id).iter().any(|e| detail(e, "currency_lost_cp") == "40")
             })?;
-            set_config(&admin, "wipe_difficulty", "hardcore")?;
+            admin_set_config(&admin, "wipe_difficulty", "hardcore")?;
             a.ok("begin_run", move |r| r.begin_run(id))?;
             a.ok("wipe", move |r| r.wipe(id))?;
             wait_for("weapon lost (hardcore)", WAIT, || item(&a, w).is_none())?;
-            admin.fails_with("set_config", "E_INVALID_CONFIG", |r| {
-                r.set_config("wipe_difficulty".into(), "brutal".into())
+            admin.fails_with("admin_set_config", "E_INVALID_CONFIG", |r| {
+                r.admin_set_config("wipe_difficulty".into(), "brutal".into())
             })
         })();
-        let restore = set_config(&admin, "wipe_difficulty", "standard");
+        let restore = admin_set_config(&admin, "wipe_difficulty", "standard");
         if res.is_ok() {
             res = restore;
         }
@@ -771,18 +773,18 @@ pub fn run(env: &Env, r: &mut Runner) {
         let ch = create(&a, &fx, "Gated4")?;
         let id = ch.id;
         let (bx, by) = region();
-        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("items".into(), false))?;
+        admin.ok("admin_set_feature_enabled", |r| r.admin_set_feature_enabled("items".into(), false))?;
         let w = ids.weapon.to_string();
         let res = (|| -> TestResult {
-            admin.fails_with("spawn_world_item", "E_FEATURE_DISABLED", move |r| {
-                r.spawn_world_item(w, 1, LOC.into(), bx, by, 2.0, 60.0)
+            admin.fails_with("admin_spawn_world_item", "E_FEATURE_DISABLED", move |r| {
+                r.admin_spawn_world_item(w, 1, LOC.into(), bx, by, 2.0, 60.0)
             })?;
             a.fails_with("pick_up", "E_FEATURE_DISABLED", move |r| r.pick_up(id))?;
             a.fails_with("begin_run", "E_FEATURE_DISABLED", move |r| r.begin_run(id))?;
             a.fails_with("unequip", "E_FEATURE_DISABLED", move |r| r.unequip(id, LoadoutSlot::MainHand))?;
             a.fails_with("use_consumable", "E_FEATURE_DISABLED", move |r| r.use_consumable(id, LoadoutSlot::Belt1))
         })();
-        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("items".into(), true))?;
+        admin.ok("admin_set_feature_enabled", |r| r.admin_set_feature_enabled("items".into(), true))?;
         res?;
         a.ok("begin_run", move |r| r.begin_run(id))
     });

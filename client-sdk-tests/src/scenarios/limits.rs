@@ -73,8 +73,8 @@ pub fn run(env: &Env, r: &mut Runner) {
             r.ability_check(me, CheckKind::Skill("s".repeat(1000)), 10)
         })?;
         a.fails_with("start_combat", "E_INPUT_TOO_LONG", move |r| r.start_combat(me, vec![], vec![1; 65]))?;
-        admin.fails_with("set_config", "E_INPUT_TOO_LONG", |r| {
-            r.set_config("challenge_ttl_secs".into(), "9".repeat(100))
+        admin.fails_with("admin_set_config", "E_INPUT_TOO_LONG", |r| {
+            r.admin_set_config("challenge_ttl_secs".into(), "9".repeat(100))
         })?;
         // A house-rule stack: 40 kB in the unused `key` of a valid entry.
         let fight = solo_fight(&admin, &a, me, sturdy)?;

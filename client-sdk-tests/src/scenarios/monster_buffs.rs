@@ -1,5 +1,5 @@
 //! Monsters carry buffs and conditions like characters, in play: an admin applies them to a
-//! spawned monster through the same `apply_buff` (target = `MONSTER_ID_BASE` + instance id, the
+//! spawned monster through the same `admin_apply_buff` (target = `MONSTER_ID_BASE` + instance id, the
 //! monster's combatant id), they sit in the same `active_buff` table, they change the monster's
 //! combatant (a poisoned rat bites with disadvantage: two d20 in the dice log, three d6 in lite;
 //! an AC buff is its `combatant.ac`, at once when applied mid-fight), its condition immunities
@@ -43,7 +43,7 @@ fn venom(env: &Env) -> (&'static str, usize) {
 
 fn apply(admin: &Client, target: u64, buff: &str) -> TestResult {
     let b = buff.to_string();
-    admin.ok("apply_buff", move |r| r.apply_buff(target, b, 0, Some(600)))
+    admin.ok("admin_apply_buff", move |r| r.admin_apply_buff(target, b, 0, Some(600)))
 }
 
 pub fn run(env: &Env, r: &mut Runner) {
@@ -51,15 +51,17 @@ pub fn run(env: &Env, r: &mut Runner) {
 
     r.run("monster buffs: unknown monsters and condition immunities refuse", || {
         let admin = Client::admin(env)?;
-        admin.fails_with("apply_buff", "E_UNKNOWN_MONSTER", |r| {
-            r.apply_buff(MONSTER_ID_BASE + 999_999_999, "poisoned".into(), 0, Some(60))
+        admin.fails_with("admin_apply_buff", "E_UNKNOWN_MONSTER", |r| {
+            r.admin_apply_buff(MONSTER_ID_BASE + 999_999_999, "poisoned".into(), 0, Some(60))
         })?;
-        admin.fails_with("dispel", "E_UNKNOWN_MONSTER", |r| {
-            r.dispel(MONSTER_ID_BASE + 999_999_999, BuffCategory::Magical)
+        admin.fails_with("admin_dispel", "E_UNKNOWN_MONSTER", |r| {
+            r.admin_dispel(MONSTER_ID_BASE + 999_999_999, BuffCategory::Magical)
         })?;
         // Skeletons are immune to poisoned (both rulesets' monsters.csv).
         let skel = MONSTER_ID_BASE + spawn(&admin, "skeleton", 1)?[0];
-        admin.fails_with("apply_buff", "E_BUFF_IMMUNE", |r| r.apply_buff(skel, "poisoned".into(), 0, Some(60)))?;
+        admin.fails_with("admin_apply_buff", "E_BUFF_IMMUNE", |r| {
+            r.admin_apply_buff(skel, "poisoned".into(), 0, Some(60))
+        })?;
         check(buffs_on(&admin, skel).is_empty(), "no row for a refused buff")?;
         let (ac, _) = ac_buff(env);
         apply(&admin, skel, ac)?;

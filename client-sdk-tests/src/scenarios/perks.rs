@@ -142,10 +142,10 @@ pub fn run(env: &Env, r: &mut Runner) {
         let p = perk.clone();
         a.fails_with("choose_perk", "E_OFFER_ALREADY_CHOSEN", move |r| r.choose_perk(offer_id, p))?;
         // Switched off at runtime: refused with the gate's code, then back on.
-        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("perks".into(), false))?;
+        admin.ok("admin_set_feature_enabled", |r| r.admin_set_feature_enabled("perks".into(), false))?;
         let p = perk.clone();
         let res = a.fails_with("choose_perk", "E_FEATURE_DISABLED", move |r| r.choose_perk(offer_id, p));
-        admin.ok("set_feature_enabled", |r| r.set_feature_enabled("perks".into(), true))?;
+        admin.ok("admin_set_feature_enabled", |r| r.admin_set_feature_enabled("perks".into(), true))?;
         res
     });
 
@@ -171,14 +171,14 @@ pub fn run(env: &Env, r: &mut Runner) {
         travel(&a, id, "village")?;
         let long0 = admin.conn.db.config().id().find(&0).ok_or("config")?.rules.long_rest_secs.to_string();
         let short0 = admin.conn.db.config().id().find(&0).ok_or("config")?.rules.short_rest_secs.to_string();
-        admin.ok("set_config", |r| r.set_config("short_rest_secs".into(), "1".into()))?;
-        admin.ok("set_config", |r| r.set_config("long_rest_secs".into(), "2".into()))?;
+        admin.ok("admin_set_config", |r| r.admin_set_config("short_rest_secs".into(), "1".into()))?;
+        admin.ok("admin_set_config", |r| r.admin_set_config("long_rest_secs".into(), "2".into()))?;
         let rested = (|| {
             a.ok("rest", move |r| r.rest(id, RestKind::Long, 0))?;
             wait_for("the long rest completes", Duration::from_secs(8), || events(&a, EventKind::RestCompleted, id) > 0)
         })();
-        admin.ok("set_config", move |r| r.set_config("long_rest_secs".into(), long0))?;
-        admin.ok("set_config", move |r| r.set_config("short_rest_secs".into(), short0))?;
+        admin.ok("admin_set_config", move |r| r.admin_set_config("long_rest_secs".into(), long0))?;
+        admin.ok("admin_set_config", move |r| r.admin_set_config("short_rest_secs".into(), short0))?;
         rested?;
         wait_for("recharged by the long rest", T, || {
             perk_state(&a, id, "relentless_endurance").is_some_and(|s| s.charges == 1)

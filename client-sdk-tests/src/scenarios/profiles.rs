@@ -37,7 +37,7 @@ fn combat_of(c: &Client, character_id: u64) -> Option<CombatInstance> {
 
 fn spawn_rat(admin: &Client) -> Result<u64, String> {
     let before: Vec<u64> = admin.conn.db.monster_instance().iter().map(|m| m.id).collect();
-    admin.ok("spawn_monster", |r| r.spawn_monster("rat".into(), "crossroads".into()))?;
+    admin.ok("admin_spawn_monster", |r| r.admin_spawn_monster("rat".into(), "crossroads".into()))?;
     let mut id = 0;
     wait_for("spawned rat", Duration::from_secs(5), || {
         id = admin
@@ -232,7 +232,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         })?;
 
         // A newer proposal supersedes a pending one; the superseded one's timer does nothing.
-        admin.ok("set_profile_consent_timeout", |r| r.set_profile_consent_timeout(2))?;
+        admin.ok("admin_set_profile_consent_timeout", |r| r.admin_set_profile_consent_timeout(2))?;
         let res = (|| -> TestResult {
             let p = vec![profile("slow", "*", vec![entry("movement_bonus", -5, "", &[])])];
             a.ok("propose_profiles", move |r| r.propose_profiles(cid, p))?;
@@ -286,7 +286,7 @@ pub fn run(env: &Env, r: &mut Runner) {
                 })
             })
         })();
-        admin.ok("set_profile_consent_timeout", |r| r.set_profile_consent_timeout(60))?;
+        admin.ok("admin_set_profile_consent_timeout", |r| r.admin_set_profile_consent_timeout(60))?;
         res?;
         let cur = combat_of(&a, xid).and_then(|c| c.current_combatant).unwrap_or(xid);
         let (cc, cur_id) = if cur == xid { (&a, xid) } else { (&b, yid) };

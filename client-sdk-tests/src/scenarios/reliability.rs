@@ -11,7 +11,7 @@ use std::time::Duration;
 
 /// Every reducer with an f32/f64 parameter. `scripts/reliability.py fuzz` compares this list with
 /// the module's schema and fails when a float-taking reducer is missing here.
-pub const FLOAT_REDUCERS: &[&str] = &["step_to", "move_in_combat", "spawn_world_item"];
+pub const FLOAT_REDUCERS: &[&str] = &["step_to", "move_in_combat", "admin_spawn_world_item"];
 
 const BAD: [f64; 4] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0];
 
@@ -51,7 +51,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let loc = here.location_id.clone();
         let before: Vec<u64> = admin.conn.db.monster_instance().iter().map(|m| m.id).collect();
         let l = loc.clone();
-        admin.ok("spawn_monster", move |r| r.spawn_monster("rat".into(), l))?;
+        admin.ok("admin_spawn_monster", move |r| r.admin_spawn_monster("rat".into(), l))?;
         let mut rat = 0;
         wait_for("the spawned rat", Duration::from_secs(5), || {
             rat = admin.conn.db.monster_instance().iter().find(|m| !before.contains(&m.id)).map(|m| m.id).unwrap_or(0);
@@ -73,10 +73,10 @@ pub fn run(env: &Env, r: &mut Runner) {
                 let code = ["E_INVALID_POSITION", "E_INVALID_POSITION", "E_INVALID_RADIUS", "E_INVALID_TTL"][k];
                 // An item of the ruleset, so the float is the only thing wrong with the call.
                 let item = if env.ruleset == "lite" { "healing_draught" } else { "dagger" };
-                refused(&admin, "spawn_world_item", code, move |r| {
-                    r.spawn_world_item(item.into(), 1, l, f[0], f[1], f[2], f[3])
+                refused(&admin, "admin_spawn_world_item", code, move |r| {
+                    r.admin_spawn_world_item(item.into(), 1, l, f[0], f[1], f[2], f[3])
                 })?;
-                covered.insert("spawn_world_item");
+                covered.insert("admin_spawn_world_item");
             }
         }
         let bad_rows: Vec<u64> = admin

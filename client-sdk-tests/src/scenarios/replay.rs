@@ -98,8 +98,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         }
         let goblins = spawn(&admin, "goblin", 2)?;
         let (class, scores) = (fx.other_class.to_string(), fx.scores.clone());
-        admin.ok("create_ai_character", move |r| {
-            r.create_ai_character("Replayer".into(), class, scores, vec![], None)
+        admin.ok("admin_create_ai_character", move |r| {
+            r.admin_create_ai_character("Replayer".into(), class, scores, vec![], None)
         })?;
         let mut sid = 0;
         wait_for("AI character", Duration::from_secs(5), || {

@@ -73,7 +73,7 @@ fn challenge_of(c: &Client, x: u64, y: u64) -> Option<u64> {
 
 fn set_cfg(admin: &Client, k: &str, v: &str) -> TestResult {
     let (k, v) = (k.to_string(), v.to_string());
-    admin.ok("set_config", move |r| r.set_config(k, v))
+    admin.ok("admin_set_config", move |r| r.admin_set_config(k, v))
 }
 
 pub fn run(env: &Env, r: &mut Runner) {

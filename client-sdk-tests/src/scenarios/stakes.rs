@@ -85,14 +85,14 @@ fn buff_ids(c: &Client, id: u64) -> Vec<String> {
     v.into_iter().map(|b| b.buff_id).collect()
 }
 
-fn apply_buff(admin: &Client, id: u64, buff: &str) -> TestResult {
+fn admin_apply_buff(admin: &Client, id: u64, buff: &str) -> TestResult {
     let b = buff.to_string();
-    admin.ok("apply_buff", move |r| r.apply_buff(id, b, 0, None))
+    admin.ok("admin_apply_buff", move |r| r.admin_apply_buff(id, b, 0, None))
 }
 
-fn set_config(admin: &Client, k: &str, v: &str) -> TestResult {
+fn admin_set_config(admin: &Client, k: &str, v: &str) -> TestResult {
     let (k, v) = (k.to_string(), v.to_string());
-    admin.ok("set_config", move |r| r.set_config(k, v))
+    admin.ok("admin_set_config", move |r| r.admin_set_config(k, v))
 }
 
 /// Run `f` with config changes, restoring the old values afterwards (in reverse order) whatever
@@ -107,11 +107,11 @@ fn with_config(admin: &Client, changes: &[(&str, &str)], f: impl FnOnce() -> Tes
     };
     let restore: Vec<(String, String)> = changes.iter().map(|(k, _)| (k.to_string(), old(k))).collect();
     for (k, v) in changes {
-        set_config(admin, k, v)?;
+        admin_set_config(admin, k, v)?;
     }
     let res = f();
     for (k, v) in restore.into_iter().rev() {
-        let r = set_config(admin, &k, &v);
+        let r = admin_set_config(admin, &k, &v);
         if res.is_ok() {
             r?;
         }
@@ -131,7 +131,7 @@ fn item(c: &Client, uid: u64) -> Option<ItemInstanceRow> {
 fn spawn_item(admin: &Client, def: &str, qty: u32, x: f64, y: f64) -> Result<u64, String> {
     let before = admin.conn.db.item_instance().iter().map(|r| r.uid).max().unwrap_or(0);
     let d = def.to_string();
-    admin.ok("spawn_world_item", move |r| r.spawn_world_item(d, qty, LOC.into(), x, y, 3.0, 600.0))?;
+    admin.ok("admin_spawn_world_item", move |r| r.admin_spawn_world_item(d, qty, LOC.into(), x, y, 3.0, 600.0))?;
     let mut uid = 0;
     wait_for("spawned item row", WAIT, || {
         uid = admin
@@ -198,7 +198,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         a.ok("step_to", move |r| r.step_to(id, x, y))?;
         a.ok("begin_run", move |r| r.begin_run(id))?;
         let junk = spawn_item(&admin, ids.junk, 3, x, y)?;
-        apply_buff(&admin, id, "stunned")?;
+        admin_apply_buff(&admin, id, "stunned")?;
         wait_for("cannot_act in effective_stats", WAIT, || has_flag(&a, id, &ModifierKey::CannotAct))?;
         // the answer names the condition
         let msg = match a.call("move_to", move |r| r.move_to(id, "village".into()))? {
@@ -232,7 +232,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         // the stun ends: the same calls go through
         let stun = a.conn.db.active_buff().iter().find(|b| b.target_id == id && b.buff_id == "stunned");
         let iid = stun.ok_or("no stun row")?.id;
-        admin.ok("remove_buff", move |r| r.remove_buff(iid))?;
+        admin.ok("admin_remove_buff", move |r| r.admin_remove_buff(iid))?;
         wait_for("cannot_act gone", WAIT, || !has_flag(&a, id, &ModifierKey::CannotAct))?;
         a.ok("pick_up", move |r| r.pick_up(id))?;
         a.ok("ability_check", move |r| r.ability_check(id, CheckKind::Ability(Ability::Str), 10))?;
@@ -244,7 +244,7 @@ pub fn run(env: &Env, r: &mut Runner) {
             let admin = Client::admin(env)?;
             let a = Client::fresh(env)?;
             let id = create(&a, &fx, "Held")?.id;
-            apply_buff(&admin, id, "grappled")?;
+            admin_apply_buff(&admin, id, "grappled")?;
             wait_for("speed 0", WAIT, || super::buffs::stat(&a, id, Stat::Speed) == Some(0))?;
             let msg = match a.call("move_to", move |r| r.move_to(id, "village".into()))? {
                 Ok(()) => return Err("a grappled character set out".into()),
@@ -272,7 +272,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let plain = check_dice(&a, 1)?;
         check_eq(plain.len(), 1, "one roll in the log")?;
         check_eq(plain[0].rolls.len(), ids.test_dice, "dice of a plain check")?;
-        apply_buff(&admin, id, "poisoned")?;
+        admin_apply_buff(&admin, id, "poisoned")?;
         wait_for("disadvantage on checks in effective_stats", WAIT, || {
             has_flag(&a, id, &ModifierKey::Disadvantage(Roll::AnyCheck))
         })?;
@@ -362,10 +362,10 @@ pub fn run(env: &Env, r: &mut Runner) {
         if env.ruleset == "lite" {
             // down at 0 HP, then a venom tick is a hit while down (buffs::run_ticks)
             admin.ok("admin_damage", move |r| r.admin_damage(id, 500))?;
-            apply_buff(&admin, id, "venom")?;
+            admin_apply_buff(&admin, id, "venom")?;
         } else {
             // exhaustion 6 kills (buffs::kill)
-            apply_buff(&admin, id, "exhaustion_6")?;
+            admin_apply_buff(&admin, id, "exhaustion_6")?;
         }
         wait_for("dead", Duration::from_secs(10), || {
             a.conn.db.character().id().find(&id).is_some_and(|c| c.sheet.vitals.dead)
@@ -450,7 +450,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let a = Client::fresh(env)?;
         let id = create(&a, &fx, "Weary Walker")?.id;
         travel(&a, id, "village")?;
-        apply_buff(&admin, id, ids.exhausted_2)?;
+        admin_apply_buff(&admin, id, ids.exhausted_2)?;
         wait_for("exhausted (level 2)", WAIT, || buff_ids(&a, id) == vec![ids.exhausted_2.to_string()])?;
         with_config(&admin, &[("short_rest_secs", "1"), ("long_rest_secs", "2")], || {
             a.ok("rest", move |r| r.rest(id, RestKind::Long, 0))?;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 fn set_cfg(admin: &Client, k: &str, v: &str) -> TestResult {
     let (k, v) = (k.to_string(), v.to_string());
-    admin.ok("set_config", move |r| r.set_config(k, v))
+    admin.ok("admin_set_config", move |r| r.admin_set_config(k, v))
 }
 
 /// Run `body` with config `key` set to `value`, then put the default back (also on failure).

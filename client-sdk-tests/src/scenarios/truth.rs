@@ -82,7 +82,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let base = stat(&a, id, Stat::ArmorClass).ok_or("no effective AC")?;
         let (buff, bonus) = ac_buff(env);
         let b = buff.to_string();
-        admin.ok("apply_buff", move |r| r.apply_buff(id, b, 0, Some(600)))?;
+        admin.ok("admin_apply_buff", move |r| r.admin_apply_buff(id, b, 0, Some(600)))?;
         wait_for("effective AC raised", WAIT, || stat(&a, id, Stat::ArmorClass) == Some(base + bonus))?;
         let rats = spawn(&admin, "rat", 2)?;
         a.ok("start_combat", move |r| r.start_combat(id, vec![], rats))?;
@@ -116,7 +116,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         wait_for("my combatant row", WAIT, || combatant_of(&a, fight.id, id).is_some_and(|r| r.ac == base))?;
         let (buff, bonus) = ac_buff(env);
         let b = buff.to_string();
-        admin.ok("apply_buff", move |r| r.apply_buff(id, b, 0, Some(600)))?;
+        admin.ok("admin_apply_buff", move |r| r.admin_apply_buff(id, b, 0, Some(600)))?;
         wait_for("the combatant's AC follows the buff", WAIT, || {
             combatant_of(&a, fight.id, id).is_some_and(|r| r.ac == base + bonus)
         })?;
@@ -130,7 +130,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let inst =
             a.conn.db.active_buff().iter().find(|x| x.target_id == id && x.buff_id == buff).ok_or("no buff row")?;
         let iid = inst.id;
-        admin.ok("remove_buff", move |r| r.remove_buff(iid))?;
+        admin.ok("admin_remove_buff", move |r| r.admin_remove_buff(iid))?;
         wait_for("the combatant's AC back", WAIT, || combatant_of(&a, fight.id, id).is_some_and(|r| r.ac == base))?;
         flee_out(&a, id)
     });
@@ -146,7 +146,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         check_eq(fight.status, FightStatus::Active, "a fresh rat cannot end the fight before my first turn")?;
         wait_for("my combatant row", WAIT, || combatant_of(&a, fight.id, id).is_some())?;
         let v = venom(env).to_string();
-        admin.ok("apply_buff", move |r| r.apply_buff(id, v, 0, Some(30)))?;
+        admin.ok("admin_apply_buff", move |r| r.admin_apply_buff(id, v, 0, Some(30)))?;
         // The first tick lands 6 s after the application, through the fight.
         wait_for("a tick in the fight's log", Duration::from_secs(10), || {
             a.conn.db.combat_action_log().iter().any(|l| {
@@ -163,7 +163,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         // End the fight now (before the next tick): the sheet keeps the fight's HP.
         let vid = a.conn.db.active_buff().iter().find(|x| x.target_id == id && x.buff_id == venom(env)).map(|x| x.id);
         if let Some(iid) = vid {
-            admin.ok("remove_buff", move |r| r.remove_buff(iid))?;
+            admin.ok("admin_remove_buff", move |r| r.admin_remove_buff(iid))?;
         }
         a.ok("flee", move |r| r.flee(id))?;
         wait_for("fight over", WAIT, || combat_of(&a, id).is_some_and(|f| f.status != FightStatus::Active))?;
@@ -183,8 +183,8 @@ pub fn run(env: &Env, r: &mut Runner) {
             let (x, y) = (9_400.0, 9_400.0);
             a.ok("step_to", move |r| r.step_to(id, x, y))?;
             a.ok("begin_run", move |r| r.begin_run(id))?;
-            admin.ok("spawn_world_item", move |r| {
-                r.spawn_world_item("dagger_plus_1".into(), 1, "crossroads".into(), x, y, 5.0, 600.0)
+            admin.ok("admin_spawn_world_item", move |r| {
+                r.admin_spawn_world_item("dagger_plus_1".into(), 1, "crossroads".into(), x, y, 5.0, 600.0)
             })?;
             a.ok("pick_up", move |r| r.pick_up(id))?;
             let mut uid = 0;

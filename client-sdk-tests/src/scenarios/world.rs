@@ -40,12 +40,12 @@ fn with_config(
 ) -> TestResult {
     for (k, v) in changes {
         let (k, v) = (k.to_string(), v.to_string());
-        admin.ok("set_config", move |r| r.set_config(k, v))?;
+        admin.ok("admin_set_config", move |r| r.admin_set_config(k, v))?;
     }
     let res = f();
     for (k, v) in restore {
         let (k, v) = (k.to_string(), v.to_string());
-        admin.ok("set_config", move |r| r.set_config(k, v))?;
+        admin.ok("admin_set_config", move |r| r.admin_set_config(k, v))?;
     }
     res
 }
@@ -268,7 +268,7 @@ pub fn run(env: &Env, r: &mut Runner) {
         let mut res: TestResult = Ok(());
         for feature in ["social", "travel", "rest"] {
             let f = feature.to_string();
-            admin.ok("set_feature_enabled", move |r| r.set_feature_enabled(f, false))?;
+            admin.ok("admin_set_feature_enabled", move |r| r.admin_set_feature_enabled(f, false))?;
             let out = match feature {
                 "social" => a.fails_with("ability_check", "E_FEATURE_DISABLED", move |r| {
                     r.ability_check(id, CheckKind::Ability(Ability::Dex), 10)
@@ -277,7 +277,7 @@ pub fn run(env: &Env, r: &mut Runner) {
                 _ => a.fails_with("rest", "E_FEATURE_DISABLED", move |r| r.rest(id, RestKind::Short, 0)),
             };
             let f = feature.to_string();
-            admin.ok("set_feature_enabled", move |r| r.set_feature_enabled(f, true))?;
+            admin.ok("admin_set_feature_enabled", move |r| r.admin_set_feature_enabled(f, true))?;
             if res.is_ok() {
                 res = out;
             }

@@ -38,28 +38,58 @@ import { AbilityCheck } from "./ability_check_reducer.ts";
 export { AbilityCheck };
 import { AcceptChallenge } from "./accept_challenge_reducer.ts";
 export { AcceptChallenge };
-import { AddAdmin } from "./add_admin_reducer.ts";
-export { AddAdmin };
-import { AddDiceEntropy } from "./add_dice_entropy_reducer.ts";
-export { AddDiceEntropy };
+import { AdminAddAdmin } from "./admin_add_admin_reducer.ts";
+export { AdminAddAdmin };
+import { AdminAddDiceEntropy } from "./admin_add_dice_entropy_reducer.ts";
+export { AdminAddDiceEntropy };
+import { AdminApplyBuff } from "./admin_apply_buff_reducer.ts";
+export { AdminApplyBuff };
 import { AdminBenchEffectiveStats } from "./admin_bench_effective_stats_reducer.ts";
 export { AdminBenchEffectiveStats };
+import { AdminCreateAiCharacter } from "./admin_create_ai_character_reducer.ts";
+export { AdminCreateAiCharacter };
 import { AdminDamage } from "./admin_damage_reducer.ts";
 export { AdminDamage };
+import { AdminDispel } from "./admin_dispel_reducer.ts";
+export { AdminDispel };
 import { AdminGrantCurrency } from "./admin_grant_currency_reducer.ts";
 export { AdminGrantCurrency };
 import { AdminGrantPerk } from "./admin_grant_perk_reducer.ts";
 export { AdminGrantPerk };
 import { AdminGrantXp } from "./admin_grant_xp_reducer.ts";
 export { AdminGrantXp };
+import { AdminReloadStaticData } from "./admin_reload_static_data_reducer.ts";
+export { AdminReloadStaticData };
+import { AdminRemoveAdmin } from "./admin_remove_admin_reducer.ts";
+export { AdminRemoveAdmin };
+import { AdminRemoveBuff } from "./admin_remove_buff_reducer.ts";
+export { AdminRemoveBuff };
+import { AdminRemoveBuffsBySource } from "./admin_remove_buffs_by_source_reducer.ts";
+export { AdminRemoveBuffsBySource };
 import { AdminSeedScale } from "./admin_seed_scale_reducer.ts";
 export { AdminSeedScale };
+import { AdminSetCombatConfig } from "./admin_set_combat_config_reducer.ts";
+export { AdminSetCombatConfig };
+import { AdminSetConfig } from "./admin_set_config_reducer.ts";
+export { AdminSetConfig };
+import { AdminSetFeatureEnabled } from "./admin_set_feature_enabled_reducer.ts";
+export { AdminSetFeatureEnabled };
 import { AdminSetHp } from "./admin_set_hp_reducer.ts";
 export { AdminSetHp };
+import { AdminSetProfileConsentTimeout } from "./admin_set_profile_consent_timeout_reducer.ts";
+export { AdminSetProfileConsentTimeout };
 import { AdminSkirmish } from "./admin_skirmish_reducer.ts";
 export { AdminSkirmish };
-import { ApplyBuff } from "./apply_buff_reducer.ts";
-export { ApplyBuff };
+import { AdminSnapshotBegin } from "./admin_snapshot_begin_reducer.ts";
+export { AdminSnapshotBegin };
+import { AdminSnapshotFinish } from "./admin_snapshot_finish_reducer.ts";
+export { AdminSnapshotFinish };
+import { AdminSnapshotImport } from "./admin_snapshot_import_reducer.ts";
+export { AdminSnapshotImport };
+import { AdminSpawnMonster } from "./admin_spawn_monster_reducer.ts";
+export { AdminSpawnMonster };
+import { AdminSpawnWorldItem } from "./admin_spawn_world_item_reducer.ts";
+export { AdminSpawnWorldItem };
 import { ApplyProfiles } from "./apply_profiles_reducer.ts";
 export { ApplyProfiles };
 import { Arrive } from "./arrive_reducer.ts";
@@ -80,8 +110,6 @@ import { Consent } from "./consent_reducer.ts";
 export { Consent };
 import { Contest } from "./contest_reducer.ts";
 export { Contest };
-import { CreateAiCharacter } from "./create_ai_character_reducer.ts";
-export { CreateAiCharacter };
 import { CreateCharacter } from "./create_character_reducer.ts";
 export { CreateCharacter };
 import { Dash } from "./dash_reducer.ts";
@@ -92,8 +120,6 @@ import { DeleteCharacter } from "./delete_character_reducer.ts";
 export { DeleteCharacter };
 import { DespawnWorldItem } from "./despawn_world_item_reducer.ts";
 export { DespawnWorldItem };
-import { Dispel } from "./dispel_reducer.ts";
-export { Dispel };
 import { Dodge } from "./dodge_reducer.ts";
 export { Dodge };
 import { EndTurn } from "./end_turn_reducer.ts";
@@ -138,36 +164,10 @@ import { PruneStorage } from "./prune_storage_reducer.ts";
 export { PruneStorage };
 import { PvpChallengeTimeout } from "./pvp_challenge_timeout_reducer.ts";
 export { PvpChallengeTimeout };
-import { ReloadStaticData } from "./reload_static_data_reducer.ts";
-export { ReloadStaticData };
-import { RemoveAdmin } from "./remove_admin_reducer.ts";
-export { RemoveAdmin };
-import { RemoveBuff } from "./remove_buff_reducer.ts";
-export { RemoveBuff };
-import { RemoveBuffsBySource } from "./remove_buffs_by_source_reducer.ts";
-export { RemoveBuffsBySource };
 import { Rest } from "./rest_reducer.ts";
 export { Rest };
-import { SetCombatConfig } from "./set_combat_config_reducer.ts";
-export { SetCombatConfig };
-import { SetConfig } from "./set_config_reducer.ts";
-export { SetConfig };
-import { SetFeatureEnabled } from "./set_feature_enabled_reducer.ts";
-export { SetFeatureEnabled };
-import { SetProfileConsentTimeout } from "./set_profile_consent_timeout_reducer.ts";
-export { SetProfileConsentTimeout };
 import { SetPvpOptIn } from "./set_pvp_opt_in_reducer.ts";
 export { SetPvpOptIn };
-import { SnapshotBegin } from "./snapshot_begin_reducer.ts";
-export { SnapshotBegin };
-import { SnapshotFinish } from "./snapshot_finish_reducer.ts";
-export { SnapshotFinish };
-import { SnapshotImport } from "./snapshot_import_reducer.ts";
-export { SnapshotImport };
-import { SpawnMonster } from "./spawn_monster_reducer.ts";
-export { SpawnMonster };
-import { SpawnWorldItem } from "./spawn_world_item_reducer.ts";
-export { SpawnWorldItem };
 import { SplitStack } from "./split_stack_reducer.ts";
 export { SplitStack };
 import { StartCombat } from "./start_combat_reducer.ts";
@@ -1117,21 +1117,33 @@ const REMOTE_MODULE = {
       reducerName: "accept_challenge",
       argsType: AcceptChallenge.getTypeScriptAlgebraicType(),
     },
-    add_admin: {
-      reducerName: "add_admin",
-      argsType: AddAdmin.getTypeScriptAlgebraicType(),
+    admin_add_admin: {
+      reducerName: "admin_add_admin",
+      argsType: AdminAddAdmin.getTypeScriptAlgebraicType(),
     },
-    add_dice_entropy: {
-      reducerName: "add_dice_entropy",
-      argsType: AddDiceEntropy.getTypeScriptAlgebraicType(),
+    admin_add_dice_entropy: {
+      reducerName: "admin_add_dice_entropy",
+      argsType: AdminAddDiceEntropy.getTypeScriptAlgebraicType(),
+    },
+    admin_apply_buff: {
+      reducerName: "admin_apply_buff",
+      argsType: AdminApplyBuff.getTypeScriptAlgebraicType(),
     },
     admin_bench_effective_stats: {
       reducerName: "admin_bench_effective_stats",
       argsType: AdminBenchEffectiveStats.getTypeScriptAlgebraicType(),
     },
+    admin_create_ai_character: {
+      reducerName: "admin_create_ai_character",
+      argsType: AdminCreateAiCharacter.getTypeScriptAlgebraicType(),
+    },
     admin_damage: {
       reducerName: "admin_damage",
       argsType: AdminDamage.getTypeScriptAlgebraicType(),
+    },
+    admin_dispel: {
+      reducerName: "admin_dispel",
+      argsType: AdminDispel.getTypeScriptAlgebraicType(),
     },
     admin_grant_currency: {
       reducerName: "admin_grant_currency",
@@ -1145,21 +1157,69 @@ const REMOTE_MODULE = {
       reducerName: "admin_grant_xp",
       argsType: AdminGrantXp.getTypeScriptAlgebraicType(),
     },
+    admin_reload_static_data: {
+      reducerName: "admin_reload_static_data",
+      argsType: AdminReloadStaticData.getTypeScriptAlgebraicType(),
+    },
+    admin_remove_admin: {
+      reducerName: "admin_remove_admin",
+      argsType: AdminRemoveAdmin.getTypeScriptAlgebraicType(),
+    },
+    admin_remove_buff: {
+      reducerName: "admin_remove_buff",
+      argsType: AdminRemoveBuff.getTypeScriptAlgebraicType(),
+    },
+    admin_remove_buffs_by_source: {
+      reducerName: "admin_remove_buffs_by_source",
+      argsType: AdminRemoveBuffsBySource.getTypeScriptAlgebraicType(),
+    },
     admin_seed_scale: {
       reducerName: "admin_seed_scale",
       argsType: AdminSeedScale.getTypeScriptAlgebraicType(),
+    },
+    admin_set_combat_config: {
+      reducerName: "admin_set_combat_config",
+      argsType: AdminSetCombatConfig.getTypeScriptAlgebraicType(),
+    },
+    admin_set_config: {
+      reducerName: "admin_set_config",
+      argsType: AdminSetConfig.getTypeScriptAlgebraicType(),
+    },
+    admin_set_feature_enabled: {
+      reducerName: "admin_set_feature_enabled",
+      argsType: AdminSetFeatureEnabled.getTypeScriptAlgebraicType(),
     },
     admin_set_hp: {
       reducerName: "admin_set_hp",
       argsType: AdminSetHp.getTypeScriptAlgebraicType(),
     },
+    admin_set_profile_consent_timeout: {
+      reducerName: "admin_set_profile_consent_timeout",
+      argsType: AdminSetProfileConsentTimeout.getTypeScriptAlgebraicType(),
+    },
     admin_skirmish: {
       reducerName: "admin_skirmish",
       argsType: AdminSkirmish.getTypeScriptAlgebraicType(),
     },
-    apply_buff: {
-      reducerName: "apply_buff",
-      argsType: ApplyBuff.getTypeScriptAlgebraicType(),
+    admin_snapshot_begin: {
+      reducerName: "admin_snapshot_begin",
+      argsType: AdminSnapshotBegin.getTypeScriptAlgebraicType(),
+    },
+    admin_snapshot_finish: {
+      reducerName: "admin_snapshot_finish",
+      argsType: AdminSnapshotFinish.getTypeScriptAlgebraicType(),
+    },
+    admin_snapshot_import: {
+      reducerName: "admin_snapshot_import",
+      argsType: AdminSnapshotImport.getTypeScriptAlgebraicType(),
+    },
+    admin_spawn_monster: {
+      reducerName: "admin_spawn_monster",
+      argsType: AdminSpawnMonster.getTypeScriptAlgebraicType(),
+    },
+    admin_spawn_world_item: {
+      reducerName: "admin_spawn_world_item",
+      argsType: AdminSpawnWorldItem.getTypeScriptAlgebraicType(),
     },
     apply_profiles: {
       reducerName: "apply_profiles",
@@ -1201,10 +1261,6 @@ const REMOTE_MODULE = {
       reducerName: "contest",
       argsType: Contest.getTypeScriptAlgebraicType(),
     },
-    create_ai_character: {
-      reducerName: "create_ai_character",
-      argsType: CreateAiCharacter.getTypeScriptAlgebraicType(),
-    },
     create_character: {
       reducerName: "create_character",
       argsType: CreateCharacter.getTypeScriptAlgebraicType(),
@@ -1224,10 +1280,6 @@ const REMOTE_MODULE = {
     despawn_world_item: {
       reducerName: "despawn_world_item",
       argsType: DespawnWorldItem.getTypeScriptAlgebraicType(),
-    },
-    dispel: {
-      reducerName: "dispel",
-      argsType: Dispel.getTypeScriptAlgebraicType(),
     },
     dodge: {
       reducerName: "dodge",
@@ -1317,65 +1369,13 @@ const REMOTE_MODULE = {
       reducerName: "pvp_challenge_timeout",
       argsType: PvpChallengeTimeout.getTypeScriptAlgebraicType(),
     },
-    reload_static_data: {
-      reducerName: "reload_static_data",
-      argsType: ReloadStaticData.getTypeScriptAlgebraicType(),
-    },
-    remove_admin: {
-      reducerName: "remove_admin",
-      argsType: RemoveAdmin.getTypeScriptAlgebraicType(),
-    },
-    remove_buff: {
-      reducerName: "remove_buff",
-      argsType: RemoveBuff.getTypeScriptAlgebraicType(),
-    },
-    remove_buffs_by_source: {
-      reducerName: "remove_buffs_by_source",
-      argsType: RemoveBuffsBySource.getTypeScriptAlgebraicType(),
-    },
     rest: {
       reducerName: "rest",
       argsType: Rest.getTypeScriptAlgebraicType(),
     },
-    set_combat_config: {
-      reducerName: "set_combat_config",
-      argsType: SetCombatConfig.getTypeScriptAlgebraicType(),
-    },
-    set_config: {
-      reducerName: "set_config",
-      argsType: SetConfig.getTypeScriptAlgebraicType(),
-    },
-    set_feature_enabled: {
-      reducerName: "set_feature_enabled",
-      argsType: SetFeatureEnabled.getTypeScriptAlgebraicType(),
-    },
-    set_profile_consent_timeout: {
-      reducerName: "set_profile_consent_timeout",
-      argsType: SetProfileConsentTimeout.getTypeScriptAlgebraicType(),
-    },
     set_pvp_opt_in: {
       reducerName: "set_pvp_opt_in",
       argsType: SetPvpOptIn.getTypeScriptAlgebraicType(),
-    },
-    snapshot_begin: {
-      reducerName: "snapshot_begin",
-      argsType: SnapshotBegin.getTypeScriptAlgebraicType(),
-    },
-    snapshot_finish: {
-      reducerName: "snapshot_finish",
-      argsType: SnapshotFinish.getTypeScriptAlgebraicType(),
-    },
-    snapshot_import: {
-      reducerName: "snapshot_import",
-      argsType: SnapshotImport.getTypeScriptAlgebraicType(),
-    },
-    spawn_monster: {
-      reducerName: "spawn_monster",
-      argsType: SpawnMonster.getTypeScriptAlgebraicType(),
-    },
-    spawn_world_item: {
-      reducerName: "spawn_world_item",
-      argsType: SpawnWorldItem.getTypeScriptAlgebraicType(),
     },
     split_stack: {
       reducerName: "split_stack",
@@ -1453,17 +1453,32 @@ const REMOTE_MODULE = {
 export type Reducer = never
 | { name: "AbilityCheck", args: AbilityCheck }
 | { name: "AcceptChallenge", args: AcceptChallenge }
-| { name: "AddAdmin", args: AddAdmin }
-| { name: "AddDiceEntropy", args: AddDiceEntropy }
+| { name: "AdminAddAdmin", args: AdminAddAdmin }
+| { name: "AdminAddDiceEntropy", args: AdminAddDiceEntropy }
+| { name: "AdminApplyBuff", args: AdminApplyBuff }
 | { name: "AdminBenchEffectiveStats", args: AdminBenchEffectiveStats }
+| { name: "AdminCreateAiCharacter", args: AdminCreateAiCharacter }
 | { name: "AdminDamage", args: AdminDamage }
+| { name: "AdminDispel", args: AdminDispel }
 | { name: "AdminGrantCurrency", args: AdminGrantCurrency }
 | { name: "AdminGrantPerk", args: AdminGrantPerk }
 | { name: "AdminGrantXp", args: AdminGrantXp }
+| { name: "AdminReloadStaticData", args: AdminReloadStaticData }
+| { name: "AdminRemoveAdmin", args: AdminRemoveAdmin }
+| { name: "AdminRemoveBuff", args: AdminRemoveBuff }
+| { name: "AdminRemoveBuffsBySource", args: AdminRemoveBuffsBySource }
 | { name: "AdminSeedScale", args: AdminSeedScale }
+| { name: "AdminSetCombatConfig", args: AdminSetCombatConfig }
+| { name: "AdminSetConfig", args: AdminSetConfig }
+| { name: "AdminSetFeatureEnabled", args: AdminSetFeatureEnabled }
 | { name: "AdminSetHp", args: AdminSetHp }
+| { name: "AdminSetProfileConsentTimeout", args: AdminSetProfileConsentTimeout }
 | { name: "AdminSkirmish", args: AdminSkirmish }
-| { name: "ApplyBuff", args: ApplyBuff }
+| { name: "AdminSnapshotBegin", args: AdminSnapshotBegin }
+| { name: "AdminSnapshotFinish", args: AdminSnapshotFinish }
+| { name: "AdminSnapshotImport", args: AdminSnapshotImport }
+| { name: "AdminSpawnMonster", args: AdminSpawnMonster }
+| { name: "AdminSpawnWorldItem", args: AdminSpawnWorldItem }
 | { name: "ApplyProfiles", args: ApplyProfiles }
 | { name: "Arrive", args: Arrive }
 | { name: "Attack", args: Attack }
@@ -1474,13 +1489,11 @@ export type Reducer = never
 | { name: "ClientDisconnected", args: ClientDisconnected }
 | { name: "Consent", args: Consent }
 | { name: "Contest", args: Contest }
-| { name: "CreateAiCharacter", args: CreateAiCharacter }
 | { name: "CreateCharacter", args: CreateCharacter }
 | { name: "Dash", args: Dash }
 | { name: "DeclineChallenge", args: DeclineChallenge }
 | { name: "DeleteCharacter", args: DeleteCharacter }
 | { name: "DespawnWorldItem", args: DespawnWorldItem }
-| { name: "Dispel", args: Dispel }
 | { name: "Dodge", args: Dodge }
 | { name: "EndTurn", args: EndTurn }
 | { name: "Equip", args: Equip }
@@ -1503,21 +1516,8 @@ export type Reducer = never
 | { name: "PruneEventLog", args: PruneEventLog }
 | { name: "PruneStorage", args: PruneStorage }
 | { name: "PvpChallengeTimeout", args: PvpChallengeTimeout }
-| { name: "ReloadStaticData", args: ReloadStaticData }
-| { name: "RemoveAdmin", args: RemoveAdmin }
-| { name: "RemoveBuff", args: RemoveBuff }
-| { name: "RemoveBuffsBySource", args: RemoveBuffsBySource }
 | { name: "Rest", args: Rest }
-| { name: "SetCombatConfig", args: SetCombatConfig }
-| { name: "SetConfig", args: SetConfig }
-| { name: "SetFeatureEnabled", args: SetFeatureEnabled }
-| { name: "SetProfileConsentTimeout", args: SetProfileConsentTimeout }
 | { name: "SetPvpOptIn", args: SetPvpOptIn }
-| { name: "SnapshotBegin", args: SnapshotBegin }
-| { name: "SnapshotFinish", args: SnapshotFinish }
-| { name: "SnapshotImport", args: SnapshotImport }
-| { name: "SpawnMonster", args: SpawnMonster }
-| { name: "SpawnWorldItem", args: SpawnWorldItem }
 | { name: "SplitStack", args: SplitStack }
 | { name: "StartCombat", args: StartCombat }
 | { name: "StepTo", args: StepTo }
@@ -1566,36 +1566,52 @@ export class RemoteReducers {
     this.connection.offReducer("accept_challenge", callback);
   }
 
-  addAdmin(identity: Identity) {
+  adminAddAdmin(identity: Identity) {
     const __args = { identity };
     let __writer = new BinaryWriter(1024);
-    AddAdmin.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    AdminAddAdmin.getTypeScriptAlgebraicType().serialize(__writer, __args);
     let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("add_admin", __argsBuffer, this.setCallReducerFlags.addAdminFlags);
+    this.connection.callReducer("admin_add_admin", __argsBuffer, this.setCallReducerFlags.adminAddAdminFlags);
   }
 
-  onAddAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
-    this.connection.onReducer("add_admin", callback);
+  onAdminAddAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
+    this.connection.onReducer("admin_add_admin", callback);
   }
 
-  removeOnAddAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
-    this.connection.offReducer("add_admin", callback);
+  removeOnAdminAddAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
+    this.connection.offReducer("admin_add_admin", callback);
   }
 
-  addDiceEntropy(entropyHex: string) {
+  adminAddDiceEntropy(entropyHex: string) {
     const __args = { entropyHex };
     let __writer = new BinaryWriter(1024);
-    AddDiceEntropy.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    AdminAddDiceEntropy.getTypeScriptAlgebraicType().serialize(__writer, __args);
     let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("add_dice_entropy", __argsBuffer, this.setCallReducerFlags.addDiceEntropyFlags);
+    this.connection.callReducer("admin_add_dice_entropy", __argsBuffer, this.setCallReducerFlags.adminAddDiceEntropyFlags);
   }
 
-  onAddDiceEntropy(callback: (ctx: ReducerEventContext, entropyHex: string) => void) {
-    this.connection.onReducer("add_dice_entropy", callback);
+  onAdminAddDiceEntropy(callback: (ctx: ReducerEventContext, entropyHex: string) => void) {
+    this.connection.onReducer("admin_add_dice_entropy", callback);
   }
 
-  removeOnAddDiceEntropy(callback: (ctx: ReducerEventContext, entropyHex: string) => void) {
-    this.connection.offReducer("add_dice_entropy", callback);
+  removeOnAdminAddDiceEntropy(callback: (ctx: ReducerEventContext, entropyHex: string) => void) {
+    this.connection.offReducer("admin_add_dice_entropy", callback);
+  }
+
+  adminApplyBuff(targetCharacterId: bigint, buffId: string, sourceCharacterId: bigint, durationSecs: number | undefined) {
+    const __args = { targetCharacterId, buffId, sourceCharacterId, durationSecs };
+    let __writer = new BinaryWriter(1024);
+    AdminApplyBuff.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_apply_buff", __argsBuffer, this.setCallReducerFlags.adminApplyBuffFlags);
+  }
+
+  onAdminApplyBuff(callback: (ctx: ReducerEventContext, targetCharacterId: bigint, buffId: string, sourceCharacterId: bigint, durationSecs: number | undefined) => void) {
+    this.connection.onReducer("admin_apply_buff", callback);
+  }
+
+  removeOnAdminApplyBuff(callback: (ctx: ReducerEventContext, targetCharacterId: bigint, buffId: string, sourceCharacterId: bigint, durationSecs: number | undefined) => void) {
+    this.connection.offReducer("admin_apply_buff", callback);
   }
 
   adminBenchEffectiveStats(iterations: number) {
@@ -1614,6 +1630,22 @@ export class RemoteReducers {
     this.connection.offReducer("admin_bench_effective_stats", callback);
   }
 
+  adminCreateAiCharacter(name: string, classId: string, scores: AbilityScores, skills: string[], owner: Identity | undefined) {
+    const __args = { name, classId, scores, skills, owner };
+    let __writer = new BinaryWriter(1024);
+    AdminCreateAiCharacter.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_create_ai_character", __argsBuffer, this.setCallReducerFlags.adminCreateAiCharacterFlags);
+  }
+
+  onAdminCreateAiCharacter(callback: (ctx: ReducerEventContext, name: string, classId: string, scores: AbilityScores, skills: string[], owner: Identity | undefined) => void) {
+    this.connection.onReducer("admin_create_ai_character", callback);
+  }
+
+  removeOnAdminCreateAiCharacter(callback: (ctx: ReducerEventContext, name: string, classId: string, scores: AbilityScores, skills: string[], owner: Identity | undefined) => void) {
+    this.connection.offReducer("admin_create_ai_character", callback);
+  }
+
   adminDamage(characterId: bigint, amount: number) {
     const __args = { characterId, amount };
     let __writer = new BinaryWriter(1024);
@@ -1628,6 +1660,22 @@ export class RemoteReducers {
 
   removeOnAdminDamage(callback: (ctx: ReducerEventContext, characterId: bigint, amount: number) => void) {
     this.connection.offReducer("admin_damage", callback);
+  }
+
+  adminDispel(targetCharacterId: bigint, category: BuffCategory) {
+    const __args = { targetCharacterId, category };
+    let __writer = new BinaryWriter(1024);
+    AdminDispel.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_dispel", __argsBuffer, this.setCallReducerFlags.adminDispelFlags);
+  }
+
+  onAdminDispel(callback: (ctx: ReducerEventContext, targetCharacterId: bigint, category: BuffCategory) => void) {
+    this.connection.onReducer("admin_dispel", callback);
+  }
+
+  removeOnAdminDispel(callback: (ctx: ReducerEventContext, targetCharacterId: bigint, category: BuffCategory) => void) {
+    this.connection.offReducer("admin_dispel", callback);
   }
 
   adminGrantCurrency(characterId: bigint, amountCp: bigint) {
@@ -1678,6 +1726,66 @@ export class RemoteReducers {
     this.connection.offReducer("admin_grant_xp", callback);
   }
 
+  adminReloadStaticData() {
+    this.connection.callReducer("admin_reload_static_data", new Uint8Array(0), this.setCallReducerFlags.adminReloadStaticDataFlags);
+  }
+
+  onAdminReloadStaticData(callback: (ctx: ReducerEventContext) => void) {
+    this.connection.onReducer("admin_reload_static_data", callback);
+  }
+
+  removeOnAdminReloadStaticData(callback: (ctx: ReducerEventContext) => void) {
+    this.connection.offReducer("admin_reload_static_data", callback);
+  }
+
+  adminRemoveAdmin(identity: Identity) {
+    const __args = { identity };
+    let __writer = new BinaryWriter(1024);
+    AdminRemoveAdmin.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_remove_admin", __argsBuffer, this.setCallReducerFlags.adminRemoveAdminFlags);
+  }
+
+  onAdminRemoveAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
+    this.connection.onReducer("admin_remove_admin", callback);
+  }
+
+  removeOnAdminRemoveAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
+    this.connection.offReducer("admin_remove_admin", callback);
+  }
+
+  adminRemoveBuff(buffInstanceId: bigint) {
+    const __args = { buffInstanceId };
+    let __writer = new BinaryWriter(1024);
+    AdminRemoveBuff.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_remove_buff", __argsBuffer, this.setCallReducerFlags.adminRemoveBuffFlags);
+  }
+
+  onAdminRemoveBuff(callback: (ctx: ReducerEventContext, buffInstanceId: bigint) => void) {
+    this.connection.onReducer("admin_remove_buff", callback);
+  }
+
+  removeOnAdminRemoveBuff(callback: (ctx: ReducerEventContext, buffInstanceId: bigint) => void) {
+    this.connection.offReducer("admin_remove_buff", callback);
+  }
+
+  adminRemoveBuffsBySource(sourceCharacterId: bigint) {
+    const __args = { sourceCharacterId };
+    let __writer = new BinaryWriter(1024);
+    AdminRemoveBuffsBySource.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_remove_buffs_by_source", __argsBuffer, this.setCallReducerFlags.adminRemoveBuffsBySourceFlags);
+  }
+
+  onAdminRemoveBuffsBySource(callback: (ctx: ReducerEventContext, sourceCharacterId: bigint) => void) {
+    this.connection.onReducer("admin_remove_buffs_by_source", callback);
+  }
+
+  removeOnAdminRemoveBuffsBySource(callback: (ctx: ReducerEventContext, sourceCharacterId: bigint) => void) {
+    this.connection.offReducer("admin_remove_buffs_by_source", callback);
+  }
+
   adminSeedScale(characters: number, itemsPerCharacter: number, groundItems: number) {
     const __args = { characters, itemsPerCharacter, groundItems };
     let __writer = new BinaryWriter(1024);
@@ -1692,6 +1800,54 @@ export class RemoteReducers {
 
   removeOnAdminSeedScale(callback: (ctx: ReducerEventContext, characters: number, itemsPerCharacter: number, groundItems: number) => void) {
     this.connection.offReducer("admin_seed_scale", callback);
+  }
+
+  adminSetCombatConfig(modes: ModeConfig) {
+    const __args = { modes };
+    let __writer = new BinaryWriter(1024);
+    AdminSetCombatConfig.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_set_combat_config", __argsBuffer, this.setCallReducerFlags.adminSetCombatConfigFlags);
+  }
+
+  onAdminSetCombatConfig(callback: (ctx: ReducerEventContext, modes: ModeConfig) => void) {
+    this.connection.onReducer("admin_set_combat_config", callback);
+  }
+
+  removeOnAdminSetCombatConfig(callback: (ctx: ReducerEventContext, modes: ModeConfig) => void) {
+    this.connection.offReducer("admin_set_combat_config", callback);
+  }
+
+  adminSetConfig(key: string, value: string) {
+    const __args = { key, value };
+    let __writer = new BinaryWriter(1024);
+    AdminSetConfig.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_set_config", __argsBuffer, this.setCallReducerFlags.adminSetConfigFlags);
+  }
+
+  onAdminSetConfig(callback: (ctx: ReducerEventContext, key: string, value: string) => void) {
+    this.connection.onReducer("admin_set_config", callback);
+  }
+
+  removeOnAdminSetConfig(callback: (ctx: ReducerEventContext, key: string, value: string) => void) {
+    this.connection.offReducer("admin_set_config", callback);
+  }
+
+  adminSetFeatureEnabled(feature: string, enabled: boolean) {
+    const __args = { feature, enabled };
+    let __writer = new BinaryWriter(1024);
+    AdminSetFeatureEnabled.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_set_feature_enabled", __argsBuffer, this.setCallReducerFlags.adminSetFeatureEnabledFlags);
+  }
+
+  onAdminSetFeatureEnabled(callback: (ctx: ReducerEventContext, feature: string, enabled: boolean) => void) {
+    this.connection.onReducer("admin_set_feature_enabled", callback);
+  }
+
+  removeOnAdminSetFeatureEnabled(callback: (ctx: ReducerEventContext, feature: string, enabled: boolean) => void) {
+    this.connection.offReducer("admin_set_feature_enabled", callback);
   }
 
   adminSetHp(characterId: bigint, hp: number) {
@@ -1710,6 +1866,22 @@ export class RemoteReducers {
     this.connection.offReducer("admin_set_hp", callback);
   }
 
+  adminSetProfileConsentTimeout(secs: number) {
+    const __args = { secs };
+    let __writer = new BinaryWriter(1024);
+    AdminSetProfileConsentTimeout.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_set_profile_consent_timeout", __argsBuffer, this.setCallReducerFlags.adminSetProfileConsentTimeoutFlags);
+  }
+
+  onAdminSetProfileConsentTimeout(callback: (ctx: ReducerEventContext, secs: number) => void) {
+    this.connection.onReducer("admin_set_profile_consent_timeout", callback);
+  }
+
+  removeOnAdminSetProfileConsentTimeout(callback: (ctx: ReducerEventContext, secs: number) => void) {
+    this.connection.offReducer("admin_set_profile_consent_timeout", callback);
+  }
+
   adminSkirmish(locationId: string, sideA: string[], sideB: string[]) {
     const __args = { locationId, sideA, sideB };
     let __writer = new BinaryWriter(1024);
@@ -1726,20 +1898,84 @@ export class RemoteReducers {
     this.connection.offReducer("admin_skirmish", callback);
   }
 
-  applyBuff(targetCharacterId: bigint, buffId: string, sourceCharacterId: bigint, durationSecs: number | undefined) {
-    const __args = { targetCharacterId, buffId, sourceCharacterId, durationSecs };
+  adminSnapshotBegin(snapshotId: string, schemaVersion: number, ruleset: string) {
+    const __args = { snapshotId, schemaVersion, ruleset };
     let __writer = new BinaryWriter(1024);
-    ApplyBuff.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    AdminSnapshotBegin.getTypeScriptAlgebraicType().serialize(__writer, __args);
     let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("apply_buff", __argsBuffer, this.setCallReducerFlags.applyBuffFlags);
+    this.connection.callReducer("admin_snapshot_begin", __argsBuffer, this.setCallReducerFlags.adminSnapshotBeginFlags);
   }
 
-  onApplyBuff(callback: (ctx: ReducerEventContext, targetCharacterId: bigint, buffId: string, sourceCharacterId: bigint, durationSecs: number | undefined) => void) {
-    this.connection.onReducer("apply_buff", callback);
+  onAdminSnapshotBegin(callback: (ctx: ReducerEventContext, snapshotId: string, schemaVersion: number, ruleset: string) => void) {
+    this.connection.onReducer("admin_snapshot_begin", callback);
   }
 
-  removeOnApplyBuff(callback: (ctx: ReducerEventContext, targetCharacterId: bigint, buffId: string, sourceCharacterId: bigint, durationSecs: number | undefined) => void) {
-    this.connection.offReducer("apply_buff", callback);
+  removeOnAdminSnapshotBegin(callback: (ctx: ReducerEventContext, snapshotId: string, schemaVersion: number, ruleset: string) => void) {
+    this.connection.offReducer("admin_snapshot_begin", callback);
+  }
+
+  adminSnapshotFinish(characterIds: bigint[], last: boolean) {
+    const __args = { characterIds, last };
+    let __writer = new BinaryWriter(1024);
+    AdminSnapshotFinish.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_snapshot_finish", __argsBuffer, this.setCallReducerFlags.adminSnapshotFinishFlags);
+  }
+
+  onAdminSnapshotFinish(callback: (ctx: ReducerEventContext, characterIds: bigint[], last: boolean) => void) {
+    this.connection.onReducer("admin_snapshot_finish", callback);
+  }
+
+  removeOnAdminSnapshotFinish(callback: (ctx: ReducerEventContext, characterIds: bigint[], last: boolean) => void) {
+    this.connection.offReducer("admin_snapshot_finish", callback);
+  }
+
+  adminSnapshotImport(batch: SnapshotBatch) {
+    const __args = { batch };
+    let __writer = new BinaryWriter(1024);
+    AdminSnapshotImport.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_snapshot_import", __argsBuffer, this.setCallReducerFlags.adminSnapshotImportFlags);
+  }
+
+  onAdminSnapshotImport(callback: (ctx: ReducerEventContext, batch: SnapshotBatch) => void) {
+    this.connection.onReducer("admin_snapshot_import", callback);
+  }
+
+  removeOnAdminSnapshotImport(callback: (ctx: ReducerEventContext, batch: SnapshotBatch) => void) {
+    this.connection.offReducer("admin_snapshot_import", callback);
+  }
+
+  adminSpawnMonster(defId: string, locationId: string) {
+    const __args = { defId, locationId };
+    let __writer = new BinaryWriter(1024);
+    AdminSpawnMonster.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_spawn_monster", __argsBuffer, this.setCallReducerFlags.adminSpawnMonsterFlags);
+  }
+
+  onAdminSpawnMonster(callback: (ctx: ReducerEventContext, defId: string, locationId: string) => void) {
+    this.connection.onReducer("admin_spawn_monster", callback);
+  }
+
+  removeOnAdminSpawnMonster(callback: (ctx: ReducerEventContext, defId: string, locationId: string) => void) {
+    this.connection.offReducer("admin_spawn_monster", callback);
+  }
+
+  adminSpawnWorldItem(defId: string, quantity: number, locationId: string, x: number, y: number, contactRadius: number, ttlSecs: number) {
+    const __args = { defId, quantity, locationId, x, y, contactRadius, ttlSecs };
+    let __writer = new BinaryWriter(1024);
+    AdminSpawnWorldItem.getTypeScriptAlgebraicType().serialize(__writer, __args);
+    let __argsBuffer = __writer.getBuffer();
+    this.connection.callReducer("admin_spawn_world_item", __argsBuffer, this.setCallReducerFlags.adminSpawnWorldItemFlags);
+  }
+
+  onAdminSpawnWorldItem(callback: (ctx: ReducerEventContext, defId: string, quantity: number, locationId: string, x: number, y: number, contactRadius: number, ttlSecs: number) => void) {
+    this.connection.onReducer("admin_spawn_world_item", callback);
+  }
+
+  removeOnAdminSpawnWorldItem(callback: (ctx: ReducerEventContext, defId: string, quantity: number, locationId: string, x: number, y: number, contactRadius: number, ttlSecs: number) => void) {
+    this.connection.offReducer("admin_spawn_world_item", callback);
   }
 
   applyProfiles(combatId: bigint, profiles: Profile[]) {
@@ -1886,22 +2122,6 @@ export class RemoteReducers {
     this.connection.offReducer("contest", callback);
   }
 
-  createAiCharacter(name: string, classId: string, scores: AbilityScores, skills: string[], owner: Identity | undefined) {
-    const __args = { name, classId, scores, skills, owner };
-    let __writer = new BinaryWriter(1024);
-    CreateAiCharacter.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("create_ai_character", __argsBuffer, this.setCallReducerFlags.createAiCharacterFlags);
-  }
-
-  onCreateAiCharacter(callback: (ctx: ReducerEventContext, name: string, classId: string, scores: AbilityScores, skills: string[], owner: Identity | undefined) => void) {
-    this.connection.onReducer("create_ai_character", callback);
-  }
-
-  removeOnCreateAiCharacter(callback: (ctx: ReducerEventContext, name: string, classId: string, scores: AbilityScores, skills: string[], owner: Identity | undefined) => void) {
-    this.connection.offReducer("create_ai_character", callback);
-  }
-
   createCharacter(name: string, classId: string, scores: AbilityScores, skills: string[]) {
     const __args = { name, classId, scores, skills };
     let __writer = new BinaryWriter(1024);
@@ -1980,22 +2200,6 @@ export class RemoteReducers {
 
   removeOnDespawnWorldItem(callback: (ctx: ReducerEventContext, timer: ItemDespawnTimer) => void) {
     this.connection.offReducer("despawn_world_item", callback);
-  }
-
-  dispel(targetCharacterId: bigint, category: BuffCategory) {
-    const __args = { targetCharacterId, category };
-    let __writer = new BinaryWriter(1024);
-    Dispel.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("dispel", __argsBuffer, this.setCallReducerFlags.dispelFlags);
-  }
-
-  onDispel(callback: (ctx: ReducerEventContext, targetCharacterId: bigint, category: BuffCategory) => void) {
-    this.connection.onReducer("dispel", callback);
-  }
-
-  removeOnDispel(callback: (ctx: ReducerEventContext, targetCharacterId: bigint, category: BuffCategory) => void) {
-    this.connection.offReducer("dispel", callback);
   }
 
   dodge(characterId: bigint) {
@@ -2346,66 +2550,6 @@ export class RemoteReducers {
     this.connection.offReducer("pvp_challenge_timeout", callback);
   }
 
-  reloadStaticData() {
-    this.connection.callReducer("reload_static_data", new Uint8Array(0), this.setCallReducerFlags.reloadStaticDataFlags);
-  }
-
-  onReloadStaticData(callback: (ctx: ReducerEventContext) => void) {
-    this.connection.onReducer("reload_static_data", callback);
-  }
-
-  removeOnReloadStaticData(callback: (ctx: ReducerEventContext) => void) {
-    this.connection.offReducer("reload_static_data", callback);
-  }
-
-  removeAdmin(identity: Identity) {
-    const __args = { identity };
-    let __writer = new BinaryWriter(1024);
-    RemoveAdmin.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("remove_admin", __argsBuffer, this.setCallReducerFlags.removeAdminFlags);
-  }
-
-  onRemoveAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
-    this.connection.onReducer("remove_admin", callback);
-  }
-
-  removeOnRemoveAdmin(callback: (ctx: ReducerEventContext, identity: Identity) => void) {
-    this.connection.offReducer("remove_admin", callback);
-  }
-
-  removeBuff(buffInstanceId: bigint) {
-    const __args = { buffInstanceId };
-    let __writer = new BinaryWriter(1024);
-    RemoveBuff.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("remove_buff", __argsBuffer, this.setCallReducerFlags.removeBuffFlags);
-  }
-
-  onRemoveBuff(callback: (ctx: ReducerEventContext, buffInstanceId: bigint) => void) {
-    this.connection.onReducer("remove_buff", callback);
-  }
-
-  removeOnRemoveBuff(callback: (ctx: ReducerEventContext, buffInstanceId: bigint) => void) {
-    this.connection.offReducer("remove_buff", callback);
-  }
-
-  removeBuffsBySource(sourceCharacterId: bigint) {
-    const __args = { sourceCharacterId };
-    let __writer = new BinaryWriter(1024);
-    RemoveBuffsBySource.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("remove_buffs_by_source", __argsBuffer, this.setCallReducerFlags.removeBuffsBySourceFlags);
-  }
-
-  onRemoveBuffsBySource(callback: (ctx: ReducerEventContext, sourceCharacterId: bigint) => void) {
-    this.connection.onReducer("remove_buffs_by_source", callback);
-  }
-
-  removeOnRemoveBuffsBySource(callback: (ctx: ReducerEventContext, sourceCharacterId: bigint) => void) {
-    this.connection.offReducer("remove_buffs_by_source", callback);
-  }
-
   rest(characterId: bigint, kind: RestKind, hitDiceToSpend: number) {
     const __args = { characterId, kind, hitDiceToSpend };
     let __writer = new BinaryWriter(1024);
@@ -2422,70 +2566,6 @@ export class RemoteReducers {
     this.connection.offReducer("rest", callback);
   }
 
-  setCombatConfig(modes: ModeConfig) {
-    const __args = { modes };
-    let __writer = new BinaryWriter(1024);
-    SetCombatConfig.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("set_combat_config", __argsBuffer, this.setCallReducerFlags.setCombatConfigFlags);
-  }
-
-  onSetCombatConfig(callback: (ctx: ReducerEventContext, modes: ModeConfig) => void) {
-    this.connection.onReducer("set_combat_config", callback);
-  }
-
-  removeOnSetCombatConfig(callback: (ctx: ReducerEventContext, modes: ModeConfig) => void) {
-    this.connection.offReducer("set_combat_config", callback);
-  }
-
-  setConfig(key: string, value: string) {
-    const __args = { key, value };
-    let __writer = new BinaryWriter(1024);
-    SetConfig.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("set_config", __argsBuffer, this.setCallReducerFlags.setConfigFlags);
-  }
-
-  onSetConfig(callback: (ctx: ReducerEventContext, key: string, value: string) => void) {
-    this.connection.onReducer("set_config", callback);
-  }
-
-  removeOnSetConfig(callback: (ctx: ReducerEventContext, key: string, value: string) => void) {
-    this.connection.offReducer("set_config", callback);
-  }
-
-  setFeatureEnabled(feature: string, enabled: boolean) {
-    const __args = { feature, enabled };
-    let __writer = new BinaryWriter(1024);
-    SetFeatureEnabled.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("set_feature_enabled", __argsBuffer, this.setCallReducerFlags.setFeatureEnabledFlags);
-  }
-
-  onSetFeatureEnabled(callback: (ctx: ReducerEventContext, feature: string, enabled: boolean) => void) {
-    this.connection.onReducer("set_feature_enabled", callback);
-  }
-
-  removeOnSetFeatureEnabled(callback: (ctx: ReducerEventContext, feature: string, enabled: boolean) => void) {
-    this.connection.offReducer("set_feature_enabled", callback);
-  }
-
-  setProfileConsentTimeout(secs: number) {
-    const __args = { secs };
-    let __writer = new BinaryWriter(1024);
-    SetProfileConsentTimeout.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("set_profile_consent_timeout", __argsBuffer, this.setCallReducerFlags.setProfileConsentTimeoutFlags);
-  }
-
-  onSetProfileConsentTimeout(callback: (ctx: ReducerEventContext, secs: number) => void) {
-    this.connection.onReducer("set_profile_consent_timeout", callback);
-  }
-
-  removeOnSetProfileConsentTimeout(callback: (ctx: ReducerEventContext, secs: number) => void) {
-    this.connection.offReducer("set_profile_consent_timeout", callback);
-  }
-
   setPvpOptIn(characterId: bigint, optIn: boolean) {
     const __args = { characterId, optIn };
     let __writer = new BinaryWriter(1024);
@@ -2500,86 +2580,6 @@ export class RemoteReducers {
 
   removeOnSetPvpOptIn(callback: (ctx: ReducerEventContext, characterId: bigint, optIn: boolean) => void) {
     this.connection.offReducer("set_pvp_opt_in", callback);
-  }
-
-  snapshotBegin(snapshotId: string, schemaVersion: number, ruleset: string) {
-    const __args = { snapshotId, schemaVersion, ruleset };
-    let __writer = new BinaryWriter(1024);
-    SnapshotBegin.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("snapshot_begin", __argsBuffer, this.setCallReducerFlags.snapshotBeginFlags);
-  }
-
-  onSnapshotBegin(callback: (ctx: ReducerEventContext, snapshotId: string, schemaVersion: number, ruleset: string) => void) {
-    this.connection.onReducer("snapshot_begin", callback);
-  }
-
-  removeOnSnapshotBegin(callback: (ctx: ReducerEventContext, snapshotId: string, schemaVersion: number, ruleset: string) => void) {
-    this.connection.offReducer("snapshot_begin", callback);
-  }
-
-  snapshotFinish(characterIds: bigint[], last: boolean) {
-    const __args = { characterIds, last };
-    let __writer = new BinaryWriter(1024);
-    SnapshotFinish.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("snapshot_finish", __argsBuffer, this.setCallReducerFlags.snapshotFinishFlags);
-  }
-
-  onSnapshotFinish(callback: (ctx: ReducerEventContext, characterIds: bigint[], last: boolean) => void) {
-    this.connection.onReducer("snapshot_finish", callback);
-  }
-
-  removeOnSnapshotFinish(callback: (ctx: ReducerEventContext, characterIds: bigint[], last: boolean) => void) {
-    this.connection.offReducer("snapshot_finish", callback);
-  }
-
-  snapshotImport(batch: SnapshotBatch) {
-    const __args = { batch };
-    let __writer = new BinaryWriter(1024);
-    SnapshotImport.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("snapshot_import", __argsBuffer, this.setCallReducerFlags.snapshotImportFlags);
-  }
-
-  onSnapshotImport(callback: (ctx: ReducerEventContext, batch: SnapshotBatch) => void) {
-    this.connection.onReducer("snapshot_import", callback);
-  }
-
-  removeOnSnapshotImport(callback: (ctx: ReducerEventContext, batch: SnapshotBatch) => void) {
-    this.connection.offReducer("snapshot_import", callback);
-  }
-
-  spawnMonster(defId: string, locationId: string) {
-    const __args = { defId, locationId };
-    let __writer = new BinaryWriter(1024);
-    SpawnMonster.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("spawn_monster", __argsBuffer, this.setCallReducerFlags.spawnMonsterFlags);
-  }
-
-  onSpawnMonster(callback: (ctx: ReducerEventContext, defId: string, locationId: string) => void) {
-    this.connection.onReducer("spawn_monster", callback);
-  }
-
-  removeOnSpawnMonster(callback: (ctx: ReducerEventContext, defId: string, locationId: string) => void) {
-    this.connection.offReducer("spawn_monster", callback);
-  }
-
-  spawnWorldItem(defId: string, quantity: number, locationId: string, x: number, y: number, contactRadius: number, ttlSecs: number) {
-    const __args = { defId, quantity, locationId, x, y, contactRadius, ttlSecs };
-    let __writer = new BinaryWriter(1024);
-    SpawnWorldItem.getTypeScriptAlgebraicType().serialize(__writer, __args);
-    let __argsBuffer = __writer.getBuffer();
-    this.connection.callReducer("spawn_world_item", __argsBuffer, this.setCallReducerFlags.spawnWorldItemFlags);
-  }
-
-  onSpawnWorldItem(callback: (ctx: ReducerEventContext, defId: string, quantity: number, locationId: string, x: number, y: number, contactRadius: number, ttlSecs: number) => void) {
-    this.connection.onReducer("spawn_world_item", callback);
-  }
-
-  removeOnSpawnWorldItem(callback: (ctx: ReducerEventContext, defId: string, quantity: number, locationId: string, x: number, y: number, contactRadius: number, ttlSecs: number) => void) {
-    this.connection.offReducer("spawn_world_item", callback);
   }
 
   splitStack(characterId: bigint, itemUid: bigint, amount: number) {
@@ -2771,14 +2771,19 @@ export class SetReducerFlags {
     this.acceptChallengeFlags = flags;
   }
 
-  addAdminFlags: CallReducerFlags = 'FullUpdate';
-  addAdmin(flags: CallReducerFlags) {
-    this.addAdminFlags = flags;
+  adminAddAdminFlags: CallReducerFlags = 'FullUpdate';
+  adminAddAdmin(flags: CallReducerFlags) {
+    this.adminAddAdminFlags = flags;
   }
 
-  addDiceEntropyFlags: CallReducerFlags = 'FullUpdate';
-  addDiceEntropy(flags: CallReducerFlags) {
-    this.addDiceEntropyFlags = flags;
+  adminAddDiceEntropyFlags: CallReducerFlags = 'FullUpdate';
+  adminAddDiceEntropy(flags: CallReducerFlags) {
+    this.adminAddDiceEntropyFlags = flags;
+  }
+
+  adminApplyBuffFlags: CallReducerFlags = 'FullUpdate';
+  adminApplyBuff(flags: CallReducerFlags) {
+    this.adminApplyBuffFlags = flags;
   }
 
   adminBenchEffectiveStatsFlags: CallReducerFlags = 'FullUpdate';
@@ -2786,9 +2791,19 @@ export class SetReducerFlags {
     this.adminBenchEffectiveStatsFlags = flags;
   }
 
+  adminCreateAiCharacterFlags: CallReducerFlags = 'FullUpdate';
+  adminCreateAiCharacter(flags: CallReducerFlags) {
+    this.adminCreateAiCharacterFlags = flags;
+  }
+
   adminDamageFlags: CallReducerFlags = 'FullUpdate';
   adminDamage(flags: CallReducerFlags) {
     this.adminDamageFlags = flags;
+  }
+
+  adminDispelFlags: CallReducerFlags = 'FullUpdate';
+  adminDispel(flags: CallReducerFlags) {
+    this.adminDispelFlags = flags;
   }
 
   adminGrantCurrencyFlags: CallReducerFlags = 'FullUpdate';
@@ -2806,9 +2821,44 @@ export class SetReducerFlags {
     this.adminGrantXpFlags = flags;
   }
 
+  adminReloadStaticDataFlags: CallReducerFlags = 'FullUpdate';
+  adminReloadStaticData(flags: CallReducerFlags) {
+    this.adminReloadStaticDataFlags = flags;
+  }
+
+  adminRemoveAdminFlags: CallReducerFlags = 'FullUpdate';
+  adminRemoveAdmin(flags: CallReducerFlags) {
+    this.adminRemoveAdminFlags = flags;
+  }
+
+  adminRemoveBuffFlags: CallReducerFlags = 'FullUpdate';
+  adminRemoveBuff(flags: CallReducerFlags) {
+    this.adminRemoveBuffFlags = flags;
+  }
+
+  adminRemoveBuffsBySourceFlags: CallReducerFlags = 'FullUpdate';
+  adminRemoveBuffsBySource(flags: CallReducerFlags) {
+    this.adminRemoveBuffsBySourceFlags = flags;
+  }
+
   adminSeedScaleFlags: CallReducerFlags = 'FullUpdate';
   adminSeedScale(flags: CallReducerFlags) {
     this.adminSeedScaleFlags = flags;
+  }
+
+  adminSetCombatConfigFlags: CallReducerFlags = 'FullUpdate';
+  adminSetCombatConfig(flags: CallReducerFlags) {
+    this.adminSetCombatConfigFlags = flags;
+  }
+
+  adminSetConfigFlags: CallReducerFlags = 'FullUpdate';
+  adminSetConfig(flags: CallReducerFlags) {
+    this.adminSetConfigFlags = flags;
+  }
+
+  adminSetFeatureEnabledFlags: CallReducerFlags = 'FullUpdate';
+  adminSetFeatureEnabled(flags: CallReducerFlags) {
+    this.adminSetFeatureEnabledFlags = flags;
   }
 
   adminSetHpFlags: CallReducerFlags = 'FullUpdate';
@@ -2816,14 +2866,39 @@ export class SetReducerFlags {
     this.adminSetHpFlags = flags;
   }
 
+  adminSetProfileConsentTimeoutFlags: CallReducerFlags = 'FullUpdate';
+  adminSetProfileConsentTimeout(flags: CallReducerFlags) {
+    this.adminSetProfileConsentTimeoutFlags = flags;
+  }
+
   adminSkirmishFlags: CallReducerFlags = 'FullUpdate';
   adminSkirmish(flags: CallReducerFlags) {
     this.adminSkirmishFlags = flags;
   }
 
-  applyBuffFlags: CallReducerFlags = 'FullUpdate';
-  applyBuff(flags: CallReducerFlags) {
-    this.applyBuffFlags = flags;
+  adminSnapshotBeginFlags: CallReducerFlags = 'FullUpdate';
+  adminSnapshotBegin(flags: CallReducerFlags) {
+    this.adminSnapshotBeginFlags = flags;
+  }
+
+  adminSnapshotFinishFlags: CallReducerFlags = 'FullUpdate';
+  adminSnapshotFinish(flags: CallReducerFlags) {
+    this.adminSnapshotFinishFlags = flags;
+  }
+
+  adminSnapshotImportFlags: CallReducerFlags = 'FullUpdate';
+  adminSnapshotImport(flags: CallReducerFlags) {
+    this.adminSnapshotImportFlags = flags;
+  }
+
+  adminSpawnMonsterFlags: CallReducerFlags = 'FullUpdate';
+  adminSpawnMonster(flags: CallReducerFlags) {
+    this.adminSpawnMonsterFlags = flags;
+  }
+
+  adminSpawnWorldItemFlags: CallReducerFlags = 'FullUpdate';
+  adminSpawnWorldItem(flags: CallReducerFlags) {
+    this.adminSpawnWorldItemFlags = flags;
   }
 
   applyProfilesFlags: CallReducerFlags = 'FullUpdate';
@@ -2866,11 +2941,6 @@ export class SetReducerFlags {
     this.contestFlags = flags;
   }
 
-  createAiCharacterFlags: CallReducerFlags = 'FullUpdate';
-  createAiCharacter(flags: CallReducerFlags) {
-    this.createAiCharacterFlags = flags;
-  }
-
   createCharacterFlags: CallReducerFlags = 'FullUpdate';
   createCharacter(flags: CallReducerFlags) {
     this.createCharacterFlags = flags;
@@ -2894,11 +2964,6 @@ export class SetReducerFlags {
   despawnWorldItemFlags: CallReducerFlags = 'FullUpdate';
   despawnWorldItem(flags: CallReducerFlags) {
     this.despawnWorldItemFlags = flags;
-  }
-
-  dispelFlags: CallReducerFlags = 'FullUpdate';
-  dispel(flags: CallReducerFlags) {
-    this.dispelFlags = flags;
   }
 
   dodgeFlags: CallReducerFlags = 'FullUpdate';
@@ -3011,79 +3076,14 @@ export class SetReducerFlags {
     this.pvpChallengeTimeoutFlags = flags;
   }
 
-  reloadStaticDataFlags: CallReducerFlags = 'FullUpdate';
-  reloadStaticData(flags: CallReducerFlags) {
-    this.reloadStaticDataFlags = flags;
-  }
-
-  removeAdminFlags: CallReducerFlags = 'FullUpdate';
-  removeAdmin(flags: CallReducerFlags) {
-    this.removeAdminFlags = flags;
-  }
-
-  removeBuffFlags: CallReducerFlags = 'FullUpdate';
-  removeBuff(flags: CallReducerFlags) {
-    this.removeBuffFlags = flags;
-  }
-
-  removeBuffsBySourceFlags: CallReducerFlags = 'FullUpdate';
-  removeBuffsBySource(flags: CallReducerFlags) {
-    this.removeBuffsBySourceFlags = flags;
-  }
-
   restFlags: CallReducerFlags = 'FullUpdate';
   rest(flags: CallReducerFlags) {
     this.restFlags = flags;
   }
 
-  setCombatConfigFlags: CallReducerFlags = 'FullUpdate';
-  setCombatConfig(flags: CallReducerFlags) {
-    this.setCombatConfigFlags = flags;
-  }
-
-  setConfigFlags: CallReducerFlags = 'FullUpdate';
-  setConfig(flags: CallReducerFlags) {
-    this.setConfigFlags = flags;
-  }
-
-  setFeatureEnabledFlags: CallReducerFlags = 'FullUpdate';
-  setFeatureEnabled(flags: CallReducerFlags) {
-    this.setFeatureEnabledFlags = flags;
-  }
-
-  setProfileConsentTimeoutFlags: CallReducerFlags = 'FullUpdate';
-  setProfileConsentTimeout(flags: CallReducerFlags) {
-    this.setProfileConsentTimeoutFlags = flags;
-  }
-
   setPvpOptInFlags: CallReducerFlags = 'FullUpdate';
   setPvpOptIn(flags: CallReducerFlags) {
     this.setPvpOptInFlags = flags;
-  }
-
-  snapshotBeginFlags: CallReducerFlags = 'FullUpdate';
-  snapshotBegin(flags: CallReducerFlags) {
-    this.snapshotBeginFlags = flags;
-  }
-
-  snapshotFinishFlags: CallReducerFlags = 'FullUpdate';
-  snapshotFinish(flags: CallReducerFlags) {
-    this.snapshotFinishFlags = flags;
-  }
-
-  snapshotImportFlags: CallReducerFlags = 'FullUpdate';
-  snapshotImport(flags: CallReducerFlags) {
-    this.snapshotImportFlags = flags;
-  }
-
-  spawnMonsterFlags: CallReducerFlags = 'FullUpdate';
-  spawnMonster(flags: CallReducerFlags) {
-    this.spawnMonsterFlags = flags;
-  }
-
-  spawnWorldItemFlags: CallReducerFlags = 'FullUpdate';
-  spawnWorldItem(flags: CallReducerFlags) {
-    this.spawnWorldItemFlags = flags;
   }
 
   splitStackFlags: CallReducerFlags = 'FullUpdate';

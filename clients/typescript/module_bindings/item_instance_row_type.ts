@@ -32,8 +32,8 @@ import {
   type ReducerEventContextInterface,
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
-import { LoadoutSlot as __LoadoutSlot } from "./loadout_slot_type";
 import { PlaceKind as __PlaceKind } from "./place_kind_type";
+import { LoadoutSlot as __LoadoutSlot } from "./loadout_slot_type";
 
 export type ItemInstanceRow = {
   uid: bigint,

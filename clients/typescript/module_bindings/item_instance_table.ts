@@ -33,8 +33,8 @@ import {
   type SubscriptionEventContextInterface,
 } from "@clockworklabs/spacetimedb-sdk";
 import { ItemInstanceRow } from "./item_instance_row_type";
-import { LoadoutSlot as __LoadoutSlot } from "./loadout_slot_type";
 import { PlaceKind as __PlaceKind } from "./place_kind_type";
+import { LoadoutSlot as __LoadoutSlot } from "./loadout_slot_type";
 
 import { type EventContext, type Reducer, RemoteReducers, RemoteTables } from ".";
 

@@ -34,26 +34,26 @@ import {
 } from "@clockworklabs/spacetimedb-sdk";
 import { ActiveBuffRow as __ActiveBuffRow } from "./active_buff_row_type";
 import { Admin as __Admin } from "./admin_type";
-import { Character as __Character } from "./character_type";
-import { CharacterPerk as __CharacterPerk } from "./character_perk_type";
-import { CombatActionLog as __CombatActionLog } from "./combat_action_log_type";
-import { CombatConfig as __CombatConfig } from "./combat_config_type";
-import { CombatInstance as __CombatInstance } from "./combat_instance_type";
-import { CombatantRow as __CombatantRow } from "./combatant_row_type";
+import { Player as __Player } from "./player_type";
 import { Config as __Config } from "./config_type";
 import { FeatureGate as __FeatureGate } from "./feature_gate_type";
-import { ItemInstanceRow as __ItemInstanceRow } from "./item_instance_row_type";
-import { MasterStash as __MasterStash } from "./master_stash_type";
-import { MonsterInstance as __MonsterInstance } from "./monster_instance_type";
-import { PerkOffer as __PerkOffer } from "./perk_offer_type";
-import { Player as __Player } from "./player_type";
+import { CombatConfig as __CombatConfig } from "./combat_config_type";
 import { ProfileConfig as __ProfileConfig } from "./profile_config_type";
-import { PvpOptIn as __PvpOptIn } from "./pvp_opt_in_type";
-import { RestStateRow as __RestStateRow } from "./rest_state_row_type";
-import { RunStateRow as __RunStateRow } from "./run_state_row_type";
 import { WorldState as __WorldState } from "./world_state_type";
+import { Character as __Character } from "./character_type";
+import { RestStateRow as __RestStateRow } from "./rest_state_row_type";
 import { TravelState as __TravelState } from "./travel_state_type";
+import { RunStateRow as __RunStateRow } from "./run_state_row_type";
+import { MasterStash as __MasterStash } from "./master_stash_type";
+import { ItemInstanceRow as __ItemInstanceRow } from "./item_instance_row_type";
+import { CharacterPerk as __CharacterPerk } from "./character_perk_type";
+import { PerkOffer as __PerkOffer } from "./perk_offer_type";
+import { MonsterInstance as __MonsterInstance } from "./monster_instance_type";
 import { WorldEvent as __WorldEvent } from "./world_event_type";
+import { CombatInstance as __CombatInstance } from "./combat_instance_type";
+import { CombatantRow as __CombatantRow } from "./combatant_row_type";
+import { CombatActionLog as __CombatActionLog } from "./combat_action_log_type";
+import { PvpOptIn as __PvpOptIn } from "./pvp_opt_in_type";
 
 // A namespace for generated variants and helper functions.
 export namespace SnapshotBatch {

@@ -292,6 +292,34 @@ fn callers_match_their_codes_and_arguments() {
     assert!(declared_errors("no_such_reducer").is_none());
 }
 
+/// The naming rule for admin-only reducers: a reducer is admin-only exactly when its name starts
+/// with `admin_`, and its body checks the caller with `require_admin`.
+#[test]
+fn admin_only_reducers_and_only_they_are_named_admin() {
+    let sources = reducer_sources();
+    for r in REDUCERS {
+        let admin = r.caller == Caller::Admin;
+        assert_eq!(
+            r.name.starts_with("admin_"),
+            admin,
+            "{}: admin-only reducers are named `admin_*`, and only they (caller {:?})",
+            r.name,
+            r.caller
+        );
+        if r.caller == Caller::Lifecycle {
+            continue;
+        }
+        let body = sources.iter().find_map(|(_, text)| reducer_body(text, r.name));
+        let body = body.unwrap_or_else(|| panic!("{}: no `#[reducer] pub fn {}(` found", r.name, r.name));
+        assert_eq!(
+            body.contains("require_admin("),
+            admin,
+            "{}: an `admin_*` reducer checks `require_admin` and no other reducer does",
+            r.name
+        );
+    }
+}
+
 // ----- the static cross-check: codes named in a reducer's own body ------------------------------
 
 /// The source files that define reducers.

@@ -7,7 +7,7 @@ use crate::tables::dice::{combat_seed, dice_secret, CombatSeed, DiceSecret};
 use spacetimedb::{ReducerContext, Table};
 
 /// Init: the first secret, from what init knows (publisher, module identity, time). Not secret
-/// by itself; `add_dice_entropy` makes it so.
+/// by itself; `admin_add_dice_entropy` makes it so.
 pub fn init_secret(ctx: &ReducerContext) {
     let mut context = Vec::new();
     context.extend_from_slice(&ctx.sender.to_byte_array());

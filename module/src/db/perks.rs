@@ -3,7 +3,7 @@
 //!
 //! Runtime behaviour with the system off: compiled out (no `perks` cargo feature) every entry
 //! point here is a no-op except buff upkeep, which always runs as the first effects step. Switched
-//! off at runtime (`set_feature_enabled perks false`): `choose_perk` / `use_perk` answer
+//! off at runtime (`admin_set_feature_enabled perks false`): `choose_perk` / `use_perk` answer
 //! `E_FEATURE_DISABLED` and no new offers are made; perks already owned keep working.
 
 use super::chars;

@@ -1,5 +1,5 @@
 //! Snapshot import: rows of a snapshot (already migrated to `systems::migrate::SCHEMA_VERSION` by
-//! the tool) back into the tables. One `snapshot_import` call is one batch of one table and one
+//! the tool) back into the tables. One `admin_snapshot_import` call is one batch of one table and one
 //! transaction: every row is validated with the live rules first, and the first bad row fails the
 //! whole batch with its code, the table, its index and its id (nothing of the batch is written).
 //!
@@ -56,7 +56,9 @@ fn bad(code: ErrorCode, msg: impl Into<String>) -> WkError {
 pub fn current(ctx: &ReducerContext) -> WkResult<SnapshotImportState> {
     match ctx.db.snapshot_import_state().id().find(0) {
         Some(s) if !s.finished => Ok(s),
-        _ => Err(err(ErrorCode::SnapshotNotStarted, "no snapshot import is under way; call snapshot_begin first")),
+        _ => {
+            Err(err(ErrorCode::SnapshotNotStarted, "no snapshot import is under way; call admin_snapshot_begin first"))
+        }
     }
 }
 

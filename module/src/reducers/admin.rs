@@ -20,9 +20,9 @@ pub fn ping(_ctx: &ReducerContext) -> Result<(), String> {
 /// are only as secret as the publish time; `scripts/publish.sh` calls it after every publish.
 /// Admin only; `E_INVALID_ARGUMENT` for a bad length or non-hex input.
 #[reducer]
-pub fn add_dice_entropy(ctx: &ReducerContext, entropy_hex: String) -> Result<(), String> {
+pub fn admin_add_dice_entropy(ctx: &ReducerContext, entropy_hex: String) -> Result<(), String> {
     auth::require_admin(ctx)?;
-    crate::systems::limits::text("add_dice_entropy", "entropy_hex", &entropy_hex)?;
+    crate::systems::limits::text("admin_add_dice_entropy", "entropy_hex", &entropy_hex)?;
     let entropy = crate::systems::fair_dice::parse_entropy(&entropy_hex).ok_or_else(|| {
         err(
             ErrorCode::InvalidArgument,
@@ -38,7 +38,7 @@ pub fn add_dice_entropy(ctx: &ReducerContext, entropy_hex: String) -> Result<(),
 }
 
 #[reducer]
-pub fn add_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String> {
+pub fn admin_add_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String> {
     auth::require_admin(ctx)?;
     if ctx.db.admin().identity().find(identity).is_some() {
         return Ok(()); // idempotent
@@ -49,7 +49,7 @@ pub fn add_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String>
 }
 
 #[reducer]
-pub fn remove_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String> {
+pub fn admin_remove_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), String> {
     auth::require_admin(ctx)?;
     if ctx.db.admin().identity().find(identity).is_none() {
         return Err(err(ErrorCode::UnknownPlayer, "that identity is not an admin; nothing to remove").into());
@@ -69,9 +69,9 @@ pub fn remove_admin(ctx: &ReducerContext, identity: Identity) -> Result<(), Stri
 }
 
 #[reducer]
-pub fn set_feature_enabled(ctx: &ReducerContext, feature: String, enabled: bool) -> Result<(), String> {
+pub fn admin_set_feature_enabled(ctx: &ReducerContext, feature: String, enabled: bool) -> Result<(), String> {
     auth::require_admin(ctx)?;
-    crate::systems::limits::text("set_feature_enabled", "feature", &feature)?;
+    crate::systems::limits::text("admin_set_feature_enabled", "feature", &feature)?;
     let f = Feature::parse(&feature).ok_or_else(|| {
         let names: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
         err(ErrorCode::UnknownFeature, format!("unknown feature `{feature}`; known: {}", names.join(", ")))
@@ -153,11 +153,11 @@ pub fn config_row(ruleset: &str, t: &cfg::Tunables) -> Config {
 
 /// Change one tunable (`key`, `value` as text). Timer periods take effect at once.
 #[reducer]
-pub fn set_config(ctx: &ReducerContext, key: String, value: String) -> Result<(), String> {
-    let _span = crate::timing::span("set_config");
+pub fn admin_set_config(ctx: &ReducerContext, key: String, value: String) -> Result<(), String> {
+    let _span = crate::timing::span("admin_set_config");
     auth::require_admin(ctx)?;
-    crate::systems::limits::text("set_config", "key", &key)?;
-    crate::systems::limits::text("set_config", "value", &value)?;
+    crate::systems::limits::text("admin_set_config", "key", &key)?;
+    crate::systems::limits::text("admin_set_config", "value", &value)?;
     let current = ctx
         .db
         .config()
@@ -221,7 +221,7 @@ pub fn schedule_storage_prune(ctx: &ReducerContext, ms: u64) {
 
 /// Re-read the compiled-in static data; everything is validated before anything is replaced.
 #[reducer]
-pub fn reload_static_data(ctx: &ReducerContext) -> Result<(), String> {
+pub fn admin_reload_static_data(ctx: &ReducerContext) -> Result<(), String> {
     auth::require_admin(ctx)?;
     let summary = crate::db::world::load_static(ctx)?;
     events::record(ctx, EventKind::StaticDataReloaded, vec![], format!("static data reloaded: {summary}"), "");

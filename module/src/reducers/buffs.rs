@@ -17,30 +17,30 @@ use spacetimedb::{reducer, ReducerContext};
 /// follows at once. `source_character_id` 0 = the world; `duration_secs` overrides the
 /// definition's default (1 s ..= 366 days). Stacking, immunity and expiry: docs/buffs.md.
 #[reducer]
-pub fn apply_buff(
+pub fn admin_apply_buff(
     ctx: &ReducerContext,
     target_character_id: u64,
     buff_id: String,
     source_character_id: u64,
     duration_secs: Option<u32>,
 ) -> Result<(), String> {
-    let _span = crate::timing::span("apply_buff");
+    let _span = crate::timing::span("admin_apply_buff");
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
-    crate::systems::limits::text("apply_buff", "buff_id", &buff_id)?;
+    crate::systems::limits::text("admin_apply_buff", "buff_id", &buff_id)?;
     let mut app = Application::new(&buff_id, source_character_id);
     app.duration_micros = duration_secs.map(|s| s as i64 * SECOND_MICROS);
-    let sp = crate::timing::span("apply_buff/apply");
+    let sp = crate::timing::span("admin_apply_buff/apply");
     crate::db::buffs::apply(ctx, target_character_id, app)?;
     sp.end();
-    let _sp = crate::timing::span("apply_buff/drain");
+    let _sp = crate::timing::span("admin_apply_buff/drain");
     crate::db::combat::drain_inbox(ctx)?; // a fighting bearer's combatant follows at once
     Ok(())
 }
 
 /// Remove one buff instance (`SELECT * FROM active_buff` for ids).
 #[reducer]
-pub fn remove_buff(ctx: &ReducerContext, buff_instance_id: u64) -> Result<(), String> {
+pub fn admin_remove_buff(ctx: &ReducerContext, buff_instance_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
     crate::db::buffs::remove(ctx, buff_instance_id, "removed")?;
@@ -51,7 +51,7 @@ pub fn remove_buff(ctx: &ReducerContext, buff_instance_id: u64) -> Result<(), St
 /// Remove every buff of a category from a character or a monster instance (`MONSTER_ID_BASE` +
 /// instance id, as in `apply_buff`) (dispel magic: `Magical`).
 #[reducer]
-pub fn dispel(ctx: &ReducerContext, target_character_id: u64, category: BuffCategory) -> Result<(), String> {
+pub fn admin_dispel(ctx: &ReducerContext, target_character_id: u64, category: BuffCategory) -> Result<(), String> {
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
     crate::db::buffs::require_target(ctx, target_character_id)?;
@@ -63,7 +63,7 @@ pub fn dispel(ctx: &ReducerContext, target_character_id: u64, category: BuffCate
 /// Remove every buff a source applied, on every character (`0`: everything the world applied).
 /// A source that no longer exists is accepted while buffs from it remain.
 #[reducer]
-pub fn remove_buffs_by_source(ctx: &ReducerContext, source_character_id: u64) -> Result<(), String> {
+pub fn admin_remove_buffs_by_source(ctx: &ReducerContext, source_character_id: u64) -> Result<(), String> {
     gate::require(ctx, Feature::Buffs)?;
     auth::require_admin(ctx)?;
     let removed = crate::db::buffs::remove_by_source(ctx, source_character_id);

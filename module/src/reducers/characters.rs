@@ -34,7 +34,7 @@ pub fn create_character(
 
 /// Admin: create an AI-controlled character. `owner` None = owned by the world itself.
 #[reducer]
-pub fn create_ai_character(
+pub fn admin_create_ai_character(
     ctx: &ReducerContext,
     name: String,
     class_id: String,
@@ -43,9 +43,9 @@ pub fn create_ai_character(
     owner: Option<Identity>,
 ) -> Result<(), String> {
     auth::require_admin(ctx)?;
-    crate::systems::limits::text("create_ai_character", "name", &name)?;
-    crate::systems::limits::text("create_ai_character", "class_id", &class_id)?;
-    crate::systems::limits::texts("create_ai_character", "skills", &skills)?;
+    crate::systems::limits::text("admin_create_ai_character", "name", &name)?;
+    crate::systems::limits::text("admin_create_ai_character", "class_id", &class_id)?;
+    crate::systems::limits::texts("admin_create_ai_character", "skills", &skills)?;
     gate::require(ctx, Feature::Characters)?;
     let owner = match owner {
         None => ctx.identity(),

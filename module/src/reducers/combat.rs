@@ -12,10 +12,10 @@ use spacetimedb::{reducer, ReducerContext, Table};
 
 /// Admin (or the spawner): a monster of the ruleset's `monsters.csv` appears at a location.
 #[reducer]
-pub fn spawn_monster(ctx: &ReducerContext, def_id: String, location_id: String) -> Result<(), String> {
+pub fn admin_spawn_monster(ctx: &ReducerContext, def_id: String, location_id: String) -> Result<(), String> {
     auth::require_admin(ctx)?;
-    crate::systems::limits::text("spawn_monster", "def_id", &def_id)?;
-    crate::systems::limits::text("spawn_monster", "location_id", &location_id)?;
+    crate::systems::limits::text("admin_spawn_monster", "def_id", &def_id)?;
+    crate::systems::limits::text("admin_spawn_monster", "location_id", &location_id)?;
     gate::require(ctx, Feature::Combat)?;
     crate::db::combat::spawn_monster(ctx, &def_id, &location_id)?;
     Ok(())
@@ -120,7 +120,7 @@ pub fn end_turn(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
 
 /// Admin: replace the combat tunables (mode thresholds, turn timeouts, AI policy).
 #[reducer]
-pub fn set_combat_config(ctx: &ReducerContext, modes: ModeConfig) -> Result<(), String> {
+pub fn admin_set_combat_config(ctx: &ReducerContext, modes: ModeConfig) -> Result<(), String> {
     auth::require_admin(ctx)?;
     modes.validate()?;
     let row = CombatConfig { id: 0, modes };

@@ -56,7 +56,7 @@ fn uids(v: &[u64]) -> String {
 /// `ttl_secs` (0, 604800]: it despawns then unless picked up.
 #[reducer]
 #[allow(clippy::too_many_arguments)]
-pub fn spawn_world_item(
+pub fn admin_spawn_world_item(
     ctx: &ReducerContext,
     def_id: String,
     quantity: u32,
@@ -67,8 +67,8 @@ pub fn spawn_world_item(
     ttl_secs: f64,
 ) -> Result<(), String> {
     auth::require_admin(ctx)?;
-    crate::systems::limits::text("spawn_world_item", "def_id", &def_id)?;
-    crate::systems::limits::text("spawn_world_item", "location_id", &location_id)?;
+    crate::systems::limits::text("admin_spawn_world_item", "def_id", &def_id)?;
+    crate::systems::limits::text("admin_spawn_world_item", "location_id", &location_id)?;
     gate::require(ctx, Feature::Items)?;
     let req = SpawnRequest {
         def_id,

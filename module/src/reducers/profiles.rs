@@ -48,7 +48,7 @@ pub fn consent(ctx: &ReducerContext, proposal_id: u64, decision: ConsentDecision
 
 /// Admin: the consent window of new proposals, 1..=3600 seconds (default 60).
 #[reducer]
-pub fn set_profile_consent_timeout(ctx: &ReducerContext, secs: u32) -> Result<(), String> {
+pub fn admin_set_profile_consent_timeout(ctx: &ReducerContext, secs: u32) -> Result<(), String> {
     auth::require_admin(ctx)?;
     crate::db::profiles::set_consent_timeout(ctx, secs)?;
     Ok(())

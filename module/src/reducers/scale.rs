@@ -63,13 +63,13 @@ pub fn admin_seed_scale(
         .class_def()
         .iter()
         .next()
-        .ok_or_else(|| err(ErrorCode::StaticData, "no classes loaded; call reload_static_data"))?;
+        .ok_or_else(|| err(ErrorCode::StaticData, "no classes loaded; call admin_reload_static_data"))?;
     let class = class_from_row(&class_row);
     // Item definitions in id order; a stash item of each in turn.
     let mut defs: Vec<String> = ctx.db.item_def().iter().map(|d| d.id).collect();
     defs.sort();
     if defs.is_empty() && (items_per_character > 0 || ground_items > 0) {
-        return Err(err(ErrorCode::StaticData, "no item definitions loaded; call reload_static_data").into());
+        return Err(err(ErrorCode::StaticData, "no item definitions loaded; call admin_reload_static_data").into());
     }
     let scores = AbilityScores::from_array([15, 14, 13, 12, 10, 8]);
     let base = ctx.db.character().count();

@@ -1,4 +1,4 @@
-//! Snapshot restore (admin): `snapshot_begin`, `snapshot_import` batches, `snapshot_finish`.
+//! Snapshot restore (admin): `admin_snapshot_begin`, `admin_snapshot_import` batches, `admin_snapshot_finish`.
 //! The rows, their checks and the re-armed timers are in `db::snapshot`; the tool that exports
 //! and drives an import is `wk-snapshot` (docs/operations.md).
 
@@ -10,15 +10,15 @@ use spacetimedb::{reducer, ReducerContext};
 
 /// Start an import into a freshly published world (or resume one with the same `snapshot_id`).
 #[reducer]
-pub fn snapshot_begin(
+pub fn admin_snapshot_begin(
     ctx: &ReducerContext,
     snapshot_id: String,
     schema_version: u32,
     ruleset: String,
 ) -> Result<(), String> {
     auth::require_admin(ctx)?;
-    crate::systems::limits::text("snapshot_begin", "snapshot_id", &snapshot_id)?;
-    crate::systems::limits::text("snapshot_begin", "ruleset", &ruleset)?;
+    crate::systems::limits::text("admin_snapshot_begin", "snapshot_id", &snapshot_id)?;
+    crate::systems::limits::text("admin_snapshot_begin", "ruleset", &ruleset)?;
     let resumed = crate::db::snapshot::begin(ctx, snapshot_id.clone(), schema_version, ruleset)?;
     log::info!("snapshot import {} {snapshot_id}", if resumed { "resumed" } else { "started" });
     Ok(())
@@ -27,7 +27,7 @@ pub fn snapshot_begin(
 /// One batch of one table (at most 500 rows, one transaction; the first bad row fails the batch
 /// with its code and nothing of it is written). Re-sending a batch changes nothing.
 #[reducer]
-pub fn snapshot_import(ctx: &ReducerContext, batch: SnapshotBatch) -> Result<(), String> {
+pub fn admin_snapshot_import(ctx: &ReducerContext, batch: SnapshotBatch) -> Result<(), String> {
     auth::require_admin(ctx)?;
     crate::db::snapshot::import(ctx, batch)?;
     Ok(())
@@ -36,7 +36,7 @@ pub fn snapshot_import(ctx: &ReducerContext, batch: SnapshotBatch) -> Result<(),
 /// Rebuild the derived stats of imported characters (at most 500 ids per call); `last` marks the
 /// import done and records it in the event log.
 #[reducer]
-pub fn snapshot_finish(ctx: &ReducerContext, character_ids: Vec<u64>, last: bool) -> Result<(), String> {
+pub fn admin_snapshot_finish(ctx: &ReducerContext, character_ids: Vec<u64>, last: bool) -> Result<(), String> {
     auth::require_admin(ctx)?;
     if let Some(done) = crate::db::snapshot::finish_characters(ctx, &character_ids, last)? {
         events::record(

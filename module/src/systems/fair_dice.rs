@@ -4,7 +4,7 @@
 //! seed of a running fight knows its coming rolls. The seed therefore never appears in a public
 //! row while the fight runs:
 //! - it is derived from the database's own secret (a private row, made at init and strengthened
-//!   by the operator's `add_dice_entropy`: SpacetimeDB 1.2 gives a module no entropy of its own,
+//!   by the operator's `admin_add_dice_entropy`: SpacetimeDB 1.2 gives a module no entropy of its own,
 //!   `ctx.rng()` is seeded from the public timestamp) and a per-fight counter: [`fight_dice`];
 //! - the public fight row carries a commitment from the start, `SHA-256(tag || seed || nonce)`
 //!   with a 32-byte secret nonce ([`commitment`]), and the seed and nonce are revealed when the
@@ -36,7 +36,7 @@ fn tagged(tag: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 }
 
 /// The first secret of a database, from what init has (not secret by itself: the operator adds
-/// entropy with `add_dice_entropy`).
+/// entropy with `admin_add_dice_entropy`).
 pub fn initial_secret(context: &[u8]) -> [u8; 32] {
     tagged(b"wk-dice-secret-init-v1", &[context])
 }
@@ -92,7 +92,7 @@ pub fn unredacted_start(step: &LoggedStep, seed: u64) -> Result<LoggedStep, Stri
     Ok(s)
 }
 
-/// Operator entropy for `add_dice_entropy`: hex, 32 to 128 digits (16 to 64 bytes).
+/// Operator entropy for `admin_add_dice_entropy`: hex, 32 to 128 digits (16 to 64 bytes).
 pub fn parse_entropy(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
     if !(32..=128).contains(&s.len()) {

@@ -23,7 +23,7 @@ pub const ID_BYTES: usize = 64;
 pub const NAME_BYTES: usize = 128;
 /// A config value as text.
 pub const CONFIG_VALUE_BYTES: usize = 64;
-/// `add_dice_entropy`: 128 hex digits (64 bytes) at most.
+/// `admin_add_dice_entropy`: 128 hex digits (64 bytes) at most.
 pub const ENTROPY_HEX_BYTES: usize = 128;
 /// Skill ids a new character names (the class's `skill_count` is smaller).
 pub const MAX_SKILLS: usize = 8;
@@ -34,7 +34,7 @@ pub const MAX_SKIRMISH_SIDE: usize = 32;
 /// A house-rule stack (`Vec<Profile>`), encoded as on the wire (BSATN). A stack is stored in the
 /// fight and in its proposal, projection and validation rows, rewritten as the fight goes on.
 pub const PROFILE_STACK_BYTES: usize = 32 * 1024;
-/// Rows of one snapshot batch, ids of one `snapshot_finish` (checked in `db::snapshot`).
+/// Rows of one snapshot batch, ids of one `admin_snapshot_finish` (checked in `db::snapshot`).
 pub const SNAPSHOT_ROWS: usize = crate::systems::migrate::MAX_BATCH_ROWS;
 /// Pending house-rule proposals one identity may have open at once.
 pub const MAX_OPEN_PROPOSALS: usize = 3;
@@ -84,43 +84,43 @@ pub const ARG_BOUNDS: &[ArgBound] = &[
     b("create_character", "name", Limit::Bytes(NAME_BYTES)),
     b("create_character", "class_id", Limit::Bytes(ID_BYTES)),
     b("create_character", "skills", Limit::Strings { items: MAX_SKILLS, bytes: ID_BYTES }),
-    b("create_ai_character", "name", Limit::Bytes(NAME_BYTES)),
-    b("create_ai_character", "class_id", Limit::Bytes(ID_BYTES)),
-    b("create_ai_character", "skills", Limit::Strings { items: MAX_SKILLS, bytes: ID_BYTES }),
+    b("admin_create_ai_character", "name", Limit::Bytes(NAME_BYTES)),
+    b("admin_create_ai_character", "class_id", Limit::Bytes(ID_BYTES)),
+    b("admin_create_ai_character", "skills", Limit::Strings { items: MAX_SKILLS, bytes: ID_BYTES }),
     b("ability_check", "check", Limit::Bytes(ID_BYTES)),
     b("contest", "actor_check", Limit::Bytes(ID_BYTES)),
     b("contest", "target_check", Limit::Bytes(ID_BYTES)),
     b("move_to", "location_id", Limit::Bytes(ID_BYTES)),
-    b("spawn_world_item", "def_id", Limit::Bytes(ID_BYTES)),
-    b("spawn_world_item", "location_id", Limit::Bytes(ID_BYTES)),
-    b("spawn_monster", "def_id", Limit::Bytes(ID_BYTES)),
-    b("spawn_monster", "location_id", Limit::Bytes(ID_BYTES)),
+    b("admin_spawn_world_item", "def_id", Limit::Bytes(ID_BYTES)),
+    b("admin_spawn_world_item", "location_id", Limit::Bytes(ID_BYTES)),
+    b("admin_spawn_monster", "def_id", Limit::Bytes(ID_BYTES)),
+    b("admin_spawn_monster", "location_id", Limit::Bytes(ID_BYTES)),
     b("admin_skirmish", "location_id", Limit::Bytes(ID_BYTES)),
     b("admin_skirmish", "side_a", Limit::Strings { items: MAX_SKIRMISH_SIDE, bytes: ID_BYTES }),
     b("admin_skirmish", "side_b", Limit::Strings { items: MAX_SKIRMISH_SIDE, bytes: ID_BYTES }),
     b("start_combat", "target_character_ids", Limit::Items(MAX_FIGHT_TARGETS)),
     b("start_combat", "target_monster_ids", Limit::Items(MAX_FIGHT_TARGETS)),
-    b("apply_buff", "buff_id", Limit::Bytes(ID_BYTES)),
+    b("admin_apply_buff", "buff_id", Limit::Bytes(ID_BYTES)),
     b("choose_perk", "perk_id", Limit::Bytes(ID_BYTES)),
     b("use_perk", "perk_id", Limit::Bytes(ID_BYTES)),
     b("admin_grant_perk", "perk_id", Limit::Bytes(ID_BYTES)),
     b("apply_profiles", "profiles", Limit::Encoded(PROFILE_STACK_BYTES)),
     b("propose_profiles", "profiles", Limit::Encoded(PROFILE_STACK_BYTES)),
-    b("add_dice_entropy", "entropy_hex", Limit::Bytes(ENTROPY_HEX_BYTES)),
-    b("set_config", "key", Limit::Bytes(ID_BYTES)),
-    b("set_config", "value", Limit::Bytes(CONFIG_VALUE_BYTES)),
-    b("set_feature_enabled", "feature", Limit::Bytes(ID_BYTES)),
-    b("snapshot_begin", "snapshot_id", Limit::Bytes(NAME_BYTES)),
-    b("snapshot_begin", "ruleset", Limit::Bytes(ID_BYTES)),
+    b("admin_add_dice_entropy", "entropy_hex", Limit::Bytes(ENTROPY_HEX_BYTES)),
+    b("admin_set_config", "key", Limit::Bytes(ID_BYTES)),
+    b("admin_set_config", "value", Limit::Bytes(CONFIG_VALUE_BYTES)),
+    b("admin_set_feature_enabled", "feature", Limit::Bytes(ID_BYTES)),
+    b("admin_snapshot_begin", "snapshot_id", Limit::Bytes(NAME_BYTES)),
+    b("admin_snapshot_begin", "ruleset", Limit::Bytes(ID_BYTES)),
     ArgBound {
-        reducer: "snapshot_import",
+        reducer: "admin_snapshot_import",
         arg: "batch",
         limit: Limit::Items(SNAPSHOT_ROWS),
         code: ErrorCode::SnapshotBatch,
         checked_in: Some("db::snapshot (rows of one batch; each row validated like a live reducer)"),
     },
     ArgBound {
-        reducer: "snapshot_finish",
+        reducer: "admin_snapshot_finish",
         arg: "character_ids",
         limit: Limit::Items(SNAPSHOT_ROWS),
         code: ErrorCode::SnapshotBatch,

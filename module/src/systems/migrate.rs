@@ -30,7 +30,7 @@ pub const SCHEMA_VERSION: u32 = 6;
 /// The oldest snapshot version [`plan`] can bring to [`SCHEMA_VERSION`].
 pub const OLDEST_SUPPORTED: u32 = 1;
 
-/// Rows per `snapshot_import` call: one call is one transaction, small enough to stay well under
+/// Rows per `admin_snapshot_import` call: one call is one transaction, small enough to stay well under
 /// the host's message size and to keep the world responsive between batches.
 pub const MAX_BATCH_ROWS: usize = 500;
 

@@ -14,7 +14,7 @@ use spacetimedb::{table, ScheduleAt, Timestamp};
 pub const NEVER: i64 = i64::MAX;
 
 /// A buff definition from the active ruleset's `buffs.csv` (loaded at `init` and by
-/// `reload_static_data`). Public: clients read names, modifiers and durations from here.
+/// `admin_reload_static_data`). Public: clients read names, modifiers and durations from here.
 #[table(name = buff_def, public)]
 #[derive(Clone, PartialEq)]
 pub struct BuffDefRow {

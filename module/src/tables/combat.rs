@@ -152,7 +152,7 @@ pub struct MonsterInstance {
     pub spawned_at: Timestamp,
 }
 
-/// Combat tunables (id 0), admin-tunable with `set_combat_config`.
+/// Combat tunables (id 0), admin-tunable with `admin_set_combat_config`.
 #[table(name = combat_config, public)]
 #[derive(Clone)]
 pub struct CombatConfig {

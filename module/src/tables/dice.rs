@@ -5,7 +5,7 @@
 use spacetimedb::table;
 
 /// The database's dice secret (one row, id 0): made at init, strengthened by the operator's
-/// `add_dice_entropy`. `fights` counts the fights seeded from it (each gets its own dice).
+/// `admin_add_dice_entropy`. `fights` counts the fights seeded from it (each gets its own dice).
 #[table(name = dice_secret)]
 pub struct DiceSecret {
     #[primary_key]

@@ -6,7 +6,7 @@ use crate::timers::items::despawn_world_item;
 use spacetimedb::{table, Identity, ScheduleAt, SpacetimeType};
 
 /// Static item definitions of the active ruleset (`items.csv`), loaded at init and by
-/// `reload_static_data`. Public: clients build tooltips and dim incompatible items from it.
+/// `admin_reload_static_data`. Public: clients build tooltips and dim incompatible items from it.
 #[table(name = item_def, public)]
 #[derive(Clone, PartialEq)]
 pub struct ItemDefRow {

@@ -4,7 +4,7 @@
 use crate::systems::perks::PerkState;
 use spacetimedb::{table, Timestamp};
 
-/// One row of the active ruleset's `perks.csv` (loaded by `init` / `reload_static_data`).
+/// One row of the active ruleset's `perks.csv` (loaded by `init` / `admin_reload_static_data`).
 #[table(name = perk_def, public)]
 #[derive(Clone)]
 pub struct PerkDefRow {

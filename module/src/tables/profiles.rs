@@ -112,7 +112,7 @@ pub struct ProfileConsentTimer {
 }
 
 /// Profile settings (row 0). `consent_timeout_secs` defaults to 60; admins may change it
-/// (`set_profile_consent_timeout`, 1..=3600; the live tests shorten it).
+/// (`admin_set_profile_consent_timeout`, 1..=3600; the live tests shorten it).
 #[table(name = profile_config, public)]
 #[derive(Clone)]
 pub struct ProfileConfig {

@@ -16,8 +16,8 @@ pub struct SchemaMeta {
     pub published_at: Timestamp,
 }
 
-/// The import under way or done (id 0). `snapshot_begin` with the same `snapshot_id` resumes it;
-/// `snapshot_finish` marks it done. Private: operators read it with the owner's token.
+/// The import under way or done (id 0). `admin_snapshot_begin` with the same `snapshot_id` resumes it;
+/// `admin_snapshot_finish` marks it done. Private: operators read it with the owner's token.
 #[table(name = snapshot_import_state)]
 #[derive(Clone)]
 pub struct SnapshotImportState {
@@ -31,7 +31,7 @@ pub struct SnapshotImportState {
     pub finished: bool,
 }
 
-/// One `snapshot_import` call: rows of one carried table (at most
+/// One `admin_snapshot_import` call: rows of one carried table (at most
 /// `systems::migrate::MAX_BATCH_ROWS`). The variants follow `systems::migrate::CARRIED`.
 #[derive(spacetimedb::SpacetimeType)]
 pub enum SnapshotBatch {

@@ -1,5 +1,5 @@
 //! Static definitions loaded from the active ruleset's CSV files at `init` (and by
-//! `reload_static_data`). Public: clients read them to build menus and tooltips.
+//! `admin_reload_static_data`). Public: clients read them to build menus and tooltips.
 use crate::rules::Ability;
 use spacetimedb::table;
 

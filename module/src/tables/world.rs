@@ -13,7 +13,7 @@ pub struct Admin {
 }
 
 /// The single configuration row (id 0). Public so clients and agents can read the tunables.
-/// Changed only through `set_config` (admin).
+/// Changed only through `admin_set_config` (admin).
 #[table(name = config, public)]
 #[derive(Clone)]
 pub struct Config {

@@ -16,20 +16,35 @@ pub mod action_cooldown_table;
 pub mod action_cooldown_type;
 pub mod active_buff_row_type;
 pub mod active_buff_table;
-pub mod add_admin_reducer;
-pub mod add_dice_entropy_reducer;
+pub mod admin_add_admin_reducer;
+pub mod admin_add_dice_entropy_reducer;
+pub mod admin_apply_buff_reducer;
 pub mod admin_bench_effective_stats_reducer;
+pub mod admin_create_ai_character_reducer;
 pub mod admin_damage_reducer;
+pub mod admin_dispel_reducer;
 pub mod admin_grant_currency_reducer;
 pub mod admin_grant_perk_reducer;
 pub mod admin_grant_xp_reducer;
+pub mod admin_reload_static_data_reducer;
+pub mod admin_remove_admin_reducer;
+pub mod admin_remove_buff_reducer;
+pub mod admin_remove_buffs_by_source_reducer;
 pub mod admin_seed_scale_reducer;
+pub mod admin_set_combat_config_reducer;
+pub mod admin_set_config_reducer;
+pub mod admin_set_feature_enabled_reducer;
 pub mod admin_set_hp_reducer;
+pub mod admin_set_profile_consent_timeout_reducer;
 pub mod admin_skirmish_reducer;
+pub mod admin_snapshot_begin_reducer;
+pub mod admin_snapshot_finish_reducer;
+pub mod admin_snapshot_import_reducer;
+pub mod admin_spawn_monster_reducer;
+pub mod admin_spawn_world_item_reducer;
 pub mod admin_table;
 pub mod admin_type;
 pub mod ai_policy_type;
-pub mod apply_buff_reducer;
 pub mod apply_profiles_reducer;
 pub mod armor_category_type;
 pub mod armor_stats_type;
@@ -90,7 +105,6 @@ pub mod consent_reducer;
 pub mod consumable_effect_type;
 pub mod contest_reducer;
 pub mod cooldown_type;
-pub mod create_ai_character_reducer;
 pub mod create_character_reducer;
 pub mod custom_modifier_type;
 pub mod damage_set_type;
@@ -106,7 +120,6 @@ pub mod despawn_world_item_reducer;
 pub mod dice_log_entry_type;
 pub mod dice_secret_table;
 pub mod dice_secret_type;
-pub mod dispel_reducer;
 pub mod dodge_reducer;
 pub mod edge_type;
 pub mod effective_stat_table;
@@ -205,10 +218,6 @@ pub mod pvp_opt_in_type;
 pub mod rarity_type;
 pub mod rate_bucket_table;
 pub mod rate_bucket_type;
-pub mod reload_static_data_reducer;
-pub mod remove_admin_reducer;
-pub mod remove_buff_reducer;
-pub mod remove_buffs_by_source_reducer;
 pub mod resist_share_type;
 pub mod resolved_type;
 pub mod rest_kind_type;
@@ -222,24 +231,15 @@ pub mod run_state_row_type;
 pub mod run_state_table;
 pub mod schema_meta_table;
 pub mod schema_meta_type;
-pub mod set_combat_config_reducer;
-pub mod set_config_reducer;
-pub mod set_feature_enabled_reducer;
-pub mod set_profile_consent_timeout_reducer;
 pub mod set_pvp_opt_in_reducer;
 pub mod severity_type;
 pub mod skill_bonus_type;
 pub mod skill_def_row_type;
 pub mod skill_def_table;
 pub mod snapshot_batch_type;
-pub mod snapshot_begin_reducer;
-pub mod snapshot_finish_reducer;
-pub mod snapshot_import_reducer;
 pub mod snapshot_import_state_table;
 pub mod snapshot_import_state_type;
 pub mod source_kind_type;
-pub mod spawn_monster_reducer;
-pub mod spawn_world_item_reducer;
 pub mod split_stack_reducer;
 pub mod stacking_policy_type;
 pub mod start_combat_reducer;
@@ -289,24 +289,66 @@ pub use action_cooldown_table::*;
 pub use action_cooldown_type::ActionCooldown;
 pub use active_buff_row_type::ActiveBuffRow;
 pub use active_buff_table::*;
-pub use add_admin_reducer::{add_admin, set_flags_for_add_admin, AddAdminCallbackId};
-pub use add_dice_entropy_reducer::{add_dice_entropy, set_flags_for_add_dice_entropy, AddDiceEntropyCallbackId};
+pub use admin_add_admin_reducer::{admin_add_admin, set_flags_for_admin_add_admin, AdminAddAdminCallbackId};
+pub use admin_add_dice_entropy_reducer::{
+    admin_add_dice_entropy, set_flags_for_admin_add_dice_entropy, AdminAddDiceEntropyCallbackId,
+};
+pub use admin_apply_buff_reducer::{admin_apply_buff, set_flags_for_admin_apply_buff, AdminApplyBuffCallbackId};
 pub use admin_bench_effective_stats_reducer::{
     admin_bench_effective_stats, set_flags_for_admin_bench_effective_stats, AdminBenchEffectiveStatsCallbackId,
 };
+pub use admin_create_ai_character_reducer::{
+    admin_create_ai_character, set_flags_for_admin_create_ai_character, AdminCreateAiCharacterCallbackId,
+};
 pub use admin_damage_reducer::{admin_damage, set_flags_for_admin_damage, AdminDamageCallbackId};
+pub use admin_dispel_reducer::{admin_dispel, set_flags_for_admin_dispel, AdminDispelCallbackId};
 pub use admin_grant_currency_reducer::{
     admin_grant_currency, set_flags_for_admin_grant_currency, AdminGrantCurrencyCallbackId,
 };
 pub use admin_grant_perk_reducer::{admin_grant_perk, set_flags_for_admin_grant_perk, AdminGrantPerkCallbackId};
 pub use admin_grant_xp_reducer::{admin_grant_xp, set_flags_for_admin_grant_xp, AdminGrantXpCallbackId};
+pub use admin_reload_static_data_reducer::{
+    admin_reload_static_data, set_flags_for_admin_reload_static_data, AdminReloadStaticDataCallbackId,
+};
+pub use admin_remove_admin_reducer::{
+    admin_remove_admin, set_flags_for_admin_remove_admin, AdminRemoveAdminCallbackId,
+};
+pub use admin_remove_buff_reducer::{admin_remove_buff, set_flags_for_admin_remove_buff, AdminRemoveBuffCallbackId};
+pub use admin_remove_buffs_by_source_reducer::{
+    admin_remove_buffs_by_source, set_flags_for_admin_remove_buffs_by_source, AdminRemoveBuffsBySourceCallbackId,
+};
 pub use admin_seed_scale_reducer::{admin_seed_scale, set_flags_for_admin_seed_scale, AdminSeedScaleCallbackId};
+pub use admin_set_combat_config_reducer::{
+    admin_set_combat_config, set_flags_for_admin_set_combat_config, AdminSetCombatConfigCallbackId,
+};
+pub use admin_set_config_reducer::{admin_set_config, set_flags_for_admin_set_config, AdminSetConfigCallbackId};
+pub use admin_set_feature_enabled_reducer::{
+    admin_set_feature_enabled, set_flags_for_admin_set_feature_enabled, AdminSetFeatureEnabledCallbackId,
+};
 pub use admin_set_hp_reducer::{admin_set_hp, set_flags_for_admin_set_hp, AdminSetHpCallbackId};
+pub use admin_set_profile_consent_timeout_reducer::{
+    admin_set_profile_consent_timeout, set_flags_for_admin_set_profile_consent_timeout,
+    AdminSetProfileConsentTimeoutCallbackId,
+};
 pub use admin_skirmish_reducer::{admin_skirmish, set_flags_for_admin_skirmish, AdminSkirmishCallbackId};
+pub use admin_snapshot_begin_reducer::{
+    admin_snapshot_begin, set_flags_for_admin_snapshot_begin, AdminSnapshotBeginCallbackId,
+};
+pub use admin_snapshot_finish_reducer::{
+    admin_snapshot_finish, set_flags_for_admin_snapshot_finish, AdminSnapshotFinishCallbackId,
+};
+pub use admin_snapshot_import_reducer::{
+    admin_snapshot_import, set_flags_for_admin_snapshot_import, AdminSnapshotImportCallbackId,
+};
+pub use admin_spawn_monster_reducer::{
+    admin_spawn_monster, set_flags_for_admin_spawn_monster, AdminSpawnMonsterCallbackId,
+};
+pub use admin_spawn_world_item_reducer::{
+    admin_spawn_world_item, set_flags_for_admin_spawn_world_item, AdminSpawnWorldItemCallbackId,
+};
 pub use admin_table::*;
 pub use admin_type::Admin;
 pub use ai_policy_type::AiPolicy;
-pub use apply_buff_reducer::{apply_buff, set_flags_for_apply_buff, ApplyBuffCallbackId};
 pub use apply_profiles_reducer::{apply_profiles, set_flags_for_apply_profiles, ApplyProfilesCallbackId};
 pub use armor_category_type::ArmorCategory;
 pub use armor_stats_type::ArmorStats;
@@ -369,9 +411,6 @@ pub use consent_reducer::{consent, set_flags_for_consent, ConsentCallbackId};
 pub use consumable_effect_type::ConsumableEffect;
 pub use contest_reducer::{contest, set_flags_for_contest, ContestCallbackId};
 pub use cooldown_type::Cooldown;
-pub use create_ai_character_reducer::{
-    create_ai_character, set_flags_for_create_ai_character, CreateAiCharacterCallbackId,
-};
 pub use create_character_reducer::{create_character, set_flags_for_create_character, CreateCharacterCallbackId};
 pub use custom_modifier_type::CustomModifier;
 pub use damage_set_type::DamageSet;
@@ -389,7 +428,6 @@ pub use despawn_world_item_reducer::{
 pub use dice_log_entry_type::DiceLogEntry;
 pub use dice_secret_table::*;
 pub use dice_secret_type::DiceSecret;
-pub use dispel_reducer::{dispel, set_flags_for_dispel, DispelCallbackId};
 pub use dodge_reducer::{dodge, set_flags_for_dodge, DodgeCallbackId};
 pub use edge_type::Edge;
 pub use effective_stat_table::*;
@@ -492,14 +530,6 @@ pub use pvp_opt_in_type::PvpOptIn;
 pub use rarity_type::Rarity;
 pub use rate_bucket_table::*;
 pub use rate_bucket_type::RateBucket;
-pub use reload_static_data_reducer::{
-    reload_static_data, set_flags_for_reload_static_data, ReloadStaticDataCallbackId,
-};
-pub use remove_admin_reducer::{remove_admin, set_flags_for_remove_admin, RemoveAdminCallbackId};
-pub use remove_buff_reducer::{remove_buff, set_flags_for_remove_buff, RemoveBuffCallbackId};
-pub use remove_buffs_by_source_reducer::{
-    remove_buffs_by_source, set_flags_for_remove_buffs_by_source, RemoveBuffsBySourceCallbackId,
-};
 pub use resist_share_type::ResistShare;
 pub use resolved_type::Resolved;
 pub use rest_kind_type::RestKind;
@@ -513,28 +543,15 @@ pub use run_state_row_type::RunStateRow;
 pub use run_state_table::*;
 pub use schema_meta_table::*;
 pub use schema_meta_type::SchemaMeta;
-pub use set_combat_config_reducer::{set_combat_config, set_flags_for_set_combat_config, SetCombatConfigCallbackId};
-pub use set_config_reducer::{set_config, set_flags_for_set_config, SetConfigCallbackId};
-pub use set_feature_enabled_reducer::{
-    set_feature_enabled, set_flags_for_set_feature_enabled, SetFeatureEnabledCallbackId,
-};
-pub use set_profile_consent_timeout_reducer::{
-    set_flags_for_set_profile_consent_timeout, set_profile_consent_timeout, SetProfileConsentTimeoutCallbackId,
-};
 pub use set_pvp_opt_in_reducer::{set_flags_for_set_pvp_opt_in, set_pvp_opt_in, SetPvpOptInCallbackId};
 pub use severity_type::Severity;
 pub use skill_bonus_type::SkillBonus;
 pub use skill_def_row_type::SkillDefRow;
 pub use skill_def_table::*;
 pub use snapshot_batch_type::SnapshotBatch;
-pub use snapshot_begin_reducer::{set_flags_for_snapshot_begin, snapshot_begin, SnapshotBeginCallbackId};
-pub use snapshot_finish_reducer::{set_flags_for_snapshot_finish, snapshot_finish, SnapshotFinishCallbackId};
-pub use snapshot_import_reducer::{set_flags_for_snapshot_import, snapshot_import, SnapshotImportCallbackId};
 pub use snapshot_import_state_table::*;
 pub use snapshot_import_state_type::SnapshotImportState;
 pub use source_kind_type::SourceKind;
-pub use spawn_monster_reducer::{set_flags_for_spawn_monster, spawn_monster, SpawnMonsterCallbackId};
-pub use spawn_world_item_reducer::{set_flags_for_spawn_world_item, spawn_world_item, SpawnWorldItemCallbackId};
 pub use split_stack_reducer::{set_flags_for_split_stack, split_stack, SplitStackCallbackId};
 pub use stacking_policy_type::StackingPolicy;
 pub use start_combat_reducer::{set_flags_for_start_combat, start_combat, StartCombatCallbackId};
@@ -591,18 +608,35 @@ pub enum Reducer {
         character_id: u64,
         challenge_id: u64,
     },
-    AddAdmin {
+    AdminAddAdmin {
         identity: __sdk::Identity,
     },
-    AddDiceEntropy {
+    AdminAddDiceEntropy {
         entropy_hex: String,
+    },
+    AdminApplyBuff {
+        target_character_id: u64,
+        buff_id: String,
+        source_character_id: u64,
+        duration_secs: Option<u32>,
     },
     AdminBenchEffectiveStats {
         iterations: u32,
     },
+    AdminCreateAiCharacter {
+        name: String,
+        class_id: String,
+        scores: AbilityScores,
+        skills: Vec<String>,
+        owner: Option<__sdk::Identity>,
+    },
     AdminDamage {
         character_id: u64,
         amount: i32,
+    },
+    AdminDispel {
+        target_character_id: u64,
+        category: BuffCategory,
     },
     AdminGrantCurrency {
         character_id: u64,
@@ -616,25 +650,68 @@ pub enum Reducer {
         character_id: u64,
         xp: u32,
     },
+    AdminReloadStaticData,
+    AdminRemoveAdmin {
+        identity: __sdk::Identity,
+    },
+    AdminRemoveBuff {
+        buff_instance_id: u64,
+    },
+    AdminRemoveBuffsBySource {
+        source_character_id: u64,
+    },
     AdminSeedScale {
         characters: u32,
         items_per_character: u32,
         ground_items: u32,
     },
+    AdminSetCombatConfig {
+        modes: ModeConfig,
+    },
+    AdminSetConfig {
+        key: String,
+        value: String,
+    },
+    AdminSetFeatureEnabled {
+        feature: String,
+        enabled: bool,
+    },
     AdminSetHp {
         character_id: u64,
         hp: i32,
+    },
+    AdminSetProfileConsentTimeout {
+        secs: u32,
     },
     AdminSkirmish {
         location_id: String,
         side_a: Vec<String>,
         side_b: Vec<String>,
     },
-    ApplyBuff {
-        target_character_id: u64,
-        buff_id: String,
-        source_character_id: u64,
-        duration_secs: Option<u32>,
+    AdminSnapshotBegin {
+        snapshot_id: String,
+        schema_version: u32,
+        ruleset: String,
+    },
+    AdminSnapshotFinish {
+        character_ids: Vec<u64>,
+        last: bool,
+    },
+    AdminSnapshotImport {
+        batch: SnapshotBatch,
+    },
+    AdminSpawnMonster {
+        def_id: String,
+        location_id: String,
+    },
+    AdminSpawnWorldItem {
+        def_id: String,
+        quantity: u32,
+        location_id: String,
+        x: f64,
+        y: f64,
+        contact_radius: f64,
+        ttl_secs: f64,
     },
     ApplyProfiles {
         combat_id: u64,
@@ -671,13 +748,6 @@ pub enum Reducer {
         actor_check: CheckKind,
         target_check: CheckKind,
     },
-    CreateAiCharacter {
-        name: String,
-        class_id: String,
-        scores: AbilityScores,
-        skills: Vec<String>,
-        owner: Option<__sdk::Identity>,
-    },
     CreateCharacter {
         name: String,
         class_id: String,
@@ -696,10 +766,6 @@ pub enum Reducer {
     },
     DespawnWorldItem {
         timer: ItemDespawnTimer,
-    },
-    Dispel {
-        target_character_id: u64,
-        category: BuffCategory,
     },
     Dodge {
         character_id: u64,
@@ -783,63 +849,14 @@ pub enum Reducer {
     PvpChallengeTimeout {
         timer: PvpChallengeTimer,
     },
-    ReloadStaticData,
-    RemoveAdmin {
-        identity: __sdk::Identity,
-    },
-    RemoveBuff {
-        buff_instance_id: u64,
-    },
-    RemoveBuffsBySource {
-        source_character_id: u64,
-    },
     Rest {
         character_id: u64,
         kind: RestKind,
         hit_dice_to_spend: u8,
     },
-    SetCombatConfig {
-        modes: ModeConfig,
-    },
-    SetConfig {
-        key: String,
-        value: String,
-    },
-    SetFeatureEnabled {
-        feature: String,
-        enabled: bool,
-    },
-    SetProfileConsentTimeout {
-        secs: u32,
-    },
     SetPvpOptIn {
         character_id: u64,
         opt_in: bool,
-    },
-    SnapshotBegin {
-        snapshot_id: String,
-        schema_version: u32,
-        ruleset: String,
-    },
-    SnapshotFinish {
-        character_ids: Vec<u64>,
-        last: bool,
-    },
-    SnapshotImport {
-        batch: SnapshotBatch,
-    },
-    SpawnMonster {
-        def_id: String,
-        location_id: String,
-    },
-    SpawnWorldItem {
-        def_id: String,
-        quantity: u32,
-        location_id: String,
-        x: f64,
-        y: f64,
-        contact_radius: f64,
-        ttl_secs: f64,
     },
     SplitStack {
         character_id: u64,
@@ -894,17 +911,32 @@ impl __sdk::Reducer for Reducer {
         match self {
             Reducer::AbilityCheck { .. } => "ability_check",
             Reducer::AcceptChallenge { .. } => "accept_challenge",
-            Reducer::AddAdmin { .. } => "add_admin",
-            Reducer::AddDiceEntropy { .. } => "add_dice_entropy",
+            Reducer::AdminAddAdmin { .. } => "admin_add_admin",
+            Reducer::AdminAddDiceEntropy { .. } => "admin_add_dice_entropy",
+            Reducer::AdminApplyBuff { .. } => "admin_apply_buff",
             Reducer::AdminBenchEffectiveStats { .. } => "admin_bench_effective_stats",
+            Reducer::AdminCreateAiCharacter { .. } => "admin_create_ai_character",
             Reducer::AdminDamage { .. } => "admin_damage",
+            Reducer::AdminDispel { .. } => "admin_dispel",
             Reducer::AdminGrantCurrency { .. } => "admin_grant_currency",
             Reducer::AdminGrantPerk { .. } => "admin_grant_perk",
             Reducer::AdminGrantXp { .. } => "admin_grant_xp",
+            Reducer::AdminReloadStaticData => "admin_reload_static_data",
+            Reducer::AdminRemoveAdmin { .. } => "admin_remove_admin",
+            Reducer::AdminRemoveBuff { .. } => "admin_remove_buff",
+            Reducer::AdminRemoveBuffsBySource { .. } => "admin_remove_buffs_by_source",
             Reducer::AdminSeedScale { .. } => "admin_seed_scale",
+            Reducer::AdminSetCombatConfig { .. } => "admin_set_combat_config",
+            Reducer::AdminSetConfig { .. } => "admin_set_config",
+            Reducer::AdminSetFeatureEnabled { .. } => "admin_set_feature_enabled",
             Reducer::AdminSetHp { .. } => "admin_set_hp",
+            Reducer::AdminSetProfileConsentTimeout { .. } => "admin_set_profile_consent_timeout",
             Reducer::AdminSkirmish { .. } => "admin_skirmish",
-            Reducer::ApplyBuff { .. } => "apply_buff",
+            Reducer::AdminSnapshotBegin { .. } => "admin_snapshot_begin",
+            Reducer::AdminSnapshotFinish { .. } => "admin_snapshot_finish",
+            Reducer::AdminSnapshotImport { .. } => "admin_snapshot_import",
+            Reducer::AdminSpawnMonster { .. } => "admin_spawn_monster",
+            Reducer::AdminSpawnWorldItem { .. } => "admin_spawn_world_item",
             Reducer::ApplyProfiles { .. } => "apply_profiles",
             Reducer::Arrive { .. } => "arrive",
             Reducer::Attack { .. } => "attack",
@@ -915,13 +947,11 @@ impl __sdk::Reducer for Reducer {
             Reducer::ClientDisconnected => "client_disconnected",
             Reducer::Consent { .. } => "consent",
             Reducer::Contest { .. } => "contest",
-            Reducer::CreateAiCharacter { .. } => "create_ai_character",
             Reducer::CreateCharacter { .. } => "create_character",
             Reducer::Dash { .. } => "dash",
             Reducer::DeclineChallenge { .. } => "decline_challenge",
             Reducer::DeleteCharacter { .. } => "delete_character",
             Reducer::DespawnWorldItem { .. } => "despawn_world_item",
-            Reducer::Dispel { .. } => "dispel",
             Reducer::Dodge { .. } => "dodge",
             Reducer::EndTurn { .. } => "end_turn",
             Reducer::Equip { .. } => "equip",
@@ -944,21 +974,8 @@ impl __sdk::Reducer for Reducer {
             Reducer::PruneEventLog { .. } => "prune_event_log",
             Reducer::PruneStorage { .. } => "prune_storage",
             Reducer::PvpChallengeTimeout { .. } => "pvp_challenge_timeout",
-            Reducer::ReloadStaticData => "reload_static_data",
-            Reducer::RemoveAdmin { .. } => "remove_admin",
-            Reducer::RemoveBuff { .. } => "remove_buff",
-            Reducer::RemoveBuffsBySource { .. } => "remove_buffs_by_source",
             Reducer::Rest { .. } => "rest",
-            Reducer::SetCombatConfig { .. } => "set_combat_config",
-            Reducer::SetConfig { .. } => "set_config",
-            Reducer::SetFeatureEnabled { .. } => "set_feature_enabled",
-            Reducer::SetProfileConsentTimeout { .. } => "set_profile_consent_timeout",
             Reducer::SetPvpOptIn { .. } => "set_pvp_opt_in",
-            Reducer::SnapshotBegin { .. } => "snapshot_begin",
-            Reducer::SnapshotFinish { .. } => "snapshot_finish",
-            Reducer::SnapshotImport { .. } => "snapshot_import",
-            Reducer::SpawnMonster { .. } => "spawn_monster",
-            Reducer::SpawnWorldItem { .. } => "spawn_world_item",
             Reducer::SplitStack { .. } => "split_stack",
             Reducer::StartCombat { .. } => "start_combat",
             Reducer::StepTo { .. } => "step_to",
@@ -986,11 +1003,17 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 &value.args,
             )?
             .into()),
-            "add_admin" => {
-                Ok(__sdk::parse_reducer_args::<add_admin_reducer::AddAdminArgs>("add_admin", &value.args)?.into())
-            }
-            "add_dice_entropy" => Ok(__sdk::parse_reducer_args::<add_dice_entropy_reducer::AddDiceEntropyArgs>(
-                "add_dice_entropy",
+            "admin_add_admin" => Ok(__sdk::parse_reducer_args::<admin_add_admin_reducer::AdminAddAdminArgs>(
+                "admin_add_admin",
+                &value.args,
+            )?
+            .into()),
+            "admin_add_dice_entropy" => Ok(__sdk::parse_reducer_args::<
+                admin_add_dice_entropy_reducer::AdminAddDiceEntropyArgs,
+            >("admin_add_dice_entropy", &value.args)?
+            .into()),
+            "admin_apply_buff" => Ok(__sdk::parse_reducer_args::<admin_apply_buff_reducer::AdminApplyBuffArgs>(
+                "admin_apply_buff",
                 &value.args,
             )?
             .into()),
@@ -998,8 +1021,16 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 admin_bench_effective_stats_reducer::AdminBenchEffectiveStatsArgs,
             >("admin_bench_effective_stats", &value.args)?
             .into()),
+            "admin_create_ai_character" => Ok(__sdk::parse_reducer_args::<
+                admin_create_ai_character_reducer::AdminCreateAiCharacterArgs,
+            >("admin_create_ai_character", &value.args)?
+            .into()),
             "admin_damage" => {
                 Ok(__sdk::parse_reducer_args::<admin_damage_reducer::AdminDamageArgs>("admin_damage", &value.args)?
+                    .into())
+            }
+            "admin_dispel" => {
+                Ok(__sdk::parse_reducer_args::<admin_dispel_reducer::AdminDispelArgs>("admin_dispel", &value.args)?
                     .into())
             }
             "admin_grant_currency" => Ok(__sdk::parse_reducer_args::<
@@ -1016,23 +1047,78 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 &value.args,
             )?
             .into()),
+            "admin_reload_static_data" => Ok(__sdk::parse_reducer_args::<
+                admin_reload_static_data_reducer::AdminReloadStaticDataArgs,
+            >("admin_reload_static_data", &value.args)?
+            .into()),
+            "admin_remove_admin" => Ok(__sdk::parse_reducer_args::<admin_remove_admin_reducer::AdminRemoveAdminArgs>(
+                "admin_remove_admin",
+                &value.args,
+            )?
+            .into()),
+            "admin_remove_buff" => Ok(__sdk::parse_reducer_args::<admin_remove_buff_reducer::AdminRemoveBuffArgs>(
+                "admin_remove_buff",
+                &value.args,
+            )?
+            .into()),
+            "admin_remove_buffs_by_source" => Ok(__sdk::parse_reducer_args::<
+                admin_remove_buffs_by_source_reducer::AdminRemoveBuffsBySourceArgs,
+            >("admin_remove_buffs_by_source", &value.args)?
+            .into()),
             "admin_seed_scale" => Ok(__sdk::parse_reducer_args::<admin_seed_scale_reducer::AdminSeedScaleArgs>(
                 "admin_seed_scale",
                 &value.args,
             )?
             .into()),
+            "admin_set_combat_config" => Ok(__sdk::parse_reducer_args::<
+                admin_set_combat_config_reducer::AdminSetCombatConfigArgs,
+            >("admin_set_combat_config", &value.args)?
+            .into()),
+            "admin_set_config" => Ok(__sdk::parse_reducer_args::<admin_set_config_reducer::AdminSetConfigArgs>(
+                "admin_set_config",
+                &value.args,
+            )?
+            .into()),
+            "admin_set_feature_enabled" => Ok(__sdk::parse_reducer_args::<
+                admin_set_feature_enabled_reducer::AdminSetFeatureEnabledArgs,
+            >("admin_set_feature_enabled", &value.args)?
+            .into()),
             "admin_set_hp" => {
                 Ok(__sdk::parse_reducer_args::<admin_set_hp_reducer::AdminSetHpArgs>("admin_set_hp", &value.args)?
                     .into())
             }
+            "admin_set_profile_consent_timeout" => Ok(__sdk::parse_reducer_args::<
+                admin_set_profile_consent_timeout_reducer::AdminSetProfileConsentTimeoutArgs,
+            >("admin_set_profile_consent_timeout", &value.args)?
+            .into()),
             "admin_skirmish" => Ok(__sdk::parse_reducer_args::<admin_skirmish_reducer::AdminSkirmishArgs>(
                 "admin_skirmish",
                 &value.args,
             )?
             .into()),
-            "apply_buff" => {
-                Ok(__sdk::parse_reducer_args::<apply_buff_reducer::ApplyBuffArgs>("apply_buff", &value.args)?.into())
+            "admin_snapshot_begin" => Ok(__sdk::parse_reducer_args::<
+                admin_snapshot_begin_reducer::AdminSnapshotBeginArgs,
+            >("admin_snapshot_begin", &value.args)?
+            .into()),
+            "admin_snapshot_finish" => Ok(__sdk::parse_reducer_args::<
+                admin_snapshot_finish_reducer::AdminSnapshotFinishArgs,
+            >("admin_snapshot_finish", &value.args)?
+            .into()),
+            "admin_snapshot_import" => Ok(__sdk::parse_reducer_args::<
+                admin_snapshot_import_reducer::AdminSnapshotImportArgs,
+            >("admin_snapshot_import", &value.args)?
+            .into()),
+            "admin_spawn_monster" => {
+                Ok(__sdk::parse_reducer_args::<admin_spawn_monster_reducer::AdminSpawnMonsterArgs>(
+                    "admin_spawn_monster",
+                    &value.args,
+                )?
+                .into())
             }
+            "admin_spawn_world_item" => Ok(__sdk::parse_reducer_args::<
+                admin_spawn_world_item_reducer::AdminSpawnWorldItemArgs,
+            >("admin_spawn_world_item", &value.args)?
+            .into()),
             "apply_profiles" => Ok(__sdk::parse_reducer_args::<apply_profiles_reducer::ApplyProfilesArgs>(
                 "apply_profiles",
                 &value.args,
@@ -1060,13 +1146,6 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
             .into()),
             "consent" => Ok(__sdk::parse_reducer_args::<consent_reducer::ConsentArgs>("consent", &value.args)?.into()),
             "contest" => Ok(__sdk::parse_reducer_args::<contest_reducer::ContestArgs>("contest", &value.args)?.into()),
-            "create_ai_character" => {
-                Ok(__sdk::parse_reducer_args::<create_ai_character_reducer::CreateAiCharacterArgs>(
-                    "create_ai_character",
-                    &value.args,
-                )?
-                .into())
-            }
             "create_character" => Ok(__sdk::parse_reducer_args::<create_character_reducer::CreateCharacterArgs>(
                 "create_character",
                 &value.args,
@@ -1088,7 +1167,6 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 &value.args,
             )?
             .into()),
-            "dispel" => Ok(__sdk::parse_reducer_args::<dispel_reducer::DispelArgs>("dispel", &value.args)?.into()),
             "dodge" => Ok(__sdk::parse_reducer_args::<dodge_reducer::DodgeArgs>("dodge", &value.args)?.into()),
             "end_turn" => {
                 Ok(__sdk::parse_reducer_args::<end_turn_reducer::EndTurnArgs>("end_turn", &value.args)?.into())
@@ -1155,70 +1233,11 @@ impl TryFrom<__ws::ReducerCallInfo<__ws::BsatnFormat>> for Reducer {
                 pvp_challenge_timeout_reducer::PvpChallengeTimeoutArgs,
             >("pvp_challenge_timeout", &value.args)?
             .into()),
-            "reload_static_data" => Ok(__sdk::parse_reducer_args::<reload_static_data_reducer::ReloadStaticDataArgs>(
-                "reload_static_data",
-                &value.args,
-            )?
-            .into()),
-            "remove_admin" => {
-                Ok(__sdk::parse_reducer_args::<remove_admin_reducer::RemoveAdminArgs>("remove_admin", &value.args)?
-                    .into())
-            }
-            "remove_buff" => {
-                Ok(__sdk::parse_reducer_args::<remove_buff_reducer::RemoveBuffArgs>("remove_buff", &value.args)?.into())
-            }
-            "remove_buffs_by_source" => Ok(__sdk::parse_reducer_args::<
-                remove_buffs_by_source_reducer::RemoveBuffsBySourceArgs,
-            >("remove_buffs_by_source", &value.args)?
-            .into()),
             "rest" => Ok(__sdk::parse_reducer_args::<rest_reducer::RestArgs>("rest", &value.args)?.into()),
-            "set_combat_config" => Ok(__sdk::parse_reducer_args::<set_combat_config_reducer::SetCombatConfigArgs>(
-                "set_combat_config",
-                &value.args,
-            )?
-            .into()),
-            "set_config" => {
-                Ok(__sdk::parse_reducer_args::<set_config_reducer::SetConfigArgs>("set_config", &value.args)?.into())
-            }
-            "set_feature_enabled" => {
-                Ok(__sdk::parse_reducer_args::<set_feature_enabled_reducer::SetFeatureEnabledArgs>(
-                    "set_feature_enabled",
-                    &value.args,
-                )?
-                .into())
-            }
-            "set_profile_consent_timeout" => Ok(__sdk::parse_reducer_args::<
-                set_profile_consent_timeout_reducer::SetProfileConsentTimeoutArgs,
-            >("set_profile_consent_timeout", &value.args)?
-            .into()),
             "set_pvp_opt_in" => {
                 Ok(__sdk::parse_reducer_args::<set_pvp_opt_in_reducer::SetPvpOptInArgs>("set_pvp_opt_in", &value.args)?
                     .into())
             }
-            "snapshot_begin" => Ok(__sdk::parse_reducer_args::<snapshot_begin_reducer::SnapshotBeginArgs>(
-                "snapshot_begin",
-                &value.args,
-            )?
-            .into()),
-            "snapshot_finish" => Ok(__sdk::parse_reducer_args::<snapshot_finish_reducer::SnapshotFinishArgs>(
-                "snapshot_finish",
-                &value.args,
-            )?
-            .into()),
-            "snapshot_import" => Ok(__sdk::parse_reducer_args::<snapshot_import_reducer::SnapshotImportArgs>(
-                "snapshot_import",
-                &value.args,
-            )?
-            .into()),
-            "spawn_monster" => {
-                Ok(__sdk::parse_reducer_args::<spawn_monster_reducer::SpawnMonsterArgs>("spawn_monster", &value.args)?
-                    .into())
-            }
-            "spawn_world_item" => Ok(__sdk::parse_reducer_args::<spawn_world_item_reducer::SpawnWorldItemArgs>(
-                "spawn_world_item",
-                &value.args,
-            )?
-            .into()),
             "split_stack" => {
                 Ok(__sdk::parse_reducer_args::<split_stack_reducer::SplitStackArgs>("split_stack", &value.args)?.into())
             }
