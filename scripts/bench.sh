@@ -111,7 +111,7 @@ g = live.get
 row("ping (baseline) calls/s", g("ping.rate"), "{:.0f}", "—", None)
 row("floor: admin_set_config calls/s (÷ ping): 2 reads, 1 row update, 1 event, the least a reducer that writes does", g("floor_set_config.ratio"),
     "{:.2f}" + (f" ({g('floor_set_config.rate'):.0f}/s)" if g("floor_set_config.rate") else ""), "—", None)
-for k, label in [("apply_buff_new", "admin_apply_buff, first application"), ("admin_apply_buff", "admin_apply_buff, re-application"), ("equip_unequip", "equip/unequip"), ("pick_up", "pick_up"),
+for k, label in [("admin_apply_buff_new", "admin_apply_buff, first application"), ("admin_apply_buff", "admin_apply_buff, re-application"), ("equip_unequip", "equip/unequip"), ("pick_up", "pick_up"),
                  ("combat_turn_mix", "combat turn (step in if out of reach, attack, end_turn; only the combatant whose turn it is)"), ("skirmish_8v8", "InstantResolution 8v8 (admin_skirmish)")]:
     r, p, fails = g(f"{k}.rate"), g(f"{k}.ratio"), g(f"{k}.failed")
     extra = (f" ({r:.0f} ok/s" if r else " (") + (f", ÷ ping {p:.2f}" if p else "") + (f", {fails:.0f} failed" if fails else "") + ")"

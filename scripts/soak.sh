@@ -64,7 +64,7 @@ try:
     if not res.get("full_run"):
         raise ValueError("not a full bench run (quick, scale-only or a prebuilt module)")
     live = res["live"]
-    rates = [live[k + ".rate"] for k in ("apply_buff_new", "admin_apply_buff", "equip_unequip", "pick_up", "combat_turn_mix")
+    rates = [live[k + ".rate"] for k in ("admin_apply_buff_new", "admin_apply_buff", "equip_unequip", "pick_up", "combat_turn_mix")
              if isinstance(live.get(k + ".rate"), (int, float))]
     if not rates:
         raise ValueError("no game reducer rates")

@@ -417,7 +417,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         r.admin_apply_buff(c, buff.into(), 0, Some(3600))
     };
     let p = b.must("admin_apply_buff (first applications)", b.pipeline(n_first, PHASE_LIMIT, apply)?)?;
-    out.phase("apply_buff_new", &p, base);
+    out.phase("admin_apply_buff_new", &p, base);
     let p = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| apply(r, n_first + i))?;
     out.phase("admin_apply_buff", &p, base);
 
