@@ -5,7 +5,7 @@
 #   3. a fresh SpacetimeDB server on a free port with a temp data dir (stopped on exit, even on failure)
 #   4. the client-SDK suite against the real module, once per ruleset (dnd5e, lite); it may restart
 #      the server through WK_RESTART_SCRIPT (same data dir and port; the pid file follows it)
-#   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s on a fresh database; then the
+#   5. (dnd5e) the agents scenario: `wk-agents --test`, 3 agents for 40 s (up to 80) on a fresh database; then the
 #      web viewer's headless Chromium test on another fresh database (scripts/web.sh test, 10-16 s;
 #      `scripts/web.sh check` and `build` run after the bindings check); then the
 #      MCP scenario: `wk-mcp-test` plays a character through the `wk-mcp` server's tools (docs/mcp.md)
