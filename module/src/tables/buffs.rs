@@ -115,7 +115,8 @@ pub struct EffectiveStat {
     /// `character_id * 16 + the stat's place in Stat::ALL` ([`stat_row_id`]).
     #[primary_key]
     pub id: u64,
-    /// Every character has one row per stat: the key is shared by 14 rows, never more.
+    /// For clients that subscribe by character (no reducer reads by it: they go by `id`). Every
+    /// character has one row per stat, so the key is shared by 14 rows, never more.
     #[index(btree)]
     pub character_id: u64,
     pub stat: Stat,
@@ -128,6 +129,9 @@ pub struct EffectiveStat {
     /// When this line last changed (a refresh that changes nothing does not write it).
     pub updated_at: Timestamp,
 }
+
+// A stat's place must fit the 4 low bits of a line's id.
+const _: () = assert!(Stat::COUNT <= 16);
 
 /// The `effective_stat` row id of a character's line for `stat`.
 pub fn stat_row_id(character_id: u64, stat: Stat) -> u64 {
