@@ -18,7 +18,7 @@ pub mod statics;
 pub mod world;
 
 #[cfg(test)]
-mod naming {
+pub(crate) mod naming {
     //! The row-struct naming rule, checked over the schema files: a table's row struct is the
     //! table name in UpperCamelCase (`item_instance` -> `ItemInstance`), with `Row` appended
     //! exactly when the pure core (`systems`, `rules`) has a type of that name
@@ -47,22 +47,29 @@ mod naming {
             .collect()
     }
 
-    /// `(table, struct)` for every table attribute in the schema files.
-    fn tables() -> Vec<(String, String)> {
+    /// `(table, struct)` for every table attribute in the schema files (one line or several),
+    /// for the schema tests here and in `systems::migrate`.
+    pub(crate) fn schema_tables() -> Vec<(String, String)> {
         let mut files = Vec::new();
         rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tables"), &mut files);
+        let ident = |s: &str| -> String { s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect() };
         let mut out = Vec::new();
         for text in files {
             let mut rest = text.as_str();
-            // Spelled in two parts so this file holds no table attribute of its own for the
-            // schema readers (this one and `systems::migrate`'s) to trip on.
-            let attr = concat!("#[ta", "ble(name = ");
-            while let Some(i) = rest.find(attr) {
-                rest = &rest[i + attr.len()..];
-                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            // Spelled in two parts so this file holds no table attribute of its own.
+            let open = concat!("#[ta", "ble(");
+            while let Some(i) = rest.find(open) {
+                rest = &rest[i + open.len()..];
+                let attr = rest.split(')').next().unwrap_or("");
+                let name = attr
+                    .split("name")
+                    .nth(1)
+                    .and_then(|s| s.trim_start().strip_prefix('='))
+                    .map(|s| ident(s.trim_start()))
+                    .unwrap_or_default();
+                assert!(!name.is_empty(), "could not read a table name in {attr}");
                 let after = &rest[rest.find("pub struct ").expect("a table attribute without a struct") + 11..];
-                let st: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-                out.push((name, st));
+                out.push((name, ident(after)));
             }
         }
         out
@@ -83,7 +90,7 @@ mod naming {
                 })
             })
         };
-        let tables = tables();
+        let tables = schema_tables();
         assert!(tables.len() > 40, "read only {} tables", tables.len());
         let mut wrong = Vec::new();
         for (table, st) in &tables {
