@@ -88,20 +88,19 @@ fn watch(world: &Arc<world::World>, subs: Arc<server::Subs>) {
             let _ = t.send(format!("wk://character/{}", new.id));
         }
     });
-    let w = Arc::downgrade(world);
-    let t = tx.clone();
-    db.effective_stats().on_update(move |_c, _old, new| {
-        if w.upgrade().is_some_and(|w| w.my_character_ids().contains(&new.character_id)) {
-            let _ = t.send(format!("wk://character/{}", new.character_id));
+    // A stats row of one of my characters changed: that character's resource changed.
+    let mine = |world: &Arc<world::World>, tx: &tokio::sync::mpsc::UnboundedSender<String>| {
+        let (w, t) = (Arc::downgrade(world), tx.clone());
+        move |character_id: u64| {
+            if w.upgrade().is_some_and(|w| w.my_character_ids().contains(&character_id)) {
+                let _ = t.send(format!("wk://character/{character_id}"));
+            }
         }
-    });
-    let w = Arc::downgrade(world);
-    let t = tx.clone();
-    db.effective_stat().on_update(move |_c, _old, new| {
-        if w.upgrade().is_some_and(|w| w.my_character_ids().contains(&new.character_id)) {
-            let _ = t.send(format!("wk://character/{}", new.character_id));
-        }
-    });
+    };
+    let stats_changed = mine(world, &tx);
+    db.effective_stats().on_update(move |_c, _old, new| stats_changed(new.character_id));
+    let line_changed = mine(world, &tx);
+    db.effective_stat().on_update(move |_c, _old, new| line_changed(new.character_id));
     let t = tx.clone();
     db.location_def().on_update(move |_c, _old, _new| {
         let _ = t.send("wk://locations".to_string());

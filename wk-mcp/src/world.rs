@@ -109,6 +109,13 @@ impl World {
         &self.player.conn.db
     }
 
+    /// A character's `effective_stat` lines in `Stat::ALL` order (their ids follow it).
+    fn stat_lines(&self, id: u64) -> Vec<EffectiveStat> {
+        let mut lines: Vec<_> = self.db().effective_stat().iter().filter(|l| l.character_id == id).collect();
+        lines.sort_by_key(|l| l.id);
+        lines
+    }
+
     pub fn my_character_ids(&self) -> BTreeSet<u64> {
         self.db().character().iter().filter(|c| c.owner == self.player.identity).map(|c| c.id).collect()
     }
@@ -206,9 +213,8 @@ impl World {
                        "permanent": b.permanent})
             })
             .collect();
-        let mut lines: Vec<_> = db.effective_stat().iter().filter(|l| l.character_id == id).collect();
-        lines.sort_by_key(|l| l.id);
-        let lines: Vec<Value> = lines
+        let lines: Vec<Value> = self
+            .stat_lines(id)
             .iter()
             .map(|l| {
                 let sources: Vec<Value> = l.contributions.iter().map(row).collect();
@@ -326,9 +332,7 @@ impl World {
     pub fn sheet(&self, id: u64) -> Option<Value> {
         let db = self.db();
         let c = db.character().id().find(&id)?;
-        let mut stat_rows: Vec<_> = db.effective_stat().iter().filter(|l| l.character_id == id).collect();
-        stat_rows.sort_by_key(|l| l.id);
-        let lines: Vec<Value> = stat_rows.iter().map(row).collect();
+        let lines: Vec<Value> = self.stat_lines(id).iter().map(row).collect();
         Some(json!({
             "character": row(&c),
             "effective_stats": db.effective_stats().character_id().find(&id).map(|s| row(&s)),
