@@ -163,6 +163,8 @@ pub fn run(env: &Env, r: &mut Runner) {
         let (_p, admin, id) = setup(env, "Refreshed")?;
         let eff = |c: &Client| line(c, id, bx.timed_stat).ok_or("no effective stat line");
         let before = eff(&admin)?;
+        // A line the buff does not touch (neither Bless nor Blessed changes STR).
+        let untouched = line(&admin, id, Stat::Str).ok_or("no STR line")?;
         apply(&admin, id, bx.timed, Some(60))?;
         let first = wait_buff(&admin, id, bx.timed)?;
         // The buff changes a stat: its effective_stat line is written (its time moves on).
@@ -170,6 +172,12 @@ pub fn run(env: &Env, r: &mut Runner) {
             eff(&admin).map(|e| e.updated_at != before.updated_at).unwrap_or(false)
         })?;
         let changed = eff(&admin)?;
+        // Only the lines whose numbers or sources changed are rewritten.
+        check_eq(
+            line(&admin, id, Stat::Str).map(|l| l.updated_at),
+            Some(untouched.updated_at),
+            "the STR line is not rewritten by a buff that does not change it",
+        )?;
         apply(&admin, id, bx.timed, Some(120))?;
         wait_for("later end", Duration::from_secs(5), || {
             find_buff(&admin, id, bx.timed).map(|b| b.expires_at_micros > first.expires_at_micros).unwrap_or(false)
