@@ -222,16 +222,20 @@ impl Bench {
             }
             std::thread::sleep(Duration::from_micros(50));
         }
-        let secs = start.elapsed().as_secs_f64();
+        Ok(self.phase_since(f0, sent, start.elapsed().as_secs_f64()))
+    }
+
+    /// The phase of `calls` calls that took `secs`, its failures counted from `f0`.
+    fn phase_since(&self, f0: u64, calls: u64, secs: f64) -> Phase {
         let failed = self.counts.failed() - f0;
         let last_error = self.counts.last_error.lock().map(|e| e.clone()).unwrap_or_default();
-        Ok(Phase {
-            calls: sent,
-            ok: sent - failed,
+        Phase {
+            calls,
+            ok: calls.saturating_sub(failed),
             failed,
             secs,
             last_error: if failed > 0 { last_error } else { "".into() },
-        })
+        }
     }
 
     /// Calls made one at a time: round-trip latency of each (microseconds). The wait yields
@@ -256,15 +260,7 @@ impl Bench {
             }
             let secs = t.elapsed().as_secs_f64();
             lat.push(secs * 1e6);
-            let failed = self.counts.failed() - f0;
-            let last_error = self.counts.last_error.lock().map(|e| e.clone()).unwrap_or_default();
-            total.add(&Phase {
-                calls: 1,
-                ok: 1u64.saturating_sub(failed),
-                failed,
-                secs,
-                last_error: if failed > 0 { last_error } else { "".into() },
-            });
+            total.add(&self.phase_since(f0, 1, secs));
         }
         Ok((lat, total))
     }
