@@ -897,17 +897,12 @@ pub(crate) fn commit(ctx: &ReducerContext, combat_id: u64, mut fight: Fight, cfg
     // The whole fight is kept only while it runs: a finished fight's record is its public rows,
     // its events and its action log (which replays it), and serialising a whole `Fight` is the
     // costliest write of an instant fight.
-    match (over, ctx.db.combat_state().combat_id().find(combat_id)) {
-        (true, Some(_)) => {
-            ctx.db.combat_state().combat_id().delete(combat_id);
-        }
-        (true, None) => {}
-        (false, Some(_)) => {
-            ctx.db.combat_state().combat_id().update(CombatState { combat_id, fight: encode(&fight)? });
-        }
-        (false, None) => {
-            ctx.db.combat_state().insert(CombatState { combat_id, fight: encode(&fight)? });
-        }
+    // Delete and insert instead of reading the stored bytes back to learn whether they exist
+    // (an update is a delete and an insert too).
+    let fight_bytes = if over { None } else { Some(encode(&fight)?) };
+    ctx.db.combat_state().combat_id().delete(combat_id);
+    if let Some(fight) = fight_bytes {
+        ctx.db.combat_state().insert(CombatState { combat_id, fight });
     }
     Ok(())
 }

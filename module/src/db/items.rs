@@ -46,15 +46,33 @@ pub fn save_master_currency(ctx: &ReducerContext, owner: Identity, currency_cp: 
 // ----- plain data -> rows ---------------------------------------------------------------------
 
 /// Write a place into a row's columns, resetting the columns of every other place.
-fn set_place(ctx: &ReducerContext, r: &mut ItemInstanceRow, place: &Place) -> WkResult<()> {
-    let owner_of = |cid: u64| {
-        ctx.db
+/// The owners of the characters one batch of ops puts items with: each character row is read at
+/// most once per batch, and not at all for the character the caller already holds.
+struct Owners<'a> {
+    ctx: &'a ReducerContext,
+    known: Vec<(u64, Identity)>,
+}
+
+impl Owners<'_> {
+    fn of(&mut self, cid: u64) -> WkResult<Identity> {
+        if let Some((_, o)) = self.known.iter().find(|(id, _)| *id == cid) {
+            return Ok(*o);
+        }
+        let owner = self
+            .ctx
+            .db
             .character()
             .id()
             .find(cid)
             .map(|c| c.owner)
-            .ok_or_else(|| err(ErrorCode::UnknownCharacter, format!("no character {cid} to hold the item")))
-    };
+            .ok_or_else(|| err(ErrorCode::UnknownCharacter, format!("no character {cid} to hold the item")))?;
+        self.known.push((cid, owner));
+        Ok(owner)
+    }
+}
+
+fn set_place(owners: &mut Owners, r: &mut ItemInstanceRow, place: &Place) -> WkResult<()> {
+    let mut owner_of = |cid: u64| owners.of(cid);
     r.character_id = 0;
     r.owner = Identity::ZERO;
     r.location_id = String::new();
@@ -96,12 +114,22 @@ fn row_mut(ctx: &ReducerContext, uid: u64) -> WkResult<ItemInstanceRow> {
 
 /// Apply a plan's ops in order (one transaction: the reducer's). Returns the uids created.
 pub fn apply(ctx: &ReducerContext, ops: &[ItemOp]) -> WkResult<Vec<u64>> {
+    apply_with(ctx, ops, Owners { ctx, known: Vec::new() })
+}
+
+/// [`apply`] for ops made on behalf of `c` (its row as the caller read it in this transaction):
+/// items it takes or equips get its owner without a second read of its row.
+pub fn apply_for(ctx: &ReducerContext, ops: &[ItemOp], c: &Character) -> WkResult<Vec<u64>> {
+    apply_with(ctx, ops, Owners { ctx, known: vec![(c.id, c.owner)] })
+}
+
+fn apply_with(ctx: &ReducerContext, ops: &[ItemOp], mut owners: Owners) -> WkResult<Vec<u64>> {
     let mut created = Vec::new();
     for op in ops {
         match op {
             ItemOp::Move { uid, to } => {
                 let mut r = row_mut(ctx, *uid)?;
-                set_place(ctx, &mut r, to)?;
+                set_place(&mut owners, &mut r, to)?;
                 ctx.db.item_instance().uid().update(r);
             }
             ItemOp::SetQuantity { uid, quantity } => {
@@ -115,7 +143,7 @@ pub fn apply(ctx: &ReducerContext, ops: &[ItemOp]) -> WkResult<Vec<u64>> {
             }
             ItemOp::Create { def_id, quantity, place } => {
                 let mut r = blank_row(ctx, def_id, *quantity);
-                set_place(ctx, &mut r, place)?;
+                set_place(&mut owners, &mut r, place)?;
                 created.push(ctx.db.item_instance().insert(r).uid);
             }
         }

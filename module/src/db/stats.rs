@@ -264,22 +264,24 @@ pub fn refresh_with(
             value: eff.get(stat),
             clamped: eff.was_clamped(stat),
             contributions: eff.contributions_to(stat.key()).map(contribution).collect(),
-            explain: eff.explain(stat, &sources),
+            // Hashed without its explanation, which is written from the line's own numbers and
+            // contributions (`EffectiveStats::explain`): built only for a line that is written.
+            explain: String::new(),
             updated_at: spacetimedb::Timestamp::UNIX_EPOCH,
         };
         let h = hash_of(&line);
         line_hashes.push(h);
-        match old_lines.get(i) {
-            Some(old) if *old == h => {}
-            Some(_) => {
-                changed = true;
-                ctx.db.effective_stat().id().update(EffectiveStat { updated_at: ctx.timestamp, ..line });
-            }
-            None => {
-                changed = true;
-                ctx.db.effective_stat().id().delete(line.id);
-                ctx.db.effective_stat().insert(EffectiveStat { updated_at: ctx.timestamp, ..line });
-            }
+        let old = old_lines.get(i);
+        if old == Some(&h) {
+            continue;
+        }
+        changed = true;
+        let line = EffectiveStat { explain: eff.explain(stat, &sources), updated_at: ctx.timestamp, ..line };
+        if old.is_some() {
+            ctx.db.effective_stat().id().update(line);
+        } else {
+            ctx.db.effective_stat().id().delete(line.id);
+            ctx.db.effective_stat().insert(line);
         }
     }
     let other =

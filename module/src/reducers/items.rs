@@ -100,7 +100,7 @@ pub fn pick_up(ctx: &ReducerContext, character_id: u64) -> Result<(), String> {
     let catalog = db::catalog()?;
     let who = Whereabouts { character_id: c.id, location_id: c.location_id.clone(), x: c.x, y: c.y };
     let plan = items::plan_pickup(catalog, &who, &ground, &stash, now_micros(ctx))?.require_any()?;
-    db::apply(ctx, &plan.ops)?;
+    db::apply_for(ctx, &plan.ops, &c)?;
     for p in plan.pickups.iter().filter(|p| p.taken > 0) {
         let merged: Vec<String> = p.merged.iter().map(|(u, q)| format!("{u}:{q}")).collect();
         events::record(
@@ -218,7 +218,7 @@ fn finish_loadout(ctx: &ReducerContext, c: Character, change: LoadoutChange, wha
     if change.is_empty() {
         return Ok(());
     }
-    db::apply(ctx, &change.ops)?;
+    db::apply_for(ctx, &change.ops, &c)?;
     let buffs = crate::db::buffs::on_loadout_change(ctx, c.id);
     let c = db::refresh_gear_with(ctx, c, Some(buffs))?;
     let equipped: Vec<String> = change.equipped.iter().map(|(u, s)| format!("{u}@{}", s.code())).collect();
