@@ -113,9 +113,11 @@ row("floor: admin_set_config calls/s (÷ ping): 2 reads, 1 row update, 1 event, 
     "{:.2f}" + (f" ({g('floor_set_config.rate'):.0f}/s)" if g("floor_set_config.rate") else ""), "—", None)
 for k, label in [("admin_apply_buff_new", "admin_apply_buff, first application"), ("admin_apply_buff", "admin_apply_buff, re-application"), ("equip_unequip", "equip/unequip"), ("pick_up", "pick_up"),
                  ("combat_turn_mix", "combat turn (step in if out of reach, attack, end_turn; only the combatant whose turn it is)"), ("skirmish_8v8", "InstantResolution 8v8 (admin_skirmish)")]:
-    r, p, fails = g(f"{k}.rate"), g(f"{k}.ratio"), g(f"{k}.failed")
-    extra = (f" ({r:.0f} ok/s" if r else " (") + (f", ÷ ping {p:.2f}" if p else "") + (f", {fails:.0f} failed" if fails else "") + ")"
-    row(f"{label}: calls/s ÷ floor", g(f"{k}.floor_ratio"), "{:.2f}" + extra, "≥ 0.7", lambda v: v >= 0.7)
+    r, p, fails, fb, fs = g(f"{k}.rate"), g(f"{k}.ratio"), g(f"{k}.failed"), g(f"{k}.floor_beside_rate"), g(f"{k}.floor_ratio_start")
+    extra = ((f" ({r:.0f} ok/s" if r else " (") + (f" vs floor {fb:.0f}/s beside it" if fb else "") + (f"; ÷ the first floor {fs:.2f}" if fs else "")
+             + (f", ÷ ping {p:.2f}" if p else "") + (f", {fails:.0f} failed" if fails else "") + ")")
+    judged = "calls/s ÷ floor measured beside it" if fb else "calls/s ÷ floor"
+    row(f"{label}: {judged}", g(f"{k}.floor_ratio"), "{:.2f}" + extra, "≥ 0.7", lambda v: v >= 0.7)
 row("8v8 instant fight: reducer time p50 (server span)", pct(spans, 50), "{:.0f} µs", "≤ 2000 µs", lambda v: v <= 2000)
 row("8v8 instant fight: reducer time p99 (server span)", pct(spans, 99), "{:.0f} µs", "≤ 2000 µs", lambda v: v <= 2000)
 row("8v8 round trip p50 (ping p50 {})".format(f"{g('rtt.ping.p50_us'):.0f} µs" if g("rtt.ping.p50_us") else "n/a"),
@@ -181,7 +183,8 @@ load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
 md = ["# Performance", "",
       "Written by `scripts/bench.sh` (do not edit by hand): every figure below comes from one run of it; a missed",
       "target reads MISS. Game reducers are judged against the floor reducer `admin_set_config` (reads a row, updates it,",
-      "records one event) in the same run; the ratio to `ping` (an empty reducer) stands beside it.", "",
+      "records one event) in the same run, measured just before and just after each game phase (3,000 calls each side: the",
+      "same world and minute); the ratio to the floor of the run's start and to `ping` (an empty reducer) stand beside it.", "",
       f"Run: {when} on commit `{commit}`, {platform.machine()}, {os.cpu_count()} cores, load average {load} (1 / 5 / 15 min) at the end",
       "of the run, SpacetimeDB 1.2.0 standalone, dnd5e, server and load client on the same machine.", "",
       "| metric | measured | target | |", "|---|---|---|---|"]

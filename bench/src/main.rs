@@ -54,6 +54,8 @@ const LOC: &str = "crossroads";
 /// Resolutions of the effective-stats fixture per `admin_bench_effective_stats` call.
 const EFFSTATS_ITERATIONS: u32 = 1_000;
 const WINDOW: u64 = 64;
+/// Floor calls just before and just after each game phase (`Bench::beside_floor`).
+const FLOOR_BESIDE: u64 = 3_000;
 const PHASE_LIMIT: Duration = Duration::from_secs(15);
 const SETUP_LIMIT: Duration = Duration::from_secs(120);
 /// Buffs with no periodic effect and no immunity against each other: 20 distinct instances per
@@ -225,6 +227,22 @@ impl Bench {
         Ok(self.phase_since(f0, sent, start.elapsed().as_secs_f64()))
     }
 
+    /// `phase` between two runs of the floor reducer of FLOOR_BESIDE calls each: a game phase is
+    /// judged against the floor measured in the same world and minute (the floor of the run's
+    /// start differs from it by more than the targets' margins: more events, other load).
+    fn beside_floor<T>(&self, phase: impl FnOnce() -> Res<T>) -> Res<(T, Phase)> {
+        let floor = || {
+            let p = self.pipeline(FLOOR_BESIDE, PHASE_LIMIT, |r, _| {
+                r.admin_set_config("max_characters_per_player".into(), "100".into())
+            })?;
+            self.must("admin_set_config (floor beside a phase)", p)
+        };
+        let mut f = floor()?;
+        let t = phase()?;
+        f.add(&floor()?);
+        Ok((t, f))
+    }
+
     /// The phase of `calls` calls that took `secs`, its failures counted from `f0`.
     fn phase_since(&self, f0: u64, calls: u64, secs: f64) -> Phase {
         let failed = self.counts.failed() - f0;
@@ -339,7 +357,19 @@ impl Out {
         self.fields.insert(k.into(), v.into());
     }
     fn phase(&mut self, k: &str, p: &Phase, base_rate: f64) {
-        let floor = self.floor_rate.map(|f| format!("  ÷ floor {:.3}", p.rate() / f)).unwrap_or_default();
+        self.phase_with(k, p, base_rate, self.floor_rate)
+    }
+    /// A game phase, judged against the floor measured beside it (`Bench::beside_floor`): the
+    /// ratio to the floor of the run's start is kept too (`.floor_ratio_start`).
+    fn game_phase(&mut self, k: &str, p: &Phase, base_rate: f64, beside: &Phase) {
+        if let Some(f) = self.floor_rate {
+            self.num(&format!("{k}.floor_ratio_start"), p.rate() / f);
+        }
+        self.num(&format!("{k}.floor_beside_rate"), beside.rate());
+        self.phase_with(k, p, base_rate, Some(beside.rate()))
+    }
+    fn phase_with(&mut self, k: &str, p: &Phase, base_rate: f64, floor_rate: Option<f64>) {
+        let floor = floor_rate.map(|f| format!("  ÷ floor {:.3}", p.rate() / f)).unwrap_or_default();
         println!(
             "{k:<28} {:>7} calls {:>6} failed {:>8.2} s {:>9.0} ok calls/s  ÷ ping {:.3}{floor}{}",
             p.calls,
@@ -354,7 +384,7 @@ impl Out {
         self.num(&format!("{k}.secs"), p.secs);
         self.num(&format!("{k}.rate"), p.rate());
         self.num(&format!("{k}.ratio"), p.rate() / base_rate);
-        if let Some(f) = self.floor_rate {
+        if let Some(f) = floor_rate {
             self.num(&format!("{k}.floor_ratio"), p.rate() / f);
         }
         if !p.last_error.is_empty() {
@@ -430,10 +460,11 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         let buff = BUFFS[((i / n_load) % BUFFS.len() as u64) as usize];
         r.admin_apply_buff(c, buff.into(), 0, Some(3600))
     };
-    let p = b.must("admin_apply_buff (first applications)", b.pipeline(n_first, PHASE_LIMIT, apply)?)?;
-    out.phase("admin_apply_buff_new", &p, base);
-    let p = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| apply(r, n_first + i))?;
-    out.phase("admin_apply_buff", &p, base);
+    let (p, fl) =
+        b.beside_floor(|| b.must("admin_apply_buff (first applications)", b.pipeline(n_first, PHASE_LIMIT, apply)?))?;
+    out.game_phase("admin_apply_buff_new", &p, base, &fl);
+    let (p, fl) = b.beside_floor(|| b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| apply(r, n_first + i)))?;
+    out.game_phase("admin_apply_buff", &p, base, &fl);
 
     // ---- gear: a run, a spot of its own and a dagger in the run stash for each load character
     b.must("begin_run", b.pipeline(n_load, SETUP_LIMIT, |r, i| r.begin_run(load[i as usize]))?)?;
@@ -454,13 +485,16 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     };
     // ---- pick_up: rounds of (spawn one dagger at every spot, untimed) + (every character picks up, timed)
     let rounds = scale(16, 2);
-    let mut pick = Phase::default();
-    for _ in 0..rounds {
-        spawn_round(&b)?;
-        let p = b.pipeline(n_load, PHASE_LIMIT, |r, i| r.pick_up(load[i as usize]))?;
-        pick.add(&p);
-    }
-    out.phase("pick_up", &pick, base);
+    let (pick, fl) = b.beside_floor(|| {
+        let mut pick = Phase::default();
+        for _ in 0..rounds {
+            spawn_round(&b)?;
+            let p = b.pipeline(n_load, PHASE_LIMIT, |r, i| r.pick_up(load[i as usize]))?;
+            pick.add(&p);
+        }
+        Ok(pick)
+    })?;
+    out.game_phase("pick_up", &pick, base, &fl);
     // ---- equip / unequip: alternate per character (a connection's calls run in order)
     let daggers: Vec<u64> = load
         .iter()
@@ -475,8 +509,9 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
                 .ok_or_else(|| format!("no dagger in the run stash of character {cid}"))
         })
         .collect::<Res<_>>()?;
-    let p = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| gear_round(r, &load, &daggers, i))?;
-    out.phase("equip_unequip", &p, base);
+    let (p, fl) =
+        b.beside_floor(|| b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| gear_round(r, &load, &daggers, i)))?;
+    out.game_phase("equip_unequip", &p, base, &fl);
 
     // ---- a combat turn: pairs of human characters (ClassicTurns). Each round, in every fight
     // still on, the combatant whose turn it is (read from the subscribed combat_instance) steps
@@ -492,56 +527,60 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         })?,
     )?;
     let other = |me: u64| pairs.iter().find(|(a, d)| *a == me || *d == me).map(|(a, d)| if me == *a { *d } else { *a });
-    let mut p = Phase::default();
-    for _ in 0..scale(12, 4) * 2 {
-        // (fight, its turn count, whose turn it is, the other side) in each fight still on
-        let turns: Vec<(u64, u64, u64, u64)> = b
-            .conn
-            .db
-            .combat_instance()
-            .iter()
-            .filter(|f| f.status == FightStatus::Active)
-            .filter_map(|f| f.current_combatant.and_then(|me| other(me).map(|them| (f.id, f.turn_seq, me, them))))
-            .collect();
-        if turns.is_empty() {
-            break;
-        }
-        // A turn: step next to the other side when out of reach (the first turns), attack, end it.
-        let pos = |id: u64| b.conn.db.combatant().iter().find(|c| c.active && c.combatant_id == id).map(|c| (c.x, c.y));
-        let mut calls: Vec<(u8, u64, u64, f32, f32)> = Vec::new();
-        for (_, _, me, them) in &turns {
-            if let (Some((mx, my)), Some((tx, ty))) = (pos(*me), pos(*them)) {
-                let d = ((tx - mx).powi(2) + (ty - my).powi(2)).sqrt();
-                if d > 5.0 {
-                    let k = (d - 5.0) / d;
-                    calls.push((0, *me, *them, mx + (tx - mx) * k, my + (ty - my) * k));
+    let (p, fl) = b.beside_floor(|| {
+        let mut p = Phase::default();
+        for _ in 0..scale(12, 4) * 2 {
+            // (fight, its turn count, whose turn it is, the other side) in each fight still on
+            let turns: Vec<(u64, u64, u64, u64)> = b
+                .conn
+                .db
+                .combat_instance()
+                .iter()
+                .filter(|f| f.status == FightStatus::Active)
+                .filter_map(|f| f.current_combatant.and_then(|me| other(me).map(|them| (f.id, f.turn_seq, me, them))))
+                .collect();
+            if turns.is_empty() {
+                break;
+            }
+            // A turn: step next to the other side when out of reach (the first turns), attack, end it.
+            let pos =
+                |id: u64| b.conn.db.combatant().iter().find(|c| c.active && c.combatant_id == id).map(|c| (c.x, c.y));
+            let mut calls: Vec<(u8, u64, u64, f32, f32)> = Vec::new();
+            for (_, _, me, them) in &turns {
+                if let (Some((mx, my)), Some((tx, ty))) = (pos(*me), pos(*them)) {
+                    let d = ((tx - mx).powi(2) + (ty - my).powi(2)).sqrt();
+                    if d > 5.0 {
+                        let k = (d - 5.0) / d;
+                        calls.push((0, *me, *them, mx + (tx - mx) * k, my + (ty - my) * k));
+                    }
                 }
+                calls.push((1, *me, *them, 0.0, 0.0));
+                calls.push((2, *me, *them, 0.0, 0.0));
             }
-            calls.push((1, *me, *them, 0.0, 0.0));
-            calls.push((2, *me, *them, 0.0, 0.0));
+            let round = b.pipeline(calls.len() as u64, PHASE_LIMIT, |r, i| {
+                let (what, me, them, x, y) = calls[i as usize];
+                match what {
+                    0 => r.move_in_combat(me, x, y),
+                    1 => r.attack(me, them, 0),
+                    _ => r.end_turn(me),
+                }
+            })?;
+            p.add(&round);
+            // the next round reads the turns these calls passed on (or the fights they ended)
+            wait_until("turns passed on", || {
+                turns.iter().all(|(id, seq, _, _)| {
+                    b.conn
+                        .db
+                        .combat_instance()
+                        .id()
+                        .find(id)
+                        .is_none_or(|f| f.status != FightStatus::Active || f.turn_seq > *seq)
+                })
+            })?;
         }
-        let round = b.pipeline(calls.len() as u64, PHASE_LIMIT, |r, i| {
-            let (what, me, them, x, y) = calls[i as usize];
-            match what {
-                0 => r.move_in_combat(me, x, y),
-                1 => r.attack(me, them, 0),
-                _ => r.end_turn(me),
-            }
-        })?;
-        p.add(&round);
-        // the next round reads the turns these calls passed on (or the fights they ended)
-        wait_until("turns passed on", || {
-            turns.iter().all(|(id, seq, _, _)| {
-                b.conn
-                    .db
-                    .combat_instance()
-                    .id()
-                    .find(id)
-                    .is_none_or(|f| f.status != FightStatus::Active || f.turn_seq > *seq)
-            })
-        })?;
-    }
-    out.phase("combat_turn_mix", &p, base);
+        Ok(p)
+    })?;
+    out.game_phase("combat_turn_mix", &p, base, &fl);
     if scale_only {
         return scale_phase(&b, opts, out, &load, &daggers);
     }
