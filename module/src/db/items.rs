@@ -72,7 +72,6 @@ impl Owners<'_> {
 }
 
 fn set_place(owners: &mut Owners, r: &mut ItemInstanceRow, place: &Place) -> WkResult<()> {
-    let mut owner_of = |cid: u64| owners.of(cid);
     r.character_id = 0;
     r.owner = Identity::ZERO;
     r.location_id = String::new();
@@ -90,7 +89,7 @@ fn set_place(owners: &mut Owners, r: &mut ItemInstanceRow, place: &Place) -> WkR
         Place::RunStash(cid) => {
             r.place = PlaceKind::RunStash;
             r.character_id = *cid;
-            r.owner = owner_of(*cid)?;
+            r.owner = owners.of(*cid)?;
         }
         Place::MasterStash(owner) => {
             r.place = PlaceKind::MasterStash;
@@ -100,7 +99,7 @@ fn set_place(owners: &mut Owners, r: &mut ItemInstanceRow, place: &Place) -> WkR
             r.place = PlaceKind::Loadout;
             r.character_id = l.character_id;
             r.slot = Some(l.slot);
-            r.owner = owner_of(l.character_id)?;
+            r.owner = owners.of(l.character_id)?;
         }
     }
     Ok(())
