@@ -232,9 +232,7 @@ impl Bench {
     /// start differs from it by more than the targets' margins: more events, other load).
     fn beside_floor<T>(&self, phase: impl FnOnce() -> Res<T>) -> Res<(T, Phase)> {
         let floor = || {
-            let p = self.pipeline(FLOOR_BESIDE, PHASE_LIMIT, |r, _| {
-                r.admin_set_config("max_characters_per_player".into(), "100".into())
-            })?;
+            let p = self.pipeline(FLOOR_BESIDE, PHASE_LIMIT, |r, _| floor_call(r))?;
             self.must("admin_set_config (floor beside a phase)", p)
         };
         let mut f = floor()?;
@@ -315,6 +313,12 @@ impl Bench {
         let m = self.my_characters();
         Ok((0..n).map(|i| m[&format!("{prefix}{i}")]).collect())
     }
+}
+
+/// One call of the floor reducer: `admin_set_config` with the value the bench sets once at its
+/// start (reads the admin and config rows, updates the config row, records one event).
+fn floor_call(r: &RemoteReducers) -> Result<(), spacetimedb_sdk::Error> {
+    r.admin_set_config("max_characters_per_player".into(), "100".into())
 }
 
 fn wait_until(what: &str, cond: impl FnMut() -> bool) -> Res<()> {
@@ -419,10 +423,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     let q = b.quick || scale_only;
     let scale = |full: u64, quick: u64| if q { quick } else { full };
     b.subscribe(&["SELECT * FROM character", "SELECT * FROM item_instance"])?;
-    b.must(
-        "admin_set_config",
-        b.pipeline(1, PHASE_LIMIT, |r, _| r.admin_set_config("max_characters_per_player".into(), "100".into()))?,
-    )?;
+    b.must("admin_set_config", b.pipeline(1, PHASE_LIMIT, |r, _| floor_call(r))?)?;
 
     // ---- baseline
     let warm = b.pipeline(2_000, PHASE_LIMIT, |r, _| r.ping())?;
@@ -433,9 +434,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     // ---- the floor of a reducer that writes: admin_set_config reads two rows (admin, config), updates
     // the config row and records one event, the least any game reducer does (every visible change
     // writes an event). The game reducers' ratios are bounded by this one's.
-    let floor = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, _| {
-        r.admin_set_config("max_characters_per_player".into(), "100".into())
-    })?;
+    let floor = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, _| floor_call(r))?;
     let floor = b.must("admin_set_config (floor)", floor)?;
     out.phase("floor_set_config", &floor, base);
     out.floor_rate = Some(floor.rate());
