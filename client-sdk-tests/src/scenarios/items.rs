@@ -185,7 +185,8 @@ fn accepts(slot: LoadoutSlot, def: &EquipSlot) -> bool {
 }
 
 /// The live invariant: every instance is in exactly one well-formed place (its place kind's
-/// columns set, every other place's columns neutral), with a known definition and a quantity in
+/// columns set, every other place's columns neutral, the holding character's owner as its
+/// owner), with a known definition and a quantity in
 /// 1..=its stack limit; no two instances share a loadout slot; no off-hand item beside a
 /// two-handed weapon.
 pub fn invariants(c: &Client) -> TestResult {
@@ -228,6 +229,13 @@ pub fn invariants(c: &Client) -> TestResult {
         };
         if !ok {
             bad.push(format!("{}: malformed place {:?}", r.uid, r));
+        }
+        // An item with a character (its run stash or a slot) carries that character's owner.
+        if matches!(r.place, PlaceKind::RunStash | PlaceKind::Loadout) {
+            let holder = c.conn.db.character().id().find(&r.character_id).map(|ch| ch.owner);
+            if holder != Some(r.owner) {
+                bad.push(format!("{}: owner {} but character {} is {holder:?}'s", r.uid, r.owner, r.character_id));
+            }
         }
         if let (PlaceKind::Loadout, Some(s)) = (r.place, r.slot) {
             let key = (r.character_id, s as u8);
