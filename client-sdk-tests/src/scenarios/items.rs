@@ -471,7 +471,23 @@ pub fn run(env: &Env, r: &mut Runner) {
         a.fails_with("equip", "E_SLOT_INCOMPATIBLE", move |r| r.equip(id, weapon, Belt1))?;
         a.fails_with("equip", "E_UNKNOWN_ITEM", move |r| r.equip(id, u64::MAX, MainHand))?;
         a.fails_with("unequip", "E_SLOT_EMPTY", move |r| r.unequip(id, Accessory))?;
+        // dnd5e: a stance (`removed_on_loadout_change`) ends when the gear changes; Bless stays.
+        let has = |b: &'static str| a.conn.db.active_buff().iter().any(|r| r.target_id == id && r.buff_id == b);
+        if env.ruleset == "dnd5e" {
+            for b in ["defensive_stance", "bless"] {
+                admin.ok("admin_apply_buff", move |r| r.admin_apply_buff(id, b.into(), 0, Some(600)))?;
+            }
+            wait_for("stance and bless held", WAIT, || has("defensive_stance") && has("bless"))?;
+        }
         a.ok("equip", move |r| r.equip(id, shield, OffHand))?;
+        if env.ruleset == "dnd5e" {
+            wait_for("the stance ends with the gear change", WAIT, || !has("defensive_stance"))?;
+            check(has("bless"), "bless (not removed on a gear change) stays")?;
+            let bless = a.conn.db.active_buff().iter().find(|x| x.target_id == id && x.buff_id == "bless");
+            let bless = bless.map_or(0, |x| x.id);
+            admin.ok("admin_remove_buff", move |r| r.admin_remove_buff(bless))?;
+            wait_for("bless removed", WAIT, || !has("bless"))?;
+        }
         wait_for("AC with the shield", WAIT, || ac(&a, id) == ac0 + ids.shield_ac)?;
         a.ok("unequip", move |r| r.unequip(id, OffHand))?;
         wait_for("AC back without the shield", WAIT, || ac(&a, id) == ac0)?;

@@ -616,7 +616,7 @@ fn expire_due_of(ctx: &ReducerContext, target_id: u64, now: i64) -> usize {
     let mut due: Vec<(i64, u64)> = ctx
         .db
         .active_buff()
-        .target_id()
+        .by_target_buff()
         .filter(target_id)
         .filter(|r| !r.permanent && now >= r.expires_at_micros)
         .map(|r| (r.expires_at_micros, r.id))
@@ -718,20 +718,23 @@ pub fn lower_exhaustion(ctx: &ReducerContext, character_id: u64, levels: u8) {
     }
 }
 
-/// The bearer changed its equipment (items call this).
-/// Returns the bearer's buff rows as they are afterwards (sorted by instance id), for the stats
-/// refresh that follows.
-pub fn on_loadout_change(ctx: &ReducerContext, character_id: u64) -> Vec<ActiveBuffRow> {
-    let rows = rows_of(ctx, character_id);
-    let active: Vec<ActiveBuff> = rows.iter().map(to_active).collect();
-    let ids = select_by_trigger(&active, RemovalTrigger::LoadoutChange);
-    if ids.is_empty() {
-        return rows;
+/// The bearer's gear changed (items call this after applying the change): its buffs that end on
+/// a loadout change go, each refreshing the stats. Only the definitions that carry
+/// `removed_on_loadout_change` are looked up, by the `(target_id, buff_id)` index (an instance's
+/// flags are its definition's), so a bearer without such a buff costs no row read. Returns how
+/// many ended.
+pub fn on_loadout_change(ctx: &ReducerContext, character_id: u64) -> usize {
+    let Ok(catalog) = catalog() else { return 0 };
+    let mut ids: Vec<u64> = Vec::new();
+    for d in catalog.defs().iter().filter(|d| d.flags.removed_on_loadout_change) {
+        let rows = ctx.db.active_buff().by_target_buff().filter((character_id, d.id.as_str()));
+        ids.extend(rows.filter(|r| r.flags.removed_on_loadout_change).map(|r| r.id));
     }
-    for id in ids {
-        remove_instance(ctx, id, EventKind::BuffRemoved, "loadout_change", None);
+    ids.sort_unstable();
+    for id in &ids {
+        remove_instance(ctx, *id, EventKind::BuffRemoved, "loadout_change", None);
     }
-    rows_of(ctx, character_id)
+    ids.len()
 }
 
 /// The bearer attacked (items call this).

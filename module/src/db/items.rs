@@ -22,8 +22,8 @@ use spacetimedb::{Identity, ReducerContext, ScheduleAt, Table, Timestamp};
 
 // The reads live in `rows` (the bottom of the layer); item callers find them here too.
 pub use super::rows::{
-    active_stash, character_rows, ground_near, instance, item_catalog as catalog, loadout, master_currency,
-    master_stash_of, now_micros, place_of, run_of, run_row, run_stash, world_item,
+    active_stash, active_stash_item, character_rows, ground_near, instance, item_catalog as catalog, loadout,
+    master_currency, master_stash_of, now_micros, place_of, run_of, run_row, run_stash, world_item,
 };
 
 pub fn save_run(ctx: &ReducerContext, r: RunStateRow) {
@@ -173,27 +173,40 @@ fn blank_row(ctx: &ReducerContext, def_id: &str, quantity: u32) -> ItemInstanceR
 
 /// Write the loadout's armor into the sheet and save, so `character_stats` (AC...) follows the
 /// gear in the same transaction. Returns the saved character.
-pub fn refresh_gear(ctx: &ReducerContext, c: Character) -> WkResult<Character> {
-    refresh_gear_with(ctx, c, None)
-}
-
-/// [`refresh_gear`] given the bearer's buff rows as they are now (`buffs::on_loadout_change`
-/// has just read them), so the stats refresh does not read them again.
-pub fn refresh_gear_with(
-    ctx: &ReducerContext,
-    mut c: Character,
-    buffs: Option<Vec<crate::tables::buffs::ActiveBuffRow>>,
-) -> WkResult<Character> {
+pub fn refresh_gear(ctx: &ReducerContext, mut c: Character) -> WkResult<Character> {
     let l = loadout(ctx, c.id);
-    let catalog = catalog()?;
-    let eff = equipment_effects(catalog, &l, c.sheet.scores.str_)?;
+    let eff = equipment_effects(catalog()?, &l, c.sheet.scores.str_)?;
     if c.sheet.armor == eff.armor {
         // The sheet is unchanged (a weapon or trinket moved): no character write, only the stats.
-        stats::refresh_with(ctx, &c, eff.sources, buffs);
+        stats::refresh_with(ctx, &c, eff.sources, None);
         return Ok(c);
     }
     c.sheet.armor = eff.armor;
     Ok(chars::save(ctx, c))
+}
+
+/// After a loadout change from `before` to `after` (both as the reducer holds them, the change
+/// already applied): write the new armor into the sheet, or refresh the stats when the equipped
+/// modifier sources changed. When neither changed (a dagger swapped for a dagger, a plain weapon
+/// put away) nothing the stats are computed from changed, so nothing is read or written (buffs
+/// the change ended refreshed the stats when they were removed).
+pub fn refresh_gear_after(
+    ctx: &ReducerContext,
+    mut c: Character,
+    before: &items::Loadout,
+    after: &items::Loadout,
+) -> WkResult<Character> {
+    let catalog = catalog()?;
+    let old = equipment_effects(catalog, before, c.sheet.scores.str_)?;
+    let new = equipment_effects(catalog, after, c.sheet.scores.str_)?;
+    if c.sheet.armor != new.armor {
+        c.sheet.armor = new.armor;
+        return Ok(chars::save(ctx, c));
+    }
+    if old.sources != new.sources {
+        stats::refresh_with(ctx, &c, new.sources, None);
+    }
+    Ok(c)
 }
 
 /// What combat needs of the gear: the equipped weapons (main hand first) and the catalog that

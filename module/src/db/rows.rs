@@ -140,6 +140,24 @@ pub fn active_stash(ctx: &ReducerContext, c: &Character) -> Stash {
     }
 }
 
+/// The part of the active stash (see [`active_stash`]) that is the one item `uid`: `None` when
+/// the item is not in it. For plans that only take that item out of the stash (an equip that
+/// displaces nothing into it), which then read one row instead of the whole stash.
+pub fn active_stash_item(ctx: &ReducerContext, c: &Character, uid: u64) -> Option<Stash> {
+    let r = ctx.db.item_instance().uid().find(uid)?;
+    let run = run_row(ctx, c.id);
+    let (place, currency_cp, max_stacks) = match r.place {
+        PlaceKind::RunStash if run.active && r.character_id == c.id => {
+            (Place::RunStash(c.id), run.currency_cp, RUN_STASH_MAX_STACKS)
+        }
+        PlaceKind::MasterStash if !run.active && r.owner == c.owner => {
+            (Place::MasterStash(c.owner), master_currency(ctx, c.owner), MASTER_STASH_MAX_STACKS)
+        }
+        _ => return None,
+    };
+    Some(Stash { place, items: vec![instance(&r)], currency_cp, max_stacks })
+}
+
 pub fn loadout(ctx: &ReducerContext, character_id: u64) -> Loadout {
     let rows: Vec<(ItemInstance, Place)> = character_rows(ctx, character_id, PlaceKind::Loadout)
         .iter()
@@ -194,7 +212,7 @@ pub fn to_active(r: &ActiveBuffRow) -> ActiveBuff {
 
 /// The target's instances, by instance id (the fixed source order of effective stats).
 pub fn buff_rows(ctx: &ReducerContext, target_id: u64) -> Vec<ActiveBuffRow> {
-    let mut v: Vec<ActiveBuffRow> = ctx.db.active_buff().target_id().filter(target_id).collect();
+    let mut v: Vec<ActiveBuffRow> = ctx.db.active_buff().by_target_buff().filter(target_id).collect();
     v.sort_by_key(|r| r.id);
     v
 }

@@ -212,15 +212,25 @@ pub fn give_item(
 
 // ----- the paper doll -------------------------------------------------------------------------
 
-/// Apply a loadout change, refresh the sheet's armor (so `character_stats` follows at once) and
-/// record it. An empty change (re-equipping in place) changes nothing.
-fn finish_loadout(ctx: &ReducerContext, c: Character, change: LoadoutChange, what: &str) -> WkResult<()> {
+/// Apply a loadout change planned from `before` and `stash` (as read by [`doll`]), end the buffs
+/// that end on a gear change, follow the gear in the sheet's armor and the stats (so
+/// `character_stats` follows at once) and record it. An empty change (re-equipping in place)
+/// changes nothing.
+fn finish_loadout(
+    ctx: &ReducerContext,
+    c: Character,
+    before: &items::Loadout,
+    stash: &Stash,
+    change: LoadoutChange,
+    what: &str,
+) -> WkResult<()> {
     if change.is_empty() {
         return Ok(());
     }
     db::apply_for(ctx, &change.ops, &c)?;
-    let buffs = crate::db::buffs::on_loadout_change(ctx, c.id);
-    let c = db::refresh_gear_with(ctx, c, Some(buffs))?;
+    crate::db::buffs::on_loadout_change(ctx, c.id);
+    let after = items::loadout_after(before, stash, &change.ops)?;
+    let c = db::refresh_gear_after(ctx, c, before, &after)?;
     let equipped: Vec<String> = change.equipped.iter().map(|(u, s)| format!("{u}@{}", s.code())).collect();
     events::record(
         ctx,
@@ -230,6 +240,17 @@ fn finish_loadout(ctx: &ReducerContext, c: Character, change: LoadoutChange, wha
         format!("action={what};equipped={};to_stash={}", equipped.join(","), uids(&change.to_stash)),
     );
     Ok(())
+}
+
+/// A planner's `E_ITEM_NOT_HERE` for an item that does not exist at all is `E_UNKNOWN_ITEM` (the
+/// item row is read only then, not on every call).
+fn unknown_or_elsewhere(ctx: &ReducerContext, item_uid: u64, e: crate::error::WkError) -> crate::error::WkError {
+    if e.code == ErrorCode::ItemNotHere {
+        if let Err(unknown) = item_row(ctx, item_uid) {
+            return unknown;
+        }
+    }
+    e
 }
 
 fn wearer(c: &Character) -> Wearer<'_> {
@@ -254,10 +275,24 @@ pub fn equip(ctx: &ReducerContext, character_id: u64, item_uid: u64, slot: Loado
     let c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::ChangeGear)?;
     not_in_combat(ctx, &c)?;
-    item_row(ctx, item_uid)?;
-    let (l, stash, catalog) = doll(ctx, &c)?;
-    let change = items::equip(catalog, &l, &stash, item_uid, slot, &wearer(&c))?;
-    finish_loadout(ctx, c, change, "equip")?;
+    // An item from the stash that displaces nothing into it: the plan needs only its own row, not
+    // the whole stash (any other case, an error included, is planned again with the whole stash).
+    let l = db::loadout(ctx, c.id);
+    if l.slot_of(item_uid).is_none() {
+        if let Some(one) = db::active_stash_item(ctx, &c, item_uid) {
+            let catalog = db::catalog()?;
+            if let Ok(change) = items::equip(catalog, &l, &one, item_uid, slot, &wearer(&c)) {
+                if change.to_stash.is_empty() {
+                    return Ok(finish_loadout(ctx, c, &l, &one, change, "equip")?);
+                }
+            }
+        }
+    }
+    let stash = db::active_stash(ctx, &c);
+    let catalog = db::catalog()?;
+    let change = items::equip(catalog, &l, &stash, item_uid, slot, &wearer(&c))
+        .map_err(|e| unknown_or_elsewhere(ctx, item_uid, e))?;
+    finish_loadout(ctx, c, &l, &stash, change, "equip")?;
     Ok(())
 }
 
@@ -271,7 +306,7 @@ pub fn unequip(ctx: &ReducerContext, character_id: u64, slot: LoadoutSlot) -> Re
     not_in_combat(ctx, &c)?;
     let (l, stash, catalog) = doll(ctx, &c)?;
     let change = items::unequip(catalog, &l, &stash, slot)?;
-    finish_loadout(ctx, c, change, "unequip")?;
+    finish_loadout(ctx, c, &l, &stash, change, "unequip")?;
     Ok(())
 }
 
@@ -282,14 +317,14 @@ pub fn move_item(ctx: &ReducerContext, character_id: u64, item_uid: u64, target:
     let c = actor(ctx, character_id)?;
     conditions::require(ctx, &c, Action::ChangeGear)?;
     not_in_combat(ctx, &c)?;
-    item_row(ctx, item_uid)?;
     let (l, stash, catalog) = doll(ctx, &c)?;
     let to = match target {
         ItemTarget::Stash => MoveTarget::Stash,
         ItemTarget::Slot(s) => MoveTarget::Slot(s),
     };
-    let change = items::move_item(catalog, &l, &stash, item_uid, to, &wearer(&c))?;
-    finish_loadout(ctx, c, change, "move")?;
+    let change = items::move_item(catalog, &l, &stash, item_uid, to, &wearer(&c))
+        .map_err(|e| unknown_or_elsewhere(ctx, item_uid, e))?;
+    finish_loadout(ctx, c, &l, &stash, change, "move")?;
     Ok(())
 }
 

@@ -36,6 +36,7 @@ pub struct BuffDefRow {
     name = active_buff,
     public,
     index(name = by_source, btree(columns = [source_id, id])),
+    index(name = by_target_buff, btree(columns = [target_id, buff_id])),
     index(name = by_expires, btree(columns = [expires_at_micros, id])),
     index(name = by_next_tick, btree(columns = [next_tick_at_micros, id]))
 )]
@@ -44,8 +45,7 @@ pub struct ActiveBuffRow {
     #[primary_key]
     #[auto_inc]
     pub id: u64,
-    /// The character that bears it.
-    #[index(btree)]
+    /// The character that bears it (`by_target_buff`: its instances, or those of one buff).
     pub target_id: u64,
     pub buff_id: String,
     /// The character that applied it; 0 = the world / a system.

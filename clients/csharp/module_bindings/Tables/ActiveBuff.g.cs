@@ -55,14 +55,14 @@ namespace SpacetimeDB.Types
 
             public readonly BySourceIndex BySource;
 
-            public sealed class TargetIdIndex : BTreeIndexBase<ulong>
+            public sealed class ByTargetBuffIndex : BTreeIndexBase<(ulong TargetId, string BuffId)>
             {
-                protected override ulong GetKey(ActiveBuffRow row) => row.TargetId;
+                protected override (ulong TargetId, string BuffId) GetKey(ActiveBuffRow row) => (row.TargetId, row.BuffId);
 
-                public TargetIdIndex(ActiveBuffHandle table) : base(table) { }
+                public ByTargetBuffIndex(ActiveBuffHandle table) : base(table) { }
             }
 
-            public readonly TargetIdIndex TargetId;
+            public readonly ByTargetBuffIndex ByTargetBuff;
 
             internal ActiveBuffHandle(DbConnection conn) : base(conn)
             {
@@ -70,7 +70,7 @@ namespace SpacetimeDB.Types
                 Id = new(this);
                 ByNextTick = new(this);
                 BySource = new(this);
-                TargetId = new(this);
+                ByTargetBuff = new(this);
             }
 
             protected override object GetPrimaryKey(ActiveBuffRow row) => row.Id;

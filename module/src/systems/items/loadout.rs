@@ -25,7 +25,7 @@
 //! ([`super::runs::active_stash_place`]).
 
 use super::defs::ItemCatalog;
-use super::instances::{ItemInstance, ItemOp, LoadoutSlot, Place};
+use super::instances::{ItemInstance, ItemOp, Ledger, LoadoutSlot, Place};
 use super::stacking::{plan_add, AddMode, Stash};
 use crate::error::{err, ErrorCode, WkResult};
 use crate::rules::AbilityScores;
@@ -103,6 +103,24 @@ impl LoadoutChange {
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
+}
+
+/// The loadout after `ops` (a loadout change planned from `before` and `stash`), by the ops'
+/// reference semantics ([`Ledger::apply`]): what the rows hold once the ops are applied, known
+/// without reading them back.
+pub fn loadout_after(before: &Loadout, stash: &Stash, ops: &[ItemOp]) -> WkResult<Loadout> {
+    let mut ledger = Ledger::new(0);
+    for slot in LoadoutSlot::ALL {
+        if let Some(i) = before.get(slot) {
+            ledger.rows.insert(i.uid, (i.clone(), before.place(slot)));
+        }
+    }
+    for i in &stash.items {
+        ledger.rows.insert(i.uid, (i.clone(), stash.place.clone()));
+    }
+    ledger.next_uid = ledger.rows.keys().max().map_or(1, |m| m + 1);
+    ledger.apply(ops)?;
+    Ok(Loadout::from_rows(before.character_id, &ledger.as_rows()))
 }
 
 /// Where [`move_item`] sends an item.

@@ -1131,3 +1131,55 @@ fn extraction_needs_a_run_no_fight_no_road_and_a_safe_place() {
     // a fight comes first: the fix is to end it, wherever it happens
     assert_eq!(code(may_extract(&run, &ExtractSite { in_combat: true, ..wild })), ErrorCode::InCombat);
 }
+
+#[test]
+fn loadout_after_is_the_loadout_the_applied_ops_leave() {
+    // Greatsword in: sword and shield go to the stash; then swaps and an unequip. Each time the
+    // loadout known from (before, stash, ops) is the one read back from the applied ledger.
+    let (c, mut l, u) = armory(&[("longsword", 1), ("shield", 1), ("greatsword", 1), ("dagger", 1)]);
+    let f = fighter();
+    do_equip(&c, &mut l, u[0], LoadoutSlot::MainHand, &f).unwrap();
+    do_equip(&c, &mut l, u[1], LoadoutSlot::OffHand, &f).unwrap();
+    let steps: [(u64, Option<LoadoutSlot>); 4] = [
+        (u[2], Some(LoadoutSlot::MainHand)),
+        (u[3], Some(LoadoutSlot::OffHand)),
+        (u[3], Some(LoadoutSlot::MainHand)),
+        (u[3], None),
+    ];
+    let mut equipped_after = Vec::new();
+    for (uid, to) in steps {
+        let before = loadout_of(&l);
+        let stash = stash_of(&l, &master_place(), 100);
+        let target = to.map_or(MoveTarget::Stash, MoveTarget::Slot);
+        let ch = move_item(&c, &before, &stash, uid, target, &f).unwrap();
+        let known = loadout_after(&before, &stash, &ch.ops).unwrap();
+        l.apply(&ch.ops).unwrap();
+        assert_eq!(known, loadout_of(&l), "after moving {uid} to {to:?}");
+        equipped_after.push(known.items().map(|(s, i)| (s, i.uid)).collect::<Vec<_>>());
+    }
+    // The steps do what they say: the greatsword alone (sword and shield displaced), the dagger
+    // evicting it into the off hand... then into the main hand, then nothing.
+    let expect = vec![
+        vec![(LoadoutSlot::MainHand, u[2])],
+        vec![(LoadoutSlot::OffHand, u[3])],
+        vec![(LoadoutSlot::MainHand, u[3])],
+        vec![],
+    ];
+    assert_eq!(equipped_after, expect);
+}
+
+#[test]
+fn an_equip_that_displaces_nothing_plans_the_same_from_its_own_item_alone() {
+    // The reducer plans such an equip from a stash holding only the item (one row read): the
+    // change must be the one planned from the whole stash.
+    let (c, l, u) = armory(&[("longsword", 1), ("dagger", 1), ("shield", 1)]);
+    let f = fighter();
+    let whole = stash_of(&l, &master_place(), 100);
+    let before = loadout_of(&l);
+    for (uid, slot) in [(u[0], LoadoutSlot::MainHand), (u[2], LoadoutSlot::OffHand)] {
+        let one = Stash { items: whole.items.iter().filter(|i| i.uid == uid).cloned().collect(), ..whole.clone() };
+        let from_one = equip(&c, &before, &one, uid, slot, &f).unwrap();
+        assert!(from_one.to_stash.is_empty());
+        assert_eq!(from_one, equip(&c, &before, &whole, uid, slot, &f).unwrap());
+    }
+}
