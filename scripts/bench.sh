@@ -69,6 +69,9 @@ live_rc=${PIPESTATUS[0]}
 set -e
 [[ $live_rc -eq 0 ]] || say "wk-bench exited with $live_rc (partial results kept)"
 
+# The server's own per-reducer counters (whole run): wasm fuel (instructions: deterministic), the
+# reducer transaction's and the subscription update's CPU time.
+curl -sf "$URL/v1/metrics" >"$OUT/metrics.txt" 2>/dev/null || : >"$OUT/metrics.txt"
 stdb logs -s "$URL" "$db" -n 100000 >"$OUT/server-logs.txt" 2>&1 || stdb logs -s "$URL" "$db" >"$OUT/server-logs.txt" 2>&1 || true
 
 ROOT="$ROOT" python3 - "$OUT" <<'PY'
@@ -171,6 +174,25 @@ if g("scale.items_after"):
                 "x{:.2f}" + (f" ({a:.0f} -> {b:.0f}/s)" if a and b else ""), "≥ 0.9", lambda v: v >= 0.9)
     if g("scale.seed_secs"):
         row("scale: seeding the big world (admin_seed_scale, 1,000 characters per call)", g("scale.seed_secs"), "{:.0f} s", "—", None)
+# Server work per call, from the server's /v1/metrics counters over the whole run (each reducer's
+# calls in every phase; admin_apply_buff mixes first and repeated applications).
+met = {}
+for line in open(os.path.join(out, "metrics.txt"), encoding="utf-8", errors="replace"):
+    m = re.match(r'(\w+)\{(.*)\} (\S+)$', line.strip())
+    r = re.search(r'reducer="([^"]+)"', m.group(2)) if m else None
+    if not r:
+        continue
+    t = re.search(r'txn_type="([^"]+)"', m.group(2))
+    k = (m.group(1) + (":" + t.group(1) if t else ""), r.group(1))
+    met[k] = met.get(k, 0.0) + float(m.group(3))
+work = []  # (reducer, calls, fuel per call, reducer tx CPU us, subscription update CPU us)
+for red in ("ping", "admin_set_config", "admin_apply_buff", "pick_up", "equip", "unequip", "move_in_combat", "attack", "end_turn"):
+    n = met.get(("spacetime_txn_cpu_time_sec_count:Reducer", red))
+    if n:
+        work.append((red, n, met.get(("reducer_wasmtime_fuel_used", red), 0) / n,
+                     1e6 * met.get(("spacetime_txn_cpu_time_sec_sum:Reducer", red), 0) / n,
+                     1e6 * met.get(("spacetime_txn_cpu_time_sec_sum:Update", red), 0) / n))
+floor_fuel = next((w[2] for w in work if w[0] == "admin_set_config"), None)
 when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
 import subprocess
 def sh(*cmd):
@@ -189,6 +211,14 @@ md = ["# Performance", "",
       "of the run, SpacetimeDB 1.2.0 standalone, dnd5e, server and load client on the same machine.", "",
       "| metric | measured | target | |", "|---|---|---|---|"]
 md += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+if work:
+    md += ["", "## Server work per call", "",
+           "From the server's own counters (`/v1/metrics`) over the whole run: every call of each reducer in every phase",
+           "(`admin_apply_buff` mixes first and repeated applications). Wasm fuel counts the module's instructions, so it does",
+           "not depend on the machine's load; the CPU times are the reducer's transaction and the subscription update after it.", "",
+           "| reducer | calls | wasm fuel per call | fuel ÷ floor | reducer tx CPU µs | subscription update CPU µs |",
+           "|---|---|---|---|---|---|"]
+    md += [f"| {r} | {n:.0f} | {f:.0f} | {f / floor_fuel:.2f} | {c:.1f} | {u:.1f} |" if floor_fuel else f"| {r} | {n:.0f} | {f:.0f} | n/a | {c:.1f} | {u:.1f} |" for r, n, f, c, u in work]
 if live.get("error"):
     md += ["", f"wk-bench error: {live['error']}"]
 md += ["", f"admin_skirmish server spans: {len(spans)}"]
@@ -198,7 +228,8 @@ open(os.path.join(out, "results.md"), "w").write("\n".join(md) + "\n")
 full = os.environ.get("WK_BENCH_QUICK") != "1" and os.environ.get("WK_BENCH_SCALE_ONLY") != "1" and not os.environ.get("WK_BENCH_WASM")
 if full:
     open(os.path.join(os.environ["ROOT"], "docs", "performance.md"), "w").write("\n".join(md) + "\n")
-json.dump({"date": when, "full_run": full, "native_us": native, "live": live, "skirmish_span_us": {"n": len(spans), "p50": pct(spans, 50), "p99": pct(spans, 99)},
+json.dump({"date": when, "full_run": full, "native_us": native, "live": live,
+           "server_work": [dict(reducer=r, calls=n, fuel_per_call=f, reducer_cpu_us=c, update_cpu_us=u) for r, n, f, c, u in work], "skirmish_span_us": {"n": len(spans), "p50": pct(spans, 50), "p99": pct(spans, 99)},
            "rows": [dict(metric=a, measured=b, target=c, result=d) for a, b, c, d in rows]},
           open(os.path.join(out, "results.json"), "w"), indent=2)
 print("\n".join(md))
