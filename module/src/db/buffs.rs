@@ -234,6 +234,25 @@ fn disarm_ticks(ctx: &ReducerContext, id: u64, keep: Option<u64>) {
 
 // ------------------------------------------------------------------ apply
 
+/// [`relevant_ids`] of a definition of the shipped catalog, worked out once per module instance.
+fn relevant_of(def: &BuffDef) -> &'static [String] {
+    static MAP: std::sync::OnceLock<std::collections::BTreeMap<String, Vec<String>>> = std::sync::OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        let Ok(cat) = catalog() else { return Default::default() };
+        cat.defs().iter().map(|d| (d.id.clone(), crate::systems::buffs::relevant_ids(cat, d))).collect()
+    });
+    map.get(&def.id).map(Vec::as_slice).unwrap_or_default()
+}
+
+/// The target's instances of the buff ids `ids`, by instance id (by the `(target_id, buff_id)`
+/// index: an id the target does not hold costs a lookup that finds nothing).
+fn rows_of_ids(ctx: &ReducerContext, target_id: u64, ids: &[String]) -> Vec<ActiveBuffRow> {
+    let index = ctx.db.active_buff().by_target_buff();
+    let mut v: Vec<ActiveBuffRow> = ids.iter().flat_map(|id| index.filter((target_id, id.as_str()))).collect();
+    v.sort_by_key(|r| r.id);
+    v
+}
+
 /// Apply a buff to a character or a monster instance (`target_id` = `MONSTER_ID_BASE + instance
 /// id`): the entry point for the admin reducer and for other systems (rules engine, consumables,
 /// combat). `source_id` 0 = the world. Errors (nothing written by the reducer that returns them):
@@ -253,12 +272,15 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
     })?;
     def.validate()?;
     let now = now(ctx);
-    // One read of the target's instances; read again only when some were due and expired here.
-    let mut rows = rows_of(ctx, target_id);
+    // Only the target's instances that can change this application's outcome are read
+    // (`systems::buffs::relevant_ids`: usually the buff's own instance); a change of stats reads
+    // them all in the refresh. Read again only when some were due and expired here.
+    let relevant = relevant_of(def);
+    let mut rows = rows_of_ids(ctx, target_id, relevant);
     let mut expired = 0;
     if rows.iter().any(|r| !r.permanent && now >= r.expires_at_micros) {
         expired = expire_due_of(ctx, target_id, now);
-        rows = rows_of(ctx, target_id);
+        rows = rows_of_ids(ctx, target_id, relevant);
     }
     let active: Vec<ActiveBuff> = rows.iter().map(to_active).collect();
     let active_defs: Vec<&BuffDef> = rows.iter().filter_map(|r| def_of(&r.buff_id)).collect();
@@ -267,16 +289,10 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
     let decision = decide(&active, &immunities, &app, def, now)?;
     let name = target.name();
     let restat = decision.changes_stat_sources();
-    // The target's rows after this application, when known without reading them again (for the
-    // stats refresh below).
-    let mut after: Option<Vec<ActiveBuffRow>> = None;
     let applied = match decision {
         Decision::Insert(new) => {
-            let ended = end_by_immunity(ctx, def, &active, now);
+            end_by_immunity(ctx, def, &active, now);
             let row = insert_new(ctx, target_id, new, def);
-            if ended == 0 {
-                after = Some(rows_after(&rows, &row, &[]));
-            }
             events::record(
                 ctx,
                 EventKind::BuffApplied,
@@ -287,7 +303,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
             Applied { instance_id: row.id, kind: EventKind::BuffApplied }
         }
         Decision::Replace { old, new } => {
-            let ended = end_by_immunity(ctx, def, &active, now);
+            end_by_immunity(ctx, def, &active, now);
             let mut replaced = Vec::new();
             for id in &old {
                 if let Some(r) = ctx.db.active_buff().id().find(id) {
@@ -296,9 +312,6 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
                 }
             }
             let row = insert_new(ctx, target_id, new, def);
-            if ended == 0 {
-                after = Some(rows_after(&rows, &row, &old));
-            }
             let old_ids: Vec<String> = old.iter().map(u64::to_string).collect();
             events::record(
                 ctx,
@@ -311,7 +324,6 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
         }
         Decision::AddStack { id, new_stacks, new_expires } => {
             let row = update_end(ctx, id, row_in(&rows, id), Some(new_stacks), new_expires, def)?;
-            after = Some(rows_after(&rows, &row, &[]));
             events::record(
                 ctx,
                 EventKind::BuffStacked,
@@ -358,12 +370,7 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
         }
         _ if restat && expired > 0 => refresh(ctx, target_id), // an expiry's last tick may have written the row
         // nothing above wrote the character row
-        Bearer::Character(c) if restat => match after {
-            Some(rows) => {
-                stats::refresh_with(ctx, &c, stats::equipment_sources(ctx, &c).unwrap_or_default(), Some(rows))
-            }
-            None => stats::refresh(ctx, &c),
-        },
+        Bearer::Character(c) if restat => stats::refresh(ctx, &c),
         Bearer::Monster(..) if restat => refresh(ctx, target_id),
         _ => {}
     }
@@ -378,16 +385,6 @@ fn end_by_immunity(ctx: &ReducerContext, def: &BuffDef, active: &[ActiveBuff], n
         remove_instance(ctx, *id, EventKind::BuffRemoved, &format!("immunity_from_{}", def.id), None);
     }
     ids.len()
-}
-
-/// The target's rows after a change in place: `rows` with `changed` put in (replacing the row of
-/// its id, or added) and `gone` taken out, sorted by instance id.
-fn rows_after(rows: &[ActiveBuffRow], changed: &ActiveBuffRow, gone: &[u64]) -> Vec<ActiveBuffRow> {
-    let mut v: Vec<ActiveBuffRow> =
-        rows.iter().filter(|r| r.id != changed.id && !gone.contains(&r.id)).cloned().collect();
-    v.push(changed.clone());
-    v.sort_by_key(|r| r.id);
-    v
 }
 
 fn insert_new(ctx: &ReducerContext, target_id: u64, n: NewBuff, def: &BuffDef) -> ActiveBuffRow {

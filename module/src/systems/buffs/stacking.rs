@@ -25,7 +25,7 @@
 //! Only *active* instances (`now < expires_at`) take part: the reducer should expire due
 //! instances first (see `lifecycle::due`) so their events are written as expiries.
 
-use super::defs::{validate_duration_micros, BuffCategory, BuffDef, BuffFlags, StackingPolicy};
+use super::defs::{validate_duration_micros, BuffCatalog, BuffCategory, BuffDef, BuffFlags, StackingPolicy};
 use super::lifecycle::is_active;
 use crate::error::{err, ErrorCode, WkResult};
 
@@ -191,6 +191,29 @@ pub fn ended_by_new_immunities(def: &BuffDef, active: &[ActiveBuff], now: i64) -
         .filter(|b| def.immunities.iter().any(|i| *i == b.buff_id || b.exclusive_group.as_deref() == Some(i.as_str())))
         .map(|b| b.id)
         .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// The buff ids whose active instances can change what applying `def` decides
+/// ([`collect_immunities`] + [`decide`]) and ends ([`ended_by_new_immunities`]): `def` itself,
+/// the other members of its exclusive group, the definitions granting an immunity that blocks it,
+/// and those its own immunities end. Deciding over the target's instances of these ids only gives
+/// the same result as over all of them (an instance's group is its definition's), so a reducer
+/// needs to read only these. Sorted, deduplicated.
+pub fn relevant_ids(catalog: &BuffCatalog, def: &BuffDef) -> Vec<String> {
+    let ends = |d: &BuffDef| def.immunities.iter().any(|i| d.blocked_by(i));
+    let blocks = |d: &BuffDef| d.immunities.iter().any(|i| def.blocked_by(i));
+    let rival = |d: &BuffDef| def.exclusive_group.is_some() && d.exclusive_group == def.exclusive_group;
+    let mut ids: Vec<String> = catalog
+        .defs()
+        .iter()
+        .filter(|d| d.id == def.id || rival(d) || blocks(d) || ends(d))
+        .map(|d| d.id.clone())
+        .collect();
+    if !ids.contains(&def.id) {
+        ids.push(def.id.clone());
+    }
     ids.sort_unstable();
     ids
 }

@@ -560,3 +560,44 @@ fn only_new_instances_and_stacks_change_what_the_stats_read() {
     let stack = Decision::AddStack { id: 7, new_stacks: 2, new_expires: Some(now + S) };
     assert!(stack.changes_stat_sources());
 }
+
+#[test]
+fn deciding_over_the_relevant_instances_only_gives_what_deciding_over_all_gives() {
+    // The apply reducer reads only the target's instances of `relevant_ids(def)`. For every
+    // shipped definition, against several held sets (every buff at once, which breaks the
+    // one-per-group rule on purpose, and thirds of the catalog, some past their end), the
+    // decision, the immunity refusal and the instances the new immunities end are the same.
+    let cat = catalog();
+    let defs = cat.defs();
+    let held_sets: Vec<Vec<usize>> = std::iter::once((0..defs.len()).collect())
+        .chain((0..3).map(|k| (0..defs.len()).filter(|i| i % 3 == k).collect()))
+        .collect();
+    let mut narrowed = 0;
+    for (set_no, held) in held_sets.iter().enumerate() {
+        let all: Vec<ActiveBuff> = held
+            .iter()
+            .map(|&i| {
+                let mut b = applied(&cat, 100 + i as u64, &defs[i].id, 0, T0);
+                // Every fifth instance of the second set is past its end.
+                if set_no == 1 && i % 5 == 0 {
+                    b.expires_at = Some(T0);
+                }
+                b
+            })
+            .collect();
+        let now = T0 + S;
+        for def in defs {
+            let ids = relevant_ids(&cat, def);
+            let part: Vec<ActiveBuff> = all.iter().filter(|b| ids.contains(&b.buff_id)).cloned().collect();
+            narrowed += usize::from(part.len() < all.len());
+            let run = |active: &[ActiveBuff]| {
+                let held_defs = active.iter().map(|b| cat.get(&b.buff_id).unwrap());
+                let imm = collect_immunities(["exhaustion"], held_defs);
+                let app = Application::new(&def.id, 7);
+                (format!("{:?}", decide(active, &imm, &app, def, now)), ended_by_new_immunities(def, active, now))
+            };
+            assert_eq!(run(&part), run(&all), "{} against held set {set_no}", def.id);
+        }
+    }
+    assert!(narrowed > defs.len(), "the relevant instances are fewer than all of them for most definitions");
+}
