@@ -117,8 +117,10 @@ row("floor: admin_set_config calls/s (÷ ping): 2 reads, 1 row update, 1 event, 
 for k, label in [("admin_apply_buff_new", "admin_apply_buff, first application"), ("admin_apply_buff", "admin_apply_buff, re-application"), ("equip_unequip", "equip/unequip"), ("pick_up", "pick_up"),
                  ("combat_turn_mix", "combat turn (step in if out of reach, attack, end_turn; only the combatant whose turn it is)"), ("skirmish_8v8", "InstantResolution 8v8 (admin_skirmish)")]:
     r, p, fails, fb, fs = g(f"{k}.rate"), g(f"{k}.ratio"), g(f"{k}.failed"), g(f"{k}.floor_beside_rate"), g(f"{k}.floor_ratio_start")
+    fu, ff = g(f"{k}.fuel_per_call"), g(f"{k}.floor_fuel_per_call")
     extra = ((f" ({r:.0f} ok/s" if r else " (") + (f" vs floor {fb:.0f}/s beside it" if fb else "") + (f"; ÷ the first floor {fs:.2f}" if fs else "")
-             + (f", ÷ ping {p:.2f}" if p else "") + (f", {fails:.0f} failed" if fails else "") + ")")
+             + (f", ÷ ping {p:.2f}" if p else "") + (f", {fails:.0f} failed" if fails else "")
+             + (f"; wasm fuel {fu:,.0f} per call, {fu / ff:.1f}× the floor's {ff:,.0f}" if fu and ff else "") + ")")
     judged = "calls/s ÷ floor measured beside it" if fb else "calls/s ÷ floor"
     row(f"{label}: {judged}", g(f"{k}.floor_ratio"), "{:.2f}" + extra, "≥ 0.7", lambda v: v >= 0.7)
 row("8v8 instant fight: reducer time p50 (server span)", pct(spans, 50), "{:.0f} µs", "≤ 2000 µs", lambda v: v <= 2000)
@@ -206,7 +208,9 @@ md = ["# Performance", "",
       "Written by `scripts/bench.sh` (do not edit by hand): every figure below comes from one run of it; a missed",
       "target reads MISS. Game reducers are judged against the floor reducer `admin_set_config` (reads a row, updates it,",
       "records one event) in the same run, measured just before and just after each game phase (3,000 calls each side: the",
-      "same world and minute); the ratio to the floor of the run's start and to `ping` (an empty reducer) stand beside it.", "",
+      "same world and minute); the ratio to the floor of the run's start and to `ping` (an empty reducer) stand beside it,",
+      "and so does the phase's wasm fuel per call (the module's instructions, from the server's counters around the phase:",
+      "it does not move with the machine's load, so it shows what a change did where the ratios move from run to run).", "",
       f"Run: {when} on commit `{commit}`, {platform.machine()}, {os.cpu_count()} cores, load average {load} (1 / 5 / 15 min) at the end",
       "of the run, SpacetimeDB 1.2.0 standalone, dnd5e, server and load client on the same machine.", "",
       "| metric | measured | target | |", "|---|---|---|---|"]

@@ -159,6 +159,60 @@ struct Bench {
     me: Identity,
     counts: Arc<Counts>,
     quick: bool,
+    /// The server, for its per-reducer counters (`/v1/metrics`).
+    url: String,
+}
+
+/// The server's per-reducer counters at one moment (`/v1/metrics`, summed over the other labels):
+/// wasm fuel used and reducer transactions run. Empty when the server does not answer.
+#[derive(Debug, Clone, Default)]
+struct Counters {
+    fuel: BTreeMap<String, f64>,
+    calls: BTreeMap<String, f64>,
+}
+
+impl Counters {
+    fn read(url: &str) -> Counters {
+        let mut c = Counters::default();
+        let Some(text) = ureq::get(&format!("{url}/v1/metrics")).call().ok().and_then(|r| r.into_string().ok()) else {
+            return c;
+        };
+        for line in text.lines() {
+            let (fuel, calls) = (
+                line.starts_with("reducer_wasmtime_fuel_used{"),
+                line.starts_with("spacetime_txn_cpu_time_sec_count{"),
+            );
+            if !(fuel || calls && line.contains("txn_type=\"Reducer\"")) {
+                continue;
+            }
+            let reducer = line.split("reducer=\"").nth(1).and_then(|r| r.split('"').next());
+            let value = line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok());
+            if let (Some(r), Some(v)) = (reducer, value) {
+                *(if fuel { &mut c.fuel } else { &mut c.calls }).entry(r.to_string()).or_default() += v;
+            }
+        }
+        c
+    }
+
+    /// Fuel per call of `reducers` between `before` and `self` (NaN when nothing was counted).
+    fn fuel_per_call(&self, before: &Counters, reducers: &[&str]) -> f64 {
+        let d = |m: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>| {
+            reducers.iter().map(|r| m.get(*r).unwrap_or(&0.0) - b.get(*r).unwrap_or(&0.0)).sum::<f64>()
+        };
+        let calls = d(&self.calls, &before.calls);
+        if calls > 0.0 {
+            d(&self.fuel, &before.fuel) / calls
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Wasm fuel per call of a game phase's reducers and of the floor calls beside it.
+#[derive(Debug, Clone, Copy)]
+struct Fuel {
+    phase: f64,
+    floor: f64,
 }
 
 impl Bench {
@@ -191,7 +245,7 @@ impl Bench {
         )?;
         let (conn, me) = (c.conn, c.identity);
         let quick = opts.quick;
-        Ok(Bench { conn, me, counts, quick })
+        Ok(Bench { conn, me, counts, quick, url: url.clone() })
     }
 
     /// Subscribe and wait for the initial rows.
@@ -229,16 +283,24 @@ impl Bench {
 
     /// `phase` between two runs of the floor reducer of FLOOR_BESIDE calls each: a game phase is
     /// judged against the floor measured in the same world and minute (the floor of the run's
-    /// start differs from it by more than the targets' margins: more events, other load).
-    fn beside_floor<T>(&self, phase: impl FnOnce() -> Res<T>) -> Res<(T, Phase)> {
+    /// start differs from it by more than the targets' margins: more events, other load). Also
+    /// the wasm fuel per call of the phase's `reducers` and of the floor calls, from the server's
+    /// counters (the same whatever the machine's load).
+    fn beside_floor<T>(&self, reducers: &[&str], phase: impl FnOnce() -> Res<T>) -> Res<(T, Phase, Fuel)> {
         let floor = || {
             let p = self.pipeline(FLOOR_BESIDE, PHASE_LIMIT, |r, _| floor_call(r))?;
             self.must("admin_set_config (floor beside a phase)", p)
         };
+        let c0 = Counters::read(&self.url);
         let mut f = floor()?;
+        let c1 = Counters::read(&self.url);
         let t = phase()?;
+        let c2 = Counters::read(&self.url);
         f.add(&floor()?);
-        Ok((t, f))
+        let c3 = Counters::read(&self.url);
+        let floor_fuel =
+            (c1.fuel_per_call(&c0, &["admin_set_config"]) + c3.fuel_per_call(&c2, &["admin_set_config"])) / 2.0;
+        Ok((t, f, Fuel { phase: c2.fuel_per_call(&c1, reducers), floor: floor_fuel }))
     }
 
     /// The phase of `calls` calls that took `secs`, its failures counted from `f0`.
@@ -365,7 +427,9 @@ impl Out {
     }
     /// A game phase, judged against the floor measured beside it (`Bench::beside_floor`): the
     /// ratio to the floor of the run's start is kept too (`.floor_ratio_start`).
-    fn game_phase(&mut self, k: &str, p: &Phase, base_rate: f64, beside: &Phase) {
+    fn game_phase(&mut self, k: &str, p: &Phase, base_rate: f64, beside: &Phase, fuel: Fuel) {
+        self.num(&format!("{k}.fuel_per_call"), fuel.phase);
+        self.num(&format!("{k}.floor_fuel_per_call"), fuel.floor);
         if let Some(f) = self.floor_rate {
             self.num(&format!("{k}.floor_ratio_start"), p.rate() / f);
         }
@@ -459,11 +523,14 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         let buff = BUFFS[((i / n_load) % BUFFS.len() as u64) as usize];
         r.admin_apply_buff(c, buff.into(), 0, Some(3600))
     };
-    let (p, fl) =
-        b.beside_floor(|| b.must("admin_apply_buff (first applications)", b.pipeline(n_first, PHASE_LIMIT, apply)?))?;
-    out.game_phase("admin_apply_buff_new", &p, base, &fl);
-    let (p, fl) = b.beside_floor(|| b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| apply(r, n_first + i)))?;
-    out.game_phase("admin_apply_buff", &p, base, &fl);
+    let (p, fl, fuel) = b.beside_floor(&["admin_apply_buff"], || {
+        b.must("admin_apply_buff (first applications)", b.pipeline(n_first, PHASE_LIMIT, apply)?)
+    })?;
+    out.game_phase("admin_apply_buff_new", &p, base, &fl, fuel);
+    let (p, fl, fuel) = b.beside_floor(&["admin_apply_buff"], || {
+        b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| apply(r, n_first + i))
+    })?;
+    out.game_phase("admin_apply_buff", &p, base, &fl, fuel);
 
     // ---- gear: a run, a spot of its own and a dagger in the run stash for each load character
     b.must("begin_run", b.pipeline(n_load, SETUP_LIMIT, |r, i| r.begin_run(load[i as usize]))?)?;
@@ -484,7 +551,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     };
     // ---- pick_up: rounds of (spawn one dagger at every spot, untimed) + (every character picks up, timed)
     let rounds = scale(16, 2);
-    let (pick, fl) = b.beside_floor(|| {
+    let (pick, fl, fuel) = b.beside_floor(&["pick_up"], || {
         let mut pick = Phase::default();
         for _ in 0..rounds {
             spawn_round(&b)?;
@@ -493,7 +560,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         }
         Ok(pick)
     })?;
-    out.game_phase("pick_up", &pick, base, &fl);
+    out.game_phase("pick_up", &pick, base, &fl, fuel);
     // ---- equip / unequip: alternate per character (a connection's calls run in order)
     let daggers: Vec<u64> = load
         .iter()
@@ -508,9 +575,10 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
                 .ok_or_else(|| format!("no dagger in the run stash of character {cid}"))
         })
         .collect::<Res<_>>()?;
-    let (p, fl) =
-        b.beside_floor(|| b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| gear_round(r, &load, &daggers, i)))?;
-    out.game_phase("equip_unequip", &p, base, &fl);
+    let (p, fl, fuel) = b.beside_floor(&["equip", "unequip"], || {
+        b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| gear_round(r, &load, &daggers, i))
+    })?;
+    out.game_phase("equip_unequip", &p, base, &fl, fuel);
 
     // ---- a combat turn: pairs of human characters (ClassicTurns). Each round, in every fight
     // still on, the combatant whose turn it is (read from the subscribed combat_instance) steps
@@ -526,7 +594,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         })?,
     )?;
     let other = |me: u64| pairs.iter().find(|(a, d)| *a == me || *d == me).map(|(a, d)| if me == *a { *d } else { *a });
-    let (p, fl) = b.beside_floor(|| {
+    let (p, fl, fuel) = b.beside_floor(&["move_in_combat", "attack", "end_turn"], || {
         let mut p = Phase::default();
         for _ in 0..scale(12, 4) * 2 {
             // (fight, its turn count, whose turn it is, the other side) in each fight still on
@@ -579,7 +647,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         }
         Ok(p)
     })?;
-    out.game_phase("combat_turn_mix", &p, base, &fl);
+    out.game_phase("combat_turn_mix", &p, base, &fl, fuel);
     if scale_only {
         return scale_phase(&b, opts, out, &load, &daggers);
     }
