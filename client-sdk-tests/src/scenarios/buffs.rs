@@ -300,6 +300,17 @@ pub fn run(env: &Env, r: &mut Runner) {
         check(mine() <= events, "no event written")
     });
 
+    r.run("buffs: a newly applied immunity ends the condition it wards off", || {
+        // The apply reads only the instances that can change its outcome; the poisoned instance
+        // is one of them for the ward (its immunities end it).
+        let (_p, admin, id) = setup(env, "Cured")?;
+        apply(&admin, id, "poisoned", Some(600))?;
+        wait_buff(&admin, id, "poisoned")?;
+        apply(&admin, id, bx.ward, Some(600))?;
+        wait_buff(&admin, id, bx.ward)?;
+        wait_for("poisoned ended by the ward", Duration::from_secs(5), || find_buff(&admin, id, "poisoned").is_none())
+    });
+
     r.run("buffs: unknown buff, bad duration, unknown target / source / instance codes", || {
         let (_p, admin, id) = setup(env, "Rejected")?;
         let t = bx.timed.to_string();
