@@ -54,8 +54,10 @@ const LOC: &str = "crossroads";
 /// Resolutions of the effective-stats fixture per `admin_bench_effective_stats` call.
 const EFFSTATS_ITERATIONS: u32 = 1_000;
 const WINDOW: u64 = 64;
-/// Floor calls just before and just after each game phase (`Bench::beside_floor`).
-const FLOOR_BESIDE: u64 = 3_000;
+/// Floor calls interleaved with each game phase (`Bench::beside_floor`), in all.
+const FLOOR_BESIDE: u64 = 6_000;
+/// The fewest floor calls in one of its chunks between a game phase's chunks.
+const FLOOR_CHUNK_MIN: u64 = 250;
 const PHASE_LIMIT: Duration = Duration::from_secs(15);
 const SETUP_LIMIT: Duration = Duration::from_secs(120);
 /// Buffs with no periodic effect and no immunity against each other: 20 distinct instances per
@@ -169,6 +171,10 @@ struct Bench {
 struct Counters {
     fuel: BTreeMap<String, f64>,
     calls: BTreeMap<String, f64>,
+    /// Seconds from a reducer's start to the end of its subscription update, summed, and the
+    /// count of such calls (`spacetime_reducer_plus_query_duration_sec`).
+    busy_secs: BTreeMap<String, f64>,
+    busy_calls: BTreeMap<String, f64>,
 }
 
 impl Counters {
@@ -178,41 +184,65 @@ impl Counters {
             return c;
         };
         for line in text.lines() {
-            let (fuel, calls) = (
-                line.starts_with("reducer_wasmtime_fuel_used{"),
-                line.starts_with("spacetime_txn_cpu_time_sec_count{"),
-            );
-            if !(fuel || calls && line.contains("txn_type=\"Reducer\"")) {
+            let map = if line.starts_with("reducer_wasmtime_fuel_used{") {
+                &mut c.fuel
+            } else if line.starts_with("spacetime_txn_cpu_time_sec_count{") && line.contains("txn_type=\"Reducer\"") {
+                &mut c.calls
+            } else if line.starts_with("spacetime_reducer_plus_query_duration_sec_sum{") {
+                &mut c.busy_secs
+            } else if line.starts_with("spacetime_reducer_plus_query_duration_sec_count{") {
+                &mut c.busy_calls
+            } else {
                 continue;
-            }
+            };
             let reducer = line.split("reducer=\"").nth(1).and_then(|r| r.split('"').next());
             let value = line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok());
             if let (Some(r), Some(v)) = (reducer, value) {
-                *(if fuel { &mut c.fuel } else { &mut c.calls }).entry(r.to_string()).or_default() += v;
+                *map.entry(r.to_string()).or_default() += v;
             }
         }
         c
     }
 
-    /// Fuel per call of `reducers` between `before` and `self` (NaN when nothing was counted).
-    fn fuel_per_call(&self, before: &Counters, reducers: &[&str]) -> f64 {
+    /// `num` ÷ `den` of `reducers` between `before` and `self`, summed over them (NaN when
+    /// nothing was counted).
+    fn per_call(
+        reducers: &[&str],
+        (num, num0): (&BTreeMap<String, f64>, &BTreeMap<String, f64>),
+        (den, den0): (&BTreeMap<String, f64>, &BTreeMap<String, f64>),
+    ) -> f64 {
         let d = |m: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>| {
             reducers.iter().map(|r| m.get(*r).unwrap_or(&0.0) - b.get(*r).unwrap_or(&0.0)).sum::<f64>()
         };
-        let calls = d(&self.calls, &before.calls);
-        if calls > 0.0 {
-            d(&self.fuel, &before.fuel) / calls
+        let n = d(den, den0);
+        if n > 0.0 {
+            d(num, num0) / n
         } else {
             f64::NAN
         }
     }
+
+    /// The server's time per call of `reducers` between `before` and `self`, in µs: from the
+    /// reducer's start to the end of the subscription update it caused (wall time on the
+    /// database's one module thread, where a connection's calls run one after another).
+    fn busy_us_per_call(&self, before: &Counters, reducers: &[&str]) -> f64 {
+        1e6 * Self::per_call(reducers, (&self.busy_secs, &before.busy_secs), (&self.busy_calls, &before.busy_calls))
+    }
+
+    /// Fuel per call of `reducers` between `before` and `self` (NaN when nothing was counted).
+    fn fuel_per_call(&self, before: &Counters, reducers: &[&str]) -> f64 {
+        Self::per_call(reducers, (&self.fuel, &before.fuel), (&self.calls, &before.calls))
+    }
 }
 
-/// Wasm fuel per call of a game phase's reducers and of the floor calls beside it.
+/// Wasm fuel and server time (µs) per call of a game phase's reducers and of the floor calls
+/// beside it.
 #[derive(Debug, Clone, Copy)]
 struct Fuel {
     phase: f64,
     floor: f64,
+    phase_us: f64,
+    floor_us: f64,
 }
 
 impl Bench {
@@ -281,26 +311,46 @@ impl Bench {
         Ok(self.phase_since(f0, sent, start.elapsed().as_secs_f64()))
     }
 
-    /// `phase` between two runs of the floor reducer of FLOOR_BESIDE calls each: a game phase is
-    /// judged against the floor measured in the same world and minute (the floor of the run's
-    /// start differs from it by more than the targets' margins: more events, other load). Also
-    /// the wasm fuel per call of the phase's `reducers` and of the floor calls, from the server's
-    /// counters (the same whatever the machine's load).
-    fn beside_floor<T>(&self, reducers: &[&str], phase: impl FnOnce() -> Res<T>) -> Res<(T, Phase, Fuel)> {
-        let floor = || {
-            let p = self.pipeline(FLOOR_BESIDE, PHASE_LIMIT, |r, _| floor_call(r))?;
-            self.must("admin_set_config (floor beside a phase)", p)
+    /// A game phase run in `chunks` chunks (`chunk(k)` runs chunk `k` and returns its timed part;
+    /// `None`: the phase ended early), each one after a chunk of floor calls, and one more floor
+    /// chunk at the end: F G F G ... G F. A game phase is judged against the floor measured in the
+    /// same seconds, so a stall of the machine (a shared 2-core VM) or of the server (the event
+    /// log's prune) weighs on both; the floor of the run's start differs from it by more than the
+    /// targets' margins. Also the wasm fuel per call of the phase's `reducers` and of the floor
+    /// calls, from the server's counters (the same whatever the machine's load).
+    fn beside_floor(
+        &self,
+        reducers: &[&str],
+        chunks: u64,
+        mut chunk: impl FnMut(u64) -> Res<Option<Phase>>,
+    ) -> Res<(Phase, Phase, Fuel)> {
+        let per = (FLOOR_BESIDE / (chunks + 1)).max(FLOOR_CHUNK_MIN);
+        let mut next = 0u64;
+        let mut floor = |f: &mut Phase| -> Res<()> {
+            let p = self.pipeline(per, PHASE_LIMIT, |r, i| floor_call(r, next + i))?;
+            next += per;
+            f.add(&self.must("admin_set_config (floor beside a phase)", p)?);
+            Ok(())
         };
         let c0 = Counters::read(&self.url);
-        let mut f = floor()?;
+        let (mut f, mut game) = (Phase::default(), Phase::default());
+        for k in 0..chunks {
+            floor(&mut f)?;
+            match chunk(k)? {
+                Some(p) => game.add(&p),
+                None => break,
+            }
+        }
+        floor(&mut f)?;
         let c1 = Counters::read(&self.url);
-        let t = phase()?;
-        let c2 = Counters::read(&self.url);
-        f.add(&floor()?);
-        let c3 = Counters::read(&self.url);
-        let floor_fuel =
-            (c1.fuel_per_call(&c0, &["admin_set_config"]) + c3.fuel_per_call(&c2, &["admin_set_config"])) / 2.0;
-        Ok((t, f, Fuel { phase: c2.fuel_per_call(&c1, reducers), floor: floor_fuel }))
+        let floor_r = ["admin_set_config"];
+        let fuel = Fuel {
+            phase: c1.fuel_per_call(&c0, reducers),
+            floor: c1.fuel_per_call(&c0, &floor_r),
+            phase_us: c1.busy_us_per_call(&c0, reducers),
+            floor_us: c1.busy_us_per_call(&c0, &floor_r),
+        };
+        Ok((game, f, fuel))
     }
 
     /// The phase of `calls` calls that took `secs`, its failures counted from `f0`.
@@ -377,10 +427,12 @@ impl Bench {
     }
 }
 
-/// One call of the floor reducer: `admin_set_config` with the value the bench sets once at its
-/// start (reads the admin and config rows, updates the config row, records one event).
-fn floor_call(r: &RemoteReducers) -> Result<(), spacetimedb_sdk::Error> {
-    r.admin_set_config("max_characters_per_player".into(), "100".into())
+/// Call `i` of the floor reducer: `admin_set_config` (reads the admin and config rows, updates
+/// the config row, records one event). The value alternates between 100 and 99 so that every
+/// call really updates the row: SpacetimeDB writes nothing for an update to an identical row
+/// (the server's counters showed no row deleted per call when the floor set the same value).
+fn floor_call(r: &RemoteReducers, i: u64) -> Result<(), spacetimedb_sdk::Error> {
+    r.admin_set_config("max_characters_per_player".into(), if i % 2 == 0 { "100" } else { "99" }.into())
 }
 
 fn wait_until(what: &str, cond: impl FnMut() -> bool) -> Res<()> {
@@ -430,6 +482,8 @@ impl Out {
     fn game_phase(&mut self, k: &str, p: &Phase, base_rate: f64, beside: &Phase, fuel: Fuel) {
         self.num(&format!("{k}.fuel_per_call"), fuel.phase);
         self.num(&format!("{k}.floor_fuel_per_call"), fuel.floor);
+        self.num(&format!("{k}.server_us_per_call"), fuel.phase_us);
+        self.num(&format!("{k}.floor_server_us_per_call"), fuel.floor_us);
         if let Some(f) = self.floor_rate {
             self.num(&format!("{k}.floor_ratio_start"), p.rate() / f);
         }
@@ -487,7 +541,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     let q = b.quick || scale_only;
     let scale = |full: u64, quick: u64| if q { quick } else { full };
     b.subscribe(&["SELECT * FROM character", "SELECT * FROM item_instance"])?;
-    b.must("admin_set_config", b.pipeline(1, PHASE_LIMIT, |r, _| floor_call(r))?)?;
+    b.must("admin_set_config", b.pipeline(1, PHASE_LIMIT, floor_call)?)?;
 
     // ---- baseline
     let warm = b.pipeline(2_000, PHASE_LIMIT, |r, _| r.ping())?;
@@ -498,7 +552,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     // ---- the floor of a reducer that writes: admin_set_config reads two rows (admin, config), updates
     // the config row and records one event, the least any game reducer does (every visible change
     // writes an event). The game reducers' ratios are bounded by this one's.
-    let floor = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, _| floor_call(r))?;
+    let floor = b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, floor_call)?;
     let floor = b.must("admin_set_config (floor)", floor)?;
     out.phase("floor_set_config", &floor, base);
     out.floor_rate = Some(floor.rate());
@@ -523,12 +577,18 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         let buff = BUFFS[((i / n_load) % BUFFS.len() as u64) as usize];
         r.admin_apply_buff(c, buff.into(), 0, Some(3600))
     };
-    let (p, fl, fuel) = b.beside_floor(&["admin_apply_buff"], || {
-        b.must("admin_apply_buff (first applications)", b.pipeline(n_first, PHASE_LIMIT, apply)?)
+    // Each phase in chunks, a chunk of floor calls before each (`Bench::beside_floor`).
+    let chunked = |total: u64, chunks: u64, k: u64| (k * total / chunks, (k + 1) * total / chunks);
+    let (chunks, n_again) = (8, scale(20_000, 2_000));
+    let (p, fl, fuel) = b.beside_floor(&["admin_apply_buff"], chunks, |k| {
+        let (lo, hi) = chunked(n_first, chunks, k);
+        let p = b.pipeline(hi - lo, PHASE_LIMIT, |r, i| apply(r, lo + i))?;
+        b.must("admin_apply_buff (first applications)", p).map(Some)
     })?;
     out.game_phase("admin_apply_buff_new", &p, base, &fl, fuel);
-    let (p, fl, fuel) = b.beside_floor(&["admin_apply_buff"], || {
-        b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| apply(r, n_first + i))
+    let (p, fl, fuel) = b.beside_floor(&["admin_apply_buff"], chunks, |k| {
+        let (lo, hi) = chunked(n_again, chunks, k);
+        b.pipeline(hi - lo, PHASE_LIMIT, |r, i| apply(r, n_first + lo + i)).map(Some)
     })?;
     out.game_phase("admin_apply_buff", &p, base, &fl, fuel);
 
@@ -551,14 +611,9 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     };
     // ---- pick_up: rounds of (spawn one dagger at every spot, untimed) + (every character picks up, timed)
     let rounds = scale(16, 2);
-    let (pick, fl, fuel) = b.beside_floor(&["pick_up"], || {
-        let mut pick = Phase::default();
-        for _ in 0..rounds {
-            spawn_round(&b)?;
-            let p = b.pipeline(n_load, PHASE_LIMIT, |r, i| r.pick_up(load[i as usize]))?;
-            pick.add(&p);
-        }
-        Ok(pick)
+    let (pick, fl, fuel) = b.beside_floor(&["pick_up"], rounds, |_| {
+        spawn_round(&b)?;
+        b.pipeline(n_load, PHASE_LIMIT, |r, i| r.pick_up(load[i as usize])).map(Some)
     })?;
     out.game_phase("pick_up", &pick, base, &fl, fuel);
     // ---- equip / unequip: alternate per character (a connection's calls run in order)
@@ -575,8 +630,10 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
                 .ok_or_else(|| format!("no dagger in the run stash of character {cid}"))
         })
         .collect::<Res<_>>()?;
-    let (p, fl, fuel) = b.beside_floor(&["equip", "unequip"], || {
-        b.pipeline(scale(20_000, 2_000), PHASE_LIMIT, |r, i| gear_round(r, &load, &daggers, i))
+    // chunks of whole rounds (every dagger equipped in a chunk is unequipped in it)
+    let (chunks, per) = (8, 2 * n_load * scale(20, 2));
+    let (p, fl, fuel) = b.beside_floor(&["equip", "unequip"], chunks, |_| {
+        b.pipeline(per, PHASE_LIMIT, |r, i| gear_round(r, &load, &daggers, i)).map(Some)
     })?;
     out.game_phase("equip_unequip", &p, base, &fl, fuel);
 
@@ -594,58 +651,62 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         })?,
     )?;
     let other = |me: u64| pairs.iter().find(|(a, d)| *a == me || *d == me).map(|(a, d)| if me == *a { *d } else { *a });
-    let (p, fl, fuel) = b.beside_floor(&["move_in_combat", "attack", "end_turn"], || {
-        let mut p = Phase::default();
-        for _ in 0..scale(12, 4) * 2 {
-            // (fight, its turn count, whose turn it is, the other side) in each fight still on
-            let turns: Vec<(u64, u64, u64, u64)> = b
-                .conn
-                .db
-                .combat_instance()
-                .iter()
-                .filter(|f| f.status == FightStatus::Active)
-                .filter_map(|f| f.current_combatant.and_then(|me| other(me).map(|them| (f.id, f.turn_seq, me, them))))
-                .collect();
-            if turns.is_empty() {
-                break;
-            }
-            // A turn: step next to the other side when out of reach (the first turns), attack, end it.
-            let pos =
-                |id: u64| b.conn.db.combatant().iter().find(|c| c.active && c.combatant_id == id).map(|c| (c.x, c.y));
-            let mut calls: Vec<(u8, u64, u64, f32, f32)> = Vec::new();
-            for (_, _, me, them) in &turns {
-                if let (Some((mx, my)), Some((tx, ty))) = (pos(*me), pos(*them)) {
-                    let d = ((tx - mx).powi(2) + (ty - my).powi(2)).sqrt();
-                    if d > 5.0 {
-                        let k = (d - 5.0) / d;
-                        calls.push((0, *me, *them, mx + (tx - mx) * k, my + (ty - my) * k));
-                    }
-                }
-                calls.push((1, *me, *them, 0.0, 0.0));
-                calls.push((2, *me, *them, 0.0, 0.0));
-            }
-            let round = b.pipeline(calls.len() as u64, PHASE_LIMIT, |r, i| {
-                let (what, me, them, x, y) = calls[i as usize];
-                match what {
-                    0 => r.move_in_combat(me, x, y),
-                    1 => r.attack(me, them, 0),
-                    _ => r.end_turn(me),
-                }
-            })?;
-            p.add(&round);
-            // the next round reads the turns these calls passed on (or the fights they ended)
-            wait_until("turns passed on", || {
-                turns.iter().all(|(id, seq, _, _)| {
-                    b.conn
-                        .db
-                        .combat_instance()
-                        .id()
-                        .find(id)
-                        .is_none_or(|f| f.status != FightStatus::Active || f.turn_seq > *seq)
-                })
-            })?;
+    let (p, fl, fuel) = b.beside_floor(&["move_in_combat", "attack", "end_turn"], scale(12, 4) * 2, |_| {
+        // (fight, its turn count, whose turn it is, the other side) in each fight still on
+        let turns: Vec<(u64, u64, u64, u64)> = b
+            .conn
+            .db
+            .combat_instance()
+            .iter()
+            .filter(|f| f.status == FightStatus::Active)
+            .filter_map(|f| f.current_combatant.and_then(|me| other(me).map(|them| (f.id, f.turn_seq, me, them))))
+            .collect();
+        if turns.is_empty() {
+            return Ok(None);
         }
-        Ok(p)
+        // A turn: step next to the other side when out of reach (the first turns) and attack; then
+        // end the turn in the fights the attack did not end (a call in an ended fight is refused).
+        let pos = |id: u64| b.conn.db.combatant().iter().find(|c| c.active && c.combatant_id == id).map(|c| (c.x, c.y));
+        let mut calls: Vec<(bool, u64, u64, f32, f32)> = Vec::new();
+        for (_, _, me, them) in &turns {
+            if let (Some((mx, my)), Some((tx, ty))) = (pos(*me), pos(*them)) {
+                let d = ((tx - mx).powi(2) + (ty - my).powi(2)).sqrt();
+                if d > 5.0 {
+                    let k = (d - 5.0) / d;
+                    calls.push((true, *me, *them, mx + (tx - mx) * k, my + (ty - my) * k));
+                }
+            }
+            calls.push((false, *me, *them, 0.0, 0.0));
+        }
+        let mut round = b.pipeline(calls.len() as u64, PHASE_LIMIT, |r, i| {
+            let (step, me, them, x, y) = calls[i as usize];
+            if step {
+                r.move_in_combat(me, x, y)
+            } else {
+                r.attack(me, them, 0)
+            }
+        })?;
+        // The completions arrive after the client cache has the fight rows of the same transaction.
+        let still_on: Vec<u64> = turns
+            .iter()
+            .filter(|(id, ..)| {
+                b.conn.db.combat_instance().id().find(id).is_some_and(|f| f.status == FightStatus::Active)
+            })
+            .map(|(_, _, me, _)| *me)
+            .collect();
+        round.add(&b.pipeline(still_on.len() as u64, PHASE_LIMIT, |r, i| r.end_turn(still_on[i as usize]))?);
+        // the next round reads the turns these calls passed on (or the fights they ended)
+        wait_until("turns passed on", || {
+            turns.iter().all(|(id, seq, _, _)| {
+                b.conn
+                    .db
+                    .combat_instance()
+                    .id()
+                    .find(id)
+                    .is_none_or(|f| f.status != FightStatus::Active || f.turn_seq > *seq)
+            })
+        })?;
+        Ok(Some(round))
     })?;
     out.game_phase("combat_turn_mix", &p, base, &fl, fuel);
     if scale_only {
