@@ -432,7 +432,7 @@ impl Bench {
 /// call really updates the row: SpacetimeDB writes nothing for an update to an identical row
 /// (the server's counters showed no row deleted per call when the floor set the same value).
 fn floor_call(r: &RemoteReducers, i: u64) -> Result<(), spacetimedb_sdk::Error> {
-    r.admin_set_config("max_characters_per_player".into(), if i % 2 == 0 { "100" } else { "99" }.into())
+    r.admin_set_config("max_characters_per_player".into(), if i.is_multiple_of(2) { "100" } else { "99" }.into())
 }
 
 fn wait_until(what: &str, cond: impl FnMut() -> bool) -> Res<()> {
