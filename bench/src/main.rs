@@ -175,6 +175,10 @@ struct Counters {
     /// count of such calls (`spacetime_reducer_plus_query_duration_sec`).
     busy_secs: BTreeMap<String, f64>,
     busy_calls: BTreeMap<String, f64>,
+    /// Microseconds inside the module's reducer call (its host calls included), summed
+    /// (`reducer_wasm_time_usec`): the reducer's body, without the commit and the subscription
+    /// update after it.
+    body_us: BTreeMap<String, f64>,
 }
 
 impl Counters {
@@ -192,6 +196,8 @@ impl Counters {
                 &mut c.busy_secs
             } else if line.starts_with("spacetime_reducer_plus_query_duration_sec_count{") {
                 &mut c.busy_calls
+            } else if line.starts_with("reducer_wasm_time_usec{") {
+                &mut c.body_us
             } else {
                 continue;
             };
@@ -229,6 +235,11 @@ impl Counters {
         1e6 * Self::per_call(reducers, (&self.busy_secs, &before.busy_secs), (&self.busy_calls, &before.busy_calls))
     }
 
+    /// The time per call of `reducers` inside the reducer's body, in µs (see `body_us`).
+    fn body_us_per_call(&self, before: &Counters, reducers: &[&str]) -> f64 {
+        Self::per_call(reducers, (&self.body_us, &before.body_us), (&self.calls, &before.calls))
+    }
+
     /// Fuel per call of `reducers` between `before` and `self` (NaN when nothing was counted).
     fn fuel_per_call(&self, before: &Counters, reducers: &[&str]) -> f64 {
         Self::per_call(reducers, (&self.fuel, &before.fuel), (&self.calls, &before.calls))
@@ -243,6 +254,8 @@ struct Fuel {
     floor: f64,
     phase_us: f64,
     floor_us: f64,
+    phase_body_us: f64,
+    floor_body_us: f64,
 }
 
 impl Bench {
@@ -349,6 +362,8 @@ impl Bench {
             floor: c1.fuel_per_call(&c0, &floor_r),
             phase_us: c1.busy_us_per_call(&c0, reducers),
             floor_us: c1.busy_us_per_call(&c0, &floor_r),
+            phase_body_us: c1.body_us_per_call(&c0, reducers),
+            floor_body_us: c1.body_us_per_call(&c0, &floor_r),
         };
         Ok((game, f, fuel))
     }
@@ -484,6 +499,8 @@ impl Out {
         self.num(&format!("{k}.floor_fuel_per_call"), fuel.floor);
         self.num(&format!("{k}.server_us_per_call"), fuel.phase_us);
         self.num(&format!("{k}.floor_server_us_per_call"), fuel.floor_us);
+        self.num(&format!("{k}.body_us_per_call"), fuel.phase_body_us);
+        self.num(&format!("{k}.floor_body_us_per_call"), fuel.floor_body_us);
         if let Some(f) = self.floor_rate {
             self.num(&format!("{k}.floor_ratio_start"), p.rate() / f);
         }
