@@ -190,11 +190,107 @@ fn inputs_of(
     key
 }
 
+/// A BSATN writer that hashes the bytes it is given (FNV-1a) instead of keeping them.
+struct HashWriter(crate::systems::combat::hash::Fnv);
+
+impl HashWriter {
+    fn new() -> Self {
+        HashWriter(crate::systems::combat::hash::Fnv::default())
+    }
+    /// Add a value's BSATN. Encoding these types cannot fail.
+    fn add<T: spacetimedb::sats::ser::Serialize + ?Sized>(&mut self, v: &T) -> &mut Self {
+        let _ = spacetimedb::sats::bsatn::to_writer(self, v);
+        self
+    }
+}
+
+impl spacetimedb::sats::buffer::BufWriter for HashWriter {
+    fn put_slice(&mut self, slice: &[u8]) {
+        self.0.bytes(slice)
+    }
+}
+
 /// FNV-1a of a value's BSATN: what a refresh remembers of the rows it wrote.
 fn hash_of<T: spacetimedb::sats::ser::Serialize>(v: &T) -> u64 {
-    let mut h = crate::systems::combat::hash::Fnv::default();
-    h.bytes(&spacetimedb::sats::bsatn::to_vec(v).unwrap_or_default());
-    h.finish()
+    HashWriter::new().add(v).0.finish()
+}
+
+/// The BSATN of the `StatContribution` that `x` becomes (see `refresh_with`), into `w`.
+fn contribution_into(w: &mut HashWriter, x: &Contribution, sources: &[ModifierSource]) {
+    let s = &sources[x.source as usize];
+    w.add(&s.kind).add(&s.id).add(s.label).add(&x.key).add(&x.op).add(&x.value).add(&x.effective);
+}
+
+/// The public form of one contribution to a resolved view.
+fn stat_contribution(x: &Contribution, sources: &[ModifierSource]) -> StatContribution {
+    let s = &sources[x.source as usize];
+    StatContribution {
+        source_kind: s.kind,
+        source_id: s.id,
+        label: s.label.to_string(),
+        key: x.key,
+        op: x.op,
+        value: x.value,
+        effective: x.effective,
+    }
+}
+
+/// The flag keys a resolved view has in force.
+fn flags_in_force(eff: &EffectiveStats) -> Vec<ModifierKey> {
+    ModifierKey::all().into_iter().filter(|k| matches!(k.kind(), KeyKind::Flag(_)) && eff.has(*k)).collect()
+}
+
+/// The contributions an `effective_stats` row lists: those to flag and damage keys.
+fn other_contributions(eff: &EffectiveStats) -> impl Iterator<Item = &Contribution> + Clone {
+    eff.contributions.iter().filter(|x| !matches!(x.key.kind(), KeyKind::Stat(_)))
+}
+
+/// A character's `effective_stats` row from its resolved view.
+fn view_row(
+    character_id: u64,
+    eff: &EffectiveStats,
+    flags: Vec<ModifierKey>,
+    sources: &[ModifierSource],
+    updated_at: spacetimedb::Timestamp,
+) -> EffectiveStatsRow {
+    EffectiveStatsRow {
+        character_id,
+        resistances: eff.resistances,
+        vulnerabilities: eff.vulnerabilities,
+        immunities: eff.immunities,
+        flags,
+        other: other_contributions(eff).map(|x| stat_contribution(x, sources)).collect(),
+        updated_at,
+    }
+}
+
+/// `hash_of` the `effective_stats` row [`view_row`] builds at time zero, streamed from the view
+/// without building it (as [`line_hash`]).
+fn view_row_hash(character_id: u64, eff: &EffectiveStats, flags: &Vec<ModifierKey>, sources: &[ModifierSource]) -> u64 {
+    let mut w = HashWriter::new();
+    w.add(&character_id).add(&eff.resistances).add(&eff.vulnerabilities).add(&eff.immunities).add(flags);
+    w.add(&(other_contributions(eff).count() as u32));
+    for x in other_contributions(eff) {
+        contribution_into(&mut w, x, sources);
+    }
+    w.add(&spacetimedb::Timestamp::UNIX_EPOCH);
+    w.0.finish()
+}
+
+/// `hash_of` the `effective_stat` line of `stat` with no explanation and time zero (how a refresh
+/// compares lines), streamed from the view without building the row: a refresh hashes every
+/// line, and builds and writes only those whose hash changed. The bytes are the row's BSATN field
+/// by field (a test holds the two equal).
+fn line_hash(character_id: u64, stat: Stat, eff: &EffectiveStats, sources: &[ModifierSource]) -> u64 {
+    let mut w = HashWriter::new();
+    w.add(&stat_row_id(character_id, stat)).add(&character_id).add(&stat);
+    w.add(&eff.base(stat)).add(&eff.get(stat)).add(&eff.was_clamped(stat));
+    w.add(&(eff.contributions_to(stat.key()).count() as u32));
+    for x in eff.contributions_to(stat.key()) {
+        contribution_into(&mut w, x, sources);
+    }
+    w.add("").add(&spacetimedb::Timestamp::UNIX_EPOCH);
+    w.0.finish()
 }
 
 /// Rewrite a character's derived projections (`character_stats`, `effective_stats`) from its
@@ -239,23 +335,21 @@ pub fn refresh_with(
         ctx.db.character_stats().character_id().delete(c.id);
         ctx.db.character_stats().insert(row);
     }
-    let contribution = |x: &Contribution| {
-        let s = &sources[x.source as usize];
-        StatContribution {
-            source_kind: s.kind,
-            source_id: s.id,
-            label: s.label.to_string(),
-            key: x.key,
-            op: x.op,
-            value: x.value,
-            effective: x.effective,
-        }
-    };
+    let contribution = |x: &Contribution| stat_contribution(x, &sources);
     // One row per stat line, rewritten only when its numbers or sources changed: a buff on AC
     // writes the AC line and nothing else. Each line is compared by hash, its time aside.
     let old_lines = last.as_ref().map(|l| l.line_hashes.as_slice()).unwrap_or(&[]);
     let mut line_hashes = Vec::with_capacity(Stat::COUNT);
     for (i, stat) in Stat::ALL.into_iter().enumerate() {
+        // Hashed without its explanation, which is written from the line's own numbers and
+        // contributions (`EffectiveStats::explain`), and without its time.
+        let h = line_hash(c.id, stat, &eff, &sources);
+        line_hashes.push(h);
+        let old = old_lines.get(i);
+        if old == Some(&h) {
+            continue;
+        }
+        changed = true;
         let line = EffectiveStat {
             id: stat_row_id(c.id, stat),
             character_id: c.id,
@@ -264,19 +358,9 @@ pub fn refresh_with(
             value: eff.get(stat),
             clamped: eff.was_clamped(stat),
             contributions: eff.contributions_to(stat.key()).map(contribution).collect(),
-            // Hashed without its explanation, which is written from the line's own numbers and
-            // contributions (`EffectiveStats::explain`): built only for a line that is written.
-            explain: String::new(),
-            updated_at: spacetimedb::Timestamp::UNIX_EPOCH,
+            explain: eff.explain(stat, &sources),
+            updated_at: ctx.timestamp,
         };
-        let h = hash_of(&line);
-        line_hashes.push(h);
-        let old = old_lines.get(i);
-        if old == Some(&h) {
-            continue;
-        }
-        changed = true;
-        let line = EffectiveStat { explain: eff.explain(stat, &sources), updated_at: ctx.timestamp, ..line };
         if old.is_some() {
             ctx.db.effective_stat().id().update(line);
         } else {
@@ -284,27 +368,15 @@ pub fn refresh_with(
             ctx.db.effective_stat().insert(line);
         }
     }
-    let other =
-        eff.contributions.iter().filter(|x| !matches!(x.key.kind(), KeyKind::Stat(_))).map(contribution).collect();
-    let flags: Vec<ModifierKey> =
-        ModifierKey::all().into_iter().filter(|k| matches!(k.kind(), KeyKind::Flag(_)) && eff.has(*k)).collect();
-    let row = EffectiveStatsRow {
-        character_id: c.id,
-        resistances: eff.resistances,
-        vulnerabilities: eff.vulnerabilities,
-        immunities: eff.immunities,
-        flags: flags.clone(),
-        other,
-        updated_at: spacetimedb::Timestamp::UNIX_EPOCH,
-    };
+    let flags = flags_in_force(&eff);
     // Written only when something changed (`updated_at` is when it last changed): a refresh that
     // changes nothing (a dagger swapped for a dagger) costs no row write and sends subscribers
     // nothing. The whole row is compared (by hash), the time aside.
-    let view_hash = hash_of(&row);
+    let view_hash = view_row_hash(c.id, &eff, &flags, &sources);
     if view_hash != old_view {
         changed = true;
         ctx.db.effective_stats().character_id().delete(c.id);
-        ctx.db.effective_stats().insert(EffectiveStatsRow { updated_at: ctx.timestamp, ..row });
+        ctx.db.effective_stats().insert(view_row(c.id, &eff, flags.clone(), &sources, ctx.timestamp));
     }
     let standing = StatsInput {
         character_id: c.id,
@@ -347,5 +419,48 @@ pub fn forget(ctx: &ReducerContext, character_id: u64) {
     ctx.db.effective_stats().character_id().delete(character_id);
     for stat in Stat::ALL {
         ctx.db.effective_stat().id().delete(stat_row_id(character_id, stat));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::systems::stats::effective_stats;
+    use crate::systems::stats_fixture as fixture;
+
+    /// A refresh compares each line and the view row by a hash streamed from the view; it must be
+    /// `hash_of` the row the refresh would write (explanation and time aside), or a changed line
+    /// could keep its old row. Fails when a field is left out of the stream or out of order.
+    #[test]
+    fn a_streamed_hash_is_the_hash_of_the_row_it_stands_for() {
+        let (mods, labels) = (fixture::fifty_modifiers(), fixture::labels());
+        let sources = fixture::sources(&mods, &labels);
+        let eff = effective_stats(&fixture::base(), &sources);
+        let epoch = spacetimedb::Timestamp::UNIX_EPOCH;
+        let mut with_contributions = 0;
+        for stat in Stat::ALL {
+            let contributions: Vec<StatContribution> =
+                eff.contributions_to(stat.key()).map(|x| stat_contribution(x, &sources)).collect();
+            with_contributions += usize::from(!contributions.is_empty());
+            let row = EffectiveStat {
+                id: stat_row_id(7, stat),
+                character_id: 7,
+                stat,
+                base: eff.base(stat),
+                value: eff.get(stat),
+                clamped: eff.was_clamped(stat),
+                contributions,
+                explain: String::new(),
+                updated_at: epoch,
+            };
+            assert_eq!(line_hash(7, stat, &eff, &sources), hash_of(&row), "{stat:?}");
+        }
+        assert!(with_contributions >= 5, "the fixture should touch several lines: {with_contributions}");
+        let flags = flags_in_force(&eff);
+        let row = view_row(7, &eff, flags.clone(), &sources, epoch);
+        assert!(!row.other.is_empty() && !row.flags.is_empty(), "the fixture sets flags and damage keys");
+        assert_eq!(view_row_hash(7, &eff, &flags, &sources), hash_of(&row));
+        // Another character's line and row hash differently (the ids are in the bytes).
+        assert_ne!(line_hash(8, Stat::ArmorClass, &eff, &sources), line_hash(7, Stat::ArmorClass, &eff, &sources));
     }
 }
