@@ -166,7 +166,7 @@ struct Bench {
 }
 
 /// The server's per-reducer counters at one moment (`/v1/metrics`, summed over the other labels):
-/// wasm fuel used and reducer transactions run. Empty when the server does not answer.
+/// wasm fuel used, reducer transactions run, server time and body time. Empty when the server does not answer.
 #[derive(Debug, Clone, Default)]
 struct Counters {
     fuel: BTreeMap<String, f64>,
@@ -246,10 +246,10 @@ impl Counters {
     }
 }
 
-/// Wasm fuel and server time (µs) per call of a game phase's reducers and of the floor calls
-/// beside it.
+/// Server work per call of a game phase's reducers and of the floor calls beside it: wasm fuel,
+/// server time (µs) and the reducer body's part of it (µs).
 #[derive(Debug, Clone, Copy)]
-struct Fuel {
+struct Work {
     phase: f64,
     floor: f64,
     phase_us: f64,
@@ -329,14 +329,14 @@ impl Bench {
     /// chunk at the end: F G F G ... G F. A game phase is judged against the floor measured in the
     /// same seconds, so a stall of the machine (a shared 2-core VM) or of the server (the event
     /// log's prune) weighs on both; the floor of the run's start differs from it by more than the
-    /// targets' margins. Also the wasm fuel per call of the phase's `reducers` and of the floor
-    /// calls, from the server's counters (the same whatever the machine's load).
+    /// targets' margins. Also the server work per call of the phase's `reducers` and of the floor
+    /// calls ([`Work`]), from the server's counters.
     fn beside_floor(
         &self,
         reducers: &[&str],
         chunks: u64,
         mut chunk: impl FnMut(u64) -> Res<Option<Phase>>,
-    ) -> Res<(Phase, Phase, Fuel)> {
+    ) -> Res<(Phase, Phase, Work)> {
         let per = (FLOOR_BESIDE / (chunks + 1)).max(FLOOR_CHUNK_MIN);
         let mut next = 0u64;
         let mut floor = |f: &mut Phase| -> Res<()> {
@@ -357,7 +357,7 @@ impl Bench {
         floor(&mut f)?;
         let c1 = Counters::read(&self.url);
         let floor_r = ["admin_set_config"];
-        let fuel = Fuel {
+        let work = Work {
             phase: c1.fuel_per_call(&c0, reducers),
             floor: c1.fuel_per_call(&c0, &floor_r),
             phase_us: c1.busy_us_per_call(&c0, reducers),
@@ -365,7 +365,7 @@ impl Bench {
             phase_body_us: c1.body_us_per_call(&c0, reducers),
             floor_body_us: c1.body_us_per_call(&c0, &floor_r),
         };
-        Ok((game, f, fuel))
+        Ok((game, f, work))
     }
 
     /// The phase of `calls` calls that took `secs`, its failures counted from `f0`.
@@ -494,13 +494,13 @@ impl Out {
     }
     /// A game phase, judged against the floor measured beside it (`Bench::beside_floor`): the
     /// ratio to the floor of the run's start is kept too (`.floor_ratio_start`).
-    fn game_phase(&mut self, k: &str, p: &Phase, base_rate: f64, beside: &Phase, fuel: Fuel) {
-        self.num(&format!("{k}.fuel_per_call"), fuel.phase);
-        self.num(&format!("{k}.floor_fuel_per_call"), fuel.floor);
-        self.num(&format!("{k}.server_us_per_call"), fuel.phase_us);
-        self.num(&format!("{k}.floor_server_us_per_call"), fuel.floor_us);
-        self.num(&format!("{k}.body_us_per_call"), fuel.phase_body_us);
-        self.num(&format!("{k}.floor_body_us_per_call"), fuel.floor_body_us);
+    fn game_phase(&mut self, k: &str, p: &Phase, base_rate: f64, beside: &Phase, work: Work) {
+        self.num(&format!("{k}.fuel_per_call"), work.phase);
+        self.num(&format!("{k}.floor_fuel_per_call"), work.floor);
+        self.num(&format!("{k}.server_us_per_call"), work.phase_us);
+        self.num(&format!("{k}.floor_server_us_per_call"), work.floor_us);
+        self.num(&format!("{k}.body_us_per_call"), work.phase_body_us);
+        self.num(&format!("{k}.floor_body_us_per_call"), work.floor_body_us);
         if let Some(f) = self.floor_rate {
             self.num(&format!("{k}.floor_ratio_start"), p.rate() / f);
         }
@@ -597,17 +597,17 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     // Each phase in chunks, a chunk of floor calls before each (`Bench::beside_floor`).
     let chunked = |total: u64, chunks: u64, k: u64| (k * total / chunks, (k + 1) * total / chunks);
     let (chunks, n_again) = (8, scale(20_000, 2_000));
-    let (p, fl, fuel) = b.beside_floor(&["admin_apply_buff"], chunks, |k| {
+    let (p, fl, work) = b.beside_floor(&["admin_apply_buff"], chunks, |k| {
         let (lo, hi) = chunked(n_first, chunks, k);
         let p = b.pipeline(hi - lo, PHASE_LIMIT, |r, i| apply(r, lo + i))?;
         b.must("admin_apply_buff (first applications)", p).map(Some)
     })?;
-    out.game_phase("admin_apply_buff_new", &p, base, &fl, fuel);
-    let (p, fl, fuel) = b.beside_floor(&["admin_apply_buff"], chunks, |k| {
+    out.game_phase("admin_apply_buff_new", &p, base, &fl, work);
+    let (p, fl, work) = b.beside_floor(&["admin_apply_buff"], chunks, |k| {
         let (lo, hi) = chunked(n_again, chunks, k);
         b.pipeline(hi - lo, PHASE_LIMIT, |r, i| apply(r, n_first + lo + i)).map(Some)
     })?;
-    out.game_phase("admin_apply_buff", &p, base, &fl, fuel);
+    out.game_phase("admin_apply_buff", &p, base, &fl, work);
 
     // ---- gear: a run, a spot of its own and a dagger in the run stash for each load character
     b.must("begin_run", b.pipeline(n_load, SETUP_LIMIT, |r, i| r.begin_run(load[i as usize]))?)?;
@@ -628,11 +628,11 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
     };
     // ---- pick_up: rounds of (spawn one dagger at every spot, untimed) + (every character picks up, timed)
     let rounds = scale(16, 2);
-    let (pick, fl, fuel) = b.beside_floor(&["pick_up"], rounds, |_| {
+    let (pick, fl, work) = b.beside_floor(&["pick_up"], rounds, |_| {
         spawn_round(&b)?;
         b.pipeline(n_load, PHASE_LIMIT, |r, i| r.pick_up(load[i as usize])).map(Some)
     })?;
-    out.game_phase("pick_up", &pick, base, &fl, fuel);
+    out.game_phase("pick_up", &pick, base, &fl, work);
     // ---- equip / unequip: alternate per character (a connection's calls run in order)
     let daggers: Vec<u64> = load
         .iter()
@@ -649,10 +649,10 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         .collect::<Res<_>>()?;
     // chunks of whole rounds (every dagger equipped in a chunk is unequipped in it)
     let (chunks, per) = (8, 2 * n_load * scale(20, 2));
-    let (p, fl, fuel) = b.beside_floor(&["equip", "unequip"], chunks, |_| {
+    let (p, fl, work) = b.beside_floor(&["equip", "unequip"], chunks, |_| {
         b.pipeline(per, PHASE_LIMIT, |r, i| gear_round(r, &load, &daggers, i)).map(Some)
     })?;
-    out.game_phase("equip_unequip", &p, base, &fl, fuel);
+    out.game_phase("equip_unequip", &p, base, &fl, work);
 
     // ---- a combat turn: pairs of human characters (ClassicTurns). Each round, in every fight
     // still on, the combatant whose turn it is (read from the subscribed combat_instance) steps
@@ -668,7 +668,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         })?,
     )?;
     let other = |me: u64| pairs.iter().find(|(a, d)| *a == me || *d == me).map(|(a, d)| if me == *a { *d } else { *a });
-    let (p, fl, fuel) = b.beside_floor(&["move_in_combat", "attack", "end_turn"], scale(12, 4) * 2, |_| {
+    let (p, fl, work) = b.beside_floor(&["move_in_combat", "attack", "end_turn"], scale(12, 4) * 2, |_| {
         // (fight, its turn count, whose turn it is, the other side) in each fight still on
         let turns: Vec<(u64, u64, u64, u64)> = b
             .conn
@@ -725,7 +725,7 @@ fn run(opts: &Opts, out: &mut Out) -> Res<()> {
         })?;
         Ok(Some(round))
     })?;
-    out.game_phase("combat_turn_mix", &p, base, &fl, fuel);
+    out.game_phase("combat_turn_mix", &p, base, &fl, work);
     if scale_only {
         return scale_phase(&b, opts, out, &load, &daggers);
     }

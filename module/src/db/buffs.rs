@@ -235,18 +235,20 @@ fn disarm_ticks(ctx: &ReducerContext, id: u64, keep: Option<u64>) {
 // ------------------------------------------------------------------ apply
 
 /// [`relevant_ids`] of a definition of the shipped catalog, worked out once per module instance.
-fn relevant_of(def: &BuffDef) -> &'static [String] {
+/// `None` for a definition the shipped catalog does not have (then every instance is relevant).
+fn relevant_of(def: &BuffDef) -> Option<&'static [String]> {
     static MAP: std::sync::OnceLock<std::collections::BTreeMap<String, Vec<String>>> = std::sync::OnceLock::new();
     let map = MAP.get_or_init(|| {
         let Ok(cat) = catalog() else { return Default::default() };
         cat.defs().iter().map(|d| (d.id.clone(), crate::systems::buffs::relevant_ids(cat, d))).collect()
     });
-    map.get(&def.id).map(Vec::as_slice).unwrap_or_default()
+    map.get(&def.id).map(Vec::as_slice)
 }
 
-/// The target's instances of the buff ids `ids`, by instance id (by the `(target_id, buff_id)`
-/// index: an id the target does not hold costs a lookup that finds nothing).
-fn rows_of_ids(ctx: &ReducerContext, target_id: u64, ids: &[String]) -> Vec<ActiveBuffRow> {
+/// The target's instances of the buff ids `ids` (all of them when `None`), by instance id (by the
+/// `(target_id, buff_id)` index: an id the target does not hold costs a lookup that finds nothing).
+fn rows_of_ids(ctx: &ReducerContext, target_id: u64, ids: Option<&[String]>) -> Vec<ActiveBuffRow> {
+    let Some(ids) = ids else { return rows_of(ctx, target_id) };
     let index = ctx.db.active_buff().by_target_buff();
     let mut v: Vec<ActiveBuffRow> = ids.iter().flat_map(|id| index.filter((target_id, id.as_str()))).collect();
     v.sort_by_key(|r| r.id);
@@ -378,13 +380,10 @@ pub fn apply(ctx: &ReducerContext, target_id: u64, app: Application) -> WkResult
 }
 
 /// A newly applied buff ends the target's instances it grants immunity against.
-/// Returns how many ended.
-fn end_by_immunity(ctx: &ReducerContext, def: &BuffDef, active: &[ActiveBuff], now: i64) -> usize {
-    let ids = ended_by_new_immunities(def, active, now);
-    for id in &ids {
-        remove_instance(ctx, *id, EventKind::BuffRemoved, &format!("immunity_from_{}", def.id), None);
+fn end_by_immunity(ctx: &ReducerContext, def: &BuffDef, active: &[ActiveBuff], now: i64) {
+    for id in ended_by_new_immunities(def, active, now) {
+        remove_instance(ctx, id, EventKind::BuffRemoved, &format!("immunity_from_{}", def.id), None);
     }
-    ids.len()
 }
 
 fn insert_new(ctx: &ReducerContext, target_id: u64, n: NewBuff, def: &BuffDef) -> ActiveBuffRow {

@@ -178,7 +178,7 @@ pub fn refresh_gear(ctx: &ReducerContext, mut c: Character) -> WkResult<Characte
     let eff = equipment_effects(catalog()?, &l, c.sheet.scores.str_)?;
     if c.sheet.armor == eff.armor {
         // The sheet is unchanged (a weapon or trinket moved): no character write, only the stats.
-        stats::refresh_with(ctx, &c, eff.sources, None);
+        stats::refresh_with(ctx, &c, eff.sources);
         return Ok(c);
     }
     c.sheet.armor = eff.armor;
@@ -204,7 +204,7 @@ pub fn refresh_gear_after(
         return Ok(chars::save(ctx, c));
     }
     if old.sources != new.sources {
-        stats::refresh_with(ctx, &c, new.sources, None);
+        stats::refresh_with(ctx, &c, new.sources);
     }
     Ok(c)
 }

@@ -27,13 +27,9 @@ pub use crate::systems::view::{base_stats, BASE_SPEED_FT};
 
 /// Active instances with their definitions, by instance id.
 pub fn buff_sources(ctx: &ReducerContext, target_id: u64) -> Vec<(ActiveBuffRow, &'static BuffDef)> {
-    sources_of(ctx, rows::buff_rows(ctx, target_id))
-}
-
-/// [`buff_sources`] from rows already read (sorted by instance id).
-fn sources_of(ctx: &ReducerContext, rows: Vec<ActiveBuffRow>) -> Vec<(ActiveBuffRow, &'static BuffDef)> {
     let now = rows::now_micros(ctx);
-    rows.into_iter()
+    rows::buff_rows(ctx, target_id)
+        .into_iter()
         .filter(|r| r.permanent || now < r.expires_at_micros)
         .filter_map(|r| rows::buff_def(&r.buff_id).map(|d| (r, d)))
         .collect()
@@ -266,7 +262,7 @@ fn view_row(
 
 /// `hash_of` the `effective_stats` row [`view_row`] builds at time zero, streamed from the view
 /// without building it (as [`line_hash`]).
-fn view_row_hash(character_id: u64, eff: &EffectiveStats, flags: &Vec<ModifierKey>, sources: &[ModifierSource]) -> u64 {
+fn view_row_hash(character_id: u64, eff: &EffectiveStats, flags: &[ModifierKey], sources: &[ModifierSource]) -> u64 {
     let mut w = HashWriter::new();
     w.add(&character_id).add(&eff.resistances).add(&eff.vulnerabilities).add(&eff.immunities).add(flags);
     w.add(&(other_contributions(eff).count() as u32));
@@ -300,24 +296,14 @@ fn line_hash(character_id: u64, stat: Stat, eff: &EffectiveStats, sources: &[Mod
 /// changed.
 pub fn refresh(ctx: &ReducerContext, c: &Character) {
     let equipped = equipment_sources(ctx, c).unwrap_or_default();
-    refresh_with(ctx, c, equipped, None);
+    refresh_with(ctx, c, equipped);
 }
 
 /// [`refresh`] with the equipped sources the caller has just computed from the loadout rows as
 /// they are now (`items::refresh_gear`), so they are not read twice.
-/// `buffs`: the character's buff rows as they are now (sorted by instance id), when the caller
-/// has just read them.
-pub fn refresh_with(
-    ctx: &ReducerContext,
-    c: &Character,
-    equipped: Vec<EquippedSource>,
-    buffs: Option<Vec<ActiveBuffRow>>,
-) {
+pub fn refresh_with(ctx: &ReducerContext, c: &Character, equipped: Vec<EquippedSource>) {
     let _span = crate::timing::span("stats/refresh");
-    let held = match buffs {
-        Some(rows) => sources_of(ctx, rows),
-        None => buff_sources(ctx, c.id),
-    };
+    let held = buff_sources(ctx, c.id);
     let owned = owned_perks(ctx, c.id);
     let inputs = inputs_of(c, &equipped, &held, &owned);
     let last = ctx.db.stats_input().character_id().find(c.id);
@@ -335,7 +321,6 @@ pub fn refresh_with(
         ctx.db.character_stats().character_id().delete(c.id);
         ctx.db.character_stats().insert(row);
     }
-    let contribution = |x: &Contribution| stat_contribution(x, &sources);
     // One row per stat line, rewritten only when its numbers or sources changed: a buff on AC
     // writes the AC line and nothing else. Each line is compared by hash, its time aside.
     let old_lines = last.as_ref().map(|l| l.line_hashes.as_slice()).unwrap_or(&[]);
@@ -357,7 +342,7 @@ pub fn refresh_with(
             base: eff.base(stat),
             value: eff.get(stat),
             clamped: eff.was_clamped(stat),
-            contributions: eff.contributions_to(stat.key()).map(contribution).collect(),
+            contributions: eff.contributions_to(stat.key()).map(|x| stat_contribution(x, &sources)).collect(),
             explain: eff.explain(stat, &sources),
             updated_at: ctx.timestamp,
         };
